@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { commands } from './commands/index.js';
+import { runMain } from './run.js';
+
+const program = new Command('hindsight')
+  .description('Record production TypeScript as it runs; debug it backwards, later, on another machine.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)');
+
+for (const register of commands) register(program);
+
+await runMain(program, process.argv);

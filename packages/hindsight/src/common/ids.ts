@@ -1,0 +1,4 @@
+import { randomUUID } from 'node:crypto';
+
+export const newRunId = (): string => randomUUID();
+export const newWorkerId = (): string => `worker-${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './duration.js';
+export * from './clock.js';
+export { recordable } from './serialize.js';

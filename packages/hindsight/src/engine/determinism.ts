@@ -1,0 +1,93 @@
+import { DeterminismViolationError } from '../workflow/errors.js';
+import { workflowScope, type ActivationTarget } from './activation.js';
+
+/** What the guards need from the run whose code is executing. */
+export interface DeterministicSource extends ActivationTarget {
+  now(): number;
+  random(): number;
+  /** Records a violation; the run is parked (BLOCKED) at the end of the activation. */
+  violation(err: DeterminismViolationError): void;
+}
+
+const original = {
+  Date: globalThis.Date,
+  random: Math.random,
+  setTimeout: globalThis.setTimeout,
+  setInterval: globalThis.setInterval,
+  setImmediate: globalThis.setImmediate,
+  fetch: globalThis.fetch,
+};
+
+let installed = false;
+
+const scope = (): DeterministicSource | undefined => workflowScope.getStore() as DeterministicSource | undefined;
+
+/** First line of the stack that is user code, for the report. */
+function callerLocation(): string | undefined {
+  const lines = new Error().stack?.split('\n') ?? [];
+  return lines
+    .slice(1)
+    .map((l) => l.trim())
+    .find((l) => !l.includes('/hindsight/dist/src/') && !l.includes('node:'))
+    ?.replace(/^at /, '');
+}
+
+function refuse(what: string, advice: string): never {
+  const err = new DeterminismViolationError(what, advice, callerLocation());
+  scope()?.violation(err);
+  throw err;
+}
+
+/**
+ * Makes the non-deterministic globals safe inside workflow code, for the whole
+ * process, once: `Date` and `Math.random` become the run's deterministic time
+ * and random numbers; real timers and `fetch` are refused with the line that
+ * called them. Code outside workflows (steps, libraries) is not affected.
+ */
+export function installDeterminismGuards(): void {
+  if (installed) return;
+  installed = true;
+  const OriginalDate = original.Date;
+
+  Math.random = () => scope()?.random() ?? original.random();
+
+  globalThis.Date = new Proxy(OriginalDate, {
+    construct(target, args, newTarget) {
+      const s = scope();
+      if (s && args.length === 0) return Reflect.construct(target, [s.now()], newTarget);
+      return Reflect.construct(target, args, newTarget);
+    },
+    apply(target, thisArg, args) {
+      const s = scope();
+      return s ? new OriginalDate(s.now()).toString() : Reflect.apply(target, thisArg, args);
+    },
+    get(target, prop, receiver) {
+      if (prop === 'now') return () => scope()?.now() ?? OriginalDate.now();
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+
+  const guardTimer = <F extends (...a: any[]) => any>(fn: F, name: string): F =>
+    Object.assign(function (this: unknown, ...args: unknown[]) {
+      if (scope()) refuse(`${name}()`, 'use ctx.sleep() for durable waits');
+      return fn.apply(this, args);
+    }, fn) as unknown as F;
+  globalThis.setTimeout = guardTimer(original.setTimeout, 'setTimeout');
+  globalThis.setInterval = guardTimer(original.setInterval, 'setInterval');
+  globalThis.setImmediate = guardTimer(original.setImmediate, 'setImmediate');
+  if (original.fetch) {
+    globalThis.fetch = function (this: unknown, ...args: Parameters<typeof fetch>) {
+      if (scope()) refuse('fetch()', 'move I/O into a step (ctx.step)');
+      return original.fetch.apply(this, args);
+    } as typeof fetch;
+  }
+}
+
+/** Called by context methods: workflow code that resumed after awaiting something foreign is reported. */
+export function assertInActivation(target: DeterministicSource, active: ActivationTarget | null, what: string): void {
+  if (active === target) return;
+  refuse(
+    `${what} outside of an activation`,
+    'workflow code awaited something that is not a workflow operation (I/O, a real timer, a foreign promise); move it into a step',
+  );
+}

@@ -1,0 +1,585 @@
+import { recordable } from '../common/serialize.js';
+import { HindsightError } from '../common/errors.js';
+import {
+  CLOSING_EVENTS,
+  type ChildStarted,
+  type FailureInfo,
+  type HistoryEvent,
+  type RecordedEvent,
+  type WorkflowStarted,
+} from '../history/index.js';
+import type { StepDefinition, WorkflowDefinition } from '../workflow/define.js';
+import {
+  CancelledError,
+  ChildWorkflowFailedError,
+  DeterminismViolationError,
+  NonDeterminismError,
+  StepFailedError,
+} from '../workflow/errors.js';
+import { activate, activeTarget, workflowScope } from './activation.js';
+import { RunContext } from './context.js';
+import type { DeterministicSource } from './determinism.js';
+import { fromFailure, toFailure } from './failure.js';
+import { Prng } from './prng.js';
+
+/** What the machine asks its host (a worker, or a side-effect-free replayer) to do. */
+export type Output =
+  | { type: 'step'; seq: number; step: StepDefinition<any[], any>; args: unknown[]; attempt: number; scheduledAt: number; startAt: number; lastError?: FailureInfo }
+  | { type: 'timer'; seq: number; fireAt: number }
+  | { type: 'cancel-timer'; seq: number }
+  | { type: 'start-child'; event: RecordedEvent<ChildStarted>; input: unknown; taskQueue: string }
+  | { type: 'abort-steps'; seqs: number[]; reason: string }
+  | { type: 'cancel-children'; runIds: string[]; reason: string };
+
+export type MachineState = 'running' | 'closed' | 'blocked';
+
+interface Pending {
+  kind: 'step' | 'timer' | 'signal-timeout' | 'child';
+  name: string;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  childRunId?: string;
+  waiter?: SignalWaiter;
+}
+
+interface SignalWaiter {
+  name: string;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  timerSeq?: number;
+}
+
+/** Thrown by `ctx.continueAsNew()`; caught by the machine, never seen by users. */
+export class ContinueAsNew {
+  constructor(readonly input: unknown) {}
+}
+
+export interface MachineOptions {
+  def: WorkflowDefinition;
+  /** The history so far: at least `WorkflowStarted`. */
+  history: RecordedEvent[];
+  /** Wall clock for the timestamps of new events. */
+  wallClock: () => number;
+  /** Called for every new event, in id order, the moment it gets its id: the host makes it durable. */
+  onRecord: (event: RecordedEvent) => void;
+  /** Called at the end of every activation; read `takeOutputs()` and `state` there. */
+  onActivationDone: (machine: RunMachine) => void;
+  /** Workflow definitions this process knows, for children. */
+  resolveWorkflow?: (name: string) => WorkflowDefinition | undefined;
+}
+
+const DELIVERABLE = new Set<HistoryEvent['type']>([
+  'StepCompleted',
+  'StepFailed',
+  'TimerFired',
+  'SignalReceived',
+  'ChildCompleted',
+  'ChildFailed',
+  'CancelRequested',
+]);
+
+export const isDeliverable = (e: HistoryEvent): boolean => DELIVERABLE.has(e.type);
+
+/**
+ * One run's workflow code, driven by its history. It replays the events it is
+ * given, checks every command the code issues against the history (by `seq`),
+ * and turns new commands into outputs for the host. The same machine serves
+ * live execution (host executes outputs) and replay checks (host ignores them).
+ */
+export class RunMachine implements DeterministicSource {
+  readonly started: RecordedEvent<WorkflowStarted>;
+  readonly history: RecordedEvent[];
+  state: MachineState = 'running';
+  blockedBy: NonDeterminismError | DeterminismViolationError | null = null;
+  /** Set once the code has finished; the closing event is in `history` (or was there already). */
+  closing: RecordedEvent | null = null;
+
+  private readonly bySeq = new Map<number, RecordedEvent[]>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly abandoned = new Set<number>();
+  private readonly signals = new Map<string, unknown[]>();
+  private readonly waiters: SignalWaiter[] = [];
+  private readonly queries = new Map<string, (...args: any[]) => unknown>();
+  private readonly outputs: Output[] = [];
+  private readonly prng: Prng;
+  private readonly ctx: RunContext;
+  private readonly replayedUpTo: number;
+  private readonly historicClose: RecordedEvent | undefined;
+  private seq = 0;
+  private current: RecordedEvent;
+  private delivered = 0;
+  private toDeliver = 0;
+  private cancelled = false;
+  private replayChecked = false;
+
+  constructor(private readonly opts: MachineOptions) {
+    const first = opts.history[0];
+    if (!first || first.type !== 'WorkflowStarted') {
+      throw new HindsightError('HS_E_HISTORY_INVALID', 'a history must begin with WorkflowStarted; the file or run is damaged');
+    }
+    this.started = first as RecordedEvent<WorkflowStarted>;
+    this.history = [];
+    this.current = this.started;
+    this.replayedUpTo = opts.history[opts.history.length - 1]!.id;
+    this.historicClose = opts.history.find((e) => CLOSING_EVENTS.has(e.type));
+    this.prng = new Prng(this.started.runId);
+    this.ctx = new RunContext(this);
+    for (const e of opts.history) this.remember(e);
+  }
+
+  get runId(): string { return this.started.runId; }
+  get workflowId(): string { return this.started.workflowId; }
+  get workflowType(): string { return this.started.workflowType; }
+  get taskQueue(): string { return this.started.taskQueue; }
+  /** The code is re-running something it did before: the current event is not the newest one. */
+  get isReplaying(): boolean { return this.current.id < this.replayedUpTo; }
+  get isCancelled(): boolean { return this.cancelled; }
+  get nextEventId(): number { return this.history.length + 1; }
+  /** True until every event of the loaded history has been handed to the code. */
+  get replaying(): boolean { return this.delivered < this.toDeliver; }
+
+  /** Starts the code and replays the loaded history, one activation per event. */
+  start(): void {
+    activate(this, () => this.runCode());
+    for (const e of this.history) if (isDeliverable(e)) this.scheduleDelivery(e);
+  }
+
+  /** Gives a new event (from outside: a step result, a fired timer, a signal) its id and timestamp. */
+  record<E extends HistoryEvent>(event: E): RecordedEvent<E> {
+    const recorded = { ...event, id: this.nextEventId, ts: this.opts.wallClock() } as RecordedEvent<E>;
+    this.remember(recorded);
+    this.opts.onRecord(recorded);
+    return recorded;
+  }
+
+  /** Hands a recorded (and now committed) event to the code. */
+  deliver(e: RecordedEvent): void {
+    if (isDeliverable(e)) this.scheduleDelivery(e);
+  }
+
+  takeOutputs(): Output[] {
+    return this.outputs.splice(0, this.outputs.length);
+  }
+
+  isAbandoned(seq: number): boolean {
+    return this.abandoned.has(seq);
+  }
+
+  query(name: string, args: unknown[]): unknown {
+    const handler = this.queries.get(name);
+    if (!handler) {
+      const known = [...this.queries.keys()].join(', ') || 'none';
+      throw new HindsightError('HS_E_UNKNOWN_QUERY', `workflow ${this.workflowId} has no query '${name}' (registered: ${known})`);
+    }
+    return recordable(workflowScope.run(this, () => handler(...args)), `query '${name}' result`);
+  }
+
+  // --- DeterministicSource -------------------------------------------------
+
+  now(): number {
+    return this.current.ts;
+  }
+
+  random(): number {
+    return this.prng.next();
+  }
+
+  uuid(): string {
+    return this.prng.uuid();
+  }
+
+  violation(err: DeterminismViolationError): void {
+    this.block(err);
+  }
+
+  activationDone(): void {
+    if (!this.replayChecked && this.state === 'running' && !this.replaying) {
+      this.replayChecked = true;
+      this.checkReplayComplete();
+    }
+    workflowScope.exit(() => this.opts.onActivationDone(this));
+  }
+
+  // --- commands, called by RunContext -------------------------------------
+
+  assertActive(what: string): void {
+    if (activeTarget() !== this) {
+      const err = new DeterminismViolationError(
+        `${what} outside of an activation`,
+        'workflow code awaited something that is not a workflow operation (I/O, a real timer, a foreign promise); move it into a step',
+      );
+      this.block(err);
+      throw err;
+    }
+  }
+
+  commandStep(step: StepDefinition<any[], any>, args: unknown[]): Promise<unknown> {
+    const seq = this.nextSeq();
+    const recordedArgs = recordable(args, `arguments of step '${step.name}'`) as unknown[];
+    const past = this.expect(seq, `step '${step.name}'`, (e) =>
+      (e.type === 'StepCompleted' || e.type === 'StepFailed' || e.type === 'StepRetrying') && e.name === step.name,
+    );
+    const promise = this.await(seq, { kind: 'step', name: step.name });
+    const done = past.some((e) => e.type === 'StepCompleted' || e.type === 'StepFailed');
+    if (!done) {
+      const retries = past.filter((e) => e.type === 'StepRetrying');
+      const last = retries[retries.length - 1];
+      this.outputs.push({
+        type: 'step',
+        seq,
+        step,
+        args: recordedArgs,
+        attempt: last && last.type === 'StepRetrying' ? last.attempt + 1 : 1,
+        scheduledAt: this.now(),
+        startAt: last && last.type === 'StepRetrying' ? last.nextAttemptAt : this.now(),
+        ...(last && last.type === 'StepRetrying' ? { lastError: last.error } : {}),
+      });
+    }
+    return promise;
+  }
+
+  commandSleep(ms: number): Promise<void> {
+    const seq = this.nextSeq();
+    const promise = this.await(seq, { kind: 'timer', name: 'sleep' }) as Promise<void>;
+    this.startTimer(seq, ms);
+    return promise;
+  }
+
+  commandWaitForSignal(name: string, timeoutMs: number | undefined): Promise<unknown> {
+    const queued = this.signals.get(name);
+    if (queued && queued.length > 0) return Promise.resolve(queued.shift());
+    return new Promise((resolve, reject) => {
+      const waiter: SignalWaiter = { name, resolve, reject };
+      this.waiters.push(waiter);
+      if (timeoutMs !== undefined) {
+        const seq = this.nextSeq();
+        waiter.timerSeq = seq;
+        this.pending.set(seq, { kind: 'signal-timeout', name, resolve, reject, waiter });
+        this.startTimer(seq, timeoutMs);
+      }
+    });
+  }
+
+  commandChild(def: WorkflowDefinition, input: unknown, options: { workflowId?: string; taskQueue?: string }): Promise<unknown> {
+    const seq = this.nextSeq();
+    const recordedInput = recordable(input, `input of child workflow '${def.name}'`);
+    const past = this.expect(seq, `child workflow '${def.name}'`, (e) => e.type === 'ChildStarted' && e.workflowType === def.name);
+    const started = past.find((e) => e.type === 'ChildStarted') as RecordedEvent<ChildStarted> | undefined;
+    const promise = this.await(seq, { kind: 'child', name: def.name });
+    if (started) {
+      this.pending.get(seq)!.childRunId = started.runId;
+    } else {
+      const event = this.newRecord<ChildStarted>({
+        type: 'ChildStarted',
+        seq,
+        workflowType: def.name,
+        workflowId: options.workflowId ?? `${this.workflowId}/${def.name}-${seq}`,
+        runId: crypto.randomUUID(),
+      });
+      this.pending.get(seq)!.childRunId = event.runId;
+      this.outputs.push({ type: 'start-child', event, input: recordedInput, taskQueue: options.taskQueue ?? def.options.taskQueue ?? this.taskQueue });
+    }
+    return promise;
+  }
+
+  commandPatched(patchId: string): boolean {
+    const seq = this.seq + 1;
+    const past = this.bySeq.get(seq);
+    if (past) {
+      const marker = past.find((e) => e.type === 'PatchMarker');
+      if (!marker) return false; // recorded before the patch: the old path
+      if (marker.type === 'PatchMarker' && marker.patchId !== patchId) {
+        this.nonDeterminism(marker, `patch '${patchId}'`);
+      }
+      this.seq = seq;
+      return true;
+    }
+    // Commands recorded past this point mean the history was made by code without the patch.
+    if (this.maxRecordedSeq() > seq) return false;
+    this.seq = seq;
+    this.newRecord({ type: 'PatchMarker', seq, patchId });
+    return true;
+  }
+
+  onQuery(name: string, handler: (...args: any[]) => unknown): void {
+    this.queries.set(name, handler);
+  }
+
+  // --- internals -----------------------------------------------------------
+
+  private runCode(): void {
+    const def = this.opts.def;
+    workflowScope.run(this, () => {
+      let result: Promise<unknown>;
+      try {
+        result = Promise.resolve(def.fn(this.ctx, this.started.input));
+      } catch (err) {
+        result = Promise.reject(err);
+      }
+      result.then(
+        (value) => this.guarded(() => this.finish(value, undefined)),
+        (err) => this.guarded(() => this.finish(undefined, err ?? new Error('workflow rejected with no reason'))),
+      );
+    });
+  }
+
+  private finish(value: unknown, err: unknown): void {
+    if (this.state !== 'running') return;
+    if (err instanceof NonDeterminismError || err instanceof DeterminismViolationError) return this.block(err);
+    let event: HistoryEvent;
+    if (err === undefined) {
+      try {
+        event = { type: 'WorkflowCompleted', result: recordable(value, 'workflow result') };
+      } catch (e) {
+        event = { type: 'WorkflowFailed', error: toFailure(e) };
+      }
+    } else if (err instanceof ContinueAsNew) {
+      event = { type: 'WorkflowContinuedAsNew', nextRunId: this.historicNextRunId() ?? crypto.randomUUID(), input: recordable(err.input, 'continue-as-new input') };
+    } else if (err instanceof CancelledError && this.cancelled) {
+      event = { type: 'WorkflowCancelled', reason: err.message };
+    } else {
+      event = { type: 'WorkflowFailed', error: toFailure(err) };
+    }
+    this.close(event);
+  }
+
+  private close(event: HistoryEvent): void {
+    if (this.historicClose) {
+      if (this.historicClose.type !== event.type) {
+        return this.nonDeterminism(this.historicClose, `the code ended with ${event.type}`);
+      }
+      this.closing = this.historicClose;
+    } else {
+      this.closing = this.newRecord(event);
+    }
+    this.state = 'closed';
+    const inFlight = [...this.pending.entries()];
+    const steps = inFlight.filter(([, p]) => p.kind === 'step').map(([seq]) => seq);
+    if (steps.length) this.outputs.push({ type: 'abort-steps', seqs: steps, reason: 'the workflow ended' });
+  }
+
+  private historicNextRunId(): string | undefined {
+    const c = this.historicClose;
+    return c?.type === 'WorkflowContinuedAsNew' ? c.nextRunId : undefined;
+  }
+
+  private scheduleDelivery(e: RecordedEvent): void {
+    this.toDeliver++;
+    activate(this, () => {
+      this.delivered++;
+      if (this.state !== 'running') return;
+      this.current = e;
+      this.guarded(() => this.handle(e));
+    });
+  }
+
+  /** Non-determinism found while handling an event has blocked the run already; nothing else to do. */
+  private guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (!(err instanceof NonDeterminismError) || this.state !== 'blocked') throw err;
+    }
+  }
+
+  private handle(e: RecordedEvent): void {
+    switch (e.type) {
+      case 'SignalReceived':
+        return this.handleSignal(e.name, e.payload);
+      case 'CancelRequested':
+        return this.handleCancel(e.reason);
+      case 'StepCompleted':
+      case 'StepFailed':
+      case 'TimerFired':
+      case 'ChildCompleted':
+      case 'ChildFailed':
+        return this.handleResult(e);
+      default:
+        return;
+    }
+  }
+
+  private handleResult(e: RecordedEvent): void {
+    const seq = (e as { seq: number }).seq;
+    if (this.abandoned.has(seq)) return;
+    const p = this.pending.get(seq);
+    const kindOf: Record<string, Pending['kind'][]> = {
+      StepCompleted: ['step'],
+      StepFailed: ['step'],
+      TimerFired: ['timer', 'signal-timeout'],
+      ChildCompleted: ['child'],
+      ChildFailed: ['child'],
+    };
+    if (!p || !kindOf[e.type]!.includes(p.kind) || (p.kind === 'step' && 'name' in e && e.name !== p.name)) {
+      return this.nonDeterminism(e, p ? `${p.kind} '${p.name}' (seq ${seq})` : `nothing with seq ${seq}`);
+    }
+    this.pending.delete(seq);
+    switch (e.type) {
+      case 'StepCompleted':
+        return p.resolve(e.result);
+      case 'StepFailed':
+        return p.reject(new StepFailedError(e.name, e.attempts, e.error));
+      case 'TimerFired':
+        if (p.waiter) this.waiters.splice(this.waiters.indexOf(p.waiter), 1);
+        return p.resolve(undefined);
+      case 'ChildCompleted':
+        return p.resolve(e.result);
+      case 'ChildFailed':
+        return p.reject(new ChildWorkflowFailedError(p.childRunId ?? '?', e.error));
+    }
+  }
+
+  private handleSignal(name: string, payload: unknown): void {
+    const i = this.waiters.findIndex((w) => w.name === name);
+    if (i < 0) {
+      const queue = this.signals.get(name) ?? [];
+      queue.push(payload);
+      this.signals.set(name, queue);
+      return;
+    }
+    const [waiter] = this.waiters.splice(i, 1);
+    if (waiter!.timerSeq !== undefined) this.cancelTimer(waiter!.timerSeq);
+    waiter!.resolve(payload);
+  }
+
+  private handleCancel(reason: string): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const error = new CancelledError(reason);
+    const steps: number[] = [];
+    const children: string[] = [];
+    for (const [seq, p] of [...this.pending.entries()]) {
+      if (p.kind === 'timer' || p.kind === 'signal-timeout') this.cancelTimer(seq);
+      else {
+        this.pending.delete(seq);
+        this.abandoned.add(seq);
+        if (p.kind === 'step') steps.push(seq);
+        if (p.kind === 'child' && p.childRunId) children.push(p.childRunId);
+      }
+      p.reject(error);
+    }
+    for (const w of this.waiters.splice(0, this.waiters.length)) w.reject(error);
+    if (steps.length) this.outputs.push({ type: 'abort-steps', seqs: steps, reason });
+    if (children.length) this.outputs.push({ type: 'cancel-children', runIds: children, reason });
+  }
+
+  private startTimer(seq: number, ms: number): void {
+    const past = this.expect(seq, 'timer', (e) => e.type === 'TimerStarted' || e.type === 'TimerFired' || e.type === 'TimerCancelled');
+    const started = past.find((e) => e.type === 'TimerStarted');
+    if (!started) {
+      const fireAt = this.now() + ms;
+      this.newRecord({ type: 'TimerStarted', seq, fireAt, duration: ms });
+      this.outputs.push({ type: 'timer', seq, fireAt });
+    } else if (!past.some((e) => e.type === 'TimerFired' || e.type === 'TimerCancelled') && started.type === 'TimerStarted') {
+      this.outputs.push({ type: 'timer', seq, fireAt: started.fireAt });
+    }
+  }
+
+  private cancelTimer(seq: number): void {
+    this.pending.delete(seq);
+    this.abandoned.add(seq);
+    const past = this.bySeq.get(seq) ?? [];
+    if (!past.some((e) => e.type === 'TimerCancelled' || e.type === 'TimerFired')) {
+      this.newRecord({ type: 'TimerCancelled', seq });
+      this.outputs.push({ type: 'cancel-timer', seq });
+    }
+  }
+
+  private await(seq: number, p: Omit<Pending, 'resolve' | 'reject'>): Promise<unknown> {
+    return new Promise((resolve, reject) => this.pending.set(seq, { ...p, resolve, reject }));
+  }
+
+  private nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** The recorded events for `seq`; a recorded event of another kind is non-determinism. */
+  private expect(seq: number, what: string, matches: (e: RecordedEvent) => boolean): RecordedEvent[] {
+    const past = this.bySeq.get(seq) ?? [];
+    const wrong = past.find((e) => !matches(e));
+    if (wrong) this.nonDeterminism(wrong, what);
+    return past;
+  }
+
+  private newRecord<E extends HistoryEvent>(event: E): RecordedEvent<E> {
+    return this.record(event);
+  }
+
+  private remember(e: RecordedEvent): void {
+    this.history.push(e);
+    const seq = (e as { seq?: number }).seq;
+    if (seq !== undefined) {
+      const list = this.bySeq.get(seq);
+      if (list) list.push(e);
+      else this.bySeq.set(seq, [e]);
+    }
+  }
+
+  private maxRecordedSeq(): number {
+    let max = 0;
+    for (const seq of this.bySeq.keys()) if (seq > max) max = seq;
+    return max;
+  }
+
+  /** After the whole loaded history was replayed, every command it holds must have been issued again. */
+  private checkReplayComplete(): void {
+    for (const [seq, events] of this.bySeq) {
+      if (seq > this.seq && events[0]!.id <= this.replayedUpTo) {
+        return this.nonDeterminism(events[0]!, 'no command: the code did not get that far, or took another path');
+      }
+    }
+  }
+
+  private nonDeterminism(event: RecordedEvent, actual: string): never {
+    const expected = describeEvent(event);
+    const err = new NonDeterminismError(
+      `non-determinism in ${this.workflowType} ${this.workflowId}: history event #${event.id} is ${expected}, but the code issued ${actual}; ` +
+        `guard the change with ctx.patched(), or fork/reset the run`,
+      { eventId: event.id, expected, actual },
+    );
+    this.block(err);
+    throw err;
+  }
+
+  private block(err: NonDeterminismError | DeterminismViolationError): void {
+    if (this.state !== 'running') return;
+    this.state = 'blocked';
+    this.blockedBy = err;
+    const steps = [...this.pending.entries()].filter(([, p]) => p.kind === 'step').map(([seq]) => seq);
+    if (steps.length) this.outputs.push({ type: 'abort-steps', seqs: steps, reason: 'the run is blocked' });
+  }
+
+  get context(): RunContext {
+    return this.ctx;
+  }
+
+  /** For children: the definition of a workflow by name. */
+  resolveWorkflow(name: string): WorkflowDefinition | undefined {
+    return this.opts.resolveWorkflow?.(name);
+  }
+
+  static failureOf(info: FailureInfo): Error {
+    return fromFailure(info);
+  }
+}
+
+export function describeEvent(e: HistoryEvent): string {
+  switch (e.type) {
+    case 'StepCompleted':
+    case 'StepFailed':
+    case 'StepRetrying':
+      return `${e.type} of step '${e.name}' (seq ${e.seq})`;
+    case 'ChildStarted':
+      return `ChildStarted of '${e.workflowType}' (seq ${e.seq})`;
+    case 'PatchMarker':
+      return `PatchMarker '${e.patchId}' (seq ${e.seq})`;
+    case 'TimerStarted':
+    case 'TimerFired':
+    case 'TimerCancelled':
+      return `${e.type} (seq ${e.seq})`;
+    case 'SignalReceived':
+      return `SignalReceived '${e.name}'`;
+    default:
+      return e.type;
+  }
+}

@@ -1,0 +1,169 @@
+import type { Clock } from '../common/clock.js';
+import { toMillis } from '../common/duration.js';
+import { recordable } from '../common/serialize.js';
+import type { FailureInfo, StepCompleted, StepFailed, StepRetrying } from '../history/index.js';
+import type { RetryPolicy, StepContext, StepDefinition } from '../workflow/define.js';
+import { StepTimeoutError } from '../workflow/errors.js';
+import { workflowScope } from './activation.js';
+import { toFailure } from './failure.js';
+import { realClearTimeout, realSetTimeout } from './timers.js';
+
+export interface StepTask {
+  workflowId: string;
+  runId: string;
+  seq: number;
+  step: StepDefinition<any[], any>;
+  args: unknown[];
+  attempt: number;
+  /** Workflow time the step was first scheduled: schedule-to-close counts from here. */
+  scheduledAt: number;
+  /** Do not start the (next) attempt before this time: a durable backoff. */
+  startAt: number;
+  lastError?: FailureInfo;
+}
+
+export interface StepHooks {
+  /** An attempt failed and another will follow at `nextAttemptAt`. */
+  retrying(event: StepRetrying): void;
+  /** The step is over: recorded result or final failure. */
+  done(event: StepCompleted | StepFailed): void;
+}
+
+const DEFAULT_RETRY = { maxAttempts: 10, initialInterval: 1000, backoffCoefficient: 2, jitter: 0.2 };
+
+/** Wait before attempt `attempt + 1`, after `attempt` failed. */
+export function backoff(policy: RetryPolicy | undefined, attempt: number, random: () => number = Math.random): number {
+  const initial = toMillis(policy?.initialInterval ?? DEFAULT_RETRY.initialInterval, 'retry initialInterval');
+  const max = toMillis(policy?.maxInterval ?? initial * 100, 'retry maxInterval');
+  const coefficient = policy?.backoffCoefficient ?? DEFAULT_RETRY.backoffCoefficient;
+  const jitter = policy?.jitter ?? DEFAULT_RETRY.jitter;
+  const base = Math.min(initial * coefficient ** (attempt - 1), max);
+  return Math.round(base * (1 - jitter * random()));
+}
+
+/**
+ * Runs one step: attempts with timeouts and heartbeats, backoff between them,
+ * until it succeeds or gives up. Step code runs outside any workflow scope, so
+ * it sees the real clock and real randomness.
+ */
+export class StepRunner {
+  constructor(private readonly clock: Clock) {}
+
+  run(task: StepTask, hooks: StepHooks): { abort(reason: string): void } {
+    const controller = { aborted: false, current: null as AbortController | null };
+    const abort = (reason: string) => {
+      controller.aborted = true;
+      controller.current?.abort(new Error(reason));
+    };
+    workflowScope.exit(() => void this.attempts(task, hooks, controller));
+    return { abort };
+  }
+
+  private async attempts(
+    task: StepTask,
+    hooks: StepHooks,
+    controller: { aborted: boolean; current: AbortController | null },
+  ): Promise<void> {
+    const { step } = task;
+    const policy = step.options.retry;
+    const maxAttempts = policy?.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
+    const s2c = step.options.scheduleToCloseTimeout ? toMillis(step.options.scheduleToCloseTimeout) : Infinity;
+    let lastHeartbeat: unknown = undefined;
+    let attempt = task.attempt;
+    let startAt = task.startAt;
+    for (;;) {
+      await this.waitUntil(startAt);
+      if (controller.aborted) return;
+      const ac = new AbortController();
+      controller.current = ac;
+      const outcome = await this.attempt(task, attempt, ac, lastHeartbeat, (d) => (lastHeartbeat = d));
+      if (controller.aborted) return;
+      if (outcome.ok) {
+        try {
+          const result = recordable(outcome.value, `result of step '${step.name}'`);
+          return hooks.done({ type: 'StepCompleted', seq: task.seq, name: step.name, args: task.args, result, attempts: attempt });
+        } catch (err) {
+          return hooks.done(this.failed(task, attempt, toFailure(err)));
+        }
+      }
+      const error = toFailure(outcome.error);
+      const now = this.clock.now();
+      const wait = backoff(policy, attempt);
+      const final =
+        error.nonRetryable ||
+        (policy?.nonRetryableErrors ?? []).some((n) => n === error.name || n === error.code) ||
+        attempt >= maxAttempts ||
+        now + wait - task.scheduledAt >= s2c;
+      if (final) return hooks.done(this.failed(task, attempt, error));
+      hooks.retrying({ type: 'StepRetrying', seq: task.seq, name: step.name, attempt, error, nextAttemptAt: now + wait });
+      attempt++;
+      startAt = now + wait;
+    }
+  }
+
+  private failed(task: StepTask, attempts: number, error: FailureInfo): StepFailed {
+    return { type: 'StepFailed', seq: task.seq, name: task.step.name, args: task.args, error, attempts };
+  }
+
+  private waitUntil(at: number): Promise<void> {
+    if (at <= this.clock.now()) return Promise.resolve();
+    return new Promise((resolve) => this.clock.at(at, resolve));
+  }
+
+  private async attempt(
+    task: StepTask,
+    attempt: number,
+    ac: AbortController,
+    lastHeartbeat: unknown,
+    onHeartbeat: (details: unknown) => void,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+    const { step } = task;
+    const limits: { kind: 'start-to-close' | 'heartbeat'; ms: number }[] = [];
+    if (step.options.startToCloseTimeout) limits.push({ kind: 'start-to-close', ms: toMillis(step.options.startToCloseTimeout) });
+    const heartbeatMs = step.options.heartbeatTimeout ? toMillis(step.options.heartbeatTimeout) : undefined;
+    let beatAt = this.clock.now();
+    const timers: ReturnType<typeof realSetTimeout>[] = [];
+    const timedOut = new Promise<{ ok: false; error: unknown }>((resolve) => {
+      for (const { kind, ms } of limits) {
+        timers.push(realSetTimeout(() => {
+          const error = new StepTimeoutError(step.name, kind, ms);
+          ac.abort(error);
+          resolve({ ok: false, error });
+        }, ms));
+      }
+      if (heartbeatMs !== undefined) {
+        const check = () => {
+          if (this.clock.now() - beatAt > heartbeatMs) {
+            const error = new StepTimeoutError(step.name, 'heartbeat', heartbeatMs);
+            ac.abort(error);
+            return resolve({ ok: false, error });
+          }
+          timers.push(realSetTimeout(check, heartbeatMs / 2));
+        };
+        timers.push(realSetTimeout(check, heartbeatMs));
+      }
+    });
+    const sctx: StepContext = {
+      workflowId: task.workflowId,
+      runId: task.runId,
+      stepName: step.name,
+      idempotencyKey: `${task.workflowId}/${task.runId}/${task.seq}`,
+      attempt,
+      signal: ac.signal,
+      lastHeartbeat,
+      heartbeat: (details?: unknown) => {
+        beatAt = this.clock.now();
+        if (details !== undefined) onHeartbeat(details);
+      },
+    };
+    const run = (async () => step.fn(sctx, ...task.args))().then(
+      (value) => ({ ok: true as const, value }),
+      (error) => ({ ok: false as const, error }),
+    );
+    try {
+      return await Promise.race([run, timedOut]);
+    } finally {
+      for (const t of timers) realClearTimeout(t);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The store's tables. Plain tables with INTEGER/TEXT columns so that the
+ * PostgreSQL store can keep the same shape; only the triggers and
+ * `WITHOUT ROWID` are SQLite dialect.
+ */
+
+/** Bump when the tables change; a store written by a newer version is refused, never rewritten. */
+export const SCHEMA_VERSION = 1;
+
+/** Every statement is idempotent: opening an existing store runs all of them again. */
+export const SCHEMA: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS meta (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS runs (
+     run_id TEXT PRIMARY KEY,
+     workflow_id TEXT NOT NULL,
+     workflow_type TEXT NOT NULL,
+     task_queue TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     closed_at INTEGER,
+     input TEXT,
+     result TEXT,
+     error TEXT,
+     parent_run_id TEXT,
+     event_count INTEGER NOT NULL,
+     fingerprint TEXT,
+     blocked_reason TEXT,
+     blocked_fingerprint TEXT,
+     wake_at INTEGER,
+     ready INTEGER NOT NULL DEFAULT 0,
+     lease_owner TEXT,
+     lease_expires_at INTEGER,
+     lease_epoch INTEGER NOT NULL DEFAULT 0
+   )`,
+  // Listing: newest first, optionally narrowed by status, type or workflow id.
+  `CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at, run_id)`,
+  `CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_at, run_id)`,
+  `CREATE INDEX IF NOT EXISTS runs_by_type ON runs (workflow_type, created_at, run_id)`,
+  `CREATE INDEX IF NOT EXISTS runs_by_workflow_id ON runs (workflow_id, created_at, run_id)`,
+  // Claiming: each kind of pending work has its own narrow index so that a
+  // claim does not scan the (possibly millions of) idle or closed runs.
+  `CREATE INDEX IF NOT EXISTS runs_ready ON runs (created_at, run_id) WHERE ready = 1 AND status = 'RUNNING'`,
+  `CREATE INDEX IF NOT EXISTS runs_by_wake ON runs (status, wake_at)`,
+  `CREATE INDEX IF NOT EXISTS runs_by_lease ON runs (status, lease_expires_at)`,
+  `CREATE TABLE IF NOT EXISTS events (
+     run_id TEXT NOT NULL,
+     id INTEGER NOT NULL,
+     ts INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     data TEXT NOT NULL,
+     PRIMARY KEY (run_id, id)
+   ) WITHOUT ROWID`,
+  // Histories are append-only; the database itself refuses anything else, so
+  // neither a bug nor a hand-written UPDATE can rewrite what was recorded.
+  `CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+   BEGIN SELECT RAISE(ABORT, 'hindsight histories are append-only: events cannot be updated'); END`,
+  `CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+   BEGIN SELECT RAISE(ABORT, 'hindsight histories are append-only: events cannot be deleted'); END`,
+  // AUTOINCREMENT: ids never reused, so they order messages and name consumed ones safely.
+  `CREATE TABLE IF NOT EXISTS inbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     data TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS inbox_by_run ON inbox (run_id, id)`,
+  `CREATE TABLE IF NOT EXISTS queries (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     args TEXT NOT NULL,
+     status TEXT NOT NULL,
+     result TEXT,
+     error TEXT,
+     created_at INTEGER NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS queries_pending ON queries (run_id, id) WHERE status = 'pending'`,
+];
