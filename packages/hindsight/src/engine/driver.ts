@@ -60,9 +60,7 @@ export class RunDriver implements CommitListener {
       onActivationDone: () => this.afterActivation(),
       resolveWorkflow: (name) => host.resolveWorkflow(name),
     });
-    if (lastCode(history) !== host.code.hash) {
-      this.machine.record<WorkerAttached>({ type: 'WorkerAttached', workerId: host.workerId, code: host.code });
-    }
+    this.machine.record<WorkerAttached>({ type: 'WorkerAttached', workerId: host.workerId, code: host.code });
   }
 
   get runId(): string {
@@ -276,13 +274,4 @@ export class RunDriver implements CommitListener {
       this.host.queue.update(this.runId, this.epoch, { wakeAt: next }, this);
     }
   }
-}
-
-function lastCode(history: RecordedEvent[]): string | undefined {
-  for (let i = history.length - 1; i >= 0; i--) {
-    const e = history[i]!;
-    if (e.type === 'WorkerAttached') return e.code.hash;
-    if (e.type === 'WorkflowStarted') return e.code?.hash;
-  }
-  return undefined;
 }

@@ -40,9 +40,9 @@ export interface WorkflowStarted {
 }
 
 /**
- * A worker took the run with this code. Recorded when the code differs from
- * the last recorded one (first run, a deploy, a resume elsewhere), so the
- * history says which code version produced which events. Replay skips it.
+ * A worker took the run (first start, a resume after a crash or an idle
+ * release) with this code: the history says which worker and which code
+ * version produced which events. Replay skips it.
  */
 export interface WorkerAttached {
   type: 'WorkerAttached';
