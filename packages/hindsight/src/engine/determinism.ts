@@ -1,5 +1,5 @@
 import { DeterminismViolationError } from '../workflow/errors.js';
-import { workflowScope, type ActivationTarget } from './activation.js';
+import { activeTarget, type ActivationTarget } from './activation.js';
 
 /** What the guards need from the run whose code is executing. */
 export interface DeterministicSource extends ActivationTarget {
@@ -20,7 +20,7 @@ const original = {
 
 let installed = false;
 
-const scope = (): DeterministicSource | undefined => workflowScope.getStore() as DeterministicSource | undefined;
+const scope = (): DeterministicSource | undefined => (activeTarget() as DeterministicSource | null) ?? undefined;
 
 /** First line of the stack that is user code, for the report. */
 function callerLocation(): string | undefined {
@@ -42,7 +42,8 @@ function refuse(what: string, advice: string): never {
  * Makes the non-deterministic globals safe inside workflow code, for the whole
  * process, once: `Date` and `Math.random` become the run's deterministic time
  * and random numbers; real timers and `fetch` are refused with the line that
- * called them. Code outside workflows (steps, libraries) is not affected.
+ * called them. Code outside workflows (steps, libraries) is not affected:
+ * it never runs while an activation is open.
  */
 export function installDeterminismGuards(): void {
   if (installed) return;
@@ -81,13 +82,4 @@ export function installDeterminismGuards(): void {
       return original.fetch.apply(this, args);
     } as typeof fetch;
   }
-}
-
-/** Called by context methods: workflow code that resumed after awaiting something foreign is reported. */
-export function assertInActivation(target: DeterministicSource, active: ActivationTarget | null, what: string): void {
-  if (active === target) return;
-  refuse(
-    `${what} outside of an activation`,
-    'workflow code awaited something that is not a workflow operation (I/O, a real timer, a foreign promise); move it into a step',
-  );
 }

@@ -3,6 +3,7 @@ import type { CodeFingerprint, FailureInfo, RecordedEvent, WorkerAttached } from
 import type { InboxMessage, RunAppend, RunStatus, RunUpdate, Store } from '../store/index.js';
 import type { WorkflowDefinition } from '../workflow/define.js';
 import type { CommitListener, CommitQueue } from './commit-queue.js';
+import { afterChain } from './activation.js';
 import { isDeliverable, RunMachine, type Output } from './machine.js';
 import type { StepRunner } from './step-runner.js';
 import type { WorkerEvent } from './worker-events.js';
@@ -124,12 +125,16 @@ export class RunDriver implements CommitListener {
   // --- machine outputs ---------------------------------------------------------
 
   private afterActivation(): void {
-    if (this.gone) return;
-    this.lastActivity = this.host.clock.now();
-    for (const out of this.machine.takeOutputs()) this.execute(out);
-    if (this.machine.state === 'closed' && !this.ending) this.close();
-    else if (this.machine.state === 'blocked' && !this.ending) this.block();
-    else this.updateWakeAt();
+    const outputs = this.machine.takeOutputs();
+    // Steps are user code: they must not run inside the chain of activations.
+    afterChain(() => {
+      if (this.gone) return;
+      this.lastActivity = this.host.clock.now();
+      for (const out of outputs) this.execute(out);
+      if (this.machine.state === 'closed' && !this.ending) this.close();
+      else if (this.machine.state === 'blocked' && !this.ending) this.block();
+      else this.updateWakeAt();
+    });
   }
 
   private execute(out: Output): void {

@@ -16,7 +16,7 @@ import {
   NonDeterminismError,
   StepFailedError,
 } from '../workflow/errors.js';
-import { activate, activeTarget, workflowScope } from './activation.js';
+import { activate, activeTarget, asActive } from './activation.js';
 import { RunContext } from './context.js';
 import type { DeterministicSource } from './determinism.js';
 import { fromFailure, toFailure } from './failure.js';
@@ -41,6 +41,18 @@ interface Pending {
   childRunId?: string;
   waiter?: SignalWaiter;
 }
+
+const NO_OUTPUTS: Output[] = [];
+const NO_EVENTS: RecordedEvent[] = [];
+
+/** Which pending command kinds each result event may answer. */
+const RESULT_KINDS: Partial<Record<HistoryEvent['type'], Pending['kind'][]>> = {
+  StepCompleted: ['step'],
+  StepFailed: ['step'],
+  TimerFired: ['timer', 'signal-timeout'],
+  ChildCompleted: ['child'],
+  ChildFailed: ['child'],
+};
 
 interface SignalWaiter {
   name: string;
@@ -100,7 +112,7 @@ export class RunMachine implements DeterministicSource {
   private readonly signals = new Map<string, unknown[]>();
   private readonly waiters: SignalWaiter[] = [];
   private readonly queries = new Map<string, (...args: any[]) => unknown>();
-  private readonly outputs: Output[] = [];
+  private outputs: Output[] = [];
   private readonly prng: Prng;
   private readonly ctx: RunContext;
   private readonly replayedUpTo: number;
@@ -158,7 +170,10 @@ export class RunMachine implements DeterministicSource {
   }
 
   takeOutputs(): Output[] {
-    return this.outputs.splice(0, this.outputs.length);
+    if (this.outputs.length === 0) return NO_OUTPUTS;
+    const taken = this.outputs;
+    this.outputs = [];
+    return taken;
   }
 
   isAbandoned(seq: number): boolean {
@@ -171,7 +186,7 @@ export class RunMachine implements DeterministicSource {
       const known = [...this.queries.keys()].join(', ') || 'none';
       throw new HindsightError('HS_E_UNKNOWN_QUERY', `workflow ${this.workflowId} has no query '${name}' (registered: ${known})`);
     }
-    return recordable(workflowScope.run(this, () => handler(...args)), `query '${name}' result`);
+    return recordable(asActive(this, () => handler(...args)), `query '${name}' result`);
   }
 
   // --- DeterministicSource -------------------------------------------------
@@ -197,17 +212,14 @@ export class RunMachine implements DeterministicSource {
       this.replayChecked = true;
       this.checkReplayComplete();
     }
-    workflowScope.exit(() => this.opts.onActivationDone(this));
+    this.opts.onActivationDone(this);
   }
 
   // --- commands, called by RunContext -------------------------------------
 
   assertActive(what: string): void {
     if (activeTarget() !== this) {
-      const err = new DeterminismViolationError(
-        `${what} outside of an activation`,
-        'workflow code awaited something that is not a workflow operation (I/O, a real timer, a foreign promise); move it into a step',
-      );
+      const err = outsideActivation(what);
       this.block(err);
       throw err;
     }
@@ -215,32 +227,31 @@ export class RunMachine implements DeterministicSource {
 
   commandStep(step: StepDefinition<any[], any>, args: unknown[]): Promise<unknown> {
     const seq = this.nextSeq();
-    const recordedArgs = recordable(args, `arguments of step '${step.name}'`) as unknown[];
     const past = this.expect(seq, `step '${step.name}'`, (e) =>
       (e.type === 'StepCompleted' || e.type === 'StepFailed' || e.type === 'StepRetrying') && e.name === step.name,
     );
-    const promise = this.await(seq, { kind: 'step', name: step.name });
-    const done = past.some((e) => e.type === 'StepCompleted' || e.type === 'StepFailed');
-    if (!done) {
-      const retries = past.filter((e) => e.type === 'StepRetrying');
-      const last = retries[retries.length - 1];
-      this.outputs.push({
-        type: 'step',
-        seq,
-        step,
-        args: recordedArgs,
-        attempt: last && last.type === 'StepRetrying' ? last.attempt + 1 : 1,
-        scheduledAt: this.now(),
-        startAt: last && last.type === 'StepRetrying' ? last.nextAttemptAt : this.now(),
-        ...(last && last.type === 'StepRetrying' ? { lastError: last.error } : {}),
-      });
-    }
+    const promise = this.await(seq, 'step', step.name);
+    const last = past[past.length - 1];
+    if (last?.type === 'StepCompleted' || last?.type === 'StepFailed') return promise; // its result is in the history
+    // Arguments are checked only when the step really runs: replay never pays for it.
+    const recordedArgs = recordable(args, `arguments of step '${step.name}'`) as unknown[];
+    const retry = last?.type === 'StepRetrying' ? last : undefined;
+    this.outputs.push({
+      type: 'step',
+      seq,
+      step,
+      args: recordedArgs,
+      attempt: retry ? retry.attempt + 1 : 1,
+      scheduledAt: this.now(),
+      startAt: retry ? retry.nextAttemptAt : this.now(),
+      ...(retry ? { lastError: retry.error } : {}),
+    });
     return promise;
   }
 
   commandSleep(ms: number): Promise<void> {
     const seq = this.nextSeq();
-    const promise = this.await(seq, { kind: 'timer', name: 'sleep' }) as Promise<void>;
+    const promise = this.await(seq, 'timer', 'sleep') as Promise<void>;
     this.startTimer(seq, ms);
     return promise;
   }
@@ -265,7 +276,7 @@ export class RunMachine implements DeterministicSource {
     const recordedInput = recordable(input, `input of child workflow '${def.name}'`);
     const past = this.expect(seq, `child workflow '${def.name}'`, (e) => e.type === 'ChildStarted' && e.workflowType === def.name);
     const started = past.find((e) => e.type === 'ChildStarted') as RecordedEvent<ChildStarted> | undefined;
-    const promise = this.await(seq, { kind: 'child', name: def.name });
+    const promise = this.await(seq, 'child', def.name);
     if (started) {
       this.pending.get(seq)!.childRunId = started.runId;
     } else {
@@ -309,22 +320,21 @@ export class RunMachine implements DeterministicSource {
 
   private runCode(): void {
     const def = this.opts.def;
-    workflowScope.run(this, () => {
-      let result: Promise<unknown>;
-      try {
-        result = Promise.resolve(def.fn(this.ctx, this.started.input));
-      } catch (err) {
-        result = Promise.reject(err);
-      }
-      result.then(
-        (value) => this.guarded(() => this.finish(value, undefined)),
-        (err) => this.guarded(() => this.finish(undefined, err ?? new Error('workflow rejected with no reason'))),
-      );
-    });
+    let result: Promise<unknown>;
+    try {
+      result = Promise.resolve(def.fn(this.ctx, this.started.input));
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
+      (value) => this.guarded(() => this.finish(value, undefined)),
+      (err) => this.guarded(() => this.finish(undefined, err ?? new Error('workflow rejected with no reason'))),
+    );
   }
 
   private finish(value: unknown, err: unknown): void {
     if (this.state !== 'running') return;
+    if (activeTarget() !== this) return this.block(outsideActivation('the workflow finished'));
     if (err instanceof NonDeterminismError || err instanceof DeterminismViolationError) return this.block(err);
     let event: HistoryEvent;
     if (err === undefined) {
@@ -403,14 +413,7 @@ export class RunMachine implements DeterministicSource {
     const seq = (e as { seq: number }).seq;
     if (this.abandoned.has(seq)) return;
     const p = this.pending.get(seq);
-    const kindOf: Record<string, Pending['kind'][]> = {
-      StepCompleted: ['step'],
-      StepFailed: ['step'],
-      TimerFired: ['timer', 'signal-timeout'],
-      ChildCompleted: ['child'],
-      ChildFailed: ['child'],
-    };
-    if (!p || !kindOf[e.type]!.includes(p.kind) || (p.kind === 'step' && 'name' in e && e.name !== p.name)) {
+    if (!p || !RESULT_KINDS[e.type]!.includes(p.kind) || (p.kind === 'step' && 'name' in e && e.name !== p.name)) {
       return this.nonDeterminism(e, p ? `${p.kind} '${p.name}' (seq ${seq})` : `nothing with seq ${seq}`);
     }
     this.pending.delete(seq);
@@ -485,8 +488,13 @@ export class RunMachine implements DeterministicSource {
     }
   }
 
-  private await(seq: number, p: Omit<Pending, 'resolve' | 'reject'>): Promise<unknown> {
-    return new Promise((resolve, reject) => this.pending.set(seq, { ...p, resolve, reject }));
+  private await(seq: number, kind: Pending['kind'], name: string): Promise<unknown> {
+    let pending!: Pending;
+    const promise = new Promise((resolve, reject) => {
+      pending = { kind, name, resolve, reject };
+    });
+    this.pending.set(seq, pending);
+    return promise;
   }
 
   private nextSeq(): number {
@@ -495,7 +503,7 @@ export class RunMachine implements DeterministicSource {
 
   /** The recorded events for `seq`; a recorded event of another kind is non-determinism. */
   private expect(seq: number, what: string, matches: (e: RecordedEvent) => boolean): RecordedEvent[] {
-    const past = this.bySeq.get(seq) ?? [];
+    const past = this.bySeq.get(seq) ?? NO_EVENTS;
     const wrong = past.find((e) => !matches(e));
     if (wrong) this.nonDeterminism(wrong, what);
     return past;
@@ -561,6 +569,13 @@ export class RunMachine implements DeterministicSource {
   static failureOf(info: FailureInfo): Error {
     return fromFailure(info);
   }
+}
+
+function outsideActivation(what: string): DeterminismViolationError {
+  return new DeterminismViolationError(
+    `${what} outside of an activation`,
+    'workflow code awaited something that is not a workflow operation (I/O, a real timer, a foreign promise); move it into a step',
+  );
 }
 
 export function describeEvent(e: HistoryEvent): string {

@@ -4,9 +4,8 @@ import { recordable } from '../common/serialize.js';
 import type { FailureInfo, StepCompleted, StepFailed, StepRetrying } from '../history/index.js';
 import type { RetryPolicy, StepContext, StepDefinition } from '../workflow/define.js';
 import { StepTimeoutError } from '../workflow/errors.js';
-import { workflowScope } from './activation.js';
 import { toFailure } from './failure.js';
-import { realClearTimeout, realSetTimeout } from './timers.js';
+import { realClearTimeout, realRandom, realSetTimeout } from './timers.js';
 
 export interface StepTask {
   workflowId: string;
@@ -32,7 +31,7 @@ export interface StepHooks {
 const DEFAULT_RETRY = { maxAttempts: 10, initialInterval: 1000, backoffCoefficient: 2, jitter: 0.2 };
 
 /** Wait before attempt `attempt + 1`, after `attempt` failed. */
-export function backoff(policy: RetryPolicy | undefined, attempt: number, random: () => number = Math.random): number {
+export function backoff(policy: RetryPolicy | undefined, attempt: number, random: () => number = realRandom): number {
   const initial = toMillis(policy?.initialInterval ?? DEFAULT_RETRY.initialInterval, 'retry initialInterval');
   const max = toMillis(policy?.maxInterval ?? initial * 100, 'retry maxInterval');
   const coefficient = policy?.backoffCoefficient ?? DEFAULT_RETRY.backoffCoefficient;
@@ -43,8 +42,8 @@ export function backoff(policy: RetryPolicy | undefined, attempt: number, random
 
 /**
  * Runs one step: attempts with timeouts and heartbeats, backoff between them,
- * until it succeeds or gives up. Step code runs outside any workflow scope, so
- * it sees the real clock and real randomness.
+ * until it succeeds or gives up. Hosts start it outside activation chains, so
+ * step code sees the real clock and real randomness.
  */
 export class StepRunner {
   constructor(private readonly clock: Clock) {}
@@ -55,7 +54,7 @@ export class StepRunner {
       controller.aborted = true;
       controller.current?.abort(new Error(reason));
     };
-    workflowScope.exit(() => void this.attempts(task, hooks, controller));
+    void this.attempts(task, hooks, controller);
     return { abort };
   }
 

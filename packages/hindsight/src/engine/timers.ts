@@ -8,3 +8,4 @@ export const realSetTimeout = globalThis.setTimeout;
 export const realSetInterval = globalThis.setInterval;
 export const realClearTimeout = globalThis.clearTimeout;
 export const realClearInterval = globalThis.clearInterval;
+export const realRandom = Math.random;
