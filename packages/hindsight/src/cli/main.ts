@@ -6,7 +6,8 @@ import { runMain } from './run.js';
 const program = new Command('hindsight')
   .description('Record production TypeScript as it runs; debug it backwards, later, on another machine.')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)');
+  // Global so that it may stand anywhere on the line: `hindsight --store x workflow list` or `... list --store x`.
+  .option('--store <path>', 'store file (default: $HINDSIGHT_STORE, else .hindsight/hindsight.db)');
 
 for (const register of commands) register(program);
 

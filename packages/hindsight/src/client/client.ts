@@ -80,7 +80,7 @@ export class Client {
 
   /** A run by run id, or the newest run of a workflow id. */
   async describe(id: string): Promise<RunRecord> {
-    const run = (await this.store.getRun(id)) ?? (await this.store.findRun(id));
+    const run = (await this.store.findRun(id)) ?? (await this.store.getRun(id));
     if (!run) throw new WorkflowNotFoundError(id);
     return run;
   }
@@ -118,13 +118,16 @@ export class Client {
     const closing = file.events.find((e) => CLOSING_EVENTS.has(e.type));
     const status = closing ? (file.run.status as RunRecord['status']) : 'RUNNING';
     const started = file.events[0] as RecordedEvent<WorkflowStarted>;
-    const { run } = await this.store.createRun(
+    const { created, run } = await this.store.createRun(
       {
         runId: file.run.runId, workflowId: file.run.workflowId, workflowType: file.run.workflowType,
-        taskQueue: file.run.taskQueue, input: started.input, events: file.events, status,
+        taskQueue: file.run.taskQueue, input: started.input, events: file.events, status, createdAt: file.run.createdAt,
       },
       this.clock.now(),
     );
+    if (!created) {
+      throw new HindsightError('HS_E_WORKFLOW_EXISTS', `workflow id ${file.run.workflowId} already has run ${run.runId} in ${this.store.location}; nothing was imported`);
+    }
     localBus(this.store).work();
     return run;
   }
@@ -162,10 +165,14 @@ export class Client {
     return this.describe(workflowId);
   }
 
-  /** @internal waits for a run change: a local worker's notice or the poll interval. */
-  waitForChange(runId: string, deadline: number): Promise<void> {
+  /**
+   * @internal waits for a run change: a local worker's notice at once, or the
+   * poll interval, growing for long runs so that many waiters cost the store little.
+   */
+  waitForChange(runId: string, deadline: number, attempt: number): Promise<void> {
     return new Promise((resolve) => {
-      const wait = Math.max(0, Math.min(this.pollMs, deadline - Date.now()));
+      const interval = Math.min(this.pollMs * 1.5 ** Math.min(attempt, 10), 2000);
+      const wait = Math.max(0, Math.min(interval, deadline - Date.now()));
       let off: () => void = () => {};
       const timer = setTimeout(() => (off(), resolve()), wait);
       off = localBus(this.store).onClosed(runId, () => {
@@ -200,13 +207,13 @@ export class WorkflowHandle<O = unknown> {
   async result(opts: { timeout?: Duration } = {}): Promise<O> {
     const timeoutMs = opts.timeout === undefined ? Infinity : toMillis(opts.timeout, 'timeout');
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const run = await this.client.current(this.workflowId);
       if (run.status === 'COMPLETED') return run.result as O;
       if (run.status === 'BLOCKED') throw new WorkflowBlockedError(this.workflowId, run.blockedReason ?? '');
       if (isClosed(run.status) && run.status !== 'CONTINUED_AS_NEW') throw new WorkflowFailedError(this.workflowId, run.status, run.error);
       if (Date.now() >= deadline) throw new ResultTimeoutError(this.workflowId, timeoutMs);
-      await this.client.waitForChange(run.runId, deadline);
+      await this.client.waitForChange(run.runId, deadline, attempt);
     }
   }
 

@@ -20,7 +20,7 @@ export interface DriverHost {
   emit(event: WorkerEvent): void;
 }
 
-const CLOSED_STATUS: Record<string, RunStatus> = {
+export const CLOSED_STATUS: Record<string, RunStatus> = {
   WorkflowCompleted: 'COMPLETED',
   WorkflowFailed: 'FAILED',
   WorkflowCancelled: 'CANCELLED',

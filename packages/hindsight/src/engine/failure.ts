@@ -1,4 +1,5 @@
 import type { FailureInfo } from '../history/index.js';
+import { rebuild } from '../workflow/errors.js';
 
 /** Turns anything thrown into the stored form; the stack is already source-mapped when maps are enabled. */
 export function toFailure(err: unknown): FailureInfo {
@@ -15,13 +16,7 @@ export function toFailure(err: unknown): FailureInfo {
 }
 
 /** Rebuilds an Error from its stored form (used live and on replay alike, so both see the same object). */
-export function fromFailure(info: FailureInfo): Error {
-  const err = new Error(info.message, info.cause ? { cause: fromFailure(info.cause) } : undefined);
-  err.name = info.name;
-  if (info.stack) err.stack = info.stack;
-  if (info.code) (err as Error & { code?: string }).code = info.code;
-  return err;
-}
+export const fromFailure = rebuild;
 
 function safeString(v: unknown): string {
   try {

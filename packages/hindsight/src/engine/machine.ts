@@ -118,6 +118,7 @@ export class RunMachine implements DeterministicSource {
   private readonly replayedUpTo: number;
   private readonly historicClose: RecordedEvent | undefined;
   private seq = 0;
+  private maxRecordedSeq = 0;
   private current: RecordedEvent;
   private delivered = 0;
   private toDeliver = 0;
@@ -306,7 +307,7 @@ export class RunMachine implements DeterministicSource {
       return true;
     }
     // Commands recorded past this point mean the history was made by code without the patch.
-    if (this.maxRecordedSeq() > seq) return false;
+    if (this.maxRecordedSeq > seq) return false;
     this.seq = seq;
     this.newRecord({ type: 'PatchMarker', seq, patchId });
     return true;
@@ -517,17 +518,13 @@ export class RunMachine implements DeterministicSource {
     this.history.push(e);
     const seq = (e as { seq?: number }).seq;
     if (seq !== undefined) {
+      if (seq > this.maxRecordedSeq) this.maxRecordedSeq = seq;
       const list = this.bySeq.get(seq);
       if (list) list.push(e);
       else this.bySeq.set(seq, [e]);
     }
   }
 
-  private maxRecordedSeq(): number {
-    let max = 0;
-    for (const seq of this.bySeq.keys()) if (seq > max) max = seq;
-    return max;
-  }
 
   /** After the whole loaded history was replayed, every command it holds must have been issued again. */
   private checkReplayComplete(): void {

@@ -7,7 +7,7 @@ import type { ClaimedRun, Store } from '../store/index.js';
 import type { WorkflowDefinition } from '../workflow/define.js';
 import { CommitQueue } from './commit-queue.js';
 import { installDeterminismGuards } from './determinism.js';
-import { RunDriver, type DriverHost } from './driver.js';
+import { CLOSED_STATUS, RunDriver, type DriverHost } from './driver.js';
 import { fingerprintOf } from './load.js';
 import { localBus } from './local-bus.js';
 import { StepRunner } from './step-runner.js';
@@ -122,7 +122,7 @@ export class Worker implements DriverHost {
     const m = driver.machine;
     if (how === 'closed') {
       this.stats.closed++;
-      this.emit({ type: 'run-closed', runId: m.runId, workflowId: m.workflowId, status: m.closing?.type ?? '' });
+      this.emit({ type: 'run-closed', runId: m.runId, workflowId: m.workflowId, status: CLOSED_STATUS[m.closing!.type]! });
       localBus(this.store).closed(m.runId);
       localBus(this.store).work(); // a parent or a successor may have work now
     } else if (how === 'blocked') {

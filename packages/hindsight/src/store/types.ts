@@ -60,6 +60,8 @@ export interface NewRun {
   events: RecordedEvent[];
   /** For imports: the status to store; default RUNNING. */
   status?: RunStatus;
+  /** For imports: when the run was created where it was recorded; default now. */
+  createdAt?: number;
 }
 
 /** Changes to a run's row that go with appended events. */

@@ -24,8 +24,19 @@ export class StepFailedError extends HindsightError {
     super(
       'HS_E_STEP_FAILED',
       `step '${stepName}' failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${failure.name}: ${failure.message}`,
+      // The step's own error (with its stack in user code) travels along as the cause.
+      { cause: rebuild(failure) },
     );
   }
+}
+
+/** An Error standing for a recorded failure: same name, message, code and stack on every replay. */
+export function rebuild(info: FailureInfo): Error {
+  const err = new Error(info.message, info.cause ? { cause: rebuild(info.cause) } : undefined);
+  err.name = info.name;
+  if (info.stack) err.stack = info.stack;
+  if (info.code) (err as Error & { code?: string }).code = info.code;
+  return err;
 }
 
 /** One attempt of a step ran longer than its start-to-close timeout, or missed its heartbeat. */
@@ -40,7 +51,7 @@ export class ChildWorkflowFailedError extends HindsightError {
     readonly workflowId: string,
     readonly failure: FailureInfo,
   ) {
-    super('HS_E_CHILD_FAILED', `child workflow ${workflowId} failed: ${failure.name}: ${failure.message}`);
+    super('HS_E_CHILD_FAILED', `child workflow ${workflowId} failed: ${failure.name}: ${failure.message}`, { cause: rebuild(failure) });
   }
 }
 

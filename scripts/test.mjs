@@ -1,0 +1,21 @@
+// Runs every compiled test file with node's test runner. Node 20's `--test`
+// does not expand glob patterns itself, so the files are listed here.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const roots = ['packages/hindsight/dist/test'];
+const files = [];
+const walk = (dir) => {
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) walk(full);
+    else if (name.endsWith('.test.js')) files.push(full);
+  }
+};
+for (const root of roots) walk(root);
+files.sort();
+const only = process.argv.slice(2);
+const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...selected], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
