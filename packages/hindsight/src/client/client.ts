@@ -230,7 +230,7 @@ export class WorkflowHandle<O = unknown> {
     const id = await store.postQuery(run.runId, name, recordable(args, `arguments of query '${name}'`) as unknown[], this.client.now);
     localBus(store).work();
     const deadline = Date.now() + 10_000;
-    for (;;) {
+    for (let polls = 0; ; ) {
       const answer = await store.readQueryAnswer(id);
       if (answer.done) {
         if (answer.error) throw new HindsightError(answer.error.code ?? 'HS_E_QUERY_FAILED', answer.error.message);
@@ -240,6 +240,7 @@ export class WorkflowHandle<O = unknown> {
         throw new HindsightError('HS_E_QUERY_TIMEOUT', `no worker answered query '${name}' within 10s; start a worker for task queue '${run.taskQueue}'`);
       }
       await new Promise((r) => setTimeout(r, 5));
+      if (++polls % 40 === 0) await this.openRun('query'); // a run that closed meanwhile will never answer
     }
   }
 

@@ -22,11 +22,12 @@ interface RunPart {
  * what arrives meanwhile forms the next one.
  */
 export class CommitQueue {
+  /** Keyed by run and epoch: a stale holder's writes must not ride along with the current holder's. */
   private runs = new Map<string, RunPart>();
   private newRuns: NewRun[] = [];
   private consumed: number[] = [];
-  private messages: { runId: string; data: InboxData }[] = [];
-  private releases: { runId: string; epoch: number }[] = [];
+  private messages: { from: string; runId: string; data: InboxData }[] = [];
+  private releases: { runId: string; epoch: number; ready: boolean }[] = [];
   private waiters: { resolve(): void; reject(e: unknown): void }[] = [];
   private scheduled = false;
   private inFlight: Promise<void> | null = null;
@@ -60,13 +61,15 @@ export class CommitQueue {
     this.schedule();
   }
 
-  message(runId: string, data: InboxData): void {
-    this.messages.push({ runId, data });
+  /** A message from run `from` (a child's result for its parent); dropped if `from` is fenced. */
+  message(from: string, runId: string, data: InboxData): void {
+    this.messages.push({ from, runId, data });
     this.schedule();
   }
 
-  release(runId: string, epoch: number): void {
-    this.releases.push({ runId, epoch });
+  /** Gives the lease back; `ready` lets another worker claim the run at once. */
+  release(runId: string, epoch: number, ready: boolean): void {
+    this.releases.push({ runId, epoch, ready });
     this.schedule();
   }
 
@@ -77,10 +80,11 @@ export class CommitQueue {
   }
 
   private part(runId: string, epoch: number, listener: CommitListener): RunPart {
-    let part = this.runs.get(runId);
+    const key = `${runId}@${epoch}`;
+    let part = this.runs.get(key);
     if (!part) {
       part = { append: { runId, epoch, events: [] }, listener };
-      this.runs.set(runId, part);
+      this.runs.set(key, part);
     }
     return part;
   }

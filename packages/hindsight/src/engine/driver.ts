@@ -57,7 +57,9 @@ export class RunDriver implements CommitListener {
       def,
       history,
       wallClock: () => host.clock.now(),
-      onRecord: (e) => host.queue.append(this.runId, epoch, e, this),
+      onRecord: (e) => {
+        if (!this.gone) host.queue.append(this.runId, epoch, e, this);
+      },
       onActivationDone: () => this.afterActivation(),
       resolveWorkflow: (name) => host.resolveWorkflow(name),
     });
@@ -91,11 +93,12 @@ export class RunDriver implements CommitListener {
     return this.wakeAt === null || this.wakeAt - now > stickyMs;
   }
 
-  release(): void {
+  /** Gives the lease back; `ready` when the run has work now (a stopping worker), not only far timers. */
+  release(ready: boolean): void {
     if (this.ending) return;
     this.ending = 'released';
     this.stopAll('the run was released');
-    this.host.queue.release(this.runId, this.epoch);
+    this.host.queue.release(this.runId, this.epoch, ready);
     this.host.queue.update(this.runId, this.epoch, {}, this);
   }
 
@@ -202,6 +205,7 @@ export class RunDriver implements CommitListener {
     const m = this.machine;
     const e = out.event;
     this.host.queue.newRun({
+      createdBy: m.runId,
       runId: e.runId,
       workflowId: e.workflowId,
       workflowType: e.workflowType,
@@ -223,7 +227,7 @@ export class RunDriver implements CommitListener {
     if (closing.type === 'WorkflowFailed') update.error = closing.error;
     this.stopAll('the workflow ended');
     this.host.queue.update(this.runId, this.epoch, update, this);
-    this.host.queue.release(this.runId, this.epoch);
+    this.host.queue.release(this.runId, this.epoch, false);
     this.notifyParent(closing);
     if (closing.type === 'WorkflowContinuedAsNew') this.continueAsNew(closing.nextRunId, closing.input, closing.ts);
   }
@@ -235,12 +239,13 @@ export class RunDriver implements CommitListener {
     if (closing.type === 'WorkflowFailed') error = closing.error;
     else if (closing.type !== 'WorkflowCompleted' && closing.type !== 'WorkflowContinuedAsNew') error = { name: closing.type, message: `child ${closing.type}` };
     if (closing.type === 'WorkflowContinuedAsNew') return; // the successor reports to the parent
-    this.host.queue.message(parent.runId, { kind: 'child', seq: parent.seq, childRunId: this.runId, ...(error ? { error } : { result: closing.type === 'WorkflowCompleted' ? closing.result : undefined }) });
+    this.host.queue.message(this.runId, parent.runId, { kind: 'child', seq: parent.seq, childRunId: this.runId, ...(error ? { error } : { result: closing.type === 'WorkflowCompleted' ? closing.result : undefined }) });
   }
 
   private continueAsNew(nextRunId: string, input: unknown, ts: number): void {
     const s = this.machine.started;
     this.host.queue.newRun({
+      createdBy: s.runId,
       runId: nextRunId,
       workflowId: s.workflowId,
       workflowType: s.workflowType,
@@ -259,7 +264,7 @@ export class RunDriver implements CommitListener {
     this.ending = 'blocked';
     this.stopAll('the run is blocked');
     this.host.queue.update(this.runId, this.epoch, { status: 'BLOCKED', blockedReason: err.message, blockedFingerprint: this.host.code.hash, wakeAt: null }, this);
-    this.host.queue.release(this.runId, this.epoch);
+    this.host.queue.release(this.runId, this.epoch, false);
     this.host.emit({ type: 'run-blocked', runId: this.runId, reason: err.message });
   }
 

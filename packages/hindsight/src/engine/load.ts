@@ -23,6 +23,8 @@ export async function loadWorkflows(modulePath: string): Promise<LoadedWorkflows
   if (!existsSync(file)) {
     throw new HindsightError('HS_E_WORKFLOWS_NOT_FOUND', `workflows module ${modulePath} does not exist; pass the compiled .js file that exports your workflows`);
   }
+  // Must happen before the import: Node maps only modules loaded after it, and recorded stacks should name .ts lines.
+  process.setSourceMapsEnabled?.(true);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

@@ -150,6 +150,8 @@ export class RunMachine implements DeterministicSource {
   get nextEventId(): number { return this.history.length + 1; }
   /** True until every event of the loaded history has been handed to the code. */
   get replaying(): boolean { return this.delivered < this.toDeliver; }
+  /** The code has started and replayed the whole loaded history: its state is current (queries may read it). */
+  get caughtUp(): boolean { return this.replayChecked; }
 
   /** Starts the code and replays the loaded history, one activation per event. */
   start(): void {
@@ -275,7 +277,11 @@ export class RunMachine implements DeterministicSource {
   commandChild(def: WorkflowDefinition, input: unknown, options: { workflowId?: string; taskQueue?: string }): Promise<unknown> {
     const seq = this.nextSeq();
     const recordedInput = recordable(input, `input of child workflow '${def.name}'`);
-    const past = this.expect(seq, `child workflow '${def.name}'`, (e) => e.type === 'ChildStarted' && e.workflowType === def.name);
+    const past = this.expect(
+      seq,
+      `child workflow '${def.name}'`,
+      (e) => (e.type === 'ChildStarted' && e.workflowType === def.name) || e.type === 'ChildCompleted' || e.type === 'ChildFailed',
+    );
     const started = past.find((e) => e.type === 'ChildStarted') as RecordedEvent<ChildStarted> | undefined;
     const promise = this.await(seq, 'child', def.name);
     if (started) {

@@ -104,7 +104,7 @@ export class Worker implements DriverHost {
     this.unsubscribe?.();
     for (const t of this.timers) realClearInterval(t);
     this.timers = [];
-    for (const d of [...this.drivers.values()]) d.release();
+    for (const d of [...this.drivers.values()]) d.release(true);
     await this.queue.flushed().catch(() => {});
     this.drivers.clear();
   }
@@ -180,6 +180,8 @@ export class Worker implements DriverHost {
 
   private async take({ run, epoch }: ClaimedRun): Promise<void> {
     const def = this.workflows.get(run.workflowType)!;
+    // Claimed again (our lease ran out while we were slow): the old driver must write nothing more.
+    this.drivers.get(run.runId)?.lost();
     const history = await this.store.readHistory(run.runId);
     const driver = new RunDriver(this, epoch, def, history, run.wakeAt);
     if (run.status === 'BLOCKED') {
@@ -200,8 +202,10 @@ export class Worker implements DriverHost {
   }
 
   private async answerQueries(): Promise<void> {
-    if (this.drivers.size === 0) return;
-    const queries = await this.store.takeQueries([...this.drivers.keys()]);
+    // A run still replaying would answer from a half-rebuilt state: its queries wait for the next poll.
+    const ready = [...this.drivers.values()].filter((d) => d.machine.caughtUp).map((d) => d.runId);
+    if (ready.length === 0) return;
+    const queries = await this.store.takeQueries(ready);
     for (const q of queries) {
       const driver = this.drivers.get(q.runId);
       try {
@@ -217,7 +221,7 @@ export class Worker implements DriverHost {
 
   private releaseIdle(): void {
     const now = this.clock.now();
-    for (const d of this.drivers.values()) if (d.isIdle(now, this.stickyMs)) d.release();
+    for (const d of this.drivers.values()) if (d.isIdle(now, this.stickyMs)) d.release(false);
   }
 
   private async renew(): Promise<void> {

@@ -49,6 +49,8 @@ export interface RunRecord {
 
 /** A run to create, with the first events of its history (at least `WorkflowStarted`). */
 export interface NewRun {
+  /** In a commit: the run whose code created this one (parent or predecessor); skipped when that run is fenced. */
+  createdBy?: string;
   runId: string;
   workflowId: string;
   workflowType: string;
@@ -109,10 +111,10 @@ export interface Commit {
   newRuns: NewRun[];
   /** Inbox messages now recorded in a history; removed from the inbox. */
   consumed: number[];
-  /** Messages for other runs (a child's result for its parent). */
-  messages: { runId: string; data: InboxData }[];
-  /** Leases to give up in the same transaction (runs that closed or went idle). */
-  releases: { runId: string; epoch: number }[];
+  /** Messages for other runs (a child's result for its parent), skipped when `from` is fenced. */
+  messages: { from: string; runId: string; data: InboxData }[];
+  /** Leases to give up in the same transaction; `ready` lets another worker claim the run at once. */
+  releases: { runId: string; epoch: number; ready: boolean }[];
 }
 
 export interface CommitResult {

@@ -62,6 +62,25 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
         assert.equal(await store.getRun(run.runId), null);
       });
 
+      it('refuses a run id that another workflow already uses with HS_E_STORE_CONFLICT', async () => {
+        const first = newRun({ workflowId: 'a' });
+        await store.createRun(first, T0);
+        await rejectsWith(store.createRun(newRun({ runId: first.runId, workflowId: 'b' }), T0), 'HS_E_STORE_CONFLICT');
+        assert.equal(await store.findRun('b'), null);
+      });
+
+      it('an imported run keeps its status, outcome and creation time', async () => {
+        const run = newRun({}, T0 - 5000);
+        run.events.push({ id: 2, ts: T0 - 4000, type: 'WorkflowCompleted', result: { total: 3 } });
+        const { run: rec } = await store.createRun({ ...run, status: 'COMPLETED', createdAt: T0 - 5000 }, T0);
+        assert.equal(rec.status, 'COMPLETED');
+        assert.equal(rec.createdAt, T0 - 5000);
+        assert.equal(rec.closedAt, T0 - 4000);
+        assert.deepEqual(rec.result, { total: 3 });
+        assert.equal(rec.eventCount, 2);
+        assert.deepEqual(await store.claimRuns(claimReq({ now: T0 + 1 })), []);
+      });
+
       it('stores an undefined input as nothing and gives back undefined', async () => {
         const { run } = await store.createRun(newRun({ input: undefined }), T0);
         assert.equal(run.input, undefined);
@@ -250,8 +269,8 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
             commitOf({
               appends: [{ runId: a.run.runId, epoch: a.epoch, events: steps(2, 2), update: { wakeAt: T0 + 5 } }],
               newRuns: [child, bad],
-              messages: [{ runId: a.run.runId, data: { kind: 'signal', name: 'go', payload: 1 } }],
-              releases: [{ runId: a.run.runId, epoch: a.epoch }],
+              messages: [{ from: a.run.runId, runId: a.run.runId, data: { kind: 'signal', name: 'go', payload: 1 } }],
+              releases: [{ runId: a.run.runId, epoch: a.epoch, ready: false }],
             }),
             T0,
           ),
@@ -265,24 +284,22 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
         assert.deepEqual(await store.readInbox([a.run.runId]), []);
       });
 
-      it('an append whose own event ids have a gap fails the whole commit', async () => {
+      it('an append whose own event ids have a gap is refused alone; the rest of the commit lands', async () => {
         const a = await startAndClaim(store);
         const b = await startAndClaim(store);
         const gappy = [...steps(2, 1), ...steps(4, 1)];
-        await assert.rejects(
-          store.commit(
-            commitOf({
-              appends: [
-                { runId: b.run.runId, epoch: b.epoch, events: steps(2, 1) },
-                { runId: a.run.runId, epoch: a.epoch, events: gappy },
-              ],
-            }),
-            T0,
-          ),
-          { code: 'HS_E_STORE_INVALID' },
+        const result = await store.commit(
+          commitOf({
+            appends: [
+              { runId: b.run.runId, epoch: b.epoch, events: steps(2, 1) },
+              { runId: a.run.runId, epoch: a.epoch, events: gappy },
+            ],
+          }),
+          T0,
         );
+        assert.deepEqual(result.fenced, [a.run.runId]);
         assert.deepEqual(await ids(store, a.run.runId), [1]);
-        assert.deepEqual(await ids(store, b.run.runId), [1]);
+        assert.deepEqual(await ids(store, b.run.runId), [1, 2]);
       });
 
       it('creates new runs in the commit, with the same workflow id for continue-as-new', async () => {
@@ -293,7 +310,7 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
         const commit = commitOf({
           appends: [{ runId: run.runId, epoch, events: [closing], update: { status: 'CONTINUED_AS_NEW' } }],
           newRuns: [next, child],
-          releases: [{ runId: run.runId, epoch }],
+          releases: [{ runId: run.runId, epoch, ready: false }],
         });
         assert.deepEqual((await store.commit(commit, T0 + 1)).fenced, []);
         const found = (await store.findRun('loop'))!;
@@ -308,6 +325,48 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
         assert.deepEqual(retry.fenced, []);
         assert.equal((await store.listRuns({ workflowId: 'loop' }, { limit: 10 })).runs.length, 2);
         assert.deepEqual(await ids(store, next.runId), [1]);
+      });
+    });
+
+    describe('what a fenced writer did besides its events', () => {
+      it('the runs it started and the messages it sent are dropped with its events', async () => {
+        const stale = await startAndClaim(store);
+        await claim(store, stale.run.runId, { workerId: 'worker-b', now: T0 + 60_000 });
+        const parent = await startAndClaim(store, {}, T0 + 60_000);
+        const child = { ...newRun(), createdBy: stale.run.runId };
+        const okChild = { ...newRun(), createdBy: parent.run.runId };
+        const res = await store.commit(
+          commitOf({
+            appends: [
+              { runId: stale.run.runId, epoch: stale.epoch, events: steps(2, 1) },
+              { runId: parent.run.runId, epoch: parent.epoch, events: steps(2, 1) },
+            ],
+            newRuns: [child, okChild],
+            messages: [
+              { from: stale.run.runId, runId: parent.run.runId, data: { kind: 'signal', name: 'lost', payload: 0 } },
+              { from: parent.run.runId, runId: stale.run.runId, data: { kind: 'signal', name: 'kept', payload: 1 } },
+            ],
+          }),
+          T0 + 60_001,
+        );
+        assert.deepEqual(res.fenced, [stale.run.runId]);
+        assert.equal(await store.getRun(child.runId), null);
+        assert.notEqual(await store.getRun(okChild.runId), null);
+        assert.deepEqual(await store.readInbox([parent.run.runId]), []);
+        assert.deepEqual(
+          (await store.readInbox([stale.run.runId])).map((m) => (m.data as { name: string }).name),
+          ['kept'],
+        );
+      });
+
+      it('a release with ready lets another worker claim the run at once', async () => {
+        const a = await startAndClaim(store);
+        await store.commit(commitOf({ releases: [{ runId: a.run.runId, epoch: a.epoch, ready: true }] }), T0);
+        const got = await store.claimRuns(claimReq({ workerId: 'worker-b', now: T0 + 1 }));
+        assert.deepEqual(
+          got.map((c) => c.run.runId),
+          [a.run.runId],
+        );
       });
     });
 
@@ -384,7 +443,7 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
         await store.commit(
           commitOf({
             appends: [{ runId: a.run.runId, epoch: a.epoch, events: [], update: { wakeAt: T0 + 5000 } }],
-            releases: [{ runId: a.run.runId, epoch: a.epoch }],
+            releases: [{ runId: a.run.runId, epoch: a.epoch, ready: false }],
           }),
           T0,
         );
@@ -459,7 +518,7 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
                 update: { status: 'BLOCKED', blockedReason: 'step 3 is now "refund"', blockedFingerprint: 'code-1' },
               },
             ],
-            releases: [{ runId: a.run.runId, epoch: a.epoch }],
+            releases: [{ runId: a.run.runId, epoch: a.epoch, ready: false }],
           }),
           T0,
         );
@@ -508,7 +567,7 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
           commitOf({
             appends: [{ runId: a.run.runId, epoch: a.epoch, events: [recorded] }],
             consumed: [m1.id],
-            releases: [{ runId: a.run.runId, epoch: a.epoch }],
+            releases: [{ runId: a.run.runId, epoch: a.epoch, ready: false }],
           }),
           T0,
         );
@@ -557,8 +616,8 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
         await store.commit(
           commitOf({
             appends: [{ runId: child.run.runId, epoch: child.epoch, events: [done], update: { status: 'COMPLETED', result: { refunded: 10 } } }],
-            messages: [{ runId: parent.run.runId, data }],
-            releases: [{ runId: child.run.runId, epoch: child.epoch }],
+            messages: [{ from: child.run.runId, runId: parent.run.runId, data }],
+            releases: [{ runId: child.run.runId, epoch: child.epoch, ready: false }],
           }),
           T0 + 1,
         );

@@ -199,27 +199,34 @@ async function demo(store: Store, storeArg: string, ledger: string, opts: DemoOp
   await w1.ready();
   out(`  ${pc.green('●')} worker 1 is ready ${pc.dim(`(pid ${w1.pid})`)}\n`);
 
-  // Kill once a good part of the work is done, while steps are in flight.
+  // Kill once a good part of the work is done, while steps are in flight. The status
+  // queries go first, half-way there, so that they do not hold the kill up.
   const killAfter = Math.max(3, Math.round(opts.orders * 2.5));
-  const bar1 = progressBar(`  {bar} {value}/{total} service requests before the kill | {steps} steps recorded, {retries} retries`);
-  bar1?.start(killAfter, 0, { steps: 0, retries: 0 });
-  const deadline = Date.now() + 15_000;
-  let requests = 0;
-  while (requests < killAfter && Date.now() < deadline) {
-    await w1.throwIfDied();
-    await sleep(15);
-    requests = readLedger(ledger).filter((e) => ids.has(e.orderId)).length;
-    bar1?.update(Math.min(requests, killAfter), { steps: w1.steps, retries: w1.retries });
-  }
-  bar1?.stop();
+  const waitForRequests = async (n: number, label: string): Promise<number> => {
+    const bar = progressBar(`  {bar} {value}/{total} ${label} | {steps} step results recorded, {retries} retries`);
+    bar?.start(n, 0, { steps: 0, retries: 0 });
+    const deadline = Date.now() + 15_000;
+    let requests = 0;
+    while (requests < n && Date.now() < deadline) {
+      await w1.throwIfDied();
+      await sleep(10);
+      requests = readLedger(ledger).filter((e) => ids.has(e.orderId)).length;
+      bar?.update(Math.min(requests, n), { steps: w1.steps, retries: w1.retries });
+    }
+    bar?.stop();
+    return requests;
+  };
 
-  out(`\n  Asking each order where it is ${pc.dim("(ctx.onQuery('status'), answered by worker 1 from the run's state)")}\n`);
+  const asked = await waitForRequests(Math.ceil(killAfter / 2), 'service requests');
+  out(`\n  After ${asked} service requests, asking each order where it is ${pc.dim("(ctx.onQuery('status'), answered by worker 1 from the run's state)")}\n`);
   const statuses = await Promise.all(orders.map((o) => queryStatus(o)));
   for (const [i, o] of orders.entries()) out(`    ${pc.cyan(o.id)}  ${statuses[i]}\n`);
+  out('\n');
+  await waitForRequests(killAfter, 'service requests before the kill');
 
   await w1.kill();
   const atKill = readLedger(ledger).filter((e) => ids.has(e.orderId));
-  out(`\n  ${pc.red(pc.bold('✖ SIGKILL'))} worker 1 ${pc.dim(`(pid ${w1.pid})`)} after ${atKill.length} service requests, ${w1.steps} step results recorded. No shutdown, no cleanup.\n`);
+  out(`  ${pc.red(pc.bold('✖ SIGKILL'))} worker 1 ${pc.dim(`(pid ${w1.pid})`)} after ${atKill.length} service requests, ${w1.steps} step results recorded. No shutdown, no cleanup.\n`);
 
   const runs1 = await loadRuns(client, orders);
   const inFlight = findInFlight(atKill, runs1, w1.pid);

@@ -23,6 +23,12 @@ export function connect(file: string, opts: ConnectOptions): Database.Database {
     // survives a process crash but may lose the last commits on power loss.
     db.pragma(`synchronous = ${opts.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs))}`);
+    // A group commit touches about one events page per run in it; a bigger cache
+    // and rarer checkpoints roughly halve its cost when hundreds of runs share one
+    // (measured; the defaults are a 2 MB cache and a checkpoint every 4 MB).
+    db.pragma('cache_size = -65536');
+    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     migrate(db, opts.where);
     return db;
   } catch (err) {
