@@ -148,7 +148,8 @@ export class Client {
     const workflowId = opts.workflowId ?? `${source.workflowId}~fork-${runId.slice(0, 8)}`;
     const first = events[0] as RecordedEvent<WorkflowStarted>;
     const prefix: RecordedEvent[] = [
-      { ...first, workflowId, runId, forkedFrom: { runId: source.runId, eventId: opts.atEvent } },
+      // The same seed: code before the fork point must draw the same random numbers it drew then.
+      { ...first, workflowId, runId, seed: first.seed ?? first.runId, forkedFrom: { runId: source.runId, eventId: opts.atEvent } },
       ...events.slice(1, opts.atEvent),
     ];
     const { created } = await this.store.createRun(

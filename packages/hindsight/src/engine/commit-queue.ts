@@ -75,7 +75,8 @@ export class CommitQueue {
 
   /** Resolves once everything queued so far is durable. */
   flushed(): Promise<void> {
-    if (!this.scheduled && !this.inFlight) return Promise.resolve();
+    // Nothing waits for the next batch: all that was queued is in the commit in flight, if any.
+    if (!this.scheduled) return this.inFlight ?? Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DeterminismViolationError } from '../workflow/errors.js';
 import { activeTarget, type ActivationTarget } from './activation.js';
 
@@ -22,13 +24,17 @@ let installed = false;
 
 const scope = (): DeterministicSource | undefined => (activeTarget() as DeterministicSource | null) ?? undefined;
 
-/** First line of the stack that is user code, for the report. */
+// This package's own code, compiled and (with source maps) original: never the culprit.
+const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const ownCode = [path.join(packageRoot, 'dist', 'src') + path.sep, path.join(packageRoot, 'src') + path.sep];
+
+/** First frame of the stack that is user code, for the report. */
 function callerLocation(): string | undefined {
   const lines = new Error().stack?.split('\n') ?? [];
   return lines
     .slice(1)
     .map((l) => l.trim())
-    .find((l) => !l.includes('/hindsight/dist/src/') && !l.includes('node:'))
+    .find((l) => !ownCode.some((dir) => l.includes(dir)) && !l.includes('node:'))
     ?.replace(/^at /, '');
 }
 

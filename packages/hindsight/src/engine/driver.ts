@@ -1,4 +1,4 @@
-import type { Clock } from '../common/clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { CodeFingerprint, FailureInfo, RecordedEvent, WorkerAttached } from '../history/index.js';
 import type { InboxMessage, RunAppend, RunStatus, RunUpdate, Store } from '../store/index.js';
 import type { WorkflowDefinition } from '../workflow/define.js';
@@ -38,6 +38,8 @@ export class RunDriver implements CommitListener {
   private readonly timers = new Map<number, { fireAt: number; cancel(): void }>();
   private readonly seenInbox = new Set<number>();
   private wakeAt: number | null;
+  /** Events recorded but not yet durable: the run is busy until they are handed to the code. */
+  private uncommitted = 0;
   private ending: 'closed' | 'blocked' | 'released' | null = null;
   private gone = false;
   lastActivity: number;
@@ -51,19 +53,22 @@ export class RunDriver implements CommitListener {
     wakeAt: number | null,
   ) {
     this.wakeAt = wakeAt;
-    this.lastActivity = host.clock.now();
+    this.lastActivity = systemClock.now();
     this.replayedEvents = history.length;
     this.machine = new RunMachine({
       def,
       history,
       wallClock: () => host.clock.now(),
       onRecord: (e) => {
-        if (!this.gone) host.queue.append(this.runId, epoch, e, this);
+        if (this.gone) return;
+        this.uncommitted++;
+        this.lastActivity = systemClock.now();
+        host.queue.append(this.runId, epoch, e, this);
       },
       onActivationDone: () => this.afterActivation(),
       resolveWorkflow: (name) => host.resolveWorkflow(name),
+      firstRecord: { type: 'WorkerAttached', workerId: host.workerId, code: host.code } satisfies WorkerAttached,
     });
-    this.machine.record<WorkerAttached>({ type: 'WorkerAttached', workerId: host.workerId, code: host.code });
   }
 
   get runId(): string {
@@ -76,7 +81,8 @@ export class RunDriver implements CommitListener {
 
   /** Moves an inbox message into the history (consumed in the same commit). */
   receive(msg: InboxMessage): void {
-    if (this.seenInbox.has(msg.id) || this.machine.state !== 'running') return;
+    // Not before the replay is complete: a run that turns out BLOCKED must keep its history as it was.
+    if (this.seenInbox.has(msg.id) || this.machine.state !== 'running' || !this.machine.caughtUp) return;
     this.seenInbox.add(msg.id);
     const d = msg.data;
     if (d.kind === 'signal') this.machine.record({ type: 'SignalReceived', name: d.name, payload: d.payload });
@@ -86,11 +92,14 @@ export class RunDriver implements CommitListener {
     this.host.queue.consume(msg.id);
   }
 
-  /** Waiting only on far timers or signals: worth giving the lease back. */
-  isIdle(now: number, stickyMs: number): boolean {
-    if (this.ending || this.steps.size > 0 || this.machine.replaying) return false;
-    if (now - this.lastActivity < stickyMs) return false;
-    return this.wakeAt === null || this.wakeAt - now > stickyMs;
+  /**
+   * Waiting only on far timers or signals: worth giving the lease back. Quiet
+   * time is wall-clock time; how far the next timer is, is workflow time.
+   */
+  isIdle(stickyMs: number): boolean {
+    if (this.ending || this.steps.size > 0 || this.uncommitted > 0 || !this.machine.caughtUp) return false;
+    if (systemClock.now() - this.lastActivity < stickyMs) return false;
+    return this.wakeAt === null || this.wakeAt - this.host.clock.now() > stickyMs;
   }
 
   /** Gives the lease back; `ready` when the run has work now (a stopping worker), not only far timers. */
@@ -114,6 +123,8 @@ export class RunDriver implements CommitListener {
 
   committed(append: RunAppend): void {
     if (this.gone) return;
+    this.uncommitted -= append.events.length;
+    this.lastActivity = systemClock.now();
     for (const e of append.events) if (isDeliverable(e)) this.machine.deliver(e);
     if (this.ending && (append.update?.status !== undefined || this.ending === 'released')) {
       this.gone = true;
@@ -132,7 +143,7 @@ export class RunDriver implements CommitListener {
     // Steps are user code: they must not run inside the chain of activations.
     afterChain(() => {
       if (this.gone) return;
-      this.lastActivity = this.host.clock.now();
+      this.lastActivity = systemClock.now();
       for (const out of outputs) this.execute(out);
       if (this.machine.state === 'closed' && !this.ending) this.close();
       else if (this.machine.state === 'blocked' && !this.ending) this.block();

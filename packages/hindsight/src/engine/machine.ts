@@ -39,6 +39,7 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: unknown): void;
   childRunId?: string;
+  childWorkflowId?: string;
   waiter?: SignalWaiter;
 }
 
@@ -78,6 +79,11 @@ export interface MachineOptions {
   onActivationDone: (machine: RunMachine) => void;
   /** Workflow definitions this process knows, for children. */
   resolveWorkflow?: (name: string) => WorkflowDefinition | undefined;
+  /**
+   * Recorded just before the first new event (a worker's `WorkerAttached`), so
+   * a claim that only reads, or a replay that finds divergence, changes nothing.
+   */
+  firstRecord?: HistoryEvent;
 }
 
 const DELIVERABLE = new Set<HistoryEvent['type']>([
@@ -135,7 +141,7 @@ export class RunMachine implements DeterministicSource {
     this.current = this.started;
     this.replayedUpTo = opts.history[opts.history.length - 1]!.id;
     this.historicClose = opts.history.find((e) => CLOSING_EVENTS.has(e.type));
-    this.prng = new Prng(this.started.runId);
+    this.prng = new Prng(this.started.seed ?? this.started.runId);
     this.ctx = new RunContext(this);
     for (const e of opts.history) this.remember(e);
   }
@@ -161,6 +167,11 @@ export class RunMachine implements DeterministicSource {
 
   /** Gives a new event (from outside: a step result, a fired timer, a signal) its id and timestamp. */
   record<E extends HistoryEvent>(event: E): RecordedEvent<E> {
+    const first = this.opts.firstRecord;
+    if (first) {
+      this.opts.firstRecord = undefined;
+      this.record(first);
+    }
     const recorded = { ...event, id: this.nextEventId, ts: this.opts.wallClock() } as RecordedEvent<E>;
     this.remember(recorded);
     this.opts.onRecord(recorded);
@@ -189,7 +200,12 @@ export class RunMachine implements DeterministicSource {
       const known = [...this.queries.keys()].join(', ') || 'none';
       throw new HindsightError('HS_E_UNKNOWN_QUERY', `workflow ${this.workflowId} has no query '${name}' (registered: ${known})`);
     }
-    return recordable(asActive(this, () => handler(...args)), `query '${name}' result`);
+    const saved = this.prng.save(); // a handler drawing random numbers must not shift the run's sequence
+    try {
+      return recordable(asActive(this, () => handler(...args)), `query '${name}' result`);
+    } finally {
+      this.prng.restore(saved);
+    }
   }
 
   // --- DeterministicSource -------------------------------------------------
@@ -284,8 +300,10 @@ export class RunMachine implements DeterministicSource {
     );
     const started = past.find((e) => e.type === 'ChildStarted') as RecordedEvent<ChildStarted> | undefined;
     const promise = this.await(seq, 'child', def.name);
+    const pending = this.pending.get(seq)!;
     if (started) {
-      this.pending.get(seq)!.childRunId = started.runId;
+      pending.childRunId = started.runId;
+      pending.childWorkflowId = started.workflowId;
     } else {
       const event = this.newRecord<ChildStarted>({
         type: 'ChildStarted',
@@ -294,7 +312,8 @@ export class RunMachine implements DeterministicSource {
         workflowId: options.workflowId ?? `${this.workflowId}/${def.name}-${seq}`,
         runId: crypto.randomUUID(),
       });
-      this.pending.get(seq)!.childRunId = event.runId;
+      pending.childRunId = event.runId;
+      pending.childWorkflowId = event.workflowId;
       this.outputs.push({ type: 'start-child', event, input: recordedInput, taskQueue: options.taskQueue ?? def.options.taskQueue ?? this.taskQueue });
     }
     return promise;
@@ -341,7 +360,7 @@ export class RunMachine implements DeterministicSource {
 
   private finish(value: unknown, err: unknown): void {
     if (this.state !== 'running') return;
-    if (activeTarget() !== this) return this.block(outsideActivation('the workflow finished'));
+    if (activeTarget() !== this) return this.block(outsideActivation('return from the workflow function'));
     if (err instanceof NonDeterminismError || err instanceof DeterminismViolationError) return this.block(err);
     let event: HistoryEvent;
     if (err === undefined) {
@@ -365,6 +384,9 @@ export class RunMachine implements DeterministicSource {
       if (this.historicClose.type !== event.type) {
         return this.nonDeterminism(this.historicClose, `the code ended with ${event.type}`);
       }
+      this.replayChecked = true;
+      this.checkReplayComplete(); // ending early, before commands the history holds, is divergence too
+      if (this.state !== 'running') return;
       this.closing = this.historicClose;
     } else {
       this.closing = this.newRecord(event);
@@ -435,7 +457,7 @@ export class RunMachine implements DeterministicSource {
       case 'ChildCompleted':
         return p.resolve(e.result);
       case 'ChildFailed':
-        return p.reject(new ChildWorkflowFailedError(p.childRunId ?? '?', e.error));
+        return p.reject(new ChildWorkflowFailedError(p.childWorkflowId ?? '?', e.error));
     }
   }
 
@@ -556,6 +578,8 @@ export class RunMachine implements DeterministicSource {
     if (this.state !== 'running') return;
     this.state = 'blocked';
     this.blockedBy = err;
+    // Found outside an activation (code resumed after foreign I/O): open one so the host hears of it.
+    if (activeTarget() !== this) activate(this, () => {});
     const steps = [...this.pending.entries()].filter(([, p]) => p.kind === 'step').map(([seq]) => seq);
     if (steps.length) this.outputs.push({ type: 'abort-steps', seqs: steps, reason: 'the run is blocked' });
   }

@@ -15,6 +15,15 @@ export class Prng {
     this.d = h.readUInt32LE(12);
   }
 
+  /** The generator's state, to give back after a query handler drew numbers it must not consume. */
+  save(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  restore([a, b, c, d]: [number, number, number, number]): void {
+    this.a = a; this.b = b; this.c = c; this.d = d;
+  }
+
   next(): number {
     this.a >>>= 0; this.b >>>= 0; this.c >>>= 0; this.d >>>= 0;
     let t = (this.a + this.b) | 0;

@@ -2,6 +2,7 @@ import { CLOSING_EVENTS, type RecordedEvent } from '../history/index.js';
 import type { WorkflowDefinition } from '../workflow/define.js';
 import type { DeterminismViolationError, NonDeterminismError } from '../workflow/errors.js';
 import { HindsightError } from '../common/errors.js';
+import { afterChain } from './activation.js';
 import { installDeterminismGuards } from './determinism.js';
 import { RunMachine } from './machine.js';
 
@@ -48,12 +49,13 @@ export function replayHistory(history: RecordedEvent[], workflows: WorkflowDefin
         if (settled || (m.replaying && m.state === 'running')) return;
         settled = true;
         const divergence = m.blockedBy ?? undefined;
-        resolve({
+        // The caller's code must not run inside the chain, where it would pass for workflow code.
+        afterChain(() => resolve({
           events: history.length,
           ok: !divergence && (!closed || m.state === 'closed'),
           ...(divergence ? { divergence } : {}),
           wouldRecord,
-        });
+        }));
       },
     });
     machine.start();

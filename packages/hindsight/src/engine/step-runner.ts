@@ -75,7 +75,8 @@ export class StepRunner {
       if (controller.aborted) return;
       const ac = new AbortController();
       controller.current = ac;
-      const outcome = await this.attempt(task, attempt, ac, lastHeartbeat, (d) => (lastHeartbeat = d));
+      const budget = task.scheduledAt + s2c - this.clock.now();
+      const outcome = await this.attempt(task, attempt, ac, lastHeartbeat, (d) => (lastHeartbeat = d), budget);
       if (controller.aborted) return;
       if (outcome.ok) {
         try {
@@ -88,11 +89,16 @@ export class StepRunner {
       const error = toFailure(outcome.error);
       const now = this.clock.now();
       const wait = backoff(policy, attempt);
+      if (isBudgetTimeout(outcome.error)) return hooks.done(this.failed(task, attempt, error));
+      if (now + wait - task.scheduledAt >= s2c) {
+        // The next attempt would start past the budget: give up now, as a schedule-to-close timeout.
+        const timeout = new StepTimeoutError(step.name, 'schedule-to-close', s2c, { cause: outcome.error });
+        return hooks.done(this.failed(task, attempt, toFailure(timeout)));
+      }
       const final =
         error.nonRetryable ||
         (policy?.nonRetryableErrors ?? []).some((n) => n === error.name || n === error.code) ||
-        attempt >= maxAttempts ||
-        now + wait - task.scheduledAt >= s2c;
+        attempt >= maxAttempts;
       if (final) return hooks.done(this.failed(task, attempt, error));
       hooks.retrying({ type: 'StepRetrying', seq: task.seq, name: step.name, attempt, error, nextAttemptAt: now + wait });
       attempt++;
@@ -115,17 +121,20 @@ export class StepRunner {
     ac: AbortController,
     lastHeartbeat: unknown,
     onHeartbeat: (details: unknown) => void,
+    budgetMs: number,
   ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
     const { step } = task;
-    const limits: { kind: 'start-to-close' | 'heartbeat'; ms: number }[] = [];
+    const limits: { kind: 'start-to-close' | 'schedule-to-close'; ms: number }[] = [];
     if (step.options.startToCloseTimeout) limits.push({ kind: 'start-to-close', ms: toMillis(step.options.startToCloseTimeout) });
+    if (Number.isFinite(budgetMs)) limits.push({ kind: 'schedule-to-close', ms: Math.max(0, budgetMs) });
     const heartbeatMs = step.options.heartbeatTimeout ? toMillis(step.options.heartbeatTimeout) : undefined;
     let beatAt = this.clock.now();
     const timers: ReturnType<typeof realSetTimeout>[] = [];
     const timedOut = new Promise<{ ok: false; error: unknown }>((resolve) => {
       for (const { kind, ms } of limits) {
         timers.push(realSetTimeout(() => {
-          const error = new StepTimeoutError(step.name, kind, ms);
+          const limit = kind === 'schedule-to-close' ? toMillis(step.options.scheduleToCloseTimeout!) : ms;
+          const error = new StepTimeoutError(step.name, kind, limit);
           ac.abort(error);
           resolve({ ok: false, error });
         }, ms));
@@ -165,4 +174,8 @@ export class StepRunner {
       for (const t of timers) realClearTimeout(t);
     }
   }
+}
+
+function isBudgetTimeout(err: unknown): boolean {
+  return err instanceof StepTimeoutError && err.kind === 'schedule-to-close';
 }

@@ -92,7 +92,7 @@ export class Worker implements DriverHost {
     this.stopped = false;
     this.unsubscribe = localBus(this.store).onWork(() => this.pollSoon());
     this.timers.push(realSetInterval(() => this.pollSoon(), this.pollMs));
-    this.timers.push(realSetInterval(() => void this.renew(), Math.max(50, this.leaseMs / 3)));
+    this.timers.push(realSetInterval(() => void this.renew(), Math.min(Math.max(50, this.leaseMs / 3), 2 ** 31 - 1)));
     this.pollSoon();
     return this;
   }
@@ -171,6 +171,7 @@ export class Worker implements DriverHost {
       workflowTypes: [...this.workflows.keys()],
       limit: Math.min(room, 500),
       now: this.clock.now(),
+      leaseNow: systemClock.now(),
       leaseMs: this.leaseMs,
       fingerprint: this.code.hash,
     });
@@ -220,15 +221,14 @@ export class Worker implements DriverHost {
   }
 
   private releaseIdle(): void {
-    const now = this.clock.now();
-    for (const d of this.drivers.values()) if (d.isIdle(now, this.stickyMs)) d.release(false);
+    for (const d of this.drivers.values()) if (d.isIdle(this.stickyMs)) d.release(false);
   }
 
   private async renew(): Promise<void> {
     if (this.drivers.size === 0) return;
     const runs = [...this.drivers.values()].map((d) => ({ runId: d.runId, epoch: d.epoch }));
     try {
-      const lost = await this.store.renewLeases(this.workerId, runs, this.clock.now() + this.leaseMs);
+      const lost = await this.store.renewLeases(this.workerId, runs, systemClock.now() + this.leaseMs);
       for (const runId of lost) this.drivers.get(runId)?.lost();
     } catch (err) {
       this.emit({ type: 'store-error', message: (err as Error).message });

@@ -37,12 +37,15 @@ export interface WorkflowStarted {
   parent?: { workflowId: string; runId: string; seq: number };
   continuedFrom?: string;
   forkedFrom?: { runId: string; eventId: number };
+  /** Seed of the run's deterministic random numbers; default the run id. A fork keeps its source's. */
+  seed?: string;
 }
 
 /**
  * A worker took the run (first start, a resume after a crash or an idle
  * release) with this code: the history says which worker and which code
- * version produced which events. Replay skips it.
+ * version produced which events. Written just before the worker's first new
+ * event, so a claim that only reads changes nothing. Replay skips it.
  */
 export interface WorkerAttached {
   type: 'WorkerAttached';

@@ -127,7 +127,13 @@ export interface ClaimRequest {
   taskQueues: string[];
   workflowTypes: string[];
   limit: number;
+  /** Workflow time: timers with `wakeAt <= now` are due. */
   now: number;
+  /**
+   * Wall-clock time for leases (default `now`). Leases are infrastructure and
+   * follow the real clock even when workflow time is simulated.
+   */
+  leaseNow?: number;
   leaseMs: number;
   /** A worker whose code differs from the code a run was BLOCKED by may retry it. */
   fingerprint: string;

@@ -41,8 +41,13 @@ export function rebuild(info: FailureInfo): Error {
 
 /** One attempt of a step ran longer than its start-to-close timeout, or missed its heartbeat. */
 export class StepTimeoutError extends HindsightError {
-  constructor(stepName: string, kind: 'start-to-close' | 'schedule-to-close' | 'heartbeat', limitMs: number) {
-    super('HS_E_STEP_TIMEOUT', `step '${stepName}' exceeded its ${kind} timeout of ${limitMs}ms`);
+  constructor(
+    stepName: string,
+    readonly kind: 'start-to-close' | 'schedule-to-close' | 'heartbeat',
+    limitMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super('HS_E_STEP_TIMEOUT', `step '${stepName}' exceeded its ${kind} timeout of ${limitMs}ms`, options);
   }
 }
 

@@ -54,7 +54,7 @@ describe('hindsight worker and workflow start', () => {
     assert.match(human, /flaky-charge\s+2 attempts -> \{"charged":5\}/);
     assert.match(human, /attempt 1: Error: card network timeout/);
 
-    assert.ok(worker.events.some((e) => e.type === 'run-closed' && e.workflowId === 'greet-1' && e.status === 'WorkflowCompleted'));
+    assert.ok(worker.events.some((e) => e.type === 'run-closed' && e.workflowId === 'greet-1' && e.status === 'COMPLETED'));
     assert.ok(worker.events.some((e) => e.type === 'step-retrying' && e.step === 'flaky-charge' && e.attempt === 1));
     const exit = await worker.stop('SIGTERM');
     assert.deepEqual(exit, { code: 0, signal: null });
@@ -73,11 +73,12 @@ describe('hindsight worker and workflow start', () => {
     const done = await sb.json(['workflow', 'result', 'approval-1', '--timeout', '20s']);
     assert.deepEqual(done.result, { item: 'laptop', approvedBy: 'bob', receipt: 'laptop approved by bob' });
     const claim = await second.waitFor((e) => e.type === 'run-claimed' && e.workflowId === 'approval-1', 'the claim of approval-1');
-    assert.ok(claim.replayed >= 2, 'the second worker replayed the history the first one recorded');
+    assert.ok(claim.replayed >= 1, 'the second worker replayed the history the first one left');
 
+    // A worker is named in the history only once it records something: the first one only waited.
     const show = await sb.json(['workflow', 'show', 'approval-1']);
     const workers = show.timeline.filter((e: any) => e.kind === 'worker').map((e: any) => e.name);
-    assert.deepEqual(workers, [first.ready.workerId, second.ready.workerId]);
+    assert.deepEqual(workers, [second.ready.workerId]);
   });
 
   it('starting a workflow id again returns its existing run instead of starting another', async () => {

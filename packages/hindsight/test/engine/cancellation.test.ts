@@ -105,7 +105,7 @@ describe('cancelling a parent', () => {
     const parent = workflow('parent', async (ctx) => ctx.child(child, undefined));
     h.worker([parent, child]);
     const handle = await h.client.start(parent, undefined, { workflowId: 'cp-1' });
-    await waitFor('the child to run', async () => (await h.store.findRun('cp-1/slow-child-1'))?.eventCount === 2);
+    await waitFor('the child to run', async () => (await h.store.findRun('cp-1/slow-child-1'))?.leaseOwner);
     await handle.cancel('no longer needed');
     assert.equal((await rejection(handle.result({ timeout: 5000 }))).status, 'CANCELLED');
     await waitFor('the child to be cancelled', async () => (await h.run('cp-1/slow-child-1')).status === 'CANCELLED', 3000);

@@ -33,7 +33,7 @@ describe('child workflows', () => {
     );
   });
 
-  it('raises ChildWorkflowFailedError in the parent when the child fails, with the child workflow id and its failure', { todo: "engine bug: ChildWorkflowFailedError.workflowId holds the child's run id" }, async (t) => {
+  it('raises ChildWorkflowFailedError in the parent when the child fails, with the child workflow id and its failure', async (t) => {
     const h = await Harness.for(t);
     const parent = workflow('order', async (ctx, sku: string) => {
       try {

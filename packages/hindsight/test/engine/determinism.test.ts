@@ -67,7 +67,7 @@ describe('determinism guards', () => {
     assert.equal((await replayHistory(await h.history('combinators-1'), [wf])).ok, true);
   });
 
-  it('parks a run whose workflow code calls setTimeout as BLOCKED, naming the call and its file:line', { todo: "engine bug: the location is the compiled .js line (source maps enabled too late), or with --enable-source-maps the engine's own callerLocation frame" }, async (t) => {
+  it('parks a run whose workflow code calls setTimeout as BLOCKED, naming the call and its file:line', async (t) => {
     const h = await Harness.for(t);
     const wf = workflow('uses-set-timeout', async () => {
       await new Promise((resolve) => setTimeout(resolve, 10)); // @line:setTimeout
@@ -84,7 +84,7 @@ describe('determinism guards', () => {
     assert.equal(err.code, 'HS_E_RUN_BLOCKED');
   });
 
-  it('parks a run whose workflow code calls fetch as BLOCKED, naming the call and its file:line', { todo: "engine bug: the location is the compiled .js line (source maps enabled too late), or with --enable-source-maps the engine's own callerLocation frame" }, async (t) => {
+  it('parks a run whose workflow code calls fetch as BLOCKED, naming the call and its file:line', async (t) => {
     const h = await Harness.for(t);
     const wf = workflow('uses-fetch', async () => {
       const res = await fetch('http://127.0.0.1:9/orders'); // @line:fetch
@@ -99,7 +99,7 @@ describe('determinism guards', () => {
     assert.ok(reason.includes(where), `expected the reason to name ${where}: ${reason}`);
   });
 
-  it('reports workflow code that awaited real I/O (fs.promises.readFile) and then calls a workflow operation', { todo: 'engine bug: a violation found outside an activation blocks the machine, but the driver is never told; the run stays RUNNING forever' }, async (t) => {
+  it('reports workflow code that awaited real I/O (fs.promises.readFile) and then calls a workflow operation', async (t) => {
     const h = await Harness.for(t);
     const file = path.join(h.dir, 'config.json');
     writeFileSync(file, '{"limit": 3}');
@@ -116,7 +116,7 @@ describe('determinism guards', () => {
     assert.ok(!(await h.types('io-1')).includes('StepCompleted'), 'the step did not run');
   });
 
-  it('reports workflow code that awaited real I/O (fs.promises.readFile) and then returns, instead of completing the run with a value replay cannot reproduce', { todo: 'engine bug: a violation found outside an activation blocks the machine, but the driver is never told; the run stays RUNNING forever' }, async (t) => {
+  it('reports workflow code that awaited real I/O (fs.promises.readFile) and then returns, instead of completing the run with a value replay cannot reproduce', async (t) => {
     const h = await Harness.for(t);
     const file = path.join(h.dir, 'config.json');
     writeFileSync(file, '{"limit": 3}');
@@ -132,7 +132,7 @@ describe('determinism guards', () => {
     assert.equal((await rejection(handle.result({ timeout: 1000 }))).code, 'HS_E_RUN_BLOCKED');
   });
 
-  it('does not treat the code that awaits replayHistory as workflow code: after a divergence its clock, random numbers and timers are real', { todo: "engine bug: replayHistory resolves inside the activation chain; its caller then runs as workflow code while the replay's queued activations go on" }, async (t) => {
+  it('does not treat the code that awaits replayHistory as workflow code: after a divergence its clock, random numbers and timers are real', async (t) => {
     const clock = new ManualClock();
     const h = await Harness.for(t, { clock });
     const one = step('one', () => 'one');

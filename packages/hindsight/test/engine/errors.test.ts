@@ -60,7 +60,7 @@ describe('workflow errors', () => {
     assert.equal(failure.cause?.message, 'limit exceeded');
   });
 
-  it('records a stack that points at the TypeScript source line of the workflow that threw', { todo: 'engine bug: source maps are enabled only by the Worker constructor and loadWorkflows, too late for a workflows module imported before them (embedded use, tests): stacks name .js lines' }, async (t) => {
+  it('records a stack that points at the TypeScript source line of the workflow that threw', async (t) => {
     const h = await Harness.for(t);
     h.worker([payable]);
     const handle = await h.client.start(payable, 43, { workflowId: 'payable-2' });

@@ -83,7 +83,7 @@ describe('non-determinism', () => {
     assert.ok(reason.includes(`step 'two'`), reason);
   });
 
-  it('leaves the history of a BLOCKED run exactly as it was: the diverging worker appends nothing', { todo: 'engine bug: the diverging worker appends WorkerAttached (and consumes inbox signals) before its replay finds the divergence' }, async (t) => {
+  it('leaves the history of a BLOCKED run exactly as it was: the diverging worker appends nothing', async (t) => {
     const h = await Harness.for(t);
     const { before } = await recordThenReplay(h, 'nd-unchanged', renamed);
     assert.deepEqual(await h.history('nd-unchanged'), before);
@@ -176,7 +176,7 @@ describe('versioning with ctx.patched()', () => {
 
 // Last in the file: a replay that settles early leaves activations of its run queued.
 describe('replay checks', () => {
-  it('replayHistory reports code that completes before issuing every command the history holds', { todo: 'engine bug: the replay check is skipped when the code closes with the recorded closing event type before issuing every recorded command' }, async (t) => {
+  it('replayHistory reports code that completes before issuing every command the history holds', async (t) => {
     const h = await Harness.for(t);
     h.worker([codeA]);
     const handle = await h.client.start(codeA, undefined, { workflowId: 'nd-short' });

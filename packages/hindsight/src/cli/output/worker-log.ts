@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { WorkerEvent } from '../../engine/index.js';
 import { jsonLine } from './json.js';
-import { STATUS_OF_CLOSING, paintStatus, shortId } from './style.js';
+import { paintStatus, shortId } from './style.js';
 import { clockTime } from './time.js';
 
 export type LogMode = 'json' | 'pretty';
@@ -45,11 +45,8 @@ function describe(e: WorkerEvent): string {
       return e.ok ? `${pc.green('step ok')}  ${e.step}` : `${pc.red('step failed')}  ${e.step}`;
     case 'step-retrying':
       return `${pc.yellow('retrying')} ${e.step}: attempt ${e.attempt} failed: ${e.error}`;
-    case 'run-closed': {
-      // The event carries the closing event's type; people think in run statuses.
-      const status = STATUS_OF_CLOSING[e.status] ?? e.status;
-      return `${pc.bold('closed')}   ${e.workflowId} ${paintStatus(status)}`;
-    }
+    case 'run-closed':
+      return `${pc.bold('closed')}   ${e.workflowId} ${paintStatus(e.status)}`;
     case 'run-blocked':
       return `${pc.magenta('blocked')}  ${e.reason}`;
     case 'run-released':

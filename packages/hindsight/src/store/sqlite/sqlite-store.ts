@@ -270,11 +270,12 @@ export class SqliteStore implements Store {
     const q = req.taskQueues.length;
     const t = req.workflowTypes.length;
     const stmt = this.cache.get(claimSql(q, t));
-    const params: Record<string, unknown> = { now: req.now, limit: req.limit, fingerprint: req.fingerprint };
+    const leaseNow = req.leaseNow ?? req.now;
+    const params: Record<string, unknown> = { now: req.now, leaseNow, limit: req.limit, fingerprint: req.fingerprint };
     req.taskQueues.forEach((v, i) => (params[`q${i}`] = v));
     req.workflowTypes.forEach((v, i) => (params[`t${i}`] = v));
     const ids = stmt.pluck().all(params) as string[];
-    const until = req.now + req.leaseMs;
+    const until = leaseNow + req.leaseMs;
     return ids.map((runId) => {
       const row = this.s.claim.get(req.workerId, until, runId) as RunRow;
       return { run: toRunRecord(row), epoch: row.lease_epoch };
@@ -487,14 +488,14 @@ function claimSql(queues: number, types: number): string {
   const scope =
     `task_queue IN (${Array.from({ length: queues }, (_, i) => `@q${i}`).join(', ')}) AND ` +
     `workflow_type IN (${Array.from({ length: types }, (_, i) => `@t${i}`).join(', ')})`;
-  const free = `(lease_owner IS NULL OR lease_expires_at < @now)`;
+  const free = `(lease_owner IS NULL OR lease_expires_at < @leaseNow)`;
   // INDEXED BY (SQLite dialect; claiming is dialect-specific anyway, PostgreSQL
   // will use SKIP LOCKED): without statistics the planner prefers the listing
   // indexes, which hold every run, and a claim among 50k idle runs took 18 ms.
   const kinds = [
     `runs INDEXED BY runs_ready WHERE status = 'RUNNING' AND ready = 1 AND ${free}`,
     `runs WHERE status = 'RUNNING' AND wake_at <= @now AND ${free}`,
-    `runs WHERE status = 'RUNNING' AND lease_owner IS NOT NULL AND lease_expires_at < @now`,
+    `runs WHERE status = 'RUNNING' AND lease_owner IS NOT NULL AND lease_expires_at < @leaseNow`,
     `runs INDEXED BY runs_blocked WHERE status = 'BLOCKED' AND (blocked_fingerprint IS NULL OR blocked_fingerprint <> @fingerprint) AND ${free}`,
   ];
   const parts = kinds.map(
