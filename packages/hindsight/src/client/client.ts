@@ -170,9 +170,12 @@ export class Client {
    * @internal waits for a run change: a local worker's notice at once, or the
    * poll interval, growing for long runs so that many waiters cost the store little.
    */
-  waitForChange(runId: string, deadline: number, attempt: number): Promise<void> {
+  waitForChange(run: RunRecord, deadline: number, attempt: number): Promise<void> {
+    const runId = run.runId;
+    // A worker in this process announces the close at once; polling is then only a safety net.
+    const announced = localBus(this.store).servedHere(run.taskQueue);
     return new Promise((resolve) => {
-      const interval = Math.min(this.pollMs * 1.5 ** Math.min(attempt, 10), 2000);
+      const interval = announced ? 2000 : Math.min(this.pollMs * 1.5 ** Math.min(attempt, 10), 2000);
       const wait = Math.max(0, Math.min(interval, deadline - Date.now()));
       let off: () => void = () => {};
       const timer = setTimeout(() => (off(), resolve()), wait);
@@ -214,7 +217,7 @@ export class WorkflowHandle<O = unknown> {
       if (run.status === 'BLOCKED') throw new WorkflowBlockedError(this.workflowId, run.blockedReason ?? '');
       if (isClosed(run.status) && run.status !== 'CONTINUED_AS_NEW') throw new WorkflowFailedError(this.workflowId, run.status, run.error);
       if (Date.now() >= deadline) throw new ResultTimeoutError(this.workflowId, timeoutMs);
-      await this.client.waitForChange(run.runId, deadline, attempt);
+      await this.client.waitForChange(run, deadline, attempt);
     }
   }
 

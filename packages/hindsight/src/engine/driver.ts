@@ -153,10 +153,11 @@ export class RunDriver implements CommitListener {
 
   private execute(out: Output): void {
     switch (out.type) {
+      // A later activation of the same chain may have settled or cancelled the command already.
       case 'step':
-        return this.startStep(out);
+        return this.machine.awaits(out.seq) ? this.startStep(out) : undefined;
       case 'timer':
-        return this.arm(out.seq, out.fireAt);
+        return this.machine.awaits(out.seq) ? this.arm(out.seq, out.fireAt) : undefined;
       case 'cancel-timer':
         this.timers.get(out.seq)?.cancel();
         this.timers.delete(out.seq);

@@ -12,6 +12,9 @@ export interface LocalBus {
   onWork(fn: () => void): () => void;
   closed(runId: string): void;
   onClosed(runId: string, fn: () => void): () => void;
+  /** A worker of this process serves the task queue: it will announce closed runs itself. */
+  servedHere(taskQueue: string): boolean;
+  serve(taskQueue: string): () => void;
 }
 
 const buses = new WeakMap<Store, LocalBus>();
@@ -21,7 +24,13 @@ export function localBus(store: Store): LocalBus {
   if (!bus) {
     const em = new EventEmitter();
     em.setMaxListeners(0);
+    const served = new Map<string, number>();
     bus = {
+      servedHere: (q) => (served.get(q) ?? 0) > 0,
+      serve: (q) => {
+        served.set(q, (served.get(q) ?? 0) + 1);
+        return () => served.set(q, served.get(q)! - 1);
+      },
       work: () => em.emit('work'),
       onWork: (fn) => (em.on('work', fn), () => em.off('work', fn)),
       closed: (runId) => em.emit(`closed:${runId}`),

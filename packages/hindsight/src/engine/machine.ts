@@ -194,6 +194,11 @@ export class RunMachine implements DeterministicSource {
     return this.abandoned.has(seq);
   }
 
+  /** The code still waits for the command `seq` (hosts run outputs late, after a whole chain). */
+  awaits(seq: number): boolean {
+    return this.pending.has(seq);
+  }
+
   query(name: string, args: unknown[]): unknown {
     const handler = this.queries.get(name);
     if (!handler) {

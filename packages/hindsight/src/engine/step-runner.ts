@@ -49,7 +49,7 @@ export class StepRunner {
   constructor(private readonly clock: Clock) {}
 
   run(task: StepTask, hooks: StepHooks): { abort(reason: string): void } {
-    const controller = { aborted: false, current: null as AbortController | null };
+    const controller = { aborted: false, current: null as LazyAbort | null };
     const abort = (reason: string) => {
       controller.aborted = true;
       controller.current?.abort(new Error(reason));
@@ -61,7 +61,7 @@ export class StepRunner {
   private async attempts(
     task: StepTask,
     hooks: StepHooks,
-    controller: { aborted: boolean; current: AbortController | null },
+    controller: { aborted: boolean; current: LazyAbort | null },
   ): Promise<void> {
     const { step } = task;
     const policy = step.options.retry;
@@ -71,9 +71,9 @@ export class StepRunner {
     let attempt = task.attempt;
     let startAt = task.startAt;
     for (;;) {
-      await this.waitUntil(startAt);
+      if (startAt > this.clock.now()) await this.waitUntil(startAt);
       if (controller.aborted) return;
-      const ac = new AbortController();
+      const ac = new LazyAbort();
       controller.current = ac;
       const budget = task.scheduledAt + s2c - this.clock.now();
       const outcome = await this.attempt(task, attempt, ac, lastHeartbeat, (d) => (lastHeartbeat = d), budget);
@@ -118,7 +118,7 @@ export class StepRunner {
   private async attempt(
     task: StepTask,
     attempt: number,
-    ac: AbortController,
+    ac: LazyAbort,
     lastHeartbeat: unknown,
     onHeartbeat: (details: unknown) => void,
     budgetMs: number,
@@ -157,7 +157,9 @@ export class StepRunner {
       stepName: step.name,
       idempotencyKey: `${task.workflowId}/${task.runId}/${task.seq}`,
       attempt,
-      signal: ac.signal,
+      get signal() {
+        return ac.signal;
+      },
       lastHeartbeat,
       heartbeat: (details?: unknown) => {
         beatAt = this.clock.now();
@@ -168,6 +170,7 @@ export class StepRunner {
       (value) => ({ ok: true as const, value }),
       (error) => ({ ok: false as const, error }),
     );
+    if (limits.length === 0 && heartbeatMs === undefined) return run; // nothing to race against
     try {
       return await Promise.race([run, timedOut]);
     } finally {
@@ -178,4 +181,29 @@ export class StepRunner {
 
 function isBudgetTimeout(err: unknown): boolean {
   return err instanceof StepTimeoutError && err.kind === 'schedule-to-close';
+}
+
+/**
+ * An AbortController made only when a step reads `ctx.signal` or something
+ * aborts it: most steps never look, and a controller per attempt adds up.
+ */
+class LazyAbort {
+  private controller: AbortController | null = null;
+  private reason: unknown;
+  private aborted = false;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
 }

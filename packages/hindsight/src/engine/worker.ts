@@ -90,7 +90,10 @@ export class Worker implements DriverHost {
   start(): this {
     if (!this.stopped) return this;
     this.stopped = false;
-    this.unsubscribe = localBus(this.store).onWork(() => this.pollSoon());
+    const bus = localBus(this.store);
+    const offWork = bus.onWork(() => this.pollSoon());
+    const unserve = bus.serve(this.taskQueue);
+    this.unsubscribe = () => (offWork(), unserve());
     this.timers.push(realSetInterval(() => this.pollSoon(), this.pollMs));
     this.timers.push(realSetInterval(() => void this.renew(), Math.min(Math.max(50, this.leaseMs / 3), 2 ** 31 - 1)));
     this.pollSoon();

@@ -25,6 +25,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { closed, toStoreError, type ErrorContext } from './errors.js';
 import { eventData, toJson, toRecordedEvent, toRunRecord, type EventRow, type RunRow } from './rows.js';
 import { SqlCache, inChunks, marks } from './sql.js';
+import { WriteBatch } from './write-batch.js';
 
 const MAX_PAGE = 1000;
 
@@ -42,15 +43,14 @@ export class SqliteStore implements Store {
   private readonly cache: SqlCache;
   private readonly appends: AppendStatements;
   private isOpen = true;
+  private readonly writes: WriteBatch;
 
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly tx: {
-    createRun: (run: NewRun, now: number) => { created: boolean; run: RunRecord };
     commit: (commit: Commit, now: number) => CommitResult;
     claim: (req: ClaimRequest) => ClaimedRun[];
     renew: (workerId: string, runs: { runId: string; epoch: number }[], until: number) => string[];
     release: (workerId: string, runs: { runId: string; epoch: number; ready: boolean }[]) => void;
-    send: (runId: string, data: InboxData, now: number) => void;
     terminate: (runId: string, reason: string, now: number) => boolean;
     postQuery: (runId: string, name: string, args: unknown[], now: number) => number;
     takeQueries: (runIds: string[]) => QueryRequest[];
@@ -71,6 +71,7 @@ export class SqliteStore implements Store {
     this.ctx = ctx;
     this.location = `sqlite:${ctx.where}`;
     this.cache = new SqlCache(db);
+    this.writes = new WriteBatch(db, (fn) => setImmediate(fn));
     this.appends = new AppendStatements(db);
     this.s = prepareStatements(db);
     // IMMEDIATE: take the write lock up front; a deferred transaction that
@@ -80,7 +81,6 @@ export class SqliteStore implements Store {
       return (...args: A): R => t.immediate(...args);
     };
     this.tx = {
-      createRun: imm((run: NewRun, now: number) => this.createRunTx(run, now)),
       commit: imm((commit: Commit, now: number) => this.commitTx(commit, now)),
       claim: imm((req: ClaimRequest) => this.claimTx(req)),
       renew: imm((workerId: string, runs: { runId: string; epoch: number }[], until: number) =>
@@ -89,7 +89,6 @@ export class SqliteStore implements Store {
       release: imm((workerId: string, runs: { runId: string; epoch: number; ready: boolean }[]) => {
         for (const r of runs) this.s.releaseOwned.run(r.ready ? 1 : 0, r.runId, workerId, r.epoch);
       }),
-      send: imm((runId: string, data: InboxData, now: number) => this.sendTx(runId, data, now)),
       terminate: imm((runId: string, reason: string, now: number) => this.terminateTx(runId, reason, now)),
       postQuery: imm((runId: string, name: string, args: unknown[], now: number) => {
         this.requireOpenRun(runId);
@@ -103,7 +102,7 @@ export class SqliteStore implements Store {
   }
 
   async createRun(run: NewRun, now: number): Promise<{ created: boolean; run: RunRecord }> {
-    return this.guard(() => this.tx.createRun(run, now));
+    return this.batched(() => this.createRunTx(run, now));
   }
 
   async commit(commit: Commit, now: number): Promise<CommitResult> {
@@ -151,7 +150,7 @@ export class SqliteStore implements Store {
   }
 
   async send(runId: string, data: InboxData, now: number): Promise<void> {
-    return this.guard(() => this.tx.send(runId, data, now));
+    return this.batched(() => this.sendTx(runId, data, now));
   }
 
   async readInbox(runIds: string[]): Promise<InboxMessage[]> {
@@ -202,6 +201,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.isOpen) return;
+    this.writes.flush(); // writes already promised to callers land before the file closes
     this.isOpen = false;
     try {
       this.db.close();
@@ -246,7 +246,9 @@ export class SqliteStore implements Store {
     const lost = (runId: string | undefined): boolean =>
       runId !== undefined && fenced.has(runId) && !written.has(runId);
     for (const run of commit.newRuns) {
-      if (!lost(run.createdBy)) this.insertRun(run, now);
+      if (lost(run.createdBy)) continue;
+      if (this.refuseTakenChildId(run, now)) continue;
+      this.insertRun(run, now);
     }
     for (const id of commit.consumed) {
       if (fenced.size > 0 && lost(s.inboxOwner.get(id) as string | undefined)) continue;
@@ -342,6 +344,31 @@ export class SqliteStore implements Store {
     return true;
   }
 
+  /**
+   * A child whose workflow id another run has already is not started (ids are
+   * unique, as for createRun); its parent hears why, as the child's failure.
+   */
+  private refuseTakenChildId(run: NewRun, now: number): boolean {
+    const started = run.events[0];
+    // A successor by continue-as-new shares its predecessor's id by design.
+    const parent = started?.type === 'WorkflowStarted' && !started.continuedFrom ? started.parent : undefined;
+    if (!parent || !this.s.findRun.get(run.workflowId)) return false;
+    const data: InboxData = {
+      kind: 'child',
+      seq: parent.seq,
+      childRunId: run.runId,
+      error: {
+        name: 'WorkflowIdTakenError',
+        code: 'HS_E_WORKFLOW_EXISTS',
+        message: `workflow id ${run.workflowId} is already used by another run; give the child another workflowId`,
+        nonRetryable: true,
+      },
+    };
+    this.s.insertInbox.run(parent.runId, data.kind, JSON.stringify(data), now, parent.runId);
+    this.s.markReady.run(parent.runId);
+    return true;
+  }
+
   private findNewest(workflowId: string): RunRecord | null {
     const row = this.s.findRun.get(workflowId) as RunRow | undefined;
     return row ? toRunRecord(row) : null;
@@ -399,6 +426,16 @@ export class SqliteStore implements Store {
     const runs = rows.slice(0, limit).map(toRunRecord);
     const last = runs[runs.length - 1];
     return { runs, nextCursor: more ? encodeCursor({ createdAt: last.createdAt, runId: last.runId }) : null };
+  }
+
+  /** A small write that shares its transaction with the others issued in the same turn. */
+  private async batched<T>(fn: () => T): Promise<T> {
+    if (!this.isOpen) throw closed(this.ctx.where);
+    try {
+      return await this.writes.run(fn);
+    } catch (err) {
+      throw toStoreError(err, this.ctx);
+    }
   }
 
   private guard<T>(fn: () => T): T {
