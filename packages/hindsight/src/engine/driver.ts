@@ -15,7 +15,6 @@ export interface DriverHost {
   readonly clock: Clock;
   readonly steps: StepRunner;
   readonly code: CodeFingerprint;
-  resolveWorkflow(name: string): WorkflowDefinition | undefined;
   ended(driver: RunDriver, how: 'closed' | 'blocked' | 'lost' | 'released'): void;
   emit(event: WorkerEvent): void;
 }
@@ -66,7 +65,6 @@ export class RunDriver implements CommitListener {
         host.queue.append(this.runId, epoch, e, this);
       },
       onActivationDone: () => this.afterActivation(),
-      resolveWorkflow: (name) => host.resolveWorkflow(name),
       firstRecord: { type: 'WorkerAttached', workerId: host.workerId, code: host.code } satisfies WorkerAttached,
     });
   }

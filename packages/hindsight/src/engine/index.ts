@@ -4,5 +4,3 @@ export type { WorkerEvent } from './worker-events.js';
 export { loadWorkflows, fingerprint, fingerprintOf, type LoadedWorkflows } from './load.js';
 export { replayHistory, type ReplayResult } from './replay.js';
 export { localBus, type LocalBus } from './local-bus.js';
-export { toFailure, fromFailure } from './failure.js';
-export { backoff } from './step-runner.js';

@@ -19,7 +19,7 @@ import {
 import { activate, activeTarget, asActive } from './activation.js';
 import { RunContext } from './context.js';
 import type { DeterministicSource } from './determinism.js';
-import { fromFailure, toFailure } from './failure.js';
+import { toFailure } from './failure.js';
 import { Prng } from './prng.js';
 
 /** What the machine asks its host (a worker, or a side-effect-free replayer) to do. */
@@ -77,8 +77,6 @@ export interface MachineOptions {
   onRecord: (event: RecordedEvent) => void;
   /** Called at the end of every activation; read `takeOutputs()` and `state` there. */
   onActivationDone: (machine: RunMachine) => void;
-  /** Workflow definitions this process knows, for children. */
-  resolveWorkflow?: (name: string) => WorkflowDefinition | undefined;
   /**
    * Recorded just before the first new event (a worker's `WorkerAttached`), so
    * a claim that only reads, or a replay that finds divergence, changes nothing.
@@ -119,7 +117,7 @@ export class RunMachine implements DeterministicSource {
   private readonly waiters: SignalWaiter[] = [];
   private readonly queries = new Map<string, (...args: any[]) => unknown>();
   private outputs: Output[] = [];
-  private readonly prng: Prng;
+  private seeded: Prng | null = null;
   private readonly ctx: RunContext;
   private readonly replayedUpTo: number;
   private readonly historicClose: RecordedEvent | undefined;
@@ -141,7 +139,6 @@ export class RunMachine implements DeterministicSource {
     this.current = this.started;
     this.replayedUpTo = opts.history[opts.history.length - 1]!.id;
     this.historicClose = opts.history.find((e) => CLOSING_EVENTS.has(e.type));
-    this.prng = new Prng(this.started.seed ?? this.started.runId);
     this.ctx = new RunContext(this);
     for (const e of opts.history) this.remember(e);
   }
@@ -214,6 +211,11 @@ export class RunMachine implements DeterministicSource {
   }
 
   // --- DeterministicSource -------------------------------------------------
+
+  /** Seeded on first use: most replays never draw a random number, and seeding hashes. */
+  private get prng(): Prng {
+    return (this.seeded ??= new Prng(this.started.seed ?? this.started.runId));
+  }
 
   now(): number {
     return this.current.ts;
@@ -589,18 +591,6 @@ export class RunMachine implements DeterministicSource {
     if (steps.length) this.outputs.push({ type: 'abort-steps', seqs: steps, reason: 'the run is blocked' });
   }
 
-  get context(): RunContext {
-    return this.ctx;
-  }
-
-  /** For children: the definition of a workflow by name. */
-  resolveWorkflow(name: string): WorkflowDefinition | undefined {
-    return this.opts.resolveWorkflow?.(name);
-  }
-
-  static failureOf(info: FailureInfo): Error {
-    return fromFailure(info);
-  }
 }
 
 function outsideActivation(what: string): DeterminismViolationError {

@@ -43,7 +43,6 @@ export function replayHistory(history: RecordedEvent[], workflows: WorkflowDefin
       history,
       wallClock: () => history[history.length - 1]!.ts,
       onRecord: (e) => wouldRecord.push(e),
-      resolveWorkflow: (name) => byName.get(name),
       onActivationDone: (m) => {
         m.takeOutputs();
         if (settled || (m.replaying && m.state === 'running')) return;

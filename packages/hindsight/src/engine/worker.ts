@@ -112,10 +112,6 @@ export class Worker implements DriverHost {
     this.drivers.clear();
   }
 
-  resolveWorkflow(name: string): WorkflowDefinition | undefined {
-    return this.workflows.get(name);
-  }
-
   emit(event: WorkerEvent): void {
     this.onEvent(event);
   }
