@@ -1,3 +1,4 @@
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeterminismViolationError } from '../workflow/errors.js';
@@ -7,9 +8,14 @@ import { activeTarget, type ActivationTarget } from './activation.js';
 export interface DeterministicSource extends ActivationTarget {
   now(): number;
   random(): number;
+  uuid(): string;
+  /** Milliseconds of workflow time since the run started (for `performance.now()`). */
+  elapsed(): number;
   /** Records a violation; the run is parked (BLOCKED) at the end of the activation. */
   violation(err: DeterminismViolationError): void;
 }
+
+const nodeCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 
 const original = {
   Date: globalThis.Date,
@@ -18,7 +24,14 @@ const original = {
   setInterval: globalThis.setInterval,
   setImmediate: globalThis.setImmediate,
   fetch: globalThis.fetch,
+  performanceNow: performance.now.bind(performance),
+  webRandomUUID: globalThis.crypto.randomUUID.bind(globalThis.crypto),
+  webGetRandomValues: globalThis.crypto.getRandomValues.bind(globalThis.crypto),
+  nodeRandomUUID: nodeCrypto.randomUUID,
 };
+
+/** A fresh random UUID from the real generator, for engine code that runs inside activations. */
+export const realRandomUUID = (): string => original.webRandomUUID();
 
 let installed = false;
 
@@ -46,9 +59,9 @@ function refuse(what: string, advice: string): never {
 
 /**
  * Makes the non-deterministic globals safe inside workflow code, for the whole
- * process, once: `Date` and `Math.random` become the run's deterministic time
- * and random numbers; real timers and `fetch` are refused with the line that
- * called them. Code outside workflows (steps, libraries) is not affected:
+ * process, once: `Date`, `performance.now`, `Math.random`, `crypto.randomUUID`
+ * and `crypto.getRandomValues` become the run's deterministic time and random
+ * numbers; real timers and `fetch` are refused with the line that called them. Code outside workflows (steps, libraries) is not affected:
  * it never runs while an activation is open.
  */
 export function installDeterminismGuards(): void {
@@ -88,4 +101,18 @@ export function installDeterminismGuards(): void {
       return original.fetch.apply(this, args);
     } as typeof fetch;
   }
+
+  performance.now = () => scope()?.elapsed() ?? original.performanceNow();
+  const randomUUID = (() => scope()?.uuid() ?? original.webRandomUUID()) as typeof crypto.randomUUID;
+  globalThis.crypto.randomUUID = randomUUID;
+  globalThis.crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+    const s = scope();
+    if (!s || !array) return original.webGetRandomValues(array as never) as T;
+    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(s.random() * 256);
+    return array;
+  }) as typeof crypto.getRandomValues;
+  nodeCrypto.randomUUID = ((options?: import('node:crypto').RandomUUIDOptions) =>
+    scope()?.uuid() ?? original.nodeRandomUUID(options)) as typeof nodeCrypto.randomUUID;
+  syncBuiltinESMExports(); // `import { randomUUID } from 'node:crypto'` sees the guarded one too
 }

@@ -18,7 +18,7 @@ import {
 } from '../workflow/errors.js';
 import { activate, activeTarget, asActive } from './activation.js';
 import { RunContext } from './context.js';
-import type { DeterministicSource } from './determinism.js';
+import { realRandomUUID, type DeterministicSource } from './determinism.js';
 import { toFailure } from './failure.js';
 import { Prng } from './prng.js';
 
@@ -229,6 +229,10 @@ export class RunMachine implements DeterministicSource {
     return this.prng.uuid();
   }
 
+  elapsed(): number {
+    return this.now() - this.started.ts;
+  }
+
   violation(err: DeterminismViolationError): void {
     this.block(err);
   }
@@ -317,7 +321,7 @@ export class RunMachine implements DeterministicSource {
         seq,
         workflowType: def.name,
         workflowId: options.workflowId ?? `${this.workflowId}/${def.name}-${seq}`,
-        runId: crypto.randomUUID(),
+        runId: realRandomUUID(),
       });
       pending.childRunId = event.runId;
       pending.childWorkflowId = event.workflowId;
@@ -377,7 +381,7 @@ export class RunMachine implements DeterministicSource {
         event = { type: 'WorkflowFailed', error: toFailure(e) };
       }
     } else if (err instanceof ContinueAsNew) {
-      event = { type: 'WorkflowContinuedAsNew', nextRunId: this.historicNextRunId() ?? crypto.randomUUID(), input: recordable(err.input, 'continue-as-new input') };
+      event = { type: 'WorkflowContinuedAsNew', nextRunId: this.historicNextRunId() ?? realRandomUUID(), input: recordable(err.input, 'continue-as-new input') };
     } else if (err instanceof CancelledError && this.cancelled) {
       event = { type: 'WorkflowCancelled', reason: err.message };
     } else {

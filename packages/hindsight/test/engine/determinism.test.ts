@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { randomUUID as nodeRandomUUID } from 'node:crypto';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/common/index.js';
@@ -49,6 +50,37 @@ describe('determinism guards', () => {
     assert.equal(observed.length, 2);
     assert.deepEqual(observed[1], observed[0], 'replay saw exactly the values of the live run');
     assert.deepEqual(observed[0], live);
+  });
+
+  it('gives workflow code the same crypto.randomUUID(), crypto.getRandomValues() and performance.now() on replay, without touching step code', async (t) => {
+    const h = await Harness.for(t);
+    const observed: unknown[] = [];
+    const stepUuids: string[] = [];
+    const mint = step('mint', () => {
+      const id = crypto.randomUUID(); // step code: real randomness
+      stepUuids.push(id);
+      return id;
+    });
+    const wf = workflow('minty', async (ctx) => {
+      const bytes = Array.from(crypto.getRandomValues(new Uint8Array(4)));
+      const first = { uuid: crypto.randomUUID(), nodeUuid: nodeRandomUUID(), bytes, perf: performance.now() };
+      const minted = await ctx.step(mint);
+      const value = { first, minted, perfAfter: performance.now() };
+      observed.push(value);
+      return value;
+    });
+    h.worker([wf]);
+    const live = await (await h.client.start(wf, undefined, { workflowId: 'minty-1' })).result({ timeout: 5000 });
+    const events = await h.history('minty-1');
+    assert.equal(live.first.perf, 0, 'performance.now() counts workflow time from the start of the run');
+    assert.equal(live.perfAfter, events.find((e) => e.type === 'StepCompleted')!.ts - events[0]!.ts);
+    assert.notEqual(live.first.uuid, live.first.nodeUuid);
+
+    const replay = await replayHistory(events, [wf]);
+    assert.equal(replay.ok, true);
+    assert.deepEqual(observed[1], observed[0], 'replay drew the same ids and bytes');
+    assert.equal(stepUuids.length, 1, 'the step ran once; replay returned its recorded id');
+    assert.equal(live.minted, stepUuids[0]);
   });
 
   it('does not mistake Promise.all over workflow operations or awaiting an already settled promise for foreign I/O', async (t) => {
