@@ -81,8 +81,13 @@ export class CommitQueue {
   }
 
   private part(runId: string, epoch: number, listener: CommitListener): RunPart {
-    const key = `${runId}@${epoch}`;
+    // Almost always one holder per run and batch: key by run, and by run and epoch only when two meet.
+    let key = runId;
     let part = this.runs.get(key);
+    if (part && part.append.epoch !== epoch) {
+      key = `${runId}@${epoch}`;
+      part = this.runs.get(key);
+    }
     if (!part) {
       part = { append: { runId, epoch, events: [] }, listener };
       this.runs.set(key, part);

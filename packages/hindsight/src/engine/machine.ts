@@ -169,7 +169,10 @@ export class RunMachine implements DeterministicSource {
       this.opts.firstRecord = undefined;
       this.record(first);
     }
-    const recorded = { ...event, id: this.nextEventId, ts: this.opts.wallClock() } as RecordedEvent<E>;
+    // The event objects are made for this call: stamping them in place is cheaper than a spread copy.
+    const recorded = event as RecordedEvent<E>;
+    recorded.id = this.nextEventId;
+    recorded.ts = this.opts.wallClock();
     this.remember(recorded);
     this.opts.onRecord(recorded);
     return recorded;

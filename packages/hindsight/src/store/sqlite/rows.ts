@@ -62,12 +62,20 @@ export function toRunRecord(row: RunRow): RunRecord {
   };
 }
 
-/** The event's own fields; id, ts and type have their own columns. */
+/**
+ * The event as JSON. id, ts and type are repeated in their own columns (for
+ * queries); serializing the object as it is avoids copying it without them,
+ * which costs more than the bytes it saves on this hot path.
+ */
 export function eventData(event: RecordedEvent): string {
-  const { id, ts, type, ...data } = event;
-  return JSON.stringify(data);
+  return JSON.stringify(event);
 }
 
+/** The columns win over the JSON, which may hold only the event's own fields. */
 export function toRecordedEvent(row: EventRow): RecordedEvent {
-  return { id: row.id, ts: row.ts, type: row.type, ...JSON.parse(row.data) } as RecordedEvent<HistoryEvent>;
+  const event = JSON.parse(row.data) as RecordedEvent<HistoryEvent>;
+  event.id = row.id;
+  event.ts = row.ts;
+  (event as { type: string }).type = row.type;
+  return event;
 }
