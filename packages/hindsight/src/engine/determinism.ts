@@ -42,7 +42,7 @@ const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const ownCode = [path.join(packageRoot, 'dist', 'src') + path.sep, path.join(packageRoot, 'src') + path.sep];
 
 /** First frame of the stack that is user code, for the report. */
-function callerLocation(): string | undefined {
+export function callerLocation(): string | undefined {
   const lines = new Error().stack?.split('\n') ?? [];
   return lines
     .slice(1)

@@ -18,7 +18,7 @@ import {
 } from '../workflow/errors.js';
 import { activate, activeTarget, asActive } from './activation.js';
 import { RunContext } from './context.js';
-import { realRandomUUID, type DeterministicSource } from './determinism.js';
+import { callerLocation, realRandomUUID, type DeterministicSource } from './determinism.js';
 import { toFailure } from './failure.js';
 import { Prng } from './prng.js';
 
@@ -579,10 +579,12 @@ export class RunMachine implements DeterministicSource {
 
   private nonDeterminism(event: RecordedEvent, actual: string): never {
     const expected = describeEvent(event);
+    // Found while the code issues a command: the stack holds the line that issued it.
+    const location = callerLocation();
     const err = new NonDeterminismError(
-      `non-determinism in ${this.workflowType} ${this.workflowId}: history event #${event.id} is ${expected}, but the code issued ${actual}; ` +
-        `guard the change with ctx.patched(), or fork/reset the run`,
-      { eventId: event.id, expected, actual },
+      `non-determinism in ${this.workflowType} ${this.workflowId}: history event #${event.id} is ${expected}, ` +
+        `but the code issued ${actual}${location ? ` at ${location}` : ''}; guard the change with ctx.patched(), or fork the run from before it`,
+      { eventId: event.id, expected, actual, ...(location ? { location } : {}) },
     );
     this.block(err);
     throw err;

@@ -67,6 +67,7 @@ describe('non-determinism', () => {
     assert.ok(reason.includes(`#${id}`), `names event #${id}: ${reason}`);
     assert.ok(reason.includes(`StepCompleted of step 'one'`), reason);
     assert.ok(reason.includes(`step 'uno'`), reason);
+    assert.match(reason, /step 'uno' at .*nondeterminism\.test\.(ts|js):\d+:\d+/, `names the line of the workflow code that issued it: ${reason}`);
     assert.match(reason, /ctx\.patched\(\)/, 'says how to fix it');
     assert.equal(count.get('uno'), 0, 'the changed code ran no step');
     const err = await rejection(handle.result({ timeout: 1000 }));
