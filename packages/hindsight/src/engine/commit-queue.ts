@@ -29,6 +29,7 @@ export class CommitQueue {
   private messages: { from: string; runId: string; data: InboxData }[] = [];
   private releases: { runId: string; epoch: number; ready: boolean }[] = [];
   private waiters: { resolve(): void; reject(e: unknown): void }[] = [];
+  private readonly beforeFlushHooks = new Set<() => void>();
   private scheduled = false;
   private inFlight: Promise<void> | null = null;
   /** Sizes of the last commits, for stats. */
@@ -73,6 +74,12 @@ export class CommitQueue {
     this.schedule();
   }
 
+  /** Runs `fn` once, just before the next batch is cut: what it records goes into that batch. */
+  beforeFlush(fn: () => void): void {
+    this.beforeFlushHooks.add(fn);
+    this.schedule(); // a batch goes out soon even if nothing else is recorded meanwhile
+  }
+
   /** Resolves once everything queued so far is durable. */
   flushed(): Promise<void> {
     // Nothing waits for the next batch: all that was queued is in the commit in flight, if any.
@@ -102,8 +109,14 @@ export class CommitQueue {
   }
 
   private async flush(): Promise<void> {
+    for (const hook of [...this.beforeFlushHooks]) hook();
+    this.beforeFlushHooks.clear();
     this.scheduled = false;
     const parts = [...this.runs.values()];
+    if (parts.length + this.newRuns.length + this.consumed.length + this.messages.length + this.releases.length === 0) {
+      for (const w of this.waiters.splice(0)) w.resolve(); // nothing to write (the hooks recorded nothing)
+      return;
+    }
     const commit: Commit = {
       appends: parts.map((p) => p.append),
       newRuns: this.newRuns,

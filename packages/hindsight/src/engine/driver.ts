@@ -36,6 +36,8 @@ export class RunDriver implements CommitListener {
   private readonly steps = new Map<number, { abort(reason: string): void }>();
   private readonly timers = new Map<number, { fireAt: number; cancel(): void }>();
   private readonly seenInbox = new Set<number>();
+  /** Attempts running now, and whether their StepStarted is recorded. */
+  private readonly attempts = new Map<number, { name: string; attempt: number; recorded: boolean }>();
   private wakeAt: number | null;
   /** Events recorded but not yet durable: the run is busy until they are handed to the code. */
   private uncommitted = 0;
@@ -179,9 +181,19 @@ export class RunDriver implements CommitListener {
   private startStep(out: Extract<Output, { type: 'step' }>): void {
     const m = this.machine;
     const handle = this.host.steps.run(
-      { workflowId: m.workflowId, runId: m.runId, seq: out.seq, step: out.step, args: out.args, attempt: out.attempt, scheduledAt: out.scheduledAt, startAt: out.startAt, ...(out.lastError ? { lastError: out.lastError } : {}) },
       {
+        workflowId: m.workflowId, runId: m.runId, seq: out.seq, step: out.step, args: out.args, attempt: out.attempt,
+        scheduledAt: out.scheduledAt, startAt: out.startAt,
+        ...(out.lastError ? { lastError: out.lastError } : {}),
+        ...(out.lostAttempt !== undefined ? { lostAttempt: out.lostAttempt } : {}),
+      },
+      {
+        started: (attempt) => {
+          this.attempts.set(out.seq, { name: out.step.name, attempt, recorded: false });
+          this.host.queue.beforeFlush(this.recordStartedAttempts);
+        },
         retrying: (event) => {
+          this.attempts.delete(out.seq);
           if (this.live(out.seq)) {
             m.record(event);
             this.host.emit({ type: 'step-retrying', runId: m.runId, step: out.step.name, attempt: event.attempt, error: event.error.message });
@@ -189,6 +201,7 @@ export class RunDriver implements CommitListener {
         },
         done: (event) => {
           this.steps.delete(out.seq);
+          this.attempts.delete(out.seq);
           if (!this.live(out.seq)) return;
           m.record(event);
           this.host.emit({ type: 'step-executed', runId: m.runId, step: out.step.name, ok: event.type === 'StepCompleted' });
@@ -197,6 +210,19 @@ export class RunDriver implements CommitListener {
     );
     this.steps.set(out.seq, handle);
   }
+
+  /**
+   * A batch is about to go to disk: attempts still running get a StepStarted in
+   * it, so one that dies with this worker counts toward maxAttempts. Attempts
+   * that finish first (most) cost nothing.
+   */
+  private readonly recordStartedAttempts = (): void => {
+    for (const [seq, a] of this.attempts) {
+      if (a.recorded || !this.live(seq)) continue;
+      a.recorded = true;
+      this.machine.record({ type: 'StepStarted', seq, name: a.name, attempt: a.attempt });
+    }
+  };
 
   private live(seq: number): boolean {
     return !this.gone && !this.ending && this.machine.state === 'running' && !this.machine.isAbandoned(seq);
@@ -281,6 +307,7 @@ export class RunDriver implements CommitListener {
   private stopAll(reason: string): void {
     for (const s of this.steps.values()) s.abort(reason);
     this.steps.clear();
+    this.attempts.clear();
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
   }

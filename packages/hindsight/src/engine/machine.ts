@@ -24,7 +24,7 @@ import { Prng } from './prng.js';
 
 /** What the machine asks its host (a worker, or a side-effect-free replayer) to do. */
 export type Output =
-  | { type: 'step'; seq: number; step: StepDefinition<any[], any>; args: unknown[]; attempt: number; scheduledAt: number; startAt: number; lastError?: FailureInfo }
+  | { type: 'step'; seq: number; step: StepDefinition<any[], any>; args: unknown[]; attempt: number; scheduledAt: number; startAt: number; lastError?: FailureInfo; lostAttempt?: number }
   | { type: 'timer'; seq: number; fireAt: number }
   | { type: 'cancel-timer'; seq: number }
   | { type: 'start-child'; event: RecordedEvent<ChildStarted>; input: unknown; taskQueue: string }
@@ -261,7 +261,7 @@ export class RunMachine implements DeterministicSource {
   commandStep(step: StepDefinition<any[], any>, args: unknown[]): Promise<unknown> {
     const seq = this.nextSeq();
     const past = this.expect(seq, `step '${step.name}'`, (e) =>
-      (e.type === 'StepCompleted' || e.type === 'StepFailed' || e.type === 'StepRetrying') && e.name === step.name,
+      (e.type === 'StepCompleted' || e.type === 'StepFailed' || e.type === 'StepRetrying' || e.type === 'StepStarted') && e.name === step.name,
     );
     const promise = this.await(seq, 'step', step.name);
     const last = past[past.length - 1];
@@ -269,15 +269,18 @@ export class RunMachine implements DeterministicSource {
     // Arguments are checked only when the step really runs: replay never pays for it.
     const recordedArgs = recordable(args, `arguments of step '${step.name}'`) as unknown[];
     const retry = last?.type === 'StepRetrying' ? last : undefined;
+    // A started attempt with nothing after it died with its worker: the runner counts it as failed.
+    const lost = last?.type === 'StepStarted' ? last.attempt : undefined;
     this.outputs.push({
       type: 'step',
       seq,
       step,
       args: recordedArgs,
-      attempt: retry ? retry.attempt + 1 : 1,
+      attempt: retry ? retry.attempt + 1 : (lost ?? 0) + 1,
       scheduledAt: this.now(),
       startAt: retry ? retry.nextAttemptAt : this.now(),
       ...(retry ? { lastError: retry.error } : {}),
+      ...(lost !== undefined ? { lostAttempt: lost } : {}),
     });
     return promise;
   }
@@ -613,6 +616,7 @@ export function describeEvent(e: HistoryEvent): string {
   switch (e.type) {
     case 'StepCompleted':
     case 'StepFailed':
+    case 'StepStarted':
     case 'StepRetrying':
       return `${e.type} of step '${e.name}' (seq ${e.seq})`;
     case 'ChildStarted':

@@ -3,7 +3,7 @@ import { toMillis } from '../common/duration.js';
 import { recordable } from '../common/serialize.js';
 import type { FailureInfo, StepCompleted, StepFailed, StepRetrying } from '../history/index.js';
 import type { RetryPolicy, StepContext, StepDefinition } from '../workflow/define.js';
-import { StepTimeoutError } from '../workflow/errors.js';
+import { StepLostError, StepTimeoutError } from '../workflow/errors.js';
 import { toFailure } from './failure.js';
 import { realClearTimeout, realRandom, realSetTimeout } from './timers.js';
 
@@ -19,9 +19,13 @@ export interface StepTask {
   /** Do not start the (next) attempt before this time: a durable backoff. */
   startAt: number;
   lastError?: FailureInfo;
+  /** This attempt was recorded as started and then lost with its worker: it counts as failed. */
+  lostAttempt?: number;
 }
 
 export interface StepHooks {
+  /** An attempt begins. */
+  started(attempt: number): void;
   /** An attempt failed and another will follow at `nextAttemptAt`. */
   retrying(event: StepRetrying): void;
   /** The step is over: recorded result or final failure. */
@@ -70,11 +74,17 @@ export class StepRunner {
     let lastHeartbeat: unknown = undefined;
     let attempt = task.attempt;
     let startAt = task.startAt;
+    // No backoff after a lost attempt: its worker died (or stopped), which says nothing against the step.
+    const lost = task.lostAttempt;
+    if (lost !== undefined && lost >= maxAttempts) {
+      return hooks.done(this.failed(task, lost, toFailure(new StepLostError(step.name, lost))));
+    }
     for (;;) {
       if (startAt > this.clock.now()) await this.waitUntil(startAt);
       if (controller.aborted) return;
       const ac = new LazyAbort();
       controller.current = ac;
+      hooks.started(attempt);
       const budget = task.scheduledAt + s2c - this.clock.now();
       const outcome = await this.attempt(task, attempt, ac, lastHeartbeat, (d) => (lastHeartbeat = d), budget);
       if (controller.aborted) return;

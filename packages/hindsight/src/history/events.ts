@@ -71,6 +71,18 @@ export interface StepFailed {
   attempts: number;
 }
 
+/**
+ * An attempt of a step was still running when a group commit went to disk.
+ * Fast steps never get one (their result comes first); a slow attempt does,
+ * so an attempt that dies with its worker still counts toward maxAttempts.
+ */
+export interface StepStarted {
+  type: 'StepStarted';
+  seq: number;
+  name: string;
+  attempt: number;
+}
+
 /** One failed attempt of a step that will be retried; keeps the attempt count durable. */
 export interface StepRetrying {
   type: 'StepRetrying';
@@ -166,6 +178,7 @@ export type HistoryEvent =
   | WorkerAttached
   | StepCompleted
   | StepFailed
+  | StepStarted
   | StepRetrying
   | TimerStarted
   | TimerFired
@@ -205,6 +218,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'WorkerAttached',
   'StepCompleted',
   'StepFailed',
+  'StepStarted',
   'StepRetrying',
   'TimerStarted',
   'TimerFired',

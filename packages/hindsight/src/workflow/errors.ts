@@ -51,6 +51,13 @@ export class StepTimeoutError extends HindsightError {
   }
 }
 
+/** An attempt of a step was running when its worker died (the process was killed, crashed, ran out of memory). */
+export class StepLostError extends HindsightError {
+  constructor(stepName: string, attempt: number) {
+    super('HS_E_STEP_LOST', `attempt ${attempt} of step '${stepName}' was lost with its worker (killed, crashed or out of memory)`);
+  }
+}
+
 export class ChildWorkflowFailedError extends HindsightError {
   constructor(
     readonly workflowId: string,

@@ -15,6 +15,7 @@ export {
   NonRetryableError,
   StepFailedError,
   StepTimeoutError,
+  StepLostError,
   ChildWorkflowFailedError,
   CancelledError,
   NonDeterminismError,

@@ -21,6 +21,8 @@ export function eventDetails(e: RecordedEvent, startedAt: number): string {
       return `seq ${e.seq} ${e.name}(${preview(e.args, 30).replace(/^\[|\]$/g, '')}) -> ${preview(e.result) || 'undefined'}${attemptsNote(e.attempts)}`;
     case 'StepFailed':
       return `seq ${e.seq} ${e.name} gave up${attemptsNote(e.attempts)}: ${failureLine(e.error)}`;
+    case 'StepStarted':
+      return `seq ${e.seq} ${e.name} attempt ${e.attempt} running`;
     case 'StepRetrying':
       return `seq ${e.seq} ${e.name} attempt ${e.attempt} failed: ${failureLine(e.error)}; retry at +${formatDuration(Math.max(0, e.nextAttemptAt - startedAt))}`;
     case 'TimerStarted':

@@ -60,6 +60,12 @@ export function buildTimeline(events: RecordedEvent[]): TimelineEntry[] {
       case 'WorkerAttached':
         open(e, 'worker', e.workerId, 'info', `attached with code ${e.code.hash}`);
         break;
+      case 'StepStarted': {
+        const s = bySeqOr(e, () => open(e, 'step', e.name, 'pending', ''));
+        s.attempts = e.attempt;
+        s.summary = `attempt ${e.attempt} running`;
+        break;
+      }
       case 'StepRetrying': {
         const s = bySeqOr(e, () => open(e, 'step', e.name, 'pending', ''));
         s.retries = [...(s.retries ?? []), { attempt: e.attempt, error: e.error }];
