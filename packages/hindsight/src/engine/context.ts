@@ -1,7 +1,8 @@
 import { toMillis, type Duration } from '../common/duration.js';
 import type { StepDefinition, WorkflowDefinition } from '../workflow/define.js';
 import type { ChildOptions, SignalWaitOptions, WorkflowContext } from '../workflow/context.js';
-import { ContinueAsNew, type RunMachine } from './machine.js';
+import type { RunMachine } from './machine.js';
+import { ContinueAsNew } from './outputs.js';
 
 /** The `ctx` workflow code receives: a thin, checked front of its RunMachine. */
 export class RunContext implements WorkflowContext {

@@ -4,7 +4,8 @@ import type { InboxMessage, RunAppend, RunStatus, RunUpdate, Store } from '../st
 import type { WorkflowDefinition } from '../workflow/define.js';
 import type { CommitListener, CommitQueue } from './commit-queue.js';
 import { afterChain } from './activation.js';
-import { isDeliverable, RunMachine, type Output } from './machine.js';
+import { RunMachine } from './machine.js';
+import { isDeliverable, type Output } from './outputs.js';
 import type { StepRunner } from './step-runner.js';
 import type { WorkerEvent } from './worker-events.js';
 

@@ -3,7 +3,6 @@ import { HindsightError } from '../common/errors.js';
 import {
   CLOSING_EVENTS,
   type ChildStarted,
-  type FailureInfo,
   type HistoryEvent,
   type RecordedEvent,
   type WorkflowStarted,
@@ -18,18 +17,12 @@ import {
 } from '../workflow/errors.js';
 import { activate, activeTarget, asActive } from './activation.js';
 import { RunContext } from './context.js';
-import { callerLocation, realRandomUUID, type DeterministicSource } from './determinism.js';
+import { realRandomUUID, type DeterministicSource } from './determinism.js';
 import { toFailure } from './failure.js';
 import { Prng } from './prng.js';
-
-/** What the machine asks its host (a worker, or a side-effect-free replayer) to do. */
-export type Output =
-  | { type: 'step'; seq: number; step: StepDefinition<any[], any>; args: unknown[]; attempt: number; scheduledAt: number; startAt: number; lastError?: FailureInfo; lostAttempt?: number }
-  | { type: 'timer'; seq: number; fireAt: number }
-  | { type: 'cancel-timer'; seq: number }
-  | { type: 'start-child'; event: RecordedEvent<ChildStarted>; input: unknown; taskQueue: string }
-  | { type: 'abort-steps'; seqs: number[]; reason: string }
-  | { type: 'cancel-children'; runIds: string[]; reason: string };
+import { HistoryIndex } from './history-index.js';
+import { divergence, outsideActivation } from './divergence.js';
+import { ContinueAsNew, isDeliverable, type Output } from './outputs.js';
 
 export type MachineState = 'running' | 'closed' | 'blocked';
 
@@ -44,7 +37,6 @@ interface Pending {
 }
 
 const NO_OUTPUTS: Output[] = [];
-const NO_EVENTS: RecordedEvent[] = [];
 
 /** Which pending command kinds each result event may answer. */
 const RESULT_KINDS: Partial<Record<HistoryEvent['type'], Pending['kind'][]>> = {
@@ -60,11 +52,6 @@ interface SignalWaiter {
   resolve(value: unknown): void;
   reject(err: unknown): void;
   timerSeq?: number;
-}
-
-/** Thrown by `ctx.continueAsNew()`; caught by the machine, never seen by users. */
-export class ContinueAsNew {
-  constructor(readonly input: unknown) {}
 }
 
 export interface MachineOptions {
@@ -84,18 +71,6 @@ export interface MachineOptions {
   firstRecord?: HistoryEvent;
 }
 
-const DELIVERABLE = new Set<HistoryEvent['type']>([
-  'StepCompleted',
-  'StepFailed',
-  'TimerFired',
-  'SignalReceived',
-  'ChildCompleted',
-  'ChildFailed',
-  'CancelRequested',
-]);
-
-export const isDeliverable = (e: HistoryEvent): boolean => DELIVERABLE.has(e.type);
-
 /**
  * One run's workflow code, driven by its history. It replays the events it is
  * given, checks every command the code issues against the history (by `seq`),
@@ -104,13 +79,12 @@ export const isDeliverable = (e: HistoryEvent): boolean => DELIVERABLE.has(e.typ
  */
 export class RunMachine implements DeterministicSource {
   readonly started: RecordedEvent<WorkflowStarted>;
-  readonly history: RecordedEvent[];
   state: MachineState = 'running';
   blockedBy: NonDeterminismError | DeterminismViolationError | null = null;
   /** Set once the code has finished; the closing event is in `history` (or was there already). */
   closing: RecordedEvent | null = null;
 
-  private readonly bySeq = new Map<number, RecordedEvent[]>();
+  private readonly index = new HistoryIndex();
   private readonly pending = new Map<number, Pending>();
   private readonly abandoned = new Set<number>();
   private readonly signals = new Map<string, unknown[]>();
@@ -122,7 +96,6 @@ export class RunMachine implements DeterministicSource {
   private readonly replayedUpTo: number;
   private readonly historicClose: RecordedEvent | undefined;
   private seq = 0;
-  private maxRecordedSeq = 0;
   private current: RecordedEvent;
   private delivered = 0;
   private toDeliver = 0;
@@ -135,12 +108,11 @@ export class RunMachine implements DeterministicSource {
       throw new HindsightError('HS_E_HISTORY_INVALID', 'a history must begin with WorkflowStarted; the file or run is damaged');
     }
     this.started = first as RecordedEvent<WorkflowStarted>;
-    this.history = [];
     this.current = this.started;
     this.replayedUpTo = opts.history[opts.history.length - 1]!.id;
     this.historicClose = opts.history.find((e) => CLOSING_EVENTS.has(e.type));
     this.ctx = new RunContext(this);
-    for (const e of opts.history) this.remember(e);
+    for (const e of opts.history) this.index.add(e);
   }
 
   get runId(): string { return this.started.runId; }
@@ -150,7 +122,9 @@ export class RunMachine implements DeterministicSource {
   /** The code is re-running something it did before: the current event is not the newest one. */
   get isReplaying(): boolean { return this.current.id < this.replayedUpTo; }
   get isCancelled(): boolean { return this.cancelled; }
-  get nextEventId(): number { return this.history.length + 1; }
+  /** Every event known: the loaded history and what was recorded since. */
+  get history(): readonly RecordedEvent[] { return this.index.events; }
+  get nextEventId(): number { return this.index.events.length + 1; }
   /** True until every event of the loaded history has been handed to the code. */
   get replaying(): boolean { return this.delivered < this.toDeliver; }
   /** The code has started and replayed the whole loaded history: its state is current (queries may read it). */
@@ -173,7 +147,7 @@ export class RunMachine implements DeterministicSource {
     const recorded = event as RecordedEvent<E>;
     recorded.id = this.nextEventId;
     recorded.ts = this.opts.wallClock();
-    this.remember(recorded);
+    this.index.add(recorded);
     this.opts.onRecord(recorded);
     return recorded;
   }
@@ -322,7 +296,7 @@ export class RunMachine implements DeterministicSource {
       pending.childRunId = started.runId;
       pending.childWorkflowId = started.workflowId;
     } else {
-      const event = this.newRecord<ChildStarted>({
+      const event = this.record<ChildStarted>({
         type: 'ChildStarted',
         seq,
         workflowType: def.name,
@@ -338,8 +312,8 @@ export class RunMachine implements DeterministicSource {
 
   commandPatched(patchId: string): boolean {
     const seq = this.seq + 1;
-    const past = this.bySeq.get(seq);
-    if (past) {
+    if (this.index.has(seq)) {
+      const past = this.index.forSeq(seq);
       const marker = past.find((e) => e.type === 'PatchMarker');
       if (!marker) return false; // recorded before the patch: the old path
       if (marker.type === 'PatchMarker' && marker.patchId !== patchId) {
@@ -349,9 +323,9 @@ export class RunMachine implements DeterministicSource {
       return true;
     }
     // Commands recorded past this point mean the history was made by code without the patch.
-    if (this.maxRecordedSeq > seq) return false;
+    if (this.index.maxSeq > seq) return false;
     this.seq = seq;
-    this.newRecord({ type: 'PatchMarker', seq, patchId });
+    this.record({ type: 'PatchMarker', seq, patchId });
     return true;
   }
 
@@ -406,7 +380,7 @@ export class RunMachine implements DeterministicSource {
       if (this.state !== 'running') return;
       this.closing = this.historicClose;
     } else {
-      this.closing = this.newRecord(event);
+      this.closing = this.record(event);
     }
     this.state = 'closed';
     const inFlight = [...this.pending.entries()];
@@ -517,7 +491,7 @@ export class RunMachine implements DeterministicSource {
     const started = past.find((e) => e.type === 'TimerStarted');
     if (!started) {
       const fireAt = this.now() + ms;
-      this.newRecord({ type: 'TimerStarted', seq, fireAt, duration: ms });
+      this.record({ type: 'TimerStarted', seq, fireAt, duration: ms });
       this.outputs.push({ type: 'timer', seq, fireAt });
     } else if (!past.some((e) => e.type === 'TimerFired' || e.type === 'TimerCancelled') && started.type === 'TimerStarted') {
       this.outputs.push({ type: 'timer', seq, fireAt: started.fireAt });
@@ -527,9 +501,9 @@ export class RunMachine implements DeterministicSource {
   private cancelTimer(seq: number): void {
     this.pending.delete(seq);
     this.abandoned.add(seq);
-    const past = this.bySeq.get(seq) ?? [];
+    const past = this.index.forSeq(seq);
     if (!past.some((e) => e.type === 'TimerCancelled' || e.type === 'TimerFired')) {
-      this.newRecord({ type: 'TimerCancelled', seq });
+      this.record({ type: 'TimerCancelled', seq });
       this.outputs.push({ type: 'cancel-timer', seq });
     }
   }
@@ -548,32 +522,16 @@ export class RunMachine implements DeterministicSource {
   }
 
   /** The recorded events for `seq`; a recorded event of another kind is non-determinism. */
-  private expect(seq: number, what: string, matches: (e: RecordedEvent) => boolean): RecordedEvent[] {
-    const past = this.bySeq.get(seq) ?? NO_EVENTS;
+  private expect(seq: number, what: string, matches: (e: RecordedEvent) => boolean): readonly RecordedEvent[] {
+    const past = this.index.forSeq(seq);
     const wrong = past.find((e) => !matches(e));
     if (wrong) this.nonDeterminism(wrong, what);
     return past;
   }
 
-  private newRecord<E extends HistoryEvent>(event: E): RecordedEvent<E> {
-    return this.record(event);
-  }
-
-  private remember(e: RecordedEvent): void {
-    this.history.push(e);
-    const seq = (e as { seq?: number }).seq;
-    if (seq !== undefined) {
-      if (seq > this.maxRecordedSeq) this.maxRecordedSeq = seq;
-      const list = this.bySeq.get(seq);
-      if (list) list.push(e);
-      else this.bySeq.set(seq, [e]);
-    }
-  }
-
-
   /** After the whole loaded history was replayed, every command it holds must have been issued again. */
   private checkReplayComplete(): void {
-    for (const [seq, events] of this.bySeq) {
+    for (const [seq, events] of this.index.seqs()) {
       if (seq > this.seq && events[0]!.id <= this.replayedUpTo) {
         return this.nonDeterminism(events[0]!, 'no command: the code did not get that far, or took another path');
       }
@@ -581,14 +539,7 @@ export class RunMachine implements DeterministicSource {
   }
 
   private nonDeterminism(event: RecordedEvent, actual: string): never {
-    const expected = describeEvent(event);
-    // Found while the code issues a command: the stack holds the line that issued it.
-    const location = callerLocation();
-    const err = new NonDeterminismError(
-      `non-determinism in ${this.workflowType} ${this.workflowId}: history event #${event.id} is ${expected}, ` +
-        `but the code issued ${actual}${location ? ` at ${location}` : ''}; guard the change with ctx.patched(), or fork the run from before it`,
-      { eventId: event.id, expected, actual, ...(location ? { location } : {}) },
-    );
+    const err = divergence(this, event, actual);
     this.block(err);
     throw err;
   }
@@ -601,35 +552,5 @@ export class RunMachine implements DeterministicSource {
     if (activeTarget() !== this) activate(this, () => {});
     const steps = [...this.pending.entries()].filter(([, p]) => p.kind === 'step').map(([seq]) => seq);
     if (steps.length) this.outputs.push({ type: 'abort-steps', seqs: steps, reason: 'the run is blocked' });
-  }
-
-}
-
-function outsideActivation(what: string): DeterminismViolationError {
-  return new DeterminismViolationError(
-    `${what} outside of an activation`,
-    'workflow code awaited something that is not a workflow operation (I/O, a real timer, a foreign promise); move it into a step',
-  );
-}
-
-export function describeEvent(e: HistoryEvent): string {
-  switch (e.type) {
-    case 'StepCompleted':
-    case 'StepFailed':
-    case 'StepStarted':
-    case 'StepRetrying':
-      return `${e.type} of step '${e.name}' (seq ${e.seq})`;
-    case 'ChildStarted':
-      return `ChildStarted of '${e.workflowType}' (seq ${e.seq})`;
-    case 'PatchMarker':
-      return `PatchMarker '${e.patchId}' (seq ${e.seq})`;
-    case 'TimerStarted':
-    case 'TimerFired':
-    case 'TimerCancelled':
-      return `${e.type} (seq ${e.seq})`;
-    case 'SignalReceived':
-      return `SignalReceived '${e.name}'`;
-    default:
-      return e.type;
   }
 }
