@@ -233,14 +233,13 @@ describe('sqlite store file', () => {
     }
   });
 
-  it('a commit of 500 events is one fast transaction', async () => {
+  it('a commit of 500 events over 50 runs lands whole, batch after batch (speed is for the benchmark)', async () => {
     const store = await openStore({ path: freshPath() });
     try {
       const runs = [];
       for (let i = 0; i < 50; i++) runs.push(await startAndClaim(store));
       const next = new Map(runs.map((r) => [r.run.runId, 2]));
       const batches = 40;
-      const started = performance.now();
       for (let b = 0; b < batches; b++) {
         const appends = runs.map((r) => {
           const from = next.get(r.run.runId)!;
@@ -250,9 +249,6 @@ describe('sqlite store file', () => {
         const res = await store.commit(commitOf({ appends }), T0);
         assert.deepEqual(res.fenced, []);
       }
-      const perSecond = (batches * 500) / ((performance.now() - started) / 1000);
-      // Loose bound so slow CI disks pass; the benchmark reports the real figure.
-      assert.ok(perSecond > 10_000, `${Math.round(perSecond)} events/s`);
       assert.equal((await store.getRun(runs[0].run.runId))!.eventCount, 401);
     } finally {
       await store.close();
