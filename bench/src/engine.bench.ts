@@ -35,9 +35,9 @@ interface Bed {
 }
 
 /** A fresh store file with durability on: WAL, synchronous=FULL (each commit is fsynced before it is acknowledged). */
-async function bed(): Promise<Bed> {
+async function bed(durability: 'full' | 'normal' = 'full'): Promise<Bed> {
   const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-bench-'));
-  const store = await openStore({ path: path.join(dir, 'bench.db'), durability: 'full' });
+  const store = await openStore({ path: path.join(dir, 'bench.db'), durability });
   const worker = new Worker({ store, workflows: [tenSteps], maxConcurrentRuns: W * 2 }).start();
   const client = new Client({ store });
   return {
@@ -64,8 +64,8 @@ async function concurrentRound(): Promise<{ stepsPerS: number; gaps: number[]; h
   return { stepsPerS: (W * N) / (elapsed / 1000), gaps, handles, bed: b };
 }
 
-async function aloneRound(): Promise<{ runs: number[]; writes: number[] }> {
-  const b = await bed();
+async function aloneRound(durability: 'full' | 'normal'): Promise<{ runs: number[]; writes: number[] }> {
+  const b = await bed(durability);
   const runs: number[] = [];
   const writes: number[] = [];
   for (let i = 0; i < 40; i++) {
@@ -105,7 +105,14 @@ async function replayRate(handles: WorkflowHandle[]): Promise<number> {
 
 export const engineBenchmark: Benchmark = {
   prefix: 'engine',
-  names: ['engine.steps_per_s', 'engine.step_p99_ms', 'engine.run_alone_p50_ms', 'engine.replay_events_per_s', 'engine.durable_write_p50_ms'],
+  names: [
+    'engine.steps_per_s',
+    'engine.step_p99_ms',
+    'engine.run_alone_p50_ms',
+    'engine.replay_events_per_s',
+    'engine.durable_write_p50_ms',
+    'engine.run_alone_normal_p50_ms',
+  ],
   async run(only) {
     const out: Measure[] = [];
     const wantsConcurrent = ['engine.steps_per_s', 'engine.step_p99_ms', 'engine.replay_events_per_s'].some(only);
@@ -127,9 +134,13 @@ export const engineBenchmark: Benchmark = {
       }
     }
     if (only('engine.run_alone_p50_ms') || only('engine.durable_write_p50_ms')) {
-      const { runs, writes } = await aloneRound();
+      const { runs, writes } = await aloneRound('full');
       out.push({ name: 'engine.run_alone_p50_ms', value: round(median(runs)), unit: 'ms', note: `one ${N}-step workflow with nothing else running, start to result: ${N + 3} sequential durable commits (start, attach+step 1, steps 2-10, close)` });
       out.push({ name: 'engine.durable_write_p50_ms', value: round(median(writes)), unit: 'ms', note: 'one durable write alone (client.start: a transaction with synchronous=FULL, fsync included): the floor under every step of a lone run' });
+    }
+    if (only('engine.run_alone_normal_p50_ms')) {
+      const { runs } = await aloneRound('normal');
+      out.push({ name: 'engine.run_alone_normal_p50_ms', value: round(median(runs)), unit: 'ms', note: `the same lone run with durability 'normal' (WAL, synchronous=NORMAL: survives a killed process, not a power loss): the engine's own cost without the fsyncs` });
     }
     return out;
   },
