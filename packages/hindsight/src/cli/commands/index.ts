@@ -3,7 +3,7 @@ import { register as worker } from './worker.js';
 import { register as dev } from './dev.js';
 import { register as workflow } from './workflow/index.js';
 import { register as replay } from './replay.js';
-import { register as demo } from './demo.js';
+import { register as demo } from './demo/index.js';
 
 /** Each command file exports one function that adds its command(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
