@@ -75,7 +75,7 @@ function printStepExecutions(s: Summary, w1: WorkerProcess, w2: WorkerProcess): 
   for (const row of s.rows) table.push([pc.cyan(row.order.id), ...STEP_COLUMNS.map(([step]) => stepCell(row.calls.get(step)))]);
   out(`  Step executions, from the services' ledger ${pc.dim(`(1 = worker 1, pid ${w1.pid}; 2 = worker 2, pid ${w2.pid}; one entry per step call)`)}\n`);
   out(`${table.toString()}\n`);
-  out(`  ${pc.dim('1')} worker 1 only   2 worker 2 only   ${pc.cyan('1→2')} retries went on in worker 2   ${pc.yellow('1→2*')} in flight at the kill: the same attempt ran again   ×n attempts\n\n`);
+  out(`  ${pc.dim('1')} worker 1 only   2 worker 2 only   ${pc.cyan('1→2')} retries went on in worker 2   ${pc.yellow('1→2*')} in flight at the kill: ran again in worker 2   ×n attempts\n\n`);
 }
 
 function stepCell(calls: StepCall[] | undefined): string {
@@ -105,7 +105,7 @@ function printChecks(s: Summary): void {
     ok(`${s.ranAgain.length} step call${s.ranAgain.length === 1 ? ' was' : 's were'} in flight at the kill and ran again in worker 2 with the same idempotency key (at-least-once):`);
     for (const a of s.ranAgain) {
       const dedup = a.outcome === 'duplicate' ? pc.dim(' (the payment service saw the key again: answered, not charged twice)') : '';
-      out(`      ${pc.cyan(a.orderId)} ${a.step} attempt ${a.attempt}${dedup}\n`);
+      out(`      ${pc.cyan(a.orderId)} ${a.step}, as attempt ${a.attempt}${dedup}\n`);
     }
   } else {
     ok('no step was in flight at the kill, so nothing ran twice');

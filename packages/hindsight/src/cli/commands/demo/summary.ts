@@ -11,7 +11,7 @@ import type { WorkerProcess } from './workers.js';
 /** One step call (one idempotency key): the worker (1, 2; 0 for neither) of each execution, in ledger order. */
 export interface StepCall {
   workers: number[];
-  /** An attempt that ran in both workers: it was in flight at the kill. */
+  /** Worker 1's attempt was in flight at the kill and the call ran again in worker 2. */
   ranAgain: boolean;
 }
 
@@ -58,8 +58,12 @@ export function summarize(orders: Order[], outcomes: Outcome[], histories: Map<s
         s.replayedCalls++;
         if (execs.some((x) => x.pid === w2.pid)) s.reExecutedCompleted.push(`${order.id} ${execs[0]!.step}`);
       }
-      // Same attempt in both workers: it was in flight at the kill and ran again.
-      const again = execs.filter((x) => x.pid === w2.pid && execs.some((y) => y.pid === w1.pid && y.attempt === x.attempt));
+      // Worker 1's last attempt neither finished nor failed on record: it was in flight at the
+      // kill, and worker 2 ran the call again (as the same attempt, or the next one when the
+      // lost attempt's start had been recorded).
+      const lastOfW1 = execs.filter((x) => x.pid === w1.pid).at(-1);
+      const inFlight = lastOfW1 && before && !before.done && !before.failedAttempts.has(lastOfW1.attempt);
+      const again = inFlight ? execs.filter((x) => x.pid === w2.pid).slice(0, 1) : [];
       for (const x of again) s.ranAgain.push({ orderId: order.id, step: x.step, attempt: x.attempt, outcome: x.outcome });
       const step = execs[0]!.step;
       calls.set(step, [...(calls.get(step) ?? []), { workers: execs.map((x) => workerNo(x.pid)), ranAgain: again.length > 0 }]);
