@@ -7,7 +7,12 @@ const program = new Command('hindsight')
   .description('Record production TypeScript as it runs; debug it backwards, later, on another machine.')
   .version('0.1.0')
   // Global so that it may stand anywhere on the line: `hindsight --store x workflow list` or `... list --store x`.
-  .option('--store <path>', 'store file (default: $HINDSIGHT_STORE, else .hindsight/hindsight.db)');
+  .option('--store <path>', 'store file (default: $HINDSIGHT_STORE, else .hindsight/hindsight.db)')
+  .option(
+    '--durability <full|normal>',
+    "full: every commit is on disk before it is acknowledged (default); normal: survives a killed process but not a power loss, several times faster per step",
+    'full',
+  );
 
 for (const register of commands) register(program);
 

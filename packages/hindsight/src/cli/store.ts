@@ -19,11 +19,17 @@ export function storePath(cmd: Command): string {
   return given || process.env.HINDSIGHT_STORE || defaultStorePath();
 }
 
+function durability(cmd: Command): 'full' | 'normal' {
+  const value = cmd.optsWithGlobals<{ durability?: string }>().durability ?? 'full';
+  if (value === 'full' || value === 'normal') return value;
+  throw new HindsightError('HS_E_INVALID_INPUT', `--durability must be full or normal, not ${JSON.stringify(value)}`);
+}
+
 /** Opens the command's store, hands it to `fn` and closes it afterwards, whatever happens. */
 export async function withStore<T>(cmd: Command, fn: (store: Store) => Promise<T>, use: StoreUse = {}): Promise<T> {
   const where = storePath(cmd);
   if (use.mustExist) assertStoreExists(where);
-  const store = await openStore({ path: where });
+  const store = await openStore({ path: where, durability: durability(cmd) });
   let failed = false;
   try {
     return await fn(store);

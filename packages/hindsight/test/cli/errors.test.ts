@@ -98,6 +98,7 @@ describe('bad input gives one error line with a code, exit 1, and leaves the sto
     assert.match((await sb.fails(['workflow', 'list', '--since', 'yesterday'], 'HS_E_INVALID_INPUT')).line, /--since "yesterday" is neither/);
     assert.match((await sb.fails(['workflow', 'list', '--cursor', 'garbage'], 'HS_E_BAD_CURSOR')).line, /cursor/);
     assert.match((await sb.fails(['workflow', 'result', 'keep-1', '--timeout', 'never'], 'HS_E_BAD_DURATION')).line, /--timeout/);
+    assert.match((await sb.fails(['workflow', 'list', '--durability', 'fast'], 'HS_E_INVALID_INPUT')).line, /--durability must be full or normal/);
   });
 
   it('unknown commands and options are usage errors on one line', async () => {
