@@ -44,8 +44,7 @@ export class RunDriver implements CommitListener {
   private uncommitted = 0;
   private ending: 'closed' | 'blocked' | 'released' | null = null;
   private gone = false;
-  lastActivity: number;
-  readonly replayedEvents: number;
+  private lastActivity: number;
 
   constructor(
     private readonly host: DriverHost,
@@ -56,7 +55,6 @@ export class RunDriver implements CommitListener {
   ) {
     this.wakeAt = wakeAt;
     this.lastActivity = systemClock.now();
-    this.replayedEvents = history.length;
     this.machine = new RunMachine({
       def,
       history,
