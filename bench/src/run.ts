@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { engineBenchmark } from './engine.bench.js';
+import { timetravelBenchmark } from './timetravel.bench.js';
 import type { Benchmark, Measure } from './harness.js';
 
 /**
@@ -7,7 +8,7 @@ import type { Benchmark, Measure } from './harness.js';
  * {"name","value","unit"} object per line for the measures whose names start
  * with the prefix. Later issues add their benchmarks to this list.
  */
-const benchmarks: Benchmark[] = [engineBenchmark];
+const benchmarks: Benchmark[] = [engineBenchmark, timetravelBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

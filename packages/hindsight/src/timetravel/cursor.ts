@@ -1,0 +1,226 @@
+import { EventKind, type Execution, type Site } from '../trace/index.js';
+import { ResolvedBreakpoint, type Breakpoint, type BreakpointSpec } from './breakpoints.js';
+
+export type Direction = 'forward' | 'reverse';
+
+export type StopReason = 'step' | 'breakpoint' | 'start' | 'end' | 'goto' | 'finish';
+
+/** Where a command left the cursor, and why. */
+export interface Stop {
+  readonly index: number;
+  readonly reason: StopReason;
+  /** For reason 'breakpoint': the ids of the breakpoints that stopped here. */
+  readonly breakpoints?: readonly number[];
+  /** For 'start'/'end': what was looked for and not found, in words. */
+  readonly message?: string;
+}
+
+/** One line of a backtrace, innermost first. */
+export interface BacktraceFrame {
+  readonly frame: number;
+  readonly functionSite: number;
+  readonly site: Site | undefined;
+  /** Where this frame is now: the cursor's event for the innermost frame, the call site for its callers. */
+  readonly index: number;
+  /** Its Enter event (0 for a synthetic frame). */
+  readonly enterIndex: number;
+  /** The caller's event that called it, or -1 when unknown. */
+  readonly callIndex: number;
+  readonly activation: number;
+  readonly synthetic: boolean;
+}
+
+/**
+ * A position in an Execution (an event index, clamped to [0, length - 1]) with the navigation
+ * commands of gdb and rr. Each command has one implementation; reverse is its direction parameter.
+ * Every command answers from the indexes: O(log n) per frame it leaves or call it jumps over,
+ * never a scan of the events inside a call.
+ */
+export class Cursor {
+  readonly execution: Execution;
+  #index = 0;
+  readonly #breakpoints = new Map<number, ResolvedBreakpoint>();
+  #nextBreakpointId = 1;
+
+  constructor(execution: Execution, index = 0) {
+    this.execution = execution;
+    this.#index = this.#clamp(index);
+  }
+
+  get index(): number {
+    return this.#index;
+  }
+
+  /**
+   * step (reverse-step): to the next (previous) Statement or Enter event in time, whatever its frame.
+   * Scans only the events between (exits, suspends, resumes, branches), not calls.
+   */
+  step(direction: Direction = 'forward'): Stop {
+    const ex = this.execution;
+    const d = direction === 'reverse' ? -1 : 1;
+    for (let j = this.#index + d; j >= 0 && j < ex.length; j += d) {
+      const k = ex.kinds[j];
+      if (k === EventKind.Statement || k === EventKind.Enter) return this.#stop(j, 'step');
+    }
+    return this.#boundary(d, 'no statement');
+  }
+
+  /**
+   * next (reverse-next): to the next (previous) Statement of the current frame, jumping over calls
+   * (and awaits) through the frame's own event list; when the frame has none left, continues in its
+   * caller, as gdb does when stepping past a return. A root frame that returns to the event loop
+   * falls back to step (what the event loop ran next); "end"/"start" when the trace ends (starts)
+   * inside the frames left.
+   */
+  next(direction: Direction = 'forward'): Stop {
+    const ex = this.execution;
+    if (ex.length === 0) return this.#boundary(1, 'empty trace');
+    const reverse = direction === 'reverse';
+    let f = ex.frames[this.#index]!;
+    let pos = this.#index;
+    for (;;) {
+      const j = reverse ? ex.previousInFrame(f, pos) : ex.nextInFrame(f, pos);
+      if (j === -1) {
+        // the frame has no more events this way: the trace ends (starts) inside it, or it returned (was called)
+        if (!reverse && ex.frameExit(f) === -1) return this.#boundary(1, 'no statement of this frame or its callers');
+        if (reverse && ex.frameSynthetic(f)) return this.#boundary(-1, 'no statement of this frame or its callers');
+        const parent = ex.frameParent(f);
+        if (parent === -1) {
+          this.#index = pos;
+          return this.step(direction);
+        }
+        f = parent;
+        continue;
+      }
+      if (ex.kinds[j] === EventKind.Statement) return this.#stop(j, 'step');
+      pos = j;
+    }
+  }
+
+  /**
+   * finish: to the caller's next event after the current frame's Exit/Throw (the event right after
+   * the exit when the caller has none: a root, or a fire-and-forget async call; "end" when the trace
+   * ends inside the frame). reverse-finish: to the call site, the caller's last event before this
+   * frame's Enter ("start" when the trace does not show it).
+   */
+  finish(direction: Direction = 'forward'): Stop {
+    const ex = this.execution;
+    if (ex.length === 0) return this.#boundary(1, 'empty trace');
+    const f = ex.frames[this.#index]!;
+    if (direction === 'reverse') {
+      const call = ex.frameCall(f);
+      return call === -1 ? this.#boundary(-1, 'no call site of this frame') : this.#stop(call, 'finish');
+    }
+    const exit = ex.frameExit(f);
+    if (exit === -1) return this.#boundary(1, 'the frame does not return');
+    const parent = ex.frameParent(f);
+    // a root, or an async call whose caller already returned, continues with whatever ran next
+    const inCaller = parent === -1 ? -1 : ex.nextInFrame(parent, exit);
+    const after = inCaller !== -1 ? inCaller : exit + 1 < ex.length ? exit + 1 : -1;
+    return after === -1 ? this.#boundary(1, 'nothing runs after the frame returns') : this.#stop(after, 'finish');
+  }
+
+  /**
+   * continue (reverse-continue): to the next (previous) hit of any breakpoint whose hit count and
+   * condition accept it; "end" ("start") when there is none. Hits come from the occurrence lists
+   * by binary search; only candidate hits are visited.
+   */
+  continue(direction: Direction = 'forward'): Stop {
+    const reverse = direction === 'reverse';
+    const bps = [...this.#breakpoints.values()];
+    let pos = this.#index;
+    for (;;) {
+      let best = -1;
+      for (const bp of bps) {
+        const h = bp.nextHit(pos, reverse);
+        if (h !== -1 && (best === -1 || (reverse ? h > best : h < best))) best = h;
+      }
+      if (best === -1) return this.#boundary(reverse ? -1 : 1, 'no breakpoint hit');
+      const hit: number[] = [];
+      for (const bp of bps) {
+        if (bp.nextHit(reverse ? best + 1 : best - 1, reverse) !== best) continue;
+        if (bp.spec.condition && !bp.spec.condition(new Cursor(this.execution, best))) continue;
+        hit.push(bp.id);
+      }
+      if (hit.length > 0) {
+        this.#index = best;
+        return { index: best, reason: 'breakpoint', breakpoints: hit };
+      }
+      pos = best;
+    }
+  }
+
+  /** To event i (clamped). */
+  goto(index: number): Stop {
+    return this.#stop(this.#clamp(index), 'goto');
+  }
+
+  /** To the first event at or after time t (the last event when t is later than all). O(log n). */
+  gotoTime(t: number): Stop {
+    const i = this.execution.indexAtTime(t);
+    return this.#stop(i === -1 ? 0 : i, 'goto');
+  }
+
+  /** The frames from the current one to the root. O(depth). */
+  backtrace(): BacktraceFrame[] {
+    const ex = this.execution;
+    if (ex.length === 0) return [];
+    const out: BacktraceFrame[] = [];
+    let index = this.#index;
+    for (const f of ex.stackAt(this.#index)) {
+      const functionSite = ex.frameSite(f);
+      out.push({
+        frame: f,
+        functionSite,
+        site: ex.sites.get(functionSite),
+        index,
+        enterIndex: ex.frameEnter(f),
+        callIndex: ex.frameCall(f),
+        activation: ex.frameActivation(f),
+        synthetic: ex.frameSynthetic(f),
+      });
+      index = ex.frameCall(f);
+    }
+    return out;
+  }
+
+  /** Resolves and adds a breakpoint; it applies to continue in both directions. */
+  addBreakpoint(spec: BreakpointSpec): Breakpoint {
+    const bp = new ResolvedBreakpoint(this.#nextBreakpointId++, spec, this.execution);
+    this.#breakpoints.set(bp.id, bp);
+    return bp;
+  }
+
+  removeBreakpoint(id: number): boolean {
+    return this.#breakpoints.delete(id);
+  }
+
+  clearBreakpoints(): void {
+    this.#breakpoints.clear();
+  }
+
+  get breakpoints(): Breakpoint[] {
+    return [...this.#breakpoints.values()];
+  }
+
+  #stop(index: number, reason: StopReason): Stop {
+    this.#index = index;
+    return { index, reason };
+  }
+
+  #boundary(d: number, what: string): Stop {
+    const ex = this.execution;
+    if (d < 0) {
+      this.#index = 0;
+      return { index: 0, reason: 'start', message: `start of trace: ${what} before this point` };
+    }
+    this.#index = Math.max(0, ex.length - 1);
+    return { index: this.#index, reason: 'end', message: `end of trace: ${what} after this point` };
+  }
+
+  #clamp(i: number): number {
+    const last = this.execution.length - 1;
+    if (!(i > 0) || last <= 0) return 0;
+    return Math.min(Math.floor(i), last);
+  }
+}

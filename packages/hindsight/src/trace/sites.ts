@@ -1,0 +1,62 @@
+/** What a site is: the static location an instrumenter numbered. */
+export type SiteKind = 'function' | 'statement' | 'call' | 'await' | 'branch' | 'throw';
+
+/** A numbered static location. `line` and `column` are 1-based, in the file as written (no source maps yet). */
+export interface Site {
+  readonly kind: SiteKind;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The enclosing function's name (for a function site, its own name). */
+  readonly functionName: string;
+}
+
+/**
+ * The site table of one code bundle: site id -> Site, ids dense from 0.
+ * Immutable once built; the lookups by line and by function name are indexed on first use.
+ */
+export class SiteTable {
+  readonly #sites: readonly Site[];
+  #byLine: Map<string, number[]> | undefined;
+  #byFunction: Map<string, number[]> | undefined;
+
+  constructor(sites: readonly Site[]) {
+    this.#sites = [...sites];
+  }
+
+  get size(): number {
+    return this.#sites.length;
+  }
+
+  /** The site with this id, or undefined for an id the table does not know (a trace may mention it anyway). */
+  get(id: number): Site | undefined {
+    return this.#sites[id];
+  }
+
+  /** Ids of the sites of this kind (all kinds when omitted) on `file:line`, ascending. */
+  sitesOnLine(file: string, line: number, kind?: SiteKind): number[] {
+    if (!this.#byLine) {
+      this.#byLine = new Map();
+      this.#sites.forEach((s, id) => push(this.#byLine!, `${s.file}:${s.line}`, id));
+    }
+    const ids = this.#byLine.get(`${file}:${line}`) ?? [];
+    return kind === undefined ? [...ids] : ids.filter((id) => this.#sites[id]!.kind === kind);
+  }
+
+  /** Ids of the function sites named `name`, ascending (several functions may share a name). */
+  functionSites(name: string): number[] {
+    if (!this.#byFunction) {
+      this.#byFunction = new Map();
+      this.#sites.forEach((s, id) => {
+        if (s.kind === 'function') push(this.#byFunction!, s.functionName, id);
+      });
+    }
+    return [...(this.#byFunction.get(name) ?? [])];
+  }
+}
+
+function push(map: Map<string, number[]>, key: string, id: number): void {
+  const list = map.get(key);
+  if (list) list.push(id);
+  else map.set(key, [id]);
+}

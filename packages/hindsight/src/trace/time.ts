@@ -1,0 +1,74 @@
+/**
+ * Timestamps, 4 bytes an event: each event keeps the difference from the previous one in ticks
+ * (Uint32), and every 256th event keeps its absolute tick count (Float64), so a time is at most
+ * 255 additions away and time search is a binary search over the checkpoints plus one block.
+ * A difference that does not fit in 32 bits is kept aside (sparse; a recording with an hour-long
+ * gap at microsecond resolution has one).
+ */
+export const BLOCK_SHIFT = 8;
+const BLOCK = 1 << BLOCK_SHIFT;
+export const OVERFLOW = 0xffffffff;
+
+export interface TimeColumn {
+  /** The time of event 0, in the caller's unit. */
+  base: number;
+  /** Ticks per unit of the timestamps given (1000: microsecond ticks for millisecond timestamps). */
+  ticksPerUnit: number;
+  deltas: Uint32Array;
+  checkpoints: Float64Array;
+  overflow: Map<number, number>;
+}
+
+export function checkpointsOf(deltas: Uint32Array, overflow: Map<number, number>): Float64Array {
+  const n = deltas.length;
+  const cps = new Float64Array(Math.ceil(n / BLOCK));
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    const d = deltas[i]!;
+    q += d === OVERFLOW ? overflow.get(i)! : d;
+    if ((i & (BLOCK - 1)) === 0) cps[i >>> BLOCK_SHIFT] = q;
+  }
+  return cps;
+}
+
+function delta(c: TimeColumn, j: number): number {
+  const d = c.deltas[j]!;
+  return d === OVERFLOW ? c.overflow.get(j)! : d;
+}
+
+/** Ticks since event 0 at event i. O(block). */
+export function ticksAt(c: TimeColumn, i: number): number {
+  const b = i >>> BLOCK_SHIFT;
+  let q = c.checkpoints[b]!;
+  for (let j = (b << BLOCK_SHIFT) + 1; j <= i; j++) q += delta(c, j);
+  return q;
+}
+
+export function timeAt(c: TimeColumn, i: number): number {
+  return c.base + ticksAt(c, i) / c.ticksPerUnit;
+}
+
+/** The first event whose time is >= t; the last when all are earlier; -1 when empty. O(log n + block). */
+export function indexAtTime(c: TimeColumn, t: number): number {
+  const n = c.deltas.length;
+  if (n === 0) return -1;
+  const q = (t - c.base) * c.ticksPerUnit;
+  if (!(q > 0)) return 0;
+  const cps = c.checkpoints;
+  let lo = 0;
+  let hi = cps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cps[mid]! < q) lo = mid + 1;
+    else hi = mid;
+  }
+  // cps[lo] >= q (or lo is past the end): the answer is in block lo - 1, or is the first event of block lo
+  const start = (lo - 1) << BLOCK_SHIFT;
+  const end = Math.min(n, start + BLOCK);
+  let acc = cps[lo - 1]!;
+  for (let j = start; j < end; j++) {
+    if (j > start) acc += delta(c, j);
+    if (acc >= q) return j;
+  }
+  return Math.min(end, n - 1);
+}

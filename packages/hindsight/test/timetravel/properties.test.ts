@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { Cursor, type BreakpointSpec } from '../../src/timetravel/index.js';
+import { EventKind, type Execution } from '../../src/trace/index.js';
+import { FUNCTIONS, STATEMENTS_PER_FUNCTION, build, functionSite, generate, statementSite } from '../trace/generate.js';
+
+const choices = fc.array(fc.nat({ max: 1 << 16 }), { minLength: 1, maxLength: 250 });
+const runs = { numRuns: 200 };
+
+function statements(ex: Execution): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < ex.length; i++) if (ex.kind(i) === EventKind.Statement) out.push(i);
+  return out;
+}
+
+/** Naive next for traces without async: the first later statement of a frame on the stack, else what runs after the root returns. */
+function naiveNext(ex: Execution, i: number, reverse: boolean): { index: number; reason: string } {
+  const stack = new Set(ex.stackAt(i));
+  const root = ex.stackAt(i).at(-1)!;
+  const d = reverse ? -1 : 1;
+  for (let j = i; j >= 0 && j < ex.length; j += d) {
+    if (j !== i && stack.has(ex.frame(j)) && ex.kind(j) === EventKind.Statement) return { index: j, reason: 'step' };
+    if (j === (reverse ? ex.frameEnter(root) : ex.frameExit(root))) {
+      for (let k = j + d; k >= 0 && k < ex.length; k += d) if (ex.kind(k) === EventKind.Statement || ex.kind(k) === EventKind.Enter) return { index: k, reason: 'step' };
+      break;
+    }
+  }
+  return reverse ? { index: 0, reason: 'start' } : { index: ex.length - 1, reason: 'end' };
+}
+
+describe('Cursor: properties over random traces', () => {
+  it('next then reverse-next returns to the same statement, when next stays in the frame (and the other way round)', () => {
+    fc.assert(
+      fc.property(choices, fc.nat(), (cs, pick) => {
+        const ex = build(generate(cs).events);
+        const st = statements(ex);
+        if (st.length === 0) return;
+        const i = st[pick % st.length]!;
+        const c = new Cursor(ex, i);
+        const s = c.next();
+        if (s.reason === 'step' && ex.frame(s.index) === ex.frame(i)) assert.deepEqual(c.next('reverse'), { index: i, reason: 'step' });
+        c.goto(i);
+        const r = c.next('reverse');
+        if (r.reason === 'step' && ex.frame(r.index) === ex.frame(i)) assert.deepEqual(c.next(), { index: i, reason: 'step' });
+      }),
+      runs,
+    );
+  });
+
+  it('next and reverse-next agree with a naive scan on traces without async', () => {
+    fc.assert(
+      fc.property(choices, fc.nat(), fc.boolean(), (cs, pick, reverse) => {
+        const ex = build(generate(cs, { async: false }).events);
+        const i = pick % ex.length;
+        const s = new Cursor(ex, i).next(reverse ? 'reverse' : 'forward');
+        assert.deepEqual({ index: s.index, reason: s.reason }, naiveNext(ex, i, reverse));
+      }),
+      runs,
+    );
+  });
+
+  it('finish lands after the frame exits, in its caller; reverse-finish lands before it was entered, in its caller', () => {
+    fc.assert(
+      fc.property(choices, fc.nat(), (cs, pick) => {
+        const ex = build(generate(cs).events);
+        const i = pick % ex.length;
+        const f = ex.frame(i);
+        const c = new Cursor(ex, i);
+        const s = c.finish();
+        if (ex.frameExit(f) === -1) assert.equal(s.reason, 'end');
+        else if (s.reason === 'finish') {
+          assert.ok(s.index > ex.frameExit(f));
+          const p = ex.frameParent(f);
+          if (p !== -1 && ex.nextInFrame(p, ex.frameExit(f)) !== -1) assert.equal(s.index, ex.nextInFrame(p, ex.frameExit(f)));
+          else assert.equal(s.index, ex.frameExit(f) + 1);
+        } else assert.equal(s.reason, 'end');
+        c.goto(i);
+        const r = c.finish('reverse');
+        if (r.reason === 'finish') {
+          assert.ok(r.index < ex.frameEnter(f));
+          assert.equal(ex.frame(r.index), ex.frameParent(f));
+        } else assert.equal(ex.frameParent(f), -1);
+      }),
+      runs,
+    );
+  });
+
+  it('continue and reverse-continue find exactly the nearest breakpoint hit a linear scan finds, with hit counts and conditions', () => {
+    const spec = fc.record({
+      at: fc.oneof(
+        fc.record({ fn: fc.nat({ max: FUNCTIONS - 1 }), k: fc.nat({ max: STATEMENTS_PER_FUNCTION - 1 }) }).map(({ fn, k }) => ({ site: statementSite(fn, k) })),
+        fc.nat({ max: FUNCTIONS - 1 }).map((fn) => ({ function: `f${fn}` })),
+      ),
+      hitCount: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+      modulo: fc.option(fc.integer({ min: 2, max: 4 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(choices, fc.array(spec, { minLength: 1, maxLength: 3 }), fc.nat(), fc.boolean(), (cs, specs, pick, reverse) => {
+        const ex = build(generate(cs).events);
+        const i = pick % ex.length;
+        const c = new Cursor(ex, i);
+        const bps: BreakpointSpec[] = specs.map(({ at, hitCount, modulo }) => ({
+          ...at,
+          ...(hitCount === undefined ? {} : { hitCount }),
+          ...(modulo === undefined ? {} : { condition: (cur: Cursor) => cur.index % modulo === 0 }),
+        }));
+        const ids = bps.map((b) => c.addBreakpoint(b).id);
+        const matches = (b: BreakpointSpec, j: number) =>
+          'site' in b ? ex.site(j) === b.site : 'function' in b && ex.kind(j) === EventKind.Enter && ex.site(j) === functionSite(Number(String(b.function).slice(1)));
+        const hitsSoFar = bps.map(() => 0);
+        const stopsAt: number[][] = [];
+        for (let j = 0; j < ex.length; j++) {
+          stopsAt.push([]);
+          bps.forEach((b, n) => {
+            if (!matches(b, j)) return;
+            hitsSoFar[n]!++;
+            if (b.hitCount !== undefined && hitsSoFar[n] !== b.hitCount) return;
+            if (b.condition && !b.condition(new Cursor(ex, j))) return;
+            stopsAt[j]!.push(ids[n]!);
+          });
+        }
+        let expected: { index: number; reason: string; breakpoints?: number[] } = reverse ? { index: 0, reason: 'start' } : { index: ex.length - 1, reason: 'end' };
+        for (let j = i + (reverse ? -1 : 1); j >= 0 && j < ex.length; j += reverse ? -1 : 1)
+          if (stopsAt[j]!.length > 0) {
+            expected = { index: j, reason: 'breakpoint', breakpoints: stopsAt[j] };
+            break;
+          }
+        const s = c.continue(reverse ? 'reverse' : 'forward');
+        assert.deepEqual({ index: s.index, reason: s.reason, ...(s.breakpoints ? { breakpoints: [...s.breakpoints] } : {}) }, expected);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('no command fails, and every stop stays inside the trace, on slices of traces (ring buffers)', () => {
+    fc.assert(
+      fc.property(choices, fc.nat(), fc.nat(), fc.array(fc.nat({ max: 9 }), { maxLength: 30 }), (cs, a, b, commands) => {
+        const g = generate(cs);
+        const from = a % g.events.length;
+        const to = from + (b % (g.events.length - from + 1));
+        const ex = build(g.events, from, to);
+        const c = new Cursor(ex, a % Math.max(1, ex.length));
+        c.addBreakpoint({ function: 'f1' });
+        c.addBreakpoint({ file: 'gen.ts', line: 3 });
+        for (const cmd of commands) {
+          const d = cmd % 2 ? 'reverse' : 'forward';
+          const s = [() => c.step(d), () => c.next(d), () => c.finish(d), () => c.continue(d), () => c.gotoTime(cmd * 7)][cmd >> 1]!();
+          assert.ok(s.index >= 0 && s.index < Math.max(1, ex.length), `stop ${s.index} of ${ex.length}`);
+          assert.equal(c.index, s.index);
+          assert.ok(c.backtrace().length <= ex.frameCount);
+        }
+      }),
+      runs,
+    );
+  });
+});
