@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { transformSync, types as t, type NodePath, type PluginObj } from '@babel/core';
+import { TraceMap, originalPositionFor, type SourceMapInput } from '@jridgewell/trace-mapping';
+import { HindsightError } from '../common/index.js';
+import type { Site, SiteKind } from '../trace/index.js';
+import { RUNTIME_KEY } from './runtime.js';
+
+/** A transformed module: its code, a source map to the original TypeScript, and its sites (ids 0..n-1, local to the module). */
+export interface Instrumented {
+  readonly code: string;
+  /** Maps the instrumented code to the original sources (the input map composed in). */
+  readonly map: object | null;
+  readonly sites: readonly Site[];
+}
+
+const PROBE = '__hs';
+const ACTIVATION = '__hs_a';
+const cache = new Map<string, Instrumented>();
+
+/**
+ * Transforms compiled workflow JavaScript (an ES module) so that it reports its sites to the replay
+ * runtime: function enter, exit and throw (the body wrapped in try/catch/finally), every statement,
+ * every `await` (suspend before, resume after) and branch decisions (if/else, ?:, && and ||, loop
+ * conditions, switch cases). Generators are left as they are. Sites carry the file, line, column and
+ * function name of the original TypeScript when `inputMap` (the compiler's source map) is given.
+ * Results are cached by content hash (in memory): instrumenting the same input twice is free.
+ */
+export function instrument(code: string, file: string, inputMap?: object): Instrumented {
+  const key = createHash('sha256').update(file).update('\0').update(code).update('\0').update(inputMap ? JSON.stringify(inputMap) : '').digest('hex');
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const trace = inputMap ? new TraceMap(inputMap as SourceMapInput, file) : undefined;
+  const sites: Site[] = [];
+  let result;
+  try {
+    result = transformSync(code, {
+      filename: file,
+      sourceType: 'module',
+      configFile: false,
+      babelrc: false,
+      sourceMaps: true,
+      ...(inputMap ? { inputSourceMap: inputMap as never } : {}),
+      plugins: [plugin(sites, file, trace)],
+    });
+  } catch (err) {
+    throw new HindsightError('HS_E_INSTRUMENT', `cannot instrument ${file}: ${(err as Error).message}; pass compiled JavaScript (ES2022 or older syntax)`, { cause: err });
+  }
+  const out: Instrumented = { code: result?.code ?? code, map: (result?.map as object | null | undefined) ?? null, sites };
+  cache.set(key, out);
+  return out;
+}
+
+type FnPath = NodePath<t.Function>;
+
+/** Nodes the plugin made: never instrumented again. */
+const made = new WeakSet<t.Node>();
+function mark<N extends t.Node>(node: N): N {
+  made.add(node);
+  return node;
+}
+
+function plugin(sites: Site[], file: string, trace: TraceMap | undefined): () => PluginObj {
+  const siteOf = (kind: SiteKind, node: t.Node, functionName: string): number => {
+    const loc = node.loc?.start;
+    let where = { file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
+    if (trace && loc) {
+      const o = originalPositionFor(trace, { line: loc.line, column: loc.column });
+      if (o.source && o.line !== null) where = { file: o.source.startsWith('file:') ? new URL(o.source).pathname : path.resolve(o.source), line: o.line, column: o.column + 1 };
+    }
+    sites.push({ kind, ...where, functionName });
+    return sites.length - 1;
+  };
+  const probe = (method: string, ...args: t.Expression[]) =>
+    mark(t.callExpression(t.memberExpression(t.identifier(PROBE), t.identifier(method)), args));
+  const num = (n: number) => t.numericLiteral(n);
+  const act = () => t.identifier(ACTIVATION);
+  /** The instrumented function around a node, or undefined (module code, generators). */
+  const owner = (p: NodePath): FnPath | undefined => {
+    const fn = p.getFunctionParent();
+    return fn && !fn.node.generator ? fn : undefined;
+  };
+  const names = new WeakMap<t.Node, string>();
+  const nameOf = (fn: FnPath): string => {
+    const known = names.get(fn.node);
+    if (known) return known;
+    const name = functionName(fn);
+    names.set(fn.node, name);
+    return name;
+  };
+  const toBlock = (p: NodePath<t.Statement | null | undefined>) => {
+    if (!p.node || t.isBlockStatement(p.node)) return;
+    const block = t.blockStatement([p.node]);
+    block.loc = p.node.loc; // the branch site of the block is the statement's place
+    p.replaceWith(block);
+  };
+
+  return () => ({
+    visitor: {
+      Function: {
+        enter(p) {
+          if (p.node.generator) return;
+          const body = p.node.body;
+          if (!t.isBlockStatement(body)) {
+            // `(x) => expr` becomes `(x) => { return expr; }`, so the expression is a statement to stop at
+            const ret = t.returnStatement(body);
+            ret.loc = body.loc;
+            (p.get('body') as NodePath).replaceWith(t.blockStatement([ret]));
+          }
+        },
+        exit(p) {
+          if (p.node.generator || made.has(p.node.body)) return;
+          const body = p.node.body as t.BlockStatement;
+          const F = siteOf('function', p.node, nameOf(p));
+          const e = t.identifier('__hs_e');
+          const wrapped = mark(
+            t.blockStatement([
+              mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))])),
+              mark(
+                t.tryStatement(
+                  mark(t.blockStatement(body.body)),
+                  t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('th', num(F), act()))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
+                  mark(t.blockStatement([mark(t.expressionStatement(probe('ex', num(F), act())))])),
+                ),
+              ),
+            ], body.directives),
+          );
+          p.node.body = wrapped;
+        },
+      },
+      Statement(p) {
+        const node = p.node;
+        if (made.has(node) || t.isFunctionDeclaration(node) || t.isBlockStatement(node) || t.isEmptyStatement(node) || t.isImportOrExportDeclaration(node)) return;
+        const fn = owner(p);
+        if (!fn) return;
+        const parent = p.parentPath?.node;
+        if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent)) || p.listKey === undefined) return;
+        const S = siteOf('statement', node, nameOf(fn));
+        p.insertBefore(mark(t.expressionStatement(probe('st', num(S), act()))));
+      },
+      IfStatement: {
+        enter(p) {
+          if (!owner(p)) return;
+          toBlock(p.get('consequent'));
+          toBlock(p.get('alternate'));
+        },
+        exit(p) {
+          const fn = owner(p);
+          if (!fn || made.has(p.node.test)) return;
+          const name = nameOf(fn);
+          p.node.test = branch(p.node.test, siteOf('branch', p.node.consequent, name), siteOf('branch', p.node.alternate ?? p.node, name));
+        },
+      },
+      Loop: {
+        enter(p) {
+          if (owner(p)) toBlock(p.get('body') as NodePath<t.Statement>);
+        },
+        exit(p) {
+          const fn = owner(p);
+          const node = p.node;
+          if (!fn || !('test' in node) || !node.test || made.has(node.test)) return;
+          const name = nameOf(fn);
+          node.test = branch(node.test, siteOf('branch', node.body, name), siteOf('branch', node, name));
+        },
+      },
+      ConditionalExpression: {
+        exit(p) {
+          const fn = owner(p);
+          if (!fn || made.has(p.node.test)) return;
+          const name = nameOf(fn);
+          p.node.test = branch(p.node.test, siteOf('branch', p.node.consequent, name), siteOf('branch', p.node.alternate, name));
+        },
+      },
+      LogicalExpression: {
+        exit(p) {
+          const fn = owner(p);
+          const node = p.node;
+          if (!fn || node.operator === '??' || made.has(node.left)) return;
+          const name = nameOf(fn);
+          const right = siteOf('branch', node.right, name);
+          const short = siteOf('branch', node, name);
+          node.left = node.operator === '&&' ? branch(node.left, right, short) : branch(node.left, short, right);
+        },
+      },
+      SwitchCase(p) {
+        const fn = owner(p);
+        if (!fn || made.has(p.node)) return;
+        mark(p.node);
+        p.node.consequent.unshift(mark(t.expressionStatement(probe('bk', num(siteOf('branch', p.node, nameOf(fn))), act()))));
+      },
+      AwaitExpression: {
+        exit(p) {
+          const fn = owner(p);
+          if (!fn || made.has(p.node) || !fn.node.async) return;
+          const S = siteOf('await', p.node, nameOf(fn));
+          const awaited = mark(t.awaitExpression(probe('su', num(S), act(), p.node.argument)));
+          p.replaceWith(probe('re', num(S), act(), awaited));
+        },
+      },
+      Program: {
+        exit(p) {
+          // the runtime is found through a registered symbol; the module's sites are registered once, at load
+          const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
+          const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(sites)]);
+          p.unshiftContainer('body', mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register)])));
+        },
+      },
+    },
+  });
+
+  function branch(test: t.Expression, yes: number, no: number): t.Expression {
+    const call = probe('br', test, num(yes), num(no), act());
+    made.add(call.arguments[0]!);
+    return call;
+  }
+}
+
+/** A readable name: the function's own, else what it is assigned to (`const f = ...`, `{ f: ... }`, `f = ...`), else `<anonymous>`. */
+function functionName(fn: FnPath): string {
+  const node = fn.node;
+  if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id) return node.id.name;
+  if (t.isClassMethod(node) || t.isObjectMethod(node) || t.isClassPrivateMethod(node)) {
+    const key = t.isIdentifier(node.key) ? node.key.name : t.isPrivateName(node.key) ? `#${node.key.id.name}` : t.isStringLiteral(node.key) ? node.key.value : '<computed>';
+    const cls = fn.findParent((q) => q.isClass());
+    const clsName = cls && (cls.node as t.Class).id ? (cls.node as t.Class).id!.name : undefined;
+    return clsName ? `${clsName}.${key}` : key;
+  }
+  // walk up through wrappers such as `workflow('name', async () => ...)` to the binding
+  let p: NodePath | null = fn.parentPath;
+  for (let hops = 0; p && hops < 3; hops++, p = p.parentPath) {
+    const n = p.node;
+    if (t.isVariableDeclarator(n) && t.isIdentifier(n.id)) return n.id.name;
+    if (t.isObjectProperty(n) && t.isIdentifier(n.key)) return n.key.name;
+    if (t.isAssignmentExpression(n) && t.isIdentifier(n.left)) return n.left.name;
+    if (t.isAssignmentExpression(n) && t.isMemberExpression(n.left) && t.isIdentifier(n.left.property)) return n.left.property.name;
+    if (!t.isCallExpression(n) && !t.isTSAsExpression(n) && !t.isParenthesizedExpression(n)) break;
+  }
+  return '<anonymous>';
+}

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { init, parse } from 'es-module-lexer';
+import { HindsightError } from '../common/index.js';
+import { isWorkflowDefinition, type WorkflowDefinition } from '../workflow/define.js';
+import { instrument } from './instrument.js';
+import { replayRuntime } from './runtime.js';
+
+export interface InstrumentedWorkflows {
+  /** The workflows of the instrumented copy: their code reports sites to the replay runtime. */
+  workflows: WorkflowDefinition[];
+  /** The original module. */
+  modulePath: string;
+  /** The instrumented modules, original path -> instrumented copy. */
+  files: Map<string, string>;
+}
+
+/** Folder, beside the module, that holds the instrumented copies (so bare imports resolve as from the originals). */
+export const INSTRUMENTED_DIR = '.hindsight-replay';
+
+/**
+ * Imports an instrumented copy of a compiled workflows module. The module and the local modules it
+ * imports (transitively) from its own folder or below are instrumented and written, with their
+ * source maps, under `<module folder>/.hindsight-replay/<content hash>/` in the same layout, so
+ * relative imports between them work; local imports outside that folder are pointed at the
+ * originals (shared, not instrumented), and package imports resolve as from the originals.
+ * Idempotent: the same code gives the same folder, and the module is imported once per process.
+ */
+export async function loadInstrumented(modulePath: string): Promise<InstrumentedWorkflows> {
+  const entry = path.resolve(modulePath);
+  if (!existsSync(entry)) {
+    throw new HindsightError('HS_E_WORKFLOWS_NOT_FOUND', `workflows module ${modulePath} does not exist; pass the compiled .js file that exports your workflows`);
+  }
+  await init;
+  replayRuntime(); // instrumented code registers its sites with it as it loads
+  const root = path.dirname(entry);
+  const inside = (f: string) => !path.relative(root, f).startsWith('..');
+  const outputs: { rel: string; code: string; map: object | null }[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    const done = instrument(source, file, readInputMap(file, source));
+    // point local imports that leave the root at the originals
+    let code = done.code;
+    const [imports] = parse(code);
+    for (const imp of [...imports].reverse()) {
+      const n = imp.n;
+      if (!n || !(n.startsWith('./') || n.startsWith('../'))) continue;
+      const target = path.resolve(path.dirname(file), n);
+      if (inside(target) && existsSync(target)) continue;
+      code = code.slice(0, imp.s) + pathToFileURL(target).href + code.slice(imp.e);
+    }
+    for (const imp of imports) {
+      const n = imp.n;
+      if (!n || !(n.startsWith('./') || n.startsWith('../'))) continue;
+      const target = path.resolve(path.dirname(file), n);
+      if (inside(target) && existsSync(target)) visit(target);
+    }
+    outputs.push({ rel: path.relative(root, file), code, map: done.map });
+  };
+  visit(entry);
+
+  const hash = createHash('sha256');
+  for (const o of [...outputs].sort((a, b) => a.rel.localeCompare(b.rel))) hash.update(`${o.rel}\0${o.code}\0`);
+  const dir = path.join(root, INSTRUMENTED_DIR, hash.digest('hex').slice(0, 16));
+  const files = new Map<string, string>();
+  for (const o of outputs) {
+    const out = path.join(dir, o.rel);
+    mkdirSync(path.dirname(out), { recursive: true });
+    let code = o.code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+    if (o.map) {
+      const map = o.map as { sources?: string[]; sourceRoot?: string };
+      const original = path.dirname(path.join(root, o.rel));
+      map.sources = (map.sources ?? []).map((s) => (s.startsWith('file:') || path.isAbsolute(s) ? s : pathToFileURL(path.resolve(original, map.sourceRoot ?? '', s)).href));
+      delete map.sourceRoot;
+      writeAtomically(`${out}.map`, JSON.stringify(map));
+      code += `//# sourceMappingURL=${path.basename(out)}.map\n`;
+    }
+    writeAtomically(out, code);
+    files.set(path.join(root, o.rel), out);
+  }
+
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(files.get(entry)!).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new HindsightError('HS_E_WORKFLOWS_LOAD', `cannot load the instrumented copy of ${modulePath}: ${(err as Error).message}`, { cause: err });
+  }
+  const workflows = Object.values(mod).filter(isWorkflowDefinition);
+  if (workflows.length === 0) {
+    throw new HindsightError('HS_E_NO_WORKFLOWS', `${modulePath} exports no workflows; export the values returned by workflow(name, fn)`);
+  }
+  return { workflows, modulePath: entry, files };
+}
+
+/** Another process may be importing the same copy: it sees the old file or the new one, never half of one. */
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/** The compiler's source map of a file: its `sourceMappingURL` (a file beside it or a data URL), if any. */
+function readInputMap(file: string, source: string): object | undefined {
+  const m = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(source);
+  if (!m) return undefined;
+  const url = m[1]!;
+  try {
+    if (url.startsWith('data:')) {
+      const comma = url.indexOf(',');
+      const body = url.slice(comma + 1);
+      return JSON.parse(url.slice(0, comma).endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body)) as object;
+    }
+    const mapFile = url.startsWith('file:') ? fileURLToPath(url) : path.resolve(path.dirname(file), url);
+    return existsSync(mapFile) ? (JSON.parse(readFileSync(mapFile, 'utf8')) as object) : undefined;
+  } catch {
+    return undefined; // a broken map: sites name the JavaScript instead
+  }
+}

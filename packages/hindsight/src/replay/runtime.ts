@@ -1,0 +1,124 @@
+import { EventKind } from '../trace/index.js';
+import type { Site } from '../trace/index.js';
+
+/** Where instrumented code finds the runtime: one registry per process, under a registered symbol. */
+export const RUNTIME_KEY = Symbol.for('hindsight.replay');
+
+/** Receives the events of instrumented code while a recording is on. */
+export interface ProbeSink {
+  event(kind: EventKind, site: number, activation: number): void;
+}
+
+/**
+ * What one instrumented module calls; site ids are the module's own (0..n-1), the probe adds the
+ * module's base. Names are short because the calls are everywhere in the instrumented code.
+ * With no sink the calls only pass values through.
+ */
+export interface Probe {
+  /** Enter of a sync function: it runs in the caller's activation (a new one from the event loop). */
+  en(site: number): number;
+  /** Enter of an async function: each call is a new activation. */
+  ea(site: number): number;
+  /** A statement is about to run. */
+  st(site: number, a: number): void;
+  /** Before `await`: the activation suspends; returns the awaited operand. */
+  su<T>(site: number, a: number, v: T): T;
+  /** After `await`: the activation resumes; returns the awaited result. */
+  re<T>(site: number, a: number, v: T): T;
+  /** A branch decision: site `yes` when `v` is truthy, `no` otherwise; returns `v`. */
+  br<T>(v: T, yes: number, no: number, a: number): T;
+  /** A branch taken unconditionally (a switch case entered). */
+  bk(site: number, a: number): void;
+  /** The function exits by an exception (its `finally` then reports no Exit). */
+  th(site: number, a: number): void;
+  /** The function exits (called from its `finally`). */
+  ex(site: number, a: number): void;
+}
+
+/**
+ * The process-wide registry of instrumented modules: their sites (ids dense over all modules
+ * loaded in this process) and the sink that records. One recording at a time.
+ *
+ * Activations: each async call is a new activation; sync calls run in the current one. `current`
+ * follows control: set on entry, back to the caller on an activation's first await or when its
+ * outermost frame returns, to the event loop (0) after a later await.
+ */
+export class ReplayRuntime {
+  readonly sites: Site[] = [];
+  sink: ProbeSink | undefined;
+  #nextActivation = 1;
+  #current = 0;
+  /** Per live activation: its caller's activation (0 once it was suspended) and its open frames. */
+  readonly #live = new Map<number, { parent: number; depth: number }>();
+  #threw = false;
+
+  /** Starts a recording: fresh activations. */
+  reset(sink: ProbeSink | undefined): void {
+    this.sink = sink;
+    this.#nextActivation = 1;
+    this.#current = 0;
+    this.#live.clear();
+    this.#threw = false;
+  }
+
+  module(sites: readonly Site[]): Probe {
+    const base = this.sites.length;
+    this.sites.push(...sites);
+    const emit = (kind: EventKind, site: number, a: number) => this.sink?.event(kind, base + site, a);
+    const enter = (site: number, a: number, isNew: boolean): number => {
+      if (isNew) this.#live.set(a, { parent: this.#current, depth: 0 });
+      const live = this.#live.get(a);
+      if (live) live.depth++;
+      this.#current = a;
+      emit(EventKind.Enter, site, a);
+      return a;
+    };
+    const leave = (a: number) => {
+      const live = this.#live.get(a);
+      if (live && --live.depth <= 0) {
+        this.#live.delete(a);
+        this.#current = live.parent;
+      } else this.#current = a;
+    };
+    return {
+      en: (site) => (this.#current === 0 ? enter(site, this.#nextActivation++, true) : enter(site, this.#current, false)),
+      ea: (site) => enter(site, this.#nextActivation++, true),
+      st: (site, a) => {
+        this.#current = a;
+        emit(EventKind.Statement, site, a);
+      },
+      su: (site, a, v) => {
+        emit(EventKind.Suspend, site, a);
+        const live = this.#live.get(a);
+        this.#current = live ? live.parent : 0;
+        if (live) live.parent = 0;
+        return v;
+      },
+      re: (site, a, v) => {
+        this.#current = a;
+        emit(EventKind.Resume, site, a);
+        return v;
+      },
+      br: (v, yes, no, a) => {
+        emit(EventKind.Branch, v ? yes : no, a);
+        return v;
+      },
+      bk: (site, a) => emit(EventKind.Branch, site, a),
+      th: (site, a) => {
+        emit(EventKind.Throw, site, a);
+        this.#threw = true;
+      },
+      ex: (site, a) => {
+        if (this.#threw) this.#threw = false;
+        else emit(EventKind.Exit, site, a);
+        leave(a);
+      },
+    };
+  }
+}
+
+/** The process's runtime, installed on first use. */
+export function replayRuntime(): ReplayRuntime {
+  const g = globalThis as unknown as Record<symbol, ReplayRuntime | undefined>;
+  return (g[RUNTIME_KEY] ??= new ReplayRuntime());
+}

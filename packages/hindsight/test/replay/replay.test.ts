@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadWorkflows, replayHistory, type ReplayResult } from '../../src/engine/index.js';
+import type { RecordedEvent } from '../../src/history/index.js';
+import { instrument, loadInstrumented, recordExecution } from '../../src/replay/index.js';
+import { Cursor } from '../../src/timetravel/index.js';
+import { EventKind, type Execution } from '../../src/trace/index.js';
+import { Harness } from '../engine/harness.js';
+import { shop } from './fixtures/shop.js';
+
+/** The compiled fixture (what a worker runs) and its TypeScript source (what the sites name). */
+const modulePath = fileURLToPath(new URL('./fixtures/shop.js', import.meta.url));
+const source = path.resolve(path.dirname(modulePath), '../../../../test/replay/fixtures/shop.ts');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
+
+/** Where the cursor is, as `function:line` of the TypeScript source. */
+const at = (c: Cursor) => {
+  const s = c.execution.siteOf(c.index);
+  return `${s?.functionName}:${s?.line}`;
+};
+const plain = (r: ReplayResult) => ({ ok: r.ok, events: r.events, wouldRecord: r.wouldRecord.length, divergence: r.divergence?.message });
+/** The first event at `line` of that kind. */
+const first = (ex: Execution, kind: EventKind, line: number) => {
+  for (let i = 0; i < ex.length; i++) if (ex.kinds[i] === kind && ex.siteOf(i)?.line === line) return i;
+  assert.fail(`no event of kind ${kind} on line ${line}`);
+};
+
+describe('instrumented replay of a run recorded by a real worker (fixtures/shop.ts)', () => {
+  let history: RecordedEvent[];
+  let execution: Execution;
+  let replay: ReplayResult;
+
+  before(async () => {
+    const h = await Harness.open();
+    try {
+      h.worker([shop]);
+      const handle = await h.client.start(shop, [300, 200, 100], { workflowId: 'shop-1' });
+      assert.deepEqual(await handle.result(), ['first:300/4', 'second:300/4']);
+      history = await h.history('shop-1');
+    } finally {
+      await h.close();
+    }
+    ({ execution, replay } = await recordExecution(history, modulePath));
+  });
+
+  it('gives the same replay result as the plain replay of the original code', async () => {
+    const { workflows } = await loadWorkflows(modulePath);
+    const expected = await replayHistory(history, workflows);
+    assert.equal(replay.ok, true);
+    assert.deepEqual(plain(replay), plain(expected));
+  });
+
+  it('names the TypeScript source: sites carry the .ts file, line and function name through the source map', () => {
+    const sites = new Set<string>();
+    for (let i = 0; i < execution.length; i++) sites.add(execution.siteOf(i)!.file);
+    assert.deepEqual([...sites], [source]);
+    assert.deepEqual(execution.siteOf(0), { kind: 'function', file: source, line: 23, column: 38, functionName: 'shop' });
+  });
+
+  it('step visits every statement and call in time order, at the lines of the TypeScript source', () => {
+    const c = new Cursor(execution);
+    const seen = [at(c)];
+    while (c.step().reason === 'step') seen.push(at(c));
+    assert.deepEqual(seen, [
+      'shop:23', 'shop:24',
+      'total:9', 'total:10', 'total:11', 'total:12', 'total:12', 'total:12', 'total:14',
+      'shop:25', 'shop:26', 'shop:27', 'shop:27', 'shop:27', 'shop:29', 'shop:30', 'shop:31', 'shop:32',
+      'pay:18', 'pay:19', 'pay:18', 'pay:19', 'pay:20', 'pay:20',
+      'shop:34', 'shop:36',
+      'tag:29', 'tag:29', 'tag:29', 'tag:29',
+    ]);
+  });
+
+  it('next steps over the helper call, over awaits, and into the finally block', () => {
+    const c = new Cursor(execution, first(execution, EventKind.Statement, 24));
+    const seen = [at(c)];
+    while (c.next().reason === 'step') seen.push(at(c));
+    assert.deepEqual(seen, ['shop:24', 'shop:25', 'shop:26', 'shop:27', 'shop:27', 'shop:27', 'shop:29', 'shop:30', 'shop:31', 'shop:32', 'shop:34', 'shop:36']);
+  });
+
+  it('finish inside the helper returns to the caller, at the statement after the call', () => {
+    const c = new Cursor(execution, first(execution, EventKind.Statement, 12));
+    assert.equal(c.finish().reason, 'finish');
+    assert.equal(at(c), 'shop:25');
+    assert.equal(c.backtrace().length, 1);
+    c.goto(first(execution, EventKind.Statement, 12));
+    c.finish('reverse');
+    assert.equal(at(c), 'shop:24', 'reverse-finish goes back to the call site');
+  });
+
+  it('backtrace inside the helper shows helper <- workflow function, with the call site', () => {
+    const c = new Cursor(execution, first(execution, EventKind.Statement, 12));
+    const bt = c.backtrace();
+    assert.deepEqual(bt.map((f) => f.site?.functionName), ['total', 'shop']);
+    assert.equal(execution.siteOf(bt[1]!.index)?.line, 24);
+  });
+
+  it('the Promise.all branches are separate activations that interleave, each called from the workflow', () => {
+    const enters = execution.functionOccurrences(execution.sites.functionSites('pay')[0]!);
+    assert.equal(enters.length, 2);
+    const [a, b] = [...enters].map((i) => execution.event(i).activation);
+    const workflow = execution.event(0).activation;
+    assert.equal(new Set([a, b, workflow]).size, 3, 'each async call is its own activation');
+    // the first pay() suspends at its await before the second one starts
+    const firstSuspend = [...execution.frameEvents(execution.frame(enters[0]!))].find((i) => execution.kinds[i] === EventKind.Suspend)!;
+    assert.ok(firstSuspend < enters[1]!);
+    const c = new Cursor(execution, first(execution, EventKind.Statement, 20));
+    assert.deepEqual(c.backtrace().map((f) => f.site?.functionName), ['pay', 'shop']);
+    assert.equal(execution.frameActivation(c.backtrace()[0]!.frame), a, 'the first to resume is the first branch');
+  });
+
+  it('a closure called by Array.prototype.map runs in the workflow activation, once per element', () => {
+    const enters = execution.functionOccurrences(execution.sites.functionSites('tag')[0]!);
+    assert.equal(enters.length, 2);
+    for (const i of enters) {
+      assert.equal(execution.event(i).activation, execution.event(0).activation);
+      assert.deepEqual(new Cursor(execution, i).backtrace().map((f) => f.site?.functionName), ['tag', 'shop']);
+    }
+  });
+
+  it('records the branch decisions of the loop condition: taken three times, then left', () => {
+    const branches = [...Array(execution.length).keys()].filter((i) => execution.kinds[i] === EventKind.Branch).map((i) => execution.siteOf(i)!);
+    assert.deepEqual(branches.map((s) => `${s.line}:${s.column}`), ['26:42', '26:42', '26:42', '26:3']);
+  });
+});
+
+describe('instrument', () => {
+  it('caches by content: the same input gives the same result without transforming again', () => {
+    const code = readFileSync(modulePath, 'utf8');
+    const map = JSON.parse(readFileSync(`${modulePath}.map`, 'utf8')) as object;
+    const a = instrument(code, modulePath, map);
+    assert.equal(instrument(code, modulePath, map), a);
+    assert.ok(a.sites.some((s) => s.kind === 'function' && s.functionName === 'total' && s.line === 9 && s.file === source));
+  });
+
+  it('without a source map, sites name the JavaScript itself', () => {
+    const out = instrument('export async function f(x) {\n  if (x) return await g(x);\n  return 0;\n}\n', '/tmp/plain.js');
+    assert.deepEqual(
+      out.sites.map((s) => `${s.kind}:${s.functionName}:${s.line}`),
+      ['statement:f:2', 'statement:f:2', 'await:f:2', 'branch:f:2', 'branch:f:2', 'statement:f:3', 'function:f:1'],
+    );
+  });
+
+  it('loads the checkout example through package imports: the instrumented copy exports the same workflows', async () => {
+    const file = path.join(ROOT, 'examples', 'checkout', 'dist', 'workflows.js');
+    const [original, copy] = await Promise.all([loadWorkflows(file), loadInstrumented(file)]);
+    assert.deepEqual(copy.workflows.map((w) => w.name).sort(), original.workflows.map((w) => w.name).sort());
+  });
+});
