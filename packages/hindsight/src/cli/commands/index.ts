@@ -4,6 +4,7 @@ import { register as dev } from './dev.js';
 import { register as workflow } from './workflow/index.js';
 import { register as replay } from './replay.js';
 import { register as demo } from './demo/index.js';
+import { register as debug } from './debug/index.js';
 
 /** Each command file exports one function that adds its command(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -14,4 +15,5 @@ export const commands: RegisterCommand[] = [
   workflow,
   replay,
   demo,
+  debug,
 ];

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { HindsightError } from '../../../common/errors.js';
+import { COMMAND_NAMES, startSession, type CommandResult, type DebugSession, type RunInfo } from '../../../debugger/index.js';
+import type { RecordedEvent } from '../../../history/index.js';
+import { readHistoryFile } from '../../files.js';
+import { jsonLine, println } from '../../output/json.js';
+import { withClient } from '../../store.js';
+import { renderResult, renderStart } from './render.js';
+
+interface DebugFlags {
+  workflows: string;
+  commands?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('debug <target>')
+    .description('debug a recorded run backwards and forwards (target: a workflow or run id, or a history file from `workflow export`)')
+    .requiredOption('--workflows <module.js>', 'compiled module that exports the workflows (the code that ran)')
+    .option('--commands <file>', 'run these commands (one a line, # comments) and exit, instead of the interactive prompt')
+    .option('--json', 'print one JSON object per command: {command, stop | result | error}')
+    .action(debugAction);
+}
+
+async function debugAction(target: string, flags: DebugFlags, cmd: Command): Promise<void> {
+  const { events, run } = await loadHistory(target, cmd);
+  const script = flags.commands === undefined ? undefined : await readScript(flags.commands);
+  const { session, start } = await startSession(events, run, flags.workflows);
+  if (flags.json) println(jsonLine({ command: 'start', result: { kind: 'start', ...start } }));
+  else for (const l of renderStart(start)) println(l);
+
+  const print = (r: CommandResult) => {
+    if (flags.json) println(jsonLine(r));
+    else for (const l of renderResult(r)) println(l);
+  };
+  if (script) {
+    for (const line of script) {
+      if (!flags.json) println(`(hindsight) ${line}`);
+      const r = session.execute(line);
+      print(r);
+      if (r.result?.kind === 'quit') break;
+    }
+    return;
+  }
+  await interactive(session, print);
+}
+
+/** A history file when the target names one (or looks like one), else a workflow or run id in the store. */
+async function loadHistory(target: string, cmd: Command): Promise<{ events: RecordedEvent[]; run: RunInfo }> {
+  if (existsSync(target) || target.endsWith('.json')) {
+    const file = await readHistoryFile(target);
+    return { events: file.events, run: { workflowId: file.run.workflowId, runId: file.run.runId, workflowType: file.run.workflowType } };
+  }
+  return withClient(
+    cmd,
+    async (client) => {
+      const run = await client.describe(target);
+      return { events: await client.history(run.runId), run: { workflowId: run.workflowId, runId: run.runId, workflowType: run.workflowType } };
+    },
+    { mustExist: true },
+  );
+}
+
+async function readScript(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new HindsightError('HS_E_FILE_NOT_FOUND', `cannot read the command file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/** The prompt: tab completes command names; an empty line repeats the last command, as in gdb. */
+function interactive(session: DebugSession, print: (r: CommandResult) => void): Promise<void> {
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    prompt: '(hindsight) ',
+    completer: (line: string): [string[], string] => {
+      if (/\s/.test(line)) return [[], line];
+      const hits = COMMAND_NAMES.filter((n) => n.startsWith(line));
+      return [hits.length ? hits : [...COMMAND_NAMES], line];
+    },
+  });
+  let last = '';
+  return new Promise((resolve) => {
+    rl.on('line', (input) => {
+      const line = input.trim() === '' ? last : input.trim();
+      if (line.startsWith('#') || line === '') return rl.prompt();
+      last = line;
+      const r = session.execute(line);
+      print(r);
+      if (r.result?.kind === 'quit') return rl.close();
+      rl.prompt();
+    });
+    rl.on('close', () => resolve());
+    rl.prompt();
+  });
+}

@@ -1,0 +1,83 @@
+import path from 'node:path';
+import pc from 'picocolors';
+import type { CommandResult, Position, ResultBody, SessionStart, StopView } from '../../../debugger/index.js';
+
+/** A path as the user reads it: relative to the working folder when it is below it. */
+export function shownPath(file: string | null): string {
+  if (file === null) return '<unknown>';
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** `file:line in function (event i/N)` and the source line. */
+function position(p: Position): string[] {
+  const where = `${shownPath(p.file)}:${p.line ?? '?'} in ${pc.bold(p.function ?? '<unknown>')} ${pc.dim(`(event ${p.index}/${p.total}, ${p.kind})`)}`;
+  const source = p.source === null ? pc.dim('(source not available)') : `${String(p.line).padStart(4)}  ${p.source}`;
+  return [where, source];
+}
+
+function stop(s: StopView): string[] {
+  const lines: string[] = [];
+  if (s.message) lines.push(pc.yellow(s.message));
+  const head = position(s);
+  if (s.reason === 'breakpoint') head[0] = `${pc.cyan(`Breakpoint ${s.breakpoints!.join(', ')}`)}, ${head[0]}`;
+  return [...lines, ...head];
+}
+
+function result(r: ResultBody): string[] {
+  switch (r.kind) {
+    case 'breakpoint': {
+      const b = r.breakpoint;
+      return [`Breakpoint ${b.id} at ${location(b.location)}${b.hitCount ? ` if hit ${b.hitCount}` : ''} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`];
+    }
+    case 'deleted':
+      return [r.ids.length === 0 ? 'No breakpoints to delete.' : `Deleted breakpoint${r.ids.length === 1 ? '' : 's'} ${r.ids.join(', ')}.`];
+    case 'breakpoints':
+      if (r.breakpoints.length === 0) return ['No breakpoints.'];
+      return [
+        pc.bold('Num  Where'),
+        ...r.breakpoints.map((b) => `${String(b.id).padEnd(4)} ${location(b.location)}${b.hitCount ? ` if hit ${b.hitCount}` : ''} ${pc.dim(`(${b.hits} hits in this run)`)}`),
+      ];
+    case 'backtrace':
+      return r.frames.map((f) => `#${f.level}  ${pc.bold(f.function ?? '<unknown>')} at ${shownPath(f.file)}:${f.line ?? '?'} ${pc.dim(`(event ${f.index})`)}`);
+    case 'list':
+      return r.listing.lines.map((l) => `${l.current ? pc.green('>') : ' '}${String(l.line).padStart(4)}  ${l.text}`);
+    case 'where':
+      return position(r.position);
+    case 'help': {
+      const width = Math.max(...r.commands.map((c) => c.usage.length));
+      return [
+        ...r.commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.help}${c.aliases.length ? pc.dim(` (${c.aliases.join(', ')})`) : ''}`),
+        pc.dim('An empty line repeats the last command (interactive mode).'),
+      ];
+    }
+    case 'message':
+      return [r.message];
+    case 'quit':
+      return [];
+  }
+}
+
+function location(l: string): string {
+  if (l.startsWith('function ')) return l;
+  const colon = l.lastIndexOf(':');
+  return `${shownPath(l.slice(0, colon))}${l.slice(colon)}`;
+}
+
+/** The human transcript of one command. */
+export function renderResult(r: CommandResult): string[] {
+  if (r.error) return [`${pc.red('error')} ${r.error.message} ${pc.dim(`[${r.error.code}]`)}`];
+  if (r.stop) return stop(r.stop);
+  return result(r.result!);
+}
+
+export function renderStart(s: SessionStart): string[] {
+  const lines = [
+    `Debugging ${pc.bold(s.run.workflowId)} ${pc.dim(`(run ${s.run.runId})`)}: ${s.run.workflowType}, ${s.status}, ` +
+      `${s.historyEvents} history events, ${s.traceEvents} trace events`,
+    ...s.notes.map((n) => pc.yellow(n)),
+  ];
+  if (s.stop) lines.push(...position(s.stop));
+  lines.push(pc.dim('Type `help` for the commands.'));
+  return lines;
+}

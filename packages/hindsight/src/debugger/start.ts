@@ -1,0 +1,76 @@
+import { HindsightError } from '../common/errors.js';
+import { CLOSING_EVENTS, type RecordedEvent } from '../history/index.js';
+import { recordExecution } from '../replay/index.js';
+import { DebugSession, type SessionOptions, type StopView } from './session.js';
+
+/** The run being debugged, as the store or the export file describes it. */
+export interface RunInfo {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly workflowType: string;
+}
+
+/** What a front end shows when a session opens. */
+export interface SessionStart {
+  readonly run: RunInfo;
+  /** completed, failed, cancelled, terminated, continued-as-new, open. */
+  readonly status: string;
+  readonly historyEvents: number;
+  /** Events in the trace (0 when there is nothing to debug). */
+  readonly traceEvents: number;
+  /** Things the user must know before stepping: a failure, a divergence, an open run, no trace. */
+  readonly notes: readonly string[];
+  /** Where the cursor starts; absent when there is nothing to debug. */
+  readonly stop?: StopView;
+}
+
+const STATUS: Record<string, string> = {
+  WorkflowCompleted: 'completed',
+  WorkflowFailed: 'failed',
+  WorkflowCancelled: 'cancelled',
+  WorkflowTerminated: 'terminated',
+  WorkflowContinuedAsNew: 'continued-as-new',
+};
+
+/**
+ * Replays a history with instrumentation and opens a session on its Execution. The cursor starts at
+ * the first event, or at the last one when the run failed (reverse commands go back from the failure).
+ * A history of a workflow the module does not export gives a session that says so (it still answers
+ * help and quit); other problems (a module that cannot load) throw HindsightErrors.
+ */
+export async function startSession(
+  history: RecordedEvent[],
+  run: RunInfo,
+  workflowsModulePath: string,
+  opts: Omit<SessionOptions, 'startIndex'> = {},
+): Promise<{ session: DebugSession; start: SessionStart }> {
+  const closing = history.find((e) => CLOSING_EVENTS.has(e.type));
+  const status = closing ? (STATUS[closing.type] ?? closing.type) : 'open';
+  const base = { run, status, historyEvents: history.length };
+  let recorded;
+  try {
+    recorded = await recordExecution(history, workflowsModulePath);
+  } catch (err) {
+    if (!HindsightError.is(err, 'HS_E_UNKNOWN_WORKFLOW')) throw err;
+    const note = `${err.message}; pass the --workflows module of the code that ran it`;
+    return { session: new DebugSession(note, opts), start: { ...base, traceEvents: 0, notes: [note] } };
+  }
+  const { execution, replay } = recorded;
+  const notes: string[] = [];
+  let startIndex = 0;
+  if (closing?.type === 'WorkflowFailed') {
+    startIndex = Math.max(0, execution.length - 1);
+    notes.push(
+      `the run failed: ${closing.error.name}: ${closing.error.message}; the cursor is at the failure, ` +
+        'go back with reverse-step, reverse-next, reverse-finish or reverse-continue (with breakpoints)',
+    );
+  }
+  if (replay.divergence) notes.push(`the code diverges from the history: ${replay.divergence.message}; the trace ends there`);
+  if (!closing) notes.push('the run is still open; the trace ends where its history ends');
+  const session = new DebugSession(execution, { ...opts, startIndex });
+  const stop = execution.length > 0 ? session.view(session.cursor.goto(startIndex)) : undefined;
+  return {
+    session,
+    start: { ...base, traceEvents: execution.length, notes, ...(stop ? { stop: { ...stop, reason: 'start' as const } } : {}) },
+  };
+}
