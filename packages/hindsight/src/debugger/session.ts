@@ -39,6 +39,8 @@ export interface BreakpointView {
   readonly hitCount?: number;
   /** How many times its location runs in the whole trace. */
   readonly hits: number;
+  /** Said when the location is a step's code: steps are not replayed, their results are recorded. */
+  readonly note?: string;
 }
 
 export interface FrameLine {
@@ -77,6 +79,8 @@ export interface SessionOptions {
   readSource?: (file: string) => string[] | undefined;
   /** Where the cursor starts (default 0). */
   startIndex?: number;
+  /** Step name -> ids of the history events that recorded its results (steps' code is not replayed). */
+  steps?: ReadonlyMap<string, number[]>;
 }
 
 interface CommandSpec {
@@ -138,6 +142,7 @@ export const COMMAND_NAMES: readonly string[] = [...BY_NAME.keys()].sort();
 export class DebugSession {
   readonly #cursor: Cursor | undefined;
   readonly #readSource: (file: string) => string[] | undefined;
+  readonly #steps: ReadonlyMap<string, number[]>;
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
 
@@ -146,6 +151,7 @@ export class DebugSession {
     if (typeof execution === 'string') this.#unavailable = execution;
     else this.#cursor = new Cursor(execution, opts.startIndex ?? 0);
     this.#readSource = opts.readSource ?? diskReader();
+    this.#steps = opts.steps ?? new Map();
   }
 
   /** Runs one command line. Never throws for bad input: that is an `error` result. */
@@ -252,6 +258,13 @@ export class DebugSession {
         throw new DebugError('HS_E_DEBUG_NO_CODE', `no function named '${where}' in the workflow code`);
       }
       bp = this.#c.addBreakpoint({ function: where, ...(hitCount !== undefined ? { hitCount } : {}) });
+      const results = this.#steps.get(where);
+      if (results) {
+        const note =
+          `'${where}' is a step: its code is not replayed, so it never stops here; ` +
+          `its recorded results are history event${results.length === 1 ? '' : 's'} #${results.join(', #')}`;
+        return { kind: 'breakpoint', breakpoint: { ...this.#breakpointView(bp.id)!, note } };
+      }
     }
     return { kind: 'breakpoint', breakpoint: this.#breakpointView(bp.id)! };
   }

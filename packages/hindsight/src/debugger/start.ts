@@ -67,10 +67,20 @@ export async function startSession(
   }
   if (replay.divergence) notes.push(`the code diverges from the history: ${replay.divergence.message}; the trace ends there`);
   if (!closing) notes.push('the run is still open; the trace ends where its history ends');
-  const session = new DebugSession(execution, { ...opts, startIndex });
+  const session = new DebugSession(execution, { ...opts, startIndex, steps: stepResults(history) });
   const stop = execution.length > 0 ? session.view(session.cursor.goto(startIndex)) : undefined;
   return {
     session,
     start: { ...base, traceEvents: execution.length, notes, ...(stop ? { stop: { ...stop, reason: 'start' as const } } : {}) },
   };
+}
+
+/** Where each step's results are in the history: the debugger points there, as steps do not replay. */
+function stepResults(history: RecordedEvent[]): Map<string, number[]> {
+  const steps = new Map<string, number[]>();
+  for (const e of history) {
+    if (e.type !== 'StepCompleted' && e.type !== 'StepFailed') continue;
+    steps.set(e.name, [...(steps.get(e.name) ?? []), e.id]);
+  }
+  return steps;
 }

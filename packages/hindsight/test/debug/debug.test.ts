@@ -195,6 +195,15 @@ describe('DebugSession (the front-end-free core)', () => {
     assert.equal(s.execute('fin').command, 'finish');
   });
 
+  it('a breakpoint on a step says that steps are not replayed and where their recorded results are', () => {
+    const s = new DebugSession(execution, { steps: new Map([['main', [4, 9]]]) });
+    const bp = s.execute('break main').result;
+    assert.equal(bp?.kind, 'breakpoint');
+    assert.match(bp?.kind === 'breakpoint' ? bp.breakpoint.note ?? '' : '', /'main' is a step: its code is not replayed.*history events #4, #9/);
+    const plain = new DebugSession(execution).execute('break main').result;
+    assert.equal(plain?.kind === 'breakpoint' ? plain.breakpoint.note : 'no breakpoint', undefined);
+  });
+
   it('print answers that values are not captured', () => {
     assert.deepEqual(new DebugSession(execution).execute('p x').result, { kind: 'message', message: NOT_CAPTURED });
   });

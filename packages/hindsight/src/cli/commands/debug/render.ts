@@ -28,7 +28,8 @@ function result(r: ResultBody): string[] {
   switch (r.kind) {
     case 'breakpoint': {
       const b = r.breakpoint;
-      return [`Breakpoint ${b.id} at ${location(b.location)}${b.hitCount ? ` if hit ${b.hitCount}` : ''} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`];
+      const line = `Breakpoint ${b.id} at ${location(b.location)}${b.hitCount ? ` if hit ${b.hitCount}` : ''} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`;
+      return b.note ? [line, pc.yellow(b.note)] : [line];
     }
     case 'deleted':
       return [r.ids.length === 0 ? 'No breakpoints to delete.' : `Deleted breakpoint${r.ids.length === 1 ? '' : 's'} ${r.ids.join(', ')}.`];
