@@ -52,7 +52,10 @@ export function timeAt(c: TimeColumn, i: number): number {
 export function indexAtTime(c: TimeColumn, t: number): number {
   const n = c.deltas.length;
   if (n === 0) return -1;
-  const q = (t - c.base) * c.ticksPerUnit;
+  const exact = (t - c.base) * c.ticksPerUnit;
+  // Float noise (65536.001 - 65536 = 1.0000000002 ms) must not push a time past the tick it names.
+  const nearest = Math.round(exact);
+  const q = Math.abs(exact - nearest) < 1e-6 ? nearest : exact;
   if (!(q > 0)) return 0;
   const cps = c.checkpoints;
   let lo = 0;
