@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { defaultStorePath, openStore, type Store } from '../../src/store/index.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
 import { T0, commitOf, ids, newRun, rejectsWith, startAndClaim, steps } from './fixtures.js';
-import { storeSuite } from './store-suite.js';
+import { storeSuite } from './suite/index.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'hindsight-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
