@@ -8,15 +8,11 @@
  * with `hindsight workflow history --store <path> <workflow id>`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client } from '../../src/client/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { allRuns, attachments, auditSteps, checkHistoryShape, excerpt, indexLedger, loadAll } from './checks.js';
 import { crashOrder, crashWorkflows, expectedOrder, expectedPayment, type OrderResult, type PaymentResult, type Work } from './fixtures/workflows.js';
-import { Fleet, readLedger, seededRandom, sleep, waitFor, type WorkerProcess } from './fleet.js';
+import { crashBed, readLedger, seededRandom, sleep, waitFor, type WorkerProcess } from './fleet.js';
 
 const SEED = process.env.CRASH_SEED ? Number(process.env.CRASH_SEED) : 20260101;
 const RUNS = 60;
@@ -26,27 +22,12 @@ const LEASE_MS = 1000;
 const CHAOS_MS = 10_000;
 
 describe(`crash: workers SIGKILLed at random moments (CRASH_SEED=${SEED})`, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), `hindsight-crash-${SEED}-`));
-  const storePath = path.join(dir, 'hindsight.db');
-  const ledgerPath = path.join(dir, 'ledger.jsonl');
-  const fleet = new Fleet({ store: storePath, ledger: ledgerPath, leaseMs: LEASE_MS, pollMs: 20, name: 'chaos' });
-  let store: Store | null = null;
-  let failed = true;
-  const onExit = () => fleet.killAll();
-  process.on('exit', onExit);
-
-  after(async () => {
-    fleet.killAll();
-    await Promise.all(fleet.all.map((w) => w.exited));
-    process.off('exit', onExit);
-    await store?.close();
-    if (failed || process.env.CRASH_KEEP) console.error(`crash test (CRASH_SEED=${SEED}) kept its store and ledger in ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = crashBed({ prefix: `hindsight-crash-${SEED}-`, name: 'chaos', leaseMs: LEASE_MS, label: `crash test (CRASH_SEED=${SEED})` });
+  const { dir, ledgerPath, fleet } = bed;
 
   it(`every one of ${RUNS} runs completes exactly once with the exact result, every step recorded once and replayed, no history with a gap or a duplicate (seed ${SEED})`, async (t) => {
     const random = seededRandom(SEED);
-    store = await openStore({ path: storePath });
+    const store = await bed.openStore();
     const client = new Client({ store, workflows: crashWorkflows });
     for (let i = 0; i < WORKERS; i++) await fleet.start();
 
@@ -79,12 +60,12 @@ describe(`crash: workers SIGKILLed at random moments (CRASH_SEED=${SEED})`, () =
     // --- drain -----------------------------------------------------------------
     const open = await waitFor('every run to close', 40_000, async () => {
       assert.deepEqual(fleet.unexpectedExits().map((w) => `${w.workerId}: ${w.stderr.join('\n')}`), [], 'a worker process died on its own');
-      const runs = await allRuns(store!);
+      const runs = await allRuns(store);
       return runs.length >= RUNS && runs.every((r) => r.status !== 'RUNNING') ? runs : undefined;
     }, 100).catch(async (err: Error) => {
-      const stuck = (await allRuns(store!)).filter((r) => r.status === 'RUNNING');
+      const stuck = (await allRuns(store)).filter((r) => r.status === 'RUNNING');
       const detail = await Promise.all(stuck.slice(0, 5).map(async (r) =>
-        `  ${r.workflowId} lease ${r.leaseOwner} until ${r.leaseExpiresAt} wakeAt ${r.wakeAt}\n${excerpt(await store!.readHistory(r.runId))}`));
+        `  ${r.workflowId} lease ${r.leaseOwner} until ${r.leaseExpiresAt} wakeAt ${r.wakeAt}\n${excerpt(await store.readHistory(r.runId))}`));
       throw new Error(`${err.message}; ${stuck.length} runs still RUNNING, e.g.\n${detail.join('\n')}`);
     });
     const drained = Date.now();
@@ -177,6 +158,6 @@ describe(`crash: workers SIGKILLed at random moments (CRASH_SEED=${SEED})`, () =
     assert.ok(kills.length >= 5, `only ${kills.length} kills happened; the test did not test much`);
     assert.ok(takenOver.length > 0, 'no run was resumed by a worker other than the one that started it: no takeover happened');
     assert.ok(open.length >= RUNS);
-    failed = false;
+    bed.passed = true;
   });
 });

@@ -4,10 +4,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after } from 'node:test';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { WorkerEvent } from '../../src/engine/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import type { LedgerLine } from './fixtures/workflows.js';
 import type { WorkerLine } from './fixtures/worker-main.js';
 
@@ -194,4 +198,48 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+/** A crash test's ground: a temp folder with a store and a ledger, and a fleet of worker processes over them. */
+export interface CrashBed {
+  dir: string;
+  storePath: string;
+  ledgerPath: string;
+  fleet: Fleet;
+  /** Opens the test's own connection to the store (closed by the bed). */
+  openStore(): Promise<Store>;
+  /** Set when the test passed: only then is the folder removed. */
+  passed: boolean;
+}
+
+/**
+ * Makes a CrashBed and registers, in the calling `describe`, the hook that kills
+ * every worker (also if the test process exits) and keeps the folder of a failed
+ * test (or of any with CRASH_KEEP=1) for a look.
+ */
+export function crashBed(opts: { prefix: string; name: string; leaseMs: number; label: string }): CrashBed {
+  const dir = mkdtempSync(path.join(tmpdir(), opts.prefix));
+  const storePath = path.join(dir, 'hindsight.db');
+  const ledgerPath = path.join(dir, 'ledger.jsonl');
+  const fleet = new Fleet({ store: storePath, ledger: ledgerPath, leaseMs: opts.leaseMs, pollMs: 20, name: opts.name });
+  let store: Store | null = null;
+  const bed: CrashBed = {
+    dir,
+    storePath,
+    ledgerPath,
+    fleet,
+    passed: false,
+    openStore: async () => (store = await openStore({ path: storePath })),
+  };
+  const onExit = () => fleet.killAll();
+  process.on('exit', onExit);
+  after(async () => {
+    fleet.killAll();
+    await Promise.all(fleet.all.map((w) => w.exited));
+    process.off('exit', onExit);
+    await store?.close();
+    if (!bed.passed || process.env.CRASH_KEEP) console.error(`${opts.label} kept its store and ledger in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  });
+  return bed;
 }

@@ -4,41 +4,23 @@
  * fires exactly once, not before its time.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client } from '../../src/client/index.js';
-import { openStore, type RunRecord, type Store } from '../../src/store/index.js';
+import type { RunRecord } from '../../src/store/index.js';
 import { attachments, checkHistoryShape, excerpt, indexLedger, loadAll } from './checks.js';
 import { crashNap, crashWorkflows, expectedNap } from './fixtures/workflows.js';
-import { Fleet, readLedger, waitFor } from './fleet.js';
+import { crashBed, readLedger, waitFor } from './fleet.js';
 
 const LEASE_MS = 1000;
 /** Some timers come due while the dead worker's lease still holds the run, some long after. */
 const SLEEPS = [1200, 2000, 3500];
 
 describe('a durable sleep survives a SIGKILLed worker', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-sleep-'));
-  const storePath = path.join(dir, 'hindsight.db');
-  const ledgerPath = path.join(dir, 'ledger.jsonl');
-  const fleet = new Fleet({ store: storePath, ledger: ledgerPath, leaseMs: LEASE_MS, pollMs: 20, name: 'sleeper' });
-  let store: Store | null = null;
-  let passed = false;
-  const onExit = () => fleet.killAll();
-  process.on('exit', onExit);
-
-  after(async () => {
-    fleet.killAll();
-    await Promise.all(fleet.all.map((w) => w.exited));
-    process.off('exit', onExit);
-    await store?.close();
-    if (!passed) console.error(`sleep test kept its store and ledger in ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = crashBed({ prefix: 'hindsight-sleep-', name: 'sleeper', leaseMs: LEASE_MS, label: 'sleep test' });
+  const { ledgerPath, fleet } = bed;
 
   it('a run whose worker was SIGKILLed during ctx.sleep() resumes on a restarted worker and its timer fires exactly once, not early', async (t) => {
-    store = await openStore({ path: storePath });
+    const store = await bed.openStore();
     const client = new Client({ store, workflows: crashWorkflows });
     const first = await fleet.start();
     const ids = SLEEPS.map((ms, n) => `nap-${n}-${ms}ms`);
@@ -47,8 +29,8 @@ describe('a durable sleep survives a SIGKILLed worker', () => {
     const asleep = await waitFor('every run to be waiting in its sleep', 10_000, async () => {
       const runs: RunRecord[] = [];
       for (const id of ids) {
-        const run = await store!.findRun(id);
-        const h = run ? await store!.readHistory(run.runId) : [];
+        const run = await store.findRun(id);
+        const h = run ? await store.readHistory(run.runId) : [];
         if (!run || !h.some((e) => e.type === 'TimerStarted')) return undefined;
         runs.push(run);
       }
@@ -64,7 +46,7 @@ describe('a durable sleep survives a SIGKILLed worker', () => {
 
     const restarted = await fleet.start();
     await waitFor('every run to complete', SLEEPS[SLEEPS.length - 1]! + LEASE_MS + 8000, async () => {
-      const runs = await Promise.all(asleep.map((r) => store!.getRun(r.runId)));
+      const runs = await Promise.all(asleep.map((r) => store.getRun(r.runId)));
       return runs.every((r) => r!.status !== 'RUNNING') ? true : undefined;
     }, 50);
     await fleet.shutdown();
@@ -88,6 +70,6 @@ describe('a durable sleep survives a SIGKILLed worker', () => {
       }
       t.diagnostic(`${run.workflowId}: worker killed ${started.type === 'TimerStarted' ? started.fireAt - killedAt : '?'}ms before the timer was due; fired ${fired[0]!.ts - (started as { fireAt: number }).fireAt}ms after its time`);
     }
-    passed = true;
+    bed.passed = true;
   });
 });
