@@ -47,19 +47,16 @@ export async function loadInstrumented(modulePath: string): Promise<Instrumented
     // point local imports that leave the root at the originals
     let code = done.code;
     const [imports] = parse(code);
-    for (const imp of [...imports].reverse()) {
+    const locals = imports.flatMap((imp) => {
       const n = imp.n;
-      if (!n || !(n.startsWith('./') || n.startsWith('../'))) continue;
+      if (!n || !(n.startsWith('./') || n.startsWith('../'))) return [];
       const target = path.resolve(path.dirname(file), n);
-      if (inside(target) && existsSync(target)) continue;
-      code = code.slice(0, imp.s) + pathToFileURL(target).href + code.slice(imp.e);
+      return [{ imp, target, kept: inside(target) && existsSync(target) }];
+    });
+    for (const { imp, target, kept } of [...locals].reverse()) {
+      if (!kept) code = code.slice(0, imp.s) + pathToFileURL(target).href + code.slice(imp.e);
     }
-    for (const imp of imports) {
-      const n = imp.n;
-      if (!n || !(n.startsWith('./') || n.startsWith('../'))) continue;
-      const target = path.resolve(path.dirname(file), n);
-      if (inside(target) && existsSync(target)) visit(target);
-    }
+    for (const { target, kept } of locals) if (kept) visit(target);
     outputs.push({ rel: path.relative(root, file), code, map: done.map });
   };
   visit(entry);

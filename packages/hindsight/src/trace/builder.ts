@@ -225,23 +225,21 @@ export class ExecutionBuilder {
   }
 
   #growEvents(): void {
-    const cap = this.#kinds.length * 2;
-    this.#kinds = grow(this.#kinds, new Uint8Array(cap));
-    this.#siteIds = grow(this.#siteIds, new Uint32Array(cap));
-    this.#frames = grow(this.#frames, new Uint32Array(cap));
-    this.#deltas = grow(this.#deltas, new Uint32Array(cap));
+    this.#kinds = grow(this.#kinds);
+    this.#siteIds = grow(this.#siteIds);
+    this.#frames = grow(this.#frames);
+    this.#deltas = grow(this.#deltas);
   }
 
   #growFrames(): void {
-    const cap = this.#fEnter.length * 2;
-    this.#fEnter = grow(this.#fEnter, new Int32Array(cap));
-    this.#fExit = grow(this.#fExit, new Int32Array(cap));
-    this.#fParent = grow(this.#fParent, new Int32Array(cap));
-    this.#fCall = grow(this.#fCall, new Int32Array(cap));
-    this.#fSite = grow(this.#fSite, new Int32Array(cap));
-    this.#fAct = grow(this.#fAct, new Uint32Array(cap));
-    this.#fSynthetic = grow(this.#fSynthetic, new Uint8Array(cap));
-    this.#fLast = grow(this.#fLast, new Int32Array(cap));
+    this.#fEnter = grow(this.#fEnter);
+    this.#fExit = grow(this.#fExit);
+    this.#fParent = grow(this.#fParent);
+    this.#fCall = grow(this.#fCall);
+    this.#fSite = grow(this.#fSite);
+    this.#fAct = grow(this.#fAct);
+    this.#fSynthetic = grow(this.#fSynthetic);
+    this.#fLast = grow(this.#fLast);
   }
 
   #releaseBuffers(): void {
@@ -267,8 +265,10 @@ function builtError(): HindsightError {
   return new HindsightError('HS_E_EXECUTION_BUILT', 'this ExecutionBuilder already built its Execution; start a new ExecutionBuilder for more events');
 }
 
-function grow<T extends Uint8Array | Uint32Array | Int32Array>(from: T, to: T): T {
-  (to as Uint8Array).set(from as Uint8Array);
+/** A copy of the column with twice its capacity. */
+function grow<T extends Uint8Array | Uint32Array | Int32Array>(from: T): T {
+  const to = new (from.constructor as new (length: number) => T)(from.length * 2);
+  to.set(from);
   return to;
 }
 

@@ -1,3 +1,5 @@
+import { countBelow } from './search.js';
+
 /**
  * Timestamps, 4 bytes an event: each event keeps the difference from the previous one in ticks
  * (Uint32), and every 256th event keeps its absolute tick count (Float64), so a time is at most
@@ -58,13 +60,7 @@ export function indexAtTime(c: TimeColumn, t: number): number {
   const q = Math.abs(exact - nearest) < 1e-6 ? nearest : exact;
   if (!(q > 0)) return 0;
   const cps = c.checkpoints;
-  let lo = 0;
-  let hi = cps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cps[mid]! < q) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = countBelow(cps, q);
   // cps[lo] >= q (or lo is past the end): the answer is in block lo - 1, or is the first event of block lo
   const start = (lo - 1) << BLOCK_SHIFT;
   const end = Math.min(n, start + BLOCK);
