@@ -161,11 +161,6 @@ export class Client {
     return this.getHandle(workflowId);
   }
 
-  /** @internal the run a handle acts on now (the newest of its workflow id). */
-  async current(workflowId: string): Promise<RunRecord> {
-    return this.describe(workflowId);
-  }
-
   /**
    * @internal waits for a run change: a local worker's notice at once, or the
    * poll interval, growing for long runs so that many waiters cost the store little.
@@ -212,7 +207,7 @@ export class WorkflowHandle<O = unknown> {
     const timeoutMs = opts.timeout === undefined ? Infinity : toMillis(opts.timeout, 'timeout');
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; ; attempt++) {
-      const run = await this.client.current(this.workflowId);
+      const run = await this.client.describe(this.workflowId);
       if (run.status === 'COMPLETED') return run.result as O;
       if (run.status === 'BLOCKED') throw new WorkflowBlockedError(this.workflowId, run.blockedReason ?? '');
       if (isClosed(run.status) && run.status !== 'CONTINUED_AS_NEW') throw new WorkflowFailedError(this.workflowId, run.status, run.error);
@@ -262,7 +257,7 @@ export class WorkflowHandle<O = unknown> {
   }
 
   private async openRun(action: string): Promise<RunRecord> {
-    const run = await this.client.current(this.workflowId);
+    const run = await this.client.describe(this.workflowId);
     if (isClosed(run.status)) {
       throw new HindsightError('HS_E_RUN_CLOSED', `cannot ${action} workflow ${this.workflowId}: it is ${run.status}`);
     }

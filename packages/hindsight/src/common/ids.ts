@@ -1,4 +1,3 @@
 import { randomUUID } from 'node:crypto';
 
-export const newRunId = (): string => randomUUID();
 export const newWorkerId = (): string => `worker-${process.pid}-${randomUUID().slice(0, 8)}`;

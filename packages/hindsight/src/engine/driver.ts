@@ -269,12 +269,13 @@ export class RunDriver implements CommitListener {
 
   private notifyParent(closing: RecordedEvent): void {
     const parent = this.machine.started.parent;
-    if (!parent) return;
-    let error: FailureInfo | undefined;
-    if (closing.type === 'WorkflowFailed') error = closing.error;
-    else if (closing.type !== 'WorkflowCompleted' && closing.type !== 'WorkflowContinuedAsNew') error = { name: closing.type, message: `child ${closing.type}` };
-    if (closing.type === 'WorkflowContinuedAsNew') return; // the successor reports to the parent
-    this.host.queue.message(this.runId, parent.runId, { kind: 'child', seq: parent.seq, childRunId: this.runId, ...(error ? { error } : { result: closing.type === 'WorkflowCompleted' ? closing.result : undefined }) });
+    // A run that continued as new leaves the report to its successor.
+    if (!parent || closing.type === 'WorkflowContinuedAsNew') return;
+    const outcome: { result?: unknown; error?: FailureInfo } =
+      closing.type === 'WorkflowCompleted' ? { result: closing.result }
+      : closing.type === 'WorkflowFailed' ? { error: closing.error }
+      : { error: { name: closing.type, message: `child ${closing.type}` } };
+    this.host.queue.message(this.runId, parent.runId, { kind: 'child', seq: parent.seq, childRunId: this.runId, ...outcome });
   }
 
   private continueAsNew(nextRunId: string, input: unknown, ts: number): void {

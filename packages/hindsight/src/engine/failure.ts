@@ -1,5 +1,4 @@
 import type { FailureInfo } from '../history/index.js';
-import { rebuild } from '../workflow/errors.js';
 
 /** Turns anything thrown into the stored form; the stack is already source-mapped when maps are enabled. */
 export function toFailure(err: unknown): FailureInfo {
@@ -14,9 +13,6 @@ export function toFailure(err: unknown): FailureInfo {
   }
   return { name: 'Error', message: typeof err === 'string' ? err : safeString(err) };
 }
-
-/** Rebuilds an Error from its stored form (used live and on replay alike, so both see the same object). */
-export const fromFailure = rebuild;
 
 function safeString(v: unknown): string {
   try {

@@ -139,6 +139,26 @@ export class StepRunner {
     if (Number.isFinite(budgetMs)) limits.push({ kind: 'schedule-to-close', ms: Math.max(0, budgetMs) });
     const heartbeatMs = step.options.heartbeatTimeout ? toMillis(step.options.heartbeatTimeout) : undefined;
     let beatAt = this.clock.now();
+    const sctx: StepContext = {
+      workflowId: task.workflowId,
+      runId: task.runId,
+      stepName: step.name,
+      idempotencyKey: `${task.workflowId}/${task.runId}/${task.seq}`,
+      attempt,
+      get signal() {
+        return ac.signal;
+      },
+      lastHeartbeat,
+      heartbeat: (details?: unknown) => {
+        beatAt = this.clock.now();
+        if (details !== undefined) onHeartbeat(details);
+      },
+    };
+    const run = (async () => step.fn(sctx, ...task.args))().then(
+      (value) => ({ ok: true as const, value }),
+      (error) => ({ ok: false as const, error }),
+    );
+    if (limits.length === 0 && heartbeatMs === undefined) return run; // nothing to race against
     const timers: ReturnType<typeof realSetTimeout>[] = [];
     const timedOut = new Promise<{ ok: false; error: unknown }>((resolve) => {
       for (const { kind, ms } of limits) {
@@ -161,26 +181,6 @@ export class StepRunner {
         timers.push(realSetTimeout(check, heartbeatMs));
       }
     });
-    const sctx: StepContext = {
-      workflowId: task.workflowId,
-      runId: task.runId,
-      stepName: step.name,
-      idempotencyKey: `${task.workflowId}/${task.runId}/${task.seq}`,
-      attempt,
-      get signal() {
-        return ac.signal;
-      },
-      lastHeartbeat,
-      heartbeat: (details?: unknown) => {
-        beatAt = this.clock.now();
-        if (details !== undefined) onHeartbeat(details);
-      },
-    };
-    const run = (async () => step.fn(sctx, ...task.args))().then(
-      (value) => ({ ok: true as const, value }),
-      (error) => ({ ok: false as const, error }),
-    );
-    if (limits.length === 0 && heartbeatMs === undefined) return run; // nothing to race against
     try {
       return await Promise.race([run, timedOut]);
     } finally {

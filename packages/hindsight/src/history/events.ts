@@ -235,10 +235,3 @@ export const EVENT_TYPES: readonly EventType[] = [
   'WorkflowContinuedAsNew',
   'WorkflowTerminated',
 ];
-
-/** Events the workflow code asked for, matched to its commands by `seq` during replay. */
-export type CommandEvent = Extract<HistoryEvent, { seq: number }>;
-
-export function commandSeq(e: HistoryEvent): number | undefined {
-  return 'seq' in e ? e.seq : undefined;
-}
