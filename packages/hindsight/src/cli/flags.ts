@@ -2,6 +2,7 @@ import ms from 'ms';
 import { toMillis } from '../common/duration.js';
 import { InvalidInputError } from '../common/errors.js';
 import { RUN_STATUSES, type RunStatus } from '../store/index.js';
+import { truncate } from './output/values.js';
 
 /**
  * Parses a flag that takes JSON. The usual mistakes are shell quoting (the
@@ -73,8 +74,4 @@ export function choiceFlag<T extends string>(flag: string, text: string, choices
     throw new InvalidInputError(`${flag} must be one of ${choices.join(', ')}, not ${JSON.stringify(text)}`);
   }
   return text as T;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -55,10 +55,15 @@ export function withClient<T>(
 
 function assertStoreExists(where: string): void {
   if (/^postgres(ql)?:\/\//i.test(where)) return; // openStore explains what it thinks of those
-  const file = where.replace(/^sqlite:(\/\/)?/i, '');
+  const file = storeFile(where);
   if (file === ':memory:' || file === '' || existsSync(file)) return;
   throw new HindsightError(
     'HS_E_STORE_NOT_FOUND',
     `no store at ${file}; pass --store (or set HINDSIGHT_STORE) to the store your workers use`,
   );
+}
+
+/** The file a store location names: `sqlite:///abs/file.db` and `sqlite:rel/file.db` name a file, as openStore reads them. */
+export function storeFile(where: string): string {
+  return where.replace(/^sqlite:(\/\/)?/i, '');
 }

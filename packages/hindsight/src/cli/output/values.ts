@@ -3,7 +3,11 @@ import type { FailureInfo } from '../../history/index.js';
 /** A recorded value on one table cell: compact JSON, cut with an ellipsis. */
 export function preview(value: unknown, max = 60): string {
   if (value === undefined) return '';
-  const text = JSON.stringify(value) ?? String(value);
+  return truncate(JSON.stringify(value) ?? String(value), max);
+}
+
+/** `text`, cut with an ellipsis to at most `max` characters. */
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 

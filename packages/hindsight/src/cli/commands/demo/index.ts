@@ -14,7 +14,8 @@ import { Client } from '../../../client/index.js';
 import { HindsightError, InvalidInputError } from '../../../common/errors.js';
 import { openStore, type Store } from '../../../store/index.js';
 import { intFlag } from '../../flags.js';
-import { storePath } from '../../store.js';
+import { plural } from '../../output/values.js';
+import { storeFile, storePath } from '../../store.js';
 import type { RegisterCommand } from '../index.js';
 import { printIntro, printNext, printOrders } from './guide.js';
 import { loadHistories } from './histories.js';
@@ -48,9 +49,8 @@ async function runDemo(storeOption: string, count: number): Promise<void> {
   const t0 = Date.now();
   assertExampleBuilt();
   killWorkersOnExit();
-  const storeFile = storeOption.replace(/^sqlite:(\/\/)?/i, '');
   const storeArg = /^sqlite:/i.test(storeOption) ? storeOption : path.resolve(storeOption);
-  const ledger = freshLedger(storeFile);
+  const ledger = freshLedger(storeFile(storeOption));
   const store = await openStore({ path: storeOption });
   try {
     await tour(store, storeArg, ledger, count);
@@ -99,7 +99,7 @@ async function tour(store: Store, storeArg: string, ledger: string, count: numbe
   if (problems > 0) {
     throw new HindsightError(
       'HS_E_DEMO_UNEXPECTED',
-      `the demo saw ${problems} thing${problems === 1 ? '' : 's'} it should not have (marked ✖ above); please report them with the output of \`hindsight workflow show\` for the orders named`,
+      `the demo saw ${plural(problems, 'thing')} it should not have (marked ✖ above); please report them with the output of \`hindsight workflow show\` for the orders named`,
     );
   }
 }

@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { WorkflowBlockedError, WorkflowFailedError, type Client, type WorkflowHandle } from '../../../client/index.js';
 import { HindsightError } from '../../../common/errors.js';
 import type { RunRecord } from '../../../store/index.js';
+import { failureLine } from '../../output/values.js';
 import { out, stageColour, statusColour } from './output.js';
 import { amountOf, SCENARIOS, type Scenario } from './scenarios.js';
 import { APPROVAL_TIMEOUT, FOLLOW_UP_AFTER, RESULT_TIMEOUT_MS, TASK_QUEUE } from './settings.js';
@@ -93,7 +94,7 @@ export async function settle(o: Order): Promise<Outcome> {
     return { status: 'COMPLETED', result };
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      return { status: err.status as RunRecord['status'], ...(err.failure ? { error: `${err.failure.name}: ${err.failure.message}` } : {}) };
+      return { status: err.status as RunRecord['status'], ...(err.failure ? { error: failureLine(err.failure) } : {}) };
     }
     if (err instanceof WorkflowBlockedError) return { status: 'BLOCKED', error: err.message };
     return { error: (err as Error).message };

@@ -48,9 +48,7 @@ export function money(cents: number): string {
   return usd.format(cents / 100);
 }
 
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+export { truncate } from '../../output/values.js';
 
 /** Relative to the current folder when inside it, absolute otherwise: the shorter one to copy. */
 export function shortPath(p: string): string {

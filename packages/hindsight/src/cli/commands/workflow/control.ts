@@ -17,6 +17,15 @@ async function handleFor(client: Client, id: string): Promise<{ run: RunRecord; 
   return { run, handle: client.getHandle(run.workflowId) };
 }
 
+/** Opens the store, does `act` to the workflow `id` names, and hands back its run as it was before. */
+function actOn(cmd: Command, id: string, act: (handle: WorkflowHandle) => Promise<void>): Promise<RunRecord> {
+  return withClient(cmd, async (client) => {
+    const { run, handle } = await handleFor(client, id);
+    await act(handle);
+    return run;
+  }, { mustExist: true });
+}
+
 export function register(group: Command): void {
   group
     .command('signal <id> <name>')
@@ -24,11 +33,7 @@ export function register(group: Command): void {
     .option('--payload <json>', 'signal payload as JSON')
     .action(async (id: string, name: string, flags: { payload?: string }, cmd: Command) => {
       const payload = jsonFlag('--payload', flags.payload);
-      const run = await withClient(cmd, async (client) => {
-        const { run, handle } = await handleFor(client, id);
-        await handle.signal(name, payload);
-        return run;
-      }, { mustExist: true });
+      const run = await actOn(cmd, id, (handle) => handle.signal(name, payload));
       println(`${pc.green('signalled')} ${name} to workflow ${pc.bold(run.workflowId)}`);
     });
 
@@ -52,11 +57,7 @@ export function register(group: Command): void {
     .description('ask a workflow to cancel; its cleanup code (finally, compensations) still runs')
     .option('--reason <text>', 'why, recorded in the history', 'cancelled by request')
     .action(async (id: string, flags: { reason: string }, cmd: Command) => {
-      const run = await withClient(cmd, async (client) => {
-        const { run, handle } = await handleFor(client, id);
-        await handle.cancel(flags.reason);
-        return run;
-      }, { mustExist: true });
+      const run = await actOn(cmd, id, (handle) => handle.cancel(flags.reason));
       println(`${pc.yellow('cancel requested')} for workflow ${pc.bold(run.workflowId)}; its worker winds it down`);
     });
 
@@ -65,11 +66,7 @@ export function register(group: Command): void {
     .description('end a workflow at once; no workflow code runs, not even cleanup')
     .option('--reason <text>', 'why, recorded in the history', 'terminated by request')
     .action(async (id: string, flags: { reason: string }, cmd: Command) => {
-      const run = await withClient(cmd, async (client) => {
-        const { run, handle } = await handleFor(client, id);
-        await handle.terminate(flags.reason);
-        return run;
-      }, { mustExist: true });
+      const run = await actOn(cmd, id, (handle) => handle.terminate(flags.reason));
       println(`${paintStatus('TERMINATED')} workflow ${pc.bold(run.workflowId)}`);
     });
 

@@ -6,7 +6,7 @@ import { printJson, println } from '../../output/json.js';
 import { paintStatus } from '../../output/style.js';
 import { formatDuration, localTime, offset } from '../../output/time.js';
 import { buildTimeline, type TimelineEntry, type TimelineState } from '../../output/timeline.js';
-import { pretty } from '../../output/values.js';
+import { failureLine, plural, pretty } from '../../output/values.js';
 import { withClient } from '../../store.js';
 
 export function register(group: Command): void {
@@ -64,12 +64,12 @@ const INTERNAL_FRAME = /\/hindsight\/dist\/src\/|\(node:|^at node:|node:internal
 
 /** The error, the frames of its stack in user code, and its causes, as recorded. */
 function failureText(f: FailureInfo): string {
-  const head = pc.red(`${f.name}: ${f.message}`);
+  const head = pc.red(failureLine(f));
   const frames = f.stack ? f.stack.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at ')) : [];
   const own = frames.filter((l) => !INTERNAL_FRAME.test(l));
   const hidden = frames.length - own.length;
   const lines = own.map((l) => `  ${pc.dim(l)}`);
-  if (hidden > 0) lines.push(`  ${pc.dim(`(${hidden} frame${hidden === 1 ? '' : 's'} inside hindsight or node hidden; --json has them all)`)}`);
+  if (hidden > 0) lines.push(`  ${pc.dim(`(${plural(hidden, 'frame')} inside hindsight or node hidden; --json has them all)`)}`);
   const cause = f.cause ? [`caused by ${failureText(f.cause)}`] : [];
   return [head, ...lines, ...cause].join('\n');
 }
@@ -88,7 +88,7 @@ function printTimeline(entries: TimelineEntry[]): void {
     const when = offset(e.offsetMs).padEnd(9);
     const kind = e.kind.padEnd(7);
     println(`  ${pc.dim(at)}${pc.dim(when)}${kind}${STATE_PAINT[e.state](e.name)}  ${e.summary}`);
-    for (const r of e.retries ?? []) println(pc.dim(`${' '.repeat(23)}attempt ${r.attempt}: ${r.error.name}: ${r.error.message}`));
+    for (const r of e.retries ?? []) println(pc.dim(`${' '.repeat(23)}attempt ${r.attempt}: ${failureLine(r.error)}`));
   }
 }
 
