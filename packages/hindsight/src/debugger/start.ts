@@ -1,7 +1,8 @@
 import { HindsightError } from '../common/errors.js';
 import { CLOSING_EVENTS, type RecordedEvent } from '../history/index.js';
 import { recordExecution } from '../replay/index.js';
-import { DebugSession, type SessionOptions, type StopView } from './session.js';
+import { DebugSession, type SessionOptions } from './session.js';
+import type { StopView } from './types.js';
 
 /** The run being debugged, as the store or the export file describes it. */
 export interface RunInfo {

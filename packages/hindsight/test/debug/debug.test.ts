@@ -178,33 +178,33 @@ describe('DebugSession (the front-end-free core)', () => {
   b.append(EventKind.Exit, 0, 1, 2);
   const execution = b.build();
 
-  it('list says plainly that a source file is missing; stops still name file:line', () => {
+  it('list says plainly that a source file is missing; stops still name file:line', async () => {
     const s = new DebugSession(execution);
-    const r = s.execute('list');
+    const r = (await s.execute('list'));
     assert.equal(r.error?.code, 'HS_E_SOURCE_NOT_FOUND');
     assert.match(r.error!.message, /gone\.ts is not on this machine/);
-    const stop = s.execute('s').stop!;
+    const stop = (await s.execute('s')).stop!;
     assert.deepEqual([stop.file, stop.line, stop.function, stop.source], [file, 2, 'main', null]);
   });
 
-  it('aliases run the same command as the full names; reverse-next after next comes back', () => {
+  it('aliases run the same command as the full names; reverse-next after next comes back', async () => {
     const s = new DebugSession(execution);
-    assert.equal(s.execute('n').stop!.index, 1);
-    assert.equal(s.execute('rn').command, 'reverse-next');
+    assert.equal((await s.execute('n')).stop!.index, 1);
+    assert.equal((await s.execute('rn')).command, 'reverse-next');
     assert.equal(s.cursor.index, 0);
-    assert.equal(s.execute('fin').command, 'finish');
+    assert.equal((await s.execute('fin')).command, 'finish');
   });
 
-  it('a breakpoint on a step says that steps are not replayed and where their recorded results are', () => {
+  it('a breakpoint on a step says that steps are not replayed and where their recorded results are', async () => {
     const s = new DebugSession(execution, { steps: new Map([['main', [4, 9]]]) });
-    const bp = s.execute('break main').result;
+    const bp = (await s.execute('break main')).result;
     assert.equal(bp?.kind, 'breakpoint');
     assert.match(bp?.kind === 'breakpoint' ? bp.breakpoint.note ?? '' : '', /'main' is a step: its code is not replayed.*history events #4, #9/);
-    const plain = new DebugSession(execution).execute('break main').result;
+    const plain = (await new DebugSession(execution).execute('break main')).result;
     assert.equal(plain?.kind === 'breakpoint' ? plain.breakpoint.note : 'no breakpoint', undefined);
   });
 
-  it('print answers that values are not captured', () => {
-    assert.deepEqual(new DebugSession(execution).execute('p x').result, { kind: 'message', message: NOT_CAPTURED });
+  it('print answers that values are not captured', async () => {
+    assert.deepEqual((await new DebugSession(execution).execute('p x')).result, { kind: 'message', message: NOT_CAPTURED });
   });
 });

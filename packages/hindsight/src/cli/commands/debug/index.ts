@@ -40,7 +40,7 @@ async function debugAction(target: string, flags: DebugFlags, cmd: Command): Pro
   if (script) {
     for (const line of script) {
       if (!flags.json) println(`(hindsight) ${line}`);
-      const r = session.execute(line);
+      const r = await session.execute(line);
       print(r);
       if (r.result?.kind === 'quit') break;
     }
@@ -79,7 +79,7 @@ async function readScript(file: string): Promise<string[]> {
 }
 
 /** The prompt: tab completes command names; an empty line repeats the last command, as in gdb. */
-function interactive(session: DebugSession, print: (r: CommandResult) => void): Promise<void> {
+async function interactive(session: DebugSession, print: (r: CommandResult) => void): Promise<void> {
   const rl = createInterface({
     input: process.stdin,
     output: process.stdout,
@@ -91,17 +91,17 @@ function interactive(session: DebugSession, print: (r: CommandResult) => void): 
     },
   });
   let last = '';
-  return new Promise((resolve) => {
-    rl.on('line', (input) => {
-      const line = input.trim() === '' ? last : input.trim();
-      if (line.startsWith('#') || line === '') return rl.prompt();
+  rl.prompt();
+  // one command at a time: the next line waits until this one has answered
+  for await (const input of rl) {
+    const line = input.trim() === '' ? last : input.trim();
+    if (line !== '' && !line.startsWith('#')) {
       last = line;
-      const r = session.execute(line);
+      const r = await session.execute(line);
       print(r);
-      if (r.result?.kind === 'quit') return rl.close();
-      rl.prompt();
-    });
-    rl.on('close', () => resolve());
+      if (r.result?.kind === 'quit') break;
+    }
     rl.prompt();
-  });
+  }
+  rl.close();
 }

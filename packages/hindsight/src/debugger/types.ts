@@ -1,0 +1,80 @@
+import type { StopReason } from '../timetravel/index.js';
+import type { EventKindName } from '../trace/index.js';
+
+/** Where the cursor stands, in words a front end can print. */
+export interface Position {
+  /** Event index, 0-based (what `goto` takes). */
+  readonly index: number;
+  /** Number of events in the trace. */
+  readonly total: number;
+  readonly kind: EventKindName | 'unknown';
+  /** The TypeScript file the site names (absolute), or null for a site the table does not know. */
+  readonly file: string | null;
+  readonly line: number | null;
+  readonly function: string | null;
+  /** The text of that source line, or null when the file cannot be read on this machine. */
+  readonly source: string | null;
+}
+
+export interface StopView extends Position {
+  readonly reason: StopReason;
+  /** For 'start'/'end': what was looked for and not found. */
+  readonly message?: string;
+  /** For 'breakpoint': the ids that stopped here. */
+  readonly breakpoints?: readonly number[];
+}
+
+export interface BreakpointView {
+  readonly id: number;
+  /** `file:line` (absolute file) or `function <name>`. */
+  readonly location: string;
+  readonly hitCount?: number;
+  /** How many times its location runs in the whole trace. */
+  readonly hits: number;
+  /** Said when the location is a step's code: steps are not replayed, their results are recorded. */
+  readonly note?: string;
+}
+
+export interface FrameLine {
+  readonly level: number;
+  readonly function: string | null;
+  readonly file: string | null;
+  readonly line: number | null;
+  readonly index: number;
+}
+
+export interface SourceListing {
+  readonly file: string;
+  readonly current: number;
+  readonly lines: readonly { line: number; text: string; current: boolean }[];
+}
+
+/** What one command answered; exactly one of stop, result, error (start has both stop and result). */
+export type CommandResult =
+  | { command: string; stop: StopView; result?: undefined; error?: undefined }
+  | { command: string; result: ResultBody; stop?: undefined; error?: undefined }
+  | { command: string; error: { code: string; message: string }; stop?: undefined; result?: undefined };
+
+export type ResultBody =
+  | { kind: 'breakpoint'; breakpoint: BreakpointView }
+  | { kind: 'deleted'; ids: number[] }
+  | { kind: 'breakpoints'; breakpoints: BreakpointView[] }
+  | { kind: 'backtrace'; frames: FrameLine[] }
+  | { kind: 'list'; listing: SourceListing }
+  | { kind: 'where'; position: Position }
+  | { kind: 'help'; commands: { name: string; aliases: string[]; usage: string; help: string }[] }
+  | { kind: 'message'; message: string }
+  | { kind: 'quit' };
+
+/** What a command returns: the cursor moved, or an answer. */
+export type Outcome = { stop: StopView } | { result: ResultBody };
+
+/** Bad input to a command: becomes an `error` result; the session stays usable. */
+export class DebugError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
