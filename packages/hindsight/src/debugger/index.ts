@@ -3,6 +3,6 @@
  * aliases) and returns structured results. The CLI parses and prints; the DAP server reuses it.
  */
 export { DebugSession, type SessionOptions } from './session.js';
-export { COMMAND_NAMES, NOT_CAPTURED } from './commands/index.js';
+export { COMMAND_NAMES } from './commands/index.js';
 export type { CommandResult, ResultBody, StopView, Position, BreakpointView, FrameLine, SourceListing } from './types.js';
 export { startSession, type SessionStart, type RunInfo } from './start.js';

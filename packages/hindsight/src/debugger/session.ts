@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Cursor, type Stop } from '../timetravel/index.js';
-import { eventKindName, type Execution } from '../trace/index.js';
+import { eventKindName, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
 import { findCommand } from './commands/index.js';
 import { DebugError, type CommandResult, type Position, type StopView } from './types.js';
 
@@ -18,12 +18,15 @@ export interface SessionOptions {
   startIndex?: number;
   /** Step name -> ids of the history events that recorded its results (steps' code is not replayed). */
   steps?: ReadonlyMap<string, number[]>;
+  /** Where values come from (default: none, said plainly). */
+  values?: ValueSource;
 }
 
 export class DebugSession {
   readonly #cursor: Cursor | undefined;
   readonly readSource: (file: string) => string[] | undefined;
   readonly steps: ReadonlyMap<string, number[]>;
+  readonly values: ValueSource;
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
 
@@ -33,6 +36,12 @@ export class DebugSession {
     else this.#cursor = new Cursor(execution, opts.startIndex ?? 0);
     this.readSource = opts.readSource ?? diskReader();
     this.steps = opts.steps ?? new Map();
+    this.values = opts.values ?? new ValuesNotCaptured();
+  }
+
+  /** Frees what the session holds (the values source's workers). */
+  close(): Promise<void> {
+    return this.values.close();
   }
 
   /** Runs one command line. Never rejects for bad input: that is an `error` result. */

@@ -1,6 +1,6 @@
 import { HindsightError } from '../common/errors.js';
 import { CLOSING_EVENTS, type RecordedEvent } from '../history/index.js';
-import { recordExecution } from '../replay/index.js';
+import { recordExecution, ReplayValues } from '../replay/index.js';
 import { DebugSession, type SessionOptions } from './session.js';
 import type { StopView } from './types.js';
 
@@ -68,7 +68,8 @@ export async function startSession(
   }
   if (replay.divergence) notes.push(`the code diverges from the history: ${replay.divergence.message}; the trace ends there`);
   if (!closing) notes.push('the run is still open; the trace ends where its history ends');
-  const session = new DebugSession(execution, { ...opts, startIndex, steps: stepResults(history) });
+  const values = new ReplayValues(execution, history, workflowsModulePath).warm();
+  const session = new DebugSession(execution, { ...opts, startIndex, steps: stepResults(history), values });
   const stop = execution.length > 0 ? session.view(session.cursor.goto(startIndex)) : undefined;
   return {
     session,

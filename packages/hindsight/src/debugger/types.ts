@@ -1,5 +1,5 @@
 import type { StopReason } from '../timetravel/index.js';
-import type { EventKindName } from '../trace/index.js';
+import type { EventKindName, Scope, Value } from '../trace/index.js';
 
 /** Where the cursor stands, in words a front end can print. */
 export interface Position {
@@ -63,6 +63,8 @@ export type ResultBody =
   | { kind: 'list'; listing: SourceListing }
   | { kind: 'where'; position: Position }
   | { kind: 'help'; commands: { name: string; aliases: string[]; usage: string; help: string }[] }
+  | { kind: 'value'; expression: string; at: number; note?: string; value: Value; text: string }
+  | { kind: 'scopes'; at: number; note?: string; scopes: Scope[]; this?: Value }
   | { kind: 'message'; message: string }
   | { kind: 'quit' };
 

@@ -1,3 +1,4 @@
+import { inspect, type InspectOptionsStylized } from 'node:util';
 import { toMillis, type Duration } from '../common/duration.js';
 import type { StepDefinition, WorkflowDefinition } from '../workflow/define.js';
 import type { ChildOptions, SignalWaitOptions, WorkflowContext } from '../workflow/context.js';
@@ -14,6 +15,12 @@ export class RunContext implements WorkflowContext {
   get taskQueue(): string { return this.m.taskQueue; }
   get isReplaying(): boolean { return this.m.isReplaying; }
   get isCancelled(): boolean { return this.m.isCancelled; }
+
+  /** What a debugger or console.log shows: the run it belongs to, not the engine's internals. */
+  [inspect.custom](_depth: number, options: InspectOptionsStylized): string {
+    const { workflowId, runId, workflowType, taskQueue } = this;
+    return `WorkflowContext ${inspect({ workflowId, runId, workflowType, taskQueue }, { ...options, depth: 0 })}`;
+  }
 
   step<A extends unknown[], R>(step: StepDefinition<A, R>, ...args: A): Promise<Awaited<R>> {
     this.m.assertActive(`ctx.step('${step?.name}')`);

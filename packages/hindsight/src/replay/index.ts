@@ -8,7 +8,8 @@
  * instrument() is the transform (compiled JS + its source map -> instrumented JS, map, sites);
  * loadInstrumented() imports an instrumented copy of a workflows module and its local imports.
  */
-export { instrument, type Instrumented } from './instrument.js';
+export { instrument, type Instrumented, type InstrumentOptions, type ScopeNames } from './instrument.js';
 export { loadInstrumented, INSTRUMENTED_DIR, type InstrumentedWorkflows } from './load.js';
 export { recordExecution, type RecordedExecution } from './record.js';
-export { ReplayRuntime, replayRuntime, RUNTIME_KEY, type Probe, type ProbeSink } from './runtime.js';
+export { ReplayRuntime, replayRuntime, RUNTIME_KEY, type Probe, type ProbeSink, type ValueVisitor, type ValuePoint } from './runtime.js';
+export { ReplayValues } from './values/source.js';

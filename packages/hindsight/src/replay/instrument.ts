@@ -14,6 +14,30 @@ export interface Instrumented {
   readonly sites: readonly Site[];
 }
 
+/**
+ * The names in scope at a value point, innermost scope first within each group: what `info locals`
+ * lists. Names are only those written in the source (the instrumenter's own are left out), and a
+ * let/const/class of the current function appears only once the point is past its declaration.
+ */
+export interface ScopeNames {
+  readonly args: readonly string[];
+  readonly locals: readonly string[];
+  /** Bindings of the enclosing functions the function closes over. */
+  readonly closure: readonly string[];
+  /** Top-level bindings of the module (imports left out). */
+  readonly module: readonly string[];
+}
+
+export interface InstrumentOptions {
+  /**
+   * Also emit value points: after each statement probe and at function entry, a call that, when the
+   * runtime asks for it, hands over a closure that evaluates expressions in that scope (direct eval).
+   * The closure is made only at the points asked for; the cost is that V8 keeps the instrumented
+   * functions' variables in contexts, so this variant is for re-execution, not for recording.
+   */
+  readonly values?: boolean;
+}
+
 const PROBE = '__hs';
 const ACTIVATION = '__hs_a';
 const cache = new Map<string, Instrumented>();
@@ -26,8 +50,16 @@ const cache = new Map<string, Instrumented>();
  * function name of the original TypeScript when `inputMap` (the compiler's source map) is given.
  * Results are cached by content hash (in memory): instrumenting the same input twice is free.
  */
-export function instrument(code: string, file: string, inputMap?: object): Instrumented {
-  const key = createHash('sha256').update(file).update('\0').update(code).update('\0').update(inputMap ? JSON.stringify(inputMap) : '').digest('hex');
+export function instrument(code: string, file: string, inputMap?: object, options: InstrumentOptions = {}): Instrumented {
+  const values = options.values === true;
+  const key = createHash('sha256')
+    .update(values ? 'values\0' : 'trace\0')
+    .update(file)
+    .update('\0')
+    .update(code)
+    .update('\0')
+    .update(inputMap ? JSON.stringify(inputMap) : '')
+    .digest('hex');
   const hit = cache.get(key);
   if (hit) return hit;
   const trace = inputMap ? new TraceMap(inputMap as SourceMapInput, file) : undefined;
@@ -41,7 +73,7 @@ export function instrument(code: string, file: string, inputMap?: object): Instr
       babelrc: false,
       sourceMaps: true,
       ...(inputMap ? { inputSourceMap: inputMap as never } : {}),
-      plugins: [plugin(sites, file, trace)],
+      plugins: [plugin(sites, file, trace, values)],
     });
   } catch (err) {
     throw new HindsightError('HS_E_INSTRUMENT', `cannot instrument ${file}: ${(err as Error).message}; pass compiled JavaScript (ES2022 or older syntax)`, { cause: err });
@@ -52,6 +84,7 @@ export function instrument(code: string, file: string, inputMap?: object): Instr
 }
 
 type FnPath = NodePath<t.Function>;
+type Binding = NodePath['scope']['bindings'][string];
 
 /** Nodes the plugin made: never instrumented again. */
 const made = new WeakSet<t.Node>();
@@ -60,7 +93,23 @@ function mark<N extends t.Node>(node: N): N {
   return node;
 }
 
-function plugin(sites: Site[], file: string, trace: TraceMap | undefined): () => PluginObj {
+function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean): () => PluginObj {
+  const scopes: ScopeNames[] = [];
+  const scopeIds = new Map<string, number>();
+  /** `__hs.hit() && __hs.v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */
+  const valuePoint = (p: NodePath, fn: FnPath, at: number): t.Statement => {
+    const names = scopeNames(p, fn, at);
+    const key = JSON.stringify(names);
+    let id = scopeIds.get(key);
+    if (id === undefined) {
+      id = scopes.push(names) - 1;
+      scopeIds.set(key, id);
+    }
+    const x = t.identifier('__hs_x');
+    const evaluate = mark(t.arrowFunctionExpression([x], t.callExpression(t.identifier('eval'), [t.identifier('__hs_x')])));
+    const test = probe('hit');
+    return mark(t.expressionStatement(mark(t.logicalExpression('&&', test, probe('v', evaluate, num(id))))));
+  };
   const siteOf = (kind: SiteKind, node: t.Node, functionName: string): number => {
     const loc = node.loc?.start;
     let where = { file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
@@ -99,6 +148,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined): () =>
     visitor: {
       Function: {
         enter(p) {
+          if (made.has(p.node)) return p.skip();
           if (p.node.generator) return;
           const body = p.node.body;
           if (!t.isBlockStatement(body)) {
@@ -113,9 +163,11 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined): () =>
           const body = p.node.body as t.BlockStatement;
           const F = siteOf('function', p.node, nameOf(p));
           const e = t.identifier('__hs_e');
+          const entry: t.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
+          if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
           const wrapped = mark(
             t.blockStatement([
-              mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))])),
+              ...entry,
               mark(
                 t.tryStatement(
                   mark(t.blockStatement(body.body)),
@@ -136,7 +188,8 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined): () =>
         const parent = p.parentPath?.node;
         if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent)) || p.listKey === undefined) return;
         const S = siteOf('statement', node, nameOf(fn));
-        p.insertBefore(mark(t.expressionStatement(probe('st', num(S), act()))));
+        const report = mark(t.expressionStatement(probe('st', num(S), act())));
+        p.insertBefore(values ? [report, valuePoint(p, fn, node.start ?? 0)] : report);
       },
       IfStatement: {
         enter(p) {
@@ -201,7 +254,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined): () =>
         exit(p) {
           // the runtime is found through a registered symbol; the module's sites are registered once, at load
           const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
-          const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(sites)]);
+          const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(sites), t.valueToNode(scopes)]);
           p.unshiftContainer('body', mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register)])));
         },
       },
@@ -236,4 +289,38 @@ function functionName(fn: FnPath): string {
     if (!t.isCallExpression(n) && !t.isTSAsExpression(n) && !t.isParenthesizedExpression(n)) break;
   }
   return '<anonymous>';
+}
+
+/**
+ * The names a value point at source offset `at` inside `fn` can see, from Babel's scope analysis.
+ * Inner bindings shadow outer ones of the same name.
+ */
+function scopeNames(p: NodePath, fn: FnPath, at: number): ScopeNames {
+  const out = { args: [] as string[], locals: [] as string[], closure: [] as string[], module: [] as string[] };
+  const blocks: string[][] = []; // the function's own block scopes, innermost first
+  const seen = new Set<string>();
+  for (let scope: NodePath['scope'] | undefined = p.scope; scope; scope = scope.parent) {
+    const block: string[] = [];
+    blocks.push(block);
+    const own = scope.path === fn || scope.path.isDescendant(fn);
+    for (const [name, b] of Object.entries(scope.bindings)) {
+      // imports and a class's own name are not variables anyone looks for
+      if (seen.has(name) || name.startsWith('__hs') || b.kind === 'module' || (b.kind === 'local' && scope.path.isClass())) continue;
+      // of the enclosing functions, only what this function uses (what V8 would have kept alive)
+      if (!own && !scope.path.isProgram() && !uses(b, fn)) continue;
+      // a let/const/class of this function is only shown once declared (before, it is in its dead zone)
+      const declared = (b.identifier.start ?? 0) < at || b.kind === 'var' || b.kind === 'hoisted' || b.kind === 'param';
+      if (own && !declared) continue;
+      seen.add(name);
+      const group = scope.path.isProgram() ? out.module : !own ? out.closure : b.kind === 'param' ? out.args : block;
+      group.push(name);
+    }
+  }
+  // locals in the order they were written: the function's outermost block first
+  out.locals = blocks.reverse().flat();
+  return out;
+}
+
+function uses(b: Binding, fn: FnPath): boolean {
+  return b.referencePaths.some((r) => r.isDescendant(fn)) || b.constantViolations.some((r) => r.isDescendant(fn));
 }

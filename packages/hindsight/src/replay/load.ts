@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { init, parse } from 'es-module-lexer';
 import { HindsightError } from '../common/index.js';
 import { isWorkflowDefinition, type WorkflowDefinition } from '../workflow/define.js';
-import { instrument } from './instrument.js';
+import { instrument, type InstrumentOptions } from './instrument.js';
 import { replayRuntime } from './runtime.js';
 
 export interface InstrumentedWorkflows {
@@ -27,8 +27,9 @@ export const INSTRUMENTED_DIR = '.hindsight-replay';
  * relative imports between them work; local imports outside that folder are pointed at the
  * originals (shared, not instrumented), and package imports resolve as from the originals.
  * Idempotent: the same code gives the same folder, and the module is imported once per process.
+ * `options.values` loads the variant with value points (for re-execution in a worker).
  */
-export async function loadInstrumented(modulePath: string): Promise<InstrumentedWorkflows> {
+export async function loadInstrumented(modulePath: string, options: InstrumentOptions = {}): Promise<InstrumentedWorkflows> {
   const entry = path.resolve(modulePath);
   if (!existsSync(entry)) {
     throw new HindsightError('HS_E_WORKFLOWS_NOT_FOUND', `workflows module ${modulePath} does not exist; pass the compiled .js file that exports your workflows`);
@@ -43,7 +44,7 @@ export async function loadInstrumented(modulePath: string): Promise<Instrumented
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(file, 'utf8');
-    const done = instrument(source, file, readInputMap(file, source));
+    const done = instrument(source, file, readInputMap(file, source), options);
     // point local imports that leave the root at the originals
     let code = done.code;
     const [imports] = parse(code);

@@ -1,5 +1,6 @@
 import { EventKind } from '../trace/index.js';
 import type { Site } from '../trace/index.js';
+import type { ScopeNames } from './instrument.js';
 
 /** Where instrumented code finds the runtime: one registry per process, under a registered symbol. */
 export const RUNTIME_KEY = Symbol.for('hindsight.replay');
@@ -7,6 +8,24 @@ export const RUNTIME_KEY = Symbol.for('hindsight.replay');
 /** Receives the events of instrumented code while a recording is on. */
 export interface ProbeSink {
   event(kind: EventKind, site: number, activation: number): void;
+}
+
+/**
+ * Visits value points during a re-execution (values variant only): the runtime asks `wants` after
+ * each Statement and Enter event, and calls `visit` with a closure that evaluates in that scope.
+ */
+export interface ValueVisitor {
+  /** Whether the value point of event `index` is to be visited. */
+  wants(index: number): boolean;
+  visit(point: ValuePoint): void;
+}
+
+/** A value point reached: the event, its site, the names in scope and an evaluator for that scope. */
+export interface ValuePoint {
+  readonly index: number;
+  readonly site: Site | undefined;
+  readonly scope: ScopeNames;
+  readonly evaluate: (expression: string) => unknown;
 }
 
 /**
@@ -33,6 +52,10 @@ export interface Probe {
   th(site: number, a: number): void;
   /** The function exits (called from its `finally`). */
   ex(site: number, a: number): void;
+  /** Values variant: whether the value point just reached is wanted (then `v` follows). */
+  hit(): boolean;
+  /** Values variant: hands over the scope's evaluator at a wanted value point. */
+  v(evaluate: (expression: string) => unknown, scope: number): void;
 }
 
 /**
@@ -45,7 +68,12 @@ export interface Probe {
  */
 export class ReplayRuntime {
   readonly sites: Site[] = [];
+  readonly scopes: ScopeNames[] = [];
   sink: ProbeSink | undefined;
+  visitor: ValueVisitor | undefined;
+  /** Events emitted since reset: the next event's index in the Execution. */
+  #count = 0;
+  #lastSite = 0;
   #nextActivation = 1;
   #current = 0;
   /** Per live activation: its caller's activation (0 once it was suspended) and its open frames. */
@@ -53,18 +81,26 @@ export class ReplayRuntime {
   #threw = false;
 
   /** Starts a recording: fresh activations. */
-  reset(sink: ProbeSink | undefined): void {
+  reset(sink: ProbeSink | undefined, visitor?: ValueVisitor): void {
     this.sink = sink;
+    this.visitor = visitor;
+    this.#count = 0;
     this.#nextActivation = 1;
     this.#current = 0;
     this.#live.clear();
     this.#threw = false;
   }
 
-  module(sites: readonly Site[]): Probe {
+  module(sites: readonly Site[], scopes: readonly ScopeNames[] = []): Probe {
     const base = this.sites.length;
+    const scopeBase = this.scopes.length;
     this.sites.push(...sites);
-    const emit = (kind: EventKind, site: number, a: number) => this.sink?.event(kind, base + site, a);
+    this.scopes.push(...scopes);
+    const emit = (kind: EventKind, site: number, a: number) => {
+      this.#count++;
+      this.#lastSite = base + site;
+      this.sink?.event(kind, base + site, a);
+    };
     const enter = (site: number, a: number, isNew: boolean): number => {
       if (isNew) this.#live.set(a, { parent: this.#current, depth: 0 });
       const live = this.#live.get(a);
@@ -112,6 +148,11 @@ export class ReplayRuntime {
         if (this.#threw) this.#threw = false;
         else emit(EventKind.Exit, site, a);
         leave(a);
+      },
+      hit: () => this.visitor !== undefined && this.visitor.wants(this.#count - 1),
+      v: (evaluate, scope) => {
+        const index = this.#count - 1;
+        this.visitor?.visit({ index, site: this.sites[this.#lastSite], scope: this.scopes[scopeBase + scope]!, evaluate });
       },
     };
   }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DebugSession, NOT_CAPTURED } from '../../src/debugger/index.js';
+import { DebugSession } from '../../src/debugger/index.js';
 import { EventKind, ExecutionBuilder, SiteTable } from '../../src/trace/index.js';
 import { Sandbox } from '../cli/helpers.js';
 import { Harness } from '../engine/harness.js';
@@ -85,7 +85,7 @@ describe('hindsight debug: a terminal debugger over runs recorded by a real work
     const stepInto = out.find((r) => r.command === 'step' && r.stop.function === 'total');
     assert.ok(stepInto, 'step enters the helper');
     const p = out.find((r) => r.command === 'print')!;
-    assert.equal(p.result.message, NOT_CAPTURED);
+    assert.equal(p.result.kind, 'value', 'print shows the value the re-execution had at the cursor');
   });
 
   it('the human transcript of the same session prints file:line in function (event i/N) and the source line at each stop', async () => {
@@ -204,7 +204,12 @@ describe('DebugSession (the front-end-free core)', () => {
     assert.equal(plain?.kind === 'breakpoint' ? plain.breakpoint.note : 'no breakpoint', undefined);
   });
 
-  it('print answers that values are not captured', async () => {
-    assert.deepEqual((await new DebugSession(execution).execute('p x')).result, { kind: 'message', message: NOT_CAPTURED });
+  it('print on a trace with no values answers that they are not captured, and the session goes on', async () => {
+    const s = new DebugSession(execution);
+    const r = await s.execute('p x');
+    assert.equal(r.error?.code, 'HS_E_VALUES_NOT_CAPTURED');
+    assert.match(r.error!.message, /not captured/);
+    assert.equal((await s.execute('info locals')).error?.code, 'HS_E_VALUES_NOT_CAPTURED');
+    assert.equal((await s.execute('n')).stop?.index, 1);
   });
 });

@@ -37,16 +37,21 @@ async function debugAction(target: string, flags: DebugFlags, cmd: Command): Pro
     if (flags.json) println(jsonLine(r));
     else for (const l of renderResult(r)) println(l);
   };
-  if (script) {
-    for (const line of script) {
-      if (!flags.json) println(`(hindsight) ${line}`);
-      const r = await session.execute(line);
-      print(r);
-      if (r.result?.kind === 'quit') break;
-    }
-    return;
+  try {
+    if (script) await scripted(session, script, print, !flags.json);
+    else await interactive(session, print);
+  } finally {
+    await session.close();
   }
-  await interactive(session, print);
+}
+
+async function scripted(session: DebugSession, script: string[], print: (r: CommandResult) => void, echo: boolean): Promise<void> {
+  for (const line of script) {
+    if (echo) println(`(hindsight) ${line}`);
+    const r = await session.execute(line);
+    print(r);
+    if (r.result?.kind === 'quit') break;
+  }
 }
 
 /** A history file when the target names one (or looks like one), else a workflow or run id in the store. */

@@ -52,6 +52,16 @@ function result(r: ResultBody): string[] {
         pc.dim('An empty line repeats the last command (interactive mode).'),
       ];
     }
+    case 'value': {
+      const [first, ...rest] = r.text.split('\n');
+      return [...(r.note ? [pc.dim(r.note)] : []), `${r.expression} = ${first}`, ...rest];
+    }
+    case 'scopes':
+      return [
+        ...(r.note ? [pc.dim(r.note)] : []),
+        ...(r.this ? [`this = ${r.this.value}`] : []),
+        ...r.scopes.flatMap((sc) => [pc.bold(`${sc.name}:`), ...(sc.variables.length ? sc.variables.map((v) => `  ${v.name} = ${v.value}`) : [pc.dim('  (none)')])]),
+      ];
     case 'message':
       return [r.message];
     case 'quit':
