@@ -66,9 +66,12 @@ function visit(point: ValuePoint): void {
   serve(point);
 }
 
+/** An expression, never a statement: `{ a, b }` is an object, not a block. */
+const asExpression = (expression: string) => `(${expression}\n)`;
+
 function sample(point: ValuePoint, expression: string): Sample {
   try {
-    return { index: point.index, text: text(point.evaluate(expression)), threw: false };
+    return { index: point.index, text: text(point.evaluate(asExpression(expression))), threw: false };
   } catch (err) {
     return { index: point.index, text: describeThrown(err), threw: true };
   }
@@ -130,7 +133,7 @@ function scopesAt(point: ValuePoint): { scopes: Scope[]; this?: Value } {
 
 function evaluate(point: ValuePoint, expression: string): { value?: Value; text?: string; error?: string } {
   try {
-    const v = point.evaluate(expression);
+    const v = point.evaluate(asExpression(expression));
     return { value: handles.value(expression, v), text: text(v) };
   } catch (err) {
     return { error: describeThrown(err) };

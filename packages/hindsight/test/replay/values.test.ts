@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { DebugSession } from '../../src/debugger/index.js';
+import type { RecordedEvent } from '../../src/history/index.js';
+import { recordExecution, ReplayValues } from '../../src/replay/index.js';
+import { EventKind, type Execution, type Value } from '../../src/trace/index.js';
+import { Harness } from '../engine/harness.js';
+import { basket } from './fixtures/values.js';
+
+const modulePath = fileURLToPath(new URL('./fixtures/values.js', import.meta.url));
+const sourceLines = readFileSync(path.resolve(path.dirname(modulePath), '../../../../test/replay/fixtures/values.ts'), 'utf8').split('\n');
+
+/** The 1-based line of the fixture whose text contains `text`. */
+const lineOf = (text: string) => {
+  const i = sourceLines.findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `no line with ${text}`);
+  return i + 1;
+};
+
+/** The statement events on the fixture line that contains `text`, ascending. */
+const statementsAt = (ex: Execution, text: string) => {
+  const line = lineOf(text);
+  const out: number[] = [];
+  for (let i = 0; i < ex.length; i++) if (ex.kinds[i] === EventKind.Statement && ex.siteOf(i)?.line === line) out.push(i);
+  assert.ok(out.length > 0, `no statement ran on line ${line}`);
+  return out;
+};
+
+const byName = (vars: readonly Value[], name: string) => {
+  const v = vars.find((x) => x.name === name);
+  assert.ok(v, `no variable ${name} in ${vars.map((x) => x.name).join(', ')}`);
+  return v;
+};
+
+describe('values at any point, by re-execution in a worker paused there', () => {
+  let history: RecordedEvent[];
+  let execution: Execution;
+  let values: ReplayValues;
+
+  before(async () => {
+    const h = await Harness.open();
+    try {
+      h.worker([basket]);
+      const run = await h.client.start(basket, { owner: 'ada', skus: ['apple', 'kiwi', 'apple'] }, { workflowId: 'basket-1' });
+      assert.deepEqual(await run.result(), { owner: 'ada', running: 1400, count: 3, problem: 'over budget: 1400' });
+      history = (await h.client.exportHistory('basket-1')).events;
+    } finally {
+      await h.close();
+    }
+    execution = (await recordExecution(history, modulePath)).execution;
+    values = new ReplayValues(execution, history, modulePath).warm();
+  });
+  after(() => values.close());
+
+  const local = async (index: number, name: string) => {
+    const s = await values.scopes(index);
+    return byName(s.scopes.flatMap((sc) => sc.variables), name).value;
+  };
+
+  it('shows a variable as it was at that point, not as it ended: each loop iteration has its own values', async () => {
+    const visits = statementsAt(execution, 'note(sku);');
+    assert.deepEqual(await Promise.all(visits.map((i) => local(i, 'running'))), ['500', '900', '1400']);
+    assert.deepEqual(await Promise.all(visits.map((i) => local(i, 'sku'))), ["'apple'", "'kiwi'", "'apple'"]);
+  });
+
+  it('goes back in time: an earlier point after a later one answers with the earlier state', async () => {
+    const [first, , last] = statementsAt(execution, 'note(sku);');
+    assert.equal(await local(last!, 'running'), '1400');
+    assert.equal(await local(first!, 'running'), '500');
+    assert.equal(await local(last!, 'running'), '1400');
+  });
+
+  it('in a class method, `this` is the instance, and expanding it lazily shows its Map and Set as they were', async () => {
+    const [, second] = statementsAt(execution, 'this.tags.add');
+    const s = await values.scopes(second!);
+    assert.ok(s.this, 'a method has this');
+    assert.equal(s.this.type, 'Basket');
+    const fields = await values.children(s.this.ref);
+    assert.deepEqual(fields.map((f) => f.name), ['owner', 'lines', 'tags']);
+    const lines = await values.children(byName(fields, 'lines').ref);
+    assert.deepEqual(lines.map((e) => e.value), ["'apple' => 500", "'kiwi' => 400"], 'the line for kiwi is set; the second apple is not added yet');
+    const entry = await values.children(lines[1]!.ref);
+    assert.deepEqual(entry.map((e) => [e.name, e.value]), [['key', "'kiwi'"], ['value', '400']]);
+    const tags = await values.children(byName(fields, 'tags').ref);
+    assert.deepEqual(tags.map((t) => t.value), ["'a'"], "the tag of kiwi is what this statement adds: not yet");
+    assert.deepEqual((await values.scopes(second!)).scopes.find((sc) => sc.name === 'Arguments')!.variables.map((v) => `${v.name}=${v.value}`), ["sku='kiwi'", 'cents=400']);
+  });
+
+  it('a closure sees the variables it closes over, in a Closure scope', async () => {
+    const [, second] = statementsAt(execution, 'seen.push(sku);');
+    const s = await values.scopes(second!);
+    const closure = s.scopes.find((sc) => sc.name === 'Closure');
+    assert.ok(closure, `scopes: ${s.scopes.map((sc) => sc.name).join(', ')}`);
+    assert.deepEqual(closure.variables.map((v) => `${v.name}=${v.value}`), ["seen=[ 'apple' ]"]);
+  });
+
+  it('an error value expands to its name, message and stack', async () => {
+    const [ret] = statementsAt(execution, 'return { owner, running');
+    const problem = byName((await values.scopes(ret!)).scopes.flatMap((sc) => sc.variables), 'problem');
+    assert.equal(problem.type, 'RangeError');
+    const parts = await values.children(problem.ref);
+    assert.deepEqual(parts.slice(0, 2).map((p) => [p.name, p.value]), [['name', "'RangeError'"], ['message', "'over budget: 1400'"]]);
+    assert.match(byName(parts, 'stack').value, /over budget/);
+  });
+
+  it('evaluates an expression in the frame at that point; one that throws says what it threw and the next still answers', async () => {
+    const [, second] = statementsAt(execution, 'note(sku);');
+    const r = await values.evaluate(second!, 'running / 100 + seen.length');
+    assert.equal(r.text, '10', 'running is 900 and one sku was noted before this statement');
+    const bad = await values.evaluate(second!, 'q.nothing.deeper');
+    assert.equal(bad.error, "TypeError: Cannot read properties of undefined (reading 'deeper')");
+    assert.equal((await values.evaluate(second!, 'q.sku')).text, "'kiwi'");
+  });
+
+  it('an expression that changes the state does not leak into later answers', async () => {
+    const [first, second] = statementsAt(execution, 'note(sku);');
+    assert.equal((await values.evaluate(first!, 'seen.push("tampered")')).text, '1');
+    assert.equal((await values.evaluate(second!, 'seen.join()')).text, "'apple'");
+  });
+
+  it('a value handed out at one point cannot be expanded at another', async () => {
+    const [first, second] = statementsAt(execution, 'note(sku);');
+    const b = byName((await values.scopes(first!)).scopes.flatMap((sc) => sc.variables), 'b');
+    await values.scopes(second!);
+    await assert.rejects(values.children(b.ref), { code: 'HS_E_VALUES_STALE' });
+  });
+
+  it('samples an expression at many points in one pass (what watchpoints and conditions use)', async () => {
+    const visits = statementsAt(execution, 'running = b.add');
+    const samples = await values.sample(visits, 'running');
+    assert.deepEqual(samples.map((s) => [s.index, s.text]), visits.map((i, k) => [i, ['0', '500', '900'][k]]));
+  });
+
+  it('an event that is not a statement answers with the state of the statement it belongs to', async () => {
+    const resume = [...Array(execution.length).keys()].find((i) => execution.kinds[i] === EventKind.Resume)!;
+    const s = await values.scopes(resume);
+    assert.ok(s.index < resume);
+    assert.equal(execution.kinds[s.index], EventKind.Statement);
+    assert.equal(execution.frames[s.index], execution.frames[resume]);
+  });
+
+  it('through the debugger: print and info locals answer at the cursor; the note says which statement the values are from', async () => {
+    const session = new DebugSession(execution, { values: new ReplayValues(execution, history, modulePath) });
+    try {
+      const [, second] = statementsAt(execution, 'note(sku);');
+      await session.execute(`goto ${second}`);
+      const p = await session.execute('print { running, seen }');
+      assert.equal(p.result?.kind === 'value' ? p.result.text : p, "{ running: 900, seen: [ 'apple' ] }");
+      await session.execute('step');
+      await session.execute('step');
+      const locals = await session.execute('info locals');
+      assert.equal(locals.result?.kind, 'scopes');
+      const err = await session.execute('print running +');
+      assert.equal(err.error?.code, 'HS_E_DEBUG_EVAL');
+      assert.match(err.error!.message, /SyntaxError/);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('after close, questions are refused with a clear code', async () => {
+    const v = new ReplayValues(execution, history, modulePath);
+    await v.close();
+    await assert.rejects(v.scopes(0), { code: 'HS_E_VALUES_CLOSED' });
+  });
+});
