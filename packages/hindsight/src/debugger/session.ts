@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Cursor, type Stop } from '../timetravel/index.js';
 import { eventKindName, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
 import { findCommand } from './commands/index.js';
-import { DebugError, type CommandResult, type Position, type StopView } from './types.js';
+import { DebugError, type CommandResult, type Position, type StopView, type WatchChange } from './types.js';
 
 /**
  * A debugging session over one Execution: commands in as text (gdb names and aliases), structured
@@ -27,6 +27,10 @@ export class DebugSession {
   readonly readSource: (file: string) => string[] | undefined;
   readonly steps: ReadonlyMap<string, number[]>;
   readonly values: ValueSource;
+  /** Watchpoints by breakpoint id: the cursor stops at their changes like at any breakpoint. */
+  readonly watches = new Map<number, { expression: string; changes: readonly WatchChange[] }>();
+  /** Conditions of breakpoints by id (evaluated at every hit when the breakpoint was set). */
+  readonly conditions = new Map<number, string>();
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
 
@@ -88,11 +92,14 @@ export class DebugSession {
   }
 
   view(stop: Stop): StopView {
+    const watch = stop.breakpoints?.map((id) => ({ id, w: this.watches.get(id) })).find((x) => x.w);
+    const change = watch?.w!.changes.find((c) => c.index === stop.index);
     return {
       ...this.position(stop.index),
       reason: stop.reason,
       ...(stop.message !== undefined ? { message: stop.message } : {}),
       ...(stop.breakpoints ? { breakpoints: [...stop.breakpoints] } : {}),
+      ...(watch && change ? { watch: { id: watch.id, expression: watch.w!.expression, ...change } } : {}),
     };
   }
 }

@@ -16,8 +16,19 @@ export interface Position {
   readonly source: string | null;
 }
 
+/** A watched value's change: at `index` it is first seen as `to`; the statement at `by` (on `line`) changed it. */
+export interface WatchChange {
+  readonly index: number;
+  readonly by: number;
+  readonly line: number | null;
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface StopView extends Position {
   readonly reason: StopReason;
+  /** For a watchpoint's stop: which watch, and the change that stopped it. */
+  readonly watch?: { readonly id: number; readonly expression: string } & WatchChange;
   /** For 'start'/'end': what was looked for and not found. */
   readonly message?: string;
   /** For 'breakpoint': the ids that stopped here. */
@@ -29,7 +40,9 @@ export interface BreakpointView {
   /** `file:line` (absolute file) or `function <name>`. */
   readonly location: string;
   readonly hitCount?: number;
-  /** How many times its location runs in the whole trace. */
+  /** An expression evaluated at each hit: it stops only where that is truthy. */
+  readonly condition?: string;
+  /** How many times its location runs in the whole trace (for a watchpoint: how often the value changes). */
   readonly hits: number;
   /** Said when the location is a step's code: steps are not replayed, their results are recorded. */
   readonly note?: string;
@@ -65,6 +78,7 @@ export type ResultBody =
   | { kind: 'help'; commands: { name: string; aliases: string[]; usage: string; help: string }[] }
   | { kind: 'value'; expression: string; at: number; note?: string; value: Value; text: string }
   | { kind: 'scopes'; at: number; note?: string; scopes: Scope[]; this?: Value }
+  | { kind: 'watch'; id: number; expression: string; function: string | null; initial: string; changes: WatchChange[] }
   | { kind: 'message'; message: string }
   | { kind: 'quit' };
 

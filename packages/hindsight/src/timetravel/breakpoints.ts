@@ -1,8 +1,11 @@
 import { countBelow, type Execution } from '../trace/index.js';
 import type { Cursor } from './cursor.js';
 
-/** Where a breakpoint stops: a site, every statement site of a line, or the entry of a function. */
-export type BreakpointLocation = { site: number } | { file: string; line: number } | { function: string | number };
+/**
+ * Where a breakpoint stops: a site, every statement site of a line, the entry of a function, or a
+ * given list of events (ascending; a watchpoint: the events where a watched value changed).
+ */
+export type BreakpointLocation = { site: number } | { file: string; line: number } | { function: string | number } | { events: Uint32Array };
 
 export type BreakpointSpec = BreakpointLocation & {
   /** Stop only at the n-th hit (1-based), counted from the start of the trace, whichever way the cursor moves. */
@@ -33,7 +36,10 @@ export class ResolvedBreakpoint implements Breakpoint {
     execution: Execution,
   ) {
     let lists: Uint32Array[];
-    if ('site' in spec) {
+    if ('events' in spec) {
+      this.sites = [];
+      lists = [spec.events];
+    } else if ('site' in spec) {
       this.sites = [spec.site];
       lists = [execution.siteOccurrences(spec.site)];
     } else if ('line' in spec) {
@@ -48,7 +54,7 @@ export class ResolvedBreakpoint implements Breakpoint {
   }
 
   get verified(): boolean {
-    return this.sites.length > 0;
+    return this.sites.length > 0 || 'events' in this.spec;
   }
 
   /** Its first hit after event i (before it, reversed), or -1. O(lists x log n). */

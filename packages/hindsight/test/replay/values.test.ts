@@ -161,6 +161,59 @@ describe('values at any point, by re-execution in a worker paused there', () => 
     }
   });
 
+  it('watch: every change of a value in the frame, from what to what; reverse-continue finds the last change before the cursor', async () => {
+    const session = new DebugSession(execution, { values: new ReplayValues(execution, history, modulePath) });
+    try {
+      const [first] = statementsAt(execution, 'let running = 0;');
+      await session.execute(`goto ${first}`);
+      const w = (await session.execute('watch running')).result;
+      assert.equal(w?.kind, 'watch');
+      if (w?.kind !== 'watch') return;
+      assert.equal(w.function, 'basket');
+      assert.deepEqual(w.changes.map((c) => [c.from, c.to, c.line]), [
+        ['<not defined>', '0', lineOf('let running = 0;')],
+        ['0', '500', lineOf('running = b.add')],
+        ['500', '900', lineOf('running = b.add')],
+        ['900', '1400', lineOf('running = b.add')],
+      ]);
+      const c1 = (await session.execute('continue')).stop!;
+      assert.deepEqual([c1.reason, c1.watch?.from, c1.watch?.to], ['breakpoint', '<not defined>', '0']);
+      await session.execute(`goto ${execution.length - 1}`);
+      const back = (await session.execute('reverse-continue')).stop!;
+      assert.deepEqual([back.watch?.from, back.watch?.to, back.line], ['900', '1400', lineOf('note(sku);')]);
+      const before = (await session.execute('rc')).stop!;
+      assert.deepEqual([before.watch?.from, before.watch?.to], ['500', '900']);
+      const info = (await session.execute('info breakpoints')).result;
+      assert.deepEqual(info?.kind === 'breakpoints' ? info.breakpoints.map((b) => [b.location, b.hits]) : info, [['watch running', 4]]);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a breakpoint condition is evaluated at each hit: continue stops only where it holds, both ways', async () => {
+    const session = new DebugSession(execution, { values: new ReplayValues(execution, history, modulePath) });
+    try {
+      const line = lineOf('running = b.add');
+      const bp = (await session.execute(`break values.ts:${line} if q.sku === 'kiwi'`)).result;
+      assert.equal(bp?.kind === 'breakpoint' ? bp.breakpoint.condition : bp, "q.sku === 'kiwi'");
+      assert.match(bp?.kind === 'breakpoint' ? bp.breakpoint.note ?? '' : '', /holds at 1 of its 3 hits/);
+      const stop = (await session.execute('continue')).stop!;
+      assert.equal(stop.reason, 'breakpoint');
+      assert.equal((await session.execute('print q.sku')).result?.kind === 'value' ? 'ok' : 'no value', 'ok');
+      const p = (await session.execute('print running')).result;
+      assert.equal(p?.kind === 'value' ? p.text : p, '500');
+      assert.equal((await session.execute('continue')).stop!.reason, 'end');
+      assert.equal((await session.execute('reverse-continue')).stop!.index, stop.index);
+      const thrown = (await session.execute(`break values.ts:${line} if q.nothing.deeper`)).result;
+      assert.match(thrown?.kind === 'breakpoint' ? thrown.breakpoint.note ?? '' : '', /holds at 0 of its 3 hits; it threw at 3 \(TypeError/);
+      const bad = await session.execute(`break values.ts:${line} if running ===`);
+      assert.equal(bad.error?.code, 'HS_E_DEBUG_EXPRESSION');
+      assert.equal((await session.execute('watch )')).error?.code, 'HS_E_DEBUG_EXPRESSION');
+    } finally {
+      await session.close();
+    }
+  });
+
   it('after close, questions are refused with a clear code', async () => {
     const v = new ReplayValues(execution, history, modulePath);
     await v.close();

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { DebugSession } from '../session.js';
 import { DebugError, type BreakpointView, type ResultBody } from '../types.js';
+import { valueAnswer } from './values.js';
+import { checkSyntax } from './watch.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
 
 export const breakpointCommands: readonly CommandSpec[] = [
-  { name: 'break', aliases: ['b'], usage: 'break <file:line | line | function> [if hit N]', help: 'set a breakpoint', trace: true, run: (s, a) => ({ result: addBreakpoint(s, a) }) },
+  { name: 'break', aliases: ['b'], usage: 'break <file:line | line | function> [if <expression> | if hit N]', help: 'set a breakpoint', trace: true, run: async (s, a) => ({ result: await addBreakpoint(s, a) }) },
   { name: 'delete', aliases: ['d'], usage: 'delete [n]', help: 'delete breakpoint n (all when no n)', trace: true, run: (s, a) => ({ result: deleteBreakpoint(s, a) }) },
 ];
 
@@ -12,43 +14,72 @@ export const breakpointTopics: readonly InfoTopic[] = [
   { names: ['breakpoints', 'break', 'b'], help: 'the breakpoints', run: (s) => ({ result: { kind: 'breakpoints', breakpoints: s.cursor.breakpoints.map((b) => breakpointView(s, b.id)!) } }) },
 ];
 
-function addBreakpoint(s: DebugSession, args: string): ResultBody {
+const USAGE = 'break <file:line | line | function> [if <expression> | if hit N]';
+
+async function addBreakpoint(s: DebugSession, args: string): Promise<ResultBody> {
   const m = /^(.*?)(?:\s+if\s+(.*))?$/.exec(args)!;
   const where = m[1]!.trim();
-  if (!where) throw new DebugError('HS_E_DEBUG_USAGE', 'break needs a location: break <file:line | line | function> [if hit N]');
-  let hitCount: number | undefined;
-  if (m[2] !== undefined) {
-    const hit = /^hit\s+(\d+)$/.exec(m[2].trim());
-    if (!hit || Number(hit[1]) < 1) {
-      throw new DebugError(
-        'HS_E_DEBUG_CONDITION',
-        `conditions on values need captured values, which this version does not have; the condition can be \`if hit N\` (N >= 1), not '${m[2].trim()}'`,
-      );
-    }
-    hitCount = Number(hit[1]);
-  }
-  const c = s.cursor;
-  const ex = c.execution;
+  if (!where) throw new DebugError('HS_E_DEBUG_USAGE', `break needs a location: ${USAGE}`);
+  const condition = m[2]?.trim();
+  const hit = condition === undefined ? undefined : /^hit\s+(\d+)$/.exec(condition);
+  if (hit && Number(hit[1]) < 1) throw new DebugError('HS_E_DEBUG_CONDITION', `hits are counted from 1: \`if hit N\` with N >= 1, not '${condition}'`);
+  if (condition === '') throw new DebugError('HS_E_DEBUG_CONDITION', `a condition follows \`if\`: ${USAGE}`);
+  const location = resolveLocation(s, where);
+  if (hit) return added(s, s.cursor.addBreakpoint({ ...location.spec, hitCount: Number(hit[1]) }).id, location.note);
+  if (condition === undefined) return added(s, s.cursor.addBreakpoint(location.spec).id, location.note);
+  checkSyntax(condition);
+  // the condition is evaluated at every hit now, in one re-execution; continue then only looks the answers up
+  const hits = candidates(s, location.sites, 'line' in location.spec);
+  const samples = await valueAnswer(() => s.values.sample(hits, `!!(${condition}\n)`));
+  const holds = new Set(samples.filter((x) => !x.threw && x.text === 'true').map((x) => x.index));
+  const threw = samples.filter((x) => x.threw);
+  const bp = s.cursor.addBreakpoint({ ...location.spec, condition: (at) => holds.has(at.index) });
+  s.conditions.set(bp.id, condition);
+  const counts = `the condition holds at ${holds.size} of its ${hits.length} hit${hits.length === 1 ? '' : 's'}`;
+  const errors = threw.length ? `; it threw at ${threw.length} (${threw[0]!.text}), taken as false` : '';
+  return added(s, bp.id, [location.note, counts + errors].filter(Boolean).join('; '));
+}
+
+interface Location {
+  spec: { file: string; line: number } | { function: string };
+  sites: number[];
+  note?: string;
+}
+
+function resolveLocation(s: DebugSession, where: string): Location {
+  const ex = s.cursor.execution;
   const lineMatch = /^(?:(.+):)?(\d+)$/.exec(where);
   if (lineMatch) {
     const file = lineMatch[1] === undefined ? s.position().file : resolveFile(s, lineMatch[1]);
     if (file === null) throw new DebugError('HS_E_DEBUG_USAGE', 'the cursor has no file; give one: break <file:line>');
     const line = Number(lineMatch[2]);
-    if (ex.sites.sitesOnLine(file, line, 'statement').length === 0) {
+    const sites = ex.sites.sitesOnLine(file, line, 'statement');
+    if (sites.length === 0) {
       const near = nearestLines(statementLines(s, file), line);
       throw new DebugError('HS_E_DEBUG_NO_CODE', `no code on line ${line} of ${path.basename(file)}` + (near.length ? `; lines with code nearby: ${near.join(', ')}` : ''));
     }
-    const bp = c.addBreakpoint({ file, line, ...(hitCount !== undefined ? { hitCount } : {}) });
-    return { kind: 'breakpoint', breakpoint: breakpointView(s, bp.id)! };
+    return { spec: { file, line }, sites };
   }
-  if (ex.sites.functionSites(where).length === 0) throw new DebugError('HS_E_DEBUG_NO_CODE', `no function named '${where}' in the workflow code`);
-  const bp = c.addBreakpoint({ function: where, ...(hitCount !== undefined ? { hitCount } : {}) });
+  const sites = ex.sites.functionSites(where);
+  if (sites.length === 0) throw new DebugError('HS_E_DEBUG_NO_CODE', `no function named '${where}' in the workflow code`);
   const results = s.steps.get(where);
-  if (!results) return { kind: 'breakpoint', breakpoint: breakpointView(s, bp.id)! };
-  const note =
-    `'${where}' is a step: its code is not replayed, so it never stops here; ` +
-    `its recorded results are history event${results.length === 1 ? '' : 's'} #${results.join(', #')}`;
-  return { kind: 'breakpoint', breakpoint: { ...breakpointView(s, bp.id)!, note } };
+  const note = results
+    ? `'${where}' is a step: its code is not replayed, so it never stops here; its recorded results are history event${results.length === 1 ? '' : 's'} #${results.join(', #')}`
+    : undefined;
+  return { spec: { function: where }, sites, ...(note ? { note } : {}) };
+}
+
+/** Every hit of these sites (statements of a line, or entries of functions), ascending. */
+function candidates(s: DebugSession, sites: number[], line: boolean): number[] {
+  const ex = s.cursor.execution;
+  const all: number[] = [];
+  for (const site of sites) all.push(...(line ? ex.siteOccurrences(site) : ex.functionOccurrences(site)));
+  return all.sort((a, b) => a - b);
+}
+
+function added(s: DebugSession, id: number, note: string | undefined): ResultBody {
+  const view = breakpointView(s, id)!;
+  return { kind: 'breakpoint', breakpoint: note ? { ...view, note } : view };
 }
 
 function deleteBreakpoint(s: DebugSession, args: string): ResultBody {
@@ -56,11 +87,15 @@ function deleteBreakpoint(s: DebugSession, args: string): ResultBody {
   if (args === '') {
     const ids = c.breakpoints.map((b) => b.id);
     c.clearBreakpoints();
+    s.watches.clear();
+    s.conditions.clear();
     return { kind: 'deleted', ids };
   }
   if (!/^\d+$/.test(args)) throw new DebugError('HS_E_DEBUG_USAGE', `delete takes a breakpoint number; got '${args}'`);
   const id = Number(args);
   if (!c.removeBreakpoint(id)) throw new DebugError('HS_E_DEBUG_NO_BREAKPOINT', `no breakpoint ${id}; \`info breakpoints\` lists them`);
+  s.watches.delete(id);
+  s.conditions.delete(id);
   return { kind: 'deleted', ids: [id] };
 }
 
@@ -77,11 +112,15 @@ function breakpointView(s: DebugSession, id: number): BreakpointView | undefined
   } else if ('function' in spec) {
     location = `function ${spec.function}`;
     for (const site of bp.sites) hits += ex.functionOccurrences(site).length;
+  } else if ('events' in spec) {
+    location = `watch ${s.watches.get(id)?.expression ?? '?'}`;
+    hits = spec.events.length;
   } else {
     location = `site ${spec.site}`;
     hits = ex.siteOccurrences(spec.site).length;
   }
-  return { id, location, ...(spec.hitCount !== undefined ? { hitCount: spec.hitCount } : {}), hits };
+  const condition = s.conditions.get(id);
+  return { id, location, ...(spec.hitCount !== undefined ? { hitCount: spec.hitCount } : {}), ...(condition !== undefined ? { condition } : {}), hits };
 }
 
 function files(s: DebugSession): string[] {

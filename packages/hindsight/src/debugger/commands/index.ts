@@ -3,6 +3,7 @@ import { breakpointCommands, breakpointTopics } from './breakpoints.js';
 import { navigationCommands } from './navigation.js';
 import { sourceCommands } from './source.js';
 import { valueCommands, valueTopics } from './values.js';
+import { watchCommands } from './watch.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
 
 export type { CommandSpec, InfoTopic } from './spec.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   info,
   ...sourceCommands,
   ...valueCommands,
+  ...watchCommands,
   {
     name: 'help',
     aliases: ['h'],

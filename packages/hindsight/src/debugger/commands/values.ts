@@ -26,13 +26,13 @@ export const valueTopics: readonly InfoTopic[] = [
 
 async function print(s: DebugSession, expression: string): Promise<Outcome> {
   if (expression === '') throw new DebugError('HS_E_DEBUG_USAGE', 'print needs an expression: print <expression>, e.g. `print total` or `print items.length`');
-  const r = await answer(() => s.values.evaluate(s.cursor.index, expression));
+  const r = await valueAnswer(() => s.values.evaluate(s.cursor.index, expression));
   if (r.error !== undefined) throw new DebugError('HS_E_DEBUG_EVAL', `${expression}: ${r.error}`);
   return { result: { kind: 'value', expression, ...at(s, r.index), value: r.value, text: r.text } };
 }
 
 async function scopes(s: DebugSession, keep: (scope: Scope) => boolean): Promise<Outcome> {
-  const r = await answer(() => s.values.scopes(s.cursor.index));
+  const r = await valueAnswer(() => s.values.scopes(s.cursor.index));
   const body: ResultBody = { kind: 'scopes', ...at(s, r.index), scopes: r.scopes.filter(keep), ...(r.this ? { this: r.this } : {}) };
   return { result: body };
 }
@@ -45,7 +45,7 @@ function at(s: DebugSession, index: number): { at: number; note?: string } {
 }
 
 /** A value question whose failure is the user's to know about becomes a DebugError. */
-async function answer<T>(ask: () => Promise<T>): Promise<T> {
+export async function valueAnswer<T>(ask: () => Promise<T>): Promise<T> {
   try {
     return await ask();
   } catch (err) {

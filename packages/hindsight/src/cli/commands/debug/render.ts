@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
-import type { CommandResult, Position, ResultBody, SessionStart, StopView } from '../../../debugger/index.js';
+import type { BreakpointView, CommandResult, Position, ResultBody, SessionStart, StopView } from '../../../debugger/index.js';
 
 /** A path as the user reads it: relative to the working folder when it is below it. */
 export function shownPath(file: string | null): string {
@@ -20,7 +20,10 @@ function stop(s: StopView): string[] {
   const lines: string[] = [];
   if (s.message) lines.push(pc.yellow(s.message));
   const head = position(s);
-  if (s.reason === 'breakpoint') head[0] = `${pc.cyan(`Breakpoint ${s.breakpoints!.join(', ')}`)}, ${head[0]}`;
+  if (s.watch) {
+    const w = s.watch;
+    lines.push(`${pc.cyan(`Watchpoint ${w.id}`)}: ${w.expression}`, `  Old value = ${w.from}`, `  New value = ${w.to}`, pc.dim(`  changed by line ${w.line ?? '?'} (event ${w.by})`));
+  } else if (s.reason === 'breakpoint') head[0] = `${pc.cyan(`Breakpoint ${s.breakpoints!.join(', ')}`)}, ${head[0]}`;
   return [...lines, ...head];
 }
 
@@ -28,7 +31,7 @@ function result(r: ResultBody): string[] {
   switch (r.kind) {
     case 'breakpoint': {
       const b = r.breakpoint;
-      const line = `Breakpoint ${b.id} at ${location(b.location)}${b.hitCount ? ` if hit ${b.hitCount}` : ''} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`;
+      const line = `Breakpoint ${b.id} at ${location(b.location)}${when(b)} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`;
       return b.note ? [line, pc.yellow(b.note)] : [line];
     }
     case 'deleted':
@@ -37,7 +40,7 @@ function result(r: ResultBody): string[] {
       if (r.breakpoints.length === 0) return ['No breakpoints.'];
       return [
         pc.bold('Num  Where'),
-        ...r.breakpoints.map((b) => `${String(b.id).padEnd(4)} ${location(b.location)}${b.hitCount ? ` if hit ${b.hitCount}` : ''} ${pc.dim(`(${b.hits} hits in this run)`)}`),
+        ...r.breakpoints.map((b) => `${String(b.id).padEnd(4)} ${location(b.location)}${when(b)} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`),
       ];
     case 'backtrace':
       return r.frames.map((f) => `#${f.level}  ${pc.bold(f.function ?? '<unknown>')} at ${shownPath(f.file)}:${f.line ?? '?'} ${pc.dim(`(event ${f.index})`)}`);
@@ -62,6 +65,10 @@ function result(r: ResultBody): string[] {
         ...(r.this ? [`this = ${r.this.value}`] : []),
         ...r.scopes.flatMap((sc) => [pc.bold(`${sc.name}:`), ...(sc.variables.length ? sc.variables.map((v) => `  ${v.name} = ${v.value}`) : [pc.dim('  (none)')])]),
       ];
+    case 'watch': {
+      const head = `Watchpoint ${r.id}: ${r.expression} in ${r.function ?? '<unknown>'} (${r.changes.length} change${r.changes.length === 1 ? '' : 's'} in this frame; first value ${r.initial})`;
+      return [head, ...r.changes.slice(0, 50).map((c) => pc.dim(`  event ${c.index}: ${c.from} -> ${c.to} (line ${c.line ?? '?'})`))];
+    }
     case 'message':
       return [r.message];
     case 'quit':
@@ -69,8 +76,13 @@ function result(r: ResultBody): string[] {
   }
 }
 
+function when(b: BreakpointView): string {
+  if (b.hitCount) return ` if hit ${b.hitCount}`;
+  return b.condition !== undefined ? ` if ${b.condition}` : '';
+}
+
 function location(l: string): string {
-  if (l.startsWith('function ')) return l;
+  if (l.startsWith('function ') || l.startsWith('watch ')) return l;
   const colon = l.lastIndexOf(':');
   return `${shownPath(l.slice(0, colon))}${l.slice(colon)}`;
 }
