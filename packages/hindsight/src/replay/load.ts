@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { init, parse } from 'es-module-lexer';
@@ -81,6 +81,9 @@ export async function loadInstrumented(modulePath: string, options: InstrumentOp
     writeAtomically(out, code);
     files.set(path.join(root, o.rel), out);
   }
+  const now = new Date();
+  utimesSync(dir, now, now); // marks the copy as in use, for pruneCopies
+  pruneCopies(path.join(root, INSTRUMENTED_DIR), dir);
 
   let mod: Record<string, unknown>;
   try {
@@ -93,6 +96,25 @@ export async function loadInstrumented(modulePath: string, options: InstrumentOp
     throw new HindsightError('HS_E_NO_WORKFLOWS', `${modulePath} exports no workflows; export the values returned by workflow(name, fn)`);
   }
   return { workflows, modulePath: entry, files };
+}
+
+/** Copies kept beside a module: the most recently used ones, and any used in the last hour (another process may be loading it). */
+const KEEP_COPIES = 4;
+const KEEP_RECENT_MS = 60 * 60 * 1000;
+
+/** Removes instrumented copies of earlier versions of the code, so the folder does not grow with every build. */
+function pruneCopies(parent: string, current: string): void {
+  try {
+    const copies = readdirSync(parent, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => ({ dir: path.join(parent, d.name), used: statSync(path.join(parent, d.name)).mtimeMs }))
+      .sort((a, b) => b.used - a.used);
+    for (const [rank, c] of copies.entries()) {
+      if (c.dir !== current && rank >= KEEP_COPIES && Date.now() - c.used > KEEP_RECENT_MS) rmSync(c.dir, { recursive: true, force: true });
+    }
+  } catch {
+    // pruning is housekeeping: a copy that cannot be listed or removed stays
+  }
 }
 
 /** Another process may be importing the same copy: it sees the old file or the new one, never half of one. */
