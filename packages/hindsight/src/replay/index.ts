@@ -5,11 +5,9 @@
  *   const { execution, replay } = await recordExecution(history, 'dist/workflows.js');
  *   const cursor = new Cursor(execution);
  *
- * instrument() is the transform (compiled JS + its source map -> instrumented JS, map, sites);
- * loadInstrumented() imports an instrumented copy of a workflows module and its local imports.
+ * loadInstrumented() imports an instrumented copy (see instrument/) of a workflows module and its
+ * local imports; ReplayValues answers value questions by re-executing in a worker paused at a point.
  */
-export { instrument, type Instrumented, type InstrumentOptions, type ScopeNames } from './instrument.js';
 export { loadInstrumented, INSTRUMENTED_DIR, type InstrumentedWorkflows } from './load.js';
 export { recordExecution, type RecordedExecution } from './record.js';
-export { ReplayRuntime, replayRuntime, RUNTIME_KEY, type Probe, type ProbeSink, type ValueVisitor, type ValuePoint } from './runtime.js';
 export { ReplayValues } from './values/source.js';

@@ -5,8 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { init, parse } from 'es-module-lexer';
 import { HindsightError } from '../common/index.js';
 import { isWorkflowDefinition, type WorkflowDefinition } from '../workflow/define.js';
-import { instrument, type InstrumentOptions } from './instrument.js';
-import { replayRuntime } from './runtime.js';
+import { instrument, probeRuntime, type InstrumentOptions } from '../instrument/index.js';
 
 export interface InstrumentedWorkflows {
   /** The workflows of the instrumented copy: their code reports sites to the replay runtime. */
@@ -35,7 +34,7 @@ export async function loadInstrumented(modulePath: string, options: InstrumentOp
     throw new HindsightError('HS_E_WORKFLOWS_NOT_FOUND', `workflows module ${modulePath} does not exist; pass the compiled .js file that exports your workflows`);
   }
   await init;
-  replayRuntime(); // instrumented code registers its sites with it as it loads
+  probeRuntime(); // instrumented code registers its sites with it as it loads
   const root = path.dirname(entry);
   const inside = (f: string) => !path.relative(root, f).startsWith('..');
   const outputs: { rel: string; code: string; map: object | null }[] = [];

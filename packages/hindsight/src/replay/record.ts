@@ -2,7 +2,7 @@ import { replayHistory, type ReplayResult } from '../engine/replay.js';
 import type { RecordedEvent } from '../history/index.js';
 import { ExecutionBuilder, SiteTable, type EventKind, type Execution } from '../trace/index.js';
 import { loadInstrumented } from './load.js';
-import { replayRuntime } from './runtime.js';
+import { probeRuntime } from '../instrument/index.js';
 
 export interface RecordedExecution {
   /** Every function enter/exit/throw, statement, await and branch the workflow code went through. */
@@ -27,7 +27,7 @@ export function recordExecution(history: RecordedEvent[], workflowsModulePath: s
 
 async function record(history: RecordedEvent[], workflowsModulePath: string): Promise<RecordedExecution> {
   const { workflows } = await loadInstrumented(workflowsModulePath);
-  const runtime = replayRuntime();
+  const runtime = probeRuntime();
   const builder = new ExecutionBuilder(new SiteTable(runtime.sites), { ticksPerUnit: 1 });
   let clock = 0;
   runtime.reset({ event: (kind: EventKind, site: number, activation: number) => void builder.append(kind, site, activation, clock++) });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { instrument, replayRuntime } from '../../src/replay/index.js';
+import { instrument, probeRuntime } from '../../src/instrument/index.js';
 import { Cursor } from '../../src/timetravel/index.js';
 import { ExecutionBuilder, SiteTable, type Execution } from '../../src/trace/index.js';
 
@@ -15,7 +15,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 async function trace(name: string, code: string, run: (mod: Record<string, (...a: unknown[]) => unknown>) => Promise<unknown> | unknown): Promise<{ ex: Execution; value: unknown }> {
   const file = path.join(dir, `${name}.js`);
   writeFileSync(file, instrument(code, file).code);
-  const runtime = replayRuntime();
+  const runtime = probeRuntime();
   const mod = (await import(pathToFileURL(file).href)) as Record<string, (...a: unknown[]) => unknown>;
   const b = new ExecutionBuilder(new SiteTable(runtime.sites), { ticksPerUnit: 1 });
   let clock = 0;

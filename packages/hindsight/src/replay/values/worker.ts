@@ -9,7 +9,7 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { replayHistory } from '../../engine/replay.js';
 import type { Sample, Scope, Value } from '../../trace/index.js';
 import { loadInstrumented } from '../load.js';
-import { replayRuntime, type ValuePoint } from '../runtime.js';
+import { probeRuntime, type ValuePoint } from '../../instrument/index.js';
 import { childrenOf, Handles, text } from './preview.js';
 import type { Reply, Request, SiteKey, WorkerInput } from './protocol.js';
 
@@ -146,7 +146,7 @@ function describeThrown(err: unknown): string {
 
 async function main(): Promise<void> {
   const { workflows } = await loadInstrumented(input.modulePath, { values: true });
-  const runtime = replayRuntime();
+  const runtime = probeRuntime();
   port.postMessage({ op: 'ready' });
   let first = nextRequest();
   while (first.op !== 'goto') {

@@ -3,7 +3,7 @@ import type { Site } from '../trace/index.js';
 import type { ScopeNames } from './instrument.js';
 
 /** Where instrumented code finds the runtime: one registry per process, under a registered symbol. */
-export const RUNTIME_KEY = Symbol.for('hindsight.replay');
+export const RUNTIME_KEY = Symbol.for('hindsight.probes');
 
 /** Receives the events of instrumented code while a recording is on. */
 export interface ProbeSink {
@@ -66,7 +66,7 @@ export interface Probe {
  * follows control: set on entry, back to the caller on an activation's first await or when its
  * outermost frame returns, to the event loop (0) after a later await.
  */
-export class ReplayRuntime {
+export class ProbeRuntime {
   readonly sites: Site[] = [];
   readonly scopes: ScopeNames[] = [];
   sink: ProbeSink | undefined;
@@ -159,7 +159,7 @@ export class ReplayRuntime {
 }
 
 /** The process's runtime, installed on first use. */
-export function replayRuntime(): ReplayRuntime {
-  const g = globalThis as unknown as Record<symbol, ReplayRuntime | undefined>;
-  return (g[RUNTIME_KEY] ??= new ReplayRuntime());
+export function probeRuntime(): ProbeRuntime {
+  const g = globalThis as unknown as Record<symbol, ProbeRuntime | undefined>;
+  return (g[RUNTIME_KEY] ??= new ProbeRuntime());
 }
