@@ -10,5 +10,5 @@
  */
 export { instrument, type Instrumented } from './instrument.js';
 export { loadInstrumented, INSTRUMENTED_DIR, type InstrumentedWorkflows } from './load.js';
-export { recordExecution, type RecordedExecution } from './record.js';
+export { recordExecution, type RecordedExecution, type TimelineEntry } from './record.js';
 export { ReplayRuntime, replayRuntime, RUNTIME_KEY, type Probe, type ProbeSink } from './runtime.js';
