@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Cursor, type Stop } from '../timetravel/index.js';
 import { eventKindName, type Execution } from '../trace/index.js';
+import type { RecordedEvent } from '../history/index.js';
+import type { TimelineEntry } from '../replay/index.js';
 import { findCommand } from './commands/index.js';
+import { HistoryTimeline, historyNotes } from './commands/history.js';
 import { DebugError, type CommandResult, type Position, type StopView } from './types.js';
 
 /**
@@ -18,12 +21,16 @@ export interface SessionOptions {
   startIndex?: number;
   /** Step name -> ids of the history events that recorded its results (steps' code is not replayed). */
   steps?: ReadonlyMap<string, number[]>;
+  /** The run's history, and where in the trace the code reached each event (from recordExecution). */
+  history?: readonly RecordedEvent[];
+  timeline?: readonly TimelineEntry[];
 }
 
 export class DebugSession {
   readonly #cursor: Cursor | undefined;
   readonly readSource: (file: string) => string[] | undefined;
   readonly steps: ReadonlyMap<string, number[]>;
+  readonly timeline: HistoryTimeline;
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
 
@@ -33,6 +40,7 @@ export class DebugSession {
     else this.#cursor = new Cursor(execution, opts.startIndex ?? 0);
     this.readSource = opts.readSource ?? diskReader();
     this.steps = opts.steps ?? new Map();
+    this.timeline = new HistoryTimeline(opts.history, opts.timeline);
   }
 
   /** Runs one command line. Never rejects for bad input: that is an `error` result. */
@@ -79,11 +87,13 @@ export class DebugSession {
   }
 
   view(stop: Stop): StopView {
+    const history = historyNotes(this, stop.index);
     return {
       ...this.position(stop.index),
       reason: stop.reason,
       ...(stop.message !== undefined ? { message: stop.message } : {}),
       ...(stop.breakpoints ? { breakpoints: [...stop.breakpoints] } : {}),
+      ...(history.length > 0 ? { history } : {}),
     };
   }
 }

@@ -1,5 +1,6 @@
 import { DebugError, type Outcome } from '../types.js';
 import { breakpointCommands, breakpointTopics } from './breakpoints.js';
+import { historyTopics } from './history.js';
 import { navigationCommands } from './navigation.js';
 import { sourceCommands } from './source.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
@@ -9,7 +10,7 @@ export type { CommandSpec, InfoTopic } from './spec.js';
 export const NOT_CAPTURED = 'values are not captured in this version (control flow only)';
 
 /** `info <topic>`: each part of the debugger adds its topics here. */
-const TOPICS: readonly InfoTopic[] = [...breakpointTopics];
+const TOPICS: readonly InfoTopic[] = [...breakpointTopics, ...historyTopics];
 
 const info: CommandSpec = {
   name: 'info',
