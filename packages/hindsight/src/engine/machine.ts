@@ -72,8 +72,9 @@ export interface MachineOptions {
   /**
    * Called when the code reaches an event of the loaded history: WorkflowStarted as the code
    * starts, a result or signal as it is handed to the code, a command's records (StepStarted,
-   * TimerStarted, ChildStarted, PatchMarker...) as the code issues the command again, the closing
-   * event as the code ends. Only observes: the debugger uses it to place history on its trace.
+   * TimerStarted, ChildStarted, PatchMarker...) as the code issues the command again, TimerCancelled
+   * as the code cancels, the closing event as the code ends. Only observes: the debugger uses it
+   * to place history on its trace.
    */
   onReplayed?: (event: RecordedEvent) => void;
 }
@@ -515,7 +516,9 @@ export class RunMachine implements DeterministicSource {
     this.pending.delete(seq);
     this.abandoned.add(seq);
     const past = this.index.forSeq(seq);
-    if (!past.some((e) => e.type === 'TimerCancelled' || e.type === 'TimerFired')) {
+    const cancelled = past.find((e) => e.type === 'TimerCancelled');
+    if (cancelled) this.opts.onReplayed?.(cancelled);
+    else if (!past.some((e) => e.type === 'TimerFired')) {
       this.record({ type: 'TimerCancelled', seq });
       this.outputs.push({ type: 'cancel-timer', seq });
     }
@@ -539,8 +542,8 @@ export class RunMachine implements DeterministicSource {
     const past = this.index.forSeq(seq);
     const wrong = past.find((e) => !matches(e));
     if (wrong) this.nonDeterminism(wrong, what);
-    // Results among them reach the code later, when delivered.
-    if (this.opts.onReplayed) for (const e of past) if (!isDeliverable(e)) this.opts.onReplayed(e);
+    // Results among them reach the code later, when delivered; a cancellation when the code cancels.
+    if (this.opts.onReplayed) for (const e of past) if (!isDeliverable(e) && e.type !== 'TimerCancelled') this.opts.onReplayed(e);
     return past;
   }
 

@@ -104,17 +104,22 @@ describe("the run's history on the debugger's timeline", () => {
       for (let i = 1; i < recorded.timeline.length; i++) assert.ok(recorded.timeline[i - 1]!.index <= recorded.timeline[i]!.index);
     });
 
-    it('a timer, a signal and a step reach the code where its awaits resume; a command record (TimerStarted) where the code issued the command again', async () => {
+    it('a timer, a signal and a step reach the code where its awaits resume; a command record (TimerStarted) where the code issued the command, a cancellation where the code cancelled', async () => {
       const w = await recordExecution(waitsHistory, WAITS);
-      const byType = Object.fromEntries(waitsHistory.filter((e) => e.type !== 'WorkerAttached').map((e) => [e.type, placed(w)[e.id]]));
-      assert.deepEqual(byType, {
-        WorkflowStarted: 'enter waits:7',
-        TimerStarted: 'suspend waits:8',
-        TimerFired: 'resume waits:8',
-        SignalReceived: 'resume waits:9',
-        StepCompleted: 'resume waits:10',
-        WorkflowCompleted: 'exit waits:7',
-      });
+      const where = placed(w);
+      assert.deepEqual(
+        waitsHistory.filter((e) => e.type !== 'WorkerAttached').map((e) => `${e.type} ${where[e.id]}`),
+        [
+          'WorkflowStarted enter waits:8',
+          'TimerStarted suspend waits:9',
+          'TimerFired resume waits:9',
+          'TimerStarted suspend waits:10',
+          'SignalReceived resume waits:10',
+          'TimerCancelled resume waits:10',
+          'StepCompleted resume waits:11',
+          'WorkflowCompleted exit waits:8',
+        ],
+      );
     });
 
     it('replay with the observer answers exactly as replay without it, and the observer hears of every event but the worker record', async () => {
