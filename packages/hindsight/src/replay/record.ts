@@ -43,9 +43,12 @@ async function record(history: RecordedEvent[], workflowsModulePath: string): Pr
   const builder = new ExecutionBuilder(new SiteTable(runtime.sites), { ticksPerUnit: 1 });
   let clock = 0;
   runtime.reset({ event: (kind: EventKind, site: number, activation: number) => void builder.append(kind, site, activation, clock++) });
-  // The first time counts: a command's records are reached once; ids stay unique.
+  // History id -> the index the next trace event will have: the first thing the code does with it.
+  // Each event is heard once; were one heard again, its first place would stand.
   const reached = new Map<number, number>();
-  const onReplayed = (e: RecordedEvent) => void (reached.has(e.id) || reached.set(e.id, builder.length));
+  const onReplayed = (e: RecordedEvent) => {
+    if (!reached.has(e.id)) reached.set(e.id, builder.length);
+  };
   let replay: ReplayResult;
   try {
     replay = await replayHistory(history, workflows, { onReplayed });

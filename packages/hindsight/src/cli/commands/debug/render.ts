@@ -41,7 +41,6 @@ function history(cursor: number, events: readonly HistoryLine[]): string[] {
   return lines;
 }
 
-
 function result(r: ResultBody): string[] {
   switch (r.kind) {
     case 'breakpoint': {
