@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Cursor, type Stop } from '../timetravel/index.js';
 import { eventKindName, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
+import type { RecordedEvent } from '../history/index.js';
+import type { TimelineEntry } from '../replay/index.js';
 import { findCommand } from './commands/index.js';
+import { HistoryTimeline, historyNotes } from './commands/history.js';
 import { DebugError, type CommandResult, type Position, type StopView, type WatchChange } from './types.js';
 
 /**
@@ -20,6 +23,9 @@ export interface SessionOptions {
   steps?: ReadonlyMap<string, number[]>;
   /** Where values come from (default: none, said plainly). */
   values?: ValueSource;
+  /** The run's history, and where in the trace the code reached each event (from recordExecution). */
+  history?: readonly RecordedEvent[];
+  timeline?: readonly TimelineEntry[];
 }
 
 export class DebugSession {
@@ -31,6 +37,7 @@ export class DebugSession {
   readonly watches = new Map<number, { expression: string; changes: readonly WatchChange[] }>();
   /** Conditions of breakpoints by id (evaluated at every hit when the breakpoint was set). */
   readonly conditions = new Map<number, string>();
+  readonly timeline: HistoryTimeline;
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
 
@@ -41,6 +48,7 @@ export class DebugSession {
     this.readSource = opts.readSource ?? diskReader();
     this.steps = opts.steps ?? new Map();
     this.values = opts.values ?? new ValuesNotCaptured();
+    this.timeline = new HistoryTimeline(opts.history, opts.timeline);
   }
 
   /** Frees what the session holds (the values source's workers). */
@@ -94,12 +102,14 @@ export class DebugSession {
   view(stop: Stop): StopView {
     const watch = stop.breakpoints?.map((id) => ({ id, w: this.watches.get(id) })).find((x) => x.w);
     const change = watch?.w!.changes.find((c) => c.index === stop.index);
+    const history = historyNotes(this, stop.index);
     return {
       ...this.position(stop.index),
       reason: stop.reason,
       ...(stop.message !== undefined ? { message: stop.message } : {}),
       ...(stop.breakpoints ? { breakpoints: [...stop.breakpoints] } : {}),
       ...(watch && change ? { watch: { id: watch.id, expression: watch.w!.expression, ...change } } : {}),
+      ...(history.length > 0 ? { history } : {}),
     };
   }
 }

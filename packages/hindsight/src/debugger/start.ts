@@ -56,7 +56,7 @@ export async function startSession(
     const note = `${err.message}; pass the --workflows module of the code that ran it`;
     return { session: new DebugSession(note, opts), start: { ...base, traceEvents: 0, notes: [note] } };
   }
-  const { execution, replay } = recorded;
+  const { execution, replay, timeline } = recorded;
   const notes: string[] = [];
   let startIndex = 0;
   if (closing?.type === 'WorkflowFailed') {
@@ -69,7 +69,7 @@ export async function startSession(
   if (replay.divergence) notes.push(`the code diverges from the history: ${replay.divergence.message}; the trace ends there`);
   if (!closing) notes.push('the run is still open; the trace ends where its history ends');
   const values = new ReplayValues(execution, history, workflowsModulePath).warm();
-  const session = new DebugSession(execution, { ...opts, startIndex, steps: stepResults(history), values });
+  const session = new DebugSession(execution, { ...opts, startIndex, steps: stepResults(history), history, timeline, values });
   const stop = execution.length > 0 ? session.view(session.cursor.goto(startIndex)) : undefined;
   return {
     session,

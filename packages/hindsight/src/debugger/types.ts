@@ -33,6 +33,43 @@ export interface StopView extends Position {
   readonly message?: string;
   /** For 'breakpoint': the ids that stopped here. */
   readonly breakpoints?: readonly number[];
+  /** The step results the code awaits or just received here (their code is not replayed). */
+  readonly history?: readonly HistoryNote[];
+}
+
+/**
+ * A step's recorded result, told at a stop where the code waits for it ('awaits': the frame's
+ * statement awaits it, and it is delivered next) or has just got it ('received').
+ */
+export interface HistoryNote {
+  /** The history event's id (`goto #id`). */
+  readonly id: number;
+  readonly type: 'StepCompleted' | 'StepFailed';
+  /** The step's name. */
+  readonly name: string;
+  readonly at: 'awaits' | 'received';
+  /** The step's recorded arguments. */
+  readonly input: readonly unknown[];
+  readonly result?: unknown;
+  readonly error?: { readonly name: string; readonly message: string };
+  /** The same in one sentence, values cut short. */
+  readonly note: string;
+}
+
+/** One line of `info history`. */
+export interface HistoryLine {
+  readonly id: number;
+  readonly type: string;
+  /** The step, signal, child workflow type or patch it is about, when there is one. */
+  readonly name?: string;
+  /** Input, result or error in a few words. */
+  readonly summary: string;
+  /** Milliseconds since the run started (its WorkflowStarted), for `goto time +<t>`. */
+  readonly offset: number;
+  /** The trace event where the code reached it; null when it never does (WorkerAttached, past a divergence). */
+  readonly index: number | null;
+  /** Where it is from the cursor: reached before it, at it, after it, or never. */
+  readonly at: 'before' | 'cursor' | 'after' | 'unreached';
 }
 
 export interface BreakpointView {
@@ -75,6 +112,7 @@ export type ResultBody =
   | { kind: 'backtrace'; frames: FrameLine[] }
   | { kind: 'list'; listing: SourceListing }
   | { kind: 'where'; position: Position }
+  | { kind: 'history'; cursor: number; events: HistoryLine[] }
   | { kind: 'help'; commands: { name: string; aliases: string[]; usage: string; help: string }[] }
   | { kind: 'value'; expression: string; at: number; note?: string; value: Value; text: string }
   | { kind: 'scopes'; at: number; note?: string; scopes: Scope[]; this?: Value }

@@ -69,6 +69,14 @@ export interface MachineOptions {
    * a claim that only reads, or a replay that finds divergence, changes nothing.
    */
   firstRecord?: HistoryEvent;
+  /**
+   * Called when the code reaches an event of the loaded history: WorkflowStarted as the code
+   * starts, a result or signal as it is handed to the code, a command's records (StepStarted,
+   * TimerStarted, ChildStarted, PatchMarker...) as the code issues the command again, TimerCancelled
+   * as the code cancels, the closing event as the code ends. Only observes: the debugger uses it
+   * to place history on its trace.
+   */
+  onReplayed?: (event: RecordedEvent) => void;
 }
 
 /**
@@ -132,7 +140,10 @@ export class RunMachine implements DeterministicSource {
 
   /** Starts the code and replays the loaded history, one activation per event. */
   start(): void {
-    activate(this, () => this.runCode());
+    activate(this, () => {
+      this.opts.onReplayed?.(this.started);
+      this.runCode();
+    });
     for (const e of this.history) if (isDeliverable(e)) this.scheduleDelivery(e);
   }
 
@@ -319,6 +330,7 @@ export class RunMachine implements DeterministicSource {
       if (marker.type === 'PatchMarker' && marker.patchId !== patchId) {
         this.nonDeterminism(marker, `patch '${patchId}'`);
       }
+      this.opts.onReplayed?.(marker);
       this.seq = seq;
       return true;
     }
@@ -379,6 +391,7 @@ export class RunMachine implements DeterministicSource {
       this.checkReplayComplete(); // ending early, before commands the history holds, is divergence too
       if (this.state !== 'running') return;
       this.closing = this.historicClose;
+      this.opts.onReplayed?.(this.historicClose);
     } else {
       this.closing = this.record(event);
     }
@@ -399,6 +412,7 @@ export class RunMachine implements DeterministicSource {
       this.delivered++;
       if (this.state !== 'running') return;
       this.current = e;
+      this.opts.onReplayed?.(e);
       this.guarded(() => this.handle(e));
     });
   }
@@ -502,7 +516,9 @@ export class RunMachine implements DeterministicSource {
     this.pending.delete(seq);
     this.abandoned.add(seq);
     const past = this.index.forSeq(seq);
-    if (!past.some((e) => e.type === 'TimerCancelled' || e.type === 'TimerFired')) {
+    const cancelled = past.find((e) => e.type === 'TimerCancelled');
+    if (cancelled) this.opts.onReplayed?.(cancelled);
+    else if (!past.some((e) => e.type === 'TimerFired')) {
       this.record({ type: 'TimerCancelled', seq });
       this.outputs.push({ type: 'cancel-timer', seq });
     }
@@ -526,6 +542,8 @@ export class RunMachine implements DeterministicSource {
     const past = this.index.forSeq(seq);
     const wrong = past.find((e) => !matches(e));
     if (wrong) this.nonDeterminism(wrong, what);
+    // Results among them reach the code later, when delivered; a cancellation when the code cancels.
+    if (this.opts.onReplayed) for (const e of past) if (!isDeliverable(e) && e.type !== 'TimerCancelled') this.opts.onReplayed(e);
     return past;
   }
 

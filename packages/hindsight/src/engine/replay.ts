@@ -16,11 +16,20 @@ export interface ReplayResult {
   wouldRecord: RecordedEvent[];
 }
 
+export interface ReplayOptions {
+  /** Told of each history event as the code reaches it (see `MachineOptions.onReplayed`); only observes. */
+  onReplayed?: (event: RecordedEvent) => void;
+}
+
 /**
  * Re-runs workflow code against a recorded history without any side effect:
  * no step runs, nothing is written. Says whether the code still matches.
  */
-export function replayHistory(history: RecordedEvent[], workflows: WorkflowDefinition[] | Map<string, WorkflowDefinition>): Promise<ReplayResult> {
+export function replayHistory(
+  history: RecordedEvent[],
+  workflows: WorkflowDefinition[] | Map<string, WorkflowDefinition>,
+  opts: ReplayOptions = {},
+): Promise<ReplayResult> {
   installDeterminismGuards();
   const byName = workflows instanceof Map ? workflows : new Map(workflows.map((w) => [w.name, w]));
   const started = history[0];
@@ -43,6 +52,7 @@ export function replayHistory(history: RecordedEvent[], workflows: WorkflowDefin
       history,
       wallClock: () => history[history.length - 1]!.ts,
       onRecord: (e) => wouldRecord.push(e),
+      ...(opts.onReplayed ? { onReplayed: opts.onReplayed } : {}),
       onActivationDone: (m) => {
         m.takeOutputs();
         if (settled || (m.replaying && m.state === 'running')) return;

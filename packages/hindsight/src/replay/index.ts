@@ -9,5 +9,5 @@
  * local imports; ReplayValues answers value questions by re-executing in a worker paused at a point.
  */
 export { loadInstrumented, INSTRUMENTED_DIR, type InstrumentedWorkflows } from './load.js';
-export { recordExecution, type RecordedExecution } from './record.js';
+export { recordExecution, type RecordedExecution, type TimelineEntry } from './record.js';
 export { ReplayValues } from './values/source.js';

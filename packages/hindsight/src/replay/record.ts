@@ -9,6 +9,18 @@ export interface RecordedExecution {
   execution: Execution;
   /** What the plain replay says of the history (the same as `replayHistory` on the original code). */
   replay: ReplayResult;
+  /** Where in the execution the code reached each history event, sorted by index then id (see TimelineEntry). */
+  timeline: TimelineEntry[];
+}
+
+/**
+ * History event `historyId` reached the code at trace event `index`: the first event the code
+ * ran after receiving it (a result, a signal), or after issuing the command it records. Events
+ * the code never reaches (WorkerAttached, anything past a divergence) have no entry.
+ */
+export interface TimelineEntry {
+  readonly historyId: number;
+  readonly index: number;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -31,11 +43,26 @@ async function record(history: RecordedEvent[], workflowsModulePath: string): Pr
   const builder = new ExecutionBuilder(new SiteTable(runtime.sites), { ticksPerUnit: 1 });
   let clock = 0;
   runtime.reset({ event: (kind: EventKind, site: number, activation: number) => void builder.append(kind, site, activation, clock++) });
+  // History id -> the index the next trace event will have: the first thing the code does with it.
+  // Each event is heard once; were one heard again, its first place would stand.
+  const reached = new Map<number, number>();
+  const onReplayed = (e: RecordedEvent) => {
+    if (!reached.has(e.id)) reached.set(e.id, builder.length);
+  };
   let replay: ReplayResult;
   try {
-    replay = await replayHistory(history, workflows);
+    replay = await replayHistory(history, workflows, { onReplayed });
   } finally {
     runtime.reset(undefined);
   }
-  return { execution: builder.build(), replay };
+  const execution = builder.build();
+  return { execution, replay, timeline: timeline(reached, execution.length) };
+}
+
+/** Sorted entries; an event reached after the code's last trace event is placed on that last event. */
+function timeline(reached: Map<number, number>, length: number): TimelineEntry[] {
+  const last = Math.max(0, length - 1);
+  return [...reached]
+    .map(([historyId, index]) => ({ historyId, index: Math.min(index, last) }))
+    .sort((a, b) => a.index - b.index || a.historyId - b.historyId);
 }

@@ -1,5 +1,6 @@
 import { DebugError, type Outcome } from '../types.js';
 import { breakpointCommands, breakpointTopics } from './breakpoints.js';
+import { historyTopics } from './history.js';
 import { navigationCommands } from './navigation.js';
 import { sourceCommands } from './source.js';
 import { valueCommands, valueTopics } from './values.js';
@@ -9,7 +10,7 @@ import type { CommandSpec, InfoTopic } from './spec.js';
 export type { CommandSpec, InfoTopic } from './spec.js';
 
 /** `info <topic>`: each part of the debugger adds its topics here. */
-const TOPICS: readonly InfoTopic[] = [...breakpointTopics, ...valueTopics];
+const TOPICS: readonly InfoTopic[] = [...breakpointTopics, ...valueTopics, ...historyTopics];
 
 const info: CommandSpec = {
   name: 'info',

@@ -1,6 +1,5 @@
 import type { Cursor, Direction, Stop } from '../../timetravel/index.js';
-import type { DebugSession } from '../session.js';
-import { DebugError } from '../types.js';
+import { GOTO_USAGE, gotoTarget } from './history.js';
 import type { CommandSpec } from './spec.js';
 
 /** A command and its reverse twin (gdb's `reverse-` prefix, rr's `r` aliases). */
@@ -21,13 +20,12 @@ export const navigationCommands: readonly CommandSpec[] = [
   ...both('next', 'n', 'rn', 'to the next statement of this frame, over calls and awaits', (c, d) => c.next(d)),
   ...both('finish', 'fin', 'rf', 'out of the current function, to the caller', (c, d) => c.finish(d)),
   ...both('continue', 'c', 'rc', 'to the next breakpoint hit (the end when there is none)', (c, d) => c.continue(d)),
-  { name: 'goto', aliases: [], usage: 'goto <event index>', help: 'to an event of the trace', trace: true, run: (s, a) => ({ stop: s.view(s.cursor.goto(eventIndex(s, a))) }) },
+  {
+    name: 'goto',
+    aliases: [],
+    usage: GOTO_USAGE,
+    help: 'to trace event <index>, or where the code got history event #<id>, the n-th result of a step, the first event at time <t> (ISO, or +1.5s from the start)',
+    trace: true,
+    run: (s, a) => ({ stop: s.view(s.cursor.goto(gotoTarget(s, a))) }),
+  },
 ];
-
-function eventIndex(s: DebugSession, arg: string): number {
-  const total = s.cursor.execution.length;
-  if (!/^\d+$/.test(arg)) throw new DebugError('HS_E_DEBUG_USAGE', `goto takes an event index, 0 to ${total - 1}; got '${arg}'`);
-  const i = Number(arg);
-  if (i >= total) throw new DebugError('HS_E_DEBUG_USAGE', `event ${i} is past the end of the trace; events are 0 to ${total - 1}`);
-  return i;
-}

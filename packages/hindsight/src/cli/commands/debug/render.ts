@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
-import type { BreakpointView, CommandResult, Position, ResultBody, SessionStart, StopView } from '../../../debugger/index.js';
+import { formatOffset, type BreakpointView, type CommandResult, type HistoryLine, type Position, type ResultBody, type SessionStart, type StopView } from '../../../debugger/index.js';
 
 /** A path as the user reads it: relative to the working folder when it is below it. */
 export function shownPath(file: string | null): string {
@@ -24,7 +24,24 @@ function stop(s: StopView): string[] {
     const w = s.watch;
     lines.push(`${pc.cyan(`Watchpoint ${w.id}`)}: ${w.expression}`, `  Old value = ${w.from}`, `  New value = ${w.to}`, pc.dim(`  changed by line ${w.line ?? '?'} (event ${w.by})`));
   } else if (s.reason === 'breakpoint') head[0] = `${pc.cyan(`Breakpoint ${s.breakpoints!.join(', ')}`)}, ${head[0]}`;
-  return [...lines, ...head];
+  return [...lines, ...head, ...(s.history ?? []).map((h) => pc.yellow(`      ${h.note}`))];
+}
+
+/** The history as a table in id order, with a line where the cursor is; '>' marks events reached at the cursor. */
+function history(cursor: number, events: readonly HistoryLine[]): string[] {
+  if (events.length === 0) return ['No history in this session.'];
+  const cells = events.map((e) => [`#${e.id}`, e.type, e.name ?? '', formatOffset(e.offset), e.index === null ? '-' : String(e.index)]);
+  const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...cells.map((r) => r[c]!.length), ['Id', 'Type', 'Name', 'At', 'Trace'][c]!.length));
+  const row = (r: string[]) => r.map((v, c) => (c === 4 ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join('  ');
+  const lines = [pc.bold(`  ${row(['Id', 'Type', 'Name', 'At', 'Trace'])}  Summary`)];
+  const here = events.findIndex((e) => e.at === 'after');
+  events.forEach((e, i) => {
+    if (i === here) lines.push(pc.green(`  -- cursor at event ${cursor} --`));
+    const line = `${e.at === 'cursor' ? pc.green('>') : ' '} ${row(cells[i]!)}  ${e.summary}`;
+    lines.push(e.at === 'unreached' ? pc.dim(line) : line);
+  });
+  if (here === -1) lines.push(pc.green(`  -- cursor at event ${cursor} --`));
+  return lines;
 }
 
 function result(r: ResultBody): string[] {
@@ -48,6 +65,8 @@ function result(r: ResultBody): string[] {
       return r.listing.lines.map((l) => `${l.current ? pc.green('>') : ' '}${String(l.line).padStart(4)}  ${l.text}`);
     case 'where':
       return position(r.position);
+    case 'history':
+      return history(r.cursor, r.events);
     case 'help': {
       const width = Math.max(...r.commands.map((c) => c.usage.length));
       return [
