@@ -5,4 +5,5 @@
 export { DebugSession, type SessionOptions } from './session.js';
 export { COMMAND_NAMES, NOT_CAPTURED } from './commands/index.js';
 export type { CommandResult, ResultBody, StopView, Position, BreakpointView, FrameLine, SourceListing } from './types.js';
+export type { DivergenceView, RunOutcome, TracePlace, WhatIfView } from './types.js';
 export { startSession, type SessionStart, type RunInfo } from './start.js';

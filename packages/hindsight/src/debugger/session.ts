@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Cursor, type Stop } from '../timetravel/index.js';
+import type { RecordedEvent } from '../history/index.js';
 import { eventKindName, type Execution } from '../trace/index.js';
 import { findCommand } from './commands/index.js';
-import { DebugError, type CommandResult, type Position, type StopView } from './types.js';
+import { DebugError, type CommandResult, type DivergenceView, type Position, type StopView } from './types.js';
 
 /**
  * A debugging session over one Execution: commands in as text (gdb names and aliases), structured
@@ -18,12 +19,20 @@ export interface SessionOptions {
   startIndex?: number;
   /** Step name -> ids of the history events that recorded its results (steps' code is not replayed). */
   steps?: ReadonlyMap<string, number[]>;
+  /** The recorded history and the workflows module (what-if re-records the run from them). */
+  history?: readonly RecordedEvent[];
+  workflowsModulePath?: string;
+  /** Where the code stops following the history (`info divergence`). */
+  divergence?: DivergenceView;
 }
 
 export class DebugSession {
-  readonly #cursor: Cursor | undefined;
+  #cursor: Cursor | undefined;
   readonly readSource: (file: string) => string[] | undefined;
   readonly steps: ReadonlyMap<string, number[]>;
+  readonly history: readonly RecordedEvent[] | undefined;
+  readonly workflowsModulePath: string | undefined;
+  readonly divergence: DivergenceView | undefined;
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
 
@@ -33,6 +42,9 @@ export class DebugSession {
     else this.#cursor = new Cursor(execution, opts.startIndex ?? 0);
     this.readSource = opts.readSource ?? diskReader();
     this.steps = opts.steps ?? new Map();
+    this.history = opts.history;
+    this.workflowsModulePath = opts.workflowsModulePath;
+    this.divergence = opts.divergence;
   }
 
   /** Runs one command line. Never rejects for bad input: that is an `error` result. */
@@ -60,6 +72,14 @@ export class DebugSession {
     return this.#cursor;
   }
 
+  /** Debugs another Execution of the same run (a what-if, or back to the recorded one); breakpoints carry over. */
+  replaceExecution(execution: Execution, index: number): void {
+    const old = this.cursor;
+    const cursor = new Cursor(execution, Math.min(index, Math.max(0, execution.length - 1)));
+    carryBreakpoints(old, cursor);
+    this.#cursor = cursor;
+  }
+
   get execution(): Execution | undefined {
     return this.#cursor?.execution;
   }
@@ -85,6 +105,18 @@ export class DebugSession {
       ...(stop.message !== undefined ? { message: stop.message } : {}),
       ...(stop.breakpoints ? { breakpoints: [...stop.breakpoints] } : {}),
     };
+  }
+}
+
+/** Same specs under the same ids: ids are what `delete n` takes, so they must not shift. */
+function carryBreakpoints(from: Cursor, to: Cursor): void {
+  const kept = new Map(from.breakpoints.map((b) => [b.id, b.spec]));
+  const last = Math.max(0, ...kept.keys());
+  for (let id = 1; id <= last; id++) {
+    const spec = kept.get(id);
+    // A deleted id is taken and dropped again, so the ids after it stay what they were.
+    const bp = to.addBreakpoint(spec ?? [...kept.values()][0]!);
+    if (!spec) to.removeBreakpoint(bp.id);
   }
 }
 

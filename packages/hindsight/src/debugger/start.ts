@@ -1,8 +1,10 @@
 import { HindsightError } from '../common/errors.js';
 import { CLOSING_EVENTS, type RecordedEvent } from '../history/index.js';
 import { recordExecution } from '../replay/index.js';
+import { divergenceView } from './divergence.js';
+import { codeMismatchNote } from './fingerprint.js';
 import { DebugSession, type SessionOptions } from './session.js';
-import type { StopView } from './types.js';
+import type { DivergenceView, StopView } from './types.js';
 
 /** The run being debugged, as the store or the export file describes it. */
 export interface RunInfo {
@@ -23,6 +25,8 @@ export interface SessionStart {
   readonly notes: readonly string[];
   /** Where the cursor starts; absent when there is nothing to debug. */
   readonly stop?: StopView;
+  /** Where the code stops following the history, both sides (the cursor starts at the code's side). */
+  readonly divergence?: DivergenceView;
 }
 
 const STATUS: Record<string, string> = {
@@ -49,6 +53,8 @@ export async function startSession(
   const status = closing ? (STATUS[closing.type] ?? closing.type) : 'open';
   const base = { run, status, historyEvents: history.length };
   let recorded;
+  // Before the module is imported: divergence reports then name .ts lines, which the trace's sites use.
+  process.setSourceMapsEnabled?.(true);
   try {
     recorded = await recordExecution(history, workflowsModulePath);
   } catch (err) {
@@ -58,6 +64,8 @@ export async function startSession(
   }
   const { execution, replay } = recorded;
   const notes: string[] = [];
+  const codeNote = await codeMismatchNote(history, workflowsModulePath);
+  if (codeNote) notes.push(codeNote);
   let startIndex = 0;
   if (closing?.type === 'WorkflowFailed') {
     startIndex = Math.max(0, execution.length - 1);
@@ -66,13 +74,33 @@ export async function startSession(
         'go back with reverse-step, reverse-next, reverse-finish or reverse-continue (with breakpoints)',
     );
   }
-  if (replay.divergence) notes.push(`the code diverges from the history: ${replay.divergence.message}; the trace ends there`);
+  const divergence = divergenceView(replay, history, execution);
+  if (divergence) {
+    startIndex = divergence.code.index;
+    notes.push(
+      `the code diverges from the history: ${divergence.message}; the trace ends there, ` +
+        'the cursor is where the code issued it; `info divergence` shows both sides',
+    );
+  }
   if (!closing) notes.push('the run is still open; the trace ends where its history ends');
-  const session = new DebugSession(execution, { ...opts, startIndex, steps: stepResults(history) });
+  const session = new DebugSession(execution, {
+    ...opts,
+    startIndex,
+    steps: stepResults(history),
+    history,
+    workflowsModulePath,
+    ...(divergence ? { divergence } : {}),
+  });
   const stop = execution.length > 0 ? session.view(session.cursor.goto(startIndex)) : undefined;
   return {
     session,
-    start: { ...base, traceEvents: execution.length, notes, ...(stop ? { stop: { ...stop, reason: 'start' as const } } : {}) },
+    start: {
+      ...base,
+      traceEvents: execution.length,
+      notes,
+      ...(stop ? { stop: { ...stop, reason: 'start' as const } } : {}),
+      ...(divergence ? { divergence } : {}),
+    },
   };
 }
 

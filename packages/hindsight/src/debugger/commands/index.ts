@@ -1,15 +1,17 @@
 import { DebugError, type Outcome } from '../types.js';
 import { breakpointCommands, breakpointTopics } from './breakpoints.js';
+import { divergenceTopics } from './divergence.js';
 import { navigationCommands } from './navigation.js';
 import { sourceCommands } from './source.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
+import { whatIfCommands, whatIfTopics } from './whatif.js';
 
 export type { CommandSpec, InfoTopic } from './spec.js';
 
 export const NOT_CAPTURED = 'values are not captured in this version (control flow only)';
 
 /** `info <topic>`: each part of the debugger adds its topics here. */
-const TOPICS: readonly InfoTopic[] = [...breakpointTopics];
+const TOPICS: readonly InfoTopic[] = [...breakpointTopics, ...divergenceTopics, ...whatIfTopics];
 
 const info: CommandSpec = {
   name: 'info',
@@ -29,6 +31,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...breakpointCommands,
   info,
   ...sourceCommands,
+  ...whatIfCommands,
   { name: 'print', aliases: ['p'], usage: 'print <expression>', help: 'a value (not captured in this version)', trace: false, run: () => ({ result: { kind: 'message', message: NOT_CAPTURED } }) },
   {
     name: 'help',

@@ -1,0 +1,129 @@
+import { HindsightError } from '../../common/errors.js';
+import type { ReplayResult } from '../../engine/replay.js';
+import { recordExecution } from '../../replay/index.js';
+import type { Execution } from '../../trace/index.js';
+import type { DebugSession } from '../session.js';
+import { DebugError, type Outcome, type WhatIfView } from '../types.js';
+import { candidates, firstDifference, overridableNames, recordedOutcome, whatIfHistory, whatIfOutcome, type Override } from '../whatif.js';
+import type { CommandSpec, InfoTopic } from './spec.js';
+
+/**
+ * `set step <name>[#k].result = <JSON>`, `set signal <name>[#k].payload = <JSON>`: the run again with
+ * that recorded value changed, side by side with the recorded one; `set whatif off` goes back.
+ * Overrides add up (a second `set` keeps the first); the what-if is always rebuilt from the recorded
+ * history, so nothing drifts.
+ */
+
+const USAGE = 'set step <name>[#k].result = <JSON> | set signal <name>[#k].payload = <JSON> | set whatif off';
+
+/** A session's what-if, while one is in force. Kept here, not in the session: the session only swaps Executions. */
+interface WhatIf {
+  readonly recorded: Execution;
+  readonly overrides: Override[];
+  execution: Execution;
+  replay: ReplayResult;
+  history: ReturnType<typeof whatIfHistory>;
+}
+
+const whatIfs = new WeakMap<DebugSession, WhatIf>();
+
+export const whatIfCommands: readonly CommandSpec[] = [
+  {
+    name: 'set',
+    aliases: [],
+    usage: USAGE,
+    help: 'what-if: replay the run with a step result or signal payload changed (nothing stored changes, no step runs); `set whatif off` goes back',
+    trace: true,
+    run: (s, args) => set(s, args),
+  },
+];
+
+export const whatIfTopics: readonly InfoTopic[] = [
+  { names: ['whatif', 'what-if'], help: 'the what-if next to the recorded run: where they part, how each ends', run: (s) => ({ result: { kind: 'whatif', whatif: view(s, current(s)) } }) },
+];
+
+async function set(s: DebugSession, args: string): Promise<Outcome> {
+  if (/^what-?if\s+off$/.test(args)) return off(s);
+  const override = parseOverride(s, args);
+  const recorded = whatIfs.get(s)?.recorded ?? s.cursor.execution;
+  const overrides = [...(whatIfs.get(s)?.overrides ?? []).filter((o) => o.eventId !== override.eventId), override];
+  const history = whatIfHistory(s.history!, overrides);
+  const { execution, replay } = await rerecord(history, s.workflowsModulePath!);
+  const w: WhatIf = { recorded, overrides, execution, replay, history };
+  whatIfs.set(s, w);
+  // The cursor goes to where the runs part; with no difference in control flow it stays where it was.
+  const diff = firstDifference(recorded, execution);
+  s.replaceExecution(execution, diff?.whatIf?.index ?? diff?.recorded?.index ?? s.cursor.index);
+  return { result: { kind: 'whatif', whatif: view(s, w) } };
+}
+
+function off(s: DebugSession): Outcome {
+  const w = current(s);
+  whatIfs.delete(s);
+  const index = firstDifference(w.recorded, w.execution)?.recorded?.index ?? s.cursor.index;
+  s.replaceExecution(w.recorded, index);
+  return { stop: { ...s.view(s.cursor.goto(s.cursor.index)), message: 'what-if off: back in the recorded execution' } };
+}
+
+function current(s: DebugSession): WhatIf {
+  const w = whatIfs.get(s);
+  if (!w) throw new DebugError('HS_E_DEBUG_NO_WHATIF', 'no what-if in force; start one with `set step <name>.result = <JSON>` or `set signal <name>.payload = <JSON>`');
+  return w;
+}
+
+function view(s: DebugSession, w: WhatIf): WhatIfView {
+  return {
+    overrides: w.overrides.map((o) => ({ target: `${o.kind} ${o.name}#${o.nth}.${o.kind === 'step' ? 'result' : 'payload'}`, eventId: o.eventId, value: o.value })),
+    firstDifference: firstDifference(w.recorded, w.execution),
+    recorded: recordedOutcome(s.history!, w.recorded),
+    whatIf: whatIfOutcome(w.replay, w.history, w.execution),
+    cursor: s.position(),
+  };
+}
+
+/** `step score#2.result = {...}` -> the override, checked against the history: one line that says what to do when it is wrong. */
+function parseOverride(s: DebugSession, args: string): Override {
+  const m = /^(step|signal)\s+(.+?)(?:#(\d+))?\.(result|payload)\s*=\s*([\s\S]*)$/.exec(args);
+  if (!m) throw new DebugError('HS_E_DEBUG_USAGE', `set takes: ${USAGE}; got 'set ${args}'`);
+  const [, kind, name, k, field, json] = m as unknown as [string, 'step' | 'signal', string, string | undefined, string, string];
+  const wanted = kind === 'step' ? 'result' : 'payload';
+  if (field !== wanted) throw new DebugError('HS_E_DEBUG_USAGE', `a ${kind}'s recorded value is .${wanted}: set ${kind} ${name}.${wanted} = <JSON>`);
+  if (!s.history || !s.workflowsModulePath) {
+    throw new DebugError('HS_E_DEBUG_NO_HISTORY', 'what-if needs the run\'s history and workflows module; open the run with `hindsight debug <run> --workflows <module.js>`');
+  }
+  const events = candidates(s.history, kind, name);
+  if (events.length === 0) {
+    const known = overridableNames(s.history, kind);
+    throw new DebugError(
+      'HS_E_DEBUG_WHATIF_UNKNOWN',
+      `no ${kind} '${name}' ${kind === 'step' ? 'finished' : 'was received'} in this run; ${kind}s with recorded values: ${known.join(', ') || 'none'}`,
+    );
+  }
+  const nth = k === undefined ? 1 : Number(k);
+  if (nth < 1 || nth > events.length) {
+    const times = `${events.length} time${events.length === 1 ? '' : 's'}`;
+    throw new DebugError('HS_E_DEBUG_WHATIF_RANGE', `${kind} '${name}' ${kind === 'step' ? 'finished' : 'was received'} ${times} in this run; give #1 to #${events.length}, not #${k}`);
+  }
+  return { kind, name, nth, value: parseValue(json), eventId: events[nth - 1]!.id };
+}
+
+function parseValue(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (err) {
+    throw new DebugError(
+      'HS_E_DEBUG_WHATIF_JSON',
+      `'${json}' is not JSON (${(err as Error).message}); give the value as JSON, strings in double quotes: set step <name>.result = {"ok": true}`,
+    );
+  }
+}
+
+/** The module loaded when the session started, so a failure here is rare; it still answers as an error, not a crash. */
+async function rerecord(history: ReturnType<typeof whatIfHistory>, modulePath: string): Promise<{ execution: Execution; replay: ReplayResult }> {
+  try {
+    return await recordExecution(history, modulePath);
+  } catch (err) {
+    if (HindsightError.is(err)) throw new DebugError(err.code, `the what-if replay failed: ${err.message}`);
+    throw err;
+  }
+}
