@@ -8,6 +8,7 @@ import type { RecordedEvent } from '../../src/history/index.js';
 import { Sandbox } from '../cli/helpers.js';
 import { Harness } from '../engine/harness.js';
 import { loan } from './fixtures/loans.js';
+import { whatIfHistory } from '../../src/debugger/whatif.js';
 import { golden, jsonLines, PKG, stabilizer } from './transcript.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -119,6 +120,18 @@ describe('what-if: `set step <name>.result` and `set signal <name>.payload` repl
     assert.equal(s.cursor.execution, recorded);
     assert.deepEqual(s.cursor.breakpoints.map((b) => b.id), [1]);
     assert.equal((await s.execute('info whatif')).error?.code, 'HS_E_DEBUG_NO_WHATIF');
+  });
+
+  it('the what-if history is a copy: a failed step becomes a completion with the given result, the closing event is left for the code to decide', () => {
+    const failed = [
+      { id: 1, ts: 1, type: 'WorkflowStarted', workflowType: 'w', workflowId: 'w-1', runId: 'r', taskQueue: 'q', input: null },
+      { id: 2, ts: 2, type: 'StepFailed', seq: 1, name: 'charge', args: [5], error: { name: 'Error', message: 'declined' }, attempts: 3 },
+      { id: 3, ts: 3, type: 'WorkflowFailed', error: { name: 'Error', message: 'declined' } },
+    ] as RecordedEvent[];
+    const copy = whatIfHistory(failed, [{ kind: 'step', name: 'charge', nth: 1, value: { ok: true }, eventId: 2 }]);
+    assert.deepEqual(copy.map((e) => e.type), ['WorkflowStarted', 'StepCompleted']);
+    assert.deepEqual(copy[1], { id: 2, ts: 2, type: 'StepCompleted', seq: 1, name: 'charge', args: [5], result: { ok: true }, attempts: 3 });
+    assert.equal(failed[1]!.type, 'StepFailed', 'the recorded history is not touched');
   });
 
   it('bad input is one line with a searchable HS_E_ code that says what to do; the session stays usable', async () => {
