@@ -67,14 +67,15 @@ export async function startSession(
   const codeNote = await codeMismatchNote(history, workflowsModulePath);
   if (codeNote) notes.push(codeNote);
   let startIndex = 0;
-  if (closing?.type === 'WorkflowFailed') {
+  const divergence = divergenceView(replay, history, execution);
+  // Code that diverges never reaches the recorded failure: the divergence is where the cursor starts.
+  if (closing?.type === 'WorkflowFailed' && !divergence) {
     startIndex = Math.max(0, execution.length - 1);
     notes.push(
       `the run failed: ${closing.error.name}: ${closing.error.message}; the cursor is at the failure, ` +
         'go back with reverse-step, reverse-next, reverse-finish or reverse-continue (with breakpoints)',
     );
   }
-  const divergence = divergenceView(replay, history, execution);
   if (divergence) {
     startIndex = divergence.code.index;
     notes.push(

@@ -4,7 +4,7 @@ import type { InfoTopic } from './spec.js';
 export const divergenceTopics: readonly InfoTopic[] = [
   {
     names: ['divergence', 'diverge'],
-    help: 'where the code stops following the history: the recorded event and the command the code issues instead',
+    help: 'where the code stops following the history, both sides',
     run: (s) => ({ result: { kind: 'divergence', divergence: s.divergence ?? null } }),
   },
 ];

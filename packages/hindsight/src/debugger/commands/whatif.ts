@@ -14,7 +14,7 @@ import type { CommandSpec, InfoTopic } from './spec.js';
  * history, so nothing drifts.
  */
 
-const USAGE = 'set step <name>[#k].result = <JSON> | set signal <name>[#k].payload = <JSON> | set whatif off';
+const FORMS = 'set step <name>[#k].result = <JSON> | set signal <name>[#k].payload = <JSON> | set whatif off';
 
 /** A session's what-if, while one is in force. Kept here, not in the session: the session only swaps Executions. */
 interface WhatIf {
@@ -31,15 +31,15 @@ export const whatIfCommands: readonly CommandSpec[] = [
   {
     name: 'set',
     aliases: [],
-    usage: USAGE,
-    help: 'what-if: replay the run with a step result or signal payload changed (nothing stored changes, no step runs); `set whatif off` goes back',
+    usage: 'set step <name>[#k].result = <JSON>',
+    help: 'what-if: the run with the k-th result of a step changed (`set signal <name>[#k].payload = <JSON>` for a signal); `set whatif off` goes back',
     trace: true,
     run: (s, args) => set(s, args),
   },
 ];
 
 export const whatIfTopics: readonly InfoTopic[] = [
-  { names: ['whatif', 'what-if'], help: 'the what-if next to the recorded run: where they part, how each ends', run: (s) => ({ result: { kind: 'whatif', whatif: view(s, current(s)) } }) },
+  { names: ['whatif', 'what-if'], help: 'the what-if next to the recorded run', run: (s) => ({ result: { kind: 'whatif', whatif: view(s, current(s)) } }) },
 ];
 
 async function set(s: DebugSession, args: string): Promise<Outcome> {
@@ -84,7 +84,7 @@ function view(s: DebugSession, w: WhatIf): WhatIfView {
 /** `step score#2.result = {...}` -> the override, checked against the history: one line that says what to do when it is wrong. */
 function parseOverride(s: DebugSession, args: string): Override {
   const m = /^(step|signal)\s+(.+?)(?:#(\d+))?\.(result|payload)\s*=\s*([\s\S]*)$/.exec(args);
-  if (!m) throw new DebugError('HS_E_DEBUG_USAGE', `set takes: ${USAGE}; got 'set ${args}'`);
+  if (!m) throw new DebugError('HS_E_DEBUG_USAGE', `set takes: ${FORMS}; got 'set ${args}'`);
   const [, kind, name, k, field, json] = m as unknown as [string, 'step' | 'signal', string, string | undefined, string, string];
   const wanted = kind === 'step' ? 'result' : 'payload';
   if (field !== wanted) throw new DebugError('HS_E_DEBUG_USAGE', `a ${kind}'s recorded value is .${wanted}: set ${kind} ${name}.${wanted} = <JSON>`);
