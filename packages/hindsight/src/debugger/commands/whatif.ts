@@ -1,5 +1,6 @@
 import { HindsightError } from '../../common/errors.js';
 import type { ReplayResult } from '../../engine/replay.js';
+import type { RecordedEvent } from '../../history/index.js';
 import { recordExecution } from '../../replay/index.js';
 import type { Execution } from '../../trace/index.js';
 import type { DebugSession } from '../session.js';
@@ -22,7 +23,7 @@ interface WhatIf {
   readonly overrides: Override[];
   execution: Execution;
   replay: ReplayResult;
-  history: ReturnType<typeof whatIfHistory>;
+  history: RecordedEvent[];
 }
 
 const whatIfs = new WeakMap<DebugSession, WhatIf>();
@@ -63,6 +64,14 @@ function off(s: DebugSession): Outcome {
   const index = firstDifference(w.recorded, w.execution)?.recorded?.index ?? s.cursor.index;
   s.replaceExecution(w.recorded, index);
   return { stop: { ...s.view(s.cursor.goto(s.cursor.index)), message: 'what-if off: back in the recorded execution' } };
+}
+
+/**
+ * The history the session's Execution replays: the what-if copy while one is in force. Whatever
+ * replays the run again (values at an event) must replay this one, or it would see the recorded run.
+ */
+export function activeHistory(s: DebugSession): readonly RecordedEvent[] | undefined {
+  return whatIfs.get(s)?.history ?? s.history;
 }
 
 function current(s: DebugSession): WhatIf {
@@ -119,7 +128,7 @@ function parseValue(json: string): unknown {
 }
 
 /** The module loaded when the session started, so a failure here is rare; it still answers as an error, not a crash. */
-async function rerecord(history: ReturnType<typeof whatIfHistory>, modulePath: string): Promise<{ execution: Execution; replay: ReplayResult }> {
+async function rerecord(history: RecordedEvent[], modulePath: string): Promise<{ execution: Execution; replay: ReplayResult }> {
   try {
     return await recordExecution(history, modulePath);
   } catch (err) {
