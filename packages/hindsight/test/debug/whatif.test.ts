@@ -108,7 +108,7 @@ describe('what-if: `set step <name>.result` and `set signal <name>.payload` repl
   it('overrides add up; `set whatif off` returns to the recorded execution, breakpoints kept', async () => {
     const s = await open('approved');
     const recorded = s.cursor.execution;
-    assert.equal((await s.execute('break limitFor')).result?.kind, 'breakpoint');
+    for (const line of ['break loan', 'break limitFor', 'delete 1']) assert.equal((await s.execute(line)).error, undefined, line);
     await whatIf(s, 'set step score.result = {"applicant": "ada", "score": 650}');
     const both = await whatIf(s, 'set signal decision.payload = {"approved": false, "by": "eve"}');
     assert.deepEqual(both.overrides.map((o) => o.target), ['step score#1.result', 'signal decision#1.payload']);
@@ -118,7 +118,7 @@ describe('what-if: `set step <name>.result` and `set signal <name>.payload` repl
     const off = await s.execute('set whatif off');
     assert.match(off.stop?.message ?? '', /back in the recorded execution/);
     assert.equal(s.cursor.execution, recorded);
-    assert.deepEqual(s.cursor.breakpoints.map((b) => b.id), [1]);
+    assert.deepEqual(s.cursor.breakpoints.map((b) => [b.id, b.spec]), [[2, { function: 'limitFor' }]], 'the same breakpoint, under the same number');
     assert.equal((await s.execute('info whatif')).error?.code, 'HS_E_DEBUG_NO_WHATIF');
   });
 
