@@ -6,4 +6,5 @@ export { DebugSession, type SessionOptions } from './session.js';
 export { COMMAND_NAMES } from './commands/index.js';
 export { formatOffset } from './commands/history.js';
 export type { CommandResult, ResultBody, StopView, Position, BreakpointView, FrameLine, SourceListing, WatchChange, HistoryLine, HistoryNote } from './types.js';
+export type { DivergenceView, RunOutcome, TracePlace, WhatIfView } from './types.js';
 export { startSession, type SessionStart, type RunInfo } from './start.js';

@@ -5,7 +5,7 @@ import type { RecordedEvent } from '../history/index.js';
 import type { TimelineEntry } from '../replay/index.js';
 import { findCommand } from './commands/index.js';
 import { HistoryTimeline, historyNotes } from './commands/history.js';
-import { DebugError, type CommandResult, type Position, type StopView, type WatchChange } from './types.js';
+import { DebugError, type CommandResult, type DivergenceView, type Position, type StopView, type WatchChange } from './types.js';
 
 /**
  * A debugging session over one Execution: commands in as text (gdb names and aliases), structured
@@ -26,18 +26,25 @@ export interface SessionOptions {
   /** The run's history, and where in the trace the code reached each event (from recordExecution). */
   history?: readonly RecordedEvent[];
   timeline?: readonly TimelineEntry[];
+  /** The workflows module (what-if re-records the run with it). */
+  workflowsModulePath?: string;
+  /** Where the code stops following the history (`info divergence`). */
+  divergence?: DivergenceView;
 }
 
 export class DebugSession {
-  readonly #cursor: Cursor | undefined;
+  #cursor: Cursor | undefined;
   readonly readSource: (file: string) => string[] | undefined;
   readonly steps: ReadonlyMap<string, number[]>;
-  readonly values: ValueSource;
+  #values: ValueSource;
   /** Watchpoints by breakpoint id: the cursor stops at their changes like at any breakpoint. */
   readonly watches = new Map<number, { expression: string; changes: readonly WatchChange[] }>();
   /** Conditions of breakpoints by id (evaluated at every hit when the breakpoint was set). */
   readonly conditions = new Map<number, string>();
-  readonly timeline: HistoryTimeline;
+  #timeline: HistoryTimeline;
+  readonly history: readonly RecordedEvent[] | undefined;
+  readonly workflowsModulePath: string | undefined;
+  readonly divergence: DivergenceView | undefined;
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
 
@@ -47,8 +54,11 @@ export class DebugSession {
     else this.#cursor = new Cursor(execution, opts.startIndex ?? 0);
     this.readSource = opts.readSource ?? diskReader();
     this.steps = opts.steps ?? new Map();
-    this.values = opts.values ?? new ValuesNotCaptured();
-    this.timeline = new HistoryTimeline(opts.history, opts.timeline);
+    this.#values = opts.values ?? new ValuesNotCaptured();
+    this.#timeline = new HistoryTimeline(opts.history, opts.timeline);
+    this.history = opts.history;
+    this.workflowsModulePath = opts.workflowsModulePath;
+    this.divergence = opts.divergence;
   }
 
   /** Frees what the session holds (the values source's workers). */
@@ -81,6 +91,31 @@ export class DebugSession {
     return this.#cursor;
   }
 
+  /** Debugs another Execution of the same run (a what-if, or back to the recorded one); breakpoints carry over. */
+  replaceExecution(execution: Execution, index: number, parts: { values: ValueSource; timeline: HistoryTimeline }): void {
+    const old = this.cursor;
+    const cursor = new Cursor(execution, Math.min(index, Math.max(0, execution.length - 1)));
+    carryBreakpoints(old, cursor);
+    // watchpoints and conditions were answered over the old execution: they do not carry over
+    for (const id of [...this.watches.keys(), ...this.conditions.keys()]) cursor.removeBreakpoint(id);
+    this.watches.clear();
+    this.conditions.clear();
+    this.#cursor = cursor;
+    this.#values = parts.values;
+    this.#timeline = parts.timeline;
+  }
+
+  /** Where values at a point come from. */
+  get values(): ValueSource {
+    return this.#values;
+  }
+
+  /** The history events on this execution's timeline. */
+  get timeline(): HistoryTimeline {
+    return this.#timeline;
+  }
+
+
   get execution(): Execution | undefined {
     return this.#cursor?.execution;
   }
@@ -111,6 +146,18 @@ export class DebugSession {
       ...(watch && change ? { watch: { id: watch.id, expression: watch.w!.expression, ...change } } : {}),
       ...(history.length > 0 ? { history } : {}),
     };
+  }
+}
+
+/** Same specs under the same ids: ids are what `delete n` takes, so they must not shift. */
+function carryBreakpoints(from: Cursor, to: Cursor): void {
+  const kept = new Map(from.breakpoints.map((b) => [b.id, b.spec]));
+  const last = Math.max(0, ...kept.keys());
+  for (let id = 1; id <= last; id++) {
+    const spec = kept.get(id);
+    // A deleted id is taken and dropped again, so the ids after it stay what they were.
+    const bp = to.addBreakpoint(spec ?? [...kept.values()][0]!);
+    if (!spec) to.removeBreakpoint(bp.id);
   }
 }
 

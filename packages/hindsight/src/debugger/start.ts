@@ -1,8 +1,10 @@
 import { HindsightError } from '../common/errors.js';
 import { CLOSING_EVENTS, type RecordedEvent } from '../history/index.js';
 import { recordExecution, ReplayValues } from '../replay/index.js';
+import { divergenceView } from './divergence.js';
+import { codeMismatchNote } from './fingerprint.js';
 import { DebugSession, type SessionOptions } from './session.js';
-import type { StopView } from './types.js';
+import type { DivergenceView, StopView } from './types.js';
 
 /** The run being debugged, as the store or the export file describes it. */
 export interface RunInfo {
@@ -23,6 +25,8 @@ export interface SessionStart {
   readonly notes: readonly string[];
   /** Where the cursor starts; absent when there is nothing to debug. */
   readonly stop?: StopView;
+  /** Where the code stops following the history, both sides (the cursor starts at the code's side). */
+  readonly divergence?: DivergenceView;
 }
 
 const STATUS: Record<string, string> = {
@@ -49,6 +53,8 @@ export async function startSession(
   const status = closing ? (STATUS[closing.type] ?? closing.type) : 'open';
   const base = { run, status, historyEvents: history.length };
   let recorded;
+  // Before the module is imported: divergence reports then name .ts lines, which the trace's sites use.
+  process.setSourceMapsEnabled?.(true);
   try {
     recorded = await recordExecution(history, workflowsModulePath);
   } catch (err) {
@@ -58,22 +64,47 @@ export async function startSession(
   }
   const { execution, replay, timeline } = recorded;
   const notes: string[] = [];
+  const codeNote = await codeMismatchNote(history, workflowsModulePath);
+  if (codeNote) notes.push(codeNote);
   let startIndex = 0;
-  if (closing?.type === 'WorkflowFailed') {
+  const divergence = divergenceView(replay, history, execution);
+  // Code that diverges never reaches the recorded failure: the divergence is where the cursor starts.
+  if (closing?.type === 'WorkflowFailed' && !divergence) {
     startIndex = Math.max(0, execution.length - 1);
     notes.push(
       `the run failed: ${closing.error.name}: ${closing.error.message}; the cursor is at the failure, ` +
         'go back with reverse-step, reverse-next, reverse-finish or reverse-continue (with breakpoints)',
     );
   }
-  if (replay.divergence) notes.push(`the code diverges from the history: ${replay.divergence.message}; the trace ends there`);
+  if (divergence) {
+    startIndex = divergence.code.index;
+    notes.push(
+      `the code diverges from the history: ${divergence.message}; the trace ends there, ` +
+        'the cursor is where the code issued it; `info divergence` shows both sides',
+    );
+  }
   if (!closing) notes.push('the run is still open; the trace ends where its history ends');
   const values = new ReplayValues(execution, history, workflowsModulePath).warm();
-  const session = new DebugSession(execution, { ...opts, startIndex, steps: stepResults(history), history, timeline, values });
+  const session = new DebugSession(execution, {
+    ...opts,
+    startIndex,
+    steps: stepResults(history),
+    history,
+    timeline,
+    values,
+    workflowsModulePath,
+    ...(divergence ? { divergence } : {}),
+  });
   const stop = execution.length > 0 ? session.view(session.cursor.goto(startIndex)) : undefined;
   return {
     session,
-    start: { ...base, traceEvents: execution.length, notes, ...(stop ? { stop: { ...stop, reason: 'start' as const } } : {}) },
+    start: {
+      ...base,
+      traceEvents: execution.length,
+      notes,
+      ...(stop ? { stop: { ...stop, reason: 'start' as const } } : {}),
+      ...(divergence ? { divergence } : {}),
+    },
   };
 }
 

@@ -118,7 +118,69 @@ export type ResultBody =
   | { kind: 'scopes'; at: number; note?: string; scopes: Scope[]; this?: Value }
   | { kind: 'watch'; id: number; expression: string; function: string | null; initial: string; changes: WatchChange[] }
   | { kind: 'message'; message: string }
-  | { kind: 'quit' };
+  | { kind: 'quit' }
+  | { kind: 'divergence'; divergence: DivergenceView | null }
+  | { kind: 'whatif'; whatif: WhatIfView };
+
+/** A place in the trace, for the two sides of a comparison. */
+export interface TracePlace {
+  readonly index: number;
+  readonly file: string | null;
+  readonly line: number | null;
+  readonly function: string | null;
+}
+
+/**
+ * Where replaying the history against the code at hand stops: the first command the code issues that
+ * the history did not record. Both sides, each with where it is.
+ */
+export interface DivergenceView {
+  readonly message: string;
+  /** The history's side: the event the code no longer matches (absent when no event is named, as for a determinism violation). */
+  readonly recorded?: {
+    readonly eventId: number;
+    readonly type: string;
+    readonly step?: string;
+    /** The step's arguments as recorded (only StepCompleted and StepFailed record them). */
+    readonly args?: readonly unknown[];
+    readonly description: string;
+  };
+  /** The code's side: what it did instead, and the trace event where it did it (the cursor starts there). */
+  readonly code: TracePlace & {
+    /** step, child, timer, patch, end (the code ended differently), none (it stopped short) or other. */
+    readonly command: string;
+    readonly step?: string;
+    readonly description: string;
+  };
+}
+
+/** One side of where two executions part: the event, and the next statement (the arm a branch took). */
+export type DifferenceSide = TracePlace & { readonly next: TracePlace | null };
+
+/** How one Execution of a what-if comparison ends. */
+export type RunOutcome =
+  | { readonly status: 'completed'; readonly value: unknown }
+  | { readonly status: 'failed'; readonly error: string }
+  | { readonly status: 'cancelled' | 'terminated' | 'continued-as-new'; readonly detail: string }
+  /** The code issues a command the history does not have (or stops short of one): the what-if replay ends at that line. */
+  | { readonly status: 'diverged'; readonly divergence: DivergenceView }
+  /** The code waits for something the history does not hold (a signal, a timer), or the run was still open. */
+  | { readonly status: 'waiting'; readonly place: TracePlace };
+
+/** A what-if next to the recorded run: the overrides, where the two executions part, how each ends. */
+export interface WhatIfView {
+  /** Each override as typed: `step score#1.result`, and the history event it replaces. */
+  readonly overrides: readonly { readonly target: string; readonly eventId: number; readonly value: unknown }[];
+  /**
+   * The first trace event where the executions differ (often a branch that goes the other way), on each
+   * side with the statement it goes on to; null when the control flow is the same throughout.
+   */
+  readonly firstDifference: { readonly recorded: DifferenceSide | null; readonly whatIf: DifferenceSide | null } | null;
+  readonly recorded: RunOutcome;
+  readonly whatIf: RunOutcome;
+  /** Where the cursor is now (in the what-if execution). */
+  readonly cursor: Position;
+}
 
 /** What a command returns: the cursor moved, or an answer. */
 export type Outcome = { stop: StopView } | { result: ResultBody };

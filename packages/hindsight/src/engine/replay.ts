@@ -14,6 +14,8 @@ export interface ReplayResult {
   divergence?: NonDeterminismError | DeterminismViolationError;
   /** New events the code would record beyond the history (a run that is still open goes on). */
   wouldRecord: RecordedEvent[];
+  /** Steps the code asked for beyond the history (a replay runs none; they record nothing until they finish). */
+  wouldRun: { seq: number; name: string; args: unknown[] }[];
 }
 
 export interface ReplayOptions {
@@ -46,6 +48,7 @@ export function replayHistory(
   const closed = history.some((e) => CLOSING_EVENTS.has(e.type));
   return new Promise((resolve) => {
     const wouldRecord: RecordedEvent[] = [];
+    const wouldRun: ReplayResult['wouldRun'] = [];
     let settled = false;
     const machine = new RunMachine({
       def,
@@ -54,7 +57,7 @@ export function replayHistory(
       onRecord: (e) => wouldRecord.push(e),
       ...(opts.onReplayed ? { onReplayed: opts.onReplayed } : {}),
       onActivationDone: (m) => {
-        m.takeOutputs();
+        for (const o of m.takeOutputs()) if (o.type === 'step') wouldRun.push({ seq: o.seq, name: o.step.name, args: o.args });
         if (settled || (m.replaying && m.state === 'running')) return;
         settled = true;
         const divergence = m.blockedBy ?? undefined;
@@ -64,6 +67,7 @@ export function replayHistory(
           ok: !divergence && (!closed || m.state === 'closed'),
           ...(divergence ? { divergence } : {}),
           wouldRecord,
+          wouldRun,
         }));
       },
     });

@@ -1,16 +1,18 @@
 import { DebugError, type Outcome } from '../types.js';
 import { breakpointCommands, breakpointTopics } from './breakpoints.js';
 import { historyTopics } from './history.js';
+import { divergenceTopics } from './divergence.js';
 import { navigationCommands } from './navigation.js';
 import { sourceCommands } from './source.js';
 import { valueCommands, valueTopics } from './values.js';
 import { watchCommands } from './watch.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
+import { whatIfCommands, whatIfTopics } from './whatif.js';
 
 export type { CommandSpec, InfoTopic } from './spec.js';
 
 /** `info <topic>`: each part of the debugger adds its topics here. */
-const TOPICS: readonly InfoTopic[] = [...breakpointTopics, ...valueTopics, ...historyTopics];
+const TOPICS: readonly InfoTopic[] = [...breakpointTopics, ...valueTopics, ...historyTopics, ...divergenceTopics, ...whatIfTopics];
 
 const info: CommandSpec = {
   name: 'info',
@@ -32,6 +34,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...sourceCommands,
   ...valueCommands,
   ...watchCommands,
+  ...whatIfCommands,
   {
     name: 'help',
     aliases: ['h'],

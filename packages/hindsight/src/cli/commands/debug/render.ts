@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import { formatOffset, type BreakpointView, type CommandResult, type HistoryLine, type Position, type ResultBody, type SessionStart, type StopView } from '../../../debugger/index.js';
+import { renderDivergence, renderWhatIf } from './compare.js';
 
 /** A path as the user reads it: relative to the working folder when it is below it. */
 export function shownPath(file: string | null): string {
@@ -92,6 +93,10 @@ function result(r: ResultBody): string[] {
       return [r.message];
     case 'quit':
       return [];
+    case 'divergence':
+      return renderDivergence(r.divergence);
+    case 'whatif':
+      return [...renderWhatIf(r.whatif), ...position(r.whatif.cursor)];
   }
 }
 
@@ -118,6 +123,7 @@ export function renderStart(s: SessionStart): string[] {
     `Debugging ${pc.bold(s.run.workflowId)} ${pc.dim(`(run ${s.run.runId})`)}: ${s.run.workflowType}, ${s.status}, ` +
       `${s.historyEvents} history events, ${s.traceEvents} trace events`,
     ...s.notes.map((n) => pc.yellow(n)),
+    ...(s.divergence ? renderDivergence(s.divergence).slice(1) : []),
   ];
   if (s.stop) lines.push(...position(s.stop));
   lines.push(pc.dim('Type `help` for the commands.'));
