@@ -15,7 +15,7 @@ import { instrument } from '../../src/replay/instrument.js';
 import { EventKind } from '../../src/trace/index.js';
 import { Sandbox } from '../cli/helpers.js';
 import { Harness } from '../engine/harness.js';
-import { iterators } from './fixtures/features.js';
+import { iterators, refusal } from './fixtures/features.js';
 import { FEATURES, FEATURE_RUNS, featureLine, golden, jsonLines, stabilizer, type Json } from './transcripts.js';
 
 describe('hindsight debug over the language features of workflow code (real runs, golden transcripts)', () => {
@@ -93,8 +93,30 @@ describe('known gaps of the instrumentation (todo until src/replay is fixed)', (
     assert.deepEqual(names('export function f(xs) {\n  const prices = xs.map((x) => x + 1);\n  return prices;\n}\n'), ['<anonymous>@2', 'f@1']);
   });
 
+  it('an arrow function in a class field is named after the class and the field', { todo: 'functionName() does not look at ClassProperty: `class A { handler = () => 1 }` gives `<anonymous>`' }, () => {
+    assert.deepEqual(names('export class A {\n  handler = (x) => x + 1;\n}\n'), ['A.handler@2']);
+  });
+
+  it('an `await` whose promise rejects resumes its activation in the trace before the catch runs', { todo: 'the Resume probe wraps the awaited value, so it does not run when the await throws: a Suspend with no Resume' }, async () => {
+    const h = await Harness.open();
+    try {
+      h.worker([refusal]);
+      assert.deepEqual(await (await h.client.start(refusal, 'no stock', { workflowId: 'refusal-1' })).result(), [
+        "declined: step 'decline' failed after 1 attempt: Error: no stock",
+        'audited:refusal',
+      ]);
+      const { execution: ex } = await recordExecution(await h.history('refusal-1'), FEATURES);
+      const line = featureLine('notes.push(await ctx.step(decline, why))');
+      const at = (kind: EventKind) => Array.from({ length: ex.length }, (_, i) => i).filter((i) => ex.kinds[i] === kind && ex.siteOf(i)?.line === line).length;
+      assert.equal(at(EventKind.Suspend), 1);
+      assert.equal(at(EventKind.Resume), 1, 'the workflow resumed (with the step failure) before its catch ran');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a function inside an `await` operand reports each statement once', { todo: 'the AwaitExpression rewrite re-queues its operand, and the Statement visitor instruments the statements of functions inside it a second time' }, () => {
-    assert.deepEqual(statements('export async function f(xs) {\n  return await Promise.all(xs.map((x) => g(x)));\n}\n'), ['2:3', '2:40']);
+    assert.deepEqual(statements('export async function f(xs) {\n  return await Promise.all(xs.map((x) => g(x)));\n}\n'), ['2:3', '2:42']);
   });
 
   it('the statements of a sync generator are in the trace', { todo: 'generators are left uninstrumented: stepping into one shows nothing of its body' }, async () => {
