@@ -41,6 +41,8 @@ export interface FleetOptions {
   pollMs?: number;
   /** Prefix of worker ids: `<prefix>-<n>`. */
   name: string;
+  /** A compiled workflows module the workers run instead of the crash fixtures. */
+  workflows?: string;
 }
 
 /** Every worker process a test started; `shutdown()` kills whatever is left. */
@@ -72,6 +74,7 @@ export class Fleet {
         '--worker-id', workerId,
         '--lease-ms', String(this.opts.leaseMs),
         '--poll-ms', String(this.opts.pollMs ?? 20),
+        ...(this.opts.workflows ? ['--workflows', this.opts.workflows] : []),
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
@@ -217,11 +220,11 @@ export interface CrashBed {
  * every worker (also if the test process exits) and keeps the folder of a failed
  * test (or of any with CRASH_KEEP=1) for a look.
  */
-export function crashBed(opts: { prefix: string; name: string; leaseMs: number; label: string }): CrashBed {
+export function crashBed(opts: { prefix: string; name: string; leaseMs: number; label: string; workflows?: string }): CrashBed {
   const dir = mkdtempSync(path.join(tmpdir(), opts.prefix));
   const storePath = path.join(dir, 'hindsight.db');
   const ledgerPath = path.join(dir, 'ledger.jsonl');
-  const fleet = new Fleet({ store: storePath, ledger: ledgerPath, leaseMs: opts.leaseMs, pollMs: 20, name: opts.name });
+  const fleet = new Fleet({ store: storePath, ledger: ledgerPath, leaseMs: opts.leaseMs, pollMs: 20, name: opts.name, ...(opts.workflows ? { workflows: opts.workflows } : {}) });
   let store: Store | null = null;
   const bed: CrashBed = {
     dir,
