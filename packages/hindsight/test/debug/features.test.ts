@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { recordExecution } from '../../src/replay/index.js';
-import { instrument } from '../../src/replay/instrument.js';
+import { instrument } from '../../src/instrument/index.js';
 import { EventKind } from '../../src/trace/index.js';
 import { Sandbox } from '../cli/helpers.js';
 import { Harness } from '../engine/harness.js';
