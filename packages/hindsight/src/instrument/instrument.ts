@@ -187,6 +187,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         if (!fn) return;
         const parent = p.parentPath?.node;
         if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent)) || p.listKey === undefined) return;
+        mark(node); // an enclosing rewrite (an await's operand) may queue it again: instrumented once
         const S = siteOf('statement', node, nameOf(fn));
         const report = mark(t.expressionStatement(probe('st', num(S), act())));
         p.insertBefore(values ? [report, valuePoint(p, fn, node.start ?? 0)] : report);
@@ -235,6 +236,15 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           node.left = node.operator === '&&' ? branch(node.left, right, short) : branch(node.left, short, right);
         },
       },
+      CatchClause(p) {
+        if (!owner(p) || made.has(p.node.body)) return;
+        p.node.body.body.unshift(mark(t.expressionStatement(probe('ca', act()))));
+      },
+      TryStatement(p) {
+        const fin = p.node.finalizer;
+        if (!owner(p) || !fin || made.has(fin)) return;
+        fin.body.unshift(mark(t.expressionStatement(probe('ca', act()))));
+      },
       SwitchCase(p) {
         const fn = owner(p);
         if (!fn || made.has(p.node)) return;
@@ -273,12 +283,11 @@ function functionName(fn: FnPath): string {
   const node = fn.node;
   if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id) return node.id.name;
   if (t.isClassMethod(node) || t.isObjectMethod(node) || t.isClassPrivateMethod(node)) {
-    const key = t.isIdentifier(node.key) ? node.key.name : t.isPrivateName(node.key) ? `#${node.key.id.name}` : t.isStringLiteral(node.key) ? node.key.value : '<computed>';
-    const cls = fn.findParent((q) => q.isClass());
-    const clsName = cls && (cls.node as t.Class).id ? (cls.node as t.Class).id!.name : undefined;
-    return clsName ? `${clsName}.${key}` : key;
+    // a getter and its setter share the name, so `break Cart.total` stops in both
+    return classMember(fn, node.key);
   }
-  // walk up through wrappers such as `workflow('name', async () => ...)` to the binding
+  // walk up through wrappers such as `workflow('name', async () => ...)` to the binding; a callback
+  // of a method call (`xs.map((x) => ...)`) is not what the call's result is assigned to
   let p: NodePath | null = fn.parentPath;
   for (let hops = 0; p && hops < 3; hops++, p = p.parentPath) {
     const n = p.node;
@@ -286,7 +295,9 @@ function functionName(fn: FnPath): string {
     if (t.isObjectProperty(n) && t.isIdentifier(n.key)) return n.key.name;
     if (t.isAssignmentExpression(n) && t.isIdentifier(n.left)) return n.left.name;
     if (t.isAssignmentExpression(n) && t.isMemberExpression(n.left) && t.isIdentifier(n.left.property)) return n.left.property.name;
-    if (!t.isCallExpression(n) && !t.isTSAsExpression(n) && !t.isParenthesizedExpression(n)) break;
+    if ((t.isClassProperty(n) || t.isClassPrivateProperty(n)) && n.value === fn.node) return classMember(p, n.key);
+    const wrapper = t.isCallExpression(n) && t.isIdentifier(n.callee);
+    if (!wrapper && !t.isTSAsExpression(n) && !t.isParenthesizedExpression(n)) break;
   }
   return '<anonymous>';
 }
@@ -319,6 +330,14 @@ function scopeNames(p: NodePath, fn: FnPath, at: number): ScopeNames {
   // locals in the order they were written: the function's outermost block first
   out.locals = blocks.reverse().flat();
   return out;
+}
+
+/** `Class.key` for a member of a named class, else `key`. */
+function classMember(at: NodePath, key: t.Node): string {
+  const name = t.isIdentifier(key) ? key.name : t.isPrivateName(key) ? `#${key.id.name}` : t.isStringLiteral(key) ? key.value : '<computed>';
+  const cls = at.findParent((q) => q.isClass());
+  const clsName = cls && (cls.node as t.Class).id ? (cls.node as t.Class).id!.name : undefined;
+  return clsName ? `${clsName}.${name}` : name;
 }
 
 function uses(b: Binding, fn: FnPath): boolean {

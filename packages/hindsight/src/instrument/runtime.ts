@@ -50,6 +50,11 @@ export interface Probe {
   bk(site: number, a: number): void;
   /** The function exits by an exception (its `finally` then reports no Exit). */
   th(site: number, a: number): void;
+  /**
+   * A catch or finally block of the code starts: if the activation was suspended in an `await` whose
+   * promise rejected, it has resumed (with the exception), which the Resume probe could not report.
+   */
+  ca(a: number): void;
   /** The function exits (called from its `finally`). */
   ex(site: number, a: number): void;
   /** Values variant: whether the value point just reached is wanted (then `v` follows). */
@@ -77,7 +82,7 @@ export class ProbeRuntime {
   #nextActivation = 1;
   #current = 0;
   /** Per live activation: its caller's activation (0 once it was suspended) and its open frames. */
-  readonly #live = new Map<number, { parent: number; depth: number }>();
+  readonly #live = new Map<number, { parent: number; depth: number; awaiting: number }>();
   #threw = false;
 
   /** Starts a recording: fresh activations. */
@@ -96,13 +101,23 @@ export class ProbeRuntime {
     const scopeBase = this.scopes.length;
     this.sites.push(...sites);
     this.scopes.push(...scopes);
-    const emit = (kind: EventKind, site: number, a: number) => {
+    const emitGlobal = (kind: EventKind, site: number, a: number) => {
       this.#count++;
-      this.#lastSite = base + site;
-      this.sink?.event(kind, base + site, a);
+      this.#lastSite = site;
+      this.sink?.event(kind, site, a);
+    };
+    const emit = (kind: EventKind, site: number, a: number) => emitGlobal(kind, base + site, a);
+    /** The Resume of an await that threw, reported where the exception is first handled. */
+    const resumedByThrow = (a: number) => {
+      const live = this.#live.get(a);
+      if (!live || live.awaiting === -1) return;
+      const site = live.awaiting;
+      live.awaiting = -1;
+      this.#current = a;
+      emitGlobal(EventKind.Resume, site, a);
     };
     const enter = (site: number, a: number, isNew: boolean): number => {
-      if (isNew) this.#live.set(a, { parent: this.#current, depth: 0 });
+      if (isNew) this.#live.set(a, { parent: this.#current, depth: 0, awaiting: -1 });
       const live = this.#live.get(a);
       if (live) live.depth++;
       this.#current = a;
@@ -127,10 +142,15 @@ export class ProbeRuntime {
         emit(EventKind.Suspend, site, a);
         const live = this.#live.get(a);
         this.#current = live ? live.parent : 0;
-        if (live) live.parent = 0;
+        if (live) {
+          live.parent = 0;
+          live.awaiting = base + site;
+        }
         return v;
       },
       re: (site, a, v) => {
+        const live = this.#live.get(a);
+        if (live) live.awaiting = -1;
         this.#current = a;
         emit(EventKind.Resume, site, a);
         return v;
@@ -140,7 +160,9 @@ export class ProbeRuntime {
         return v;
       },
       bk: (site, a) => emit(EventKind.Branch, site, a),
+      ca: resumedByThrow,
       th: (site, a) => {
+        resumedByThrow(a);
         emit(EventKind.Throw, site, a);
         this.#threw = true;
       },

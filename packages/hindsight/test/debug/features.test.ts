@@ -81,23 +81,22 @@ describe('hindsight debug over the language features of workflow code (real runs
 });
 
 /**
- * What the instrumentation does not do yet. Each is the correct expectation, marked todo so that the
- * suite stays green; remove the todo when src/replay/ is fixed. (Reported; src/replay/ is not this
- * test's to change.)
+ * Corners of the instrumentation. The todo ones are what it does not do yet: the correct
+ * expectation, marked todo so that the suite stays green.
  */
-describe('known gaps of the instrumentation (todo until src/replay is fixed)', () => {
+describe('corners of the instrumentation (todo: not done yet)', () => {
   const names = (code: string) => instrument(code, '/virtual/gaps.js').sites.filter((s) => s.kind === 'function').map((s) => `${s.functionName}@${s.line}`);
   const statements = (code: string) => instrument(code, '/virtual/gaps.js').sites.filter((s) => s.kind === 'statement').map((s) => `${s.line}:${s.column}`);
 
-  it('a callback passed to a call is not named after the variable that receives the call\'s result', { todo: 'functionName() walks up through any CallExpression, so `const prices = xs.map((x) => x)` names the callback `prices`' }, () => {
+  it('a callback passed to a call is not named after the variable that receives the call\'s result', () => {
     assert.deepEqual(names('export function f(xs) {\n  const prices = xs.map((x) => x + 1);\n  return prices;\n}\n'), ['<anonymous>@2', 'f@1']);
   });
 
-  it('an arrow function in a class field is named after the class and the field', { todo: 'functionName() does not look at ClassProperty: `class A { handler = () => 1 }` gives `<anonymous>`' }, () => {
+  it('an arrow function in a class field is named after the class and the field', () => {
     assert.deepEqual(names('export class A {\n  handler = (x) => x + 1;\n}\n'), ['A.handler@2']);
   });
 
-  it('an `await` whose promise rejects resumes its activation in the trace before the catch runs', { todo: 'the Resume probe wraps the awaited value, so it does not run when the await throws: a Suspend with no Resume' }, async () => {
+  it('an `await` whose promise rejects resumes its activation in the trace before the catch runs', async () => {
     const h = await Harness.open();
     try {
       h.worker([refusal]);
@@ -115,7 +114,7 @@ describe('known gaps of the instrumentation (todo until src/replay is fixed)', (
     }
   });
 
-  it('a function inside an `await` operand reports each statement once', { todo: 'the AwaitExpression rewrite re-queues its operand, and the Statement visitor instruments the statements of functions inside it a second time' }, () => {
+  it('a function inside an `await` operand reports each statement once', () => {
     assert.deepEqual(statements('export async function f(xs) {\n  return await Promise.all(xs.map((x) => g(x)));\n}\n'), ['2:3', '2:42']);
   });
 
