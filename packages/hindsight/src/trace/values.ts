@@ -33,7 +33,14 @@ export interface ScopesAt {
 
 /** An expression evaluated at a point: its value, or what it threw. */
 export type Evaluation =
-  | { readonly index: number; readonly value: Value; readonly text: string; readonly error?: undefined }
+  | {
+      readonly index: number;
+      readonly value: Value;
+      readonly text: string;
+      /** The value as JSON, when it is JSON data (to compare it with recorded data). */
+      readonly json?: string;
+      readonly error?: undefined;
+    }
   | { readonly index: number; readonly error: string; readonly value?: undefined; readonly text?: undefined };
 
 /** An expression's value at one event: its multi-line text, or what it threw. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DebugSession } from '../../src/debugger/index.js';
+import { DebugSession, startSession } from '../../src/debugger/index.js';
 import type { RecordedEvent } from '../../src/history/index.js';
 import { recordExecution, ReplayValues } from '../../src/replay/index.js';
 import { EventKind, type Execution, type Value } from '../../src/trace/index.js';
@@ -209,6 +209,31 @@ describe('values at any point, by re-execution in a worker paused there', () => 
       const bad = await session.execute(`break values.ts:${line} if running ===`);
       assert.equal(bad.error?.code, 'HS_E_DEBUG_EXPRESSION');
       assert.equal((await session.execute('watch )')).error?.code, 'HS_E_DEBUG_EXPRESSION');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('origin: a value that came from a step result jumps to where the code received it; a computed one says so', async () => {
+    const { session } = await startSession(history, { workflowId: 'basket-1', runId: 'r', workflowType: 'basket' }, modulePath);
+    try {
+      const [, second] = statementsAt(execution, 'note(sku);');
+      await session.execute(`goto ${second}`);
+      const whole = (await session.execute('origin q')).stop!;
+      assert.match(whole.message!, /^q = \{ sku: 'kiwi', cents: 400 \} is the result of step 'quote' \(history #\d+\), received here$/);
+      assert.equal(whole.kind, 'resume', 'where the await that waited for the step resumed');
+      assert.ok(whole.index < second!);
+      await session.execute(`goto ${second}`);
+      const part = (await session.execute('origin q.cents')).stop!;
+      assert.match(part.message!, /is \.cents of the result of step 'quote'/);
+      assert.equal(part.index, whole.index);
+      await session.execute(`goto ${second}`);
+      const input = (await session.execute('origin skus')).stop!;
+      assert.match(input.message!, /is \.skus of the workflow input \(history #1\)/);
+      const computed = await session.execute(`goto ${second}`).then(() => session.execute('origin running'));
+      assert.equal(computed.error?.code, 'HS_E_DEBUG_NO_ORIGIN');
+      assert.match(computed.error!.message, /the workflow code computed it; `watch running`/);
+      assert.equal(session.cursor.index, second, 'a failed origin leaves the cursor where it was');
     } finally {
       await session.close();
     }

@@ -6,6 +6,7 @@ import { navigationCommands } from './navigation.js';
 import { sourceCommands } from './source.js';
 import { valueCommands, valueTopics } from './values.js';
 import { watchCommands } from './watch.js';
+import { originCommands } from './origin.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
 import { whatIfCommands, whatIfTopics } from './whatif.js';
 
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...sourceCommands,
   ...valueCommands,
   ...watchCommands,
+  ...originCommands,
   ...whatIfCommands,
   {
     name: 'help',

@@ -31,7 +31,7 @@ export type Request =
 export type Reply =
   | { readonly id: number; readonly op: 'goto'; readonly at: number; readonly samples: Sample[] }
   | { readonly id: number; readonly op: 'scopes'; readonly scopes: Omit<ScopesAt, 'index'> }
-  | { readonly id: number; readonly op: 'evaluate'; readonly value?: Value; readonly text?: string; readonly error?: string }
+  | { readonly id: number; readonly op: 'evaluate'; readonly value?: Value; readonly text?: string; readonly json?: string; readonly error?: string }
   | { readonly id: number; readonly op: 'children'; readonly children: Value[] }
   | { readonly id: number; readonly op: 'error'; readonly code: string; readonly message: string };
 

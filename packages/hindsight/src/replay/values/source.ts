@@ -54,7 +54,7 @@ export class ReplayValues implements ValueSource {
       const at = await this.#pauseAt(this.pointOf(index));
       const r = await this.#current!.ask({ op: 'evaluate', expression });
       if (!READ_ONLY.test(expression.trim())) this.#dirty = true;
-      return r.error !== undefined ? { index: at, error: r.error } : { index: at, value: r.value!, text: r.text! };
+      return r.error !== undefined ? { index: at, error: r.error } : { index: at, value: r.value!, text: r.text!, ...(r.json !== undefined ? { json: r.json } : {}) };
     });
   }
 

@@ -131,12 +131,23 @@ function scopesAt(point: ValuePoint): { scopes: Scope[]; this?: Value } {
   return self === undefined ? { scopes } : { scopes, this: handles.value('this', self) };
 }
 
-function evaluate(point: ValuePoint, expression: string): { value?: Value; text?: string; error?: string } {
+function evaluate(point: ValuePoint, expression: string): { value?: Value; text?: string; json?: string; error?: string } {
   try {
     const v = point.evaluate(asExpression(expression));
-    return { value: handles.value(expression, v), text: text(v) };
+    const json = asJson(v);
+    return { value: handles.value(expression, v), text: text(v), ...(json !== undefined ? { json } : {}) };
   } catch (err) {
     return { error: describeThrown(err) };
+  }
+}
+
+/** JSON of data values (objects, arrays, primitives); undefined for what JSON cannot say. */
+function asJson(v: unknown): string | undefined {
+  if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') return undefined;
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return undefined; // cycles
   }
 }
 
