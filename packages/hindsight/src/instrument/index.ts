@@ -6,3 +6,4 @@
  */
 export { instrument, type Instrumented, type InstrumentOptions, type ScopeNames } from './instrument.js';
 export { ProbeRuntime, probeRuntime, RUNTIME_KEY, type Probe, type ProbeSink, type ValueVisitor, type ValuePoint } from './runtime.js';
+export { readInputMap } from './input-map.js';

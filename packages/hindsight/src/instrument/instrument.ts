@@ -36,6 +36,8 @@ export interface InstrumentOptions {
    * functions' variables in contexts, so this variant is for re-execution, not for recording.
    */
   readonly values?: boolean;
+  /** 'module' (default) for ES modules; 'script' for CommonJS. */
+  readonly sourceType?: 'module' | 'script';
 }
 
 const PROBE = '__hs';
@@ -54,6 +56,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
   const values = options.values === true;
   const key = createHash('sha256')
     .update(values ? 'values\0' : 'trace\0')
+    .update(options.sourceType ?? 'module')
     .update(file)
     .update('\0')
     .update(code)
@@ -68,7 +71,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
   try {
     result = transformSync(code, {
       filename: file,
-      sourceType: 'module',
+      sourceType: options.sourceType ?? 'module',
       configFile: false,
       babelrc: false,
       sourceMaps: true,

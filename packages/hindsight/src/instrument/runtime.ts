@@ -76,6 +76,8 @@ export class ProbeRuntime {
   readonly scopes: ScopeNames[] = [];
   sink: ProbeSink | undefined;
   visitor: ValueVisitor | undefined;
+  /** Told of each instrumented module as it loads: its sites are ids base..base+n-1 (the recorder keeps the table). */
+  onModule: ((base: number, sites: readonly Site[]) => void) | undefined;
   /** Events emitted since reset: the next event's index in the Execution. */
   #count = 0;
   #lastSite = 0;
@@ -101,6 +103,7 @@ export class ProbeRuntime {
     const scopeBase = this.scopes.length;
     this.sites.push(...sites);
     this.scopes.push(...scopes);
+    this.onModule?.(base, sites);
     const emitGlobal = (kind: EventKind, site: number, a: number) => {
       this.#count++;
       this.#lastSite = site;

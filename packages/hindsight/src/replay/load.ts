@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { init, parse } from 'es-module-lexer';
 import { HindsightError } from '../common/index.js';
 import { isWorkflowDefinition, type WorkflowDefinition } from '../workflow/define.js';
-import { instrument, probeRuntime, type InstrumentOptions } from '../instrument/index.js';
+import { instrument, probeRuntime, readInputMap, type InstrumentOptions } from '../instrument/index.js';
 
 export interface InstrumentedWorkflows {
   /** The workflows of the instrumented copy: their code reports sites to the replay runtime. */
@@ -121,22 +121,4 @@ function writeAtomically(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, file);
-}
-
-/** The compiler's source map of a file: its `sourceMappingURL` (a file beside it or a data URL), if any. */
-function readInputMap(file: string, source: string): object | undefined {
-  const m = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(source);
-  if (!m) return undefined;
-  const url = m[1]!;
-  try {
-    if (url.startsWith('data:')) {
-      const comma = url.indexOf(',');
-      const body = url.slice(comma + 1);
-      return JSON.parse(url.slice(0, comma).endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body)) as object;
-    }
-    const mapFile = url.startsWith('file:') ? fileURLToPath(url) : path.resolve(path.dirname(file), url);
-    return existsSync(mapFile) ? (JSON.parse(readFileSync(mapFile, 'utf8')) as object) : undefined;
-  } catch {
-    return undefined; // a broken map: sites name the JavaScript instead
-  }
 }

@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError } from './errors.js';
 import { toStoreError } from './sqlite/errors.js';
+import { SqliteRecordings } from './sqlite/recordings.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { RecordingStore } from './recordings.js';
 import type { Store } from './store.js';
 
 export interface OpenStoreOptions {
@@ -19,6 +21,22 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 export const defaultStorePath = (cwd: string = process.cwd()): string => path.join(cwd, '.hindsight', 'hindsight.db');
 
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  const { file, ctx } = locate(opts);
+  return SqliteStore.open(file, { ...ctx, durability: opts.durability ?? 'full' });
+}
+
+/** The flight recordings of a store (the same file as its workflow runs). */
+export function openRecordings(opts: OpenStoreOptions = {}): RecordingStore {
+  const { file, ctx } = locate(opts);
+  try {
+    return new SqliteRecordings(file, { ...ctx, durability: opts.durability ?? 'full' });
+  } catch (err) {
+    throw toStoreError(err, ctx);
+  }
+}
+
+/** The SQLite file a store location names, its folder created. */
+function locate(opts: OpenStoreOptions): { file: string; ctx: { where: string; busyTimeoutMs: number } } {
   const given = opts.path ?? defaultStorePath();
   if (/^postgres(ql)?:\/\//i.test(given)) {
     throw new StoreError(
@@ -40,7 +58,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       throw toStoreError(err, ctx);
     }
   }
-  return SqliteStore.open(file, { ...ctx, durability: opts.durability ?? 'full' });
+  return { file, ctx };
 }
 
 /** Relative to the current folder when inside it, as users typed it; absolute otherwise. */

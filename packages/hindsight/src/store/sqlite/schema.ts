@@ -87,4 +87,19 @@ export const SCHEMA: readonly string[] = [
      created_at INTEGER NOT NULL
    )`,
   `CREATE INDEX IF NOT EXISTS queries_pending ON queries (run_id, id) WHERE status = 'pending'`,
+  // Flight recordings: the ring as it was, its site tables, and the code it ran (content-addressed,
+  // shared between recordings of the same code).
+  `CREATE TABLE IF NOT EXISTS recordings (
+     id TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     meta TEXT NOT NULL,
+     ring BLOB NOT NULL,
+     modules TEXT NOT NULL,
+     files TEXT NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings (created_at)`,
+  `CREATE TABLE IF NOT EXISTS code_files (
+     hash TEXT PRIMARY KEY,
+     content BLOB NOT NULL
+   )`,
 ];

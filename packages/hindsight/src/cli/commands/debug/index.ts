@@ -3,15 +3,16 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { HindsightError } from '../../../common/errors.js';
-import { COMMAND_NAMES, startSession, type CommandResult, type DebugSession, type RunInfo } from '../../../debugger/index.js';
+import { COMMAND_NAMES, startRecordingSession, startSession, type CommandResult, type DebugSession, type RunInfo, type SessionStart } from '../../../debugger/index.js';
 import type { RecordedEvent } from '../../../history/index.js';
 import { readHistoryFile } from '../../files.js';
 import { jsonLine, println } from '../../output/json.js';
 import { withClient } from '../../store.js';
+import { notFound, withRecordings } from '../trace/index.js';
 import { renderResult, renderStart } from './render.js';
 
 interface DebugFlags {
-  workflows: string;
+  workflows?: string;
   commands?: string;
   json?: boolean;
 }
@@ -19,17 +20,16 @@ interface DebugFlags {
 export function register(program: Command): void {
   program
     .command('debug <target>')
-    .description('debug a recorded run backwards and forwards (target: a workflow or run id, or a history file from `workflow export`)')
-    .requiredOption('--workflows <module.js>', 'compiled module that exports the workflows (the code that ran)')
+    .description('debug backwards and forwards: a workflow run (a workflow or run id, or a history file from `workflow export`) or a flight recording (rec-...)')
+    .option('--workflows <module.js>', 'for a workflow run: the compiled module that exports the workflows (the code that ran)')
     .option('--commands <file>', 'run these commands (one a line, # comments) and exit, instead of the interactive prompt')
     .option('--json', 'print one JSON object per command: {command, stop | result | error}')
     .action(debugAction);
 }
 
 async function debugAction(target: string, flags: DebugFlags, cmd: Command): Promise<void> {
-  const { events, run } = await loadHistory(target, cmd);
   const script = flags.commands === undefined ? undefined : await readScript(flags.commands);
-  const { session, start } = await startSession(events, run, flags.workflows);
+  const { session, start } = RECORDING_ID.test(target) ? openRecording(target, cmd) : await openRun(target, flags, cmd);
   if (flags.json) println(jsonLine({ command: 'start', result: { kind: 'start', ...start } }));
   else for (const l of renderStart(start)) println(l);
 
@@ -52,6 +52,22 @@ async function scripted(session: DebugSession, script: string[], print: (r: Comm
     print(r);
     if (r.result?.kind === 'quit') break;
   }
+}
+
+const RECORDING_ID = /^rec-[0-9a-f]+$/;
+
+async function openRun(target: string, flags: DebugFlags, cmd: Command): Promise<{ session: DebugSession; start: SessionStart }> {
+  if (!flags.workflows) {
+    throw new HindsightError('HS_E_USAGE', 'a workflow run is debugged against its code: pass --workflows <module.js>, the compiled module that exports the workflows');
+  }
+  const { events, run } = await loadHistory(target, cmd);
+  return startSession(events, run, flags.workflows);
+}
+
+function openRecording(id: string, cmd: Command): { session: DebugSession; start: SessionStart } {
+  const recording = withRecordings(cmd, (r) => r.get(id));
+  if (!recording) throw notFound(id);
+  return startRecordingSession(recording);
 }
 
 /** A history file when the target names one (or looks like one), else a workflow or run id in the store. */

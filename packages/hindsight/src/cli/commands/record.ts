@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { HindsightError } from '../../common/errors.js';
+import { DEFAULT_RING_BYTES, record } from '../../recorder/index.js';
+import { printJson } from '../output/json.js';
+import { storePath } from '../store.js';
+
+interface RecordFlags {
+  ring: string;
+  include?: string[];
+  exclude?: string[];
+  always?: boolean;
+  webhook?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('record')
+    .description('run a Node.js program under the flight recorder; when it crashes, archive its last moments for `hindsight debug`')
+    .argument('<command...>', 'the program, after --: hindsight record -- node app.js')
+    .option('--ring <size>', 'ring size (oldest events are overwritten), e.g. 64MiB, 256MiB', '64MiB')
+    .option('--include <glob...>', "files to trace (default: the program's own files under the working folder, not node_modules)")
+    .option('--exclude <glob...>', 'files not to trace')
+    .option('--always', 'archive the ring when the program exits normally too')
+    .option('--webhook <url>', 'also post the crash notice as JSON to this URL')
+    .option('--json', 'print the recording as JSON when one is archived')
+    .passThroughOptions()
+    .action(recordAction);
+}
+
+async function recordAction(command: string[], flags: RecordFlags, cmd: Command): Promise<void> {
+  const result = await record({
+    command,
+    store: storePath(cmd),
+    ringBytes: parseSize(flags.ring),
+    include: flags.include ?? [],
+    exclude: flags.exclude ?? [],
+    always: flags.always === true,
+    ...(flags.webhook ? { webhook: flags.webhook } : {}),
+  });
+  if (flags.json && result.recording) printJson({ ...result.recording, archiveMs: result.archiveMs });
+  // the recorder's exit status is the program's, as if it had run alone
+  process.exitCode = result.signal ? 128 + (signalNumbers[result.signal] ?? 1) : (result.exitCode ?? 1);
+}
+
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
+
+const UNITS: Record<string, number> = { b: 1, kib: 1024, kb: 1000, mib: 1024 ** 2, mb: 1000 ** 2, gib: 1024 ** 3, gb: 1000 ** 3 };
+
+/** `64MiB`, `512KiB`, `1GB`, or a number of bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? UNITS[(m[2] || 'b').toLowerCase()] : undefined;
+  if (!m || unit === undefined || Number(m[1]) * unit < 64 * 1024) {
+    throw new HindsightError('HS_E_INVALID_INPUT', `--ring ${JSON.stringify(text)} is not a size of at least 64KiB; write it like 64MiB, 512KiB or 1GiB (default ${DEFAULT_RING_BYTES / 1024 ** 2}MiB)`);
+  }
+  return Number(m[1]) * unit;
+}

@@ -1,0 +1,85 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { HindsightError } from '../../../common/errors.js';
+import { openRecordings, type RecordingMeta, type RecordingStore } from '../../../store/index.js';
+import { printJson, println } from '../../output/json.js';
+import { renderTable } from '../../output/table.js';
+import { localTime } from '../../output/time.js';
+import { storeFile, storePath } from '../../store.js';
+
+export function register(program: Command): void {
+  const trace = program.command('trace').description('flight recordings: list, show, export, remove');
+  trace.command('list').description('the recordings in the store, newest first').option('--json', 'print JSON').action(listAction);
+  trace.command('show <recordingId>').description('what a recording holds: the process, how it ended, its code').option('--json', 'print JSON').action(showAction);
+  trace
+    .command('export <recordingId>')
+    .description('write a recording to a file (its ring, site tables and code) to debug it elsewhere')
+    .requiredOption('-o, --output <file>', 'the file to write')
+    .action(exportAction);
+  trace.command('rm <recordingId>').description('remove a recording (code it shares with others stays)').action(rmAction);
+}
+
+/** Opens the recordings of the command's store; the store must exist (a typo would show "no recordings"). */
+export function withRecordings<T>(cmd: Command, fn: (r: RecordingStore) => T): T {
+  const where = storePath(cmd);
+  const file = storeFile(where);
+  if (file !== ':memory:' && !existsSync(file)) {
+    throw new HindsightError('HS_E_STORE_NOT_FOUND', `no store at ${file}; pass --store (or set HINDSIGHT_STORE) to the store \`hindsight record\` used`);
+  }
+  const r = openRecordings({ path: where });
+  try {
+    return fn(r);
+  } finally {
+    r.close();
+  }
+}
+
+export function notFound(id: string): HindsightError {
+  return new HindsightError('HS_E_RECORDING_NOT_FOUND', `no recording ${id} in this store; \`hindsight trace list\` shows the recordings`);
+}
+
+function listAction(flags: { json?: boolean }, cmd: Command): void {
+  const list = withRecordings(cmd, (r) => r.list());
+  if (flags.json) return printJson(list);
+  if (list.length === 0) return println('No recordings. Record a program with: hindsight record -- node app.js');
+  println(renderTable(['Recording', 'When', 'How it ended', 'Command', 'Events'], list.map((m) => [m.id, localTime(m.createdAt), ending(m), m.command.join(' '), `${m.events}${m.wrapped ? ' (wrapped)' : ''}`])));
+}
+
+function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
+  const rec = withRecordings(cmd, (r) => r.get(id));
+  if (!rec) throw notFound(id);
+  const m = rec.meta;
+  if (flags.json) return printJson({ ...m, modules: rec.modules.length, files: rec.files });
+  println(`${pc.bold(m.id)}: ${m.command.join(' ')} (pid ${m.pid}) on ${m.host}, Node ${m.node}`);
+  println(`  ${ending(m)} at ${localTime(m.createdAt)}; trigger: ${m.trigger}`);
+  if (m.error?.stack) for (const l of m.error.stack.split('\n')) println(pc.dim(`  ${l}`));
+  println(`  ${m.events} events${m.wrapped ? ', the ring wrapped: the trace starts mid-program' : ''}; ${rec.modules.length} modules traced; ${rec.files.length} source files in its code bundle`);
+  println(`  debug it: hindsight debug ${m.id}`);
+}
+
+function exportAction(id: string, flags: { output: string }, cmd: Command): void {
+  const file = withRecordings(cmd, (r) => {
+    const rec = r.get(id);
+    if (!rec) throw notFound(id);
+    return {
+      format: 'hindsight-recording',
+      version: 1,
+      meta: rec.meta,
+      modules: rec.modules,
+      files: rec.files.map((f) => ({ ...f, content: r.file(f.hash) ?? null })),
+      ring: Buffer.from(rec.ring.buffer, rec.ring.byteOffset, rec.ring.byteLength).toString('base64'),
+    };
+  });
+  writeFileSync(flags.output, JSON.stringify(file));
+  println(`Wrote ${id} to ${flags.output}`);
+}
+
+function rmAction(id: string, _flags: unknown, cmd: Command): void {
+  if (!withRecordings(cmd, (r) => r.remove(id))) throw notFound(id);
+  println(`Removed ${id}.`);
+}
+
+function ending(m: RecordingMeta): string {
+  return m.error ? `${m.reason}: ${m.error.name}: ${m.error.message}` : m.reason;
+}

@@ -1,0 +1,34 @@
+import { decodeRecording } from '../recorder/index.js';
+import type { Recording } from '../store/index.js';
+import { ValuesNotCaptured } from '../trace/index.js';
+import { DebugSession, type SessionOptions } from './session.js';
+import type { SessionStart } from './start.js';
+
+/**
+ * A session over a flight recording: the same debugger as for workflow runs, over the control flow
+ * the ring kept. The cursor starts at the last event (where the process died); values are not in
+ * a recording, and the session says so rather than guessing.
+ */
+export function startRecordingSession(recording: Recording, opts: Pick<SessionOptions, 'readSource'> = {}): { session: DebugSession; start: SessionStart } {
+  const execution = decodeRecording(recording);
+  const m = recording.meta;
+  const notes: string[] = [];
+  if (m.error) notes.push(`the process died of ${m.error.name}: ${m.error.message}; the cursor is at its last event, go back with the reverse commands`);
+  else notes.push(`the process ${m.reason}; the cursor is at its last event`);
+  if (m.wrapped) notes.push('the ring wrapped: older events were overwritten, so the trace starts in the middle of the program (frames whose calls were lost are marked)');
+  const values = new ValuesNotCaptured(`values are not captured in flight recordings (control flow only); the error that ended the process is in \`hindsight trace show ${m.id}\``);
+  const startIndex = Math.max(0, execution.length - 1);
+  const session = new DebugSession(execution, { ...opts, startIndex, values });
+  const stop = execution.length > 0 ? { ...session.view(session.cursor.goto(startIndex)), reason: 'start' as const } : undefined;
+  return {
+    session,
+    start: {
+      run: { workflowId: m.id, runId: `pid ${m.pid}`, workflowType: m.command.join(' ') },
+      status: m.reason,
+      historyEvents: 0,
+      traceEvents: execution.length,
+      notes,
+      ...(stop ? { stop } : {}),
+    },
+  };
+}

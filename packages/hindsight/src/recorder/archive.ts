@@ -1,0 +1,83 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { NewRecording, RecordedModule, RecordingMeta, RecordingTrigger } from '../store/index.js';
+import { compactRing, readRing } from './ring.js';
+import { FILES } from './spool.js';
+
+/** What the supervisor knows of the process when it archives its ring. */
+export interface ProcessEnd {
+  readonly command: readonly string[];
+  readonly pid: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly trigger: RecordingTrigger;
+  readonly reason: string;
+}
+
+export const newRecordingId = (): string => `rec-${randomUUID().slice(0, 8)}`;
+
+/**
+ * A recording from the files a recorded process left in its folder: the ring (compacted when it
+ * never wrapped), the site table of every module that loaded, the error that ended it, and the
+ * code bundle (the sources the sites name, as they are on disk now, by content hash).
+ */
+export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): NewRecording {
+  const ring = new Uint8Array(readFileSync(path.join(dir, FILES.ring)));
+  const contents = readRing(ring);
+  const modules = readModules(path.join(dir, FILES.modules));
+  const error = readError(path.join(dir, FILES.error));
+  const meta: RecordingMeta = {
+    id,
+    createdAt: Date.now(),
+    trigger: end.trigger,
+    command: end.command,
+    pid: end.pid,
+    exitCode: end.exitCode,
+    signal: end.signal,
+    ...(error ? { error } : {}),
+    node: process.version,
+    host: hostname(),
+    events: contents.events.length,
+    wrapped: contents.wrapped,
+    reason: end.reason,
+  };
+  return { meta, ring: compactRing(ring), modules, files: bundle(modules) };
+}
+
+/** One line per module; a line cut short by the process dying is left out. */
+function readModules(file: string): RecordedModule[] {
+  if (!existsSync(file)) return [];
+  const out: RecordedModule[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      const m = JSON.parse(line) as { base: number; sites: RecordedModule['sites'] };
+      out.push({ url: m.sites[0]?.file ?? '', base: m.base, sites: m.sites });
+    } catch {
+      // the torn last line of a process killed while writing it
+    }
+  }
+  return out;
+}
+
+function readError(file: string): RecordingMeta['error'] | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RecordingMeta['error'];
+  } catch {
+    return undefined;
+  }
+}
+
+function bundle(modules: readonly RecordedModule[]): NewRecording['files'] {
+  const files = new Set(modules.flatMap((m) => m.sites.map((s) => s.file)));
+  const out: NewRecording['files'][number][] = [];
+  for (const file of [...files].sort()) {
+    if (!existsSync(file)) continue;
+    const content = readFileSync(file, 'utf8');
+    out.push({ path: file, hash: createHash('sha256').update(content).digest('hex'), content });
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import picomatch from 'picomatch';
+
+/**
+ * What the recorded process reads from its environment (the supervisor sets it; `--import
+ * hindsight/register` users may too). Shared by the main thread and the loader hooks' thread.
+ */
+export interface RecorderConfig {
+  /** Where the ring, the site tables and the crash report are written. */
+  readonly dir: string;
+  readonly ringBytes: number;
+  /** Globs of files to trace (default: the application's own files under the working folder, not node_modules). */
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly cwd: string;
+}
+
+export const ENV = {
+  dir: 'HINDSIGHT_RECORDING_DIR',
+  ringBytes: 'HINDSIGHT_RING_BYTES',
+  include: 'HINDSIGHT_INCLUDE',
+  exclude: 'HINDSIGHT_EXCLUDE',
+} as const;
+
+export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
+
+const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): RecorderConfig | undefined {
+  const dir = env[ENV.dir];
+  if (!dir) return undefined;
+  const bytes = Number(env[ENV.ringBytes] ?? DEFAULT_RING_BYTES);
+  return { dir, ringBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_RING_BYTES, include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd };
+}
+
+/** Whether a file is traced: inside the include globs (or the working folder), outside node_modules unless included, not excluded. */
+export function tracedFiles(config: Pick<RecorderConfig, 'include' | 'exclude' | 'cwd'>): (file: string) => boolean {
+  const opts = { dot: true };
+  const abs = (g: string) => (path.isAbsolute(g) ? g : path.join(config.cwd, g));
+  const include = config.include.length ? picomatch(config.include.map(abs), opts) : undefined;
+  const exclude = config.exclude.length ? picomatch(config.exclude.map(abs), opts) : () => false;
+  const inside = (f: string) => !path.relative(config.cwd, f).startsWith('..');
+  return (file) => {
+    if (exclude(file)) return false;
+    if (include) return include(file);
+    return inside(file) && !file.split(path.sep).includes('node_modules');
+  };
+}

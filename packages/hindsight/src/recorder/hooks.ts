@@ -1,0 +1,30 @@
+/**
+ * ESM loader hooks (they run on the loader thread): the modules the recorder traces are
+ * instrumented as they load, so each reports its sites to the process's ProbeRuntime.
+ * Registered by register.ts with module.register().
+ */
+import { fileURLToPath } from 'node:url';
+import { instrument, readInputMap } from '../instrument/index.js';
+import { tracedFiles, type RecorderConfig } from './config.js';
+
+type LoadResult = { format?: string | null; source?: string | ArrayBuffer | Uint8Array; shortCircuit?: boolean };
+type NextLoad = (url: string, context: { format?: string | null }) => Promise<LoadResult>;
+
+let traced: (file: string) => boolean = () => false;
+
+export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'cwd'>): void {
+  traced = tracedFiles(data);
+}
+
+export async function load(url: string, context: { format?: string | null }, nextLoad: NextLoad): Promise<LoadResult> {
+  const result = await nextLoad(url, context);
+  if (!url.startsWith('file:') || result.format !== 'module' || result.source === undefined) return result;
+  const file = fileURLToPath(url);
+  if (!traced(file)) return result;
+  const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+  try {
+    return { ...result, source: instrument(source, file, readInputMap(file, source)).code };
+  } catch {
+    return result; // code the instrumenter cannot parse runs untraced rather than not at all
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The flight recorder: always-on control-flow tracing of a Node.js process into a ring in shared
+ * memory that survives the process's death, archived by a supervising parent with the code it
+ * ran, and decoded into the same Execution the debugger navigates.
+ *
+ *   const { recording } = await record({ command: ['node', 'app.js'], store: '.hindsight/hindsight.db' });
+ *   const execution = decodeRecording(openRecordings().get(recording.id)!);
+ */
+export { record, type RecordOptions, type RecordResult } from './supervisor.js';
+export { decodeRecording } from './decode.js';
+export { readRing, RingWriter, ringBytes, type RingContents, type RingEvent } from './ring.js';
+export { DEFAULT_RING_BYTES } from './config.js';

@@ -1,0 +1,52 @@
+/**
+ * `node --import hindsight/register app.js`: records the process into a flight recorder ring.
+ * The supervisor (`hindsight record`) sets the environment; see config.ts.
+ *
+ * ES modules are instrumented by the loader hooks (hooks.ts), CommonJS modules here, as they
+ * compile. Each instrumented module registers its sites with the ProbeRuntime, whose events go
+ * into the ring; the site tables are appended to a file as modules load, and an uncaught error
+ * is written down before the process dies, so the supervisor has all it needs afterwards.
+ */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import Module, { register } from 'node:module';
+import path from 'node:path';
+import { instrument, probeRuntime, readInputMap } from '../instrument/index.js';
+import { configFromEnv, tracedFiles } from './config.js';
+import { RingWriter, ringBytes } from './ring.js';
+import { mapShared } from './shared-memory.js';
+import { FILES } from './spool.js';
+
+const config = configFromEnv();
+if (config) start(config);
+
+function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
+  const ring = new RingWriter(mapShared(path.join(config.dir, FILES.ring), ringBytes(config.ringBytes)), process.pid);
+  const runtime = probeRuntime();
+  const modules = path.join(config.dir, FILES.modules);
+  runtime.onModule = (base, sites) => appendFileSync(modules, `${JSON.stringify({ base, sites })}\n`);
+  runtime.reset({ event: (kind, site, activation) => ring.write(kind, site, activation) });
+
+  register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd } });
+  instrumentCommonJs(tracedFiles(config));
+
+  process.on('uncaughtExceptionMonitor', (err, origin) => {
+    const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack, origin } : { name: 'thrown value', message: String(err), origin };
+    writeFileSync(path.join(config.dir, FILES.error), JSON.stringify(e));
+  });
+}
+
+/** CommonJS modules are instrumented where Node compiles them. */
+function instrumentCommonJs(traced: (file: string) => boolean): void {
+  const proto = Module.prototype as unknown as { _compile(content: string, filename: string): unknown };
+  const compile = proto._compile;
+  proto._compile = function (this: unknown, content: string, filename: string) {
+    if (!traced(filename)) return compile.call(this, content, filename);
+    let code = content;
+    try {
+      code = instrument(content, filename, readInputMap(filename, content), { sourceType: 'script' }).code;
+    } catch {
+      // code the instrumenter cannot parse runs untraced rather than not at all
+    }
+    return compile.call(this, code, filename);
+  };
+}

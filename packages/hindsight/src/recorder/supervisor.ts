@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { HindsightError } from '../common/index.js';
+import { openRecordings, type RecordingMeta } from '../store/index.js';
+import { archive, newRecordingId, type ProcessEnd } from './archive.js';
+import { DEFAULT_RING_BYTES, ENV } from './config.js';
+
+export interface RecordOptions {
+  /** The command to run, e.g. ['node', 'app.js']. */
+  readonly command: readonly string[];
+  /** The store the recording is archived in. */
+  readonly store: string;
+  readonly ringBytes?: number;
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  /** Archive the ring when the process exits normally too (default: only when it crashes). */
+  readonly always?: boolean;
+  /** Posts the crash notice as JSON to this URL. */
+  readonly webhook?: string;
+  /** Where the notice goes (default: stderr). */
+  readonly notify?: (line: string) => void;
+}
+
+export interface RecordResult {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly recording?: RecordingMeta;
+  /** From the process's death to the recording stored, ms. */
+  readonly archiveMs?: number;
+}
+
+/**
+ * Runs a command as the recorded child of this process. The ring lives in a file both can see
+ * (in /dev/shm when the machine has it: memory, not disk), so when the child dies, whatever
+ * killed it, its parent notices at once and archives the ring into the store.
+ */
+export async function record(opts: RecordOptions): Promise<RecordResult> {
+  const [program, ...args] = opts.command;
+  if (!program) throw new HindsightError('HS_E_RECORD_USAGE', 'nothing to record: give the command after --, e.g. hindsight record -- node app.js');
+  const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'hindsight-rec-'));
+  const notify = opts.notify ?? ((line: string) => process.stderr.write(`${line}\n`));
+  try {
+    const child = spawn(program, args, { stdio: 'inherit', env: childEnv(opts, dir) });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.once('error', (err) => reject(new HindsightError('HS_E_RECORD_SPAWN', `cannot run ${program}: ${err.message}`, { cause: err })));
+      child.once('exit', (c, s) => resolve([c, s]));
+    });
+    const died = performance.now();
+    for (const [s, h] of handlers) process.off(s, h);
+    const crashed = signal !== null || code !== 0;
+    if (!crashed && !opts.always) return { exitCode: code, signal };
+    if (!existsSync(path.join(dir, 'ring'))) {
+      notify(`hindsight: ${program} ended before it started recording (was it a Node.js program?); nothing to archive`);
+      return { exitCode: code, signal };
+    }
+    const end: ProcessEnd = {
+      command: opts.command,
+      pid: child.pid ?? 0,
+      exitCode: code,
+      signal,
+      trigger: crashed ? 'crash' : 'exit',
+      reason: signal ? `killed by ${signal}` : crashed ? `exited with code ${code}` : 'exited normally',
+    };
+    const recording = store(opts.store, archive(dir, end, newRecordingId()));
+    const archiveMs = performance.now() - died;
+    notice(recording, notify);
+    if (opts.webhook) await post(opts.webhook, recording, notify);
+    return { exitCode: code, signal, recording, archiveMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
+  const register = new URL('./register.js', import.meta.url).href;
+  return {
+    ...process.env,
+    [ENV.dir]: dir,
+    [ENV.ringBytes]: String(opts.ringBytes ?? DEFAULT_RING_BYTES),
+    [ENV.include]: (opts.include ?? []).join(','),
+    [ENV.exclude]: (opts.exclude ?? []).join(','),
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${register}`.trim(),
+  };
+}
+
+function store(location: string, recording: ReturnType<typeof archive>): RecordingMeta {
+  const recordings = openRecordings({ path: location });
+  try {
+    recordings.save(recording);
+  } finally {
+    recordings.close();
+  }
+  return recording.meta;
+}
+
+/** A short notice on stderr: what happened, the recording, the command to debug it. */
+function notice(r: RecordingMeta, notify: (line: string) => void): void {
+  const what = r.error ? `${r.error.name}: ${r.error.message}` : r.reason;
+  notify(`hindsight: ${r.command.join(' ')} ${r.trigger === 'crash' ? 'crashed' : 'ended'} (${what}); recording ${r.id} archived (${r.events} events)`);
+  notify(`hindsight: debug it backwards with: hindsight debug ${r.id}`);
+}
+
+/** The same notice as JSON to a webhook; a webhook that fails is reported, the recording is kept. */
+async function post(url: string, r: RecordingMeta, notify: (line: string) => void): Promise<void> {
+  const body = { recording: r.id, trigger: r.trigger, reason: r.reason, error: r.error ?? null, command: r.command, pid: r.pid, debug: `hindsight debug ${r.id}` };
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+    if (!res.ok) notify(`hindsight: the webhook ${url} answered ${res.status}; the recording is stored all the same`);
+  } catch (err) {
+    notify(`hindsight: the webhook ${url} failed (${(err as Error).message}); the recording is stored all the same`);
+  }
+}

@@ -1,0 +1,66 @@
+import type { Site } from '../trace/index.js';
+
+/** Why a recording was archived. */
+export type RecordingTrigger = 'crash' | 'signal' | 'snapshot' | 'exit';
+
+/** What a flight recording says about the process it recorded. */
+export interface RecordingMeta {
+  readonly id: string;
+  /** When it was archived, ms since the epoch. */
+  readonly createdAt: number;
+  readonly trigger: RecordingTrigger;
+  /** The recorded command line. */
+  readonly command: readonly string[];
+  readonly pid: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** The error that ended the process, when there was one. */
+  readonly error?: { readonly name: string; readonly message: string; readonly stack?: string; readonly origin?: string };
+  readonly node: string;
+  readonly host: string;
+  /** Events in the ring, and whether older ones were overwritten. */
+  readonly events: number;
+  readonly wrapped: boolean;
+  /** Why the recording was made, in words (the supervisor's notice). */
+  readonly reason: string;
+}
+
+/** The site table of one instrumented module: its sites are ids base..base+n-1 of the ring. */
+export interface RecordedModule {
+  readonly url: string;
+  readonly base: number;
+  readonly sites: readonly Site[];
+}
+
+/** One file of the code bundle: a source the sites name, stored once by content hash. */
+export interface BundleFile {
+  readonly path: string;
+  readonly hash: string;
+}
+
+export interface NewRecording {
+  readonly meta: RecordingMeta;
+  readonly ring: Uint8Array;
+  readonly modules: readonly RecordedModule[];
+  /** The bundle's files with their content. */
+  readonly files: readonly (BundleFile & { readonly content: string })[];
+}
+
+export interface Recording {
+  readonly meta: RecordingMeta;
+  readonly ring: Uint8Array;
+  readonly modules: readonly RecordedModule[];
+  readonly files: readonly BundleFile[];
+}
+
+/** Where flight recordings are kept: the same store file as workflow runs. */
+export interface RecordingStore {
+  save(recording: NewRecording): void;
+  /** Newest first. */
+  list(): RecordingMeta[];
+  get(id: string): Recording | undefined;
+  /** The content of a bundle file, by hash. */
+  file(hash: string): string | undefined;
+  remove(id: string): boolean;
+  close(): void;
+}

@@ -1,0 +1,67 @@
+import type Database from 'better-sqlite3';
+import type { BundleFile, NewRecording, RecordedModule, Recording, RecordingMeta, RecordingStore } from '../recordings.js';
+import { connect, type ConnectOptions } from './connection.js';
+
+interface Row {
+  meta: string;
+  ring: Buffer;
+  modules: string;
+  files: string;
+}
+
+/** Flight recordings in the SQLite store file. A recording is written in one transaction: all of it or nothing. */
+export class SqliteRecordings implements RecordingStore {
+  readonly #db: Database.Database;
+
+  constructor(file: string, opts: ConnectOptions) {
+    this.#db = connect(file, opts);
+  }
+
+  save(r: NewRecording): void {
+    const putFile = this.#db.prepare('INSERT INTO code_files (hash, content) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING');
+    const put = this.#db.prepare('INSERT INTO recordings (id, created_at, meta, ring, modules, files) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#db.transaction(() => {
+      for (const f of r.files) putFile.run(f.hash, f.content);
+      const files: BundleFile[] = r.files.map(({ path, hash }) => ({ path, hash }));
+      put.run(r.meta.id, r.meta.createdAt, JSON.stringify(r.meta), Buffer.from(r.ring.buffer, r.ring.byteOffset, r.ring.byteLength), JSON.stringify(r.modules), JSON.stringify(files));
+    })();
+  }
+
+  list(): RecordingMeta[] {
+    return (this.#db.prepare('SELECT meta FROM recordings ORDER BY created_at DESC, id DESC').pluck().all() as string[]).map((m) => JSON.parse(m) as RecordingMeta);
+  }
+
+  get(id: string): Recording | undefined {
+    const row = this.#db.prepare('SELECT meta, ring, modules, files FROM recordings WHERE id = ?').get(id) as Row | undefined;
+    if (!row) return undefined;
+    return {
+      meta: JSON.parse(row.meta) as RecordingMeta,
+      ring: new Uint8Array(row.ring.buffer, row.ring.byteOffset, row.ring.byteLength),
+      modules: JSON.parse(row.modules) as RecordedModule[],
+      files: JSON.parse(row.files) as BundleFile[],
+    };
+  }
+
+  file(hash: string): string | undefined {
+    const content = this.#db.prepare('SELECT content FROM code_files WHERE hash = ?').pluck().get(hash) as Buffer | string | undefined;
+    return content === undefined ? undefined : content.toString();
+  }
+
+  /** Removes a recording; the code files it shares with others stay, the ones only it used go. */
+  remove(id: string): boolean {
+    return this.#db.transaction(() => {
+      const gone = this.#db.prepare('DELETE FROM recordings WHERE id = ?').run(id).changes > 0;
+      if (gone) {
+        const used = new Set((this.#db.prepare('SELECT files FROM recordings').pluck().all() as string[]).flatMap((f) => (JSON.parse(f) as BundleFile[]).map((b) => b.hash)));
+        for (const hash of this.#db.prepare('SELECT hash FROM code_files').pluck().all() as string[]) {
+          if (!used.has(hash)) this.#db.prepare('DELETE FROM code_files WHERE hash = ?').run(hash);
+        }
+      }
+      return gone;
+    })();
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
