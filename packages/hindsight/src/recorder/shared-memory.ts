@@ -1,0 +1,57 @@
+/**
+ * Memory that outlives the process: a file mapped MAP_SHARED.
+ *
+ * The flight recorder's ring buffer lives in such a mapping. Writes to it are
+ * plain memory stores, and the kernel keeps them in the page cache however the
+ * process dies (SIGKILL, a native abort), so the supervising parent maps the
+ * same file afterwards and reads them. Node has no mmap; a tiny native addon
+ * (native/shared_memory.c, built by node-gyp when the package is installed)
+ * provides it.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HindsightError } from '../common/errors.js';
+
+interface SharedMemoryAddon {
+  map(file: string, bytes: number): ArrayBuffer;
+}
+
+/** This file compiles to <package>/dist/src/recorder/; node-gyp builds into <package>/build/Release/. */
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ADDON_PATH = path.join(PACKAGE_ROOT, 'build', 'Release', 'hindsight_shared_memory.node');
+
+let addon: SharedMemoryAddon | undefined;
+
+/** Loaded on first use, so that everything not recording runs without the native part. */
+function loadAddon(): SharedMemoryAddon {
+  if (addon) return addon;
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as SharedMemoryAddon;
+    return addon;
+  } catch (cause) {
+    throw new HindsightError(
+      'HS_E_RECORDER_NATIVE',
+      "the flight recorder's native part is not built; run `npm rebuild hindsight` (needs python3, make and a C compiler)",
+      { cause },
+    );
+  }
+}
+
+/**
+ * Maps `file` (created with mode 0600 if missing) into memory and returns the
+ * mapping as an ArrayBuffer of exactly `bytes` bytes, shared with every other
+ * mapping of the file, in this process or another.
+ *
+ * A missing or shorter file is grown to `bytes` (new bytes read as zero); an
+ * existing file of that size or larger keeps its content, which is how a
+ * reader maps a ring left behind by a dead process. The mapping is released
+ * when the ArrayBuffer is garbage-collected.
+ *
+ * Throws HS_E_RECORDER_NATIVE when the addon is not built, and a plain Error
+ * naming the path and the reason (with `errno` and `syscall`) when the file
+ * cannot be opened, sized or mapped.
+ */
+export function mapShared(file: string, bytes: number): ArrayBuffer {
+  return loadAddon().map(file, bytes);
+}
