@@ -23,6 +23,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   return {
     session,
     start: {
+      source: 'recording',
       run: { workflowId: m.id, runId: `pid ${m.pid}`, workflowType: m.command.join(' ') },
       status: m.reason,
       historyEvents: 0,

@@ -15,6 +15,8 @@ export interface RunInfo {
 
 /** What a front end shows when a session opens. */
 export interface SessionStart {
+  /** A workflow run (the default), or a flight recording (run names the recording and its process). */
+  readonly source?: 'workflow' | 'recording';
   readonly run: RunInfo;
   /** completed, failed, cancelled, terminated, continued-as-new, open. */
   readonly status: string;

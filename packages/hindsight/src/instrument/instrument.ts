@@ -75,6 +75,8 @@ export function instrument(code: string, file: string, inputMap?: object, option
       configFile: false,
       babelrc: false,
       sourceMaps: true,
+      // the code keeps its line numbers: stack traces of a recorded process name the lines users wrote
+      retainLines: true,
       ...(inputMap ? { inputSourceMap: inputMap as never } : {}),
       plugins: [plugin(sites, file, trace, values)],
     });

@@ -24,7 +24,6 @@ export function register(program: Command): void {
     .option('--always', 'archive the ring when the program exits normally too')
     .option('--webhook <url>', 'also post the crash notice as JSON to this URL')
     .option('--json', 'print the recording as JSON when one is archived')
-    .passThroughOptions()
     .action(recordAction);
 }
 

@@ -119,9 +119,13 @@ export function renderResult(r: CommandResult): string[] {
 }
 
 export function renderStart(s: SessionStart): string[] {
+  const head =
+    s.source === 'recording'
+      ? `Debugging recording ${pc.bold(s.run.workflowId)} ${pc.dim(`(${s.run.runId})`)}: ${s.run.workflowType}, ${s.status}, ${s.traceEvents} trace events`
+      : `Debugging ${pc.bold(s.run.workflowId)} ${pc.dim(`(run ${s.run.runId})`)}: ${s.run.workflowType}, ${s.status}, ` +
+        `${s.historyEvents} history events, ${s.traceEvents} trace events`;
   const lines = [
-    `Debugging ${pc.bold(s.run.workflowId)} ${pc.dim(`(run ${s.run.runId})`)}: ${s.run.workflowType}, ${s.status}, ` +
-      `${s.historyEvents} history events, ${s.traceEvents} trace events`,
+    head,
     ...s.notes.map((n) => pc.yellow(n)),
     ...(s.divergence ? renderDivergence(s.divergence).slice(1) : []),
   ];

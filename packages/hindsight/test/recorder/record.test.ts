@@ -1,0 +1,143 @@
+/**
+ * Crash tests: a real service runs under `hindsight record` (a real supervisor process and a real
+ * child), dies in each of the ways a process dies, and its ring is archived and decodes into the
+ * control flow it went through.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { decodeRecording } from '../../src/recorder/index.js';
+import { openRecordings, type Recording } from '../../src/store/index.js';
+import { EventKind, type Execution } from '../../src/trace/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.resolve(here, '../../src/cli/main.js');
+const SERVICE = path.join(here, 'fixtures', 'service.js');
+/** The TypeScript the sites name (through the compiler's source maps). */
+const SOURCE = path.resolve(here, '../../../test/recorder/fixtures/service.ts');
+const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-record-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  store: string;
+}
+
+/** `hindsight record -- node service.js <mode>`; `onReady` gets the service's pid once it prints it. */
+function recordService(mode: string, opts: { args?: string[]; onReady?: (pid: number) => void } = {}): Promise<Run> {
+  const store = path.join(mkdtempSync(path.join(dir, 'run-')), 'store.db');
+  const child = spawn(process.execPath, [CLI, '--store', store, 'record', '--include', path.join(here, 'fixtures', '**'), ...(opts.args ?? []), '--', process.execPath, SERVICE, mode], {
+    cwd: dir,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+    const m = /ready (\d+)/.exec(stdout);
+    if (m && opts.onReady) {
+      opts.onReady(Number(m[1]));
+      opts.onReady = undefined;
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, store })));
+}
+
+function onlyRecording(store: string): Recording {
+  const r = openRecordings({ path: store });
+  try {
+    const list = r.list();
+    assert.equal(list.length, 1, `one recording, not ${list.length}`);
+    return r.get(list[0]!.id)!;
+  } finally {
+    r.close();
+  }
+}
+
+/** `kind function:line` of every event, for the events of the service's own code. */
+const calls = (ex: Execution, fn: string) => {
+  let n = 0;
+  for (let i = 0; i < ex.length; i++) if (ex.kinds[i] === EventKind.Enter && ex.siteOf(i)?.functionName === fn) n++;
+  return n;
+};
+
+describe('hindsight record: the ring outlives the process, whatever kills it', () => {
+  it('an uncaught exception: the recording holds the error, and the trace ends where it was thrown, in TypeScript lines', async () => {
+    const run = await recordService('throw');
+    assert.equal(run.code, 1, 'the recorder exits as the program did');
+    const rec = onlyRecording(run.store);
+    assert.match(run.stderr, new RegExp(`crashed \\(Error: boom in checkout: sum \\d+\\); recording ${rec.meta.id} archived`));
+    assert.match(run.stderr, new RegExp(`hindsight debug ${rec.meta.id}`));
+    assert.equal(rec.meta.trigger, 'crash');
+    assert.equal(rec.meta.error?.message.startsWith('boom in checkout'), true);
+    assert.match(rec.meta.error?.stack ?? '', /service\.(js|ts):\d+/);
+    const ex = decodeRecording(rec);
+    const last = ex.length - 1;
+    const throwAt = [...Array(ex.length).keys()].find((i) => ex.kinds[i] === EventKind.Throw)!;
+    assert.equal(ex.siteOf(throwAt)?.functionName, 'explode');
+    assert.equal(ex.siteOf(throwAt)?.file, SOURCE, 'sites name the TypeScript source');
+    assert.equal(ex.siteOf(last)?.functionName, 'main', 'the exception unwinds through main');
+    assert.equal(calls(ex, 'handle'), 20);
+    assert.equal(calls(ex, 'price'), 20);
+    assert.ok(rec.files.some((f) => f.path === SOURCE), 'the code bundle holds the TypeScript source');
+  });
+
+  it('SIGKILL from outside: nothing runs in the process, yet every event it wrote is archived', async () => {
+    const run = await recordService('wait', { onReady: (pid) => process.kill(pid, 'SIGKILL') });
+    assert.equal(run.code, 128 + 9);
+    const rec = onlyRecording(run.store);
+    assert.equal(rec.meta.reason, 'killed by SIGKILL');
+    assert.equal(rec.meta.error, undefined);
+    const ex = decodeRecording(rec);
+    assert.equal(calls(ex, 'handle'), 20, 'all 20 requests before the kill are in the ring');
+    assert.equal(ex.siteOf(ex.length - 1)?.functionName, 'main', 'the last event is main finishing its setup');
+  });
+
+  for (const [mode, expected] of [
+    ['reject', { code: 1, reason: 'exited with code 1', error: /nobody handled this refusal/ }],
+    ['exit', { code: 3, reason: 'exited with code 3', error: undefined }],
+    ['abort', { code: 128 + 6, reason: 'killed by SIGABRT', error: undefined }],
+  ] as const) {
+    it(`${mode === 'reject' ? 'an unhandled rejection' : mode === 'exit' ? 'process.exit(3)' : 'a native abort'}: archived, with how it ended`, async () => {
+      const run = await recordService(mode);
+      assert.equal(run.code, expected.code);
+      const rec = onlyRecording(run.store);
+      assert.equal(rec.meta.reason, expected.reason);
+      if (expected.error) assert.match(rec.meta.error?.message ?? '', expected.error);
+      else assert.equal(rec.meta.error, undefined);
+      assert.equal(calls(decodeRecording(rec), 'handle'), 20);
+    });
+  }
+
+  it('a program that ends normally leaves no recording, unless asked with --always', async () => {
+    const plain = await recordService('ok');
+    assert.equal(plain.code, 0);
+    assert.match(plain.stdout, /done \d+/);
+    const r = openRecordings({ path: plain.store });
+    assert.deepEqual(r.list(), []);
+    r.close();
+    const always = await recordService('ok', { args: ['--always'] });
+    assert.equal(onlyRecording(always.store).meta.trigger, 'exit');
+  });
+
+  it('a small ring wraps: the trace starts mid-program, with synthetic frames, and decodes without failing', async () => {
+    const run = await recordService('throw', { args: ['--ring', '64KiB'] });
+    const rec = onlyRecording(run.store);
+    assert.equal(rec.meta.wrapped, false, '64KiB holds 4096 events: this run fits');
+    const tiny = await recordService('wait', { args: ['--ring', '64KiB'], onReady: (pid) => process.kill(pid, 'SIGTERM') });
+    assert.equal(onlyRecording(tiny.store).meta.reason, 'killed by SIGTERM');
+  });
+
+  it('bad input: a ring size that is not one, or nothing to record, is one clear line and no recording', async () => {
+    const bad = await recordService('ok', { args: ['--ring', 'lots'] });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--ring "lots" is not a size of at least 64KiB; write it like 64MiB/);
+  });
+});
