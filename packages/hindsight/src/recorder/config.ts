@@ -1,5 +1,21 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import picomatch from 'picomatch';
+import type picomatchType from 'picomatch';
+
+const picomatch = privateCopy<typeof picomatchType>('picomatch');
+
+/**
+ * A package the recorder uses in the recorded process, kept out of the module cache: the
+ * application's own `require('picomatch')` then loads (and traces) its own copy, instead of
+ * silently sharing the recorder's untraced one.
+ */
+function privateCopy<T>(name: string): T {
+  const require = createRequire(import.meta.url);
+  const before = new Set(Object.keys(require.cache));
+  const loaded = require(name) as T;
+  for (const key of Object.keys(require.cache)) if (!before.has(key)) delete require.cache[key];
+  return loaded;
+}
 
 /**
  * What the recorded process reads from its environment (the supervisor sets it; `--import

@@ -3,6 +3,7 @@
  * instrumented as they load, so each reports its sites to the process's ProbeRuntime.
  * Registered by register.ts with module.register().
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { instrument, readInputMap } from '../instrument/index.js';
 import { tracedFiles, type RecorderConfig } from './config.js';
@@ -18,12 +19,15 @@ export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'c
 
 export async function load(url: string, context: { format?: string | null }, nextLoad: NextLoad): Promise<LoadResult> {
   const result = await nextLoad(url, context);
-  if (!url.startsWith('file:') || result.format !== 'module' || result.source === undefined) return result;
+  const sourceType = result.format === 'module' ? 'module' : result.format === 'commonjs' ? 'script' : undefined;
+  if (!url.startsWith('file:') || !sourceType) return result;
   const file = fileURLToPath(url);
   if (!traced(file)) return result;
-  const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+  // Node hands CommonJS over without its source; given one, it compiles it here and sends the
+  // module's own require() calls through these hooks too, so the whole package is instrumented
+  const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
-    return { ...result, source: instrument(source, file, readInputMap(file, source)).code };
+    return { ...result, source: instrument(source, file, readInputMap(file, source), { sourceType }).code };
   } catch {
     return result; // code the instrumenter cannot parse runs untraced rather than not at all
   }
