@@ -1,5 +1,5 @@
 import type { Recording } from '../store/index.js';
-import { ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
+import { ExecutionBuilder, SiteTable, type EventKind, type Execution, type Site } from '../trace/index.js';
 import { readRing } from './ring.js';
 
 const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, column: 0, functionName: '<unknown>' };
@@ -17,6 +17,7 @@ export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>):
   for (let i = 0; i < sites.length; i++) sites[i] ??= UNKNOWN;
   const { events } = readRing(recording.ring);
   const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: events.length + 16 });
-  for (const e of events) builder.append(e.kind, e.site, e.activation, e.timeMs);
+  const { kinds, sites: ids, activations, times } = events;
+  for (let i = 0; i < events.length; i++) builder.append(kinds[i] as EventKind, ids[i]!, activations[i]!, times[i]!);
   return builder.build();
 }

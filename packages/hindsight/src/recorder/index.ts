@@ -8,5 +8,5 @@
  */
 export { record, type RecordOptions, type RecordResult } from './supervisor.js';
 export { decodeRecording } from './decode.js';
-export { readRing, RingWriter, ringBytes, type RingContents, type RingEvent } from './ring.js';
+export { readRing, RingWriter, ringBytes, type RingContents, type RingEvents } from './ring.js';
 export { DEFAULT_RING_BYTES } from './config.js';
