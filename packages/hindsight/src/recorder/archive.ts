@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { NewRecording, RecordedModule, RecordingMeta, RecordingTrigger } from '../store/index.js';
-import { compactRing, readRing } from './ring.js';
+import { RING_HEADER_BYTES, ringHeader } from './ring.js';
 import { FILES } from './spool.js';
 
 /** What the supervisor knows of the process when it archives its ring. */
@@ -24,8 +24,7 @@ export const newRecordingId = (): string => `rec-${randomUUID().slice(0, 8)}`;
  * code bundle (the sources the sites name, as they are on disk now, by content hash).
  */
 export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): NewRecording {
-  const ring = new Uint8Array(readFileSync(path.join(dir, FILES.ring)));
-  const contents = readRing(ring);
+  const { ring, header } = readRingFile(path.join(dir, FILES.ring));
   const modules = readModules(path.join(dir, FILES.modules));
   const error = readError(path.join(dir, FILES.error));
   const meta: RecordingMeta = {
@@ -39,11 +38,26 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): Ne
     ...(error ? { error } : {}),
     node: process.version,
     host: hostname(),
-    events: contents.events.length,
-    wrapped: contents.wrapped,
+    events: header.events,
+    wrapped: header.wrapped,
     reason: end.reason,
   };
-  return { meta, ring: compactRing(ring), modules, files: bundle(modules) };
+  return { meta, ring, modules, files: bundle(modules) };
+}
+
+/** The header first, then only the bytes it says are used: a ring that never wrapped is read no further than its last event. */
+function readRingFile(file: string): { ring: Uint8Array; header: ReturnType<typeof ringHeader> } {
+  const fd = openSync(file, 'r');
+  try {
+    const head = new Uint8Array(RING_HEADER_BYTES);
+    readSync(fd, head, 0, head.byteLength, 0);
+    const header = ringHeader(head);
+    const ring = new Uint8Array(header.usedBytes);
+    readSync(fd, ring, 0, ring.byteLength, 0);
+    return { ring, header };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** One line per module; a line cut short by the process dying is left out. */

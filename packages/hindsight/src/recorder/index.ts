@@ -10,3 +10,4 @@ export { record, type RecordOptions, type RecordResult } from './supervisor.js';
 export { decodeRecording } from './decode.js';
 export { readRing, RingWriter, ringBytes, type RingContents, type RingEvents } from './ring.js';
 export { DEFAULT_RING_BYTES } from './config.js';
+export { mapShared } from './shared-memory.js';

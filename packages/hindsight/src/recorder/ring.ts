@@ -116,7 +116,7 @@ export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
   const capacity = words[H_CAPACITY]!;
   const count = words[H_COUNT]!;
   const wrapped = words[H_WRAPPED] === 1;
-  // an archive of a ring that never wrapped keeps only the events written (see compactRing)
+  // an archive of a ring that never wrapped keeps only the events written (see RingHeader.usedBytes)
   if (words.length < HEADER_WORDS + (wrapped ? capacity : count) * EVENT_WORDS) {
     throw new HindsightError('HS_E_RING_INVALID', 'the ring is shorter than its header says; the recording is truncated');
   }
@@ -136,9 +136,36 @@ export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
   return { pid: words[H_PID]!, startMs, capacity, wrapped, written: count, events };
 }
 
-/** The bytes of a ring worth keeping: all of a wrapped one; of one that never wrapped, the header and the events written. */
-export function compactRing(bytes: Uint8Array): Uint8Array {
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
-  if (words[H_MAGIC] !== MAGIC || words[H_WRAPPED] === 1) return bytes;
-  return bytes.subarray(0, Math.min(bytes.byteLength, (HEADER_WORDS + words[H_COUNT]! * EVENT_WORDS) * 4));
+/** What a ring's header says, without reading its events. */
+export interface RingHeader {
+  readonly pid: number;
+  readonly startMs: number;
+  readonly capacity: number;
+  readonly written: number;
+  readonly wrapped: boolean;
+  /** Events a reader gets from it. */
+  readonly events: number;
+  /** The bytes worth keeping: all of a wrapped ring; of one that never wrapped, the header and the events written. */
+  readonly usedBytes: number;
+}
+
+export const RING_HEADER_BYTES = HEADER_WORDS * 4;
+
+export function ringHeader(header: Uint8Array): RingHeader {
+  if (header.byteLength < RING_HEADER_BYTES) throw new HindsightError('HS_E_RING_INVALID', `${header.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
+  const view = new DataView(header.buffer, header.byteOffset, RING_HEADER_BYTES);
+  const word = (i: number) => view.getUint32(i * 4, true);
+  if (word(H_MAGIC) !== MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
+  const capacity = word(H_CAPACITY);
+  const written = word(H_COUNT);
+  const wrapped = word(H_WRAPPED) === 1;
+  return {
+    pid: word(H_PID),
+    startMs: view.getFloat64(H_START * 4, true),
+    capacity,
+    written,
+    wrapped,
+    events: wrapped ? capacity - 1 : written,
+    usedBytes: (HEADER_WORDS + (wrapped ? capacity : written) * EVENT_WORDS) * 4,
+  };
 }

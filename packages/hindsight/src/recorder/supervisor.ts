@@ -39,6 +39,8 @@ export interface RecordResult {
 export async function record(opts: RecordOptions): Promise<RecordResult> {
   const [program, ...args] = opts.command;
   if (!program) throw new HindsightError('HS_E_RECORD_USAGE', 'nothing to record: give the command after --, e.g. hindsight record -- node app.js');
+  // opened before the program starts: a bad store is said at once, and a crash is archived without the wait
+  const recordings = openRecordings({ path: opts.store });
   const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'hindsight-rec-'));
   const notify = opts.notify ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
@@ -66,12 +68,15 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       trigger: crashed ? 'crash' : 'exit',
       reason: signal ? `killed by ${signal}` : crashed ? `exited with code ${code}` : 'exited normally',
     };
-    const recording = store(opts.store, archive(dir, end, newRecordingId()));
+    const archived = archive(dir, end, newRecordingId());
+    recordings.save(archived);
+    const recording = archived.meta;
     const archiveMs = performance.now() - died;
     notice(recording, notify);
     if (opts.webhook) await post(opts.webhook, recording, notify);
     return { exitCode: code, signal, recording, archiveMs };
   } finally {
+    recordings.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -86,16 +91,6 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
     [ENV.exclude]: (opts.exclude ?? []).join(','),
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${register}`.trim(),
   };
-}
-
-function store(location: string, recording: ReturnType<typeof archive>): RecordingMeta {
-  const recordings = openRecordings({ path: location });
-  try {
-    recordings.save(recording);
-  } finally {
-    recordings.close();
-  }
-  return recording.meta;
 }
 
 /** A short notice on stderr: what happened, the recording, the command to debug it. */

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { decodeRecording, mapShared, RingWriter, ringBytes } from 'hindsight/recorder';
+import { EventKind, type Site } from 'hindsight/trace';
+import { median, round, type Benchmark, type Measure } from './harness.js';
+
+const APP = fileURLToPath(new URL('./apps/shop.js', import.meta.url));
+const CLI = path.join(path.dirname(createRequire(import.meta.url).resolve('hindsight')), 'cli', 'main.js');
+const ROUNDS = 3;
+const SECONDS = 3;
+
+const names = [
+  'recorder.http_throughput_loss_pct',
+  'recorder.http_p99_increase_pct',
+  'recorder.ns_per_event',
+  'recorder.decode_events_per_s',
+  'recorder.crash_to_archive_ms',
+  'recorder.crash_to_archive.sigkill_ms',
+  'recorder.crash_to_archive.exception_ms',
+  'recorder.rss_overhead_mb',
+];
+
+interface Service {
+  readonly port: number;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** What the supervisor printed (the recording as JSON, when one was archived). */
+  readonly output: () => string;
+}
+
+/** The shop service, plain or under `hindsight record` (its folder is the working folder, so it is traced by default). */
+function start(recorded: boolean, store: string, mode = ''): Promise<Service> {
+  const args = recorded ? [CLI, '--store', store, 'record', '--json', '--', process.execPath, APP, mode] : [APP, mode];
+  const child = spawn(process.execPath, args.filter(Boolean), { cwd: path.dirname(APP), env: { ...process.env, NODE_OPTIONS: '' } });
+  let out = '';
+  child.stderr!.resume();
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /listening (\d+) (\d+)/.exec(out);
+      if (m) resolve({ port: Number(m[1]), pid: Number(m[2]), child, output: () => out });
+    });
+    child.once('exit', (code) => reject(new Error(`the service exited (${code}) before listening: ${out}`)));
+  });
+}
+
+async function stop(s: Service): Promise<void> {
+  const closed = new Promise((r) => s.child.once('close', r));
+  process.kill(s.pid, 'SIGTERM');
+  await closed;
+}
+
+async function load(port: number, seconds: number): Promise<{ rps: number; p99: number }> {
+  const requests = Array.from({ length: 16 }, (_, i) => ({ method: 'GET' as const, path: `/quote/${i * 13}` }));
+  const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 16, duration: seconds, requests });
+  return { rps: r.requests.average, p99: r.latency.p99 };
+}
+
+async function rss(port: number): Promise<number> {
+  return ((await (await fetch(`http://127.0.0.1:${port}/rss`)).json()) as { rss: number }).rss;
+}
+
+/** Plain and recorded, alternated in one run, so that the machine's noise falls on both. */
+async function http(store: string): Promise<Measure[]> {
+  const plain: { rps: number; p99: number; rss: number }[] = [];
+  const recorded: typeof plain = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [on, into] of [[false, plain], [true, recorded]] as const) {
+      const s = await start(on, store);
+      await load(s.port, 1); // warm-up: JIT and instrumentation caches
+      const r = await load(s.port, SECONDS);
+      into.push({ ...r, rss: await rss(s.port) });
+      await stop(s);
+    }
+  }
+  const rps = (xs: typeof plain) => median(xs.map((x) => x.rps));
+  const p99 = (xs: typeof plain) => median(xs.map((x) => x.p99));
+  const mb = (xs: typeof plain) => median(xs.map((x) => x.rss)) / 1024 / 1024;
+  const how = `an HTTP service (routing, JSON, 4 layers of its functions, awaits) on loopback, autocannon 16 connections x ${SECONDS} s, ${ROUNDS} rounds plain and recorded alternated, medians`;
+  return [
+    { name: 'recorder.http_throughput_loss_pct', value: round((1 - rps(recorded) / rps(plain)) * 100, 1), unit: '%', note: `${how}: ${Math.round(rps(plain))} req/s plain, ${Math.round(rps(recorded))} recorded` },
+    { name: 'recorder.http_p99_increase_pct', value: round((p99(recorded) / p99(plain) - 1) * 100, 1), unit: '%', note: `p99 latency: ${p99(plain)} ms plain, ${p99(recorded)} ms recorded` },
+    { name: 'recorder.rss_overhead_mb', value: round(mb(recorded) - mb(plain), 1), unit: 'MB', note: `resident memory after the load, recorded minus plain, with the default 64 MiB ring (its touched pages count)` },
+  ];
+}
+
+/** Cost of one event written into a shared-memory ring (mixed kinds, as instrumented code writes them). */
+function nsPerEvent(dir: string): Measure {
+  const ring = new RingWriter(mapShared(path.join(dir, 'ring'), ringBytes(64 * 1024 * 1024)), process.pid);
+  const kinds = [EventKind.Enter, EventKind.Statement, EventKind.Branch, EventKind.Statement, EventKind.Statement, EventKind.Exit];
+  const n = 10_000_000;
+  const times: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) ring.write(kinds[i % 6]!, i & 1023, 1);
+    times.push(((performance.now() - t0) * 1e6) / n);
+  }
+  return { name: 'recorder.ns_per_event', value: round(median(times), 1), unit: 'ns', note: '10 million events into the 64 MiB shared-memory ring, median of 5' };
+}
+
+/** Decoding and indexing a ring of 5 million events of nested calls. */
+function decode(): Measure {
+  const sites: Site[] = [];
+  for (let f = 0; f < 100; f++) {
+    sites.push({ kind: 'function', file: `/app/m${f % 10}.ts`, line: f * 10 + 1, column: 1, functionName: `f${f}` });
+    for (let k = 0; k < 3; k++) sites.push({ kind: 'statement', file: `/app/m${f % 10}.ts`, line: f * 10 + 2 + k, column: 3, functionName: `f${f}` });
+  }
+  const buffer = new ArrayBuffer(ringBytes(128 * 1024 * 1024));
+  const ring = new RingWriter(buffer, 1);
+  const n = 5_000_000;
+  let written = 0;
+  const call = (f: number, depth: number) => {
+    ring.write(EventKind.Enter, f * 4, 1);
+    ring.write(EventKind.Statement, f * 4 + 1, 1);
+    if (depth < 6) call((f * 7 + depth) % 100, depth + 1);
+    ring.write(EventKind.Statement, f * 4 + 2, 1);
+    ring.write(EventKind.Exit, f * 4, 1);
+    written += 4;
+  };
+  for (let r = 0; written < n; r++) call(r % 100, 0);
+  const recording = { ring: new Uint8Array(buffer), modules: [{ url: '/app', base: 0, sites }] };
+  const times: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    const ex = decodeRecording(recording);
+    times.push(ex.length / ((performance.now() - t0) / 1000));
+  }
+  return { name: 'recorder.decode_events_per_s', value: Math.round(median(times)), unit: 'events/s', note: `${written} events of nested calls: ring read, symbolicated and indexed into an Execution, median of 3` };
+}
+
+/** From the death of the recorded process to its recording stored, as the supervisor measures it. */
+async function crashToArchive(store: string): Promise<Measure[]> {
+  const sigkill: number[] = [];
+  const exception: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const killed = await start(true, store);
+    const done = new Promise((res) => killed.child.once('close', res));
+    process.kill(killed.pid, 'SIGKILL');
+    await done;
+    sigkill.push(archiveMs(killed.output()));
+    const thrown = await start(true, store, 'crash');
+    await new Promise((res) => thrown.child.once('close', res));
+    exception.push(archiveMs(thrown.output()));
+  }
+  return [
+    { name: 'recorder.crash_to_archive_ms', value: round(Math.max(median(sigkill), median(exception))), unit: 'ms', note: 'the larger of the two below' },
+    { name: 'recorder.crash_to_archive.sigkill_ms', value: round(median(sigkill)), unit: 'ms', note: 'the recorded service SIGKILLed: from the exit seen by the supervisor to the recording committed, median of 3' },
+    { name: 'recorder.crash_to_archive.exception_ms', value: round(median(exception)), unit: 'ms', note: 'the same for an uncaught exception' },
+  ];
+}
+
+function archiveMs(output: string): number {
+  const json = output.slice(output.indexOf('{'));
+  return (JSON.parse(json) as { archiveMs: number }).archiveMs;
+}
+
+export const recorderBenchmark: Benchmark = {
+  prefix: 'recorder.',
+  names,
+  async run(only) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-bench-recorder-'));
+    const store = path.join(dir, 'store.db');
+    try {
+      const out: Measure[] = [];
+      if (only('recorder.ns_per_event')) out.push(nsPerEvent(dir));
+      if (only('recorder.decode_events_per_s')) out.push(decode());
+      if (names.some((n) => n.startsWith('recorder.crash') && only(n))) out.push(...(await crashToArchive(store)));
+      if (['recorder.http_throughput_loss_pct', 'recorder.http_p99_increase_pct', 'recorder.rss_overhead_mb'].some(only)) out.push(...(await http(store)));
+      return out;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
