@@ -72,6 +72,8 @@ export function instrument(code: string, file: string, inputMap?: object, option
     result = transformSync(code, {
       filename: file,
       sourceType: options.sourceType ?? 'module',
+      // CommonJS may return from the top level (its code runs inside a function)
+      parserOpts: { allowReturnOutsideFunction: options.sourceType === 'script' },
       configFile: false,
       babelrc: false,
       sourceMaps: true,

@@ -24,9 +24,11 @@ export const newRecordingId = (): string => `rec-${randomUUID().slice(0, 8)}`;
  * code bundle (the sources the sites name, as they are on disk now, by content hash).
  */
 export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): NewRecording {
+  // a snapshot reads the ring of a live process: the few newest events may be torn, never the rest
   const { ring, header } = readRingFile(path.join(dir, FILES.ring));
   const modules = readModules(path.join(dir, FILES.modules));
   const error = readError(path.join(dir, FILES.error));
+  const warnings = existsSync(path.join(dir, FILES.warnings)) ? readFileSync(path.join(dir, FILES.warnings), 'utf8').split('\n').filter(Boolean) : [];
   const meta: RecordingMeta = {
     id,
     createdAt: Date.now(),
@@ -41,6 +43,7 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): Ne
     events: header.events,
     wrapped: header.wrapped,
     reason: end.reason,
+    ...(warnings.length ? { warnings } : {}),
   };
   return { meta, ring, modules, files: bundle(modules) };
 }

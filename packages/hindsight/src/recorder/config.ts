@@ -29,6 +29,8 @@ export interface RecorderConfig {
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly cwd: string;
+  /** Snapshot when the program logs an error (console.error). */
+  readonly onErrorLog: boolean;
 }
 
 export const ENV = {
@@ -36,6 +38,7 @@ export const ENV = {
   ringBytes: 'HINDSIGHT_RING_BYTES',
   include: 'HINDSIGHT_INCLUDE',
   exclude: 'HINDSIGHT_EXCLUDE',
+  onErrorLog: 'HINDSIGHT_ON_ERROR_LOG',
 } as const;
 
 export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
@@ -46,7 +49,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const dir = env[ENV.dir];
   if (!dir) return undefined;
   const bytes = Number(env[ENV.ringBytes] ?? DEFAULT_RING_BYTES);
-  return { dir, ringBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_RING_BYTES, include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd };
+  return { dir, ringBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_RING_BYTES, include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1' };
 }
 
 /** Whether a file is traced: inside the include globs (or the working folder), outside node_modules unless included, not excluded. */

@@ -14,7 +14,11 @@ import { instrument, probeRuntime, readInputMap } from '../instrument/index.js';
 import { configFromEnv, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared } from './shared-memory.js';
+import { snapshot } from './snapshot.js';
 import { FILES } from './spool.js';
+import { untracedWarning } from './warnings.js';
+
+export { snapshot };
 
 const config = configFromEnv();
 if (config) start(config);
@@ -26,8 +30,10 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
   runtime.onModule = (base, sites) => appendFileSync(modules, `${JSON.stringify({ base, sites })}\n`);
   runtime.reset({ event: (kind, site, activation) => ring.write(kind, site, activation) });
 
-  register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd } });
-  instrumentCommonJs(tracedFiles(config));
+  const warn = untracedWarning(path.join(config.dir, FILES.warnings));
+  register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, warnings: path.join(config.dir, FILES.warnings) } });
+  instrumentCommonJs(tracedFiles(config), warn);
+  triggers(config);
 
   process.on('uncaughtExceptionMonitor', (err, origin) => {
     const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack, origin } : { name: 'thrown value', message: String(err), origin };
@@ -36,7 +42,7 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
 }
 
 /** CommonJS modules are instrumented where Node compiles them. */
-function instrumentCommonJs(traced: (file: string) => boolean): void {
+function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void): void {
   const proto = Module.prototype as unknown as { _compile(content: string, filename: string): unknown };
   const compile = proto._compile;
   proto._compile = function (this: unknown, content: string, filename: string) {
@@ -44,9 +50,25 @@ function instrumentCommonJs(traced: (file: string) => boolean): void {
     let code = content;
     try {
       code = instrument(content, filename, readInputMap(filename, content), { sourceType: 'script' }).code;
-    } catch {
-      // code the instrumenter cannot parse runs untraced rather than not at all
+    } catch (err) {
+      warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }
     return compile.call(this, code, filename);
+  };
+}
+
+/** SIGUSR2, and an error logged when asked: a snapshot while the program goes on. */
+function triggers(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
+  // the channel to the supervisor must not keep a program alive that would otherwise end
+  (process.channel as { unref?: () => void } | undefined)?.unref?.();
+  process.on('SIGUSR2', () => snapshot('SIGUSR2'));
+  if (!config.onErrorLog) return;
+  const error = console.error.bind(console);
+  let last = 0;
+  console.error = (...args: unknown[]) => {
+    error(...args);
+    if (Date.now() - last < 10_000) return; // a burst of errors is one snapshot
+    last = Date.now();
+    snapshot(`error logged: ${String(args[0] instanceof Error ? args[0].message : args[0]).split('\n')[0]}`);
   };
 }

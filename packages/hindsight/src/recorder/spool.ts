@@ -5,4 +5,6 @@ export const FILES = {
   modules: 'modules.jsonl',
   /** The uncaught error that ended the process, if one did. */
   error: 'error.json',
+  /** One line per module that could not be instrumented (it ran untraced). */
+  warnings: 'warnings.txt',
 } as const;

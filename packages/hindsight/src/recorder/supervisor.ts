@@ -6,6 +6,8 @@ import { HindsightError } from '../common/index.js';
 import { openRecordings, type RecordingMeta } from '../store/index.js';
 import { archive, newRecordingId, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
+import { isSnapshotRequest } from './snapshot.js';
+import { FILES } from './spool.js';
 
 export interface RecordOptions {
   /** The command to run, e.g. ['node', 'app.js']. */
@@ -19,6 +21,8 @@ export interface RecordOptions {
   readonly always?: boolean;
   /** Posts the crash notice as JSON to this URL. */
   readonly webhook?: string;
+  /** Snapshot when the program logs an error (console.error). */
+  readonly onErrorLog?: boolean;
   /** Where the notice goes (default: stderr). */
   readonly notify?: (line: string) => void;
 }
@@ -27,6 +31,8 @@ export interface RecordResult {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly recording?: RecordingMeta;
+  /** Recordings taken while the program ran (SIGUSR2, snapshot(reason), an error logged). */
+  readonly snapshots: readonly RecordingMeta[];
   /** From the process's death to the recording stored, ms. */
   readonly archiveMs?: number;
 }
@@ -44,9 +50,20 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'hindsight-rec-'));
   const notify = opts.notify ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
-    const child = spawn(program, args, { stdio: 'inherit', env: childEnv(opts, dir) });
+    // the IPC channel carries the program's snapshot requests (snapshot(reason), SIGUSR2 to it, an error logged)
+    const child = spawn(program, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv(opts, dir) });
+    const snapshots: RecordingMeta[] = [];
+    const snap = (reason: string) => {
+      const taken = archive(dir, { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: `snapshot: ${reason}` });
+      recordings.save(taken);
+      snapshots.push(taken.meta);
+      notice(taken.meta, notify);
+    };
+    child.on('message', (m) => {
+      if (isSnapshotRequest(m)) snap(m.reason);
+    });
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
+    const handlers = [...(['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const), ['SIGUSR2', () => snap('SIGUSR2 to hindsight record')] as const];
     for (const [s, h] of handlers) process.on(s, h);
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
       child.once('error', (err) => reject(new HindsightError('HS_E_RECORD_SPAWN', `cannot run ${program}: ${err.message}`, { cause: err })));
@@ -55,10 +72,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const died = performance.now();
     for (const [s, h] of handlers) process.off(s, h);
     const crashed = signal !== null || code !== 0;
-    if (!crashed && !opts.always) return { exitCode: code, signal };
-    if (!existsSync(path.join(dir, 'ring'))) {
+    if (!crashed && !opts.always) return { exitCode: code, signal, snapshots };
+    if (!existsSync(path.join(dir, FILES.ring))) {
       notify(`hindsight: ${program} ended before it started recording (was it a Node.js program?); nothing to archive`);
-      return { exitCode: code, signal };
+      return { exitCode: code, signal, snapshots };
     }
     const end: ProcessEnd = {
       command: opts.command,
@@ -74,7 +91,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const archiveMs = performance.now() - died;
     notice(recording, notify);
     if (opts.webhook) await post(opts.webhook, recording, notify);
-    return { exitCode: code, signal, recording, archiveMs };
+    return { exitCode: code, signal, recording, archiveMs, snapshots };
   } finally {
     recordings.close();
     rmSync(dir, { recursive: true, force: true });
@@ -89,6 +106,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
     [ENV.ringBytes]: String(opts.ringBytes ?? DEFAULT_RING_BYTES),
     [ENV.include]: (opts.include ?? []).join(','),
     [ENV.exclude]: (opts.exclude ?? []).join(','),
+    [ENV.onErrorLog]: opts.onErrorLog ? '1' : '',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${register}`.trim(),
   };
 }
@@ -96,7 +114,8 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
 /** A short notice on stderr: what happened, the recording, the command to debug it. */
 function notice(r: RecordingMeta, notify: (line: string) => void): void {
   const what = r.error ? `${r.error.name}: ${r.error.message}` : r.reason;
-  notify(`hindsight: ${r.command.join(' ')} ${r.trigger === 'crash' ? 'crashed' : 'ended'} (${what}); recording ${r.id} archived (${r.events} events)`);
+  const happened = r.trigger === 'crash' ? 'crashed' : r.trigger === 'snapshot' ? 'was snapshotted' : 'ended';
+  notify(`hindsight: ${r.command.join(' ')} ${happened} (${what}); recording ${r.id} archived (${r.events} events)`);
   notify(`hindsight: debug it backwards with: hindsight debug ${r.id}`);
 }
 

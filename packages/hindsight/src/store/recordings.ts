@@ -23,6 +23,8 @@ export interface RecordingMeta {
   readonly wrapped: boolean;
   /** Why the recording was made, in words (the supervisor's notice). */
   readonly reason: string;
+  /** Modules that ran untraced, and why. */
+  readonly warnings?: readonly string[];
 }
 
 /** The site table of one instrumented module: its sites are ids base..base+n-1 of the ring. */

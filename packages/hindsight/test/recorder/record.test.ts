@@ -30,7 +30,7 @@ interface Run {
 }
 
 /** `hindsight record -- node service.js <mode>`; `onReady` gets the service's pid once it prints it. */
-function recordService(mode: string, opts: { args?: string[]; onReady?: (pid: number) => void } = {}): Promise<Run> {
+function recordService(mode: string, opts: { args?: string[]; onReady?: (pid: number) => void; onStderr?: (text: string) => void } = {}): Promise<Run> {
   const store = path.join(mkdtempSync(path.join(dir, 'run-')), 'store.db');
   const child = spawn(process.execPath, [CLI, '--store', store, 'record', '--include', path.join(here, 'fixtures', '**'), ...(opts.args ?? []), '--', process.execPath, SERVICE, mode], {
     cwd: dir,
@@ -46,7 +46,10 @@ function recordService(mode: string, opts: { args?: string[]; onReady?: (pid: nu
       opts.onReady = undefined;
     }
   });
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+    opts.onStderr?.(stderr);
+  });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, store })));
 }
 
@@ -133,6 +136,38 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(rec.meta.wrapped, false, '64KiB holds 4096 events: this run fits');
     const tiny = await recordService('wait', { args: ['--ring', '64KiB'], onReady: (pid) => process.kill(pid, 'SIGTERM') });
     assert.equal(onlyRecording(tiny.store).meta.reason, 'killed by SIGTERM');
+  });
+
+  it('snapshots of a live program: snapshot(reason) from its code, SIGUSR2, an error logged; it goes on running', async () => {
+    const api = await recordService('snapshot');
+    assert.equal(api.code, 0);
+    assert.match(api.stdout, /snapshot asked: true[\s\S]*done/, 'the program went on after the snapshot');
+    const fromApi = onlyRecording(api.store);
+    assert.equal(fromApi.meta.trigger, 'snapshot');
+    assert.match(fromApi.meta.reason, /^snapshot: after 20 requests, sum \d+$/);
+    assert.equal(calls(decodeRecording(fromApi), 'handle'), 20);
+
+    let pid = 0;
+    const signalled = await recordService('wait', {
+      onReady: (p) => {
+        pid = p;
+        process.kill(p, 'SIGUSR2');
+      },
+      onStderr: (text) => {
+        if (/was snapshotted/.test(text) && pid) {
+          process.kill(pid, 'SIGTERM');
+          pid = 0;
+        }
+      },
+    });
+    const r = openRecordings({ path: signalled.store });
+    const metas = r.list();
+    r.close();
+    assert.deepEqual(metas.map((m) => m.reason).sort(), ['killed by SIGTERM', 'snapshot: SIGUSR2']);
+
+    const logged = await recordService('log', { args: ['--on-error-log'] });
+    assert.equal(logged.code, 0);
+    assert.equal(onlyRecording(logged.store).meta.reason, 'snapshot: error logged: payment failed: card declined');
   });
 
   it('bad input: a ring size that is not one, or nothing to record, is one clear line and no recording', async () => {

@@ -10,6 +10,7 @@ interface RecordFlags {
   exclude?: string[];
   always?: boolean;
   webhook?: string;
+  onErrorLog?: boolean;
   json?: boolean;
 }
 
@@ -23,6 +24,7 @@ export function register(program: Command): void {
     .option('--exclude <glob...>', 'files not to trace')
     .option('--always', 'archive the ring when the program exits normally too')
     .option('--webhook <url>', 'also post the crash notice as JSON to this URL')
+    .option('--on-error-log', 'also take a snapshot when the program logs an error (console.error), at most one per 10 s')
     .option('--json', 'print the recording as JSON when one is archived')
     .action(recordAction);
 }
@@ -36,6 +38,7 @@ async function recordAction(command: string[], flags: RecordFlags, cmd: Command)
     exclude: flags.exclude ?? [],
     always: flags.always === true,
     ...(flags.webhook ? { webhook: flags.webhook } : {}),
+    onErrorLog: flags.onErrorLog === true,
   });
   if (flags.json && result.recording) printJson({ ...result.recording, archiveMs: result.archiveMs });
   // the recorder's exit status is the program's, as if it had run alone
