@@ -26,7 +26,3 @@ export type EventKindName = (typeof names)[number];
 export function eventKindName(kind: number): EventKindName | 'unknown' {
   return names[kind] ?? 'unknown';
 }
-
-export function isEventKind(kind: number): kind is EventKind {
-  return Number.isInteger(kind) && kind >= 0 && kind < names.length;
-}
