@@ -39,14 +39,17 @@ export const ENV = {
   include: 'HINDSIGHT_INCLUDE',
   exclude: 'HINDSIGHT_EXCLUDE',
   onErrorLog: 'HINDSIGHT_ON_ERROR_LOG',
+  /** Standalone: archive at a normal exit too. */
+  always: 'HINDSIGHT_ALWAYS',
 } as const;
 
 export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): RecorderConfig | undefined {
-  const dir = env[ENV.dir];
+/** The recorder's settings; `dir` defaults to the standalone spool folder (see standalone.ts). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), standaloneDir?: () => string): RecorderConfig | undefined {
+  const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
   const bytes = Number(env[ENV.ringBytes] ?? DEFAULT_RING_BYTES);
   return { dir, ringBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_RING_BYTES, include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1' };

@@ -11,4 +11,5 @@ export { decodeRecording } from './decode.js';
 export { readRing, RingWriter, ringBytes, type RingContents, type RingEvents } from './ring.js';
 export { DEFAULT_RING_BYTES } from './config.js';
 export { snapshot } from './snapshot.js';
+export { recoverOrphans } from './standalone.js';
 export { mapShared } from './shared-memory.js';

@@ -1,6 +1,7 @@
 /**
  * `node --import hindsight/register app.js`: records the process into a flight recorder ring.
- * The supervisor (`hindsight record`) sets the environment; see config.ts.
+ * The supervisor (`hindsight record`) sets the environment (config.ts); without one, the process
+ * records into a spool folder beside the store and archives a crash itself (standalone.ts).
  *
  * ES modules are instrumented by the loader hooks (hooks.ts), CommonJS modules here, as they
  * compile. Each instrumented module registers its sites with the ProbeRuntime, whose events go
@@ -11,7 +12,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import Module, { register } from 'node:module';
 import path from 'node:path';
 import { instrument, probeRuntime, readInputMap } from '../instrument/index.js';
-import { configFromEnv, tracedFiles } from './config.js';
+import { configFromEnv, ENV, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared } from './shared-memory.js';
 import { snapshot } from './snapshot.js';
@@ -20,8 +21,20 @@ import { untracedWarning } from './warnings.js';
 
 export { snapshot };
 
-const config = configFromEnv();
+// the store is loaded only without a supervisor: a supervised program carries none of it
+const standalone = process.env[ENV.dir] ? undefined : await import('./standalone.js');
+const spool = standalone?.spoolFor(process.env, process.cwd(), process.pid);
+const config = configFromEnv(process.env, process.cwd(), () => spool!.dir);
 if (config) start(config);
+if (config && standalone && spool) {
+  const { dir, store } = spool;
+  let errored = false;
+  process.on('uncaughtExceptionMonitor', () => (errored = true));
+  process.on('exit', (code) => {
+    const r = standalone.archiveAtExit(dir, store, code, errored);
+    if (r) process.stderr.write(`hindsight: ${r.reason}${r.error ? ` (${r.error.name}: ${r.error.message})` : ''}; recording ${r.id} archived; debug it backwards with: hindsight debug ${r.id}\n`);
+  });
+}
 
 function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
   const ring = new RingWriter(mapShared(path.join(config.dir, FILES.ring), ringBytes(config.ringBytes)), process.pid);

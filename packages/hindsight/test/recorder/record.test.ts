@@ -4,7 +4,7 @@
  * control flow it went through.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -168,6 +168,26 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const logged = await recordService('log', { args: ['--on-error-log'] });
     assert.equal(logged.code, 0);
     assert.equal(onlyRecording(logged.store).meta.reason, 'snapshot: error logged: payment failed: card declined');
+  });
+
+  it('without a supervisor (node --import hindsight/register): a crash is archived by the process itself; a SIGKILLed one is recovered by the next trace command', async () => {
+    const cwd = mkdtempSync(path.join(dir, 'standalone-'));
+    const store = path.join(cwd, '.hindsight', 'hindsight.db');
+    const env = { ...process.env, NODE_OPTIONS: '', HINDSIGHT_STORE: store, HINDSIGHT_INCLUDE: path.join(here, 'fixtures', '**') };
+    const register = new URL('../../src/recorder/register.js', import.meta.url).href;
+    const thrown = spawnSync(process.execPath, ['--import', register, SERVICE, 'throw'], { cwd, env, encoding: 'utf8' });
+    assert.equal(thrown.status, 1);
+    assert.match(thrown.stderr, /hindsight: exited with code 1 \(Error: boom in checkout: sum \d+\); recording rec-[0-9a-f]+ archived/);
+    assert.equal(onlyRecording(store).meta.error?.message.startsWith('boom in checkout'), true);
+
+    const killed = spawn(process.execPath, ['--import', register, SERVICE, 'wait'], { cwd, env });
+    await new Promise<void>((resolve) => killed.stdout.on('data', (d: Buffer) => /ready/.test(String(d)) && resolve()));
+    killed.kill('SIGKILL');
+    await new Promise((r) => killed.once('close', r));
+    const list = spawnSync(process.execPath, [CLI, '--store', store, 'trace', 'list', '--json'], { cwd, encoding: 'utf8' });
+    const recordings = JSON.parse(list.stdout) as { reason: string; events: number }[];
+    assert.deepEqual(recordings.map((r) => r.reason).sort(), ['died without a word (killed by a signal or a native crash)', 'exited with code 1']);
+    assert.ok(recordings.every((r) => r.events > 0));
   });
 
   it('bad input: a ring size that is not one, or nothing to record, is one clear line and no recording', async () => {

@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { HindsightError } from '../../../common/errors.js';
+import { recoverOrphans } from '../../../recorder/index.js';
 import { openRecordings, type RecordingMeta, type RecordingStore } from '../../../store/index.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
@@ -27,6 +28,8 @@ export function withRecordings<T>(cmd: Command, fn: (r: RecordingStore) => T): T
   if (file !== ':memory:' && !existsSync(file)) {
     throw new HindsightError('HS_E_STORE_NOT_FOUND', `no store at ${file}; pass --store (or set HINDSIGHT_STORE) to the store \`hindsight record\` used`);
   }
+  // rings left by programs recorded without a supervisor and killed outright become recordings now
+  recoverOrphans(where);
   const r = openRecordings({ path: where });
   try {
     return fn(r);

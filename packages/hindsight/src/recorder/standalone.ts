@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { defaultStorePath, openRecordings, type RecordingMeta } from '../store/index.js';
+import { archive, newRecordingId, type ProcessEnd } from './archive.js';
+import { ENV } from './config.js';
+import { FILES } from './spool.js';
+
+/**
+ * Recording without a supervisor (`node --import hindsight/register app.js` alone): the ring lives
+ * in a spool folder beside the store, `<store folder>/rings/<pid>`. The process archives it itself
+ * when it ends by an error or process.exit; a process killed outright cannot, so its ring stays in
+ * the spool and the next `hindsight trace` command recovers it.
+ */
+
+/** Where a standalone recording's files go, for this process. */
+export function spoolFor(env: NodeJS.ProcessEnv, cwd: string, pid: number): { dir: string; store: string } {
+  const store = env.HINDSIGHT_STORE || defaultStorePath(cwd);
+  const dir = path.join(spoolRoot(store), String(pid));
+  mkdirSync(dir, { recursive: true });
+  return { dir, store };
+}
+
+export function spoolRoot(store: string): string {
+  return path.join(path.dirname(path.resolve(store.replace(/^sqlite:(\/\/)?/i, ''))), 'rings');
+}
+
+/** At exit: a crash (or, with HINDSIGHT_ALWAYS, any end) is archived by the process itself; the spool is cleared. */
+export function archiveAtExit(dir: string, store: string, code: number, errored: boolean): RecordingMeta | undefined {
+  try {
+    if (code === 0 && !errored && process.env[ENV.always] !== '1') return undefined;
+    const end: ProcessEnd = {
+      command: [process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+      pid: process.pid,
+      exitCode: code,
+      signal: null,
+      trigger: code === 0 && !errored ? 'exit' : 'crash',
+      reason: code === 0 && !errored ? 'exited normally' : `exited with code ${code}`,
+    };
+    return save(store, archive(dir, end, newRecordingId()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Rings left in the spool by processes that are gone (killed outright): archived now, with what is known. */
+export function recoverOrphans(store: string): RecordingMeta[] {
+  const root = spoolRoot(store);
+  if (!existsSync(root)) return [];
+  const recovered: RecordingMeta[] = [];
+  for (const name of readdirSync(root)) {
+    const pid = Number(name);
+    const dir = path.join(root, name);
+    if (!Number.isInteger(pid) || alive(pid)) continue;
+    if (existsSync(path.join(dir, FILES.ring))) {
+      const end: ProcessEnd = { command: ['(a process recorded without a supervisor)'], pid, exitCode: null, signal: null, trigger: 'crash', reason: 'died without a word (killed by a signal or a native crash)' };
+      try {
+        recovered.push(save(store, archive(dir, end, newRecordingId())));
+      } catch {
+        continue; // a damaged ring stays where it is, for a person to look at
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return recovered;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function save(store: string, recording: ReturnType<typeof archive>): RecordingMeta {
+  const r = openRecordings({ path: store });
+  try {
+    r.save(recording);
+  } finally {
+    r.close();
+  }
+  return recording.meta;
+}
