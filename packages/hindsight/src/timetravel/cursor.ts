@@ -62,7 +62,7 @@ export class Cursor {
       const k = ex.kinds[j];
       if (k === EventKind.Statement || k === EventKind.Enter) return this.#stop(j, 'step');
     }
-    return this.#boundary(d, 'no statement');
+    return this.#boundary(d, `no statement ${d < 0 ? 'before' : 'after'} this point`);
   }
 
   /**
@@ -74,7 +74,7 @@ export class Cursor {
    */
   next(direction: Direction = 'forward'): Stop {
     const ex = this.execution;
-    if (ex.length === 0) return this.#boundary(1, 'empty trace');
+    if (ex.length === 0) return this.#boundary(1, 'the trace is empty');
     const reverse = direction === 'reverse';
     let f = ex.frames[this.#index]!;
     let pos = this.#index;
@@ -82,8 +82,8 @@ export class Cursor {
       const j = reverse ? ex.previousInFrame(f, pos) : ex.nextInFrame(f, pos);
       if (j === -1) {
         // the frame has no more events this way: the trace ends (starts) inside it, or it returned (was called)
-        if (!reverse && ex.frameExit(f) === -1) return this.#boundary(1, 'no statement of this frame or its callers');
-        if (reverse && ex.frameSynthetic(f)) return this.#boundary(-1, 'no statement of this frame or its callers');
+        if (!reverse && ex.frameExit(f) === -1) return this.#boundary(1, 'no statement of this frame or its callers after this point');
+        if (reverse && ex.frameSynthetic(f)) return this.#boundary(-1, 'no statement of this frame or its callers before this point');
         const parent = ex.frameParent(f);
         if (parent === -1) {
           this.#index = pos;
@@ -105,14 +105,14 @@ export class Cursor {
    */
   finish(direction: Direction = 'forward'): Stop {
     const ex = this.execution;
-    if (ex.length === 0) return this.#boundary(1, 'empty trace');
+    if (ex.length === 0) return this.#boundary(1, 'the trace is empty');
     const f = ex.frames[this.#index]!;
     if (direction === 'reverse') {
       const call = ex.frameCall(f);
-      return call === -1 ? this.#boundary(-1, 'no call site of this frame') : this.#stop(call, 'finish');
+      return call === -1 ? this.#boundary(-1, 'the call of this frame is not in the trace') : this.#stop(call, 'finish');
     }
     const exit = ex.frameExit(f);
-    if (exit === -1) return this.#boundary(1, 'the frame does not return');
+    if (exit === -1) return this.#boundary(1, 'the frame does not return in the trace');
     const parent = ex.frameParent(f);
     // a root, or an async call whose caller already returned, continues with whatever ran next
     const inCaller = parent === -1 ? -1 : ex.nextInFrame(parent, exit);
@@ -135,7 +135,7 @@ export class Cursor {
         const h = bp.nextHit(pos, reverse);
         if (h !== -1 && (best === -1 || (reverse ? h > best : h < best))) best = h;
       }
-      if (best === -1) return this.#boundary(reverse ? -1 : 1, 'no breakpoint hit');
+      if (best === -1) return this.#boundary(reverse ? -1 : 1, `no breakpoint hit ${reverse ? 'before' : 'after'} this point`);
       const hit: number[] = [];
       for (const bp of bps) {
         if (bp.nextHit(reverse ? best + 1 : best - 1, reverse) !== best) continue;
@@ -212,10 +212,10 @@ export class Cursor {
     const ex = this.execution;
     if (d < 0) {
       this.#index = 0;
-      return { index: 0, reason: 'start', message: `start of trace: ${what} before this point` };
+      return { index: 0, reason: 'start', message: `start of trace: ${what}` };
     }
     this.#index = Math.max(0, ex.length - 1);
-    return { index: this.#index, reason: 'end', message: `end of trace: ${what} after this point` };
+    return { index: this.#index, reason: 'end', message: `end of trace: ${what}` };
   }
 
   #clamp(i: number): number {
