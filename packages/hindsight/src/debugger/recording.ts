@@ -15,6 +15,9 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   const notes: string[] = [];
   if (m.error) notes.push(`the process died of ${m.error.name}: ${m.error.message}; the cursor is at its last event, go back with the reverse commands`);
   else notes.push(`the process ${m.reason}; the cursor is at its last event`);
+  for (const d of m.demoted ?? []) {
+    notes.push(`${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls: too hot and too small to trace, its calls after event ${d.fromEvent} are not in the trace`);
+  }
   if (m.wrapped) notes.push('the ring wrapped: older events were overwritten, so the trace starts in the middle of the program (frames whose calls were lost are marked)');
   const values = new ValuesNotCaptured(`values are not captured in flight recordings (control flow only); the error that ended the process is in \`hindsight trace show ${m.id}\``);
   const startIndex = Math.max(0, execution.length - 1);

@@ -117,14 +117,16 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     const test = probe('hit');
     return mark(t.expressionStatement(mark(t.logicalExpression('&&', test, probe('v', evaluate, num(id))))));
   };
-  const siteOf = (kind: SiteKind, node: t.Node, functionName: string): number => {
+  /** Statements instrumented per function, for its site's `statements`. */
+  const statementCounts = new WeakMap<t.Node, number>();
+  const siteOf = (kind: SiteKind, node: t.Node, functionName: string, extra: { statements?: number; async?: boolean } = {}): number => {
     const loc = node.loc?.start;
     let where = { file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
     if (trace && loc) {
       const o = originalPositionFor(trace, { line: loc.line, column: loc.column });
       if (o.source && o.line !== null) where = { file: o.source.startsWith('file:') ? new URL(o.source).pathname : path.resolve(o.source), line: o.line, column: o.column + 1 };
     }
-    sites.push({ kind, ...where, functionName });
+    sites.push({ kind, ...where, functionName, ...extra });
     return sites.length - 1;
   };
   const probe = (method: string, ...args: t.Expression[]) =>
@@ -168,7 +170,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         exit(p) {
           if (p.node.generator || made.has(p.node.body)) return;
           const body = p.node.body as t.BlockStatement;
-          const F = siteOf('function', p.node, nameOf(p));
+          const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}) });
           const e = t.identifier('__hs_e');
           const entry: t.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
           if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
@@ -195,6 +197,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         const parent = p.parentPath?.node;
         if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent)) || p.listKey === undefined) return;
         mark(node); // an enclosing rewrite (an await's operand) may queue it again: instrumented once
+        statementCounts.set(fn.node, (statementCounts.get(fn.node) ?? 0) + 1);
         const S = siteOf('statement', node, nameOf(fn));
         const report = mark(t.expressionStatement(probe('st', num(S), act())));
         p.insertBefore(values ? [report, valuePoint(p, fn, node.start ?? 0)] : report);

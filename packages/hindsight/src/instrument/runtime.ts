@@ -86,6 +86,19 @@ export class ProbeRuntime {
   /** Per live activation: its caller's activation (0 once it was suspended) and its open frames. */
   readonly #live = new Map<number, { parent: number; depth: number; awaiting: number }>();
   #threw = false;
+  /** Function sites no longer traced (the recorder demotes very hot, tiny functions). */
+  readonly #demoted = new Set<number>();
+  /**
+   * Open frames of demoted functions (and of the sync functions they call). A muted frame's probes
+   * get its activation negated (en returns -a), so every probe knows without a lookup to report
+   * nothing; async functions called from one run as usual.
+   */
+  #muted = 0;
+
+  /** Stops tracing the function with this (global) site: its calls report nothing any more. Sync functions only. */
+  demote(functionSite: number): void {
+    this.#demoted.add(functionSite);
+  }
 
   /** Starts a recording: fresh activations. */
   reset(sink: ProbeSink | undefined, visitor?: ValueVisitor): void {
@@ -96,6 +109,7 @@ export class ProbeRuntime {
     this.#current = 0;
     this.#live.clear();
     this.#threw = false;
+    this.#muted = 0;
   }
 
   module(sites: readonly Site[], scopes: readonly ScopeNames[] = []): Probe {
@@ -105,6 +119,7 @@ export class ProbeRuntime {
     this.scopes.push(...scopes);
     this.onModule?.(base, sites);
     const emitGlobal = (kind: EventKind, site: number, a: number) => {
+      if (a < 0) return; // a muted frame
       this.#count++;
       this.#lastSite = site;
       this.sink?.event(kind, site, a);
@@ -119,12 +134,12 @@ export class ProbeRuntime {
       this.#current = a;
       emitGlobal(EventKind.Resume, site, a);
     };
-    const enter = (site: number, a: number, isNew: boolean): number => {
+    const enter = (site: number, a: number, isNew: boolean, muted = false): number => {
       if (isNew) this.#live.set(a, { parent: this.#current, depth: 0, awaiting: -1 });
       const live = this.#live.get(a);
       if (live) live.depth++;
       this.#current = a;
-      emit(EventKind.Enter, site, a);
+      if (!muted) emit(EventKind.Enter, site, a);
       return a;
     };
     const leave = (a: number) => {
@@ -135,10 +150,15 @@ export class ProbeRuntime {
       } else this.#current = a;
     };
     return {
-      en: (site) => (this.#current === 0 ? enter(site, this.#nextActivation++, true) : enter(site, this.#current, false)),
+      en: (site) => {
+        const muted = this.#muted > 0 || this.#demoted.has(base + site);
+        if (muted) this.#muted++;
+        const a = this.#current === 0 ? enter(site, this.#nextActivation++, true, muted) : enter(site, this.#current, false, muted);
+        return muted ? -a : a;
+      },
       ea: (site) => enter(site, this.#nextActivation++, true),
       st: (site, a) => {
-        this.#current = a;
+        this.#current = a < 0 ? -a : a;
         emit(EventKind.Statement, site, a);
       },
       su: (site, a, v) => {
@@ -172,7 +192,8 @@ export class ProbeRuntime {
       ex: (site, a) => {
         if (this.#threw) this.#threw = false;
         else emit(EventKind.Exit, site, a);
-        leave(a);
+        if (a < 0) this.#muted--;
+        leave(a < 0 ? -a : a);
       },
       hit: () => this.visitor !== undefined && this.visitor.wants(this.#count - 1),
       v: (evaluate, scope) => {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { NewRecording, RecordedModule, RecordingMeta, RecordingTrigger } from '../store/index.js';
+import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingTrigger } from '../store/index.js';
 import { RING_HEADER_BYTES, ringHeader } from './ring.js';
 import { FILES } from './spool.js';
 
@@ -29,6 +29,7 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): Ne
   const modules = readModules(path.join(dir, FILES.modules));
   const error = readError(path.join(dir, FILES.error));
   const warnings = existsSync(path.join(dir, FILES.warnings)) ? readFileSync(path.join(dir, FILES.warnings), 'utf8').split('\n').filter(Boolean) : [];
+  const demoted = readLines<DemotedFunction>(path.join(dir, FILES.demoted));
   const meta: RecordingMeta = {
     id,
     createdAt: Date.now(),
@@ -44,6 +45,7 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): Ne
     wrapped: header.wrapped,
     reason: end.reason,
     ...(warnings.length ? { warnings } : {}),
+    ...(demoted.length ? { demoted } : {}),
   };
   return { meta, ring, modules, files: bundle(modules) };
 }
@@ -57,21 +59,25 @@ function readRingFile(file: string): { ring: Uint8Array; header: ReturnType<type
     const header = ringHeader(head);
     const ring = new Uint8Array(header.usedBytes);
     readSync(fd, ring, 0, ring.byteLength, 0);
+    ring.set(head); // a live program (a snapshot) has written more since: the copy says what was read first
     return { ring, header };
   } finally {
     closeSync(fd);
   }
 }
 
-/** One line per module; a line cut short by the process dying is left out. */
 function readModules(file: string): RecordedModule[] {
+  return readLines<{ base: number; sites: RecordedModule['sites'] }>(file).map((m) => ({ url: m.sites[0]?.file ?? '', base: m.base, sites: m.sites }));
+}
+
+/** A JSON-lines file; a line cut short by the process dying is left out. */
+function readLines<T>(file: string): T[] {
   if (!existsSync(file)) return [];
-  const out: RecordedModule[] = [];
+  const out: T[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line) continue;
     try {
-      const m = JSON.parse(line) as { base: number; sites: RecordedModule['sites'] };
-      out.push({ url: m.sites[0]?.file ?? '', base: m.base, sites: m.sites });
+      out.push(JSON.parse(line) as T);
     } catch {
       // the torn last line of a process killed while writing it
     }

@@ -31,6 +31,8 @@ export interface RecorderConfig {
   readonly cwd: string;
   /** Snapshot when the program logs an error (console.error). */
   readonly onErrorLog: boolean;
+  /** Stop tracing very hot, tiny functions (default on). */
+  readonly demote: boolean;
 }
 
 export const ENV = {
@@ -41,6 +43,7 @@ export const ENV = {
   onErrorLog: 'HINDSIGHT_ON_ERROR_LOG',
   /** Standalone: archive at a normal exit too. */
   always: 'HINDSIGHT_ALWAYS',
+  demote: 'HINDSIGHT_DEMOTE',
 } as const;
 
 export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
@@ -52,7 +55,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
   const bytes = Number(env[ENV.ringBytes] ?? DEFAULT_RING_BYTES);
-  return { dir, ringBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_RING_BYTES, include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1' };
+  return { dir, ringBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_RING_BYTES, include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', demote: env[ENV.demote] !== '0' };
 }
 
 /** Whether a file is traced: inside the include globs (or the working folder), outside node_modules unless included, not excluded. */

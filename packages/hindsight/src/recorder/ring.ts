@@ -64,6 +64,11 @@ export class RingWriter {
     words[H_MAGIC] = MAGIC; // last: a reader that sees the magic sees a whole header
   }
 
+  /** Events written so far (mod 2^32): the index the next event will have in a ring that did not wrap. */
+  get written(): number {
+    return this.#count;
+  }
+
   /**
    * Appends one event. Hot: a handful of stores. The clock is read only where time can pass
    * unseen: at function entry and exit and around awaits; statements and branches between them

@@ -7,4 +7,6 @@ export const FILES = {
   error: 'error.json',
   /** One line per module that could not be instrumented (it ran untraced). */
   warnings: 'warnings.txt',
+  /** One JSON line per function demoted (too hot and too small to trace). */
+  demoted: 'demoted.jsonl',
 } as const;

@@ -23,6 +23,8 @@ export interface RecordOptions {
   readonly webhook?: string;
   /** Snapshot when the program logs an error (console.error). */
   readonly onErrorLog?: boolean;
+  /** Demote very hot, tiny functions (default true). */
+  readonly demote?: boolean;
   /** Where the notice goes (default: stderr). */
   readonly notify?: (line: string) => void;
 }
@@ -107,6 +109,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
     [ENV.include]: (opts.include ?? []).join(','),
     [ENV.exclude]: (opts.exclude ?? []).join(','),
     [ENV.onErrorLog]: opts.onErrorLog ? '1' : '',
+    [ENV.demote]: opts.demote === false ? '0' : '1',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${register}`.trim(),
   };
 }

@@ -25,6 +25,18 @@ export interface RecordingMeta {
   readonly reason: string;
   /** Modules that ran untraced, and why. */
   readonly warnings?: readonly string[];
+  /** Functions no longer traced from some event on: called very often and too small to be worth it. */
+  readonly demoted?: readonly DemotedFunction[];
+}
+
+export interface DemotedFunction {
+  readonly functionName: string;
+  readonly file: string;
+  readonly line: number;
+  /** Calls traced before it was demoted. */
+  readonly calls: number;
+  /** Events written before it was demoted: from there on, its calls are not in the trace. */
+  readonly fromEvent: number;
 }
 
 /** The site table of one instrumented module: its sites are ids base..base+n-1 of the ring. */

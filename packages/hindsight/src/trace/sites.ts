@@ -9,6 +9,10 @@ export interface Site {
   readonly column: number;
   /** The enclosing function's name (for a function site, its own name). */
   readonly functionName: string;
+  /** For a function site: how many statements its own body has (nested functions not counted). */
+  readonly statements?: number;
+  /** For a function site: an async function. */
+  readonly async?: boolean;
 }
 
 /**

@@ -190,6 +190,18 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.ok(recordings.every((r) => r.events > 0));
   });
 
+  it('a very hot, tiny function is demoted after 100,000 calls: not traced from there on, and the recording says where and from when', async () => {
+    const run = await recordService('hot', { args: ['--always'] });
+    assert.match(run.stdout, /hot 250000/, 'the program computes the same with its function demoted');
+    const rec = onlyRecording(run.store);
+    assert.deepEqual(rec.meta.demoted?.map((d) => [d.functionName, d.calls, d.file === SOURCE]), [['bump', 100_000, true]]);
+    const ex = decodeRecording(rec);
+    assert.equal(calls(ex, 'bump'), 100_000, 'its calls after the demotion are not in the trace');
+    assert.equal(calls(ex, 'handle'), 20, 'the rest is traced as before');
+    const plain = await recordService('hot', { args: ['--always', '--no-demote'] });
+    assert.equal(calls(decodeRecording(onlyRecording(plain.store)), 'bump'), 250_000);
+  });
+
   it('bad input: a ring size that is not one, or nothing to record, is one clear line and no recording', async () => {
     const bad = await recordService('ok', { args: ['--ring', 'lots'] });
     assert.equal(bad.code, 1);

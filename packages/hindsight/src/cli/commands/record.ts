@@ -11,6 +11,7 @@ interface RecordFlags {
   always?: boolean;
   webhook?: string;
   onErrorLog?: boolean;
+  demote: boolean;
   json?: boolean;
 }
 
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .option('--exclude <glob...>', 'files not to trace')
     .option('--always', 'archive the ring when the program exits normally too')
     .option('--webhook <url>', 'also post the crash notice as JSON to this URL')
+    .option('--no-demote', 'trace every function, however hot (by default very hot, tiny functions stop being traced, and the recording says so)')
     .option('--on-error-log', 'also take a snapshot when the program logs an error (console.error), at most one per 10 s')
     .option('--json', 'print the recording as JSON when one is archived')
     .action(recordAction);
@@ -39,6 +41,7 @@ async function recordAction(command: string[], flags: RecordFlags, cmd: Command)
     always: flags.always === true,
     ...(flags.webhook ? { webhook: flags.webhook } : {}),
     onErrorLog: flags.onErrorLog === true,
+    demote: flags.demote,
   });
   if (flags.json && result.recording) printJson({ ...result.recording, archiveMs: result.archiveMs });
   // the recorder's exit status is the program's, as if it had run alone
