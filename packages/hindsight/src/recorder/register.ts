@@ -8,7 +8,8 @@
  * into the ring; the site tables are appended to a file as modules load, and an uncaught error
  * is written down before the process dies, so the supervisor has all it needs afterwards.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, writeFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
 import { instrument, probeRuntime, readInputMap, type ProbeRuntime } from '../instrument/index.js';
@@ -26,8 +27,9 @@ export { snapshot };
 const standalone = process.env[ENV.dir] ? undefined : await import('./standalone.js');
 const spool = standalone?.spoolFor(process.env, process.cwd(), process.pid);
 const config = configFromEnv(process.env, process.cwd(), () => spool!.dir);
-if (config) start(config);
-if (config && standalone && spool) {
+const recording = config !== undefined && claim(config.dir);
+if (recording) start(config);
+if (recording && standalone && spool) {
   const { dir, store } = spool;
   let errored = false;
   process.on('uncaughtExceptionMonitor', () => (errored = true));
@@ -61,6 +63,21 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
     const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack, origin } : { name: 'thrown value', message: String(err), origin };
     writeFileSync(path.join(config.dir, FILES.error), JSON.stringify(e));
   });
+}
+
+/**
+ * One ring, one writer: the first thread of the first process to load this file claims the folder.
+ * Worker threads and processes the program starts (cluster workers) inherit the --import but run
+ * untraced: they would otherwise write into the same ring.
+ */
+function claim(dir: string): boolean {
+  if (!isMainThread) return false;
+  try {
+    closeSync(openSync(path.join(dir, FILES.owner), 'wx'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** CommonJS modules are instrumented where Node compiles them. */

@@ -1,6 +1,8 @@
 /** The files of a recording in progress, in the folder the supervisor gives the recorded process. */
 export const FILES = {
   ring: 'ring',
+  /** Created by the one process (and thread) that writes the ring. */
+  owner: 'owner',
   /** One JSON line per instrumented module: {base, sites}. */
   modules: 'modules.jsonl',
   /** The uncaught error that ended the process, if one did. */

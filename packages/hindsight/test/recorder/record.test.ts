@@ -202,6 +202,12 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(calls(decodeRecording(onlyRecording(plain.store)), 'bump'), 250_000);
   });
 
+  it('a worker thread inherits the recorder but not the ring: the ring stays the main thread\'s, whole', async () => {
+    const run = await recordService('thread', { args: ['--always'] });
+    assert.match(run.stdout, /thread done/);
+    assert.equal(calls(decodeRecording(onlyRecording(run.store)), 'handle'), 20, 'the main thread\'s 20 requests, not the thread\'s too');
+  });
+
   it('bad input: a ring size that is not one, or nothing to record, is one clear line and no recording', async () => {
     const bad = await recordService('ok', { args: ['--ring', 'lots'] });
     assert.equal(bad.code, 1);
