@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -206,6 +206,27 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const run = await recordService('thread', { args: ['--always'] });
     assert.match(run.stdout, /thread done/);
     assert.equal(calls(decodeRecording(onlyRecording(run.store)), 'handle'), 20, 'the main thread\'s 20 requests, not the thread\'s too');
+  });
+
+  it('debug a recording from its exported file, on another machine: same trace, listings from its code bundle; a damaged file is refused', async () => {
+    const run = await recordService('throw');
+    const rec = onlyRecording(run.store);
+    const file = path.join(path.dirname(run.store), 'crash.json');
+    const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    assert.equal(cli(['--store', run.store, 'trace', 'export', rec.meta.id, '-o', file]).status, 0);
+    const script = path.join(path.dirname(run.store), 'script.txt');
+    writeFileSync(script, 'where\nlist\nreverse-finish\nbt\nprint sum\n');
+    const out = cli(['debug', file, '--commands', script, '--json']);
+    assert.equal(out.status, 0, out.stderr);
+    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    assert.equal(lines[0]!.result.source, 'recording');
+    assert.equal(lines[0]!.result.traceEvents, decodeRecording(rec).length);
+    assert.ok(lines[2]!.result.listing.lines.some((l: { text: string }) => l.text.includes('explode(`sum ${sum}`)')), 'the listing shows the recorded code');
+    assert.equal(lines.at(-1)!.error.code, 'HS_E_VALUES_NOT_CAPTURED');
+    writeFileSync(file, JSON.stringify({ format: 'hindsight-recording', version: 2 }));
+    const bad = cli(['debug', file]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /format 2; this hindsight reads format 1, upgrade it \[HS_E_RECORDING_FILE_VERSION\]/);
   });
 
   it('bad input: a ring size that is not one, or nothing to record, is one clear line and no recording', async () => {

@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { HindsightError } from '../../../common/errors.js';
 import { COMMAND_NAMES, startRecordingSession, startSession, type CommandResult, type DebugSession, type RunInfo, type SessionStart } from '../../../debugger/index.js';
 import type { RecordedEvent } from '../../../history/index.js';
+import { fromRecordingFile, isRecordingFile } from '../../../recorder/index.js';
 import { readHistoryFile } from '../../files.js';
 import { jsonLine, println } from '../../output/json.js';
 import { withClient } from '../../store.js';
@@ -29,7 +30,7 @@ export function register(program: Command): void {
 
 async function debugAction(target: string, flags: DebugFlags, cmd: Command): Promise<void> {
   const script = flags.commands === undefined ? undefined : await readScript(flags.commands);
-  const { session, start } = RECORDING_ID.test(target) ? openRecording(target, cmd) : await openRun(target, flags, cmd);
+  const { session, start } = RECORDING_ID.test(target) ? openRecording(target, cmd) : ((await recordingFileAt(target)) ?? (await openRun(target, flags, cmd)));
   if (flags.json) println(jsonLine({ command: 'start', result: { kind: 'start', ...start } }));
   else for (const l of renderStart(start)) println(l);
 
@@ -64,10 +65,35 @@ async function openRun(target: string, flags: DebugFlags, cmd: Command): Promise
   return startSession(events, run, flags.workflows);
 }
 
+/** A recording in the store; its listings come from its code bundle (the code as it ran, whatever the checkout holds now). */
 function openRecording(id: string, cmd: Command): { session: DebugSession; start: SessionStart } {
-  const recording = withRecordings(cmd, (r) => r.get(id));
-  if (!recording) throw notFound(id);
-  return startRecordingSession(recording);
+  const { recording, sources } = withRecordings(cmd, (r) => {
+    const rec = r.get(id);
+    if (!rec) throw notFound(id);
+    return { recording: rec, sources: new Map(rec.files.flatMap((f) => { const c = r.file(f.hash); return c === undefined ? [] : [[f.path, c] as const]; })) };
+  });
+  return startRecordingSession(recording, { readSource: bundleReader(sources) });
+}
+
+function bundleReader(sources: Map<string, string>): (file: string) => string[] | undefined {
+  return (file) => {
+    const text = sources.get(file) ?? (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+    return text?.split(/\r?\n/);
+  };
+}
+
+/** An exported recording file (`hindsight trace export`), when the target is one. */
+async function recordingFileAt(target: string): Promise<{ session: DebugSession; start: SessionStart } | undefined> {
+  if (!existsSync(target) || !target.endsWith('.json')) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(target, 'utf8'));
+  } catch {
+    return undefined; // not ours to judge: the history reader says what is wrong with it
+  }
+  if (!isRecordingFile(json)) return undefined;
+  const { recording, sources } = fromRecordingFile(json, target);
+  return startRecordingSession(recording, { readSource: bundleReader(sources) });
 }
 
 /** A history file when the target names one (or looks like one), else a workflow or run id in the store. */

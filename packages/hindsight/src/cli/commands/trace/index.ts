@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { HindsightError } from '../../../common/errors.js';
-import { recoverOrphans } from '../../../recorder/index.js';
+import { recoverOrphans, toRecordingFile } from '../../../recorder/index.js';
 import { openRecordings, type RecordingMeta, type RecordingStore } from '../../../store/index.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
@@ -65,14 +65,7 @@ function exportAction(id: string, flags: { output: string }, cmd: Command): void
   const file = withRecordings(cmd, (r) => {
     const rec = r.get(id);
     if (!rec) throw notFound(id);
-    return {
-      format: 'hindsight-recording',
-      version: 1,
-      meta: rec.meta,
-      modules: rec.modules,
-      files: rec.files.map((f) => ({ ...f, content: r.file(f.hash) ?? null })),
-      ring: Buffer.from(rec.ring.buffer, rec.ring.byteOffset, rec.ring.byteLength).toString('base64'),
-    };
+    return toRecordingFile(rec, (hash) => r.file(hash));
   });
   writeFileSync(flags.output, JSON.stringify(file));
   println(`Wrote ${id} to ${flags.output}`);

@@ -1,0 +1,40 @@
+import { HindsightError } from '../common/index.js';
+import type { BundleFile, Recording } from '../store/index.js';
+
+/** A recording as one JSON file (`hindsight trace export`): to debug it on another machine, with its code. */
+export interface RecordingFile {
+  readonly format: 'hindsight-recording';
+  readonly version: 1;
+  readonly meta: Recording['meta'];
+  readonly modules: Recording['modules'];
+  readonly files: readonly (BundleFile & { readonly content: string | null })[];
+  /** The ring, base64. */
+  readonly ring: string;
+}
+
+export function toRecordingFile(rec: Recording, content: (hash: string) => string | undefined): RecordingFile {
+  return {
+    format: 'hindsight-recording',
+    version: 1,
+    meta: rec.meta,
+    modules: rec.modules,
+    files: rec.files.map((f) => ({ ...f, content: content(f.hash) ?? null })),
+    ring: Buffer.from(rec.ring.buffer, rec.ring.byteOffset, rec.ring.byteLength).toString('base64'),
+  };
+}
+
+export function isRecordingFile(v: unknown): v is RecordingFile {
+  return typeof v === 'object' && v !== null && (v as { format?: unknown }).format === 'hindsight-recording';
+}
+
+/** A recording and the sources of its code bundle, from an exported file's JSON. */
+export function fromRecordingFile(v: RecordingFile, name: string): { recording: Recording; sources: Map<string, string> } {
+  if (v.version !== 1) throw new HindsightError('HS_E_RECORDING_FILE_VERSION', `${name} is a recording file of format ${String(v.version)}; this hindsight reads format 1, upgrade it`);
+  if (!v.meta || !Array.isArray(v.modules) || !Array.isArray(v.files) || typeof v.ring !== 'string') {
+    throw new HindsightError('HS_E_RECORDING_FILE_INVALID', `${name} is not a whole recording file (meta, modules, files or ring is missing); export it again with hindsight trace export`);
+  }
+  const ring = Buffer.from(v.ring, 'base64');
+  const sources = new Map<string, string>();
+  for (const f of v.files) if (f.content !== null) sources.set(f.path, f.content);
+  return { recording: { meta: v.meta, modules: v.modules, files: v.files.map(({ path, hash }) => ({ path, hash })), ring: new Uint8Array(ring.buffer, ring.byteOffset, ring.byteLength) }, sources };
+}
