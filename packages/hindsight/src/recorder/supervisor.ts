@@ -88,6 +88,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       reason: signal ? `killed by ${signal}` : crashed ? `exited with code ${code}` : 'exited normally',
     };
     const archived = archive(dir, end, newRecordingId());
+    if (archived.meta.events === 0) {
+      const what = archived.meta.error ? `${archived.meta.error.name}: ${archived.meta.error.message}` : end.reason;
+      notify(`hindsight: ${opts.command.join(' ')} ended (${what}) before any traced code ran; nothing to archive (is --include right?)`);
+      return { exitCode: code, signal, snapshots };
+    }
     recordings.save(archived);
     const recording = archived.meta;
     const archiveMs = performance.now() - died;

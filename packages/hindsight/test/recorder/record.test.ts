@@ -229,9 +229,16 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.match(bad.stderr, /format 2; this hindsight reads format 1, upgrade it \[HS_E_RECORDING_FILE_VERSION\]/);
   });
 
-  it('bad input: a ring size that is not one, or nothing to record, is one clear line and no recording', async () => {
+  it('bad input: a ring size that is not one, a program that does not exist or fails before its code runs: one clear line and no recording', async () => {
     const bad = await recordService('ok', { args: ['--ring', 'lots'] });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--ring "lots" is not a size of at least 64KiB; write it like 64MiB/);
+    const store = path.join(mkdtempSync(path.join(dir, 'bad-')), 'store.db');
+    const missing = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, path.join(dir, 'no-such-app.js')], { cwd: dir, encoding: 'utf8' });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /ended \(Error: Cannot find module .*no-such-app\.js.*\) before any traced code ran; nothing to archive/);
+    const notAProgram = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', 'no-such-program-anywhere'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(notAProgram.status, 1);
+    assert.match(notAProgram.stderr, /cannot run no-such-program-anywhere: spawn no-such-program-anywhere ENOENT \[HS_E_RECORD_SPAWN\]/);
   });
 });
