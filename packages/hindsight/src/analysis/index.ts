@@ -13,3 +13,6 @@ export { requests, isRootActivation, type Request } from './requests.js';
 export { latency, type LatencyReport, type GroupLatency, type AnalysisOptions } from './latency.js';
 export { explainTail, type TailExplanation, type TailOptions, type PathDifference, type PathUse, type RequestSet } from './tail.js';
 export { percentile, histogram, type Bucket } from './stats.js';
+export { chromeTrace, type ChromeTrace, type ChromeTraceEvent, type ExportOptions } from './chrome.js';
+export { speedscope, type SpeedscopeFile, type SpeedscopeFrame, type SpeedscopeProfile } from './speedscope.js';
+export { walkLanes, type LaneVisitor } from './lanes.js';

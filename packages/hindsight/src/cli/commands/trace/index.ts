@@ -7,9 +7,10 @@ import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { localTime } from '../../output/time.js';
 import { storeFile, storePath } from '../../store.js';
+import { registerLatency } from './latency.js';
 
 export function register(program: Command): void {
-  const trace = program.command('trace').description('flight recordings: list, show, export, remove');
+  const trace = program.command('trace').description('flight recordings: list, show, latency, export, remove');
   trace.command('list').description('the recordings in the store, newest first').option('--json', 'print JSON').action(listAction);
   trace.command('show <recordingId>').description('what a recording holds: the process, how it ended, its code').option('--json', 'print JSON').action(showAction);
   trace
@@ -17,6 +18,7 @@ export function register(program: Command): void {
     .description('write a recording to a file (its ring, site tables and code) to debug it elsewhere')
     .requiredOption('-o, --output <file>', 'the file to write')
     .action(exportAction);
+  registerLatency(trace);
   trace.command('rm <recordingId>').description('remove a recording (code it shares with others stays)').action(rmAction);
 }
 
