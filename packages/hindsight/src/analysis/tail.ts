@@ -77,7 +77,7 @@ export function explainTail(ex: Execution, entry: string, options: TailOptions =
   const typicalSet = describe(typical);
   const paths = trie.differences(slow.length, typical.length).slice(0, options.limit ?? 10);
   const addedTime = slowSet.meanDuration - typicalSet.meanDuration;
-  return { entry, slow: slowSet, typical: typicalSet, addedTime, paths, summary: summarize(paths, addedTime, n) };
+  return { entry, slow: slowSet, typical: typicalSet, addedTime, paths, summary: summarize(entry, paths, addedTime, n) };
 }
 
 /** The group's complete requests; a typed error naming the known groups when there are none. */
@@ -201,10 +201,11 @@ class PathTrie {
  * it adds at least half as much as the top path (a new call is the usual story: a cache flush, a
  * retry); otherwise the top path, which then takes longer for the same calls.
  */
-function summarize(paths: readonly PathDifference[], addedTime: number, n: number): string {
+function summarize(entry: string, paths: readonly PathDifference[], addedTime: number, n: number): string {
   if (n < 2) return 'only one request: nothing to compare it with';
+  if (!(addedTime > 0)) return 'the slow requests take no longer than the typical ones';
   const top = paths[0];
-  if (!top || !(top.addedTime > 0) || !(addedTime > 0)) return 'the slow requests take no longer than the typical ones in any traced call';
+  if (!top || !(top.addedTime > 0)) return `the slow requests spend the ${ms(addedTime)} they take longer in \`${entry}\` itself (its own code, or awaits of code that is not traced)`;
   const lead = paths.find((p) => p.addedCalls > 0 && p.addedTime >= top.addedTime / 2) ?? top;
   const name = `\`${lead.path[lead.path.length - 1]}\``;
   const share = `adding ${ms(lead.addedTime)} of the ${ms(addedTime)} they take longer`;

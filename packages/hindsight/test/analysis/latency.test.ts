@@ -106,6 +106,12 @@ describe('explainTail: what the slow requests do that the typical ones do not', 
     assert.equal(why.summary, 'the slow requests spend longer in `get` for the same calls, adding 38 ms of the 38 ms they take longer');
   });
 
+  it('when no traced call explains it, it says the time is spent in the entry point itself', () => {
+    const s = new ServiceTrace();
+    for (let i = 1; i <= 10; i++) s.health(i === 10 ? 30 : 1).idle(1);
+    assert.equal(explainTail(s.build(), 'health').summary, 'the slow requests spend the 29 ms they take longer in `health` itself (its own code, or awaits of code that is not traced)');
+  });
+
   it('calls that became requests of their own do not count against their caller', () => {
     const why = explainTail(new ServiceTrace().routed(4, 50).idle(1).routed(2, 1).build(), 'handle');
     assert.deepEqual(why.paths.map((p) => p.path.join(' > ')), ['handle > get'], '`audit` outlives `handle`: it is not in its call tree');
