@@ -41,12 +41,14 @@ class Lanes {
   readonly #lane: Int32Array;
   readonly #stacks: number[][] = [];
   readonly #free: number[] = [];
+  readonly #closed: Uint8Array;
 
   constructor(
     readonly ex: Execution,
     readonly visit: LaneVisitor,
   ) {
     this.#lane = new Int32Array(ex.frameCount).fill(-1);
+    this.#closed = new Uint8Array(ex.frameCount);
   }
 
   get count(): number {
@@ -66,10 +68,11 @@ class Lanes {
   close(f: number, time: number): void {
     const lane = this.#lane[f]!;
     const stack = this.#stacks[lane];
-    if (!stack) return;
+    if (!stack || this.#closed[f] === 1) return;
     // by construction f is on top; anything above it (never expected) is closed first to stay balanced
     while (stack.length > 0) {
       const g = stack.pop()!;
+      this.#closed[g] = 1;
       this.visit(false, g, lane, time);
       if (g === f) break;
     }

@@ -1,4 +1,5 @@
 import type { Execution } from '../trace/index.js';
+import { frameTimes } from './frame-times.js';
 import { frameNamer } from './names.js';
 
 /**
@@ -48,13 +49,13 @@ export function isRootActivation(ex: Execution, f: number): boolean {
 export function requests(ex: Execution): Request[] {
   const out: Request[] = [];
   const name = frameNamer(ex);
-  const last = ex.length - 1;
+  const times = frameTimes(ex);
   for (let f = 0; f < ex.frameCount; f++) {
     if (!isRootActivation(ex, f)) continue;
     const synthetic = ex.frameSynthetic(f);
     const exit = ex.frameExit(f);
-    const start = ex.time(synthetic ? 0 : ex.frameEnter(f));
-    const end = ex.time(exit === -1 ? last : exit);
+    const start = times.start[f]!;
+    const end = times.end[f]!;
     out.push({ frame: f, activation: ex.frameActivation(f), entry: name(f).name, site: ex.frameSite(f), start, end, duration: end - start, complete: !synthetic && exit !== -1 });
   }
   // synthetic frames are made when their first event is seen, not at their (unseen) entry

@@ -1,10 +1,11 @@
 import { HindsightError } from '../common/index.js';
 import type { Execution } from '../trace/index.js';
 import { groupRequests, type AnalysisOptions } from './latency.js';
+import { frameTimes, type FrameTimes } from './frame-times.js';
 import { frameNamer } from './names.js';
 import { isRootActivation, requests as allRequests, type Request } from './requests.js';
 import { mean } from './stats.js';
-import { callees, calleesOf, type Callees } from './tree.js';
+import { callees, type Callees } from './tree.js';
 
 /** Per request, on average over a set of requests: how often a call path is taken and how long it takes. */
 export interface PathUse {
@@ -75,15 +76,14 @@ export function explainTail(ex: Execution, entry: string, options: TailOptions =
   for (const r of typical) trie.add(r.frame, TYPICAL);
   const slowSet = describe(slow);
   const typicalSet = describe(typical);
-  const paths = trie.differences(slow.length, typical.length).slice(0, options.limit ?? 10);
+  const paths = trie.differences(slow.length, typical.length, Math.max(1, options.limit ?? 10));
   const addedTime = slowSet.meanDuration - typicalSet.meanDuration;
   return { entry, slow: slowSet, typical: typicalSet, addedTime, paths, summary: summarize(entry, paths, addedTime, n) };
 }
 
 /** The group's complete requests; a typed error naming the known groups when there are none. */
 function checkGroup(groups: Map<string, Request[]>, entry: string): Request[] {
-  const all = [...groups.values()].flat();
-  if (!all.some((r) => r.complete)) {
+  if (![...groups.values()].some((list) => list.some((r) => r.complete))) {
     throw new HindsightError('HS_E_NO_REQUESTS', 'this trace holds no complete request (an async call started from the event loop that began and ended in it); record for longer, or with a larger --ring');
   }
   const group = groups.get(entry)?.filter((r) => r.complete) ?? [];
@@ -113,8 +113,10 @@ class PathTrie {
   readonly #calls: [number[], number[]] = [[0], [0]];
   readonly #time: [number[], number[]] = [[0], [0]];
   readonly #next = new Map<number, Map<number, number>>();
-  readonly #child = new Map<number, number>();
+  /** Per node: its child nodes by function site. */
+  readonly #children: (Map<number, number> | undefined)[] = [undefined];
   readonly #nameOf: (f: number) => { name: string };
+  readonly #times: FrameTimes;
 
   constructor(
     readonly ex: Execution,
@@ -122,19 +124,25 @@ class PathTrie {
   ) {
     this.#name.push('');
     this.#nameOf = frameNamer(ex);
+    this.#times = frameTimes(ex);
   }
 
-  /** Adds one request's call tree (root frame `root`) to set `set`. */
+  /** Adds one request's call tree (root frame `root`) to set `set`. Hot: no allocation per frame. */
   add(root: number, set: typeof SLOW | typeof TYPICAL): void {
     const ex = this.ex;
+    const { start, end } = this.#times;
+    const { offsets, list } = this.tree;
+    const calls = this.#calls[set];
+    const time = this.#time[set];
     const stack: number[] = [root, this.#node(0, root)];
     while (stack.length > 0) {
       const node = stack.pop()!;
       const f = stack.pop()!;
-      this.#calls[set][node]!++;
-      this.#time[set][node]! += ex.time(ex.frameExit(f)) - ex.time(ex.frameEnter(f));
+      calls[node]!++;
+      time[node]! += end[f]! - start[f]!;
       let previous = -1;
-      for (const c of calleesOf(this.tree, f)) {
+      for (let k = offsets[f]!, last = offsets[f + 1]!; k < last; k++) {
+        const c = list[k]!;
         if (isRootActivation(ex, c)) continue; // a request of its own: it does not slow this one down
         const child = this.#node(node, c);
         if (set === SLOW && previous !== -1 && previous !== child) this.#tally(previous, child);
@@ -144,27 +152,35 @@ class PathTrie {
     }
   }
 
-  /** Every path below the roots, ranked by added time (then shallower first). */
-  differences(slowCount: number, typicalCount: number): PathDifference[] {
-    const out: (PathDifference & { depth: number })[] = [];
+  /**
+   * The `limit` paths below the roots that add the most time (then shallower first). Real call
+   * trees have many distinct paths, so the ranking is a bounded selection and only the paths
+   * returned are made into objects. O(paths × log limit).
+   */
+  differences(slowCount: number, typicalCount: number, limit: number): PathDifference[] {
+    const added = (node: number) => this.#time[SLOW][node]! / slowCount - this.#time[TYPICAL][node]! / typicalCount;
+    const before = (a: number, b: number) => added(a) - added(b) || this.#depth[b]! - this.#depth[a]! || b - a;
+    const top = new TopK(limit, before);
     for (let node = 1; node < this.#parent.length; node++) {
-      if (this.#depth[node] === 1) continue; // the entry point itself: its difference is the requests' own
+      if (this.#depth[node] !== 1) top.offer(node); // the entry point itself: its difference is the requests' own
+    }
+    return top.sorted().map((node) => {
       const slow = { calls: this.#calls[SLOW][node]! / slowCount, time: this.#time[SLOW][node]! / slowCount };
       const typical = { calls: this.#calls[TYPICAL][node]! / typicalCount, time: this.#time[TYPICAL][node]! / typicalCount };
-      const before = this.#mostOftenAfter(node);
-      out.push({ path: this.#path(node), slow, typical, addedTime: slow.time - typical.time, addedCalls: slow.calls - typical.calls, depth: this.#depth[node]!, ...(before ? { before } : {}) });
-    }
-    out.sort((a, b) => b.addedTime - a.addedTime || a.depth - b.depth);
-    return out.map(({ depth: _, ...d }) => d);
+      const next = this.#mostOftenAfter(node);
+      return { path: this.#path(node), slow, typical, addedTime: slow.time - typical.time, addedCalls: slow.calls - typical.calls, ...(next ? { before: next } : {}) };
+    });
   }
 
   #node(parent: number, f: number): number {
     const site = this.ex.frameSite(f);
-    const key = parent * 2 ** 29 + (site + 1);
-    let node = this.#child.get(key);
+    let children = this.#children[parent];
+    if (!children) this.#children[parent] = children = new Map();
+    let node = children.get(site);
     if (node === undefined) {
       node = this.#parent.length;
-      this.#child.set(key, node);
+      children.set(site, node);
+      this.#children.push(undefined);
       this.#parent.push(parent);
       this.#name.push(this.#nameOf(f).name);
       this.#depth.push(this.#depth[parent]! + 1);
@@ -193,6 +209,56 @@ class PathTrie {
     const out: string[] = [];
     for (let n = node; n > 0; n = this.#parent[n]!) out.push(this.#name[n]!);
     return out.reverse();
+  }
+}
+
+/** The k greatest items under `compare` (> 0: first is greater), kept in a small min-heap. */
+class TopK {
+  readonly #heap: number[] = [];
+
+  constructor(
+    readonly k: number,
+    readonly compare: (a: number, b: number) => number,
+  ) {}
+
+  offer(x: number): void {
+    const h = this.#heap;
+    if (h.length < this.k) {
+      h.push(x);
+      this.#up(h.length - 1);
+    } else if (this.compare(x, h[0]!) > 0) {
+      h[0] = x;
+      this.#down(0);
+    }
+  }
+
+  /** Greatest first. */
+  sorted(): number[] {
+    return [...this.#heap].sort((a, b) => this.compare(b, a));
+  }
+
+  #up(i: number): void {
+    const h = this.#heap;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.compare(h[p]!, h[i]!) <= 0) break;
+      [h[p], h[i]] = [h[i]!, h[p]!];
+      i = p;
+    }
+  }
+
+  #down(i: number): void {
+    const h = this.#heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.compare(h[l]!, h[m]!) < 0) m = l;
+      if (r < h.length && this.compare(h[r]!, h[m]!) < 0) m = r;
+      if (m === i) return;
+      [h[m], h[i]] = [h[i]!, h[m]!];
+      i = m;
+    }
   }
 }
 
