@@ -34,7 +34,7 @@ function siteTable(): SiteTable {
  * layers of sync helpers, awaits `get` (about 1 ms), and one request in ten first awaits `flush`
  * (20 ms). The lane whose await ends first runs next; deterministic (xorshift).
  */
-export function synthesize(): () => Execution {
+function synthesize(): () => Execution {
   let seed = 0x2545f491;
   const rand = () => {
     seed ^= seed << 13;
