@@ -4,7 +4,7 @@ import { median, round, type Benchmark, type Measure } from './harness.js';
 
 /** About 5 million events: ~50,000 requests of ~100 events each. */
 const EVENTS = 5_000_000;
-const RUNS = 3;
+const RUNS = 5;
 const LANES = 16;
 const ENTRIES = ['getCart', 'checkout', 'search'];
 const HELPERS = 40;

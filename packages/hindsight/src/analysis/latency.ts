@@ -36,12 +36,11 @@ export function latency(ex: Execution, options: AnalysisOptions = {}): LatencyRe
   const groups = groupRequests(options.requests ?? allRequests(ex));
   const out: GroupLatency[] = [];
   for (const [entry, list] of groups) {
-    const done = list.filter((r) => r.complete);
-    const d = Float64Array.from(done, (r) => r.duration).sort();
+    const d = completeDurations(list);
     out.push({
       entry,
       count: d.length,
-      partial: list.length - done.length,
+      partial: list.length - d.length,
       min: d.length ? d[0]! : Number.NaN,
       mean: mean(d),
       p50: percentile(d, 50),
@@ -64,4 +63,12 @@ export function groupRequests(list: readonly Request[]): Map<string, Request[]> 
     else groups.set(r.entry, [r]);
   }
   return groups;
+}
+
+/** The durations of the complete requests, ascending. */
+function completeDurations(list: readonly Request[]): Float64Array {
+  const d = new Float64Array(list.length);
+  let n = 0;
+  for (const r of list) if (r.complete) d[n++] = r.duration;
+  return d.subarray(0, n).sort();
 }

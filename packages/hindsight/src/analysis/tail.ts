@@ -67,7 +67,7 @@ export interface TailOptions extends AnalysisOptions {
 export function explainTail(ex: Execution, entry: string, options: TailOptions = {}): TailExplanation {
   const list = options.requests ?? allRequests(ex);
   const group = checkGroup(groupRequests(list), entry);
-  const ranked = [...group].sort((a, b) => a.duration - b.duration || a.start - b.start);
+  const ranked = [...group].sort((a, b) => a.duration - b.duration); // stable: ties stay in start order
   const n = ranked.length;
   const slow = ranked.slice(n - Math.max(1, Math.floor(n / 10)));
   const typical = ranked.slice(0, Math.max(1, Math.ceil(n / 2)));
@@ -113,8 +113,9 @@ class PathTrie {
   readonly #calls: [number[], number[]] = [[0], [0]];
   readonly #time: [number[], number[]] = [[0], [0]];
   readonly #next = new Map<number, Map<number, number>>();
-  /** Per node: its child nodes by function site. */
-  readonly #children: (Map<number, number> | undefined)[] = [undefined];
+  /** Child nodes by (node, function site), keyed node × span + site + 1: small integers, one Map. */
+  readonly #children = new Map<number, number>();
+  readonly #span: number;
   readonly #nameOf: (f: number) => { name: string };
   readonly #times: FrameTimes;
 
@@ -125,6 +126,9 @@ class PathTrie {
     this.#name.push('');
     this.#nameOf = frameNamer(ex);
     this.#times = frameTimes(ex);
+    let maxSite = 0;
+    for (let f = 0; f < ex.frameCount; f++) maxSite = Math.max(maxSite, ex.frameSite(f));
+    this.#span = maxSite + 2;
   }
 
   /** Adds one request's call tree (root frame `root`) to set `set`. Hot: no allocation per frame. */
@@ -173,14 +177,11 @@ class PathTrie {
   }
 
   #node(parent: number, f: number): number {
-    const site = this.ex.frameSite(f);
-    let children = this.#children[parent];
-    if (!children) this.#children[parent] = children = new Map();
-    let node = children.get(site);
+    const key = parent * this.#span + this.ex.frameSite(f) + 1;
+    let node = this.#children.get(key);
     if (node === undefined) {
       node = this.#parent.length;
-      children.set(site, node);
-      this.#children.push(undefined);
+      this.#children.set(key, node);
       this.#parent.push(parent);
       this.#name.push(this.#nameOf(f).name);
       this.#depth.push(this.#depth[parent]! + 1);
