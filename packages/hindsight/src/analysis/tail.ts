@@ -61,8 +61,8 @@ export interface TailOptions extends AnalysisOptions {
  * averaged over each set, so a call the typical requests never make shows 0 calls there.
  *
  * Calls that became requests of their own (fired and not awaited before the caller returned) are
- * left out: they do not make the caller slower. O(frames) for the call tree, then O(frames of the
- * two sets).
+ * left out: they do not make the caller slower. O(frames) for the call tree (once per Execution), then
+ * O(frames of the two sets).
  */
 export function explainTail(ex: Execution, entry: string, options: TailOptions = {}): TailExplanation {
   const list = options.requests ?? allRequests(ex);
@@ -126,9 +126,7 @@ class PathTrie {
     this.#name.push('');
     this.#nameOf = frameNamer(ex);
     this.#times = frameTimes(ex);
-    let maxSite = 0;
-    for (let f = 0; f < ex.frameCount; f++) maxSite = Math.max(maxSite, ex.frameSite(f));
-    this.#span = maxSite + 2;
+    this.#span = tree.maxSite + 2;
   }
 
   /** Adds one request's call tree (root frame `root`) to set `set`. Hot: no allocation per frame. */
