@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { analysisBenchmark } from './analysis.bench.js';
 import { engineBenchmark } from './engine.bench.js';
 import { timetravelBenchmark } from './timetravel.bench.js';
 import { valuesBenchmark } from './values.bench.js';
@@ -10,7 +11,7 @@ import type { Benchmark, Measure } from './harness.js';
  * {"name","value","unit"} object per line for the measures whose names start
  * with the prefix. Later issues add their benchmarks to this list.
  */
-const benchmarks: Benchmark[] = [engineBenchmark, timetravelBenchmark, valuesBenchmark, recorderBenchmark];
+const benchmarks: Benchmark[] = [engineBenchmark, timetravelBenchmark, valuesBenchmark, recorderBenchmark, analysisBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

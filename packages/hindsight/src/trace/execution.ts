@@ -1,7 +1,7 @@
 import { EventKind, eventKindName, type EventKindName } from './events.js';
 import { countBelow, firstAfter, lastBefore } from './search.js';
 import type { Site, SiteTable } from './sites.js';
-import { indexAtTime, timeAt, type TimeColumn } from './time.js';
+import { indexAtTime, timeAt, timesInto, type TimeColumn } from './time.js';
 
 /** One event, as a small view object made on demand (the data lives in the columns). */
 export interface EventView {
@@ -117,6 +117,16 @@ export class Execution {
   /** Event i's timestamp (non-decreasing, at the builder's tick resolution). O(1): at most 255 additions. */
   time(i: number): number {
     return timeAt(this.#p.time, i);
+  }
+  /**
+   * The times of events from..to-1, written to `out` from its start (a new array when omitted): one
+   * addition per event, for readers of many times in order (analyses, exports), where `time(i)`
+   * each would add up to 255 deltas.
+   */
+  times(from = 0, to = this.length, out?: Float64Array): Float64Array {
+    const lo = Math.max(0, from);
+    const hi = Math.min(this.length, to);
+    return timesInto(this.#p.time, lo, hi, out ?? new Float64Array(Math.max(0, hi - lo)));
   }
   depth(i: number): number {
     return this.#p.frameDepth[this.frames[i]!]!;

@@ -71,3 +71,15 @@ export function indexAtTime(c: TimeColumn, t: number): number {
   }
   return Math.min(end, n - 1);
 }
+
+/** Times of events from..to-1 into out[0..to-from): one lookup, then one addition per event. */
+export function timesInto(c: TimeColumn, from: number, to: number, out: Float64Array): Float64Array {
+  if (to <= from) return out;
+  let q = ticksAt(c, from);
+  out[0] = c.base + q / c.ticksPerUnit;
+  for (let j = from + 1; j < to; j++) {
+    q += delta(c, j);
+    out[j - from] = c.base + q / c.ticksPerUnit;
+  }
+  return out;
+}

@@ -8,16 +8,20 @@ import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { localTime } from '../../output/time.js';
 import { storeFile, storePath } from '../../store.js';
+import { exportFormat, exportForViewer } from './export-formats.js';
+import { registerLatency } from './latency.js';
 
 export function register(program: Command): void {
-  const trace = program.command('trace').description('flight recordings: list, show, export, remove');
+  const trace = program.command('trace').description('flight recordings: list, show, latency, export, remove');
   trace.command('list').description('the recordings in the store, newest first').option('--json', 'print JSON').action(listAction);
   trace.command('show <recordingId>').description('what a recording holds: the process, how it ended, its code').option('--json', 'print JSON').action(showAction);
   trace
     .command('export <recordingId>')
-    .description('write a recording to a file (its ring, site tables and code) to debug it elsewhere')
+    .description('write a recording to a file: the recording itself (its ring, site tables and code) to debug it elsewhere, or a trace for Perfetto, chrome://tracing or speedscope')
     .requiredOption('-o, --output <file>', 'the file to write')
+    .option('--format <format>', 'hindsight (the recording), chrome (Trace Event Format) or speedscope', exportFormat, 'hindsight')
     .action(exportAction);
+  registerLatency(trace);
   trace.command('rm <recordingId>').description('remove a recording (code it shares with others stays)').action(rmAction);
 }
 
@@ -61,7 +65,8 @@ function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
   println(`  debug it: hindsight debug ${m.id}`);
 }
 
-function exportAction(id: string, flags: { output: string }, cmd: Command): void {
+function exportAction(id: string, flags: { output: string; format: ReturnType<typeof exportFormat> }, cmd: Command): void {
+  if (flags.format !== 'hindsight') return exportForViewer(cmd, id, flags.format, flags.output);
   const file = withRecordings(cmd, (r) => {
     const rec = r.get(id);
     if (!rec) throw notFound(id);

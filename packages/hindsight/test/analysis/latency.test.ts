@@ -1,0 +1,127 @@
+/**
+ * Latency analysis, specified on hand-built executions of a service whose every duration is a
+ * whole number of milliseconds: what a request is, the figures per entry point, and what makes the
+ * slow tail slow.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { explainTail, histogram, latency, percentile, requests } from '../../src/analysis/index.js';
+import { HindsightError } from '../../src/common/index.js';
+import { ServiceTrace, flushingService } from './service-trace.js';
+
+describe('requests: the root async activations of an execution', () => {
+  it('a request is an activation the event loop started; an awaited async call is part of its caller', () => {
+    const ex = new ServiceTrace().handle(3).idle(1).health(2).build();
+    const list = requests(ex);
+    assert.deepEqual(
+      list.map((r) => [r.entry, r.start, r.end, r.duration, r.complete]),
+      [
+        ['handle', 0, 3, 3, true],
+        ['health', 4, 6, 2, true],
+      ],
+      '`get`, awaited by `handle`, is not a request of its own',
+    );
+  });
+
+  it('an async call fired and not awaited before its caller returned is a request of its own (a router starting a handler)', () => {
+    const ex = new ServiceTrace().routed(4, 7).build();
+    assert.deepEqual(
+      requests(ex).map((r) => [r.entry, r.duration]),
+      [
+        ['route', 0],
+        ['handle', 4],
+        ['audit', 7],
+      ],
+      '`route` returns at once; `handle` spans its await of `get`; `audit` outlives `handle`',
+    );
+  });
+
+  it('a partial trace still works: requests the trace began or ended inside are marked incomplete and kept out of the figures', () => {
+    const ex = new ServiceTrace().tailOfHandle().idle(1).handle(2).idle(1).unfinishedHandle().build();
+    assert.deepEqual(
+      requests(ex).map((r) => [r.entry, r.complete]),
+      [
+        ['handle', false],
+        ['handle', true],
+        ['handle', false],
+      ],
+    );
+    const g = latency(ex).groups[0]!;
+    assert.deepEqual([g.entry, g.count, g.partial, g.max], ['handle', 1, 2, 2]);
+  });
+});
+
+describe('latency: per entry point, nearest-rank percentiles and a histogram', () => {
+  it('groups by entry point, most requests first, with exact p50, p90, p99 and max', () => {
+    const report = latency(flushingService());
+    assert.equal(report.requests, 25);
+    assert.equal(report.partial, 0);
+    const [handle, health] = report.groups;
+    // sorted handle durations: 1,1,2,2,...,9,9,25,26
+    assert.deepEqual(
+      { entry: handle!.entry, count: handle!.count, min: handle!.min, p50: handle!.p50, p90: handle!.p90, p99: handle!.p99, max: handle!.max },
+      { entry: 'handle', count: 20, min: 1, p50: 5, p90: 9, p99: 26, max: 26 },
+    );
+    assert.equal(handle!.mean, (2 * 45 + 25 + 26) / 20);
+    assert.deepEqual([health!.entry, health!.count, health!.p50, health!.p99, health!.max], ['health', 5, 1, 1, 1]);
+  });
+
+  it("the histogram's buckets follow a 1-2-5 scale from the fastest to past the slowest request, empty buckets kept", () => {
+    const handle = latency(flushingService()).groups[0]!;
+    assert.deepEqual(handle.histogram, [
+      { from: 1, to: 2, count: 2 },
+      { from: 2, to: 5, count: 6 },
+      { from: 5, to: 10, count: 10 },
+      { from: 10, to: 20, count: 0 },
+      { from: 20, to: 50, count: 2 },
+    ]);
+    assert.deepEqual(histogram([0.0004, 0.003]), [
+      { from: 0, to: 0.001, count: 1 },
+      { from: 0.001, to: 0.002, count: 0 },
+      { from: 0.002, to: 0.005, count: 1 },
+    ]);
+  });
+
+  it('percentiles are nearest-rank: always one of the values', () => {
+    const values = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+    assert.deepEqual([percentile(values, 50), percentile(values, 90), percentile(values, 99), percentile(values, 100)], [50, 90, 100, 100]);
+    assert.ok(Number.isNaN(percentile([], 50)));
+  });
+});
+
+describe('explainTail: what the slow requests do that the typical ones do not', () => {
+  it('the slow requests call `flush` before `get`: it leads the ranking with the 20 ms it adds', () => {
+    const why = explainTail(flushingService(), 'handle');
+    assert.deepEqual([why.slow.count, why.slow.meanDuration, why.typical.count, why.typical.meanDuration], [2, 25.5, 10, 3], 'the slowest tenth against the fastest half');
+    assert.equal(why.addedTime, 22.5);
+    assert.deepEqual(why.paths[0], { path: ['handle', 'flush'], slow: { calls: 1, time: 20 }, typical: { calls: 0, time: 0 }, addedTime: 20, addedCalls: 1, before: 'get' });
+    assert.deepEqual(why.paths[1], { path: ['handle', 'get'], slow: { calls: 1, time: 5.5 }, typical: { calls: 1, time: 3 }, addedTime: 2.5, addedCalls: 0 });
+    assert.equal(why.summary, 'the slow requests call `flush` before `get` (1 time per request; typical ones never do), adding 20 ms of the 22.5 ms they take longer');
+  });
+
+  it('when the slow requests make the same calls, it says which one takes longer', () => {
+    const s = new ServiceTrace();
+    for (let i = 1; i <= 10; i++) s.handle(i === 10 ? 40 : 2).idle(1);
+    const why = explainTail(s.build(), 'handle');
+    assert.equal(why.summary, 'the slow requests spend longer in `get` for the same calls, adding 38 ms of the 38 ms they take longer');
+  });
+
+  it('when no traced call explains it, it says the time is spent in the entry point itself', () => {
+    const s = new ServiceTrace();
+    for (let i = 1; i <= 10; i++) s.health(i === 10 ? 30 : 1).idle(1);
+    assert.equal(explainTail(s.build(), 'health').summary, 'the slow requests spend the 29 ms they take longer in `health` itself (its own code, or awaits of code that is not traced)');
+  });
+
+  it('calls that became requests of their own do not count against their caller', () => {
+    const why = explainTail(new ServiceTrace().routed(4, 50).idle(1).routed(2, 1).build(), 'handle');
+    assert.deepEqual(why.paths.map((p) => p.path.join(' > ')), ['handle > get'], '`audit` outlives `handle`: it is not in its call tree');
+  });
+
+  it('bad input: an unknown group names the known ones; a trace with no complete request says what to do', () => {
+    assert.throws(
+      () => explainTail(flushingService(), 'checkout'),
+      (e: unknown) => HindsightError.is(e, 'HS_E_UNKNOWN_GROUP') && e.message === 'no complete request enters at "checkout"; the entry points are: handle, health',
+    );
+    assert.throws(() => explainTail(new ServiceTrace().unfinishedHandle().build(), 'handle'), (e: unknown) => HindsightError.is(e, 'HS_E_NO_REQUESTS'));
+  });
+});
