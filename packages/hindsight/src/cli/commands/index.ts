@@ -5,6 +5,7 @@ import { register as workflow } from './workflow/index.js';
 import { register as replay } from './replay.js';
 import { register as demo } from './demo/index.js';
 import { register as debug } from './debug/index.js';
+import { register as dap } from './dap.js';
 
 /** Each command file exports one function that adds its command(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -16,4 +17,5 @@ export const commands: RegisterCommand[] = [
   replay,
   demo,
   debug,
+  dap,
 ];
