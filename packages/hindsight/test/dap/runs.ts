@@ -42,19 +42,20 @@ export async function recordRuns(): Promise<Runs> {
   const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-dap-'));
   const storeFile = path.join(dir, 'store.db');
   const store = await openStore({ path: storeFile });
-  const worker = new Worker({ store, workflows: [orders, refund, basket], pollInterval: 10 }).start();
+  // one worker per workflows module: the run's code fingerprint is then that module's, as the adapter loads it
+  const workers = [new Worker({ store, workflows: [orders, refund], taskQueue: 'orders', pollInterval: 10 }).start(), new Worker({ store, workflows: [basket], taskQueue: 'values', pollInterval: 10 }).start()];
   const files = { orders: path.join(dir, 'orders.json'), refund: path.join(dir, 'refund.json'), basket: path.join(dir, 'basket.json') };
   try {
     const client = new Client({ store, pollInterval: 10 });
-    assert.deepEqual(await (await client.start(orders, [300, 200, 100], { workflowId: 'orders-1' })).result(), ['first:300', 'second:300']);
-    await assert.rejects((await client.start(refund, 250, { workflowId: 'refund-1' })).result(), /over the limit/);
-    const b = await client.start(basket, { owner: 'ada', skus: ['apple', 'kiwi', 'apple'] }, { workflowId: 'basket-1' });
+    assert.deepEqual(await (await client.start(orders, [300, 200, 100], { workflowId: 'orders-1', taskQueue: 'orders' })).result(), ['first:300', 'second:300']);
+    await assert.rejects((await client.start(refund, 250, { workflowId: 'refund-1', taskQueue: 'orders' })).result(), /over the limit/);
+    const b = await client.start(basket, { owner: 'ada', skus: ['apple', 'kiwi', 'apple'] }, { workflowId: 'basket-1', taskQueue: 'values' });
     assert.equal(((await b.result()) as { running: number }).running, 1400);
     for (const [id, file] of [['orders-1', files.orders], ['refund-1', files.refund], ['basket-1', files.basket]] as const) {
       writeFileSync(file, JSON.stringify(await client.exportHistory(id), null, 2));
     }
   } finally {
-    await worker.stop();
+    for (const w of workers) await w.stop();
     await store.close();
   }
   return { dir, store: storeFile, files, dispose: () => rmSync(dir, { recursive: true, force: true }) };
