@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { engineBenchmark } from './engine.bench.js';
 import { timetravelBenchmark } from './timetravel.bench.js';
 import { valuesBenchmark } from './values.bench.js';
+import { dapBenchmark } from './dap.bench.js';
 import type { Benchmark, Measure } from './harness.js';
 
 /**
@@ -9,7 +10,7 @@ import type { Benchmark, Measure } from './harness.js';
  * {"name","value","unit"} object per line for the measures whose names start
  * with the prefix. Later issues add their benchmarks to this list.
  */
-const benchmarks: Benchmark[] = [engineBenchmark, timetravelBenchmark, valuesBenchmark];
+const benchmarks: Benchmark[] = [engineBenchmark, timetravelBenchmark, valuesBenchmark, dapBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
