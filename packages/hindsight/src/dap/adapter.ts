@@ -46,6 +46,8 @@ export class HindsightDebugAdapter extends ProtocolSession {
   #run: Launched | undefined;
   #configured = false;
   #nextFrameId = 1;
+  /** The client counts lines from 1 (DAP's default) or from 0; the sites count from 1. */
+  #linesFrom1 = true;
   readonly #options: AdapterOptions;
 
   constructor(options: AdapterOptions = {}) {
@@ -63,6 +65,21 @@ export class HindsightDebugAdapter extends ProtocolSession {
   run(command: string): Launched {
     if (!this.#run) throw notLaunched(command);
     return this.#run;
+  }
+
+  initialize(args: DebugProtocol.InitializeRequestArguments): Answer {
+    this.#linesFrom1 = args.linesStartAt1 !== false;
+    return { body: CAPABILITIES };
+  }
+
+  /** A line from the client, in the sites' 1-based count. */
+  lineIn(line: number): number {
+    return this.#linesFrom1 ? line : line + 1;
+  }
+
+  /** A 1-based line, in the client's count. */
+  lineOut(line: number): number {
+    return this.#linesFrom1 ? line : line - 1;
   }
 
   get launched(): boolean {
@@ -96,6 +113,8 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   async launch(args: unknown): Promise<Answer> {
     await this.close();
+    // a second launch in the same adapter configures anew: its entry stop waits for its configurationDone
+    this.#configured = false;
     const { session, start } = await openRun(args);
     if (!start.stop) {
       await session.close();
@@ -121,7 +140,9 @@ export class HindsightDebugAdapter extends ProtocolSession {
   /** The first stop: the run's first event, its failure, or where its code diverges. */
   #entry(): void {
     const { start, session } = this.#run!;
-    const description = start.notes[0] ?? `${start.run.workflowType} ${start.run.workflowId}: ${start.status}, ${start.traceEvents} trace events`;
+    // where the cursor starts is the news: a failure or a divergence before a code version warning
+    const why = start.notes.find((n) => /^the (run failed|code diverges)/.test(n)) ?? start.notes[0];
+    const description = why ?? `${start.run.workflowType} ${start.run.workflowId}: ${start.status}, ${start.traceEvents} trace events`;
     this.#stopped(session.view(session.cursor.goto(start.stop!.index)), oneLine(description));
   }
 
@@ -160,7 +181,8 @@ export class HindsightDebugAdapter extends ProtocolSession {
     if (!args.source?.path) throw new DapError('HS_E_DAP_BAD_ARGS', 'gotoTargets needs source.path and line');
     const cursor = run.session.cursor;
     if (run.goto?.execution !== cursor.execution) run.goto = new GotoTargets(cursor.execution);
-    return { body: { targets: run.goto.targets(args.source.path, args.line, cursor.index) } };
+    const targets = run.goto.targets(args.source.path, this.lineIn(args.line), cursor.index);
+    return { body: { targets: targets.map((t) => ({ ...t, line: this.lineOut(t.line) })) } };
   }
 
   /** goto: the target line's next execution, or its previous one with `direction: 'reverse'`. */
@@ -180,7 +202,7 @@ export class HindsightDebugAdapter extends ProtocolSession {
     for (const f of frames) run.frames.set(f.id, f);
     const start = args.startFrame ?? 0;
     const shown = frames.slice(start, args.levels ? start + args.levels : undefined);
-    return { body: { stackFrames: shown.map((f) => f.frame), totalFrames: frames.length } };
+    return { body: { stackFrames: shown.map((f) => ({ ...f.frame, line: this.lineOut(f.frame.line) })), totalFrames: frames.length } };
   }
 
   /** The event whose values a frame shows: the cursor's for the top frame (or no frame given). */
@@ -303,7 +325,7 @@ function gotoEvent(a: HindsightDebugAdapter, args: { index?: unknown; historyId?
 }
 
 const HANDLERS: Record<string, Handler> = {
-  initialize: () => ({ body: CAPABILITIES }),
+  initialize: (a, args) => a.initialize(args),
   launch: (a, args) => a.launch(args),
   attach: () => {
     throw new DapError('HS_E_DAP_UNSUPPORTED', "attach is not supported: a recorded run is opened with launch (history or run, and workflows)");
@@ -317,10 +339,13 @@ const HANDLERS: Record<string, Handler> = {
     return { body: { threads: [{ id: THREAD_ID, name: `${run.workflowType} ${run.workflowId}` }] } };
   },
   setBreakpoints: async (a, args: DebugProtocol.SetBreakpointsArguments) => {
-    const { breakpoints } = a.run('setBreakpoints');
+    const { breakpoints, refs } = a.run('setBreakpoints');
     if (!args.source?.path) throw new DapError('HS_E_DAP_BAD_ARGS', 'setBreakpoints needs source.path');
-    const wanted = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
-    return { body: { breakpoints: await breakpoints.setLines(args.source.path, wanted) } };
+    const wanted = (args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }))).map((b) => ({ ...b, line: a.lineIn(b.line) }));
+    const set = await breakpoints.setLines(args.source.path, wanted);
+    // conditions are sampled by re-execution: the values source has moved
+    refs.moved();
+    return { body: { breakpoints: set.map((b) => (b.line === undefined ? b : { ...b, line: a.lineOut(b.line) })) } };
   },
   setFunctionBreakpoints: async (a, args: DebugProtocol.SetFunctionBreakpointsArguments) => {
     const result = await a.run('setFunctionBreakpoints').breakpoints.setFunctions(args.breakpoints ?? []);

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { HindsightDebugAdapter, type AdapterOptions } from './adapter.js';
+import { DapError } from './errors.js';
 
 /**
  * Serves DAP on this process's stdin and stdout. Stdout belongs to the protocol from here on: what
@@ -32,7 +33,9 @@ export function serveTcp(port: number, options: Omit<AdapterOptions, 'onEnd'> = 
     adapter.start(socket, socket);
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new DapError('HS_E_DAP_LISTEN', `cannot listen on 127.0.0.1:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use; pick another with --port, or --port 0 for a free one' : err.message}`)),
+    );
     server.listen(port, '127.0.0.1', () => resolve({ server, port: (server.address() as net.AddressInfo).port }));
   });
 }

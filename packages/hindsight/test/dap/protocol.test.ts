@@ -71,6 +71,21 @@ describe('hindsight dap: launch targets, custom requests, and misuse answered wi
     assert.deepEqual(await stack(), [`check:${line('if (cents > 100)')}`, `refund:${line('check(cents);')}`], 'and the branch that led there');
   });
 
+  it('a run whose code diverges opens on the line that diverged, and says so; the code warning goes to the console', async () => {
+    const changed = path.join(path.dirname(MODULES.orders), 'orders-changed.js');
+    const changedTs = path.join(path.dirname(SOURCES.orders), 'orders-changed.ts');
+    const outputs: string[] = [];
+    const collect = (e: { body: { output: string } }) => outputs.push(e.body.output);
+    dc.on('output', collect);
+    const stopped = await dc.open({ history: runs.files.orders, workflows: changed });
+    dc.off('output', collect);
+    assert.equal(stopped.body.reason, 'entry');
+    assert.match(stopped.body.description!, /^the code diverges from the history: .*the cursor is where the code issued it/);
+    assert.ok(outputs.some((o) => /the code at hand is not the code that recorded this run/.test(o)), outputs.join(''));
+    const [top] = await dc.frames();
+    assert.deepEqual([top!.name, top!.source!.path, top!.line], ['orders', changedTs, lineOf(changedTs, 'await ctx.step(audit, holds);')]);
+  });
+
   it('hindsight/timeline lists the history events with the trace index where the code reached each; hindsight/gotoEvent jumps to one', async () => {
     await dc.open({ history: runs.files.orders, workflows: MODULES.orders });
     const timeline = (await dc.customRequest('hindsight/timeline')).body as { cursor: number; events: { id: number; type: string; name?: string; index: number | null; at: string }[] };
