@@ -2,12 +2,13 @@ import { DebugSession as ProtocolSession, Event, Response } from '@vscode/debuga
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { COMMAND_NAMES, type CommandResult, type DebugSession, type SessionStart, type StopView } from '../debugger/index.js';
 import { BreakpointBook } from './breakpoints.js';
-import { DapError, describeError, notLaunched, oneLine, readOnly } from './errors.js';
+import { CAPABILITIES, HANDLERS } from './handlers.js';
+import { DapError, describeError, notLaunched, oneLine } from './errors.js';
 import { GotoTargets } from './goto.js';
 import { openRun } from './launch.js';
 import { plainResult, replCommand, stripAnsi } from './repl.js';
 import { stackFrames, type FrameAt } from './stack.js';
-import { stoppedBody, THREAD_ID } from './stops.js';
+import { stoppedBody } from './stops.js';
 import { VariableRefs } from './values.js';
 
 export interface AdapterOptions {
@@ -29,11 +30,7 @@ interface Launched {
 }
 
 /** What a handler answers: the response body, and events to send after the response (a stop). */
-type Answer = { body?: unknown; after?: () => void } | void;
-type Handler = (a: HindsightDebugAdapter, args: any) => Promise<Answer> | Answer;
-
-/** Requests that would change a recorded run, refused as such. */
-const MUTATING = ['setVariable', 'setExpression', 'writeMemory', 'restartFrame', 'restart'];
+export type Answer = { body?: unknown; after?: () => void } | void;
 
 /**
  * The Debug Adapter Protocol over one DebugSession: it translates requests to the session's
@@ -282,104 +279,13 @@ export class HindsightDebugAdapter extends ProtocolSession {
     return { body: { content: lines.join('\n'), mimeType: 'text/typescript' } };
   }
 
-  timeline(): Answer {
-    const r = historyResult(this.run('hindsight/timeline').session);
-    return { body: r };
+  /** hindsight/timeline: `info history`, each history event with the trace index where the code reached it. */
+  async timeline(): Promise<Answer> {
+    const r = await this.run('hindsight/timeline').session.execute('info history');
+    if (r.result?.kind !== 'history') throw new DapError(r.error?.code ?? 'HS_E_DAP_INTERNAL', r.error?.message ?? 'info history did not answer a history');
+    return { body: { cursor: r.result.cursor, events: r.result.events } };
   }
 }
-
-function historyResult(session: DebugSession): { cursor: number; events: unknown[] } {
-  const t = session.timeline;
-  const cursor = session.cursor.index;
-  return {
-    cursor,
-    events: t.events.map((e) => {
-      const index = t.indexOf(e.id) ?? null;
-      const name = 'name' in e && typeof e.name === 'string' ? e.name : undefined;
-      return { id: e.id, type: e.type, ...(name !== undefined ? { name } : {}), offset: e.ts - t.startedAt, index, at: index === null ? 'unreached' : index < cursor ? 'before' : index === cursor ? 'cursor' : 'after' };
-    }),
-  };
-}
-
-const CAPABILITIES: DebugProtocol.Capabilities = {
-  supportsConfigurationDoneRequest: true,
-  supportsStepBack: true,
-  supportsConditionalBreakpoints: true,
-  supportsHitConditionalBreakpoints: true,
-  supportsFunctionBreakpoints: true,
-  supportsEvaluateForHovers: true,
-  supportsGotoTargetsRequest: true,
-  supportsLoadedSourcesRequest: true,
-  supportsSetVariable: false,
-  supportsRestartRequest: false,
-  supportsTerminateRequest: true,
-};
-
-const move = (command: string): Handler => (a) => a.move(command);
-
-/** gotoEvent: a trace index, or the history event id the code reached. */
-function gotoEvent(a: HindsightDebugAdapter, args: { index?: unknown; historyId?: unknown }): Promise<Answer> {
-  if (Number.isInteger(args.index)) return a.move(`goto ${args.index as number}`);
-  if (Number.isInteger(args.historyId)) return a.move(`goto #${args.historyId as number}`);
-  throw new DapError('HS_E_DAP_BAD_ARGS', `hindsight/gotoEvent takes { index: <trace event> } or { historyId: <history event id> }; got ${JSON.stringify(args)}`);
-}
-
-const HANDLERS: Record<string, Handler> = {
-  initialize: (a, args) => a.initialize(args),
-  launch: (a, args) => a.launch(args),
-  attach: () => {
-    throw new DapError('HS_E_DAP_UNSUPPORTED', "attach is not supported: a recorded run is opened with launch (history or run, and workflows)");
-  },
-  configurationDone: (a) => a.configurationDone(),
-  disconnect: (a) => a.disconnect(),
-  terminate: (a) => a.disconnect(),
-  threads: (a) => {
-    if (!a.launched) return { body: { threads: [] } };
-    const { run } = a.run('threads').start;
-    return { body: { threads: [{ id: THREAD_ID, name: `${run.workflowType} ${run.workflowId}` }] } };
-  },
-  setBreakpoints: async (a, args: DebugProtocol.SetBreakpointsArguments) => {
-    const { breakpoints, refs } = a.run('setBreakpoints');
-    if (!args.source?.path) throw new DapError('HS_E_DAP_BAD_ARGS', 'setBreakpoints needs source.path');
-    const wanted = (args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }))).map((b) => ({ ...b, line: a.lineIn(b.line) }));
-    const set = await breakpoints.setLines(args.source.path, wanted);
-    // conditions are sampled by re-execution: the values source has moved
-    refs.moved();
-    return { body: { breakpoints: set.map((b) => (b.line === undefined ? b : { ...b, line: a.lineOut(b.line) })) } };
-  },
-  setFunctionBreakpoints: async (a, args: DebugProtocol.SetFunctionBreakpointsArguments) => {
-    const result = await a.run('setFunctionBreakpoints').breakpoints.setFunctions(args.breakpoints ?? []);
-    a.run('setFunctionBreakpoints').refs.moved();
-    return { body: { breakpoints: result } };
-  },
-  // no exception filters are offered; clients send this request anyway
-  setExceptionBreakpoints: () => ({ body: {} }),
-  stackTrace: (a, args) => a.stackTrace(args),
-  scopes: (a, args) => a.scopes(args),
-  variables: (a, args) => a.variables(args),
-  evaluate: (a, args) => a.evaluate(args),
-  next: move('next'),
-  stepIn: move('step'),
-  stepOut: move('finish'),
-  continue: move('continue'),
-  stepBack: move('reverse-next'),
-  reverseContinue: move('reverse-continue'),
-  reverseStepIn: move('reverse-step'),
-  reverseStepOut: move('reverse-finish'),
-  'hindsight/reverseStepIn': move('reverse-step'),
-  'hindsight/reverseStepOut': move('reverse-finish'),
-  gotoTargets: (a, args) => a.gotoTargets(args),
-  goto: (a, args) => a.goto(args),
-  'hindsight/gotoEvent': (a, args) => gotoEvent(a, args),
-  'hindsight/timeline': (a) => a.timeline(),
-  loadedSources: (a) => a.loadedSources(),
-  source: (a, args) => a.source(args),
-  pause: (a) => {
-    a.run('pause');
-    throw new DapError('HS_E_DAP_NOT_RUNNING', 'nothing is running: a recorded run is always paused; step or continue to move in time');
-  },
-  ...Object.fromEntries(MUTATING.map((c) => [c, () => Promise.reject(readOnly(c))])),
-};
 
 function unsupported(command: string): DapError {
   return new DapError('HS_E_DAP_UNSUPPORTED', `the hindsight adapter does not support the request '${command}'`);
