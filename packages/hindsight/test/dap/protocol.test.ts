@@ -86,6 +86,15 @@ describe('hindsight dap: launch targets, custom requests, and misuse answered wi
     assert.deepEqual([top!.name, top!.source!.path, top!.line], ['orders', changedTs, lineOf(changedTs, 'await ctx.step(audit, holds);')]);
   });
 
+  it('workflow code that writes to stdout while it replays does not corrupt the protocol: its output goes to stderr', async () => {
+    await dc.open({ history: runs.files.noisy, workflows: MODULES.noisy });
+    await dc.setBreakpointsRequest({ source: { path: SOURCES.noisy }, breakpoints: [{ line: lineOf(SOURCES.noisy, 'total += i;'), hitCondition: '3' }] });
+    await dc.moveBy('continue');
+    assert.deepEqual((await dc.scope('Locals')).map((v) => `${v.name}=${v.value}`), ['n=3', 'total=1', 'i=2'], 'values re-execute the noisy code in a worker thread, too');
+    assert.match(dc.stderr, /noise 0/);
+    assert.match(dc.stderr, /more noise/);
+  });
+
   it('hindsight/timeline lists the history events with the trace index where the code reached each; hindsight/gotoEvent jumps to one', async () => {
     await dc.open({ history: runs.files.orders, workflows: MODULES.orders });
     const timeline = (await dc.customRequest('hindsight/timeline')).body as { cursor: number; events: { id: number; type: string; name?: string; index: number | null; at: string }[] };
