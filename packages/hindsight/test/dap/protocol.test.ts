@@ -135,6 +135,29 @@ describe('hindsight dap: launch targets, custom requests, and misuse answered wi
   });
 });
 
+describe('hindsight dap: a client that counts lines from 0', () => {
+  let runs: Runs;
+  before(async () => (runs = await recordRuns()));
+  after(() => runs.dispose());
+
+  it('gets stack lines and breakpoint lines in its own count, and its breakpoint lines are read in it', async () => {
+    const dc = new AdapterClient();
+    await dc.start();
+    try {
+      await dc.initializeRequest({ adapterID: 'hindsight', linesStartAt1: false, columnsStartAt1: true, pathFormat: 'path' });
+      const configured = dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest());
+      await Promise.all([configured, dc.launchRequest({ history: runs.files.orders, workflows: MODULES.orders } as never), dc.waitForEvent('stopped')]);
+      const sumLine = lineOf(SOURCES.orders, 'sum += cents;');
+      const set = await dc.setBreakpointsRequest({ source: { path: SOURCES.orders }, breakpoints: [{ line: sumLine - 1 }] });
+      assert.deepEqual([set.body.breakpoints[0]!.verified, set.body.breakpoints[0]!.line], [true, sumLine - 1]);
+      await dc.moveBy('continue');
+      assert.equal((await dc.frames())[0]!.line, sumLine - 1);
+    } finally {
+      await dc.stop();
+    }
+  });
+});
+
 describe('hindsight dap --port: the same adapter over TCP on 127.0.0.1', () => {
   let runs: Runs;
   before(async () => (runs = await recordRuns()));
