@@ -41,7 +41,6 @@ export type Answer = { body?: unknown; after?: () => void } | void;
 export class HindsightDebugAdapter extends ProtocolSession {
   #queue: Promise<void> = Promise.resolve();
   #run: Launched | undefined;
-  #configured = false;
   #nextFrameId = 1;
   /** The client counts lines from 1 (DAP's default) or from 0; the sites count from 1. */
   #linesFrom1 = true;
@@ -99,6 +98,8 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   #sendError(response: DebugProtocol.Response, err: unknown): void {
     const { code, message } = describeError(err);
+    // a bug, not a refusal: its stack is what a report needs (stderr is free in both transports)
+    if (code === 'HS_E_DAP_INTERNAL') process.stderr.write(`hindsight dap: ${(err as Error)?.stack ?? String(err)}\n`);
     const text = `${message} [${code}]`;
     response.success = false;
     response.message = text;
@@ -110,8 +111,6 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   async launch(args: unknown): Promise<Answer> {
     await this.close();
-    // a second launch in the same adapter configures anew: its entry stop waits for its configurationDone
-    this.#configured = false;
     const { session, start } = await openRun(args);
     if (!start.stop) {
       await session.close();
@@ -124,13 +123,12 @@ export class HindsightDebugAdapter extends ProtocolSession {
         for (const note of start.notes) this.sendEvent(new Event('output', { category: 'console', output: `${note}\n` }));
         // configuration (breakpoints) needs the run's code: the client configures once it is open
         this.sendEvent(new Event('initialized'));
-        if (this.#configured) this.#entry();
       },
     };
   }
 
+  /** The entry stop comes once the client has set its breakpoints: after configurationDone, which follows launch. */
   configurationDone(): Answer {
-    this.#configured = true;
     return { after: () => this.#run && this.#entry() };
   }
 
@@ -256,12 +254,16 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   async #replCommand(command: string): Promise<Answer> {
     const run = this.run('evaluate');
+    const before = { index: run.session.cursor.index, execution: run.session.cursor.execution };
     const r = await run.session.execute(command);
     // breakpoints with conditions, watches and what-ifs move the values source under the refs
     run.refs.moved();
     if (r.error) throw new DapError(r.error.code, r.error.message);
     const lines = (this.#options.render ?? plainResult)(r).map(stripAnsi);
-    const stop = r.stop;
+    const cursor = run.session.cursor;
+    // a what-if (or back from one) puts the cursor in another execution: the editor must ask again
+    const moved = cursor.index !== before.index || cursor.execution !== before.execution;
+    const stop = r.stop ?? (moved ? run.session.view({ index: cursor.index, reason: 'goto' }) : undefined);
     return { body: { result: lines.join('\n'), variablesReference: 0 }, ...(stop ? { after: () => this.#stopped(stop) } : {}) };
   }
 

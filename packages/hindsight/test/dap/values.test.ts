@@ -89,4 +89,17 @@ describe('hindsight dap: scopes, variables and evaluate at the current point in 
     assert.match(reply, /values\.ts:\d+ in basket/);
     assert.equal(stopped.body.reason, 'goto');
   });
+
+  it('a what-if from the repl debugs the changed run: the editor gets a stop to refresh at, with the changed values', async () => {
+    await dc.setBreakpointsRequest({ source, breakpoints: [] });
+    const [reply, stopped] = await Promise.all([dc.evaluate('set step quote#1.result = {"sku":"apple","cents":50}', 'repl'), dc.waitForEvent('stopped')]);
+    assert.match(reply, /what-if/i);
+    assert.equal(stopped.body.reason, 'goto');
+    await dc.setBreakpointsRequest({ source, breakpoints: [{ line: line('note(sku);') }] });
+    await dc.moveBy('hindsight/gotoEvent', { index: 0 });
+    await dc.moveBy('continue');
+    assert.equal(byName(await dc.scope('Locals', 0), 'running').value, '50', 'the first quote is the what-if one');
+    const [, back] = await Promise.all([dc.evaluate('set whatif off', 'repl'), dc.waitForEvent('stopped')]);
+    assert.equal(back.body.reason, 'goto');
+  });
 });
