@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -162,6 +163,20 @@ describe('hindsight dap --port: the same adapter over TCP on 127.0.0.1', () => {
   let runs: Runs;
   before(async () => (runs = await recordRuns()));
   after(() => runs.dispose());
+
+  it('a port in use is one error line with its code, and exit code 1', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      const r = spawnSync(process.execPath, [CLI, 'dap', '--port', String(port)], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use; pick another with --port, or --port 0 for a free one \\[HS_E_DAP_LISTEN\\]`));
+    } finally {
+      busy.close();
+    }
+  });
 
   it('listens on the port it prints; a client that connects launches and steps', async () => {
     const child = spawn(process.execPath, [CLI, 'dap', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
