@@ -4,6 +4,7 @@ import { engineBenchmark } from './engine.bench.js';
 import { timetravelBenchmark } from './timetravel.bench.js';
 import { valuesBenchmark } from './values.bench.js';
 import { recorderBenchmark } from './recorder.bench.js';
+import { dapBenchmark } from './dap.bench.js';
 import type { Benchmark, Measure } from './harness.js';
 
 /**
@@ -11,7 +12,7 @@ import type { Benchmark, Measure } from './harness.js';
  * {"name","value","unit"} object per line for the measures whose names start
  * with the prefix. Later issues add their benchmarks to this list.
  */
-const benchmarks: Benchmark[] = [engineBenchmark, timetravelBenchmark, valuesBenchmark, recorderBenchmark, analysisBenchmark];
+const benchmarks: Benchmark[] = [engineBenchmark, timetravelBenchmark, valuesBenchmark, recorderBenchmark, analysisBenchmark, dapBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

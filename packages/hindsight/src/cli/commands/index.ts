@@ -7,6 +7,7 @@ import { register as demo } from './demo/index.js';
 import { register as debug } from './debug/index.js';
 import { register as record } from './record.js';
 import { register as trace } from './trace/index.js';
+import { register as dap } from './dap.js';
 
 /** Each command file exports one function that adds its command(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -20,4 +21,5 @@ export const commands: RegisterCommand[] = [
   debug,
   record,
   trace,
+  dap,
 ];

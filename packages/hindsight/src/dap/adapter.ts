@@ -1,0 +1,301 @@
+import { DebugSession as ProtocolSession, Event, Response } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { COMMAND_NAMES, type CommandResult, type DebugSession, type SessionStart, type StopView } from '../debugger/index.js';
+import { BreakpointBook } from './breakpoints.js';
+import { CAPABILITIES, HANDLERS } from './handlers.js';
+import { DapError, describeError, notLaunched, oneLine } from './errors.js';
+import { GotoTargets } from './goto.js';
+import { openRun } from './launch.js';
+import { plainResult, replCommand, stripAnsi } from './repl.js';
+import { stackFrames, type FrameAt } from './stack.js';
+import { stoppedBody } from './stops.js';
+import { VariableRefs } from './values.js';
+
+export interface AdapterOptions {
+  /** How the REPL shows a debugger command's answer (the CLI passes its own renderer). */
+  render?: (r: CommandResult) => string[];
+  /** Called once the client has disconnected and the run is closed (stdio: exit; TCP: end the socket). */
+  onEnd?: () => void;
+}
+
+/** The run a launch opened, with what the adapter keeps for it. */
+interface Launched {
+  readonly session: DebugSession;
+  readonly start: SessionStart;
+  readonly breakpoints: BreakpointBook;
+  readonly refs: VariableRefs;
+  readonly frames: Map<number, FrameAt>;
+  /** goto targets handed out, over the execution they were made for (a what-if replaces it). */
+  goto?: GotoTargets;
+}
+
+/** What a handler answers: the response body, and events to send after the response (a stop). */
+export type Answer = { body?: unknown; after?: () => void } | void;
+
+/**
+ * The Debug Adapter Protocol over one DebugSession: it translates requests to the session's
+ * commands, cursor and ValueSource and adds nothing of its own to debugging. Requests are answered
+ * one at a time, in order, because a value question must not see the cursor move under it. Every
+ * failure is an error response with one line and its HS_E_ code; the adapter keeps serving.
+ */
+export class HindsightDebugAdapter extends ProtocolSession {
+  #queue: Promise<void> = Promise.resolve();
+  #run: Launched | undefined;
+  #nextFrameId = 1;
+  /** The client counts lines from 1 (DAP's default) or from 0; the sites count from 1. */
+  #linesFrom1 = true;
+  readonly #options: AdapterOptions;
+
+  constructor(options: AdapterOptions = {}) {
+    super();
+    this.#options = options;
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    this.#queue = this.#queue.then(() => this.#handle(request));
+  }
+
+  /** The open run; requests that need one fail plainly before launch. */
+  run(command: string): Launched {
+    if (!this.#run) throw notLaunched(command);
+    return this.#run;
+  }
+
+  initialize(args: DebugProtocol.InitializeRequestArguments): Answer {
+    this.#linesFrom1 = args.linesStartAt1 !== false;
+    return { body: CAPABILITIES };
+  }
+
+  /** A line from the client, in the sites' 1-based count. */
+  lineIn(line: number): number {
+    return this.#linesFrom1 ? line : line + 1;
+  }
+
+  /** A 1-based line, in the client's count. */
+  lineOut(line: number): number {
+    return this.#linesFrom1 ? line : line - 1;
+  }
+
+  get launched(): boolean {
+    return this.#run !== undefined;
+  }
+
+  async #handle(request: DebugProtocol.Request): Promise<void> {
+    const response = new Response(request) as DebugProtocol.Response;
+    try {
+      const handler = HANDLERS[request.command];
+      if (!handler) throw unsupported(request.command);
+      const answer = await handler(this, request.arguments ?? {});
+      if (answer?.body !== undefined) response.body = answer.body;
+      this.sendResponse(response);
+      answer?.after?.();
+    } catch (err) {
+      this.#sendError(response, err);
+    }
+  }
+
+  #sendError(response: DebugProtocol.Response, err: unknown): void {
+    const { code, message } = describeError(err);
+    // a bug, not a refusal: its stack is what a report needs (stderr is free in both transports)
+    if (code === 'HS_E_DAP_INTERNAL') process.stderr.write(`hindsight dap: ${(err as Error)?.stack ?? String(err)}\n`);
+    const text = `${message} [${code}]`;
+    response.success = false;
+    response.message = text;
+    response.body = { error: { id: codeNumber(code), format: text.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: true } };
+    this.sendResponse(response);
+  }
+
+  // ---- launching and ending
+
+  async launch(args: unknown): Promise<Answer> {
+    await this.close();
+    const { session, start } = await openRun(args);
+    if (!start.stop) {
+      await session.close();
+      throw new DapError('HS_E_DAP_NOTHING_TO_DEBUG', `nothing to debug: ${start.notes.join('; ') || 'the run has no trace'}`);
+    }
+    const refs = new VariableRefs(() => session.values);
+    this.#run = { session, start, breakpoints: new BreakpointBook(session), refs, frames: new Map() };
+    return {
+      after: () => {
+        for (const note of start.notes) this.sendEvent(new Event('output', { category: 'console', output: `${note}\n` }));
+        // configuration (breakpoints) needs the run's code: the client configures once it is open
+        this.sendEvent(new Event('initialized'));
+      },
+    };
+  }
+
+  /** The entry stop comes once the client has set its breakpoints: after configurationDone, which follows launch. */
+  configurationDone(): Answer {
+    return { after: () => this.#run && this.#entry() };
+  }
+
+  /** The first stop: the run's first event, its failure, or where its code diverges. */
+  #entry(): void {
+    const { start, session } = this.#run!;
+    // where the cursor starts is the news: a failure or a divergence before a code version warning
+    const why = start.notes.find((n) => /^the (run failed|code diverges)/.test(n)) ?? start.notes[0];
+    const description = why ?? `${start.run.workflowType} ${start.run.workflowId}: ${start.status}, ${start.traceEvents} trace events`;
+    this.#stopped(session.view(session.cursor.goto(start.stop!.index)), oneLine(description));
+  }
+
+  async close(): Promise<void> {
+    const run = this.#run;
+    this.#run = undefined;
+    if (run) await run.session.close();
+  }
+
+  async disconnect(): Promise<Answer> {
+    await this.close();
+    return { after: () => this.#options.onEnd?.() };
+  }
+
+  // ---- moving in time
+
+  /** Runs a movement command of the session and stops where it lands. */
+  async move(command: string): Promise<Answer> {
+    const r = await this.run(command).session.execute(command);
+    if (r.error) throw new DapError(r.error.code, r.error.message);
+    if (!r.stop) throw new DapError('HS_E_DAP_INTERNAL', `'${command}' did not move the cursor`);
+    const stop = r.stop;
+    return { after: () => this.#stopped(stop) };
+  }
+
+  #stopped(stop: StopView, entry?: string): void {
+    const run = this.#run!;
+    run.refs.reset();
+    run.frames.clear();
+    const body = stoppedBody(stop, { ...(entry !== undefined ? { entry } : {}), functionBreakpoint: (id) => run.breakpoints.isFunctionBreakpoint(id) });
+    this.sendEvent(new Event('stopped', body));
+  }
+
+  gotoTargets(args: DebugProtocol.GotoTargetsArguments): Answer {
+    const run = this.run('gotoTargets');
+    if (!args.source?.path) throw new DapError('HS_E_DAP_BAD_ARGS', 'gotoTargets needs source.path and line');
+    const cursor = run.session.cursor;
+    if (run.goto?.execution !== cursor.execution) run.goto = new GotoTargets(cursor.execution);
+    const targets = run.goto.targets(args.source.path, this.lineIn(args.line), cursor.index);
+    return { body: { targets: targets.map((t) => ({ ...t, line: this.lineOut(t.line) })) } };
+  }
+
+  /** goto: the target line's next execution, or its previous one with `direction: 'reverse'`. */
+  goto(args: DebugProtocol.GotoArguments & { direction?: string }): Promise<Answer> {
+    const run = this.run('goto');
+    const cursor = run.session.cursor;
+    if (!run.goto || run.goto.execution !== cursor.execution) throw new DapError('HS_E_DAP_BAD_ARGS', `no goto target ${args.targetId}; ask gotoTargets for the line first`);
+    return this.move(`goto ${run.goto.destination(args.targetId, cursor.index, args.direction === 'reverse')}`);
+  }
+
+  // ---- state at the cursor
+
+  stackTrace(args: DebugProtocol.StackTraceArguments): Answer {
+    const run = this.run('stackTrace');
+    const frames = stackFrames(run.session, this.#nextFrameId);
+    this.#nextFrameId += frames.length;
+    for (const f of frames) run.frames.set(f.id, f);
+    const start = args.startFrame ?? 0;
+    const shown = frames.slice(start, args.levels ? start + args.levels : undefined);
+    return { body: { stackFrames: shown.map((f) => ({ ...f.frame, line: this.lineOut(f.frame.line) })), totalFrames: frames.length } };
+  }
+
+  /** The event whose values a frame shows: the cursor's for the top frame (or no frame given). */
+  frameIndex(frameId: number | undefined, command: string): number {
+    const run = this.run(command);
+    if (frameId === undefined) return run.session.cursor.index;
+    const f = run.frames.get(frameId);
+    if (!f) throw new DapError('HS_E_DAP_STALE_FRAME', `frame ${frameId} is not a frame of this stop; ask for the stack trace again`);
+    return f.index;
+  }
+
+  async scopes(args: DebugProtocol.ScopesArguments): Promise<Answer> {
+    const index = this.frameIndex(args.frameId, 'scopes');
+    const { refs } = this.run('scopes');
+    const at = await refs.scopes(index);
+    const scopes = [...at.scopes];
+    if (at.this && !scopes.some((s) => s.name === 'Locals')) scopes.unshift({ name: 'Locals', variables: [] });
+    return {
+      body: {
+        scopes: scopes.map((s): DebugProtocol.Scope => ({
+          name: s.name,
+          variablesReference: refs.scopeRef(index, s.name, s.variables, s.name === 'Locals' ? at.this : undefined),
+          namedVariables: s.variables.length + (s.name === 'Locals' && at.this ? 1 : 0),
+          // module bindings are many and rarely what one looks for: clients fetch them only when opened
+          expensive: s.name === 'Module',
+          ...(s.name === 'Arguments' ? { presentationHint: 'arguments' } : s.name === 'Locals' ? { presentationHint: 'locals' } : {}),
+        })),
+      },
+    };
+  }
+
+  async variables(args: DebugProtocol.VariablesArguments): Promise<Answer> {
+    const all = await this.run('variables').refs.variables(args.variablesReference);
+    const start = args.start ?? 0;
+    return { body: { variables: args.count ? all.slice(start, start + args.count) : all.slice(start) } };
+  }
+
+  async evaluate(args: DebugProtocol.EvaluateArguments): Promise<Answer> {
+    const index = this.frameIndex(args.frameId, 'evaluate');
+    const run = this.run('evaluate');
+    const command = args.context === 'repl' ? replCommand(args.expression, COMMAND_NAMES) : undefined;
+    if (command !== undefined) return this.#replCommand(command);
+    const r = await run.refs.evaluate(index, args.expression);
+    if (r.error !== undefined) throw new DapError('HS_E_DEBUG_EVAL', `${args.expression}: ${r.error}`);
+    const oneLiner = args.context === 'hover' || args.context === 'watch' || args.context === 'variables';
+    return {
+      body: {
+        result: oneLiner ? r.value.value : r.text,
+        type: r.value.type,
+        variablesReference: run.refs.valueRef(index, { expression: args.expression }, [], r.value),
+      },
+    };
+  }
+
+  async #replCommand(command: string): Promise<Answer> {
+    const run = this.run('evaluate');
+    const before = { index: run.session.cursor.index, execution: run.session.cursor.execution };
+    const r = await run.session.execute(command);
+    // breakpoints with conditions, watches and what-ifs move the values source under the refs
+    run.refs.moved();
+    if (r.error) throw new DapError(r.error.code, r.error.message);
+    const lines = (this.#options.render ?? plainResult)(r).map(stripAnsi);
+    const cursor = run.session.cursor;
+    // a what-if (or back from one) puts the cursor in another execution: the editor must ask again
+    const moved = cursor.index !== before.index || cursor.execution !== before.execution;
+    const stop = r.stop ?? (moved ? run.session.view({ index: cursor.index, reason: 'goto' }) : undefined);
+    return { body: { result: lines.join('\n'), variablesReference: 0 }, ...(stop ? { after: () => this.#stopped(stop) } : {}) };
+  }
+
+  loadedSources(): Answer {
+    const ex = this.run('loadedSources').session.cursor.execution;
+    const files = new Set<string>();
+    for (let i = 0; i < ex.sites.size; i++) files.add(ex.sites.get(i)!.file);
+    return { body: { sources: [...files].sort().map((f) => ({ name: f.split(/[\\/]/).pop(), path: f })) } };
+  }
+
+  source(args: DebugProtocol.SourceArguments): Answer {
+    const file = args.source?.path;
+    const lines = file ? this.run('source').session.readSource(file) : undefined;
+    if (!lines) throw new DapError('HS_E_DAP_NO_SOURCE', `the source ${file ?? `reference ${args.sourceReference}`} cannot be read on this machine`);
+    return { body: { content: lines.join('\n'), mimeType: 'text/typescript' } };
+  }
+
+  /** hindsight/timeline: `info history`, each history event with the trace index where the code reached it. */
+  async timeline(): Promise<Answer> {
+    const r = await this.run('hindsight/timeline').session.execute('info history');
+    if (r.result?.kind !== 'history') throw new DapError(r.error?.code ?? 'HS_E_DAP_INTERNAL', r.error?.message ?? 'info history did not answer a history');
+    return { body: { cursor: r.result.cursor, events: r.result.events } };
+  }
+}
+
+function unsupported(command: string): DapError {
+  return new DapError('HS_E_DAP_UNSUPPORTED', `the hindsight adapter does not support the request '${command}'`);
+}
+
+/** A stable small number per HS_E_ code, for the DAP message id. */
+function codeNumber(code: string): number {
+  let h = 0;
+  for (const c of code) h = (h * 31 + c.charCodeAt(0)) % 100_000;
+  return 1000 + h;
+}

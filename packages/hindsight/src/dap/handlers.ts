@@ -1,0 +1,94 @@
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Answer, HindsightDebugAdapter } from './adapter.js';
+import { DapError, readOnly } from './errors.js';
+import { THREAD_ID } from './stops.js';
+
+/**
+ * Which DAP request does what: each one a debugger command (movements), a question to the session
+ * (state at the cursor), or a refusal. The adapter serializes them and turns failures into error responses.
+ */
+type Handler = (a: HindsightDebugAdapter, args: any) => Promise<Answer> | Answer;
+
+/** Requests that would change a recorded run, refused as such. */
+const MUTATING = ['setVariable', 'setExpression', 'writeMemory', 'restartFrame', 'restart'];
+
+export const CAPABILITIES: DebugProtocol.Capabilities = {
+  supportsConfigurationDoneRequest: true,
+  supportsStepBack: true,
+  supportsConditionalBreakpoints: true,
+  supportsHitConditionalBreakpoints: true,
+  supportsFunctionBreakpoints: true,
+  supportsEvaluateForHovers: true,
+  supportsGotoTargetsRequest: true,
+  supportsLoadedSourcesRequest: true,
+  supportsSetVariable: false,
+  supportsRestartRequest: false,
+  supportsTerminateRequest: true,
+};
+
+const move = (command: string): Handler => (a) => a.move(command);
+
+/** gotoEvent: a trace index, or the history event id the code reached. */
+function gotoEvent(a: HindsightDebugAdapter, args: { index?: unknown; historyId?: unknown }): Promise<Answer> {
+  if (Number.isInteger(args.index)) return a.move(`goto ${args.index as number}`);
+  if (Number.isInteger(args.historyId)) return a.move(`goto #${args.historyId as number}`);
+  throw new DapError('HS_E_DAP_BAD_ARGS', `hindsight/gotoEvent takes { index: <trace event> } or { historyId: <history event id> }; got ${JSON.stringify(args)}`);
+}
+
+export const HANDLERS: Record<string, Handler> = {
+  initialize: (a, args) => a.initialize(args),
+  launch: (a, args) => a.launch(args),
+  attach: () => {
+    throw new DapError('HS_E_DAP_UNSUPPORTED', "attach is not supported: a recorded run is opened with launch (history or run, and workflows)");
+  },
+  configurationDone: (a) => a.configurationDone(),
+  disconnect: (a) => a.disconnect(),
+  terminate: (a) => a.disconnect(),
+  threads: (a) => {
+    if (!a.launched) return { body: { threads: [] } };
+    const { run } = a.run('threads').start;
+    return { body: { threads: [{ id: THREAD_ID, name: `${run.workflowType} ${run.workflowId}` }] } };
+  },
+  setBreakpoints: async (a, args: DebugProtocol.SetBreakpointsArguments) => {
+    const { breakpoints, refs } = a.run('setBreakpoints');
+    if (!args.source?.path) throw new DapError('HS_E_DAP_BAD_ARGS', 'setBreakpoints needs source.path');
+    const wanted = (args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }))).map((b) => ({ ...b, line: a.lineIn(b.line) }));
+    const set = await breakpoints.setLines(args.source.path, wanted);
+    // conditions are sampled by re-execution: the values source has moved
+    refs.moved();
+    return { body: { breakpoints: set.map((b) => (b.line === undefined ? b : { ...b, line: a.lineOut(b.line) })) } };
+  },
+  setFunctionBreakpoints: async (a, args: DebugProtocol.SetFunctionBreakpointsArguments) => {
+    const result = await a.run('setFunctionBreakpoints').breakpoints.setFunctions(args.breakpoints ?? []);
+    a.run('setFunctionBreakpoints').refs.moved();
+    return { body: { breakpoints: result } };
+  },
+  // no exception filters are offered; clients send this request anyway
+  setExceptionBreakpoints: () => ({ body: {} }),
+  stackTrace: (a, args) => a.stackTrace(args),
+  scopes: (a, args) => a.scopes(args),
+  variables: (a, args) => a.variables(args),
+  evaluate: (a, args) => a.evaluate(args),
+  next: move('next'),
+  stepIn: move('step'),
+  stepOut: move('finish'),
+  continue: move('continue'),
+  stepBack: move('reverse-next'),
+  reverseContinue: move('reverse-continue'),
+  reverseStepIn: move('reverse-step'),
+  reverseStepOut: move('reverse-finish'),
+  'hindsight/reverseStepIn': move('reverse-step'),
+  'hindsight/reverseStepOut': move('reverse-finish'),
+  gotoTargets: (a, args) => a.gotoTargets(args),
+  goto: (a, args) => a.goto(args),
+  'hindsight/gotoEvent': (a, args) => gotoEvent(a, args),
+  'hindsight/timeline': (a) => a.timeline(),
+  loadedSources: (a) => a.loadedSources(),
+  source: (a, args) => a.source(args),
+  pause: (a) => {
+    a.run('pause');
+    throw new DapError('HS_E_DAP_NOT_RUNNING', 'nothing is running: a recorded run is always paused; step or continue to move in time');
+  },
+  ...Object.fromEntries(MUTATING.map((c) => [c, () => Promise.reject(readOnly(c))])),
+};
+

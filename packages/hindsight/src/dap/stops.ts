@@ -1,0 +1,31 @@
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { StopView } from '../debugger/index.js';
+
+/** Thread id of the run: one workflow run, one thread. */
+export const THREAD_ID = 1;
+
+/**
+ * The `stopped` event for where a command left the cursor. Reasons are DAP's: step (also finish),
+ * breakpoint / function breakpoint / data breakpoint (a watchpoint), goto, entry. At the start or
+ * the end of time the cursor stops there, with reason step and a description that says so.
+ */
+export function stoppedBody(stop: StopView, opts: { entry?: string; functionBreakpoint?: (id: number) => boolean } = {}): DebugProtocol.StoppedEvent['body'] {
+  const where = `${stop.function ?? '<unknown>'} line ${stop.line ?? '?'} (event ${stop.index} of ${stop.total})`;
+  if (opts.entry !== undefined) return { reason: 'entry', threadId: THREAD_ID, allThreadsStopped: true, description: opts.entry, text: where };
+  const base = { threadId: THREAD_ID, allThreadsStopped: true, text: where };
+  switch (stop.reason) {
+    case 'breakpoint': {
+      const ids = [...(stop.breakpoints ?? [])];
+      const reason = stop.watch ? 'data breakpoint' : ids.length > 0 && ids.every((id) => opts.functionBreakpoint?.(id)) ? 'function breakpoint' : 'breakpoint';
+      const description = stop.watch ? `${stop.watch.expression}: ${stop.watch.from} -> ${stop.watch.to}` : `breakpoint ${ids.join(', ')}`;
+      return { ...base, reason, description, hitBreakpointIds: ids };
+    }
+    case 'goto':
+      return { ...base, reason: 'goto', description: `event ${stop.index}` };
+    case 'start':
+    case 'end':
+      return { ...base, reason: 'step', description: stop.message ?? (stop.reason === 'start' ? 'start of the run' : 'end of the run') };
+    default:
+      return { ...base, reason: 'step', description: stop.history?.[0]?.note ?? 'step' };
+  }
+}
