@@ -20,6 +20,8 @@ const SERVICE = path.join(here, 'fixtures', 'service.js');
 /** The TypeScript the sites name (through the compiler's source maps). */
 const SOURCE = path.resolve(here, '../../../test/recorder/fixtures/service.ts');
 const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-record-'));
+/** The environment of every process these tests start: plain output (CI=true would colour it), no inherited preloads. */
+const ENV = { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' };
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Run {
@@ -34,7 +36,7 @@ function recordService(mode: string, opts: { args?: string[]; onReady?: (pid: nu
   const store = path.join(mkdtempSync(path.join(dir, 'run-')), 'store.db');
   const child = spawn(process.execPath, [CLI, '--store', store, 'record', '--include', path.join(here, 'fixtures', '**'), ...(opts.args ?? []), '--', process.execPath, SERVICE, mode], {
     cwd: dir,
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: ENV,
   });
   let stdout = '';
   let stderr = '';
@@ -173,7 +175,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
   it('without a supervisor (node --import hindsight/register): a crash is archived by the process itself; a SIGKILLed one is recovered by the next trace command', async () => {
     const cwd = mkdtempSync(path.join(dir, 'standalone-'));
     const store = path.join(cwd, '.hindsight', 'hindsight.db');
-    const env = { ...process.env, NODE_OPTIONS: '', HINDSIGHT_STORE: store, HINDSIGHT_INCLUDE: path.join(here, 'fixtures', '**') };
+    const env = { ...ENV, HINDSIGHT_STORE: store, HINDSIGHT_INCLUDE: path.join(here, 'fixtures', '**') };
     const register = new URL('../../src/recorder/register.js', import.meta.url).href;
     const thrown = spawnSync(process.execPath, ['--import', register, SERVICE, 'throw'], { cwd, env, encoding: 'utf8' });
     assert.equal(thrown.status, 1);
@@ -184,7 +186,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     await new Promise<void>((resolve) => killed.stdout.on('data', (d: Buffer) => /ready/.test(String(d)) && resolve()));
     killed.kill('SIGKILL');
     await new Promise((r) => killed.once('close', r));
-    const list = spawnSync(process.execPath, [CLI, '--store', store, 'trace', 'list', '--json'], { cwd, encoding: 'utf8' });
+    const list = spawnSync(process.execPath, [CLI, '--store', store, 'trace', 'list', '--json'], { cwd, encoding: 'utf8', env: ENV });
     const recordings = JSON.parse(list.stdout) as { reason: string; events: number }[];
     assert.deepEqual(recordings.map((r) => r.reason).sort(), ['died without a word (killed by a signal or a native crash)', 'exited with code 1']);
     assert.ok(recordings.every((r) => r.events > 0));
@@ -212,7 +214,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const run = await recordService('throw');
     const rec = onlyRecording(run.store);
     const file = path.join(path.dirname(run.store), 'crash.json');
-    const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: ENV });
     assert.equal(cli(['--store', run.store, 'trace', 'export', rec.meta.id, '-o', file]).status, 0);
     const script = path.join(path.dirname(run.store), 'script.txt');
     writeFileSync(script, 'where\nlist\nreverse-finish\nbt\nprint sum\n');
@@ -234,10 +236,10 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--ring "lots" is not a size of at least 64KiB; write it like 64MiB/);
     const store = path.join(mkdtempSync(path.join(dir, 'bad-')), 'store.db');
-    const missing = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, path.join(dir, 'no-such-app.js')], { cwd: dir, encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, path.join(dir, 'no-such-app.js')], { cwd: dir, encoding: 'utf8', env: ENV });
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /ended \(Error: Cannot find module .*no-such-app\.js.*\) before any traced code ran; nothing to archive/);
-    const notAProgram = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', 'no-such-program-anywhere'], { cwd: dir, encoding: 'utf8' });
+    const notAProgram = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', 'no-such-program-anywhere'], { cwd: dir, encoding: 'utf8', env: ENV });
     assert.equal(notAProgram.status, 1);
     assert.match(notAProgram.stderr, /cannot run no-such-program-anywhere: spawn no-such-program-anywhere ENOENT \[HS_E_RECORD_SPAWN\]/);
   });
