@@ -19,8 +19,6 @@ export interface SessionOptions {
   readSource?: (file: string) => string[] | undefined;
   /** Where the cursor starts (default 0). */
   startIndex?: number;
-  /** Step name -> ids of the history events that recorded its results (steps' code is not replayed). */
-  steps?: ReadonlyMap<string, number[]>;
   /** Where values come from (default: none, said plainly). */
   values?: ValueSource;
   /** The run's history, and where in the trace the code reached each event (from recordExecution). */
@@ -35,7 +33,6 @@ export interface SessionOptions {
 export class DebugSession {
   #cursor: Cursor | undefined;
   readonly readSource: (file: string) => string[] | undefined;
-  readonly steps: ReadonlyMap<string, number[]>;
   #values: ValueSource;
   /** Watchpoints by breakpoint id: the cursor stops at their changes like at any breakpoint. */
   readonly watches = new Map<number, { expression: string; changes: readonly WatchChange[] }>();
@@ -53,7 +50,6 @@ export class DebugSession {
     if (typeof execution === 'string') this.#unavailable = execution;
     else this.#cursor = new Cursor(execution, opts.startIndex ?? 0);
     this.readSource = opts.readSource ?? diskReader();
-    this.steps = opts.steps ?? new Map();
     this.#values = opts.values ?? new ValuesNotCaptured();
     this.#timeline = new HistoryTimeline(opts.history, opts.timeline);
     this.history = opts.history;

@@ -90,7 +90,6 @@ export async function startSession(
   const session = new DebugSession(execution, {
     ...opts,
     startIndex,
-    steps: stepResults(history),
     history,
     timeline,
     values,
@@ -108,14 +107,4 @@ export async function startSession(
       ...(divergence ? { divergence } : {}),
     },
   };
-}
-
-/** Where each step's results are in the history: the debugger points there, as steps do not replay. */
-function stepResults(history: RecordedEvent[]): Map<string, number[]> {
-  const steps = new Map<string, number[]>();
-  for (const e of history) {
-    if (e.type !== 'StepCompleted' && e.type !== 'StepFailed') continue;
-    steps.set(e.name, [...(steps.get(e.name) ?? []), e.id]);
-  }
-  return steps;
 }

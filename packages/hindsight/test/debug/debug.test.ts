@@ -200,7 +200,8 @@ describe('DebugSession (the front-end-free core)', () => {
   });
 
   it('a breakpoint on a step says that steps are not replayed and where their recorded results are', async () => {
-    const s = new DebugSession(execution, { steps: new Map([['main', [4, 9]]]) });
+    const result = (id: number) => ({ type: 'StepCompleted' as const, seq: id, name: 'main', args: [], result: id, attempts: 1, id, ts: 0 });
+    const s = new DebugSession(execution, { history: [result(4), result(9)] });
     const bp = (await s.execute('break main')).result;
     assert.equal(bp?.kind, 'breakpoint');
     assert.match(bp?.kind === 'breakpoint' ? bp.breakpoint.note ?? '' : '', /'main' is a step: its code is not replayed.*history events #4, #9/);

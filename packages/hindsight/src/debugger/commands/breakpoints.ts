@@ -62,8 +62,8 @@ function resolveLocation(s: DebugSession, where: string): Location {
   }
   const sites = ex.sites.functionSites(where);
   if (sites.length === 0) throw new DebugError('HS_E_DEBUG_NO_CODE', `no function named '${where}' in the workflow code`);
-  const results = s.steps.get(where);
-  const note = results
+  const results = s.timeline.stepResults(where);
+  const note = results.length
     ? `'${where}' is a step: its code is not replayed, so it never stops here; its recorded results are history event${results.length === 1 ? '' : 's'} #${results.join(', #')}`
     : undefined;
   return { spec: { function: where }, sites, ...(note ? { note } : {}) };

@@ -40,6 +40,11 @@ export class HistoryTimeline {
     return this.#indexOf.get(id);
   }
 
+  /** The ids of the history events that recorded the results of step `name`, in order. */
+  stepResults(name: string): number[] {
+    return this.events.filter((e) => isStepResult(e) && e.name === name).map((e) => e.id);
+  }
+
   stepResultsAt(index: number): readonly StepResult[] {
     return this.#stepResultsAt.get(index) ?? [];
   }
