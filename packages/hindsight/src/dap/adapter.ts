@@ -7,8 +7,10 @@ import { DapError, describeError, notLaunched, oneLine } from './errors.js';
 import { GotoTargets } from './goto.js';
 import { openRun } from './launch.js';
 import { plainResult, replCommand, stripAnsi } from './repl.js';
+import { SourceBook } from './sources.js';
 import { stackFrames, type FrameAt } from './stack.js';
-import { stoppedBody } from './stops.js';
+import { RequestLanes } from './lanes.js';
+import { stoppedBody, THREAD_ID } from './stops.js';
 import { VariableRefs } from './values.js';
 
 export interface AdapterOptions {
@@ -25,6 +27,9 @@ interface Launched {
   readonly breakpoints: BreakpointBook;
   readonly refs: VariableRefs;
   readonly frames: Map<number, FrameAt>;
+  readonly sources: SourceBook;
+  /** A recording's request lanes, its threads. */
+  readonly lanes?: RequestLanes;
   /** goto targets handed out, over the execution they were made for (a what-if replaces it). */
   goto?: GotoTargets;
 }
@@ -78,10 +83,6 @@ export class HindsightDebugAdapter extends ProtocolSession {
     return this.#linesFrom1 ? line : line - 1;
   }
 
-  get launched(): boolean {
-    return this.#run !== undefined;
-  }
-
   async #handle(request: DebugProtocol.Request): Promise<void> {
     const response = new Response(request) as DebugProtocol.Response;
     try {
@@ -117,7 +118,8 @@ export class HindsightDebugAdapter extends ProtocolSession {
       throw new DapError('HS_E_DAP_NOTHING_TO_DEBUG', `nothing to debug: ${start.notes.join('; ') || 'the run has no trace'}`);
     }
     const refs = new VariableRefs(() => session.values);
-    this.#run = { session, start, breakpoints: new BreakpointBook(session), refs, frames: new Map() };
+    const lanes = start.source === 'recording' ? new RequestLanes(session.cursor.execution) : undefined;
+    this.#run = { session, start, breakpoints: new BreakpointBook(session), refs, frames: new Map(), sources: new SourceBook(session.bundle), ...(lanes ? { lanes } : {}) };
     return {
       after: () => {
         for (const note of start.notes) this.sendEvent(new Event('output', { category: 'console', output: `${note}\n` }));
@@ -138,7 +140,7 @@ export class HindsightDebugAdapter extends ProtocolSession {
     // where the cursor starts is the news: a failure or a divergence before a code version warning
     const why = start.notes.find((n) => /^the (run failed|code diverges)/.test(n)) ?? start.notes[0];
     const description = why ?? `${start.run.workflowType} ${start.run.workflowId}: ${start.status}, ${start.traceEvents} trace events`;
-    this.#stopped(session.view(session.cursor.goto(start.stop!.index)), oneLine(description));
+    this.#stopped(session.view(session.cursor.goto(start.stop!.index)), { entry: oneLine(description), exception: start.failure !== undefined });
   }
 
   async close(): Promise<void> {
@@ -154,20 +156,29 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   // ---- moving in time
 
-  /** Runs a movement command of the session and stops where it lands. */
-  async move(command: string): Promise<Answer> {
-    const r = await this.run(command).session.execute(command);
+  /**
+   * Runs a movement command of the session and stops where it lands. Given another request lane's
+   * thread, the command starts from where that request stood: stepping it steps that request.
+   */
+  async move(command: string, threadId?: number): Promise<Answer> {
+    const { session, lanes } = this.run(command);
+    if (lanes && threadId !== undefined && lanes.has(threadId) && threadId !== lanes.threadOf(session.cursor.index)) {
+      const at = lanes.positionAt(threadId, session.cursor.index);
+      if (at !== -1) session.cursor.goto(at);
+    }
+    const r = await session.execute(command);
     if (r.error) throw new DapError(r.error.code, r.error.message);
     if (!r.stop) throw new DapError('HS_E_DAP_INTERNAL', `'${command}' did not move the cursor`);
     const stop = r.stop;
     return { after: () => this.#stopped(stop) };
   }
 
-  #stopped(stop: StopView, entry?: string): void {
+  #stopped(stop: StopView, first?: { entry: string; exception: boolean }): void {
     const run = this.#run!;
     run.refs.reset();
     run.frames.clear();
-    const body = stoppedBody(stop, { ...(entry !== undefined ? { entry } : {}), functionBreakpoint: (id) => run.breakpoints.isFunctionBreakpoint(id) });
+    const threadId = run.lanes?.threadOf(stop.index) ?? THREAD_ID;
+    const body = stoppedBody(stop, { ...first, threadId, functionBreakpoint: (id) => run.breakpoints.isFunctionBreakpoint(id) });
     this.sendEvent(new Event('stopped', body));
   }
 
@@ -190,9 +201,21 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   // ---- state at the cursor
 
+  /** The workflow run's thread, or the request lanes in flight at the cursor. */
+  threads(): Answer {
+    if (!this.#run) return { body: { threads: [] } };
+    const { start, lanes, session } = this.#run;
+    const threads = lanes ? lanes.inFlight(session.cursor.index) : [{ id: THREAD_ID, name: `${start.run.workflowType} ${start.run.workflowId}` }];
+    return { body: { threads } };
+  }
+
+  /** The stack of a thread: the cursor's, or where another request lane stood at this moment. */
   stackTrace(args: DebugProtocol.StackTraceArguments): Answer {
     const run = this.run('stackTrace');
-    const frames = stackFrames(run.session, this.#nextFrameId);
+    const cursor = run.session.cursor;
+    const other = run.lanes && run.lanes.has(args.threadId) && args.threadId !== run.lanes.threadOf(cursor.index);
+    const at = other ? run.lanes!.positionAt(args.threadId, cursor.index) : cursor.index;
+    const frames = at === -1 ? [] : stackFrames(run.session.cursor.execution, at, this.#nextFrameId, run.sources);
     this.#nextFrameId += frames.length;
     for (const f of frames) run.frames.set(f.id, f);
     const start = args.startFrame ?? 0;
@@ -268,22 +291,39 @@ export class HindsightDebugAdapter extends ProtocolSession {
   }
 
   loadedSources(): Answer {
-    const ex = this.run('loadedSources').session.cursor.execution;
+    const run = this.run('loadedSources');
+    const ex = run.session.cursor.execution;
     const files = new Set<string>();
     for (let i = 0; i < ex.sites.size; i++) files.add(ex.sites.get(i)!.file);
-    return { body: { sources: [...files].sort().map((f) => ({ name: f.split(/[\\/]/).pop(), path: f })) } };
+    return { body: { sources: [...files].sort().map((f) => run.sources.source(f)) } };
   }
 
+  /** A source by reference (the code bundle's version) or by path (the code the session reads). */
   source(args: DebugProtocol.SourceArguments): Answer {
+    const run = this.run('source');
+    const reference = args.source?.sourceReference ?? args.sourceReference;
     const file = args.source?.path;
-    const lines = file ? this.run('source').session.readSource(file) : undefined;
-    if (!lines) throw new DapError('HS_E_DAP_NO_SOURCE', `the source ${file ?? `reference ${args.sourceReference}`} cannot be read on this machine`);
-    return { body: { content: lines.join('\n'), mimeType: 'text/typescript' } };
+    const content = reference ? run.sources.content(reference) : file ? run.session.readSource(file)?.join('\n') : undefined;
+    if (content === undefined) throw new DapError('HS_E_DAP_NO_SOURCE', `the source ${file ?? `reference ${reference}`} is neither in the code bundle nor readable on this machine`);
+    return { body: { content, mimeType: 'text/typescript' } };
   }
 
-  /** hindsight/timeline: `info history`, each history event with the trace index where the code reached it. */
+  /** exceptionInfo: the error that ended the run or the process (the entry stop is where it was thrown). */
+  exceptionInfo(): Answer {
+    const { start } = this.run('exceptionInfo');
+    const f = start.failure;
+    if (!f) throw new DapError('HS_E_DAP_NO_EXCEPTION', `no exception: the ${start.source === 'recording' ? 'process' : 'run'} ended ${start.status}, not by an error`);
+    return { body: { exceptionId: f.name, description: f.message, breakMode: 'unhandled', details: { message: f.message, typeName: f.name, ...(f.stack ? { stackTrace: f.stack } : {}) } } };
+  }
+
+  /**
+   * hindsight/timeline: for a workflow run, `info history` (each history event with the trace index
+   * where the code reached it); for a recording, its request lanes (where each began and ended).
+   */
   async timeline(): Promise<Answer> {
-    const r = await this.run('hindsight/timeline').session.execute('info history');
+    const { session, lanes } = this.run('hindsight/timeline');
+    if (lanes) return { body: { cursor: session.cursor.index, lanes: lanes.timeline() } };
+    const r = await session.execute('info history');
     if (r.result?.kind !== 'history') throw new DapError(r.error?.code ?? 'HS_E_DAP_INTERNAL', r.error?.message ?? 'info history did not answer a history');
     return { body: { cursor: r.result.cursor, events: r.result.events } };
   }

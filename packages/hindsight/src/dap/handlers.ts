@@ -1,7 +1,6 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Answer, HindsightDebugAdapter } from './adapter.js';
 import { DapError, readOnly } from './errors.js';
-import { THREAD_ID } from './stops.js';
 
 /**
  * Which DAP request does what: each one a debugger command (movements), a question to the session
@@ -21,12 +20,13 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsEvaluateForHovers: true,
   supportsGotoTargetsRequest: true,
   supportsLoadedSourcesRequest: true,
+  supportsExceptionInfoRequest: true,
   supportsSetVariable: false,
   supportsRestartRequest: false,
   supportsTerminateRequest: true,
 };
 
-const move = (command: string): Handler => (a) => a.move(command);
+const move = (command: string): Handler => (a, args: { threadId?: number }) => a.move(command, args.threadId);
 
 /** gotoEvent: a trace index, or the history event id the code reached. */
 function gotoEvent(a: HindsightDebugAdapter, args: { index?: unknown; historyId?: unknown }): Promise<Answer> {
@@ -44,11 +44,7 @@ export const HANDLERS: Record<string, Handler> = {
   configurationDone: (a) => a.configurationDone(),
   disconnect: (a) => a.disconnect(),
   terminate: (a) => a.disconnect(),
-  threads: (a) => {
-    if (!a.launched) return { body: { threads: [] } };
-    const { run } = a.run('threads').start;
-    return { body: { threads: [{ id: THREAD_ID, name: `${run.workflowType} ${run.workflowId}` }] } };
-  },
+  threads: (a) => a.threads(),
   setBreakpoints: async (a, args: DebugProtocol.SetBreakpointsArguments) => {
     const { breakpoints, refs } = a.run('setBreakpoints');
     if (!args.source?.path) throw new DapError('HS_E_DAP_BAD_ARGS', 'setBreakpoints needs source.path');
@@ -85,6 +81,7 @@ export const HANDLERS: Record<string, Handler> = {
   'hindsight/timeline': (a) => a.timeline(),
   loadedSources: (a) => a.loadedSources(),
   source: (a, args) => a.source(args),
+  exceptionInfo: (a) => a.exceptionInfo(),
   pause: (a) => {
     a.run('pause');
     throw new DapError('HS_E_DAP_NOT_RUNNING', 'nothing is running: a recorded run is always paused; step or continue to move in time');

@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '../client/index.js';
-import { startSession, type DebugSession, type RunInfo, type SessionStart } from '../debugger/index.js';
+import { startRecordingSession, startSession, type DebugSession, type RunInfo, type SessionStart } from '../debugger/index.js';
 import { parseHistoryFile, type RecordedEvent } from '../history/index.js';
-import { defaultStorePath, openStore } from '../store/index.js';
+import { fromRecordingFile, isRecordingFile, RECORDING_ID, recoverOrphans, storedRecording } from '../recorder/index.js';
+import { defaultStorePath, openRecordings, openStore } from '../store/index.js';
 import { DapError } from './errors.js';
 
 /** The `launch` request's arguments (a launch configuration of type `hindsight`). */
@@ -13,10 +14,12 @@ export interface LaunchArguments {
   readonly history?: string;
   /** A workflow id or run id in the store. */
   readonly run?: string;
+  /** A flight recording: its id in the store (rec-…) or an exported recording file (`hindsight trace export`). */
+  readonly recording?: string;
   /** The store's SQLite file (default: $HINDSIGHT_STORE, else .hindsight/hindsight.db under cwd). */
   readonly store?: string;
-  /** The compiled module that exports the workflows: the code that ran. */
-  readonly workflows: string;
+  /** For a workflow run: the compiled module that exports the workflows, the code that ran. */
+  readonly workflows?: string;
   /** Folder that relative paths are resolved from (default: the adapter's working folder). */
   readonly cwd?: string;
 }
@@ -26,13 +29,14 @@ export interface OpenRun {
   readonly start: SessionStart;
 }
 
-const USAGE = 'launch takes { workflows: "<compiled module.js>", and history: "<file.json>" or run: "<workflow or run id>" (with store: "<sqlite file>") }';
+const USAGE = 'launch takes { workflows: "<compiled module.js>", and history: "<file.json>" or run: "<workflow or run id>" } or { recording: "<rec-… or exported recording file>" }, with store: "<sqlite file>" for ids';
 
-/** Checks the arguments, loads the history and replays it into a session; every problem is a one-line DapError. */
+/** Checks the arguments and opens the run (replayed) or the recording (decoded) in a session; every problem is a one-line DapError. */
 export async function openRun(raw: unknown): Promise<OpenRun> {
   const args = checkArguments(raw);
   const base = args.cwd ?? process.cwd();
-  const workflows = path.resolve(base, args.workflows);
+  if (args.recording !== undefined) return openRecording(args.recording, args, base);
+  const workflows = path.resolve(base, args.workflows!);
   if (!existsSync(workflows)) throw new DapError('HS_E_DAP_LAUNCH_ARGS', `no workflows module at ${workflows}; point workflows at the compiled module (.js) that exports the workflows`);
   const { events, run } = args.history !== undefined ? await fromFile(path.resolve(base, args.history)) : await fromStore(args.run!, storeFile(args, base));
   return startSession(events, run, workflows);
@@ -41,11 +45,16 @@ export async function openRun(raw: unknown): Promise<OpenRun> {
 function checkArguments(raw: unknown): LaunchArguments {
   if (typeof raw !== 'object' || raw === null) throw new DapError('HS_E_DAP_LAUNCH_ARGS', `no launch arguments; ${USAGE}`);
   const a = raw as Record<string, unknown>;
-  for (const key of ['history', 'run', 'store', 'workflows', 'cwd']) {
+  for (const key of ['history', 'run', 'recording', 'store', 'workflows', 'cwd']) {
     if (a[key] !== undefined && typeof a[key] !== 'string') throw new DapError('HS_E_DAP_LAUNCH_ARGS', `launch argument '${key}' must be a string, not ${JSON.stringify(a[key])}`);
   }
+  if (a.recording !== undefined) {
+    const other = ['history', 'run'].find((k) => a[k] !== undefined);
+    if (other) throw new DapError('HS_E_DAP_LAUNCH_ARGS', `launch takes 'recording' or '${other}', not both`);
+    return a as unknown as LaunchArguments;
+  }
   if (!a.workflows) throw new DapError('HS_E_DAP_LAUNCH_ARGS', `launch needs 'workflows', the compiled module that exports the workflows; ${USAGE}`);
-  if (a.history === undefined && a.run === undefined) throw new DapError('HS_E_DAP_LAUNCH_ARGS', `launch needs 'history' (a file) or 'run' (an id in the store); ${USAGE}`);
+  if (a.history === undefined && a.run === undefined) throw new DapError('HS_E_DAP_LAUNCH_ARGS', `launch needs 'history' (a file) or 'run' (an id in the store) for a workflow run, or 'recording'; ${USAGE}`);
   if (a.history !== undefined && a.run !== undefined) throw new DapError('HS_E_DAP_LAUNCH_ARGS', `launch takes 'history' or 'run', not both`);
   return a as unknown as LaunchArguments;
 }
@@ -80,4 +89,35 @@ async function fromStore(id: string, file: string): Promise<{ events: RecordedEv
   } finally {
     await store.close();
   }
+}
+
+/** A flight recording, by id in the store or as an exported file; its listings come from its code bundle. */
+function openRecording(target: string, args: LaunchArguments, base: string): OpenRun {
+  const file = path.resolve(base, target);
+  if (existsSync(file)) return startRecordingSession(...recordingFile(file));
+  if (!RECORDING_ID.test(target)) {
+    throw new DapError('HS_E_DAP_LAUNCH_ARGS', `'recording' is neither a recording id (rec-…) nor a file: ${file} does not exist; \`hindsight trace list\` shows the recordings`);
+  }
+  const store = storeFile(args, base);
+  // rings of programs recorded without a supervisor and killed outright become recordings now
+  recoverOrphans(store);
+  const recordings = openRecordings({ path: store });
+  try {
+    const { recording, sources } = storedRecording(recordings, target);
+    return startRecordingSession(recording, { bundle: sources });
+  } finally {
+    recordings.close();
+  }
+}
+
+function recordingFile(file: string): Parameters<typeof startRecordingSession> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new DapError('HS_E_RECORDING_FILE_INVALID', `${file} is not a recording file (${(err as Error).message}); write one with \`hindsight trace export <rec-id> -o ${path.basename(file)}\``);
+  }
+  if (!isRecordingFile(json)) throw new DapError('HS_E_RECORDING_FILE_INVALID', `${file} is not a recording file; write one with \`hindsight trace export <rec-id> -o ${path.basename(file)}\``);
+  const { recording, sources } = fromRecordingFile(json, file);
+  return [recording, { bundle: sources }];
 }

@@ -1,18 +1,21 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { StopView } from '../debugger/index.js';
 
-/** Thread id of the run: one workflow run, one thread. */
+/** Thread id of a workflow run (a recording has a thread per request lane). */
 export const THREAD_ID = 1;
 
 /**
  * The `stopped` event for where a command left the cursor. Reasons are DAP's: step (also finish),
- * breakpoint / function breakpoint / data breakpoint (a watchpoint), goto, entry. At the start or
+ * breakpoint / function breakpoint / data breakpoint (a watchpoint), goto, entry (exception when the
+ * run or process died of an error). At the start or
  * the end of time the cursor stops there, with reason step and a description that says so.
  */
-export function stoppedBody(stop: StopView, opts: { entry?: string; functionBreakpoint?: (id: number) => boolean } = {}): DebugProtocol.StoppedEvent['body'] {
+export function stoppedBody(stop: StopView, opts: { entry?: string; exception?: boolean; threadId?: number; functionBreakpoint?: (id: number) => boolean } = {}): DebugProtocol.StoppedEvent['body'] {
+  const threadId = opts.threadId ?? THREAD_ID;
   const where = `${stop.function ?? '<unknown>'} line ${stop.line ?? '?'} (event ${stop.index} of ${stop.total})`;
-  if (opts.entry !== undefined) return { reason: 'entry', threadId: THREAD_ID, allThreadsStopped: true, description: opts.entry, text: where };
-  const base = { threadId: THREAD_ID, allThreadsStopped: true, text: where };
+  // a run or process that died of an error opens at the throw: the editor then asks exceptionInfo
+  if (opts.entry !== undefined) return { reason: opts.exception ? 'exception' : 'entry', threadId, allThreadsStopped: true, description: opts.entry, text: where };
+  const base = { threadId, allThreadsStopped: true, text: where };
   switch (stop.reason) {
     case 'breakpoint': {
       const ids = [...(stop.breakpoints ?? [])];

@@ -7,9 +7,10 @@ import type { SessionStart } from './start.js';
 /**
  * A session over a flight recording: the same debugger as for workflow runs, over the control flow
  * the ring kept. The cursor starts at the last event (where the process died); values are not in
- * a recording, and the session says so rather than guessing.
+ * a recording, and the session says so rather than guessing. Listings come from the code bundle
+ * (`opts.bundle`): the code as it ran, whatever the checkout holds now.
  */
-export function startRecordingSession(recording: Recording, opts: Pick<SessionOptions, 'readSource'> = {}): { session: DebugSession; start: SessionStart } {
+export function startRecordingSession(recording: Recording, opts: Pick<SessionOptions, 'bundle'> = {}): { session: DebugSession; start: SessionStart } {
   const execution = decodeRecording(recording);
   const m = recording.meta;
   const notes: string[] = [];
@@ -33,6 +34,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
       traceEvents: execution.length,
       notes,
       ...(stop ? { stop } : {}),
+      ...(m.error ? { failure: m.error } : {}),
     },
   };
 }

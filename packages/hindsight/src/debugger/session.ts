@@ -28,6 +28,8 @@ export interface SessionOptions {
   workflowsModulePath?: string;
   /** Where the code stops following the history (`info divergence`). */
   divergence?: DivergenceView;
+  /** The code as it ran, by file (a recording's code bundle): listings read it before the disk, which may hold another version. */
+  bundle?: ReadonlyMap<string, string>;
 }
 
 export class DebugSession {
@@ -42,6 +44,7 @@ export class DebugSession {
   readonly history: readonly RecordedEvent[] | undefined;
   readonly workflowsModulePath: string | undefined;
   readonly divergence: DivergenceView | undefined;
+  readonly bundle: ReadonlyMap<string, string>;
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
 
@@ -49,7 +52,8 @@ export class DebugSession {
   constructor(execution: Execution | string, opts: SessionOptions = {}) {
     if (typeof execution === 'string') this.#unavailable = execution;
     else this.#cursor = new Cursor(execution, opts.startIndex ?? 0);
-    this.readSource = opts.readSource ?? diskReader();
+    this.bundle = opts.bundle ?? new Map();
+    this.readSource = opts.readSource ?? bundleThenDisk(this.bundle, diskReader());
     this.#values = opts.values ?? new ValuesNotCaptured();
     this.#timeline = new HistoryTimeline(opts.history, opts.timeline);
     this.history = opts.history;
@@ -170,5 +174,16 @@ function diskReader(): (file: string) => string[] | undefined {
       cache.set(file, lines);
     }
     return cache.get(file);
+  };
+}
+
+function bundleThenDisk(bundle: ReadonlyMap<string, string>, disk: (file: string) => string[] | undefined): (file: string) => string[] | undefined {
+  if (bundle.size === 0) return disk;
+  const split = new Map<string, string[]>();
+  return (file) => {
+    const text = bundle.get(file);
+    if (text === undefined) return disk(file);
+    if (!split.has(file)) split.set(file, text.split(/\r?\n/));
+    return split.get(file);
   };
 }

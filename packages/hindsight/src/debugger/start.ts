@@ -29,6 +29,14 @@ export interface SessionStart {
   readonly stop?: StopView;
   /** Where the code stops following the history, both sides (the cursor starts at the code's side). */
   readonly divergence?: DivergenceView;
+  /** The error that ended the run or the process; the cursor starts where it was thrown. */
+  readonly failure?: Failure;
+}
+
+export interface Failure {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
 }
 
 const STATUS: Record<string, string> = {
@@ -105,6 +113,7 @@ export async function startSession(
       notes,
       ...(stop ? { stop: { ...stop, reason: 'start' as const } } : {}),
       ...(divergence ? { divergence } : {}),
+      ...(closing?.type === 'WorkflowFailed' && !divergence ? { failure: closing.error } : {}),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { HindsightError } from '../common/index.js';
-import type { BundleFile, Recording } from '../store/index.js';
+import type { BundleFile, Recording, RecordingStore } from '../store/index.js';
 
 /** A recording as one JSON file (`hindsight trace export`): to debug it on another machine, with its code. */
 export interface RecordingFile {
@@ -37,4 +37,23 @@ export function fromRecordingFile(v: RecordingFile, name: string): { recording: 
   const sources = new Map<string, string>();
   for (const f of v.files) if (f.content !== null) sources.set(f.path, f.content);
   return { recording: { meta: v.meta, modules: v.modules, files: v.files.map(({ path, hash }) => ({ path, hash })), ring: new Uint8Array(ring.buffer, ring.byteOffset, ring.byteLength) }, sources };
+}
+
+/** Recording ids as the store hands them out: `rec-` and hex. */
+export const RECORDING_ID = /^rec-[0-9a-f]+$/;
+
+/** A recording in the store and the sources of its code bundle (the code as it ran); throws when the store has no such recording. */
+export function storedRecording(store: RecordingStore, id: string): { recording: Recording; sources: Map<string, string> } {
+  const recording = store.get(id);
+  if (!recording) throw recordingNotFound(id);
+  const sources = new Map<string, string>();
+  for (const f of recording.files) {
+    const content = store.file(f.hash);
+    if (content !== undefined) sources.set(f.path, content);
+  }
+  return { recording, sources };
+}
+
+export function recordingNotFound(id: string): HindsightError {
+  return new HindsightError('HS_E_RECORDING_NOT_FOUND', `no recording ${id} in this store; \`hindsight trace list\` shows the recordings`);
 }

@@ -163,25 +163,7 @@ export class Cursor {
 
   /** The frames from the current one to the root. O(depth). */
   backtrace(): BacktraceFrame[] {
-    const ex = this.execution;
-    if (ex.length === 0) return [];
-    const out: BacktraceFrame[] = [];
-    let index = this.#index;
-    for (const f of ex.stackAt(this.#index)) {
-      const functionSite = ex.frameSite(f);
-      out.push({
-        frame: f,
-        functionSite,
-        site: ex.sites.get(functionSite),
-        index,
-        enterIndex: ex.frameEnter(f),
-        callIndex: ex.frameCall(f),
-        activation: ex.frameActivation(f),
-        synthetic: ex.frameSynthetic(f),
-      });
-      index = ex.frameCall(f);
-    }
-    return out;
+    return backtraceAt(this.execution, this.#index);
   }
 
   /** Resolves and adds a breakpoint; it applies to continue in both directions. */
@@ -223,4 +205,26 @@ export class Cursor {
     if (!(i > 0) || last <= 0) return 0;
     return Math.min(Math.floor(i), last);
   }
+}
+
+/** The frames live at event `index`, innermost first, each at the event where it stands. O(depth). */
+export function backtraceAt(ex: Execution, index: number): BacktraceFrame[] {
+  if (ex.length === 0) return [];
+  const out: BacktraceFrame[] = [];
+  let at = index;
+  for (const f of ex.stackAt(index)) {
+    const functionSite = ex.frameSite(f);
+    out.push({
+      frame: f,
+      functionSite,
+      site: ex.sites.get(functionSite),
+      index: at,
+      enterIndex: ex.frameEnter(f),
+      callIndex: ex.frameCall(f),
+      activation: ex.frameActivation(f),
+      synthetic: ex.frameSynthetic(f),
+    });
+    at = ex.frameCall(f);
+  }
+  return out;
 }

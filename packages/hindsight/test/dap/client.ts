@@ -56,8 +56,8 @@ export class AdapterClient extends DebugClient {
     return stopped as DebugProtocol.StoppedEvent;
   }
 
-  async frames(): Promise<DebugProtocol.StackFrame[]> {
-    return (await this.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  async frames(threadId = 1): Promise<DebugProtocol.StackFrame[]> {
+    return (await this.stackTraceRequest({ threadId })).body.stackFrames;
   }
 
   /** The top frame as `function:line`. */

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { AdapterClient, CLI } from './client.js';
 import { lineOf, MODULES, recordRuns, SOURCES, type Runs } from './runs.js';
 
@@ -38,7 +39,7 @@ describe('hindsight dap: launch targets, custom requests, and misuse answered wi
     writeFileSync(corrupt, '{"format": "hindsight-history", "ver');
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ history: runs.files.orders }, /launch needs 'workflows', the compiled module .*\[HS_E_DAP_LAUNCH_ARGS\]$/],
-      [{ workflows: MODULES.orders }, /launch needs 'history' \(a file\) or 'run' \(an id in the store\).*\[HS_E_DAP_LAUNCH_ARGS\]$/],
+      [{ workflows: MODULES.orders }, /launch needs 'history' \(a file\) or 'run' \(an id in the store\) for a workflow run, or 'recording'.*\[HS_E_DAP_LAUNCH_ARGS\]$/],
       [{ history: runs.files.orders, workflows: 42 }, /launch argument 'workflows' must be a string, not 42 \[HS_E_DAP_LAUNCH_ARGS\]$/],
       [{ history: runs.files.orders, workflows: path.join(runs.dir, 'no-module.js') }, /no workflows module at .*no-module\.js.*\[HS_E_DAP_LAUNCH_ARGS\]$/],
       [{ history: missing, workflows: MODULES.orders }, /the history file .*nothing-here\.json does not exist; write one with `hindsight workflow export.*\[HS_E_FILE_NOT_FOUND\]$/],
@@ -56,10 +57,12 @@ describe('hindsight dap: launch targets, custom requests, and misuse answered wi
     assert.deepEqual((await dc.threadsRequest()).body.threads, [], 'still serving, with no run open');
   });
 
-  it('a run in the store opens by its workflow id; a failed run opens at its failure and says so', async () => {
+  it('a run in the store opens by its workflow id; a failed run opens at its failure as an exception, with exceptionInfo', async () => {
     const [output, stopped] = await Promise.all([dc.waitForEvent('output'), dc.open({ run: 'refund-1', store: runs.store, workflows: MODULES.orders })]);
     assert.match(output.body.output, /the run failed: Error: refund of 250 is over the limit/);
-    assert.equal(stopped.body.reason, 'entry');
+    assert.equal(stopped.body.reason, 'exception');
+    const info = (await dc.customRequest('exceptionInfo', { threadId: 1 })).body as DebugProtocol.ExceptionInfoResponse['body'];
+    assert.deepEqual([info.exceptionId, info.description, info.breakMode, info.details?.typeName], ['Error', 'refund of 250 is over the limit', 'unhandled', 'Error']);
     assert.match(stopped.body.description!, /^the run failed: Error: refund of 250 is over the limit; the cursor is at the failure/);
     assert.deepEqual((await dc.threadsRequest()).body.threads, [{ id: 1, name: 'refund refund-1' }]);
     const line = (text: string) => lineOf(SOURCES.orders, text);

@@ -1,15 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { HindsightError } from '../../../common/errors.js';
 import { COMMAND_NAMES, startRecordingSession, startSession, type CommandResult, type DebugSession, type RunInfo, type SessionStart } from '../../../debugger/index.js';
 import type { RecordedEvent } from '../../../history/index.js';
-import { fromRecordingFile, isRecordingFile } from '../../../recorder/index.js';
+import { fromRecordingFile, isRecordingFile, RECORDING_ID, storedRecording } from '../../../recorder/index.js';
 import { readHistoryFile } from '../../files.js';
 import { jsonLine, println } from '../../output/json.js';
 import { withClient } from '../../store.js';
-import { notFound, withRecordings } from '../trace/index.js';
+import { withRecordings } from '../trace/index.js';
 import { renderResult, renderStart } from './render.js';
 
 interface DebugFlags {
@@ -55,7 +55,6 @@ async function scripted(session: DebugSession, script: string[], print: (r: Comm
   }
 }
 
-const RECORDING_ID = /^rec-[0-9a-f]+$/;
 
 async function openRun(target: string, flags: DebugFlags, cmd: Command): Promise<{ session: DebugSession; start: SessionStart }> {
   if (!flags.workflows) {
@@ -65,21 +64,10 @@ async function openRun(target: string, flags: DebugFlags, cmd: Command): Promise
   return startSession(events, run, flags.workflows);
 }
 
-/** A recording in the store; its listings come from its code bundle (the code as it ran, whatever the checkout holds now). */
+/** A recording in the store, with its code bundle. */
 function openRecording(id: string, cmd: Command): { session: DebugSession; start: SessionStart } {
-  const { recording, sources } = withRecordings(cmd, (r) => {
-    const rec = r.get(id);
-    if (!rec) throw notFound(id);
-    return { recording: rec, sources: new Map(rec.files.flatMap((f) => { const c = r.file(f.hash); return c === undefined ? [] : [[f.path, c] as const]; })) };
-  });
-  return startRecordingSession(recording, { readSource: bundleReader(sources) });
-}
-
-function bundleReader(sources: Map<string, string>): (file: string) => string[] | undefined {
-  return (file) => {
-    const text = sources.get(file) ?? (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
-    return text?.split(/\r?\n/);
-  };
+  const { recording, sources } = withRecordings(cmd, (r) => storedRecording(r, id));
+  return startRecordingSession(recording, { bundle: sources });
 }
 
 /** An exported recording file (`hindsight trace export`), when the target is one. */
@@ -93,7 +81,7 @@ async function recordingFileAt(target: string): Promise<{ session: DebugSession;
   }
   if (!isRecordingFile(json)) return undefined;
   const { recording, sources } = fromRecordingFile(json, target);
-  return startRecordingSession(recording, { readSource: bundleReader(sources) });
+  return startRecordingSession(recording, { bundle: sources });
 }
 
 /** A history file when the target names one (or looks like one), else a workflow or run id in the store. */

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { HindsightError } from '../../../common/errors.js';
-import { recoverOrphans, toRecordingFile } from '../../../recorder/index.js';
+import { recordingNotFound as notFound, recoverOrphans, toRecordingFile } from '../../../recorder/index.js';
 import { openRecordings, type RecordingMeta, type RecordingStore } from '../../../store/index.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
@@ -42,9 +42,7 @@ export function withRecordings<T>(cmd: Command, fn: (r: RecordingStore) => T): T
   }
 }
 
-export function notFound(id: string): HindsightError {
-  return new HindsightError('HS_E_RECORDING_NOT_FOUND', `no recording ${id} in this store; \`hindsight trace list\` shows the recordings`);
-}
+export { recordingNotFound as notFound } from '../../../recorder/index.js';
 
 function listAction(flags: { json?: boolean }, cmd: Command): void {
   const list = withRecordings(cmd, (r) => r.list());

@@ -1,0 +1,106 @@
+import { isRootActivation, requests, type Request } from '../analysis/index.js';
+import { EventKind, lastBefore, type Execution } from '../trace/index.js';
+
+/** A request lane as a DAP thread: its id is stable across stops (the root frame + 1). */
+export interface LaneThread {
+  readonly id: number;
+  readonly name: string;
+}
+
+/** One request on the timeline: `index` is where it began (goto it with hindsight/gotoEvent), times in ms. */
+export interface LaneEntry {
+  readonly thread: number;
+  readonly label: string;
+  readonly index: number;
+  readonly endIndex: number;
+  readonly start: number;
+  readonly duration: number;
+  /** The trace holds it whole: it began after the trace did, and returned or threw before it ended. */
+  readonly complete: boolean;
+  readonly threw: boolean;
+}
+
+/**
+ * The request lanes of a recording, as threads: a service handles many requests at once, and at any
+ * point in time each one in flight stands somewhere (running, or suspended at an await). The cursor
+ * is in one of them; the others show where they stood at that moment.
+ */
+export class RequestLanes {
+  readonly #ex: Execution;
+  readonly #requests: readonly Request[];
+  readonly #byRoot = new Map<number, Request>();
+  /** The root frame of each frame's request, found on first use. */
+  readonly #root: Int32Array;
+  /** The frames of each request, built on first use. */
+  #frames: Map<number, number[]> | undefined;
+
+  constructor(ex: Execution) {
+    this.#ex = ex;
+    this.#requests = requests(ex);
+    for (const r of this.#requests) this.#byRoot.set(r.frame, r);
+    this.#root = new Int32Array(ex.frameCount).fill(-2);
+  }
+
+  /** The thread of the request the event belongs to. */
+  threadOf(index: number): number {
+    return this.#rootOf(this.#ex.frames[index]!) + 1;
+  }
+
+  /** The requests in flight at the event (begun, not yet returned), in the order they began. */
+  inFlight(index: number): LaneThread[] {
+    const ex = this.#ex;
+    const current = this.threadOf(index);
+    return this.#requests
+      .filter((r) => r.frame + 1 === current || (ex.frameEnter(r.frame) <= index && (ex.frameExit(r.frame) === -1 || ex.frameExit(r.frame) >= index)))
+      .map((r) => ({ id: r.frame + 1, name: `${r.entry} @${r.start.toFixed(1)}ms${ex.frameSynthetic(r.frame) ? ' (began before the trace)' : ''}` }));
+  }
+
+  /** Where the thread's request stood at the event: its last event at or before it, or -1 before it began. */
+  positionAt(thread: number, index: number): number {
+    const root = thread - 1;
+    if (!this.#byRoot.has(root)) return -1;
+    let best = -1;
+    for (const f of this.#framesOf(root)) best = Math.max(best, lastBefore(this.#ex.frameEvents(f), index + 1));
+    return best;
+  }
+
+  /** Every request of the recording, in the order they began: thread, entry point, first and last event, duration. */
+  timeline(): LaneEntry[] {
+    const ex = this.#ex;
+    return this.#requests.map((r) => {
+      const exit = ex.frameExit(r.frame);
+      const threw = exit !== -1 && ex.kinds[exit] === EventKind.Throw;
+      return { thread: r.frame + 1, label: r.entry, index: ex.frameSynthetic(r.frame) ? 0 : ex.frameEnter(r.frame), endIndex: exit === -1 ? ex.length - 1 : exit, start: r.start, duration: r.duration, complete: r.complete, threw };
+    });
+  }
+
+  has(thread: number): boolean {
+    return this.#byRoot.has(thread - 1);
+  }
+
+  #rootOf(frame: number): number {
+    const path: number[] = [];
+    let f = frame;
+    while (f !== -1 && this.#root[f] === -2 && !isRootActivation(this.#ex, f)) {
+      path.push(f);
+      f = this.#ex.frameParent(f);
+    }
+    const root = f === -1 ? -1 : this.#root[f] === -2 ? f : this.#root[f]!;
+    if (f !== -1) this.#root[f] = root;
+    for (const p of path) this.#root[p] = root;
+    return root;
+  }
+
+  #framesOf(root: number): number[] {
+    if (!this.#frames) {
+      this.#frames = new Map();
+      for (let f = 0; f < this.#ex.frameCount; f++) {
+        const r = this.#rootOf(f);
+        let list = this.#frames.get(r);
+        if (!list) this.#frames.set(r, (list = []));
+        list.push(f);
+      }
+    }
+    return this.#frames.get(root) ?? [];
+  }
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { AdapterClient, CLI } from './client.js';
+
+/** A service with four requests in flight at once; the third one dies, and the process with it. */
+const APP = `// requests in flight at once: the third one dies
+function price(sku) {
+  let cents = 0;
+  for (const ch of sku) cents += ch.charCodeAt(0);
+  return cents;
+}
+
+function explode(total) {
+  throw new Error(\`boom at \${total}\`);
+}
+
+async function handle(id) {
+  await new Promise((resolve) => setTimeout(resolve, id * 20));
+  const total = price(\`sku-\${id}\`);
+  if (id === 3) explode(total);
+  return total;
+}
+
+for (let id = 1; id <= 4; id++) setTimeout(() => handle(id), 0);
+`;
+const line = (text: string) => APP.split('\n').findIndex((l) => l.includes(text)) + 1;
+const ENV = { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' };
+
+describe('hindsight dap: a flight recording of a crashed service, debugged backwards', () => {
+  let dir: string;
+  let app: string;
+  let store: string;
+  let id: string;
+  let exported: string;
+  let dc: AdapterClient;
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, '--store', store, ...args], { cwd: dir, env: ENV, encoding: 'utf8' });
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'hindsight-dap-rec-'));
+    app = path.join(dir, 'app.mjs');
+    store = path.join(dir, 'store.db');
+    writeFileSync(app, APP);
+    const recorded = cli('record', '--', process.execPath, app);
+    assert.equal(recorded.status, 1, recorded.stderr);
+    id = /recording (rec-[0-9a-f]+) archived/.exec(recorded.stderr)![1]!;
+    exported = path.join(dir, 'crash.json');
+    assert.equal(cli('trace', 'export', id, '-o', exported).status, 0);
+    dc = new AdapterClient();
+    await dc.start();
+    await dc.initializeRequest();
+  });
+  after(async () => {
+    await dc.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stack = async (threadId: number) => (await dc.frames(threadId)).map((f) => `${f.name}:${f.line}`);
+
+  it('opens at the crash as an exception: exceptionInfo has the error, the stack is where it left the request', async () => {
+    const stopped = await dc.open({ recording: id, store });
+    assert.equal(stopped.body.reason, 'exception');
+    assert.match(stopped.body.description!, /^the process died of Error: boom at 435; the cursor is at its last event/);
+    const info = (await dc.customRequest('exceptionInfo', { threadId: stopped.body.threadId })).body as DebugProtocol.ExceptionInfoResponse['body'];
+    assert.deepEqual([info.exceptionId, info.description, info.breakMode], ['Error', 'boom at 435', 'unhandled']);
+    assert.match(info.details!.stackTrace!, /at explode \(.*app\.mjs:9/);
+    assert.deepEqual(await stack(stopped.body.threadId!), [`handle:${line('async function handle')}`, `<anonymous>:${line('for (let id')}`]);
+  });
+
+  it('threads are the requests in flight at the cursor; another request shows where it was waiting', async () => {
+    const threads = (await dc.threadsRequest()).body.threads;
+    assert.deepEqual(threads.map((t) => t.name.replace(/@[\d.]+ms/, '@…')), ['handle @…', 'handle @…'], 'the dying request and the fourth, still waiting');
+    const [current] = await dc.frames(threads[0]!.id);
+    assert.equal(current!.line, line('async function handle'));
+    assert.deepEqual(await stack(threads[1]!.id), [`handle:${line('await new Promise')}`, `<anonymous>:${line('for (let id')}`], 'suspended at its await');
+    const stepped = await dc.moveBy('stepBack', { threadId: threads[1]!.id });
+    assert.equal(stepped.body.threadId, threads[1]!.id, 'stepping another request steps that request');
+    assert.deepEqual(await stack(threads[1]!.id), [`handle:${line('await new Promise')}`, `<anonymous>:${line('for (let id')}`], 'the start of that line');
+    const back = await dc.moveBy('hindsight/gotoEvent', { index: 86 });
+    assert.equal(back.body.threadId, threads[0]!.id);
+  });
+
+  it('reverse-continue to a function breakpoint finds the most recent call before the crash; reverse steps go line by line', async () => {
+    const set = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'price' }] });
+    assert.equal(set.body.breakpoints[0]!.verified, true);
+    const hit = await dc.moveBy('reverseContinue', { threadId: 0 });
+    assert.equal(hit.body.reason, 'function breakpoint', JSON.stringify(hit.body));
+    assert.deepEqual(await stack(hit.body.threadId!), [`price:${line('function price')}`, `handle:${line('const total = price')}`, `<anonymous>:${line('for (let id')}`]);
+    const back = await dc.moveBy('stepBack', { threadId: hit.body.threadId });
+    assert.deepEqual(await stack(back.body.threadId!), [`handle:${line('const total = price')}`, `<anonymous>:${line('for (let id')}`]);
+    const resumed = await dc.moveBy('stepBack', { threadId: hit.body.threadId });
+    assert.equal((await dc.frames(resumed.body.threadId!))[0]!.line, line('await new Promise'), 'back to where it resumed from its await');
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+  });
+
+  it('values are not captured in recordings, and evaluate says so plainly', async () => {
+    const frameId = (await dc.frames((await dc.threadsRequest()).body.threads[0]!.id))[0]!.id;
+    assert.match(await dc.refused('evaluate', { expression: 'total', context: 'hover', frameId }), /values are not captured in flight recordings/);
+  });
+
+  it('hindsight/timeline lists the request lanes, and hindsight/gotoEvent jumps to where one began', async () => {
+    const { lanes } = (await dc.customRequest('hindsight/timeline')).body as { lanes: { thread: number; label: string; index: number; complete: boolean; threw: boolean }[] };
+    const handles = lanes.filter((l) => l.label === 'handle');
+    assert.equal(handles.length, 4, JSON.stringify(lanes));
+    assert.deepEqual(handles.map((l) => [l.complete, l.threw]), [[true, false], [true, false], [true, true], [false, false]], 'two returned, one threw, one never finished');
+    const stopped = await dc.moveBy('hindsight/gotoEvent', { index: handles[1]!.index });
+    assert.equal(stopped.body.threadId, handles[1]!.thread);
+  });
+
+  it('sources come from the code bundle once the checkout holds another version; an exported file opens the same way', async () => {
+    const before = (await dc.frames((await dc.threadsRequest()).body.threads[0]!.id))[0]!;
+    assert.equal(before.source!.sourceReference ?? 0, 0, 'the checkout holds the code as it ran: a plain path');
+    writeFileSync(app, `// a later version\n${APP.replace('id * 20', 'id * 30')}`);
+    try {
+      await reconnect();
+      const stopped = await dc.open({ recording: exported });
+      assert.equal(stopped.body.reason, 'exception');
+      const [top] = await dc.frames(stopped.body.threadId!);
+      assert.ok(top!.source!.sourceReference! > 0, 'the editor must ask for the bundle');
+      const served = await dc.sourceRequest({ source: top!.source!, sourceReference: top!.source!.sourceReference! });
+      assert.equal(served.body.content, APP);
+      assert.notEqual(readFileSync(app, 'utf8'), APP);
+    } finally {
+      writeFileSync(app, APP);
+    }
+  });
+
+  it('bad recording targets give one-line errors, and the adapter keeps serving', async () => {
+    const notARecording = path.join(dir, 'not-a-recording.json');
+    writeFileSync(notARecording, '{"format": "something-else"}');
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ recording: 'rec-00000000', store }, /no recording rec-00000000 in this store; `hindsight trace list` shows the recordings \[HS_E_RECORDING_NOT_FOUND\]$/],
+      [{ recording: 'crash-of-tuesday' }, /'recording' is neither a recording id \(rec-…\) nor a file: .*crash-of-tuesday does not exist.*\[HS_E_DAP_LAUNCH_ARGS\]$/],
+      [{ recording: id, run: 'orders-1', store }, /launch takes 'recording' or 'run', not both \[HS_E_DAP_LAUNCH_ARGS\]$/],
+      [{ recording: notARecording }, /not-a-recording\.json is not a recording file; write one with `hindsight trace export.*\[HS_E_RECORDING_FILE_INVALID\]$/],
+      [{ recording: id, store: path.join(dir, 'elsewhere.db') }, /no store at .*elsewhere\.db.*\[HS_E_STORE_NOT_FOUND\]$/],
+    ];
+    for (const [args, expected] of cases) {
+      const message = await dc.refused('launch', args);
+      assert.match(message, expected, JSON.stringify(args));
+      assert.doesNotMatch(message, /\n/, 'one line');
+    }
+    assert.equal((await dc.open({ recording: id, store })).body.reason, 'exception', 'still serving');
+    assert.equal(cli('trace', 'list', '--json').stdout.includes(id), true, 'the recording is untouched');
+  });
+
+  async function reconnect(): Promise<void> {
+    await dc.stop();
+    dc = new AdapterClient();
+    await dc.start();
+    await dc.initializeRequest();
+  }
+});
