@@ -12,6 +12,7 @@ import { stackFrames, type FrameAt } from './stack.js';
 import { RequestLanes } from './lanes.js';
 import { stoppedBody, THREAD_ID } from './stops.js';
 import { VariableRefs } from './values.js';
+import { ValuesNotCaptured } from '../trace/index.js';
 
 export interface AdapterOptions {
   /** How the REPL shows a debugger command's answer (the CLI passes its own renderer). */
@@ -308,6 +309,24 @@ export class HindsightDebugAdapter extends ProtocolSession {
     return { body: { content, mimeType: 'text/typescript' } };
   }
 
+  /** dataBreakpointInfo: a variable can be watched where values exist; its dataId is the expression and the point it was shown at. */
+  dataBreakpointInfo(args: DebugProtocol.DataBreakpointInfoArguments): Answer {
+    const run = this.run('dataBreakpointInfo');
+    if (run.session.values instanceof ValuesNotCaptured) return { body: { dataId: null, description: run.session.values.reason } };
+    const at = args.variablesReference ? run.refs.expressionOf(args.variablesReference, args.name) : { point: this.frameIndex(args.frameId, 'dataBreakpointInfo'), expression: args.name };
+    if (!at) return { body: { dataId: null, description: `${args.name} cannot be watched: it is not reachable by an expression` } };
+    return { body: { dataId: JSON.stringify(at), description: `${at.expression} (changes in its frame, forwards and backwards)`, accessTypes: ['write'], canPersist: false } };
+  }
+
+  async setDataBreakpoints(args: DebugProtocol.SetDataBreakpointsArguments): Promise<Answer> {
+    const run = this.run('setDataBreakpoints');
+    const wanted = args.breakpoints.map((b) => ({ ...dataIdOf(b.dataId), ...(b.accessType ? { accessType: b.accessType } : {}), ...(b.condition ? { condition: b.condition } : {}), ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}) }));
+    const set = await run.breakpoints.setData(wanted);
+    // each watch samples by re-execution: the values source has moved
+    run.refs.moved();
+    return { body: { breakpoints: set } };
+  }
+
   /** exceptionInfo: the error that ended the run or the process (the entry stop is where it was thrown). */
   exceptionInfo(): Answer {
     const { start } = this.run('exceptionInfo');
@@ -327,6 +346,16 @@ export class HindsightDebugAdapter extends ProtocolSession {
     if (r.result?.kind !== 'history') throw new DapError(r.error?.code ?? 'HS_E_DAP_INTERNAL', r.error?.message ?? 'info history did not answer a history');
     return { body: { cursor: r.result.cursor, events: r.result.events } };
   }
+}
+
+function dataIdOf(dataId: string): { expression: string; point: number } {
+  try {
+    const v = JSON.parse(dataId) as { expression?: unknown; point?: unknown };
+    if (typeof v.expression === 'string' && Number.isInteger(v.point)) return { expression: v.expression, point: v.point as number };
+  } catch {
+    // fall through: not one of ours
+  }
+  throw new DapError('HS_E_DAP_BAD_ARGS', `data breakpoint id ${JSON.stringify(dataId)} was not made by this adapter; ask dataBreakpointInfo for the variable first`);
 }
 
 function unsupported(command: string): DapError {

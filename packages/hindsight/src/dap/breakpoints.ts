@@ -12,6 +12,7 @@ import { oneLine } from './errors.js';
 export class BreakpointBook {
   readonly #byFile = new Map<string, number[]>();
   #functions: number[] = [];
+  #data: number[] = [];
 
   constructor(private readonly session: DebugSession) {}
 
@@ -35,6 +36,32 @@ export class BreakpointBook {
     return out;
   }
 
+  /**
+   * Data breakpoints as watches: each expression is sampled in the frame of the point it was shown
+   * at, over that frame's whole life, so continue and reverse-continue stop where its value changes.
+   */
+  async setData(wanted: readonly DataBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
+    await this.#delete(this.#data);
+    const out: DebugProtocol.Breakpoint[] = [];
+    for (const b of wanted) out.push(await this.#watch(b));
+    this.#data = ids(out);
+    return out;
+  }
+
+  async #watch(b: DataBreakpoint): Promise<DebugProtocol.Breakpoint> {
+    if (b.condition || b.hitCondition) return unverified('data breakpoints stop at every change; conditions and hit counts are not taken');
+    if (b.accessType && b.accessType !== 'write') return unverified(`only changes (write) can be watched in a recorded run, not ${b.accessType}`);
+    const cursor = this.session.cursor;
+    const back = cursor.index;
+    // `watch` samples in the cursor's frame: stand in the variable's frame while it is set
+    cursor.goto(b.point);
+    const r = await this.session.execute(`watch ${b.expression}`).finally(() => cursor.goto(back));
+    if (r.error) return unverified(`${r.error.message} [${r.error.code}]`);
+    if (r.result?.kind !== 'watch') return unverified(`unexpected answer to watch: ${r.result?.kind}`);
+    const n = r.result.changes.length;
+    return { id: r.result.id, verified: true, message: `${b.expression}: ${n} change${n === 1 ? '' : 's'} in this frame` };
+  }
+
   async #add(where: string, b: { condition?: string; hitCondition?: string }): Promise<DebugProtocol.Breakpoint> {
     const condition = b.condition?.trim() || undefined;
     const hitText = b.hitCondition?.trim() || undefined;
@@ -56,6 +83,15 @@ export class BreakpointBook {
   async #delete(idList: readonly number[]): Promise<void> {
     for (const id of idList) await this.session.execute(`delete ${id}`);
   }
+}
+
+/** A data breakpoint: the expression and the point whose frame it is watched in (decoded from its dataId). */
+export interface DataBreakpoint {
+  readonly expression: string;
+  readonly point: number;
+  readonly accessType?: string;
+  readonly condition?: string;
+  readonly hitCondition?: string;
 }
 
 const unverified = (message: string): DebugProtocol.Breakpoint => ({ verified: false, message: oneLine(message) });

@@ -21,6 +21,7 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsGotoTargetsRequest: true,
   supportsLoadedSourcesRequest: true,
   supportsExceptionInfoRequest: true,
+  supportsDataBreakpoints: true,
   supportsSetVariable: false,
   supportsRestartRequest: false,
   supportsTerminateRequest: true,
@@ -82,6 +83,8 @@ export const HANDLERS: Record<string, Handler> = {
   loadedSources: (a) => a.loadedSources(),
   source: (a, args) => a.source(args),
   exceptionInfo: (a) => a.exceptionInfo(),
+  dataBreakpointInfo: (a, args) => a.dataBreakpointInfo(args),
+  setDataBreakpoints: (a, args) => a.setDataBreakpoints(args),
   pause: (a) => {
     a.run('pause');
     throw new DapError('HS_E_DAP_NOT_RUNNING', 'nothing is running: a recorded run is always paused; step or continue to move in time');

@@ -79,6 +79,24 @@ export class VariableRefs {
     return e.this ? [this.toVariable(e.point, { this: true }, [], { ...e.this, name: 'this' }), ...listed] : listed;
   }
 
+  /**
+   * The expression that reads variable `name` under a reference, and the point it was shown at: what
+   * a data breakpoint watches. Undefined for children with no expression (a Map's entries, internals).
+   */
+  expressionOf(reference: number, name: string): { point: number; expression: string } | undefined {
+    const e = this.#entries.get(reference);
+    if (!e) return undefined;
+    const path = [...e.path, name];
+    const base = 'scope' in e.root ? path.shift()! : 'this' in e.root ? 'this' : `(${e.root.expression})`;
+    let expression = base;
+    for (const step of path) {
+      if (/^[A-Za-z_$][\w$]*$/.test(step)) expression += `.${step}`;
+      else if (/^\d+$/.test(step)) expression += `[${step}]`;
+      else return undefined;
+    }
+    return { point: e.point, expression };
+  }
+
   toVariable(point: number, root: Root, path: readonly string[], v: Value): DebugProtocol.Variable {
     return { name: v.name, value: v.value, type: v.type, variablesReference: this.valueRef(point, root, path, v) };
   }

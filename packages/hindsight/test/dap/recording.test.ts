@@ -97,9 +97,12 @@ describe('hindsight dap: a flight recording of a crashed service, debugged backw
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
   });
 
-  it('values are not captured in recordings, and evaluate says so plainly', async () => {
+  it('values are not captured in recordings: evaluate and data breakpoints say so plainly', async () => {
     const frameId = (await dc.frames((await dc.threadsRequest()).body.threads[0]!.id))[0]!.id;
     assert.match(await dc.refused('evaluate', { expression: 'total', context: 'hover', frameId }), /values are not captured in flight recordings/);
+    const data = (await dc.customRequest('dataBreakpointInfo', { name: 'total', frameId })).body as DebugProtocol.DataBreakpointInfoResponse['body'];
+    assert.equal(data.dataId, null);
+    assert.match(data.description, /^values are not captured in flight recordings/);
   });
 
   it('hindsight/timeline lists the request lanes, and hindsight/gotoEvent jumps to where one began', async () => {

@@ -14,6 +14,8 @@ import type { RecordedEvent } from '../../src/history/index.js';
 import { recordExecution } from '../../src/replay/index.js';
 import type { Execution } from '../../src/trace/index.js';
 import { Sandbox } from '../cli/helpers.js';
+import { AdapterClient } from '../dap/client.js';
+import type { HistoryLine } from '../../src/debugger/index.js';
 import { attachments, checkHistoryShape } from '../crash/checks.js';
 import { crashBed, waitFor } from '../crash/fleet.js';
 import { journey } from './fixtures/features.js';
@@ -28,6 +30,25 @@ const RESULT = 6 + 6 * 6 + 19 + 19 + 6 + 2;
 function shape(ex: Execution): unknown {
   const frames = Array.from({ length: ex.frameCount }, (_, f) => [ex.frameSite(f), ex.frameEnter(f), ex.frameExit(f), ex.frameParent(f), ex.frameCall(f), ex.frameActivation(f)]);
   return { kinds: [...ex.kinds], sites: [...ex.siteIds], frames: [...ex.frames], frameTable: frames };
+}
+
+/** Over DAP: each StepCompleted of the run's timeline, jumped to, as `function:line` with the stack depth. */
+async function editorStops(history: string): Promise<{ attached: number; steps: string[] }> {
+  const dc = new AdapterClient();
+  await dc.start();
+  try {
+    await dc.initializeRequest();
+    await dc.open({ history, workflows: FEATURES });
+    const { events } = (await dc.customRequest('hindsight/timeline')).body as { events: HistoryLine[] };
+    const steps: string[] = [];
+    for (const e of events.filter((e) => e.type === 'StepCompleted')) {
+      await dc.moveBy('hindsight/gotoEvent', { historyId: e.id });
+      steps.push(`${e.name} at ${await dc.where()} depth ${(await dc.frames()).length}`);
+    }
+    return { attached: events.filter((e) => e.type === 'WorkerAttached').length, steps };
+  } finally {
+    await dc.stop();
+  }
 }
 
 describe('debugging a run resumed by another worker process after a SIGKILL', () => {
@@ -96,6 +117,12 @@ describe('debugging a run resumed by another worker process after a SIGKILL', ()
     const body = (text: string) => text.split('\n').slice(1).join('\n');
     assert.equal(body(out), body(cleanOut));
     assert.match(out.split('\n')[0]!, /^Debugging journey-crashed \(run <RUN_ID>\): journey, completed, <N> history events, \d+ trace events$/);
+
+    // And in the editor: the DAP adapter puts every step result of both runs at the same place.
+    const crashedSteps = await editorStops(files.get('journey-crashed')!);
+    assert.equal(crashedSteps.attached, 2, 'the timeline shows both workers');
+    assert.ok(crashedSteps.steps.length >= INPUT.stops, crashedSteps.steps.join('; '));
+    assert.deepEqual(crashedSteps.steps, (await editorStops(files.get('journey-clean')!)).steps);
     bed.passed = true;
   });
 });
