@@ -1,17 +1,15 @@
 import { DebugSession as ProtocolSession, Event, Response } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { COMMAND_NAMES, type CommandResult, type DebugSession, type SessionStart, type StopView } from '../debugger/index.js';
+import { COMMAND_NAMES, type CommandResult, type StopView } from '../debugger/index.js';
 import { BreakpointBook } from './breakpoints.js';
 import { CAPABILITIES, HANDLERS } from './handlers.js';
-import { DapError, describeError, notLaunched, oneLine } from './errors.js';
+import { DapError, describeError, oneLine } from './errors.js';
 import { GotoTargets } from './goto.js';
 import { openRun } from './launch.js';
 import { plainResult, replCommand, stripAnsi } from './repl.js';
-import { SourceBook } from './sources.js';
-import { stackFrames, type FrameAt } from './stack.js';
-import { RequestLanes } from './lanes.js';
-import { stoppedBody, THREAD_ID } from './stops.js';
-import { VariableRefs } from './values.js';
+import { stackFrames } from './stack.js';
+import { stoppedBody } from './stops.js';
+import { OpenedRuns, requireRuns, type OpenedRun } from './threads.js';
 import { ValuesNotCaptured } from '../trace/index.js';
 
 export interface AdapterOptions {
@@ -19,20 +17,6 @@ export interface AdapterOptions {
   render?: (r: CommandResult) => string[];
   /** Called once the client has disconnected and the run is closed (stdio: exit; TCP: end the socket). */
   onEnd?: () => void;
-}
-
-/** The run a launch opened, with what the adapter keeps for it. */
-interface Launched {
-  readonly session: DebugSession;
-  readonly start: SessionStart;
-  readonly breakpoints: BreakpointBook;
-  readonly refs: VariableRefs;
-  readonly frames: Map<number, FrameAt>;
-  readonly sources: SourceBook;
-  /** A recording's request lanes, its threads. */
-  readonly lanes?: RequestLanes;
-  /** goto targets handed out, over the execution they were made for (a what-if replaces it). */
-  goto?: GotoTargets;
 }
 
 /** What a handler answers: the response body, and events to send after the response (a stop). */
@@ -46,8 +30,8 @@ export type Answer = { body?: unknown; after?: () => void } | void;
  */
 export class HindsightDebugAdapter extends ProtocolSession {
   #queue: Promise<void> = Promise.resolve();
-  #run: Launched | undefined;
-  #nextFrameId = 1;
+  #runs: OpenedRuns | undefined;
+  #book: BreakpointBook | undefined;
   /** The client counts lines from 1 (DAP's default) or from 0; the sites count from 1. */
   #linesFrom1 = true;
   readonly #options: AdapterOptions;
@@ -63,10 +47,24 @@ export class HindsightDebugAdapter extends ProtocolSession {
     this.#queue = this.#queue.then(() => this.#handle(request));
   }
 
-  /** The open run; requests that need one fail plainly before launch. */
-  run(command: string): Launched {
-    if (!this.#run) throw notLaunched(command);
-    return this.#run;
+  /** The open runs; requests that need them fail plainly before launch. */
+  runs(command: string): OpenedRuns {
+    return requireRuns(this.#runs, command);
+  }
+
+  /** The run a request is about: the thread's, or the current one. */
+  run(command: string, threadId?: number): OpenedRun {
+    return this.runs(command).byThread(threadId, command);
+  }
+
+  breakpoints(command: string): BreakpointBook {
+    this.runs(command);
+    return this.#book!;
+  }
+
+  /** Something re-executed the runs (breakpoint conditions, watches): value references must walk again. */
+  valuesMoved(): void {
+    for (const r of this.#runs?.all ?? []) r.refs.moved();
   }
 
   initialize(args: DebugProtocol.InitializeRequestArguments): Answer {
@@ -111,19 +109,19 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   // ---- launching and ending
 
+  /** Opens the run (with its child runs, each a thread) or the recording; the entry stop follows configurationDone. */
   async launch(args: unknown): Promise<Answer> {
     await this.close();
-    const { session, start } = await openRun(args);
-    if (!start.stop) {
-      await session.close();
-      throw new DapError('HS_E_DAP_NOTHING_TO_DEBUG', `nothing to debug: ${start.notes.join('; ') || 'the run has no trace'}`);
+    const { main, children, notes } = await openRun(args);
+    if (!main.start.stop) {
+      await Promise.all([main, ...children].map((r) => r.session.close()));
+      throw new DapError('HS_E_DAP_NOTHING_TO_DEBUG', `nothing to debug: ${main.start.notes.join('; ') || 'the run has no trace'}`);
     }
-    const refs = new VariableRefs(() => session.values);
-    const lanes = start.source === 'recording' ? new RequestLanes(session.cursor.execution) : undefined;
-    this.#run = { session, start, breakpoints: new BreakpointBook(session), refs, frames: new Map(), sources: new SourceBook(session.bundle), ...(lanes ? { lanes } : {}) };
+    this.#runs = new OpenedRuns([main, ...children]);
+    this.#book = new BreakpointBook(this.#runs.all.map((r) => r.session));
     return {
       after: () => {
-        for (const note of start.notes) this.sendEvent(new Event('output', { category: 'console', output: `${note}\n` }));
+        for (const note of [...main.start.notes, ...notes]) this.sendEvent(new Event('output', { category: 'console', output: `${note}\n` }));
         // configuration (breakpoints) needs the run's code: the client configures once it is open
         this.sendEvent(new Event('initialized'));
       },
@@ -132,22 +130,24 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   /** The entry stop comes once the client has set its breakpoints: after configurationDone, which follows launch. */
   configurationDone(): Answer {
-    return { after: () => this.#run && this.#entry() };
+    return { after: () => this.#runs && this.#entry() };
   }
 
   /** The first stop: the run's first event, its failure, or where its code diverges. */
   #entry(): void {
-    const { start, session } = this.#run!;
+    const run = this.#runs!.all[0]!;
+    const { start, session } = run;
     // where the cursor starts is the news: a failure or a divergence before a code version warning
     const why = start.notes.find((n) => /^the (run failed|code diverges)/.test(n)) ?? start.notes[0];
     const description = why ?? `${start.run.workflowType} ${start.run.workflowId}: ${start.status}, ${start.traceEvents} trace events`;
-    this.#stopped(session.view(session.cursor.goto(start.stop!.index)), { entry: oneLine(description), exception: start.failure !== undefined });
+    this.#stopped(run, session.view(session.cursor.goto(start.stop!.index)), { entry: oneLine(description), exception: start.failure !== undefined });
   }
 
   async close(): Promise<void> {
-    const run = this.#run;
-    this.#run = undefined;
-    if (run) await run.session.close();
+    const runs = this.#runs;
+    this.#runs = undefined;
+    this.#book = undefined;
+    await runs?.close();
   }
 
   async disconnect(): Promise<Answer> {
@@ -162,7 +162,8 @@ export class HindsightDebugAdapter extends ProtocolSession {
    * thread, the command starts from where that request stood: stepping it steps that request.
    */
   async move(command: string, threadId?: number): Promise<Answer> {
-    const { session, lanes } = this.run(command);
+    const run = this.run(command, threadId);
+    const { session, lanes } = run;
     if (lanes && threadId !== undefined && lanes.has(threadId) && threadId !== lanes.threadOf(session.cursor.index)) {
       const at = lanes.positionAt(threadId, session.cursor.index);
       if (at !== -1) session.cursor.goto(at);
@@ -171,15 +172,15 @@ export class HindsightDebugAdapter extends ProtocolSession {
     if (r.error) throw new DapError(r.error.code, r.error.message);
     if (!r.stop) throw new DapError('HS_E_DAP_INTERNAL', `'${command}' did not move the cursor`);
     const stop = r.stop;
-    return { after: () => this.#stopped(stop) };
+    return { after: () => this.#stopped(run, stop) };
   }
 
-  #stopped(stop: StopView, first?: { entry: string; exception: boolean }): void {
-    const run = this.#run!;
-    run.refs.reset();
-    run.frames.clear();
-    const threadId = run.lanes?.threadOf(stop.index) ?? THREAD_ID;
-    const body = stoppedBody(stop, { ...first, threadId, functionBreakpoint: (id) => run.breakpoints.isFunctionBreakpoint(id) });
+  #stopped(run: OpenedRun, stop: StopView, first?: { entry: string; exception: boolean }): void {
+    this.#runs!.stopped(run);
+    const book = this.#book!;
+    const threadId = run.lanes?.threadOf(stop.index) ?? run.thread;
+    const shown = stop.breakpoints ? { ...stop, breakpoints: book.dapIds(run.session, stop.breakpoints) } : stop;
+    const body = stoppedBody(shown, { ...first, threadId, functionBreakpoint: (id) => book.isFunctionBreakpoint(id) });
     this.sendEvent(new Event('stopped', body));
   }
 
@@ -194,48 +195,43 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   /** goto: the target line's next execution, or its previous one with `direction: 'reverse'`. */
   goto(args: DebugProtocol.GotoArguments & { direction?: string }): Promise<Answer> {
-    const run = this.run('goto');
+    const run = this.run('goto', args.threadId);
     const cursor = run.session.cursor;
     if (!run.goto || run.goto.execution !== cursor.execution) throw new DapError('HS_E_DAP_BAD_ARGS', `no goto target ${args.targetId}; ask gotoTargets for the line first`);
-    return this.move(`goto ${run.goto.destination(args.targetId, cursor.index, args.direction === 'reverse')}`);
+    return this.move(`goto ${run.goto.destination(args.targetId, cursor.index, args.direction === 'reverse')}`, run.thread);
   }
 
   // ---- state at the cursor
 
-  /** The workflow run's thread, or the request lanes in flight at the cursor. */
+  /** A thread per workflow run and child run, or a recording's request lanes in flight at the cursor. */
   threads(): Answer {
-    if (!this.#run) return { body: { threads: [] } };
-    const { start, lanes, session } = this.#run;
-    const threads = lanes ? lanes.inFlight(session.cursor.index) : [{ id: THREAD_ID, name: `${start.run.workflowType} ${start.run.workflowId}` }];
+    if (!this.#runs) return { body: { threads: [] } };
+    const { all } = this.#runs;
+    const { lanes, session } = all[0]!;
+    const threads = lanes ? lanes.inFlight(session.cursor.index) : all.map((r) => ({ id: r.thread, name: r.name }));
     return { body: { threads } };
   }
 
   /** The stack of a thread: the cursor's, or where another request lane stood at this moment. */
   stackTrace(args: DebugProtocol.StackTraceArguments): Answer {
-    const run = this.run('stackTrace');
+    const run = this.run('stackTrace', args.threadId);
     const cursor = run.session.cursor;
     const other = run.lanes && run.lanes.has(args.threadId) && args.threadId !== run.lanes.threadOf(cursor.index);
     const at = other ? run.lanes!.positionAt(args.threadId, cursor.index) : cursor.index;
-    const frames = at === -1 ? [] : stackFrames(run.session.cursor.execution, at, this.#nextFrameId, run.sources);
-    this.#nextFrameId += frames.length;
-    for (const f of frames) run.frames.set(f.id, f);
+    const frames = at === -1 ? [] : this.runs('stackTrace').frameIds(run, (firstId) => stackFrames(cursor.execution, at, firstId, run.sources));
     const start = args.startFrame ?? 0;
     const shown = frames.slice(start, args.levels ? start + args.levels : undefined);
     return { body: { stackFrames: shown.map((f) => ({ ...f.frame, line: this.lineOut(f.frame.line) })), totalFrames: frames.length } };
   }
 
-  /** The event whose values a frame shows: the cursor's for the top frame (or no frame given). */
-  frameIndex(frameId: number | undefined, command: string): number {
-    const run = this.run(command);
-    if (frameId === undefined) return run.session.cursor.index;
-    const f = run.frames.get(frameId);
-    if (!f) throw new DapError('HS_E_DAP_STALE_FRAME', `frame ${frameId} is not a frame of this stop; ask for the stack trace again`);
-    return f.index;
+  /** The run and event whose values a frame shows: the current run's cursor when no frame is given. */
+  frame(frameId: number | undefined, command: string): { run: OpenedRun; index: number } {
+    return this.runs(command).byFrame(frameId, command);
   }
 
   async scopes(args: DebugProtocol.ScopesArguments): Promise<Answer> {
-    const index = this.frameIndex(args.frameId, 'scopes');
-    const { refs } = this.run('scopes');
+    const { run, index } = this.frame(args.frameId, 'scopes');
+    const { refs } = run;
     const at = await refs.scopes(index);
     const scopes = [...at.scopes];
     if (at.this && !scopes.some((s) => s.name === 'Locals')) scopes.unshift({ name: 'Locals', variables: [] });
@@ -254,16 +250,15 @@ export class HindsightDebugAdapter extends ProtocolSession {
   }
 
   async variables(args: DebugProtocol.VariablesArguments): Promise<Answer> {
-    const all = await this.run('variables').refs.variables(args.variablesReference);
+    const all = await this.runs('variables').byReference(args.variablesReference).refs.variables(args.variablesReference);
     const start = args.start ?? 0;
     return { body: { variables: args.count ? all.slice(start, start + args.count) : all.slice(start) } };
   }
 
   async evaluate(args: DebugProtocol.EvaluateArguments): Promise<Answer> {
-    const index = this.frameIndex(args.frameId, 'evaluate');
-    const run = this.run('evaluate');
+    const { run, index } = this.frame(args.frameId, 'evaluate');
     const command = args.context === 'repl' ? replCommand(args.expression, COMMAND_NAMES) : undefined;
-    if (command !== undefined) return this.#replCommand(command);
+    if (command !== undefined) return this.#replCommand(run, command);
     const r = await run.refs.evaluate(index, args.expression);
     if (r.error !== undefined) throw new DapError('HS_E_DEBUG_EVAL', `${args.expression}: ${r.error}`);
     const oneLiner = args.context === 'hover' || args.context === 'watch' || args.context === 'variables';
@@ -276,8 +271,7 @@ export class HindsightDebugAdapter extends ProtocolSession {
     };
   }
 
-  async #replCommand(command: string): Promise<Answer> {
-    const run = this.run('evaluate');
+  async #replCommand(run: OpenedRun, command: string): Promise<Answer> {
     const before = { index: run.session.cursor.index, execution: run.session.cursor.execution };
     const r = await run.session.execute(command);
     // breakpoints with conditions, watches and what-ifs move the values source under the refs
@@ -288,7 +282,7 @@ export class HindsightDebugAdapter extends ProtocolSession {
     // a what-if (or back from one) puts the cursor in another execution: the editor must ask again
     const moved = cursor.index !== before.index || cursor.execution !== before.execution;
     const stop = r.stop ?? (moved ? run.session.view({ index: cursor.index, reason: 'goto' }) : undefined);
-    return { body: { result: lines.join('\n'), variablesReference: 0 }, ...(stop ? { after: () => this.#stopped(stop) } : {}) };
+    return { body: { result: lines.join('\n'), variablesReference: 0 }, ...(stop ? { after: () => this.#stopped(run, stop) } : {}) };
   }
 
   loadedSources(): Answer {
@@ -311,25 +305,29 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   /** dataBreakpointInfo: a variable can be watched where values exist; its dataId is the expression and the point it was shown at. */
   dataBreakpointInfo(args: DebugProtocol.DataBreakpointInfoArguments): Answer {
-    const run = this.run('dataBreakpointInfo');
+    const runs = this.runs('dataBreakpointInfo');
+    const { run, index } = args.variablesReference ? { run: runs.byReference(args.variablesReference), index: -1 } : this.frame(args.frameId, 'dataBreakpointInfo');
     if (run.session.values instanceof ValuesNotCaptured) return { body: { dataId: null, description: run.session.values.reason } };
-    const at = args.variablesReference ? run.refs.expressionOf(args.variablesReference, args.name) : { point: this.frameIndex(args.frameId, 'dataBreakpointInfo'), expression: args.name };
+    const at = args.variablesReference ? run.refs.expressionOf(args.variablesReference, args.name) : { point: index, expression: args.name };
     if (!at) return { body: { dataId: null, description: `${args.name} cannot be watched: it is not reachable by an expression` } };
-    return { body: { dataId: JSON.stringify(at), description: `${at.expression} (changes in its frame, forwards and backwards)`, accessTypes: ['write'], canPersist: false } };
+    return { body: { dataId: JSON.stringify({ thread: run.thread, ...at }), description: `${at.expression} (changes in its frame, forwards and backwards)`, accessTypes: ['write'], canPersist: false } };
   }
 
   async setDataBreakpoints(args: DebugProtocol.SetDataBreakpointsArguments): Promise<Answer> {
-    const run = this.run('setDataBreakpoints');
-    const wanted = args.breakpoints.map((b) => ({ ...dataIdOf(b.dataId), ...(b.accessType ? { accessType: b.accessType } : {}), ...(b.condition ? { condition: b.condition } : {}), ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}) }));
-    const set = await run.breakpoints.setData(wanted);
-    // each watch samples by re-execution: the values source has moved
-    run.refs.moved();
+    const runs = this.runs('setDataBreakpoints');
+    const wanted = args.breakpoints.map((b) => {
+      const { thread, ...at } = dataIdOf(b.dataId);
+      return { session: runs.byThread(thread, 'setDataBreakpoints').session, ...at, ...(b.accessType ? { accessType: b.accessType } : {}), ...(b.condition ? { condition: b.condition } : {}), ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}) };
+    });
+    const set = await this.breakpoints('setDataBreakpoints').setData(wanted);
+    // each watch samples by re-execution: the values sources have moved
+    this.valuesMoved();
     return { body: { breakpoints: set } };
   }
 
   /** exceptionInfo: the error that ended the run or the process (the entry stop is where it was thrown). */
-  exceptionInfo(): Answer {
-    const { start } = this.run('exceptionInfo');
+  exceptionInfo(args: DebugProtocol.ExceptionInfoArguments): Answer {
+    const { start } = this.run('exceptionInfo', args.threadId);
     const f = start.failure;
     if (!f) throw new DapError('HS_E_DAP_NO_EXCEPTION', `no exception: the ${start.source === 'recording' ? 'process' : 'run'} ended ${start.status}, not by an error`);
     return { body: { exceptionId: f.name, description: f.message, breakMode: 'unhandled', details: { message: f.message, typeName: f.name, ...(f.stack ? { stackTrace: f.stack } : {}) } } };
@@ -339,8 +337,8 @@ export class HindsightDebugAdapter extends ProtocolSession {
    * hindsight/timeline: for a workflow run, `info history` (each history event with the trace index
    * where the code reached it); for a recording, its request lanes (where each began and ended).
    */
-  async timeline(): Promise<Answer> {
-    const { session, lanes } = this.run('hindsight/timeline');
+  async timeline(args: { threadId?: number }): Promise<Answer> {
+    const { session, lanes } = this.run('hindsight/timeline', args.threadId);
     if (lanes) return { body: { cursor: session.cursor.index, lanes: lanes.timeline() } };
     const r = await session.execute('info history');
     if (r.result?.kind !== 'history') throw new DapError(r.error?.code ?? 'HS_E_DAP_INTERNAL', r.error?.message ?? 'info history did not answer a history');
@@ -348,10 +346,10 @@ export class HindsightDebugAdapter extends ProtocolSession {
   }
 }
 
-function dataIdOf(dataId: string): { expression: string; point: number } {
+function dataIdOf(dataId: string): { thread: number; expression: string; point: number } {
   try {
-    const v = JSON.parse(dataId) as { expression?: unknown; point?: unknown };
-    if (typeof v.expression === 'string' && Number.isInteger(v.point)) return { expression: v.expression, point: v.point as number };
+    const v = JSON.parse(dataId) as { thread?: unknown; expression?: unknown; point?: unknown };
+    if (typeof v.expression === 'string' && Number.isInteger(v.point) && Number.isInteger(v.thread)) return { thread: v.thread as number, expression: v.expression, point: v.point as number };
   } catch {
     // fall through: not one of ours
   }

@@ -47,17 +47,17 @@ export const HANDLERS: Record<string, Handler> = {
   terminate: (a) => a.disconnect(),
   threads: (a) => a.threads(),
   setBreakpoints: async (a, args: DebugProtocol.SetBreakpointsArguments) => {
-    const { breakpoints, refs } = a.run('setBreakpoints');
+    const book = a.breakpoints('setBreakpoints');
     if (!args.source?.path) throw new DapError('HS_E_DAP_BAD_ARGS', 'setBreakpoints needs source.path');
     const wanted = (args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }))).map((b) => ({ ...b, line: a.lineIn(b.line) }));
-    const set = await breakpoints.setLines(args.source.path, wanted);
-    // conditions are sampled by re-execution: the values source has moved
-    refs.moved();
+    const set = await book.setLines(args.source.path, wanted);
+    // conditions are sampled by re-execution: the values sources have moved
+    a.valuesMoved();
     return { body: { breakpoints: set.map((b) => (b.line === undefined ? b : { ...b, line: a.lineOut(b.line) })) } };
   },
   setFunctionBreakpoints: async (a, args: DebugProtocol.SetFunctionBreakpointsArguments) => {
-    const result = await a.run('setFunctionBreakpoints').breakpoints.setFunctions(args.breakpoints ?? []);
-    a.run('setFunctionBreakpoints').refs.moved();
+    const result = await a.breakpoints('setFunctionBreakpoints').setFunctions(args.breakpoints ?? []);
+    a.valuesMoved();
     return { body: { breakpoints: result } };
   },
   // no exception filters are offered; clients send this request anyway
@@ -79,10 +79,10 @@ export const HANDLERS: Record<string, Handler> = {
   gotoTargets: (a, args) => a.gotoTargets(args),
   goto: (a, args) => a.goto(args),
   'hindsight/gotoEvent': (a, args) => gotoEvent(a, args),
-  'hindsight/timeline': (a) => a.timeline(),
+  'hindsight/timeline': (a, args) => a.timeline(args),
   loadedSources: (a) => a.loadedSources(),
   source: (a, args) => a.source(args),
-  exceptionInfo: (a) => a.exceptionInfo(),
+  exceptionInfo: (a, args) => a.exceptionInfo(args),
   dataBreakpointInfo: (a, args) => a.dataBreakpointInfo(args),
   setDataBreakpoints: (a, args) => a.setDataBreakpoints(args),
   pause: (a) => {

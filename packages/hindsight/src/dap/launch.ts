@@ -27,19 +27,44 @@ export interface LaunchArguments {
 export interface OpenRun {
   readonly session: DebugSession;
   readonly start: SessionStart;
+  /** The thread's name, when not the run's own (`child <type> <id>`). */
+  readonly name?: string;
+}
+
+/** What a launch opens: the run or recording, a workflow run's child runs (each its own thread), and what to tell about them. */
+export interface Opened {
+  readonly main: OpenRun;
+  readonly children: readonly OpenRun[];
+  readonly notes: readonly string[];
+}
+
+/** A run's history as the store or a file holds it. */
+interface Loaded {
+  readonly events: RecordedEvent[];
+  readonly run: RunInfo;
 }
 
 const USAGE = 'launch takes { workflows: "<compiled module.js>", and history: "<file.json>" or run: "<workflow or run id>" } or { recording: "<rec-… or exported recording file>" }, with store: "<sqlite file>" for ids';
 
 /** Checks the arguments and opens the run (replayed) or the recording (decoded) in a session; every problem is a one-line DapError. */
-export async function openRun(raw: unknown): Promise<OpenRun> {
+export async function openRun(raw: unknown): Promise<Opened> {
   const args = checkArguments(raw);
   const base = args.cwd ?? process.cwd();
-  if (args.recording !== undefined) return openRecording(args.recording, args, base);
+  if (args.recording !== undefined) return { main: openRecording(args.recording, args, base), children: [], notes: [] };
   const workflows = path.resolve(base, args.workflows!);
   if (!existsSync(workflows)) throw new DapError('HS_E_DAP_LAUNCH_ARGS', `no workflows module at ${workflows}; point workflows at the compiled module (.js) that exports the workflows`);
-  const { events, run } = args.history !== undefined ? await fromFile(path.resolve(base, args.history)) : await fromStore(args.run!, storeFile(args, base));
-  return startSession(events, run, workflows);
+  const { main, children } = args.history !== undefined ? { main: await fromFile(path.resolve(base, args.history)), children: [] } : await fromStore(args.run!, storeFile(args, base));
+  const opened = { main: await startSession(main.events, main.run, workflows), children: [] as OpenRun[], notes: [] as string[] };
+  for (const child of children) {
+    const { session, start } = await startSession(child.events, child.run, workflows);
+    const name = `child ${child.run.workflowType} ${child.run.workflowId}`;
+    if (start.stop) opened.children.push({ session, start, name });
+    else {
+      await session.close();
+      opened.notes.push(`${name} is not a thread: ${start.notes.join('; ') || 'it has no trace'}`);
+    }
+  }
+  return opened;
 }
 
 function checkArguments(raw: unknown): LaunchArguments {
@@ -67,7 +92,7 @@ function storeFile(args: LaunchArguments, base: string): string {
   return file;
 }
 
-async function fromFile(file: string): Promise<{ events: RecordedEvent[]; run: RunInfo }> {
+async function fromFile(file: string): Promise<Loaded> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -80,12 +105,22 @@ async function fromFile(file: string): Promise<{ events: RecordedEvent[]; run: R
   return { events: parsed.events, run: { workflowId: parsed.run.workflowId, runId: parsed.run.runId, workflowType: parsed.run.workflowType } };
 }
 
-async function fromStore(id: string, file: string): Promise<{ events: RecordedEvent[]; run: RunInfo }> {
+/** A run in the store and its child runs, children of children included, in the order they were started. */
+async function fromStore(id: string, file: string): Promise<{ main: Loaded; children: Loaded[] }> {
   const store = await openStore({ path: file });
   try {
     const client = new Client({ store });
-    const run = await client.describe(id);
-    return { events: await client.history(run.runId), run: { workflowId: run.workflowId, runId: run.runId, workflowType: run.workflowType } };
+    const load = async (runId: string): Promise<Loaded> => {
+      const run = await client.describe(runId);
+      return { events: await client.history(run.runId), run: { workflowId: run.workflowId, runId: run.runId, workflowType: run.workflowType } };
+    };
+    const main = await load(id);
+    const children: Loaded[] = [];
+    for (let k = -1; k < children.length; k++) {
+      const parent = k === -1 ? main : children[k]!;
+      for (const e of parent.events) if (e.type === 'ChildStarted') children.push(await load(e.runId));
+    }
+    return { main, children };
   } finally {
     await store.close();
   }

@@ -29,12 +29,23 @@ const READ_ONLY = /^(?:this|[A-Za-z_$][\w$]*)(?:\??\.[A-Za-z_$][\w$]*|\[\d+\]|\[
 
 export class VariableRefs {
   readonly #entries = new Map<number, Entry>();
-  #next = 1;
+  #next: number;
   #epoch = 0;
   /** The point the source was last asked about; -1 when unknown. */
   #point = -1;
 
-  constructor(private readonly source: () => ValueSource) {}
+  /** `firstId`: where this run's references start (the runs of one adapter must not share numbers). */
+  constructor(
+    private readonly source: () => ValueSource,
+    firstId = 1,
+  ) {
+    this.#next = firstId;
+  }
+
+  /** Whether the reference was handed out by this run (and is still good). */
+  owns(reference: number): boolean {
+    return this.#entries.has(reference);
+  }
 
   /** At each stop: every reference handed out so far is invalid. */
   reset(): void {
