@@ -31,6 +31,8 @@ export interface RecorderConfig {
   readonly cwd: string;
   /** Snapshot when the program logs an error (console.error). */
   readonly onErrorLog: boolean;
+  /** Snapshot when an HTTP request takes longer than this, ms (0: never). */
+  readonly slowMs: number;
   /** Stop tracing very hot, tiny functions (default on). */
   readonly demote: boolean;
 }
@@ -41,6 +43,7 @@ export const ENV = {
   include: 'HINDSIGHT_INCLUDE',
   exclude: 'HINDSIGHT_EXCLUDE',
   onErrorLog: 'HINDSIGHT_ON_ERROR_LOG',
+  slowMs: 'HINDSIGHT_SLOW_MS',
   /** Standalone: archive at a normal exit too. */
   always: 'HINDSIGHT_ALWAYS',
   demote: 'HINDSIGHT_DEMOTE',
@@ -55,7 +58,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
   const bytes = Number(env[ENV.ringBytes] ?? DEFAULT_RING_BYTES);
-  return { dir, ringBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_RING_BYTES, include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', demote: env[ENV.demote] !== '0' };
+  return { dir, ringBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_RING_BYTES, include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0' };
 }
 
 /** Whether a file is traced: inside the include globs (or the working folder), outside node_modules unless included, not excluded. */

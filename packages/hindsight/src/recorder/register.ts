@@ -18,6 +18,7 @@ import { configFromEnv, ENV, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared } from './shared-memory.js';
 import { snapshot } from './snapshot.js';
+import { watchSlowRequests } from './slow-requests.js';
 import { FILES } from './spool.js';
 import { untracedWarning } from './warnings.js';
 
@@ -121,11 +122,12 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): (site: 
   };
 }
 
-/** SIGUSR2, and an error logged when asked: a snapshot while the program goes on. */
+/** SIGUSR2, and a slow request or an error logged when asked: a snapshot while the program goes on. */
 function triggers(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
   // the channel to the supervisor must not keep a program alive that would otherwise end
   (process.channel as { unref?: () => void } | undefined)?.unref?.();
   process.on('SIGUSR2', () => snapshot('SIGUSR2'));
+  if (config.slowMs > 0) watchSlowRequests(config.slowMs, snapshot);
   if (!config.onErrorLog) return;
   const error = console.error.bind(console);
   let last = 0;

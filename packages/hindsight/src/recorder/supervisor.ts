@@ -23,6 +23,8 @@ export interface RecordOptions {
   readonly webhook?: string;
   /** Snapshot when the program logs an error (console.error). */
   readonly onErrorLog?: boolean;
+  /** Snapshot when an HTTP request takes longer than this many ms. */
+  readonly slowMs?: number;
   /** Demote very hot, tiny functions (default true). */
   readonly demote?: boolean;
   /** Where the notice goes (default: stderr). */
@@ -33,7 +35,7 @@ export interface RecordResult {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly recording?: RecordingMeta;
-  /** Recordings taken while the program ran (SIGUSR2, snapshot(reason), an error logged). */
+  /** Recordings taken while the program ran (SIGUSR2, snapshot(reason), a slow request, an error logged). */
   readonly snapshots: readonly RecordingMeta[];
   /** From the process's death to the recording stored, ms. */
   readonly archiveMs?: number;
@@ -114,6 +116,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
     [ENV.include]: (opts.include ?? []).join(','),
     [ENV.exclude]: (opts.exclude ?? []).join(','),
     [ENV.onErrorLog]: opts.onErrorLog ? '1' : '',
+    [ENV.slowMs]: opts.slowMs ? String(opts.slowMs) : '',
     [ENV.demote]: opts.demote === false ? '0' : '1',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${register}`.trim(),
   };

@@ -3,15 +3,10 @@ import { HindsightError } from '../../common/errors.js';
 import { DEFAULT_RING_BYTES, record } from '../../recorder/index.js';
 import { printJson } from '../output/json.js';
 import { storePath } from '../store.js';
+import { DEFAULT_CONFIG, readRecordConfig, type RecordSettings } from './record-config.js';
 
-interface RecordFlags {
-  ring: string;
-  include?: string[];
-  exclude?: string[];
-  always?: boolean;
-  webhook?: string;
-  onErrorLog?: boolean;
-  demote: boolean;
+interface RecordFlags extends RecordSettings {
+  config?: string;
   json?: boolean;
 }
 
@@ -20,32 +15,48 @@ export function register(program: Command): void {
     .command('record')
     .description('run a Node.js program under the flight recorder; when it crashes, archive its last moments for `hindsight debug`')
     .argument('<command...>', 'the program, after --: hindsight record -- node app.js')
-    .option('--ring <size>', 'ring size (oldest events are overwritten), e.g. 64MiB, 256MiB', '64MiB')
+    .option('--config <file>', `settings from this JSON file's "record" section (default: ${DEFAULT_CONFIG} in the working folder, when there); flags override it`)
+    .option('--ring <size>', 'ring size (oldest events are overwritten), e.g. 64MiB, 256MiB (default 64MiB)')
     .option('--include <glob...>', "files to trace (default: the program's own files under the working folder, not node_modules)")
     .option('--exclude <glob...>', 'files not to trace')
     .option('--always', 'archive the ring when the program exits normally too')
     .option('--webhook <url>', 'also post the crash notice as JSON to this URL')
     .option('--no-demote', 'trace every function, however hot (by default very hot, tiny functions stop being traced, and the recording says so)')
     .option('--on-error-log', 'also take a snapshot when the program logs an error (console.error), at most one per 10 s')
+    .option('--slow <ms>', 'also take a snapshot when an HTTP request takes longer than this, at most one per 10 s')
     .option('--json', 'print the recording as JSON when one is archived')
     .action(recordAction);
 }
 
 async function recordAction(command: string[], flags: RecordFlags, cmd: Command): Promise<void> {
+  const s = { ...readRecordConfig(flags.config), ...given(flags, cmd) };
   const result = await record({
     command,
     store: storePath(cmd),
-    ringBytes: parseSize(flags.ring),
-    include: flags.include ?? [],
-    exclude: flags.exclude ?? [],
-    always: flags.always === true,
-    ...(flags.webhook ? { webhook: flags.webhook } : {}),
-    onErrorLog: flags.onErrorLog === true,
-    demote: flags.demote,
+    ringBytes: s.ring === undefined ? DEFAULT_RING_BYTES : parseSize(s.ring),
+    include: s.include ?? [],
+    exclude: s.exclude ?? [],
+    always: s.always === true,
+    ...(s.webhook ? { webhook: s.webhook } : {}),
+    onErrorLog: s.onErrorLog === true,
+    ...(s.slow !== undefined ? { slowMs: parseMs(s.slow) } : {}),
+    demote: s.demote !== false,
   });
   if (flags.json && result.recording) printJson({ ...result.recording, archiveMs: result.archiveMs });
   // the recorder's exit status is the program's, as if it had run alone
   process.exitCode = result.signal ? 128 + (signalNumbers[result.signal] ?? 1) : (result.exitCode ?? 1);
+}
+
+/** The flags the user gave (commander also reports defaults, which must not override the config file). */
+function given(flags: RecordFlags, cmd: Command): RecordSettings {
+  const keys: (keyof RecordSettings)[] = ['ring', 'include', 'exclude', 'always', 'webhook', 'onErrorLog', 'slow', 'demote'];
+  return Object.fromEntries(keys.filter((k) => flags[k] !== undefined && cmd.getOptionValueSource(k) === 'cli').map((k) => [k, flags[k]]));
+}
+
+function parseMs(text: string): number {
+  const ms = Number(text);
+  if (!(Number.isFinite(ms) && ms > 0)) throw new HindsightError('HS_E_INVALID_INPUT', `--slow ${JSON.stringify(text)} is not a number of milliseconds; write it like --slow 500`);
+  return ms;
 }
 
 const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
