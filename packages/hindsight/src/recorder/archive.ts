@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingTrigger } from '../store/index.js';
+import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingPart, RecordingTrigger } from '../store/index.js';
 import { RING_HEADER_BYTES, ringHeader } from './ring.js';
-import { FILES } from './spool.js';
+import { FILES, PARTS } from './spool.js';
 
 /** What the supervisor knows of the process when it archives its ring. */
 export interface ProcessEnd {
@@ -14,6 +14,8 @@ export interface ProcessEnd {
   readonly signal: string | null;
   readonly trigger: RecordingTrigger;
   readonly reason: string;
+  /** For a worker thread's or child process's ring: which, and the main recording. */
+  readonly part?: RecordingPart;
 }
 
 export const newRecordingId = (): string => `rec-${randomUUID().slice(0, 8)}`;
@@ -46,8 +48,31 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): Ne
     reason: end.reason,
     ...(warnings.length ? { warnings } : {}),
     ...(demoted.length ? { demoted } : {}),
+    ...(end.part ? { part: end.part } : {}),
   };
   return { meta, ring, modules, files: bundle(modules) };
+}
+
+/**
+ * The rings of the program's worker threads and child processes (cluster workers), each in its
+ * own folder under the main one (spool.ts): one recording each, archived with the main one (`of`).
+ * Rings with no event (a worker that ran no traced code) are left out.
+ */
+export function archiveParts(dir: string, end: ProcessEnd, of: string): NewRecording[] {
+  const out: NewRecording[] = [];
+  for (const [sub, kind] of [[PARTS.threads, 'worker thread'], [PARTS.processes, 'process']] as const) {
+    const root = path.join(dir, sub);
+    if (!existsSync(root)) continue;
+    for (const name of readdirSync(root).sort((a, b) => Number(a) - Number(b))) {
+      const folder = path.join(root, name);
+      if (!existsSync(path.join(folder, FILES.ring))) continue;
+      const id = Number(name);
+      const part: RecordingPart = { kind, id, of };
+      const taken = archive(folder, { ...end, ...(kind === 'process' ? { pid: id } : {}), reason: `${end.reason} (${kind} ${id} of ${of})`, part });
+      if (taken.meta.events > 0) out.push(taken);
+    }
+  }
+  return out;
 }
 
 /** The header first, then only the bytes it says are used: a ring that never wrapped is read no further than its last event. */

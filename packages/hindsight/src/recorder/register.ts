@@ -8,8 +8,8 @@
  * into the ring; the site tables are appended to a file as modules load, and an uncaught error
  * is written down before the process dies, so the supervisor has all it needs afterwards.
  */
-import { appendFileSync, closeSync, openSync, writeFileSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
+import { appendFileSync, closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { isMainThread, threadId } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
 import { instrument, probeRuntime, readInputMap, type ProbeRuntime } from '../instrument/index.js';
@@ -19,7 +19,7 @@ import { RingWriter, ringBytes } from './ring.js';
 import { mapShared } from './shared-memory.js';
 import { snapshot } from './snapshot.js';
 import { watchSlowRequests } from './slow-requests.js';
-import { FILES } from './spool.js';
+import { FILES, PARTS } from './spool.js';
 import { untracedWarning } from './warnings.js';
 
 export { snapshot };
@@ -28,8 +28,9 @@ export { snapshot };
 const standalone = process.env[ENV.dir] ? undefined : await import('./standalone.js');
 const spool = standalone?.spoolFor(process.env, process.cwd(), process.pid);
 const config = configFromEnv(process.env, process.cwd(), () => spool!.dir);
-const recording = config !== undefined && claim(config.dir);
-if (recording) start(config);
+const folder = config !== undefined ? claim(config.dir) : undefined;
+const recording = folder !== undefined;
+if (folder !== undefined) start({ ...config!, dir: folder }, folder === config!.dir);
 if (recording && standalone && spool) {
   const { dir, store } = spool;
   let errored = false;
@@ -40,7 +41,8 @@ if (recording && standalone && spool) {
   });
 }
 
-function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
+/** Records this thread into `config.dir`; the main recorder (not a worker's or child's) also sets the snapshot triggers. */
+function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: boolean): void {
   const ring = new RingWriter(mapShared(path.join(config.dir, FILES.ring), ringBytes(config.ringBytes)), process.pid);
   const runtime = probeRuntime();
   const modules = path.join(config.dir, FILES.modules);
@@ -58,7 +60,7 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
   const warn = untracedWarning(path.join(config.dir, FILES.warnings));
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, warnings: path.join(config.dir, FILES.warnings) } });
   instrumentCommonJs(tracedFiles(config), warn);
-  triggers(config);
+  if (main) triggers(config);
 
   process.on('uncaughtExceptionMonitor', (err, origin) => {
     const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack, origin } : { name: 'thrown value', message: String(err), origin };
@@ -68,16 +70,22 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
 
 /**
  * One ring, one writer: the first thread of the first process to load this file claims the folder.
- * Worker threads and processes the program starts (cluster workers) inherit the --import but run
- * untraced: they would otherwise write into the same ring.
+ * Worker threads and processes the program starts (cluster workers) inherit the --import and
+ * record into rings of their own, in folders under it (PARTS), archived with the main one.
  */
-function claim(dir: string): boolean {
-  if (!isMainThread) return false;
+function claim(dir: string): string | undefined {
+  if (!isMainThread) return own(path.join(dir, PARTS.threads, String(threadId)));
+  return own(dir) ?? own(path.join(dir, PARTS.processes, String(process.pid)));
+}
+
+/** The folder, if no one writes there yet. */
+function own(folder: string): string | undefined {
   try {
-    closeSync(openSync(path.join(dir, FILES.owner), 'wx'));
-    return true;
+    mkdirSync(folder, { recursive: true });
+    closeSync(openSync(path.join(folder, FILES.owner), 'wx'));
+    return folder;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -12,3 +12,9 @@ export const FILES = {
   /** One JSON line per function demoted (too hot and too small to trace). */
   demoted: 'demoted.jsonl',
 } as const;
+
+/** Folders under the main one where worker threads (by threadId) and child processes (by pid) keep their own rings. */
+export const PARTS = {
+  threads: 'threads',
+  processes: 'processes',
+} as const;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { defaultStorePath, openRecordings, type RecordingMeta } from '../store/index.js';
-import { archive, newRecordingId, type ProcessEnd } from './archive.js';
+import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archive.js';
 import { ENV } from './config.js';
 import { FILES } from './spool.js';
 
@@ -36,7 +36,7 @@ export function archiveAtExit(dir: string, store: string, code: number, errored:
       trigger: code === 0 && !errored ? 'exit' : 'crash',
       reason: code === 0 && !errored ? 'exited normally' : `exited with code ${code}`,
     };
-    return save(store, archive(dir, end, newRecordingId()));
+    return saveWithParts(store, dir, end);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -54,7 +54,7 @@ export function recoverOrphans(store: string): RecordingMeta[] {
     if (existsSync(path.join(dir, FILES.ring))) {
       const end: ProcessEnd = { command: ['(a process recorded without a supervisor)'], pid, exitCode: null, signal: null, trigger: 'crash', reason: 'died without a word (killed by a signal or a native crash)' };
       try {
-        recovered.push(save(store, archive(dir, end, newRecordingId())));
+        recovered.push(saveWithParts(store, dir, end));
       } catch {
         continue; // a damaged ring stays where it is, for a person to look at
       }
@@ -73,12 +73,15 @@ function alive(pid: number): boolean {
   }
 }
 
-function save(store: string, recording: ReturnType<typeof archive>): RecordingMeta {
+/** The main thread's ring and, with it, those of its worker threads: the main recording's meta. */
+function saveWithParts(store: string, dir: string, end: ProcessEnd): RecordingMeta {
+  const main = archive(dir, end, newRecordingId());
   const r = openRecordings({ path: store });
   try {
-    r.save(recording);
+    r.save(main);
+    for (const part of archiveParts(dir, end, main.meta.id)) r.save(part);
   } finally {
     r.close();
   }
-  return recording.meta;
+  return main.meta;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
 import { openRecordings, type RecordingMeta } from '../store/index.js';
-import { archive, newRecordingId, type ProcessEnd } from './archive.js';
+import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { isSnapshotRequest } from './snapshot.js';
 import { FILES } from './spool.js';
@@ -39,6 +39,8 @@ export interface RecordResult {
   readonly snapshots: readonly RecordingMeta[];
   /** From the process's death to the recording stored, ms. */
   readonly archiveMs?: number;
+  /** The own rings of the program's worker threads and child processes, archived with each recording. */
+  readonly parts: readonly RecordingMeta[];
 }
 
 /**
@@ -57,11 +59,20 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     // the IPC channel carries the program's snapshot requests (snapshot(reason), SIGUSR2 to it, an error logged)
     const child = spawn(program, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv(opts, dir) });
     const snapshots: RecordingMeta[] = [];
+    const parts: RecordingMeta[] = [];
+    const saveParts = (from: string, end: ProcessEnd, of: string) =>
+      archiveParts(from, end, of).map((p) => {
+        recordings.save(p);
+        notify(`hindsight: with it, ${p.meta.part!.kind} ${p.meta.part!.id}'s own ring: recording ${p.meta.id} (${p.meta.events} events)`);
+        return p.meta;
+      });
     const snap = (reason: string) => {
-      const taken = archive(dir, { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: `snapshot: ${reason}` });
+      const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: `snapshot: ${reason}` };
+      const taken = archive(dir, end);
       recordings.save(taken);
       snapshots.push(taken.meta);
       notice(taken.meta, notify);
+      parts.push(...saveParts(dir, end, taken.meta.id));
     };
     child.on('message', (m) => {
       if (isSnapshotRequest(m)) snap(m.reason);
@@ -76,10 +87,10 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const died = performance.now();
     for (const [s, h] of handlers) process.off(s, h);
     const crashed = signal !== null || code !== 0;
-    if (!crashed && !opts.always) return { exitCode: code, signal, snapshots };
+    if (!crashed && !opts.always) return { exitCode: code, signal, snapshots, parts };
     if (!existsSync(path.join(dir, FILES.ring))) {
       notify(`hindsight: ${program} ended before it started recording (was it a Node.js program?); nothing to archive`);
-      return { exitCode: code, signal, snapshots };
+      return { exitCode: code, signal, snapshots, parts };
     }
     const end: ProcessEnd = {
       command: opts.command,
@@ -93,14 +104,15 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     if (archived.meta.events === 0) {
       const what = archived.meta.error ? `${archived.meta.error.name}: ${archived.meta.error.message}` : end.reason;
       notify(`hindsight: ${opts.command.join(' ')} ended (${what}) before any traced code ran; nothing to archive (is --include right?)`);
-      return { exitCode: code, signal, snapshots };
+      return { exitCode: code, signal, snapshots, parts };
     }
     recordings.save(archived);
     const recording = archived.meta;
     const archiveMs = performance.now() - died;
     notice(recording, notify);
+    parts.push(...saveParts(dir, end, recording.id));
     if (opts.webhook) await post(opts.webhook, recording, notify);
-    return { exitCode: code, signal, recording, archiveMs, snapshots };
+    return { exitCode: code, signal, recording, archiveMs, snapshots, parts };
   } finally {
     recordings.close();
     rmSync(dir, { recursive: true, force: true });

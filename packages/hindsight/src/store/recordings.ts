@@ -27,6 +27,16 @@ export interface RecordingMeta {
   readonly warnings?: readonly string[];
   /** Functions no longer traced from some event on: called very often and too small to be worth it. */
   readonly demoted?: readonly DemotedFunction[];
+  /** A worker thread's or a child process's own ring, archived with the recording of the main thread (`of`). */
+  readonly part?: RecordingPart;
+}
+
+export interface RecordingPart {
+  readonly kind: 'worker thread' | 'process';
+  /** The worker's threadId, or the child process's pid. */
+  readonly id: number;
+  /** The main recording it was archived with. */
+  readonly of: string;
 }
 
 export interface DemotedFunction {

@@ -204,10 +204,23 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(calls(decodeRecording(onlyRecording(plain.store)), 'bump'), 250_000);
   });
 
-  it('a worker thread inherits the recorder but not the ring: the ring stays the main thread\'s, whole', async () => {
-    const run = await recordService('thread', { args: ['--always'] });
-    assert.match(run.stdout, /thread done/);
-    assert.equal(calls(decodeRecording(onlyRecording(run.store)), 'handle'), 20, 'the main thread\'s 20 requests, not the thread\'s too');
+  it('a worker thread and a child process record into rings of their own, archived with the main one as its parts', async () => {
+    for (const [mode, kind] of [['thread', 'worker thread'], ['fork', 'process']] as const) {
+      const run = await recordService(mode, { args: ['--always'] });
+      assert.match(run.stdout, new RegExp(`${mode} done`));
+      const r = openRecordings({ path: run.store });
+      const all = r.list().map((m) => r.get(m.id)!);
+      r.close();
+      const main = all.find((x) => !x.meta.part)!;
+      const parts = all.filter((x) => x.meta.part);
+      assert.equal(parts.length, 1, `${mode}: one part, not ${parts.length}`);
+      const { part } = parts[0]!.meta;
+      assert.deepEqual([part!.kind, part!.of], [kind, main.meta.id]);
+      assert.match(parts[0]!.meta.reason, new RegExp(`^exited normally \\(${kind} ${part!.id} of ${main.meta.id}\\)$`));
+      assert.equal(calls(decodeRecording(main), 'handle'), 20, `${mode}: the main thread's 20 requests, whole`);
+      assert.equal(calls(decodeRecording(parts[0]!), 'handle'), 20, `${mode}: the ${kind}'s own 20 requests`);
+      assert.match(run.stderr, new RegExp(`with it, ${kind} ${part!.id}'s own ring: recording ${parts[0]!.meta.id}`));
+    }
   });
 
   it('debug a recording from its exported file, on another machine: same trace, listings from its code bundle; a damaged file is refused', async () => {
