@@ -1,7 +1,6 @@
-import type { DebugSession, SessionStart } from '../debugger/index.js';
+import type { DebugSession, RequestLanes, SessionStart } from '../debugger/index.js';
 import { DapError, notLaunched } from './errors.js';
 import type { GotoTargets } from './goto.js';
-import { RequestLanes } from './lanes.js';
 import { SourceBook } from './sources.js';
 import type { FrameAt } from './stack.js';
 import { VariableRefs } from './values.js';
@@ -39,7 +38,7 @@ export class OpenedRuns {
   constructor(opened: readonly { session: DebugSession; start: SessionStart; name?: string }[]) {
     this.all = opened.map(({ session, start, name }, k) => {
       const thread = k + 1;
-      const lanes = start.source === 'recording' ? new RequestLanes(session.cursor.execution) : undefined;
+      const lanes = session.lanes;
       return {
         thread,
         name: name ?? `${start.run.workflowType} ${start.run.workflowId}`,

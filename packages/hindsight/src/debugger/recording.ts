@@ -22,7 +22,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   if (m.wrapped) notes.push('the ring wrapped: older events were overwritten, so the trace starts in the middle of the program (frames whose calls were lost are marked)');
   const values = new ValuesNotCaptured(`values are not captured in flight recordings (control flow only); the error that ended the process is in \`hindsight trace show ${m.id}\``);
   const startIndex = Math.max(0, execution.length - 1);
-  const session = new DebugSession(execution, { ...opts, startIndex, values });
+  const session = new DebugSession(execution, { ...opts, startIndex, values, requestLanes: true });
   const stop = execution.length > 0 ? { ...session.view(session.cursor.goto(startIndex)), reason: 'start' as const } : undefined;
   return {
     session,

@@ -5,6 +5,7 @@ import type { RecordedEvent } from '../history/index.js';
 import type { TimelineEntry } from '../replay/index.js';
 import { findCommand } from './commands/index.js';
 import { HistoryTimeline, historyNotes } from './commands/history.js';
+import { RequestLanes } from './lanes.js';
 import { DebugError, type CommandResult, type DivergenceView, type Position, type StopView, type WatchChange } from './types.js';
 
 /**
@@ -30,6 +31,8 @@ export interface SessionOptions {
   divergence?: DivergenceView;
   /** The code as it ran, by file (a recording's code bundle): listings read it before the disk, which may hold another version. */
   bundle?: ReadonlyMap<string, string>;
+  /** A recording: its request lanes are its threads (`info threads`, `thread <id>`). */
+  requestLanes?: boolean;
 }
 
 export class DebugSession {
@@ -45,6 +48,8 @@ export class DebugSession {
   readonly workflowsModulePath: string | undefined;
   readonly divergence: DivergenceView | undefined;
   readonly bundle: ReadonlyMap<string, string>;
+  readonly #requestLanes: boolean;
+  #lanes: RequestLanes | undefined;
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
 
@@ -53,12 +58,19 @@ export class DebugSession {
     if (typeof execution === 'string') this.#unavailable = execution;
     else this.#cursor = new Cursor(execution, opts.startIndex ?? 0);
     this.bundle = opts.bundle ?? new Map();
+    this.#requestLanes = opts.requestLanes === true;
     this.readSource = opts.readSource ?? bundleThenDisk(this.bundle, diskReader());
     this.#values = opts.values ?? new ValuesNotCaptured();
     this.#timeline = new HistoryTimeline(opts.history, opts.timeline);
     this.history = opts.history;
     this.workflowsModulePath = opts.workflowsModulePath;
     this.divergence = opts.divergence;
+  }
+
+  /** A recording's request lanes (its threads), found on first use; undefined for a workflow run (one thread). */
+  get lanes(): RequestLanes | undefined {
+    if (!this.#requestLanes || !this.#cursor) return undefined;
+    return (this.#lanes ??= new RequestLanes(this.#cursor.execution));
   }
 
   /** Frees what the session holds (the values source's workers). */

@@ -72,6 +72,19 @@ export interface HistoryLine {
   readonly at: 'before' | 'cursor' | 'after' | 'unreached';
 }
 
+/** A request of a recording in flight at the cursor (`info threads`), and where it stands. */
+export interface ThreadLine {
+  readonly id: number;
+  readonly name: string;
+  /** The cursor is in it. */
+  readonly current: boolean;
+  /** Its last event at or before the cursor. */
+  readonly index: number;
+  readonly function: string | null;
+  readonly file: string | null;
+  readonly line: number | null;
+}
+
 export interface BreakpointView {
   readonly id: number;
   /** `file:line` (absolute file) or `function <name>`. */
@@ -113,6 +126,7 @@ export type ResultBody =
   | { kind: 'list'; listing: SourceListing }
   | { kind: 'where'; position: Position }
   | { kind: 'history'; cursor: number; events: HistoryLine[] }
+  | { kind: 'threads'; threads: ThreadLine[] }
   | { kind: 'help'; commands: { name: string; aliases: string[]; usage: string; help: string }[] }
   | { kind: 'value'; expression: string; at: number; note?: string; value: Value; text: string }
   | { kind: 'scopes'; at: number; note?: string; scopes: Scope[]; this?: Value }

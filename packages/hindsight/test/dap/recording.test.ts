@@ -151,6 +151,22 @@ describe('hindsight dap: a flight recording of a crashed service, debugged backw
     assert.equal(cli('trace', 'list', '--json').stdout.includes(id), true, 'the recording is untouched');
   });
 
+  it('the terminal debugger has the same threads: info threads, and thread <id> goes where that request stood', () => {
+    const script = path.join(dir, 'threads.txt');
+    writeFileSync(script, 'info threads\nthread 999\n');
+    const out = cli('debug', id, '--commands', script);
+    assert.equal(out.status, 0, out.stderr);
+    const rows = out.stdout.split('\n').filter((l) => /^[* ] \d+ +handle/.test(l));
+    assert.equal(rows.length, 2, out.stdout);
+    assert.match(rows[0]!, new RegExp(`^\\* \\d+ +handle @[\\d.]+ms +handle at app\\.mjs:${line('async function handle')} \\(event \\d+\\)$`));
+    assert.match(rows[1]!, new RegExp(`^  \\d+ +handle @[\\d.]+ms +handle at app\\.mjs:${line('await new Promise')} \\(event \\d+\\)$`));
+    assert.match(out.stdout, /error thread takes a thread id from `info threads`; got '999' \[HS_E_DEBUG_USAGE\]/);
+    const waiting = /^  (\d+) /.exec(rows[1]!)![1]!;
+    writeFileSync(script, `thread ${waiting}\nbacktrace\n`);
+    const moved = cli('debug', id, '--commands', script);
+    assert.match(moved.stdout, new RegExp(`#0  handle at app\\.mjs:${line('await new Promise')}`));
+  });
+
   async function reconnect(): Promise<void> {
     await dc.stop();
     dc = new AdapterClient();

@@ -121,6 +121,8 @@ describe('hindsight debug: a terminal debugger over runs recorded by a real work
       'HS_E_DEBUG_USAGE',
       'HS_E_DEBUG_NO_BREAKPOINT',
       'HS_E_DEBUG_USAGE',
+      'HS_E_DEBUG_NO_THREADS',
+      'HS_E_DEBUG_NO_THREADS',
       'ok',
     ]);
     assert.match(out[1]!.error.message, /no code on line 2 of orders\.ts; lines with code nearby: /);

@@ -8,12 +8,13 @@ import { valueCommands, valueTopics } from './values.js';
 import { watchCommands } from './watch.js';
 import { originCommands } from './origin.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
+import { threadCommands, threadTopics } from './threads.js';
 import { whatIfCommands, whatIfTopics } from './whatif.js';
 
 export type { CommandSpec, InfoTopic } from './spec.js';
 
 /** `info <topic>`: each part of the debugger adds its topics here. */
-const TOPICS: readonly InfoTopic[] = [...breakpointTopics, ...valueTopics, ...historyTopics, ...divergenceTopics, ...whatIfTopics];
+const TOPICS: readonly InfoTopic[] = [...breakpointTopics, ...valueTopics, ...historyTopics, ...threadTopics, ...divergenceTopics, ...whatIfTopics];
 
 const info: CommandSpec = {
   name: 'info',
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...watchCommands,
   ...originCommands,
   ...whatIfCommands,
+  ...threadCommands,
   {
     name: 'help',
     aliases: ['h'],

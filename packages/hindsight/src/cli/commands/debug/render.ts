@@ -68,6 +68,9 @@ function result(r: ResultBody): string[] {
       return position(r.position);
     case 'history':
       return history(r.cursor, r.events);
+    case 'threads':
+      // gdb's layout: the current thread starred, each with where it stands
+      return r.threads.map((t) => `${t.current ? pc.green('*') : ' '} ${String(t.id).padEnd(5)} ${t.name.padEnd(28)} ${t.function ?? '<unknown>'} at ${t.file ? shownPath(t.file) : '?'}:${t.line ?? '?'} ${pc.dim(`(event ${t.index})`)}`);
     case 'help': {
       const width = Math.max(...r.commands.map((c) => c.usage.length));
       return [
