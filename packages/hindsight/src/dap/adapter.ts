@@ -1,7 +1,7 @@
 import { DebugSession as ProtocolSession, Event, Response } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { COMMAND_NAMES, type CommandResult, type StopView } from '../debugger/index.js';
-import { BreakpointBook } from './breakpoints.js';
+import type { BreakpointBook } from './breakpoints.js';
 import { CAPABILITIES, HANDLERS } from './handlers.js';
 import { DapError, describeError, oneLine } from './errors.js';
 import { GotoTargets } from './goto.js';
@@ -31,7 +31,6 @@ export type Answer = { body?: unknown; after?: () => void } | void;
 export class HindsightDebugAdapter extends ProtocolSession {
   #queue: Promise<void> = Promise.resolve();
   #runs: OpenedRuns | undefined;
-  #book: BreakpointBook | undefined;
   /** The client counts lines from 1 (DAP's default) or from 0; the sites count from 1. */
   #linesFrom1 = true;
   readonly #options: AdapterOptions;
@@ -58,8 +57,7 @@ export class HindsightDebugAdapter extends ProtocolSession {
   }
 
   breakpoints(command: string): BreakpointBook {
-    this.runs(command);
-    return this.#book!;
+    return this.runs(command).breakpoints;
   }
 
   /** Something re-executed the runs (breakpoint conditions, watches): value references must walk again. */
@@ -118,7 +116,6 @@ export class HindsightDebugAdapter extends ProtocolSession {
       throw new DapError('HS_E_DAP_NOTHING_TO_DEBUG', `nothing to debug: ${main.start.notes.join('; ') || 'the run has no trace'}`);
     }
     this.#runs = new OpenedRuns([main, ...children]);
-    this.#book = new BreakpointBook(this.#runs.all.map((r) => r.session));
     return {
       after: () => {
         for (const note of [...main.start.notes, ...notes]) this.sendEvent(new Event('output', { category: 'console', output: `${note}\n` }));
@@ -146,7 +143,6 @@ export class HindsightDebugAdapter extends ProtocolSession {
   async close(): Promise<void> {
     const runs = this.#runs;
     this.#runs = undefined;
-    this.#book = undefined;
     await runs?.close();
   }
 
@@ -177,7 +173,7 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   #stopped(run: OpenedRun, stop: StopView, first?: { entry: string; exception: boolean }): void {
     this.#runs!.stopped(run);
-    const book = this.#book!;
+    const book = this.#runs!.breakpoints;
     const threadId = run.lanes?.threadOf(stop.index) ?? run.thread;
     const shown = stop.breakpoints ? { ...stop, breakpoints: book.dapIds(run.session, stop.breakpoints) } : stop;
     const body = stoppedBody(shown, { ...first, threadId, functionBreakpoint: (id) => book.isFunctionBreakpoint(id) });

@@ -1,4 +1,5 @@
 import type { DebugSession, RequestLanes, SessionStart } from '../debugger/index.js';
+import { BreakpointBook } from './breakpoints.js';
 import { DapError, notLaunched } from './errors.js';
 import type { GotoTargets } from './goto.js';
 import { SourceBook } from './sources.js';
@@ -30,6 +31,8 @@ const REFS_PER_RUN = 1_000_000;
  */
 export class OpenedRuns {
   readonly all: readonly OpenedRun[];
+  /** Breakpoints are the editor's, for all runs at once. */
+  readonly breakpoints: BreakpointBook;
   current: OpenedRun;
   /** Frames handed out since the last stop, each with its run. */
   readonly #frames = new Map<number, { run: OpenedRun; at: FrameAt }>();
@@ -50,6 +53,7 @@ export class OpenedRuns {
       };
     });
     this.current = this.all[0]!;
+    this.breakpoints = new BreakpointBook(this.all.map((r) => r.session));
   }
 
   /** The run of a thread: a workflow run's own thread, or (a recording) the one run whatever lane. */
