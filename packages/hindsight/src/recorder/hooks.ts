@@ -7,17 +7,19 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { instrument, readInputMap } from '../instrument/index.js';
 import { tracedFiles, type RecorderConfig } from './config.js';
-import { untracedWarning } from './warnings.js';
+import { sourceMapWarning, untracedWarning } from './warnings.js';
 
 type LoadResult = { format?: string | null; source?: string | ArrayBuffer | Uint8Array; shortCircuit?: boolean };
 type NextLoad = (url: string, context: { format?: string | null }) => Promise<LoadResult>;
 
 let traced: (file: string) => boolean = () => false;
 let warn: (module: string, err: unknown) => void = () => {};
+let warnMap: (module: string, why: string) => void = () => {};
 
 export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'cwd'> & { warnings: string }): void {
   traced = tracedFiles(data);
   warn = untracedWarning(data.warnings);
+  warnMap = sourceMapWarning(data.warnings);
 }
 
 export async function load(url: string, context: { format?: string | null }, nextLoad: NextLoad): Promise<LoadResult> {
@@ -30,7 +32,7 @@ export async function load(url: string, context: { format?: string | null }, nex
   // module's own require() calls through these hooks too, so the whole package is instrumented
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
-    return { ...result, source: instrument(source, file, readInputMap(file, source), { sourceType }).code };
+    return { ...result, source: instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType }).code };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all
     return result;

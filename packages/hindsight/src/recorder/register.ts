@@ -20,7 +20,7 @@ import { mapShared } from './shared-memory.js';
 import { snapshot } from './snapshot.js';
 import { watchSlowRequests } from './slow-requests.js';
 import { FILES, PARTS } from './spool.js';
-import { untracedWarning } from './warnings.js';
+import { sourceMapWarning, untracedWarning } from './warnings.js';
 
 export { snapshot };
 
@@ -58,8 +58,9 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   });
 
   const warn = untracedWarning(path.join(config.dir, FILES.warnings));
+  const warnMap = sourceMapWarning(path.join(config.dir, FILES.warnings));
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, warnings: path.join(config.dir, FILES.warnings) } });
-  instrumentCommonJs(tracedFiles(config), warn);
+  instrumentCommonJs(tracedFiles(config), warn, warnMap);
   if (main) triggers(config);
 
   process.on('uncaughtExceptionMonitor', (err, origin) => {
@@ -90,14 +91,14 @@ function own(folder: string): string | undefined {
 }
 
 /** CommonJS modules are instrumented where Node compiles them. */
-function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void): void {
+function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void, warnMap: (file: string, why: string) => void): void {
   const proto = Module.prototype as unknown as { _compile(content: string, filename: string): unknown };
   const compile = proto._compile;
   proto._compile = function (this: unknown, content: string, filename: string) {
     if (!traced(filename)) return compile.call(this, content, filename);
     let code = content;
     try {
-      code = instrument(content, filename, readInputMap(filename, content), { sourceType: 'script' }).code;
+      code = instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script' }).code;
     } catch (err) {
       warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }

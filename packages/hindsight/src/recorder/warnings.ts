@@ -2,9 +2,15 @@ import { appendFileSync } from 'node:fs';
 
 /** Said on stderr and kept with the recording (the file): a module that runs untraced, and why. */
 export function untracedWarning(file: string): (module: string, err: unknown) => void {
-  return (module, err) => {
-    const line = `hindsight: ${module} runs untraced (it could not be instrumented: ${((err as Error)?.message ?? String(err)).split('\n')[0]})`;
-    process.stderr.write(`${line}\n`);
-    appendFileSync(file, `${line}\n`);
-  };
+  return (module, err) => say(file, `hindsight: ${module} runs untraced (it could not be instrumented: ${((err as Error)?.message ?? String(err)).split('\n')[0]})`);
+}
+
+/** Said on stderr and kept with the recording: a module traced without its source map, and why. */
+export function sourceMapWarning(file: string): (module: string, why: string) => void {
+  return (module, why) => say(file, `hindsight: ${module}: ${why}; its events name the JavaScript, not the TypeScript`);
+}
+
+function say(file: string, line: string): void {
+  process.stderr.write(`${line}\n`);
+  appendFileSync(file, `${line}\n`);
 }
