@@ -76,6 +76,7 @@ export async function startSession(
   const notes: string[] = [];
   const codeNote = await codeMismatchNote(history, workflowsModulePath);
   if (codeNote) notes.push(codeNote);
+  notes.push(...recorded.mapProblems);
   let startIndex = 0;
   const divergence = divergenceView(replay, history, execution);
   // Code that diverges never reaches the recorded failure: the divergence is where the cursor starts.

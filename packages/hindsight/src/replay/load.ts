@@ -14,6 +14,8 @@ export interface InstrumentedWorkflows {
   modulePath: string;
   /** The instrumented modules, original path -> instrumented copy. */
   files: Map<string, string>;
+  /** Modules whose source map could not serve (missing, unreadable, stale): their sites name the JavaScript. */
+  mapProblems: string[];
 }
 
 /** Folder, beside the module, that holds the instrumented copies (so bare imports resolve as from the originals). */
@@ -39,11 +41,12 @@ export async function loadInstrumented(modulePath: string, options: InstrumentOp
   const inside = (f: string) => !path.relative(root, f).startsWith('..');
   const outputs: { rel: string; code: string; map: object | null }[] = [];
   const seen = new Set<string>();
+  const mapProblems: string[] = [];
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(file, 'utf8');
-    const done = instrument(source, file, readInputMap(file, source), options);
+    const done = instrument(source, file, readInputMap(file, source, (why) => mapProblems.push(`${path.relative(process.cwd(), file)}: ${why}; its lines are the JavaScript's`)), options);
     // point local imports that leave the root at the originals
     let code = done.code;
     const [imports] = parse(code);
@@ -94,7 +97,7 @@ export async function loadInstrumented(modulePath: string, options: InstrumentOp
   if (workflows.length === 0) {
     throw new HindsightError('HS_E_NO_WORKFLOWS', `${modulePath} exports no workflows; export the values returned by workflow(name, fn)`);
   }
-  return { workflows, modulePath: entry, files };
+  return { workflows, modulePath: entry, files, mapProblems };
 }
 
 /** Copies kept beside a module: the most recently used ones, and any used in the last hour (another process may be loading it). */

@@ -11,6 +11,8 @@ export interface RecordedExecution {
   replay: ReplayResult;
   /** Where in the execution the code reached each history event, sorted by index then id (see TimelineEntry). */
   timeline: TimelineEntry[];
+  /** Modules whose source map could not serve, and why: their sites name the JavaScript. */
+  mapProblems: string[];
 }
 
 /**
@@ -38,7 +40,7 @@ export function recordExecution(history: RecordedEvent[], workflowsModulePath: s
 }
 
 async function record(history: RecordedEvent[], workflowsModulePath: string): Promise<RecordedExecution> {
-  const { workflows } = await loadInstrumented(workflowsModulePath);
+  const { workflows, mapProblems } = await loadInstrumented(workflowsModulePath);
   const runtime = probeRuntime();
   const builder = new ExecutionBuilder(new SiteTable(runtime.sites), { ticksPerUnit: 1 });
   let clock = 0;
@@ -56,7 +58,7 @@ async function record(history: RecordedEvent[], workflowsModulePath: string): Pr
     runtime.reset(undefined);
   }
   const execution = builder.build();
-  return { execution, replay, timeline: timeline(reached, execution.length) };
+  return { execution, replay, timeline: timeline(reached, execution.length), mapProblems };
 }
 
 /** Sorted entries; an event reached after the code's last trace event is placed on that last event. */

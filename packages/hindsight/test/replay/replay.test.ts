@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadWorkflows, replayHistory, type ReplayResult } from '../../src/engine/index.js';
 import type { RecordedEvent } from '../../src/history/index.js';
 import { instrument } from '../../src/instrument/index.js';
@@ -143,6 +144,22 @@ describe('instrument', () => {
       out.sites.map((s) => `${s.kind}:${s.functionName}:${s.line}`),
       ['statement:f:2', 'statement:f:2', 'await:f:2', 'branch:f:2', 'branch:f:2', 'statement:f:3', 'function:f:1'],
     );
+  });
+
+  it('a workflows module whose source map is stale loads all the same, naming its JavaScript lines, and says why', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-stale-map-'));
+    try {
+      const api = pathToFileURL(path.resolve(path.dirname(modulePath), '../../../src/workflow/index.js')).href;
+      const file = path.join(dir, 'hello.js');
+      writeFileSync(file, `import { workflow } from '${api}';\nexport const hello = workflow('hello', async () => 1);\n//# sourceMappingURL=hello.js.map\n`);
+      writeFileSync(`${file}.map`, JSON.stringify({ version: 3, sources: ['hello.ts'], names: [], mappings: 'AAAA;'.repeat(40) }));
+      const loaded = await loadInstrumented(file);
+      assert.deepEqual(loaded.workflows.map((w) => w.name), ['hello']);
+      assert.equal(loaded.mapProblems.length, 1);
+      assert.match(loaded.mapProblems[0]!, /hello\.js: its source map hello\.js\.map does not match it: the map covers 41 lines, the file has 4 \(a stale build\?\); its lines are the JavaScript's$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('loads the checkout example through package imports: the instrumented copy exports the same workflows', async () => {
