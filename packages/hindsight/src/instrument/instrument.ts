@@ -181,7 +181,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
                 t.tryStatement(
                   mark(t.blockStatement(body.body)),
                   t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('th', num(F), act()))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
-                  mark(t.blockStatement([mark(t.expressionStatement(probe('ex', num(F), act())))])),
+                  mark(t.blockStatement([mark(t.expressionStatement(probe(p.node.async ? 'xa' : 'ex', num(F), act())))])),
                 ),
               ),
             ], body.directives),

@@ -13,7 +13,6 @@ import { isMainThread } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
 import { instrument, probeRuntime, readInputMap, type ProbeRuntime } from '../instrument/index.js';
-import { EventKind } from '../trace/index.js';
 import { configFromEnv, ENV, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared } from './shared-memory.js';
@@ -22,6 +21,10 @@ import { FILES } from './spool.js';
 import { untracedWarning } from './warnings.js';
 
 export { snapshot };
+
+/** Calls a function may make before it is looked at, and the statements a function may have to be demoted. */
+const HOT_CALLS = 100_000;
+const TINY_STATEMENTS = 3;
 
 // the store is loaded only without a supervisor: a supervised program carries none of it
 const standalone = process.env[ENV.dir] ? undefined : await import('./standalone.js');
@@ -44,15 +47,8 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
   const runtime = probeRuntime();
   const modules = path.join(config.dir, FILES.modules);
   runtime.onModule = (base, sites) => appendFileSync(modules, `${JSON.stringify({ base, sites })}\n`);
-  const hot = config.demote ? demoter(runtime, ring, path.join(config.dir, FILES.demoted)) : undefined;
-  runtime.reset({
-    event: hot
-      ? (kind, site, activation) => {
-          ring.write(kind, site, activation);
-          if (kind === EventKind.Enter) hot(site);
-        }
-      : (kind, site, activation) => ring.write(kind, site, activation),
-  });
+  if (config.demote) demoter(runtime, ring, path.join(config.dir, FILES.demoted));
+  runtime.record(ring);
 
   const warn = untracedWarning(path.join(config.dir, FILES.warnings));
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, warnings: path.join(config.dir, FILES.warnings) } });
@@ -96,29 +92,18 @@ function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: stri
   };
 }
 
-/** Calls a function may make before it is looked at, and the statements a function may have to be demoted. */
-const HOT_CALLS = 100_000;
-const TINY_STATEMENTS = 3;
-
 /**
  * Overhead control without hand tuning: a sync function called HOT_CALLS times whose body has at
  * most TINY_STATEMENTS statements costs more to trace than its trace is worth, so it is demoted:
  * not traced any more from there on, which the recording says (where, from which event).
  */
-function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): (site: number) => void {
-  let calls = new Uint32Array(1024);
-  return (site) => {
-    if (site >= calls.length) {
-      const grown = new Uint32Array(Math.max(site + 1, calls.length * 2));
-      grown.set(calls);
-      calls = grown;
-    }
-    if (++calls[site]! !== HOT_CALLS) return;
+function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
+  runtime.watchHot(HOT_CALLS, (site) => {
     const s = runtime.sites[site];
     if (!s || s.kind !== 'function' || s.async || (s.statements ?? Infinity) > TINY_STATEMENTS) return;
     runtime.demote(site);
     appendFileSync(file, `${JSON.stringify({ functionName: s.functionName, file: s.file, line: s.line, calls: HOT_CALLS, fromEvent: ring.written })}\n`);
-  };
+  });
 }
 
 /** SIGUSR2, and an error logged when asked: a snapshot while the program goes on. */
