@@ -117,9 +117,9 @@ class State {
   live = 0;
   /** Per global site: calls of a sync function so far, or -1 once it is demoted. */
   calls = new Int32Array(1024);
-  /** Calls after which onHot is told (0: never). */
-  hotCalls = 0;
-  onHot: ((site: number) => void) | undefined = undefined;
+  /** onHot is told every (hotMask + 1) calls of a sync function (never while it is 2^31 - 1). */
+  hotMask = 0x7fffffff;
+  onHot: ((site: number, calls: number) => void) | undefined = undefined;
 }
 
 /**
@@ -153,9 +153,12 @@ export class ProbeRuntime {
     this.#s.calls[functionSite] = -1;
   }
 
-  /** After `calls` calls of a sync function, `onHot` is told its (global) site, once; it may demote it. */
-  watchHot(calls: number, onHot: (site: number) => void): void {
-    this.#s.hotCalls = calls;
+  /**
+   * Every `period` calls (a power of two) of a sync function, `onHot` is told its (global) site and
+   * its calls so far; it may demote it.
+   */
+  watchHot(period: number, onHot: (site: number, calls: number) => void): void {
+    this.#s.hotMask = period - 1;
     this.#s.onHot = onHot;
   }
 
@@ -271,9 +274,9 @@ export class ProbeRuntime {
       } else if (a === S.syncActivation) S.syncDepth++;
       return -a;
     };
-    const hot = (site: number): void => {
+    const hot = (site: number, calls: number): void => {
       const onHot = S.onHot;
-      if (onHot !== undefined) onHot(site);
+      if (onHot !== undefined) onHot(site, calls);
     };
     return {
       en: (site) => {
@@ -281,7 +284,7 @@ export class ProbeRuntime {
         const calls = S.calls[g]!;
         if (calls < 0 || S.muted > 0) return mutedEnter();
         S.calls[g] = calls + 1;
-        if (calls + 1 === S.hotCalls) hot(g);
+        if (((calls + 1) & S.hotMask) === 0) hot(g, calls + 1);
         let a = S.current;
         if (a === 0) {
           // from the event loop: a new activation, and traced code starts running

@@ -15,15 +15,20 @@ import path from 'node:path';
 import { instrument, probeRuntime, readInputMap, type ProbeRuntime } from '../instrument/index.js';
 import { configFromEnv, ENV, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
-import { mapShared } from './shared-memory.js';
+import { mapShared, touchPages } from './shared-memory.js';
 import { snapshot } from './snapshot.js';
 import { FILES } from './spool.js';
 import { untracedWarning } from './warnings.js';
 
 export { snapshot };
 
-/** Calls a function may make before it is looked at, and the statements a function may have to be demoted. */
-const HOT_CALLS = 100_000;
+/**
+ * Demotion: a sync function of at most TINY_STATEMENTS statements is looked at every HOT_PERIOD
+ * calls; when its own events (enter, exit and a statement each, at least) were at least
+ * HOT_SHARE of all the events written over its last HOT_PERIOD calls, it is demoted.
+ */
+const HOT_PERIOD = 8192;
+const HOT_SHARE = 0.1;
 const TINY_STATEMENTS = 3;
 
 // the store is loaded only without a supervisor: a supervised program carries none of it
@@ -43,7 +48,9 @@ if (recording && standalone && spool) {
 }
 
 function start(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
-  const ring = new RingWriter(mapShared(path.join(config.dir, FILES.ring), ringBytes(config.ringBytes)), process.pid);
+  const memory = mapShared(path.join(config.dir, FILES.ring), ringBytes(config.ringBytes));
+  touchPages(memory);
+  const ring = new RingWriter(memory, process.pid);
   const runtime = probeRuntime();
   const modules = path.join(config.dir, FILES.modules);
   runtime.onModule = (base, sites) => appendFileSync(modules, `${JSON.stringify({ base, sites })}\n`);
@@ -93,16 +100,26 @@ function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: stri
 }
 
 /**
- * Overhead control without hand tuning: a sync function called HOT_CALLS times whose body has at
- * most TINY_STATEMENTS statements costs more to trace than its trace is worth, so it is demoted:
- * not traced any more from there on, which the recording says (where, from which event).
+ * Overhead control without hand tuning: a tiny sync function (at most TINY_STATEMENTS statements)
+ * called so often that its own events are a tenth or more of everything recorded costs more to
+ * trace than its trace is worth (its calls tell little, and they would push the rest out of the
+ * ring), so it is demoted: not traced any more from there on, which the recording says (where, from
+ * which event). A tiny function that is called often but is not a large part of the trace stays.
  */
 function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
-  runtime.watchHot(HOT_CALLS, (site) => {
+  /** Per function site: the events written when it was last looked at. */
+  const seen = new Map<number, number>();
+  runtime.watchHot(HOT_PERIOD, (site, calls) => {
     const s = runtime.sites[site];
     if (!s || s.kind !== 'function' || s.async || (s.statements ?? Infinity) > TINY_STATEMENTS) return;
+    const written = ring.written;
+    const before = seen.get(site);
+    seen.set(site, written);
+    if (before === undefined) return;
+    const own = HOT_PERIOD * (2 + (s.statements ?? 0));
+    if (own < HOT_SHARE * ((written - before) >>> 0)) return;
     runtime.demote(site);
-    appendFileSync(file, `${JSON.stringify({ functionName: s.functionName, file: s.file, line: s.line, calls: HOT_CALLS, fromEvent: ring.written })}\n`);
+    appendFileSync(file, `${JSON.stringify({ functionName: s.functionName, file: s.file, line: s.line, calls, fromEvent: written })}\n`);
   });
 }
 
