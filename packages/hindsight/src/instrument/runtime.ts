@@ -58,13 +58,16 @@ export interface Probe {
   br<T>(v: T, yes: number, no: number, a: number): T;
   /** A branch taken unconditionally (a switch case entered). */
   bk(site: number, a: number): void;
-  /** The function exits by an exception (its `finally` then reports no Exit). */
-  th(site: number, a: number): void;
+  /**
+   * The function exits by an exception (its `finally` then reports no Exit). Sparse variant:
+   * `p` is the last statement of the function that started, for the decoder.
+   */
+  th(site: number, a: number, p?: number): void;
   /**
    * A catch or finally block of the code starts: if the activation was suspended in an `await` whose
    * promise rejected, it has resumed (with the exception), which the Resume probe could not report.
    */
-  ca(a: number): void;
+  ca(a: number, p?: number): void;
   /** A sync function exits (called from its `finally`). */
   ex(site: number, a: number): void;
   /** An async function exits (called from its `finally`): its activation ends. */
@@ -74,6 +77,13 @@ export interface Probe {
   /** Values variant: hands over the scope's evaluator at a wanted value point. */
   v(evaluate: (expression: string) => unknown, scope: number): void;
 }
+
+/**
+ * Sparse variant, into a ring only: the last statement that started before a throw left the
+ * function or a catch or finally block began (its site), so that the decoder puts the
+ * statements it did not report up to there, and no further. Not an event of the Execution.
+ */
+export const PROGRESS_KIND = 14;
 
 /** Activation ids wrap here (a ring holds far fewer events): they stay small integers. */
 const MAX_ACTIVATION = 2 ** 30 - 1;
@@ -117,7 +127,7 @@ class State {
   live = 0;
   /** Per global site: calls of a sync function so far, or -1 once it is demoted. */
   calls = new Int32Array(1024);
-  /** onHot is told every (hotMask + 1) calls of a sync function (never while it is 2^31 - 1). */
+  /** onHot is told every (hotMask + 1) calls of a sync function (never while it is 2^31 - 1: counts wrap at 2^30). */
   hotMask = 0x7fffffff;
   onHot: ((site: number, calls: number) => void) | undefined = undefined;
 }
@@ -274,6 +284,9 @@ export class ProbeRuntime {
       } else if (a === S.syncActivation) S.syncDepth++;
       return -a;
     };
+    const progress = (a: number, p: number): void => {
+      if (p >= 0 && a > 0 && S.ring !== undefined) S.ring.write(PROGRESS_KIND as EventKind, base + p, a);
+    };
     const hot = (site: number, calls: number): void => {
       const onHot = S.onHot;
       if (onHot !== undefined) onHot(site, calls);
@@ -283,8 +296,9 @@ export class ProbeRuntime {
         const g = base + site;
         const calls = S.calls[g]!;
         if (calls < 0 || S.muted > 0) return mutedEnter();
-        S.calls[g] = calls + 1;
-        if (((calls + 1) & S.hotMask) === 0) hot(g, calls + 1);
+        const c = (calls + 1) & 0x3fffffff; // never negative: -1 is demoted
+        S.calls[g] = c;
+        if ((c & S.hotMask) === 0) hot(g, c);
         let a = S.current;
         if (a === 0) {
           // from the event loop: a new activation, and traced code starts running
@@ -335,9 +349,13 @@ export class ProbeRuntime {
         return v;
       },
       bk: (site, a) => emit(EventKind.Branch, base + site, a),
-      ca: resumedByThrow,
-      th: (site, a) => {
+      ca: (a, p) => {
         resumedByThrow(a);
+        if (p !== undefined) progress(a, p);
+      },
+      th: (site, a, p) => {
+        resumedByThrow(a);
+        if (p !== undefined) progress(a, p);
         emit(EventKind.Throw, base + site, a);
         S.threw = true;
       },

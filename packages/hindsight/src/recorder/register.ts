@@ -91,7 +91,7 @@ function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: stri
     if (!traced(filename)) return compile.call(this, content, filename);
     let code = content;
     try {
-      code = instrument(content, filename, readInputMap(filename, content), { sourceType: 'script' }).code;
+      code = instrument(content, filename, readInputMap(filename, content), { sourceType: 'script', sparse: true }).code;
     } catch (err) {
       warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }

@@ -26,6 +26,9 @@ import type { EventKind } from '../trace/index.js';
 
 const MAGIC = 0x31525348; // 'HSR1'
 const VERSION = 2;
+/** Version 1 (still read): 4-word events (kind << 28 | site, activation, µs since start low, high), no time records. */
+const VERSION_1 = 1;
+const EVENT_WORDS_1 = 4;
 const HEADER_WORDS = 16;
 const SLOT_WORDS = 2;
 const H_MAGIC = 0;
@@ -155,27 +158,48 @@ export interface RingContents {
 }
 
 /** The ring's words past a check of its header (magic, version, length). */
-function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; bytes: Uint8Array; capacity: number; count: number; wrapped: boolean } {
+function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; bytes: Uint8Array; capacity: number; count: number; wrapped: boolean; slotWords: number } {
   const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
   if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) {
     throw new HindsightError('HS_E_RING_INVALID', `${bytes.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
   }
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
   if (words[H_MAGIC] !== MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
-  if (words[H_VERSION] !== VERSION) throw new HindsightError('HS_E_RING_VERSION', `ring format ${words[H_VERSION]} is not known to this version of hindsight (it reads ${VERSION}); upgrade hindsight`);
+  const version = words[H_VERSION];
+  if (version !== VERSION && version !== VERSION_1) throw new HindsightError('HS_E_RING_VERSION', `ring format ${version} is not known to this version of hindsight (it reads ${VERSION_1} and ${VERSION}); upgrade hindsight`);
+  const slotWords = version === VERSION_1 ? EVENT_WORDS_1 : SLOT_WORDS;
   const capacity = words[H_CAPACITY]!;
   const count = words[H_COUNT]!;
   const wrapped = words[H_WRAPPED] === 1;
   // an archive of a ring that never wrapped keeps only the slots written (see RingHeader.usedBytes)
-  if (words.length < HEADER_WORDS + (wrapped ? capacity : count) * SLOT_WORDS) {
+  if (words.length < HEADER_WORDS + (wrapped ? capacity : count) * slotWords) {
     throw new HindsightError('HS_E_RING_INVALID', 'the ring is shorter than its header says; the recording is truncated');
   }
-  return { words, bytes, capacity, count, wrapped };
+  return { words, bytes, capacity, count, wrapped, slotWords };
+}
+
+/** A version 1 ring (recorded by an older hindsight): a time per event. */
+function readRing1(words: Uint32Array, capacity: number, count: number, wrapped: boolean): RingEvents {
+  const mask = capacity - 1;
+  const n = wrapped ? capacity - 1 : count;
+  const first = wrapped ? (count + 1) & mask : 0;
+  const events = { length: n, kinds: new Uint8Array(n), sites: new Uint32Array(n), activations: new Uint32Array(n), times: new Float64Array(n) };
+  for (let k = 0; k < n; k++) {
+    const at = HEADER_WORDS + ((first + k) & mask) * EVENT_WORDS_1;
+    const w0 = words[at]!;
+    events.kinds[k] = w0 >>> SITE_BITS;
+    events.sites[k] = w0 & SITE_MASK;
+    events.activations[k] = words[at + 1]!;
+    events.times[k] = (words[at + 3]! * 0x1_0000_0000 + words[at + 2]!) / 1000;
+  }
+  return events;
 }
 
 /** Reads a ring (a live one's copy, or one left by a dead process). */
 export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
-  const { words, bytes, capacity, count, wrapped } = ringWords(buffer);
+  const { words, bytes, capacity, count, wrapped, slotWords } = ringWords(buffer);
+  const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + H_START * 4, bytes.byteOffset + H_START * 4 + 8))[0]!;
+  if (slotWords === EVENT_WORDS_1) return { pid: words[H_PID]!, startMs, capacity, wrapped, written: count, events: readRing1(words, capacity, count, wrapped) };
   const mask = capacity - 1;
   const slots = wrapped ? capacity - 1 : count;
   const first = wrapped ? (count + 1) & mask : 0;
@@ -205,7 +229,6 @@ export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
     lastMs = ms;
   }
   times.fill(lastMs, Math.max(0, lastAt), n);
-  const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + H_START * 4, bytes.byteOffset + H_START * 4 + 8))[0]!;
   const events = { length: n, kinds: kinds.subarray(0, n), sites: sites.subarray(0, n), activations: activations.subarray(0, n), times: times.subarray(0, n) };
   return { pid: words[H_PID]!, startMs, capacity, wrapped, written: count, events };
 }
@@ -220,7 +243,8 @@ function spread(times: Float64Array, from: number, to: number, t0: number, t1: n
 
 /** Events (not time records) in a ring: exact, by a scan of the slots of a ring that wrapped. */
 export function ringEventCount(buffer: ArrayBuffer | Uint8Array): number {
-  const { words, capacity, count, wrapped } = ringWords(buffer);
+  const { words, capacity, count, wrapped, slotWords } = ringWords(buffer);
+  if (slotWords === EVENT_WORDS_1) return wrapped ? capacity - 1 : count;
   if (!wrapped) return (count - words[H_TIMES]!) >>> 0;
   const mask = capacity - 1;
   const skip = count & mask; // the slot a reader leaves out
@@ -250,10 +274,15 @@ export function ringHeader(header: Uint8Array): RingHeader {
   const view = new DataView(header.buffer, header.byteOffset, RING_HEADER_BYTES);
   const word = (i: number) => view.getUint32(i * 4, true);
   if (word(H_MAGIC) !== MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
-  if (word(H_VERSION) !== VERSION) throw new HindsightError('HS_E_RING_VERSION', `ring format ${word(H_VERSION)} is not known to this version of hindsight (it reads ${VERSION}); upgrade hindsight`);
+  const version = word(H_VERSION);
+  if (version !== VERSION && version !== VERSION_1) throw new HindsightError('HS_E_RING_VERSION', `ring format ${version} is not known to this version of hindsight (it reads ${VERSION_1} and ${VERSION}); upgrade hindsight`);
   const capacity = word(H_CAPACITY);
   const written = word(H_COUNT);
   const wrapped = word(H_WRAPPED) === 1;
+  if (version === VERSION_1) {
+    const events = wrapped ? capacity - 1 : written;
+    return { pid: word(H_PID), startMs: view.getFloat64(H_START * 4, true), capacity, written, wrapped, events, usedBytes: (HEADER_WORDS + (wrapped ? capacity : written) * EVENT_WORDS_1) * 4 };
+  }
   return {
     pid: word(H_PID),
     startMs: view.getFloat64(H_START * 4, true),

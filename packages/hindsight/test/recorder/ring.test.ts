@@ -77,6 +77,18 @@ describe('the flight recorder ring', () => {
     assert.ok(times[length - 1]! > times[3]!);
   });
 
+  it('a ring of format 1 (an older hindsight: 4-word events with a time each) still reads', () => {
+    const words = new Uint32Array(16 + 1024 * 4);
+    words.set([0x31525348, 1, 1024, 3, 0, 9]);
+    [[EventKind.Enter, 5, 1, 10], [EventKind.Statement, 6, 1, 1500], [EventKind.Exit, 5, 1, 2000]].forEach(([k, s, a, us], i) => words.set([(k! << 28) | s!, a!, us!, 0], 16 + i * 4));
+    const bytes = new Uint8Array(words.buffer).subarray(0, ringHeader(new Uint8Array(words.buffer)).usedBytes);
+    assert.equal(bytes.byteLength, (16 + 3 * 4) * 4);
+    const read = readRing(bytes);
+    assert.deepEqual(triples(read.events), [[EventKind.Enter, 5, 1], [EventKind.Statement, 6, 1], [EventKind.Exit, 5, 1]]);
+    assert.deepEqual([...read.events.times], [0.01, 1.5, 2]);
+    assert.equal(ringEventCount(bytes), 3);
+  });
+
   it('what is not a ring, or is cut short, is refused with a clear code and nothing else is read', () => {
     assert.throws(() => readRing(new Uint8Array(8)), { code: 'HS_E_RING_INVALID' });
     assert.throws(() => readRing(new Uint8Array(4096)), { code: 'HS_E_RING_INVALID', message: /bad magic/ });
