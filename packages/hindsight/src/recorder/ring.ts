@@ -13,6 +13,8 @@ import type { EventKind } from '../trace/index.js';
  *   (TIME_EVERY), rest 0
  *   slots (2 words each), either an event: kind << 28 | site, activation
  *                         or a time record: 15 << 28 | ns >> 32, ns & 0xffffffff (ns since start)
+ *                         (or a progress mark of the sparse instrumentation: 14 << 28 | statement
+ *                         site, activation; read as events, the decoder consumes them)
  * The clock is not read per event. A time record is written wherever the writer's user asks for
  * one (the probe runtime does where traced code starts and stops running: a callback from the
  * event loop, an await resuming, an activation suspending or returning to the event loop) and
