@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingTrigger } from '../store/index.js';
-import { RING_HEADER_BYTES, ringEventCount, ringHeader } from './ring.js';
+import { RING_HEADER_BYTES, ringHeader } from './ring.js';
 import { FILES } from './spool.js';
 
 /** What the supervisor knows of the process when it archives its ring. */
@@ -41,7 +41,7 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): Ne
     ...(error ? { error } : {}),
     node: process.version,
     host: hostname(),
-    events: header.wrapped ? ringEventCount(ring) : header.events,
+    events: header.events,
     wrapped: header.wrapped,
     reason: end.reason,
     ...(warnings.length ? { warnings } : {}),

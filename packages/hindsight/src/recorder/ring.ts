@@ -263,13 +263,22 @@ export interface RingHeader {
   /** Slots (events and time records) written, mod 2^32. */
   readonly written: number;
   readonly wrapped: boolean;
-  /** Events a reader gets from it: exact for a ring that never wrapped, at most this for one that did (see ringEventCount). */
+  /**
+   * Events a reader gets from it: exact for a ring that never wrapped; for one that did, estimated
+   * from the share of time records among the slots written (ringEventCount counts them, by a scan).
+   */
   readonly events: number;
   /** The bytes worth keeping: all of a wrapped ring; of one that never wrapped, the header and the slots written. */
   readonly usedBytes: number;
 }
 
 export const RING_HEADER_BYTES = HEADER_WORDS * 4;
+
+/** The events of a wrapped ring, without reading it: its slots less the share of time records written (when the counts have not wrapped 2^32). */
+function wrappedEvents(capacity: number, written: number, times: number): number {
+  if (written < capacity || times > written) return capacity - 1;
+  return Math.round((capacity - 1) * (1 - times / written));
+}
 
 export function ringHeader(header: Uint8Array): RingHeader {
   if (header.byteLength < RING_HEADER_BYTES) throw new HindsightError('HS_E_RING_INVALID', `${header.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
@@ -291,7 +300,7 @@ export function ringHeader(header: Uint8Array): RingHeader {
     capacity,
     written,
     wrapped,
-    events: wrapped ? capacity - 1 : (written - word(H_TIMES)) >>> 0,
+    events: wrapped ? wrappedEvents(capacity, written, word(H_TIMES)) : (written - word(H_TIMES)) >>> 0,
     usedBytes: (HEADER_WORDS + (wrapped ? capacity : written) * SLOT_WORDS) * 4,
   };
 }
