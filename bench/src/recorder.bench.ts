@@ -85,7 +85,7 @@ async function http(store: string): Promise<Measure[]> {
   return [
     { name: 'recorder.http_throughput_loss_pct', value: round((1 - rps(recorded) / rps(plain)) * 100, 1), unit: '%', note: `${how}: ${Math.round(rps(plain))} req/s plain, ${Math.round(rps(recorded))} recorded` },
     { name: 'recorder.http_p99_increase_pct', value: round((p99(recorded) / p99(plain) - 1) * 100, 1), unit: '%', note: `p99 latency: ${p99(plain)} ms plain, ${p99(recorded)} ms recorded` },
-    { name: 'recorder.rss_overhead_mb', value: round(mb(recorded) - mb(plain), 1), unit: 'MB', note: `resident memory after the load, recorded minus plain, with the default 64 MiB ring (its touched pages count)` },
+    { name: 'recorder.rss_overhead_mb', value: round(mb(recorded) - mb(plain), 1), unit: 'MB', note: `resident memory after the load, recorded minus plain, with the default 64 MiB ring (all of it: its pages are touched when recording starts)` },
   ];
 }
 

@@ -38,10 +38,55 @@ export interface InstrumentOptions {
   readonly values?: boolean;
   /** 'module' (default) for ES modules; 'script' for CommonJS. */
   readonly sourceType?: 'module' | 'script';
+  /**
+   * The flight recorder's variant: a statement that calls nothing it can see (no call, `new`,
+   * tagged template, `await`, `yield`, assignment to a property; not a compound statement) and
+   * follows a simple statement, or opens a function body or a branch's block, reports nothing
+   * itself: the site of the probe before it lists it (`run`), and the decoder puts its Statement
+   * event back where the next event of its frame is. It only sets a local (`__hs_p`) that a
+   * throw or catch reports, so a throw is placed on the statement it came from. Same sites and
+   * same decoded events as the dense variant, for a fraction of the probes.
+   */
+  readonly sparse?: boolean;
 }
 
 const PROBE = '__hs';
 const ACTIVATION = '__hs_a';
+/** Sparse variant: the last statement of the function that started (a throw reports it). */
+const PROGRESS = '__hs_p';
+
+/** A statement with no block of its own: what runs after it is the next statement. */
+function simple(node: t.Statement): boolean {
+  return t.isExpressionStatement(node) || t.isVariableDeclaration(node) || t.isReturnStatement(node) || t.isThrowStatement(node) || t.isBreakStatement(node) || t.isContinueStatement(node) || t.isDebuggerStatement(node);
+}
+
+/**
+ * A statement that calls nothing the instrumenter can see as it starts (a compound statement: its
+ * test, its loop head, its switch's cases): no call, `new`, tagged template,
+ * `await`, `yield`, `import()`, `delete`, class, nor assignment to a property (a setter), also
+ * inside a function it makes (to keep this simple). A getter, a valueOf or an iterator of traced
+ * code may still run: its events then come before the statement's in the decoded trace.
+ */
+function quiet(node: t.Statement): boolean {
+  // a compound statement is quiet by what it evaluates as it starts (its blocks have statements of their own)
+  let heads: (t.Node | null | undefined)[];
+  if (simple(node)) heads = [node];
+  else if (t.isIfStatement(node) || t.isWhileStatement(node)) heads = [node.test];
+  else if (t.isForStatement(node)) heads = [node.init, node.test, node.update];
+  else if (t.isForInStatement(node) || t.isForOfStatement(node)) heads = [node.left, node.right];
+  else if (t.isSwitchStatement(node)) heads = [node.discriminant, ...node.cases.map((c) => c.test)];
+  else if (t.isTryStatement(node) || t.isBlockStatement(node) || t.isLabeledStatement(node) || t.isDoWhileStatement(node)) heads = [];
+  else return false;
+  if (t.isForOfStatement(node) && node.await) return false;
+  let calls = false;
+  for (const head of heads) if (head) t.traverseFast(head, (n) => {
+    if (calls) return;
+    if (t.isCallExpression(n) || t.isOptionalCallExpression(n) || t.isNewExpression(n) || t.isTaggedTemplateExpression(n) || t.isAwaitExpression(n) || t.isYieldExpression(n) || t.isImport(n) || t.isClass(n)) calls = true;
+    else if (t.isUnaryExpression(n) && n.operator === 'delete') calls = true;
+    else if ((t.isAssignmentExpression(n) && !t.isIdentifier(n.left)) || (t.isUpdateExpression(n) && !t.isIdentifier(n.argument))) calls = true;
+  });
+  return !calls;
+}
 const cache = new Map<string, Instrumented>();
 
 /**
@@ -54,8 +99,9 @@ const cache = new Map<string, Instrumented>();
  */
 export function instrument(code: string, file: string, inputMap?: object, options: InstrumentOptions = {}): Instrumented {
   const values = options.values === true;
+  const sparse = !values && options.sparse === true;
   const key = createHash('sha256')
-    .update(values ? 'values\0' : 'trace\0')
+    .update(values ? 'values\0' : sparse ? 'sparse\0' : 'trace\0')
     .update(options.sourceType ?? 'module')
     .update(file)
     .update('\0')
@@ -80,7 +126,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
       // the code keeps its line numbers: stack traces of a recorded process name the lines users wrote
       retainLines: true,
       ...(inputMap ? { inputSourceMap: inputMap as never } : {}),
-      plugins: [plugin(sites, file, trace, values)],
+      plugins: [plugin(sites, file, trace, values, sparse)],
     });
   } catch (err) {
     throw new HindsightError('HS_E_INSTRUMENT', `cannot instrument ${file}: ${(err as Error).message}; pass compiled JavaScript (ES2022 or older syntax)`, { cause: err });
@@ -100,7 +146,7 @@ function mark<N extends t.Node>(node: N): N {
   return node;
 }
 
-function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean): () => PluginObj {
+function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean, sparse: boolean): () => PluginObj {
   const scopes: ScopeNames[] = [];
   const scopeIds = new Map<string, number>();
   /** `__hs.hit() && __hs.v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */
@@ -119,7 +165,12 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   };
   /** Statements instrumented per function, for its site's `statements`. */
   const statementCounts = new WeakMap<t.Node, number>();
-  const siteOf = (kind: SiteKind, node: t.Node, functionName: string, extra: { statements?: number; async?: boolean } = {}): number => {
+  /** Sparse variant: per statement node, its site; per list owner (a function's body block, a branch's block, a switch case), the quiet statements it starts with. */
+  const statementSites = new WeakMap<t.Node, number>();
+  const leading = new WeakMap<t.Node, number[]>();
+  /** The run a statement belongs to (a probed statement's own, or the one a quiet statement joined). */
+  const runOf = new WeakMap<t.Node, number[]>();
+  const siteOf = (kind: SiteKind, node: t.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number } = {}): number => {
     const loc = node.loc?.start;
     let where = { file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
     if (trace && loc) {
@@ -153,6 +204,54 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     p.replaceWith(block);
   };
 
+  const caseSites = new WeakMap<t.Node, number>();
+  /** Sparse: the statement a branch belongs to (the innermost enclosing one that has a site). */
+  const ownerOf = (p: NodePath): number | undefined => {
+    for (let q: NodePath | null = p; q && !q.isFunction(); q = q.parentPath) {
+      const id = statementSites.get(q.node);
+      if (id !== undefined) return id;
+    }
+    return undefined;
+  };
+  /** Sparse: a branch site's fields: the statement it belongs to, and the quiet statements its block starts with. */
+  const sparseBranch = (block: t.Node | null | undefined, own: number | undefined): { run?: number[]; in?: number } => {
+    if (!sparse) return {};
+    return { ...(own !== undefined ? { in: own } : {}), ...(block ? { run: leading.get(block) ?? [] } : {}) };
+  };
+  /**
+   * Sparse: the run a quiet statement at `p` joins, or undefined (it is reported itself): the run
+   * of the simple statement before it, or, first in its list, the list owner's leading run (a
+   * function body, the block of an if's branch, of a while or for loop with a test, a switch case).
+   */
+  const runBefore = (p: NodePath): number[] | undefined => {
+    const list = p.container as t.Node[] | undefined;
+    if (!Array.isArray(list) || typeof p.key !== 'number') return undefined;
+    for (let i = p.key - 1; i >= 0; i--) {
+      const prev = list[i]!;
+      if (made.has(prev) && !statementSites.has(prev)) continue; // the probes and the bk inserted
+      if (t.isFunctionDeclaration(prev)) continue; // hoisted: it does not run here
+      // after a jump, a statement is never reached from it
+      if (t.isReturnStatement(prev) || t.isThrowStatement(prev) || t.isBreakStatement(prev) || t.isContinueStatement(prev)) return undefined;
+      // after a compound statement, a statement is reached from its blocks: it is reported
+      return t.isStatement(prev) && simple(prev) ? runOf.get(prev) : undefined;
+    }
+    const parent = p.parentPath;
+    if (!parent) return undefined;
+    const block = parent.node;
+    const up = parent.parentPath?.node;
+    let owned = false;
+    if (t.isSwitchCase(block)) owned = true;
+    else if (t.isBlockStatement(block) && up) {
+      if (t.isFunction(up) && up.body === block) owned = true;
+      else if (t.isIfStatement(up)) owned = true;
+      else if ((t.isWhileStatement(up) || (t.isForStatement(up) && up.test)) && up.body === block) owned = true;
+    }
+    if (!owned) return undefined;
+    let run = leading.get(block);
+    if (!run) leading.set(block, (run = []));
+    return run;
+  };
+
   return () => ({
     visitor: {
       Function: {
@@ -170,9 +269,10 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         exit(p) {
           if (p.node.generator || made.has(p.node.body)) return;
           const body = p.node.body as t.BlockStatement;
-          const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}) });
+          const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}) });
           const e = t.identifier('__hs_e');
           const entry: t.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
+          if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
           if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
           const wrapped = mark(
             t.blockStatement([
@@ -180,8 +280,8 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
               mark(
                 t.tryStatement(
                   mark(t.blockStatement(body.body)),
-                  t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('th', num(F), act()))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
-                  mark(t.blockStatement([mark(t.expressionStatement(probe('ex', num(F), act())))])),
+                  t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('th', num(F), act(), ...(sparse ? [t.identifier(PROGRESS)] : [])))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
+                  mark(t.blockStatement([mark(t.expressionStatement(probe(p.node.async ? 'xa' : 'ex', num(F), act())))])),
                 ),
               ),
             ], body.directives),
@@ -198,6 +298,22 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent)) || p.listKey === undefined) return;
         mark(node); // an enclosing rewrite (an await's operand) may queue it again: instrumented once
         statementCounts.set(fn.node, (statementCounts.get(fn.node) ?? 0) + 1);
+        if (sparse) {
+          const run: number[] = [];
+          const S = siteOf('statement', node, nameOf(fn), { run });
+          statementSites.set(node, S);
+          const joins = quiet(node) ? runBefore(p) : undefined;
+          if (joins) {
+            joins.push(S);
+            runOf.set(node, joins);
+            p.insertBefore(mark(t.expressionStatement(mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))))));
+          } else {
+            // a compound statement's run stays empty: what follows it is reported again
+            if (simple(node)) runOf.set(node, run);
+            p.insertBefore(mark(t.expressionStatement(probe('st', mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))), act()))));
+          }
+          return;
+        }
         const S = siteOf('statement', node, nameOf(fn));
         const report = mark(t.expressionStatement(probe('st', num(S), act())));
         p.insertBefore(values ? [report, valuePoint(p, fn, node.start ?? 0)] : report);
@@ -212,7 +328,10 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const fn = owner(p);
           if (!fn || made.has(p.node.test)) return;
           const name = nameOf(fn);
-          p.node.test = branch(p.node.test, siteOf('branch', p.node.consequent, name), siteOf('branch', p.node.alternate ?? p.node, name));
+          const own = ownerOf(p);
+          const yes = siteOf('branch', p.node.consequent, name, sparseBranch(p.node.consequent, own));
+          const no = siteOf('branch', p.node.alternate ?? p.node, name, sparseBranch(p.node.alternate, own));
+          p.node.test = branch(p.node.test, yes, no);
         },
       },
       Loop: {
@@ -224,7 +343,10 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const node = p.node;
           if (!fn || !('test' in node) || !node.test || made.has(node.test)) return;
           const name = nameOf(fn);
-          node.test = branch(node.test, siteOf('branch', node.body, name), siteOf('branch', node, name));
+          const own = ownerOf(p);
+          // a do-while body first runs without a branch before it: its block starts with a report
+          const body = t.isDoWhileStatement(node) ? undefined : node.body;
+          node.test = branch(node.test, siteOf('branch', node.body, name, sparseBranch(body, own)), siteOf('branch', node, name, sparseBranch(undefined, own)));
         },
       },
       ConditionalExpression: {
@@ -232,7 +354,8 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const fn = owner(p);
           if (!fn || made.has(p.node.test)) return;
           const name = nameOf(fn);
-          p.node.test = branch(p.node.test, siteOf('branch', p.node.consequent, name), siteOf('branch', p.node.alternate, name));
+          const own = ownerOf(p);
+          p.node.test = branch(p.node.test, siteOf('branch', p.node.consequent, name, sparseBranch(undefined, own)), siteOf('branch', p.node.alternate, name, sparseBranch(undefined, own)));
         },
       },
       LogicalExpression: {
@@ -241,25 +364,37 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const node = p.node;
           if (!fn || node.operator === '??' || made.has(node.left)) return;
           const name = nameOf(fn);
-          const right = siteOf('branch', node.right, name);
-          const short = siteOf('branch', node, name);
+          const own = ownerOf(p);
+          const right = siteOf('branch', node.right, name, sparseBranch(undefined, own));
+          const short = siteOf('branch', node, name, sparseBranch(undefined, own));
           node.left = node.operator === '&&' ? branch(node.left, right, short) : branch(node.left, short, right);
         },
       },
       CatchClause(p) {
         if (!owner(p) || made.has(p.node.body)) return;
-        p.node.body.body.unshift(mark(t.expressionStatement(probe('ca', act()))));
+        p.node.body.body.unshift(mark(t.expressionStatement(probe('ca', act(), ...(sparse ? [t.identifier(PROGRESS)] : [])))));
       },
       TryStatement(p) {
         const fin = p.node.finalizer;
         if (!owner(p) || !fin || made.has(fin)) return;
-        fin.body.unshift(mark(t.expressionStatement(probe('ca', act()))));
+        fin.body.unshift(mark(t.expressionStatement(probe('ca', act(), ...(sparse ? [t.identifier(PROGRESS)] : [])))));
       },
-      SwitchCase(p) {
-        const fn = owner(p);
-        if (!fn || made.has(p.node)) return;
-        mark(p.node);
-        p.node.consequent.unshift(mark(t.expressionStatement(probe('bk', num(siteOf('branch', p.node, nameOf(fn))), act()))));
+      SwitchCase: {
+        enter(p) {
+          const fn = owner(p);
+          if (!fn || made.has(p.node)) return;
+          mark(p.node);
+          const site = siteOf('branch', p.node, nameOf(fn));
+          p.node.consequent.unshift(mark(t.expressionStatement(probe('bk', num(site), act()))));
+          if (sparse) caseSites.set(p.node, site);
+        },
+        exit(p) {
+          // sparse: the case's run is known once its statements are instrumented (same site id as dense)
+          const site = caseSites.get(p.node);
+          if (site === undefined) return;
+          caseSites.delete(p.node);
+          sites[site] = { ...sites[site]!, ...sparseBranch(p.node, p.parentPath ? ownerOf(p.parentPath as NodePath) : undefined) };
+        },
       },
       AwaitExpression: {
         exit(p) {

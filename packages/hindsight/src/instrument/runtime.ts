@@ -11,6 +11,16 @@ export interface ProbeSink {
 }
 
 /**
+ * The recorder's fast path (a RingWriter): events are written as they happen, and the clock is
+ * read only when asked (`time`), which the runtime does where traced code starts or stops running.
+ */
+export interface EventWriter {
+  write(kind: EventKind, site: number, activation: number): void;
+  /** Records the current time at this point of the event stream. */
+  time(): void;
+}
+
+/**
  * Visits value points during a re-execution (values variant only): the runtime asks `wants` after
  * each Statement and Enter event, and calls `visit` with a closure that evaluates in that scope.
  */
@@ -48,15 +58,20 @@ export interface Probe {
   br<T>(v: T, yes: number, no: number, a: number): T;
   /** A branch taken unconditionally (a switch case entered). */
   bk(site: number, a: number): void;
-  /** The function exits by an exception (its `finally` then reports no Exit). */
-  th(site: number, a: number): void;
+  /**
+   * The function exits by an exception (its `finally` then reports no Exit). Sparse variant:
+   * `p` is the last statement of the function that started, for the decoder.
+   */
+  th(site: number, a: number, p?: number): void;
   /**
    * A catch or finally block of the code starts: if the activation was suspended in an `await` whose
    * promise rejected, it has resumed (with the exception), which the Resume probe could not report.
    */
-  ca(a: number): void;
-  /** The function exits (called from its `finally`). */
+  ca(a: number, p?: number): void;
+  /** A sync function exits (called from its `finally`). */
   ex(site: number, a: number): void;
+  /** An async function exits (called from its `finally`): its activation ends. */
+  xa(site: number, a: number): void;
   /** Values variant: whether the value point just reached is wanted (then `v` follows). */
   hit(): boolean;
   /** Values variant: hands over the scope's evaluator at a wanted value point. */
@@ -64,52 +79,136 @@ export interface Probe {
 }
 
 /**
- * The process-wide registry of instrumented modules: their sites (ids dense over all modules
- * loaded in this process) and the sink that records. One recording at a time.
- *
- * Activations: each async call is a new activation; sync calls run in the current one. `current`
- * follows control: set on entry, back to the caller on an activation's first await or when its
- * outermost frame returns, to the event loop (0) after a later await.
+ * Sparse variant, into a ring only: the last statement that started before a throw left the
+ * function or a catch or finally block began (its site), so that the decoder puts the
+ * statements it did not report up to there, and no further. Not an event of the Execution.
  */
-export class ProbeRuntime {
-  readonly sites: Site[] = [];
-  readonly scopes: ScopeNames[] = [];
-  sink: ProbeSink | undefined;
-  visitor: ValueVisitor | undefined;
-  /** Told of each instrumented module as it loads: its sites are ids base..base+n-1 (the recorder keeps the table). */
-  onModule: ((base: number, sites: readonly Site[]) => void) | undefined;
-  /** Events emitted since reset: the next event's index in the Execution. */
-  #count = 0;
-  #lastSite = 0;
-  #nextActivation = 1;
-  #current = 0;
-  /** Per live activation: its caller's activation (0 once it was suspended) and its open frames. */
-  readonly #live = new Map<number, { parent: number; depth: number; awaiting: number }>();
-  #threw = false;
-  /** Function sites no longer traced (the recorder demotes very hot, tiny functions). */
-  readonly #demoted = new Set<number>();
+export const PROGRESS_KIND = 14;
+
+/** Activation ids wrap here (a ring holds far fewer events): they stay small integers. */
+const MAX_ACTIVATION = 2 ** 30 - 1;
+
+/**
+ * The mutable state the probes share, in one object of plain fields (the probes are the hottest
+ * code of a recorded process: each is a few loads and stores).
+ */
+class State {
+  ring: EventWriter | undefined = undefined;
+  sink: ProbeSink | undefined = undefined;
+  visitor: ValueVisitor | undefined = undefined;
+  /** Events emitted since reset through the sink path: the next event's index in the Execution. */
+  count = 0;
+  lastSite = 0;
+  next = 1;
+  /** The running activation, 0 for the event loop (no traced code on the stack). */
+  current = 0;
+  /**
+   * The activation a sync function started from the event loop, and its open frames (at most one
+   * such activation runs at a time: it ends when its outermost frame returns). 0 when none.
+   */
+  syncActivation = 0;
+  syncDepth = 0;
+  threw = false;
   /**
    * Open frames of demoted functions (and of the sync functions they call). A muted frame's probes
    * get its activation negated (en returns -a), so every probe knows without a lookup to report
    * nothing; async functions called from one run as usual.
    */
-  #muted = 0;
+  muted = 0;
+  /**
+   * Live async activations, an open-addressed table by id (slot = id & mask; an id whose slot is
+   * taken is skipped when ids are handed out, so a lookup is one compare): the caller's activation
+   * (0 once it suspended) and the await it is suspended in (global site + 1, 0 when none).
+   */
+  mask = 1023;
+  ids = new Int32Array(1024);
+  parents = new Int32Array(1024);
+  awaiting = new Int32Array(1024);
+  live = 0;
+  /** Per global site: calls of a sync function so far, or -1 once it is demoted. */
+  calls = new Int32Array(1024);
+  /** onHot is told every (hotMask + 1) calls of a sync function (never while it is 2^31 - 1: counts wrap at 2^30). */
+  hotMask = 0x7fffffff;
+  onHot: ((site: number, calls: number) => void) | undefined = undefined;
+}
+
+/**
+ * The process-wide registry of instrumented modules: their sites (ids dense over all modules
+ * loaded in this process) and where their events go: a ring (the recorder), a sink (replay), or
+ * nowhere. One recording at a time.
+ *
+ * Activations: each async call is a new activation; sync calls run in the current one. `current`
+ * follows control: set on entry, back to the caller on an activation's first await or when its
+ * outermost frame returns, to the event loop (0) after a later await. The clock is read (into the
+ * ring) where `current` goes from or to 0, that is where traced code starts and stops running.
+ */
+export class ProbeRuntime {
+  readonly sites: Site[] = [];
+  readonly scopes: ScopeNames[] = [];
+  /** Told of each instrumented module as it loads: its sites are ids base..base+n-1 (the recorder keeps the table). */
+  onModule: ((base: number, sites: readonly Site[]) => void) | undefined;
+  readonly #s = new State();
+
+  get sink(): ProbeSink | undefined {
+    return this.#s.sink;
+  }
+
+  get visitor(): ValueVisitor | undefined {
+    return this.#s.visitor;
+  }
 
   /** Stops tracing the function with this (global) site: its calls report nothing any more. Sync functions only. */
   demote(functionSite: number): void {
-    this.#demoted.add(functionSite);
+    this.#grow(functionSite + 1);
+    this.#s.calls[functionSite] = -1;
   }
 
-  /** Starts a recording: fresh activations. */
+  /**
+   * Every `period` calls (a power of two) of a sync function, `onHot` is told its (global) site and
+   * its calls so far; it may demote it.
+   */
+  watchHot(period: number, onHot: (site: number, calls: number) => void): void {
+    this.#s.hotMask = period - 1;
+    this.#s.onHot = onHot;
+  }
+
+  /** Starts a recording into a sink (or none): fresh activations. */
   reset(sink: ProbeSink | undefined, visitor?: ValueVisitor): void {
-    this.sink = sink;
-    this.visitor = visitor;
-    this.#count = 0;
-    this.#nextActivation = 1;
-    this.#current = 0;
-    this.#live.clear();
-    this.#threw = false;
-    this.#muted = 0;
+    const s = this.#s;
+    s.ring = undefined;
+    s.sink = sink;
+    s.visitor = visitor;
+    this.#fresh();
+  }
+
+  /** Starts a recording into a ring (the flight recorder): fresh activations. */
+  record(ring: EventWriter): void {
+    const s = this.#s;
+    s.ring = ring;
+    s.sink = undefined;
+    s.visitor = undefined;
+    this.#fresh();
+  }
+
+  #fresh(): void {
+    const s = this.#s;
+    s.count = 0;
+    s.next = 1;
+    s.current = 0;
+    s.syncActivation = 0;
+    s.syncDepth = 0;
+    s.threw = false;
+    s.muted = 0;
+    s.ids.fill(0);
+    s.live = 0;
+  }
+
+  #grow(sites: number): void {
+    const s = this.#s;
+    if (sites <= s.calls.length) return;
+    const calls = new Int32Array(Math.max(sites, s.calls.length * 2));
+    calls.set(s.calls);
+    s.calls = calls;
   }
 
   module(sites: readonly Site[], scopes: readonly ScopeNames[] = []): Probe {
@@ -117,88 +216,181 @@ export class ProbeRuntime {
     const scopeBase = this.scopes.length;
     this.sites.push(...sites);
     this.scopes.push(...scopes);
+    this.#grow(this.sites.length);
     this.onModule?.(base, sites);
-    const emitGlobal = (kind: EventKind, site: number, a: number) => {
+    const S = this.#s;
+    const allSites = this.sites;
+    const allScopes = this.scopes;
+
+    const emit = (kind: EventKind, site: number, a: number): void => {
       if (a < 0) return; // a muted frame
-      this.#count++;
-      this.#lastSite = site;
-      this.sink?.event(kind, site, a);
+      const ring = S.ring;
+      if (ring !== undefined) return ring.write(kind, site, a);
+      S.count++;
+      S.lastSite = site;
+      S.sink?.event(kind, site, a);
     };
-    const emit = (kind: EventKind, site: number, a: number) => emitGlobal(kind, base + site, a);
-    /** The Resume of an await that threw, reported where the exception is first handled. */
-    const resumedByThrow = (a: number) => {
-      const live = this.#live.get(a);
-      if (!live || live.awaiting === -1) return;
-      const site = live.awaiting;
-      live.awaiting = -1;
-      this.#current = a;
-      emitGlobal(EventKind.Resume, site, a);
-    };
-    const enter = (site: number, a: number, isNew: boolean, muted = false): number => {
-      if (isNew) this.#live.set(a, { parent: this.#current, depth: 0, awaiting: -1 });
-      const live = this.#live.get(a);
-      if (live) live.depth++;
-      this.#current = a;
-      if (!muted) emit(EventKind.Enter, site, a);
+    const time = (): void => S.ring?.time();
+    /** A new async activation, called from `parent`: an id whose table slot is free. */
+    const newAsync = (parent: number): number => {
+      if (S.live >= (S.mask + 1) >> 1) growTable();
+      let a = S.next;
+      while (S.ids[a & S.mask] !== 0) a = a >= MAX_ACTIVATION ? 1 : a + 1;
+      S.next = a >= MAX_ACTIVATION ? 1 : a + 1;
+      const slot = a & S.mask;
+      S.ids[slot] = a;
+      S.parents[slot] = parent;
+      S.awaiting[slot] = 0;
+      S.live++;
       return a;
     };
-    const leave = (a: number) => {
-      const live = this.#live.get(a);
-      if (live && --live.depth <= 0) {
-        this.#live.delete(a);
-        this.#current = live.parent;
-      } else this.#current = a;
+    const growTable = (): void => {
+      const size = (S.mask + 1) * 2;
+      const ids = new Int32Array(size);
+      const parents = new Int32Array(size);
+      const awaiting = new Int32Array(size);
+      for (let i = 0; i <= S.mask; i++) {
+        const a = S.ids[i]!;
+        if (a === 0) continue;
+        const slot = a & (size - 1); // distinct: two ids apart in a larger table were apart in the smaller
+        ids[slot] = a;
+        parents[slot] = S.parents[i]!;
+        awaiting[slot] = S.awaiting[i]!;
+      }
+      S.ids = ids;
+      S.parents = parents;
+      S.awaiting = awaiting;
+      S.mask = size - 1;
+    };
+    /** The Resume of an await that threw, reported where the exception is first handled. */
+    const resumedByThrow = (a: number): void => {
+      if (a <= 0) return;
+      const slot = a & S.mask;
+      if (S.ids[slot] !== a || S.awaiting[slot] === 0) return;
+      const site = S.awaiting[slot]! - 1;
+      S.awaiting[slot] = 0;
+      if (S.current === 0) time();
+      S.current = a;
+      emit(EventKind.Resume, site, a);
+    };
+    /** Enter of a demoted function, or of one called from a muted frame: nothing is reported. */
+    const mutedEnter = (): number => {
+      S.muted++;
+      let a = S.current;
+      if (a === 0) {
+        a = S.current = S.syncActivation = S.next;
+        S.next = a >= MAX_ACTIVATION ? 1 : a + 1;
+        S.syncDepth = 1;
+      } else if (a === S.syncActivation) S.syncDepth++;
+      return -a;
+    };
+    const progress = (a: number, p: number): void => {
+      if (p >= 0 && a > 0 && S.ring !== undefined) S.ring.write(PROGRESS_KIND as EventKind, base + p, a);
+    };
+    const hot = (site: number, calls: number): void => {
+      const onHot = S.onHot;
+      if (onHot !== undefined) onHot(site, calls);
     };
     return {
       en: (site) => {
-        const muted = this.#muted > 0 || this.#demoted.has(base + site);
-        if (muted) this.#muted++;
-        const a = this.#current === 0 ? enter(site, this.#nextActivation++, true, muted) : enter(site, this.#current, false, muted);
-        return muted ? -a : a;
+        const g = base + site;
+        const calls = S.calls[g]!;
+        if (calls < 0 || S.muted > 0) return mutedEnter();
+        const c = (calls + 1) & 0x3fffffff; // never negative: -1 is demoted
+        S.calls[g] = c;
+        if ((c & S.hotMask) === 0) hot(g, c);
+        let a = S.current;
+        if (a === 0) {
+          // from the event loop: a new activation, and traced code starts running
+          time();
+          a = S.current = S.syncActivation = S.next;
+          S.next = a >= MAX_ACTIVATION ? 1 : a + 1;
+          S.syncDepth = 1;
+        } else if (a === S.syncActivation) S.syncDepth++;
+        emit(EventKind.Enter, g, a);
+        return a;
       },
-      ea: (site) => enter(site, this.#nextActivation++, true),
+      ea: (site) => {
+        const parent = S.current;
+        if (parent === 0) time();
+        const a = newAsync(parent);
+        S.current = a;
+        emit(EventKind.Enter, base + site, a);
+        return a;
+      },
       st: (site, a) => {
-        this.#current = a < 0 ? -a : a;
-        emit(EventKind.Statement, site, a);
+        if (a < 0) return;
+        S.current = a;
+        emit(EventKind.Statement, base + site, a);
       },
       su: (site, a, v) => {
-        emit(EventKind.Suspend, site, a);
-        const live = this.#live.get(a);
-        this.#current = live ? live.parent : 0;
-        if (live) {
-          live.parent = 0;
-          live.awaiting = base + site;
+        emit(EventKind.Suspend, base + site, a);
+        const slot = a & S.mask;
+        let parent = 0;
+        if (S.ids[slot] === a) {
+          parent = S.parents[slot]!;
+          S.parents[slot] = 0;
+          S.awaiting[slot] = base + site + 1;
         }
+        S.current = parent;
+        if (parent === 0) time(); // back to the event loop
         return v;
       },
       re: (site, a, v) => {
-        const live = this.#live.get(a);
-        if (live) live.awaiting = -1;
-        this.#current = a;
-        emit(EventKind.Resume, site, a);
+        if (S.current === 0) time();
+        const slot = a & S.mask;
+        if (S.ids[slot] === a) S.awaiting[slot] = 0;
+        S.current = a;
+        emit(EventKind.Resume, base + site, a);
         return v;
       },
       br: (v, yes, no, a) => {
-        emit(EventKind.Branch, v ? yes : no, a);
+        emit(EventKind.Branch, base + (v ? yes : no), a);
         return v;
       },
-      bk: (site, a) => emit(EventKind.Branch, site, a),
-      ca: resumedByThrow,
-      th: (site, a) => {
+      bk: (site, a) => emit(EventKind.Branch, base + site, a),
+      ca: (a, p) => {
         resumedByThrow(a);
-        emit(EventKind.Throw, site, a);
-        this.#threw = true;
+        if (p !== undefined) progress(a, p);
+      },
+      th: (site, a, p) => {
+        resumedByThrow(a);
+        if (p !== undefined) progress(a, p);
+        emit(EventKind.Throw, base + site, a);
+        S.threw = true;
       },
       ex: (site, a) => {
-        if (this.#threw) this.#threw = false;
-        else emit(EventKind.Exit, site, a);
-        if (a < 0) this.#muted--;
-        leave(a < 0 ? -a : a);
+        if (S.threw) S.threw = false;
+        else emit(EventKind.Exit, base + site, a);
+        let act = a;
+        if (a < 0) {
+          S.muted--;
+          act = -a;
+        }
+        if (act === S.syncActivation && --S.syncDepth <= 0) {
+          // the outermost frame of an activation started from the event loop: back to it
+          S.syncActivation = 0;
+          S.current = 0;
+          if (a > 0) time();
+        } else S.current = act;
       },
-      hit: () => this.visitor !== undefined && this.visitor.wants(this.#count - 1),
+      xa: (site, a) => {
+        if (S.threw) S.threw = false;
+        else emit(EventKind.Exit, base + site, a);
+        const slot = a & S.mask;
+        let parent = 0;
+        if (S.ids[slot] === a) {
+          parent = S.parents[slot]!;
+          S.ids[slot] = 0;
+          S.live--;
+        }
+        S.current = parent;
+        if (parent === 0) time();
+      },
+      hit: () => S.visitor !== undefined && S.visitor.wants(S.count - 1),
       v: (evaluate, scope) => {
-        const index = this.#count - 1;
-        this.visitor?.visit({ index, site: this.sites[this.#lastSite], scope: this.scopes[scopeBase + scope]!, evaluate });
+        const index = S.count - 1;
+        S.visitor?.visit({ index, site: allSites[S.lastSite], scope: allScopes[scopeBase + scope]!, evaluate });
       },
     };
   }

@@ -32,7 +32,7 @@ export async function load(url: string, context: { format?: string | null }, nex
   // module's own require() calls through these hooks too, so the whole package is instrumented
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
-    return { ...result, source: instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType }).code };
+    return { ...result, source: instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true }).code };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all
     return result;

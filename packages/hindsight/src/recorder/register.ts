@@ -13,16 +13,24 @@ import { isMainThread, threadId } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
 import { instrument, probeRuntime, readInputMap, type ProbeRuntime } from '../instrument/index.js';
-import { EventKind } from '../trace/index.js';
 import { configFromEnv, ENV, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
-import { mapShared } from './shared-memory.js';
+import { mapShared, touchPages } from './shared-memory.js';
 import { snapshot } from './snapshot.js';
 import { watchSlowRequests } from './slow-requests.js';
 import { FILES, PARTS } from './spool.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
 export { snapshot };
+
+/**
+ * Demotion: a sync function of at most TINY_STATEMENTS statements is looked at every HOT_PERIOD
+ * calls; when its own events (enter, exit and a statement each, at least) were at least
+ * HOT_SHARE of all the events written over its last HOT_PERIOD calls, it is demoted.
+ */
+const HOT_PERIOD = 8192;
+const HOT_SHARE = 0.1;
+const TINY_STATEMENTS = 3;
 
 // the store is loaded only without a supervisor: a supervised program carries none of it
 const standalone = process.env[ENV.dir] ? undefined : await import('./standalone.js');
@@ -43,19 +51,14 @@ if (recording && standalone && spool) {
 
 /** Records this thread into `config.dir`; the main recorder (not a worker's or child's) also sets the snapshot triggers. */
 function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: boolean): void {
-  const ring = new RingWriter(mapShared(path.join(config.dir, FILES.ring), ringBytes(config.ringBytes)), process.pid);
+  const memory = mapShared(path.join(config.dir, FILES.ring), ringBytes(config.ringBytes));
+  touchPages(memory);
+  const ring = new RingWriter(memory, process.pid);
   const runtime = probeRuntime();
   const modules = path.join(config.dir, FILES.modules);
   runtime.onModule = (base, sites) => appendFileSync(modules, `${JSON.stringify({ base, sites })}\n`);
-  const hot = config.demote ? demoter(runtime, ring, path.join(config.dir, FILES.demoted)) : undefined;
-  runtime.reset({
-    event: hot
-      ? (kind, site, activation) => {
-          ring.write(kind, site, activation);
-          if (kind === EventKind.Enter) hot(site);
-        }
-      : (kind, site, activation) => ring.write(kind, site, activation),
-  });
+  if (config.demote) demoter(runtime, ring, path.join(config.dir, FILES.demoted));
+  runtime.record(ring);
 
   const warn = untracedWarning(path.join(config.dir, FILES.warnings));
   const warnMap = sourceMapWarning(path.join(config.dir, FILES.warnings));
@@ -98,7 +101,7 @@ function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: stri
     if (!traced(filename)) return compile.call(this, content, filename);
     let code = content;
     try {
-      code = instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script' }).code;
+      code = instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script', sparse: true }).code;
     } catch (err) {
       warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }
@@ -106,29 +109,28 @@ function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: stri
   };
 }
 
-/** Calls a function may make before it is looked at, and the statements a function may have to be demoted. */
-const HOT_CALLS = 100_000;
-const TINY_STATEMENTS = 3;
-
 /**
- * Overhead control without hand tuning: a sync function called HOT_CALLS times whose body has at
- * most TINY_STATEMENTS statements costs more to trace than its trace is worth, so it is demoted:
- * not traced any more from there on, which the recording says (where, from which event).
+ * Overhead control without hand tuning: a tiny sync function (at most TINY_STATEMENTS statements)
+ * called so often that its own events are a tenth or more of everything recorded costs more to
+ * trace than its trace is worth (its calls tell little, and they would push the rest out of the
+ * ring), so it is demoted: not traced any more from there on, which the recording says (where, from
+ * which event). A tiny function that is called often but is not a large part of the trace stays.
  */
-function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): (site: number) => void {
-  let calls = new Uint32Array(1024);
-  return (site) => {
-    if (site >= calls.length) {
-      const grown = new Uint32Array(Math.max(site + 1, calls.length * 2));
-      grown.set(calls);
-      calls = grown;
-    }
-    if (++calls[site]! !== HOT_CALLS) return;
+function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
+  /** Per function site: the events written when it was last looked at. */
+  const seen = new Map<number, number>();
+  runtime.watchHot(HOT_PERIOD, (site, calls) => {
     const s = runtime.sites[site];
     if (!s || s.kind !== 'function' || s.async || (s.statements ?? Infinity) > TINY_STATEMENTS) return;
+    const written = ring.written;
+    const before = seen.get(site);
+    seen.set(site, written);
+    if (before === undefined) return;
+    const own = HOT_PERIOD * (2 + (s.statements ?? 0));
+    if (own < HOT_SHARE * ((written - before) >>> 0)) return;
     runtime.demote(site);
-    appendFileSync(file, `${JSON.stringify({ functionName: s.functionName, file: s.file, line: s.line, calls: HOT_CALLS, fromEvent: ring.written })}\n`);
-  };
+    appendFileSync(file, `${JSON.stringify({ functionName: s.functionName, file: s.file, line: s.line, calls, fromEvent: written })}\n`);
+  });
 }
 
 /** SIGUSR2, and a slow request or an error logged when asked: a snapshot while the program goes on. */

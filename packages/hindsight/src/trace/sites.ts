@@ -13,6 +13,14 @@ export interface Site {
   readonly statements?: number;
   /** For a function site: an async function. */
   readonly async?: boolean;
+  /**
+   * Sites of the flight recorder's sparse instrumentation: the quiet statements (module-local
+   * site ids) that run right after this function's entry, this statement, or this branch into a
+   * block, and report nothing themselves; the decoder puts their Statement events back.
+   */
+  readonly run?: readonly number[];
+  /** Sparse: for a branch site, the statement (module-local site id) its decision is part of. */
+  readonly in?: number;
 }
 
 /**

@@ -192,13 +192,14 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.ok(recordings.every((r) => r.events > 0));
   });
 
-  it('a very hot, tiny function is demoted after 100,000 calls: not traced from there on, and the recording says where and from when', async () => {
+  it('a very hot, tiny function is demoted once its events are a tenth of the trace (looked at every 8192 calls): not traced from there on, and the recording says where and from when', async () => {
     const run = await recordService('hot', { args: ['--always'] });
     assert.match(run.stdout, /hot 250000/, 'the program computes the same with its function demoted');
     const rec = onlyRecording(run.store);
-    assert.deepEqual(rec.meta.demoted?.map((d) => [d.functionName, d.calls, d.file === SOURCE]), [['bump', 100_000, true]]);
+    // at 8192 calls it is first looked at; at 16384, its events over the last 8192 calls are most of the trace
+    assert.deepEqual(rec.meta.demoted?.map((d) => [d.functionName, d.calls, d.file === SOURCE]), [['bump', 16_384, true]]);
     const ex = decodeRecording(rec);
-    assert.equal(calls(ex, 'bump'), 100_000, 'its calls after the demotion are not in the trace');
+    assert.equal(calls(ex, 'bump'), 16_384, 'its calls after the demotion are not in the trace');
     assert.equal(calls(ex, 'handle'), 20, 'the rest is traced as before');
     const plain = await recordService('hot', { args: ['--always', '--no-demote'] });
     assert.equal(calls(decodeRecording(onlyRecording(plain.store)), 'bump'), 250_000);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readRing, RingWriter, ringBytes } from '../../src/recorder/index.js';
-import { ringHeader, type RingEvents } from '../../src/recorder/ring.js';
+import { ringEventCount, ringHeader, TIME_EVERY, type RingEvents } from '../../src/recorder/ring.js';
 import { EventKind } from '../../src/trace/index.js';
 
 /** [kind, site, activation] of each event read. */
@@ -23,6 +23,7 @@ describe('the flight recorder ring', () => {
         assert.deepEqual(triples(read.events), kept);
         assert.equal(read.pid, 42);
         for (let i = 1; i < read.events.length; i++) assert.ok(read.events.times[i]! >= read.events.times[i - 1]!, 'times do not go back');
+        assert.equal(ringEventCount(buffer), kept.length, 'the events counted are the events read');
       }),
       { numRuns: 60 },
     );
@@ -32,9 +33,9 @@ describe('the flight recorder ring', () => {
     const buffer = new ArrayBuffer(ringBytes(16 * 1024));
     const ring = new RingWriter(buffer, 1);
     for (let i = 0; i < 5; i++) ring.write(EventKind.Statement, i, 1);
-    // the words of a sixth event, without the count that would publish it
+    // the words of a sixth event, without the count that would publish it (slot 0 is the time record of the start)
     const words = new Uint32Array(buffer);
-    words[16 + 5 * 4] = (EventKind.Enter << 28) | 99;
+    words[16 + 6 * 2] = (EventKind.Enter << 28) | 99;
     assert.deepEqual([...readRing(buffer).events.sites], [0, 1, 2, 3, 4]);
   });
 
@@ -43,8 +44,49 @@ describe('the flight recorder ring', () => {
     const ring = new RingWriter(buffer, 7);
     for (let i = 0; i < 100; i++) ring.write(EventKind.Branch, i, 3);
     const compact = new Uint8Array(buffer).subarray(0, ringHeader(new Uint8Array(buffer)).usedBytes);
-    assert.equal(compact.byteLength, (16 + 100 * 4) * 4);
+    // 2 words a slot: the 100 events and 2 time records (the start, and one after 64 slots)
+    assert.equal(compact.byteLength, (16 + (100 + 2) * 2) * 4);
+    assert.equal(ringEventCount(compact), 100);
     assert.deepEqual(readRing(compact), readRing(buffer));
+  });
+
+  it('the clock is read where asked and every TIME_EVERY slots; the events between two readings get times spread evenly between them', () => {
+    const buffer = new ArrayBuffer(ringBytes(16 * 1024));
+    const ring = new RingWriter(buffer, 1);
+    const spin = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    ring.write(EventKind.Enter, 1, 1);
+    spin(20);
+    ring.write(EventKind.Statement, 2, 1);
+    ring.write(EventKind.Exit, 1, 1);
+    ring.time(); // where traced code stops running
+    spin(20);
+    ring.time(); // and starts again
+    ring.write(EventKind.Enter, 3, 2);
+    for (let i = 0; i < 3 * TIME_EVERY; i++) ring.write(EventKind.Statement, 4, 2);
+    const { times, length } = readRing(buffer).events;
+    assert.equal(length, 4 + 3 * TIME_EVERY);
+    assert.ok(times[0]! < 1, 'the first event takes the time of the start');
+    assert.ok(times[2]! >= 20, `the exit is at the clock reading after it (${times[2]})`);
+    assert.ok(times[1]! > times[0]! && times[1]! < times[2]!, 'the statement between is between');
+    assert.ok(times[3]! - times[2]! >= 20, `the enter after the gap is at the reading before it (${times[3]! - times[2]!} ms later)`);
+    for (let i = 1; i < length; i++) assert.ok(times[i]! >= times[i - 1]!, 'times do not go back');
+    // no more than TIME_EVERY slots between two clock readings: the statements in a row are not all at one time
+    assert.ok(times[length - 1]! > times[3]!);
+  });
+
+  it('a ring of format 1 (an older hindsight: 4-word events with a time each) still reads', () => {
+    const words = new Uint32Array(16 + 1024 * 4);
+    words.set([0x31525348, 1, 1024, 3, 0, 9]);
+    [[EventKind.Enter, 5, 1, 10], [EventKind.Statement, 6, 1, 1500], [EventKind.Exit, 5, 1, 2000]].forEach(([k, s, a, us], i) => words.set([(k! << 28) | s!, a!, us!, 0], 16 + i * 4));
+    const bytes = new Uint8Array(words.buffer).subarray(0, ringHeader(new Uint8Array(words.buffer)).usedBytes);
+    assert.equal(bytes.byteLength, (16 + 3 * 4) * 4);
+    const read = readRing(bytes);
+    assert.deepEqual(triples(read.events), [[EventKind.Enter, 5, 1], [EventKind.Statement, 6, 1], [EventKind.Exit, 5, 1]]);
+    assert.deepEqual([...read.events.times], [0.01, 1.5, 2]);
+    assert.equal(ringEventCount(bytes), 3);
   });
 
   it('what is not a ring, or is cut short, is refused with a clear code and nothing else is read', () => {
