@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const roots = ['packages/hindsight/dist/test'];
+const roots = ['packages/hindsight/dist/test', 'packages/vscode/dist/test'];
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
