@@ -55,10 +55,10 @@ describe('a debug session from the manifest\'s snippet, on a real recorded run',
   };
   const timeline = async (): Promise<TimelineItem[]> => timelineItems((await dc.customRequest('hindsight/timeline')).body);
 
-  it('launches and stops at entry: the failed run, at its failure', async () => {
+  it('launches and stops at the failed run\'s failure, as an exception', async () => {
     await dc.initializeRequest();
     const stopped = await stoppedAfter(Promise.all([dc.configurationSequence(), dc.launch(config)]));
-    assert.equal(stopped.body.reason, 'entry');
+    assert.equal(stopped.body.reason, 'exception');
     assert.match(stopped.body.description ?? '', /the run failed: Error: refund of 250 is over the limit/);
     assert.deepEqual((await dc.threadsRequest()).body.threads.map((t) => t.name), ['refund refund-1']);
   });
