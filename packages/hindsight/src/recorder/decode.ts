@@ -1,6 +1,9 @@
 import type { Recording } from '../store/index.js';
-import { ExecutionBuilder, SiteTable, type EventKind, type Execution, type Site } from '../trace/index.js';
-import { readRing } from './ring.js';
+import { ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
+import { openRing } from './ring.js';
+
+/** Events read from the ring at a time: columns small enough to stay in the cache, reused. */
+const BLOCK = 16384;
 
 const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, column: 0, functionName: '<unknown>' };
 
@@ -15,9 +18,16 @@ export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>):
   for (const m of recording.modules) m.sites.forEach((s, i) => (sites[m.base + i] = s));
   // a module whose table line was torn by the process dying: its events name an unknown site
   for (let i = 0; i < sites.length; i++) sites[i] ??= UNKNOWN;
-  const { events } = readRing(recording.ring);
-  const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: events.length + 16 });
-  const { kinds, sites: ids, activations, times } = events;
-  for (let i = 0; i < events.length; i++) builder.append(kinds[i] as EventKind, ids[i]!, activations[i]!, times[i]!);
+  const ring = openRing(recording.ring);
+  const n = ring.length;
+  // sized once: the builder hands its columns over without copying them when they are exactly full
+  const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: n });
+  const m = Math.min(n, BLOCK);
+  const block = { kinds: new Uint8Array(m), sites: new Uint32Array(m), activations: new Uint32Array(m), times: new Float64Array(m) };
+  for (let from = 0; from < n; from += BLOCK) {
+    const to = Math.min(n, from + BLOCK);
+    ring.read(from, to, block);
+    builder.appendColumns(block.kinds, block.sites, block.activations, block.times, 0, to - from);
+  }
   return builder.build();
 }

@@ -8,7 +8,7 @@
  */
 export { record, type RecordOptions, type RecordResult } from './supervisor.js';
 export { decodeRecording } from './decode.js';
-export { readRing, RingWriter, ringBytes, type RingContents, type RingEvents } from './ring.js';
+export { openRing, readRing, RingWriter, ringBytes, type RingColumns, type RingContents, type RingEvents, type RingReader } from './ring.js';
 export { DEFAULT_RING_BYTES } from './config.js';
 export { snapshot } from './snapshot.js';
 export { recoverOrphans } from './standalone.js';

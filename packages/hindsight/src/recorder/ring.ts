@@ -111,6 +111,32 @@ export interface RingContents {
 
 /** Reads a ring (a live one's copy, or one left by a dead process). */
 export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
+  const ring = openRing(buffer);
+  const n = ring.length;
+  const events = { length: n, kinds: new Uint8Array(n), sites: new Uint32Array(n), activations: new Uint32Array(n), times: new Float64Array(n) };
+  ring.read(0, n, events);
+  const { pid, startMs, capacity, wrapped, written } = ring;
+  return { pid, startMs, capacity, wrapped, written, events };
+}
+
+/** Columns that RingReader.read fills, from index 0. */
+export interface RingColumns {
+  readonly kinds: Uint8Array;
+  readonly sites: Uint32Array;
+  readonly activations: Uint32Array;
+  readonly times: Float64Array;
+}
+
+/** A ring checked and ready to read in pieces (a decoder reads a big ring a block at a time, into columns it reuses). */
+export interface RingReader extends Omit<RingContents, 'events'> {
+  /** Events a reader gets from it. */
+  readonly length: number;
+  /** Events from..to-1 (oldest first) into the columns' first to-from places; times in ms since the recording started. */
+  read(from: number, to: number, into: RingColumns): void;
+}
+
+/** Checks a ring's header and length (a live one's copy, or one left by a dead process), reading none of its events. */
+export function openRing(buffer: ArrayBuffer | Uint8Array): RingReader {
   const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
   if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) {
     throw new HindsightError('HS_E_RING_INVALID', `${bytes.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
@@ -128,17 +154,34 @@ export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
   const mask = capacity - 1;
   const n = wrapped ? capacity - 1 : count;
   const first = wrapped ? (count + 1) & mask : 0;
-  const events = { length: n, kinds: new Uint8Array(n), sites: new Uint32Array(n), activations: new Uint32Array(n), times: new Float64Array(n) };
-  for (let k = 0; k < n; k++) {
-    const at = HEADER_WORDS + ((first + k) & mask) * EVENT_WORDS;
-    const w0 = words[at]!;
-    events.kinds[k] = w0 >>> SITE_BITS;
-    events.sites[k] = w0 & SITE_MASK;
-    events.activations[k] = words[at + 1]!;
-    events.times[k] = (words[at + 3]! * 0x1_0000_0000 + words[at + 2]!) / 1000;
-  }
   const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + H_START * 4, bytes.byteOffset + H_START * 4 + 8))[0]!;
-  return { pid: words[H_PID]!, startMs, capacity, wrapped, written: count, events };
+  return {
+    pid: words[H_PID]!,
+    startMs,
+    capacity,
+    wrapped,
+    written: count,
+    length: n,
+    read(from, to, into) {
+      const { kinds, sites, activations, times } = into;
+      from = Math.max(0, from);
+      to = Math.min(n, to);
+      // the events lie in at most two runs of slots: up to the end of the buffer, then from its start
+      let k = 0;
+      while (from < to) {
+        const slot = (first + from) & mask;
+        const run = slot < capacity ? Math.min(to - from, capacity - slot) : to - from;
+        for (let at = HEADER_WORDS + slot * EVENT_WORDS, end = at + run * EVENT_WORDS; at < end; at += EVENT_WORDS, k++) {
+          const w0 = words[at]!;
+          kinds[k] = w0 >>> SITE_BITS;
+          sites[k] = w0 & SITE_MASK;
+          activations[k] = words[at + 1]!;
+          times[k] = (words[at + 3]! * 0x1_0000_0000 + words[at + 2]!) / 1000;
+        }
+        from += run;
+      }
+    },
+  };
 }
 
 /** What a ring's header says, without reading its events. */
