@@ -44,12 +44,12 @@ export class ExecutionBuilder {
   /** Build time only: the last event of each frame so far. */
   #fLast: Int32Array;
 
-  readonly #stacks = new Map<number, number[]>();
+  /** Per activation: its stack of open frames, and whether it has awaited (it is then run by the event loop). */
+  readonly #activations = new Map<number, ActivationState>();
   #lastActivation = -1;
   /** The largest site id seen that is not too large to index. */
   #maxKnownSite = -1;
-  #lastStack: number[] | undefined;
-  readonly #suspended = new Set<number>();
+  #last: ActivationState | undefined;
   /** The frame that ran the last event, or -1 (the event loop). */
   #current = -1;
   #built = false;
@@ -99,13 +99,14 @@ export class ExecutionBuilder {
     this.#lastTicks += d;
 
     // consecutive events mostly share their activation: the map is looked up when it changes
-    let stack = this.#lastStack;
-    if (activation !== this.#lastActivation || !stack) {
-      stack = this.#stacks.get(activation);
-      if (!stack) this.#stacks.set(activation, (stack = []));
+    let a = this.#last;
+    if (activation !== this.#lastActivation || !a) {
+      a = this.#activations.get(activation);
+      if (!a) this.#activations.set(activation, (a = { stack: [], suspended: false }));
       this.#lastActivation = activation;
-      this.#lastStack = stack;
+      this.#last = a;
     }
+    const stack = a.stack;
     let f: number;
     switch (k) {
       case EventKind.Enter: {
@@ -120,7 +121,7 @@ export class ExecutionBuilder {
       case EventKind.Throw: {
         f = stack.length > 0 ? stack.pop()! : this.#newFrame(site, activation, 0, -1, 1);
         this.#fExit[f] = i;
-        if (this.#fParent[f] === -1 && this.#fSynthetic[f] === 1 && !this.#suspended.has(activation)) {
+        if (this.#fParent[f] === -1 && this.#fSynthetic[f] === 1 && !a.suspended) {
           // the trace started inside f's caller too: give f a synthetic caller, which continues this activation
           // (a resumed async activation returns to the event loop instead)
           const caller = this.#newFrame(-1, activation, 0, -1, 1);
@@ -128,19 +129,19 @@ export class ExecutionBuilder {
           stack.push(caller);
         }
         if (stack.length > 0) this.#current = stack[stack.length - 1]!;
-        else this.#current = this.#suspended.has(activation) ? -1 : this.#fParent[f]!;
+        else this.#current = a.suspended ? -1 : this.#fParent[f]!;
         break;
       }
       case EventKind.Suspend: {
         f = this.#top(stack, site, activation);
         // the first await returns to the caller; after a resume the activation was run by the event loop
-        this.#current = this.#suspended.has(activation) ? -1 : this.#fParent[stack[0]!]!;
-        this.#suspended.add(activation);
+        this.#current = a.suspended ? -1 : this.#fParent[stack[0]!]!;
+        a.suspended = true;
         break;
       }
       default: {
         // Statement, Branch, Resume: the activation's innermost frame runs
-        if (k === EventKind.Resume && stack.length === 0) this.#suspended.add(activation); // it awaited before the trace began
+        if (k === EventKind.Resume && stack.length === 0) a.suspended = true; // it awaited before the trace began
         f = this.#top(stack, site, activation);
         this.#current = f;
       }
@@ -151,19 +152,161 @@ export class ExecutionBuilder {
     return this;
   }
 
+  /**
+   * Appends events from..to-1 of the columns: the same as `append(kinds[i], sites[i],
+   * activations[i], times[i])` for each, in one loop over the columns with the builder's state in
+   * locals (the decoder's path: millions of events a call, no call or allocation per event).
+   */
+  appendColumns(kinds: Uint8Array, sites: Uint32Array, activations: Uint32Array, times: Float64Array, from = 0, to = kinds.length): this {
+    if (this.#built) throw builtError();
+    if (to <= from) return this;
+    let n = this.#n;
+    if (n + (to - from) > this.#kinds.length) this.#growEvents(n + (to - from));
+    const K = this.#kinds;
+    const S = this.#siteIds;
+    const F = this.#frames;
+    const D = this.#deltas;
+    const tpu = this.#ticksPerUnit;
+    if (n === 0) this.#base = Number.isFinite(times[from]!) ? times[from]! : 0;
+    const base = this.#base;
+    let lastTicks = this.#lastTicks;
+    let maxKnownSite = this.#maxKnownSite;
+    let current = this.#current;
+    let lastActivation = this.#lastActivation;
+    let a = this.#last;
+    let nf = this.#nf;
+    let fEnter = this.#fEnter;
+    let fExit = this.#fExit;
+    let fParent = this.#fParent;
+    let fCall = this.#fCall;
+    let fSite = this.#fSite;
+    let fAct = this.#fAct;
+    let fSynthetic = this.#fSynthetic;
+    let fLast = this.#fLast;
+    for (let j = from; j < to; j++, n++) {
+      const kind = kinds[j]!;
+      const k = kind <= EventKind.Branch ? kind : EventKind.Branch;
+      const site = sites[j]!;
+      const activation = activations[j]!;
+      K[n] = k;
+      S[n] = site;
+      if (site > maxKnownSite && site < MAX_UNKNOWN_SITE) maxKnownSite = site;
+      const q = Math.round((times[j]! - base) * tpu);
+      const d = q > lastTicks && q !== Infinity ? q - lastTicks : 0;
+      if (d >= OVERFLOW) {
+        D[n] = OVERFLOW;
+        this.#overflow.set(n, d);
+      } else D[n] = d;
+      lastTicks += d;
+
+      if (activation !== lastActivation || a === undefined) {
+        a = this.#activations.get(activation);
+        if (a === undefined) this.#activations.set(activation, (a = { stack: [], suspended: false }));
+        lastActivation = activation;
+      }
+      const stack = a.stack;
+      // an event makes at most two frames; near the capacity, count them (a column that ends exactly full is not copied)
+      if (nf + 2 > fEnter.length && nf + framesMade(k, stack, a.suspended, fParent, fSynthetic) > fEnter.length) {
+        this.#nf = nf;
+        this.#growFrames();
+        fEnter = this.#fEnter;
+        fExit = this.#fExit;
+        fParent = this.#fParent;
+        fCall = this.#fCall;
+        fSite = this.#fSite;
+        fAct = this.#fAct;
+        fSynthetic = this.#fSynthetic;
+        fLast = this.#fLast;
+      }
+      let f: number;
+      if (k === EventKind.Enter) {
+        const parent = stack.length > 0 ? stack[stack.length - 1]! : current;
+        f = nf++;
+        fEnter[f] = n;
+        fExit[f] = -1;
+        fParent[f] = parent;
+        fCall[f] = parent >= 0 ? fLast[parent]! : -1;
+        fSite[f] = site;
+        fAct[f] = activation;
+        fSynthetic[f] = 0;
+        stack.push(f);
+        current = f;
+      } else if (k === EventKind.Exit || k === EventKind.Throw) {
+        if (stack.length > 0) f = stack.pop()!;
+        else {
+          f = nf++;
+          fEnter[f] = 0;
+          fParent[f] = -1;
+          fCall[f] = -1;
+          fSite[f] = site;
+          fAct[f] = activation;
+          fSynthetic[f] = 1;
+        }
+        fExit[f] = n;
+        if (fParent[f] === -1 && fSynthetic[f] === 1 && !a.suspended) {
+          // the trace started inside f's caller too: give f a synthetic caller, which continues this activation
+          const caller = nf++;
+          fEnter[caller] = 0;
+          fExit[caller] = -1;
+          fParent[caller] = -1;
+          fCall[caller] = -1;
+          fSite[caller] = -1;
+          fAct[caller] = activation;
+          fSynthetic[caller] = 1;
+          fLast[caller] = -1;
+          fParent[f] = caller;
+          stack.push(caller);
+        }
+        if (stack.length > 0) current = stack[stack.length - 1]!;
+        else current = a.suspended ? -1 : fParent[f]!;
+      } else {
+        // Resume after an await made before the trace began
+        if (k === EventKind.Resume && stack.length === 0) a.suspended = true;
+        if (stack.length === 0) {
+          f = nf++;
+          fEnter[f] = 0;
+          fExit[f] = -1;
+          fParent[f] = -1;
+          fCall[f] = -1;
+          fSite[f] = site;
+          fAct[f] = activation;
+          fSynthetic[f] = 1;
+          stack.push(f);
+        } else f = stack[stack.length - 1]!;
+        if (k === EventKind.Suspend) {
+          // the first await returns to the caller; after a resume the activation was run by the event loop
+          current = a.suspended ? -1 : fParent[stack[0]!]!;
+          a.suspended = true;
+        } else current = f;
+      }
+      if (fSite[f] === -1) fSite[f] = site;
+      fLast[f] = n;
+      F[n] = f;
+    }
+    this.#n = n;
+    this.#nf = nf;
+    this.#lastTicks = lastTicks;
+    this.#maxKnownSite = maxKnownSite;
+    this.#current = current;
+    this.#lastActivation = lastActivation;
+    this.#last = a;
+    return this;
+  }
+
   /** The indexes are made here: O(n) counting sorts, no comparison sort. The builder cannot be used afterwards. */
   build(): Execution {
     if (this.#built) throw builtError();
     this.#built = true;
     const n = this.#n;
     const nf = this.#nf;
-    const kinds = this.#kinds.slice(0, n);
-    const siteIds = this.#siteIds.slice(0, n);
-    const frames = this.#frames.slice(0, n);
-    const deltas = this.#deltas.slice(0, n);
+    // the buffers are released below: a column filled to its capacity is handed over without a copy
+    const kinds = fit(this.#kinds, n);
+    const siteIds = fit(this.#siteIds, n);
+    const frames = fit(this.#frames, n);
+    const deltas = fit(this.#deltas, n);
     const time = { base: this.#base, ticksPerUnit: this.#ticksPerUnit, deltas, checkpoints: checkpointsOf(deltas, this.#overflow), overflow: this.#overflow };
-    const frameParent = this.#fParent.slice(0, nf);
-    const frameSite = this.#fSite.slice(0, nf);
+    const frameParent = fit(this.#fParent, nf);
+    const frameSite = fit(this.#fSite, nf);
 
     // depth: parents of synthetic frames can be created after their children, so memoize up the chain
     const frameDepth = new Uint32Array(nf);
@@ -192,8 +335,7 @@ export class ExecutionBuilder {
 
     // site ids are dense table indexes; ids far beyond the table (a corrupt record) stay out of the occurrence lists
     const maxSite = Math.max(this.#sites.size, this.#maxKnownSite + 1);
-    const site = csr(siteIds, maxSite);
-    const fn = csr(siteIds, maxSite, kinds, EventKind.Enter);
+    const { site, fn } = siteLists(siteIds, kinds, maxSite);
     const frame = csr(frames, nf);
 
     const execution = new Execution({
@@ -202,13 +344,13 @@ export class ExecutionBuilder {
       siteIds,
       frames,
       time,
-      frameEnter: this.#fEnter.slice(0, nf),
-      frameExit: this.#fExit.slice(0, nf),
+      frameEnter: fit(this.#fEnter, nf),
+      frameExit: fit(this.#fExit, nf),
       frameParent,
-      frameCall: this.#fCall.slice(0, nf),
+      frameCall: fit(this.#fCall, nf),
       frameSite,
-      frameActivation: this.#fAct.slice(0, nf),
-      frameSynthetic: this.#fSynthetic.slice(0, nf),
+      frameActivation: fit(this.#fAct, nf),
+      frameSynthetic: fit(this.#fSynthetic, nf),
       frameDepth,
       siteOffsets: site.offsets,
       siteEvents: site.events,
@@ -240,11 +382,11 @@ export class ExecutionBuilder {
     return f;
   }
 
-  #growEvents(): void {
-    this.#kinds = grow(this.#kinds);
-    this.#siteIds = grow(this.#siteIds);
-    this.#frames = grow(this.#frames);
-    this.#deltas = grow(this.#deltas);
+  #growEvents(atLeast = 0): void {
+    this.#kinds = grow(this.#kinds, atLeast);
+    this.#siteIds = grow(this.#siteIds, atLeast);
+    this.#frames = grow(this.#frames, atLeast);
+    this.#deltas = grow(this.#deltas, atLeast);
   }
 
   #growFrames(): void {
@@ -271,42 +413,96 @@ export class ExecutionBuilder {
     this.#fAct = new Uint32Array(0);
     this.#fSynthetic = new Uint8Array(0);
     this.#fLast = new Int32Array(0);
-    this.#stacks.clear();
-    this.#lastStack = undefined;
+    this.#activations.clear();
+    this.#last = undefined;
   }
 }
 
 const MAX_UNKNOWN_SITE = 1 << 24;
 
+interface ActivationState {
+  readonly stack: number[];
+  suspended: boolean;
+}
+
 function builtError(): HindsightError {
   return new HindsightError('HS_E_EXECUTION_BUILT', 'this ExecutionBuilder already built its Execution; start a new ExecutionBuilder for more events');
 }
 
-/** A copy of the column with twice its capacity. */
-function grow<T extends Uint8Array | Uint32Array | Int32Array>(from: T): T {
-  const to = new (from.constructor as new (length: number) => T)(from.length * 2);
+/** A copy of the column with twice its capacity, or `atLeast` when that is more. */
+function grow<T extends Uint8Array | Uint32Array | Int32Array>(from: T, atLeast = 0): T {
+  const to = new (from.constructor as new (length: number) => T)(Math.max(from.length * 2, atLeast));
   to.set(from);
   return to;
 }
 
+/** The frames appendColumns makes for an event of kind `k` on an activation with this stack. */
+function framesMade(k: number, stack: number[], suspended: boolean, fParent: Int32Array, fSynthetic: Uint8Array): number {
+  if (k === EventKind.Enter) return 1;
+  const exit = k === EventKind.Exit || k === EventKind.Throw;
+  if (stack.length === 0) return exit && !suspended ? 2 : 1;
+  if (!exit) return 0;
+  const top = stack[stack.length - 1]!;
+  return fParent[top] === -1 && fSynthetic[top] === 1 && !suspended ? 1 : 0;
+}
+
+/** The column itself when it is exactly `n` long, else a copy of its first `n` values. */
+function fit<T extends Uint8Array | Uint32Array | Int32Array>(column: T, n: number): T {
+  return (column.length === n ? column : column.slice(0, n)) as T;
+}
+
+interface Lists {
+  offsets: Uint32Array;
+  events: Uint32Array;
+}
+
 /**
  * Groups event indices by their key in `keys` (keys >= `size` left out), each group ascending: a
- * counting sort. With `kinds`, only the events of that kind. Loops over the columns directly:
- * this runs three times over every event of a build.
+ * counting sort. Loops over the columns directly: this runs over every event of a build.
  */
-function csr(keys: Uint32Array, size: number, kinds?: Uint8Array, kind?: number): { offsets: Uint32Array; events: Uint32Array } {
+function csr(keys: Uint32Array, size: number): Lists {
   const n = keys.length;
   const offsets = new Uint32Array(size + 1);
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
-    if (k < size && (kinds === undefined || kinds[i] === kind)) offsets[k + 1]!++;
+    if (k < size) offsets[k + 1]!++;
   }
   for (let k = 0; k < size; k++) offsets[k + 1]! += offsets[k]!;
   const events = new Uint32Array(offsets[size]!);
   const fill = offsets.slice(0, size);
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
-    if (k < size && (kinds === undefined || kinds[i] === kind)) events[fill[k]!++] = i;
+    if (k < size) events[fill[k]!++] = i;
   }
   return { offsets, events };
+}
+
+/** The per-site lists (every event) and per-function lists (Enter events only), by one counting sort over both. */
+function siteLists(siteIds: Uint32Array, kinds: Uint8Array, size: number): { site: Lists; fn: Lists } {
+  const n = siteIds.length;
+  const so = new Uint32Array(size + 1);
+  const fo = new Uint32Array(size + 1);
+  for (let i = 0; i < n; i++) {
+    const k = siteIds[i]!;
+    if (k < size) {
+      so[k + 1]!++;
+      if (kinds[i] === EventKind.Enter) fo[k + 1]!++;
+    }
+  }
+  for (let k = 0; k < size; k++) {
+    so[k + 1]! += so[k]!;
+    fo[k + 1]! += fo[k]!;
+  }
+  const se = new Uint32Array(so[size]!);
+  const fe = new Uint32Array(fo[size]!);
+  const sf = so.slice(0, size);
+  const ff = fo.slice(0, size);
+  for (let i = 0; i < n; i++) {
+    const k = siteIds[i]!;
+    if (k < size) {
+      se[sf[k]!++] = i;
+      if (kinds[i] === EventKind.Enter) fe[ff[k]!++] = i;
+    }
+  }
+  return { site: { offsets: so, events: se }, fn: { offsets: fo, events: fe } };
 }

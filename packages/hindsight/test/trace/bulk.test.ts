@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { EventKind, ExecutionBuilder, SiteTable, type Execution } from '../../src/trace/index.js';
+import { generate, siteTable } from './generate.js';
+
+/** Everything an Execution answers, as plain data: two Executions are the same when these are deep-equal. */
+export function snapshot(ex: Execution): unknown {
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  // the table's sites and those the events name (not every number up to the largest: ids go up to 2^32)
+  const sites = [...new Set([...range(ex.sites.size + 2), ...Array.from(ex.siteIds)])].sort((a, b) => a - b);
+  return {
+    length: ex.length,
+    frameCount: ex.frameCount,
+    byteSize: ex.byteSize,
+    kinds: Array.from(ex.kinds),
+    siteIds: Array.from(ex.siteIds),
+    frames: Array.from(ex.frames),
+    times: Array.from(ex.times(0, ex.length)),
+    atTime: range(ex.length).map((i) => ex.indexAtTime(ex.time(i))),
+    time: range(ex.length).map((i) => ex.time(i)),
+    events: range(ex.length).map((i) => ex.event(i)),
+    frameInfo: range(ex.frameCount).map((f) => ex.frameInfo(f)),
+    frameEvents: range(ex.frameCount).map((f) => Array.from(ex.frameEvents(f))),
+    occurrences: sites.map((s) => [s, Array.from(ex.siteOccurrences(s))]),
+    functionOccurrences: sites.map((s) => [s, Array.from(ex.functionOccurrences(s))]),
+    stacks: range(ex.length).map((i) => ex.stackAt(i)),
+  };
+}
+
+interface Row {
+  kind: number;
+  site: number;
+  activation: number;
+  time: number;
+}
+
+/** The events through append, one call each. */
+function perEvent(sites: SiteTable, rows: readonly Row[], capacity?: number): Execution {
+  const b = new ExecutionBuilder(sites, capacity === undefined ? {} : { capacity });
+  for (const r of rows) b.append(r.kind as EventKind, r.site, r.activation, r.time);
+  return b.build();
+}
+
+/** The same events through appendColumns, in pieces cut at `cuts`, some of them through append (the two mix). */
+function columnar(sites: SiteTable, rows: readonly Row[], cuts: number[], capacity?: number): Execution {
+  const b = new ExecutionBuilder(sites, capacity === undefined ? {} : { capacity });
+  const n = rows.length;
+  const kinds = new Uint8Array(n + 3);
+  const ids = new Uint32Array(n + 3);
+  const acts = new Uint32Array(n + 3);
+  const times = new Float64Array(n + 3);
+  // the columns start 3 places in: appendColumns reads from..to only
+  rows.forEach((r, i) => {
+    kinds[i + 3] = r.kind;
+    ids[i + 3] = r.site;
+    acts[i + 3] = r.activation;
+    times[i + 3] = r.time;
+  });
+  const bounds = [...new Set([0, n, ...cuts.map((c) => c % (n + 1))])].sort((x, y) => x - y);
+  for (let j = 0; j + 1 < bounds.length; j++) {
+    const [from, to] = [bounds[j]!, bounds[j + 1]!];
+    if (j % 3 === 2) for (let i = from; i < to; i++) b.append(rows[i]!.kind as EventKind, rows[i]!.site, rows[i]!.activation, rows[i]!.time);
+    else b.appendColumns(kinds, ids, acts, times, from + 3, to + 3);
+  }
+  return b.build();
+}
+
+describe('ExecutionBuilder.appendColumns', () => {
+  const cuts = fc.array(fc.nat(), { maxLength: 6 });
+  const capacity = fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined });
+
+  it('builds the Execution that append builds, on random programs with async activations, and on slices of them (partial traces)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 1 << 16 }), { maxLength: 400 }), fc.nat(), fc.nat(), cuts, capacity, fc.array(fc.nat({ max: 3000 })), (cs, a, b, cut, cap, gaps) => {
+        const g = generate(cs);
+        const from = g.events.length === 0 ? 0 : a % g.events.length;
+        const to = from + (g.events.length === 0 ? 0 : b % (g.events.length - from + 1));
+        let t = 1_700_000_000_000;
+        const rows = g.events.slice(from, to).map((e, i) => ({ ...e, time: (t += (gaps[i % Math.max(1, gaps.length)] ?? 1) / 1000) }));
+        const sites = siteTable();
+        assert.deepEqual(snapshot(columnar(sites, rows, cut, cap)), snapshot(perEvent(sites, rows, cap)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  // fewer runs: a site near 2^24 makes each build allocate per-site indexes that large
+  it('builds the Execution that append builds on arbitrary events: unknown kinds, sites beyond the table, odd times and 32-bit gaps', () => {
+    const time = fc.oneof(fc.double(), fc.integer({ min: 0, max: 1e7 }), fc.constantFrom(Number.NaN, Infinity, -Infinity, 2 ** 33, 2 ** 52));
+    const site = fc.oneof(fc.nat({ max: 40 }), fc.constantFrom(0xffffffff, 2 ** 31, (1 << 24) - 1, 1 << 24, 5000));
+    const row = fc.record({ kind: fc.nat({ max: 15 }), site, activation: fc.oneof(fc.nat({ max: 3 }), fc.constant(0xffffffff)), time });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 300 }), cuts, capacity, (rows, cut, cap) => {
+        const sites = siteTable();
+        assert.deepEqual(snapshot(columnar(sites, rows, cut, cap)), snapshot(perEvent(sites, rows, cap)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('fills exactly the capacity it was given, or grows past it, with the same result', () => {
+    const g = generate(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 65536));
+    const rows = g.events.map((e, i) => ({ ...e, time: i * 0.25 }));
+    const sites = siteTable();
+    const expected = snapshot(perEvent(sites, rows));
+    for (const cap of [rows.length, rows.length - 1, rows.length + 1, 16, rows.length * 4]) {
+      assert.deepEqual(snapshot(columnar(sites, rows, [], cap)), expected, `capacity ${cap}`);
+      assert.deepEqual(snapshot(columnar(sites, rows, [1, 500, 501, 1500], cap)), expected, `capacity ${cap}, in pieces`);
+    }
+  });
+});
