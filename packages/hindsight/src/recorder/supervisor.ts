@@ -71,7 +71,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       const taken = archive(dir, end);
       recordings.save(taken);
       snapshots.push(taken.meta);
-      notice(taken.meta, notify);
+      notice(taken.meta, opts.store, notify);
       parts.push(...saveParts(dir, end, taken.meta.id));
     };
     child.on('message', (m) => {
@@ -109,9 +109,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     recordings.save(archived);
     const recording = archived.meta;
     const archiveMs = performance.now() - died;
-    notice(recording, notify);
+    notice(recording, opts.store, notify);
     parts.push(...saveParts(dir, end, recording.id));
-    if (opts.webhook) await post(opts.webhook, recording, notify);
+    if (opts.webhook) await post(opts.webhook, recording, opts.store, notify);
     return { exitCode: code, signal, recording, archiveMs, snapshots, parts };
   } finally {
     recordings.close();
@@ -134,17 +134,23 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
   };
 }
 
-/** A short notice on stderr: what happened, the recording, the command to debug it. */
-function notice(r: RecordingMeta, notify: (line: string) => void): void {
+/** A short notice on stderr: what happened, the recording, the command to debug it, and the link that opens it in VS Code. */
+function notice(r: RecordingMeta, store: string, notify: (line: string) => void): void {
   const what = r.error ? `${r.error.name}: ${r.error.message}` : r.reason;
   const happened = r.trigger === 'crash' ? 'crashed' : r.trigger === 'snapshot' ? 'was snapshotted' : 'ended';
   notify(`hindsight: ${r.command.join(' ')} ${happened} (${what}); recording ${r.id} archived (${r.events} events)`);
   notify(`hindsight: debug it backwards with: hindsight debug ${r.id}`);
+  notify(`hindsight: reverse debug in VS Code: ${vscodeLink(r.id, store)}`);
+}
+
+/** The Hindsight extension's link to a recording (its URI handler opens it in the debugger). */
+function vscodeLink(recording: string, store: string): string {
+  return `vscode://hindsight.hindsight/debug?${new URLSearchParams({ recording, store: path.resolve(store) }).toString()}`;
 }
 
 /** The same notice as JSON to a webhook; a webhook that fails is reported, the recording is kept. */
-async function post(url: string, r: RecordingMeta, notify: (line: string) => void): Promise<void> {
-  const body = { recording: r.id, trigger: r.trigger, reason: r.reason, error: r.error ?? null, command: r.command, pid: r.pid, debug: `hindsight debug ${r.id}` };
+async function post(url: string, r: RecordingMeta, store: string, notify: (line: string) => void): Promise<void> {
+  const body = { recording: r.id, trigger: r.trigger, reason: r.reason, error: r.error ?? null, command: r.command, pid: r.pid, debug: `hindsight debug ${r.id}`, vscode: vscodeLink(r.id, store) };
   try {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
     if (!res.ok) notify(`hindsight: the webhook ${url} answered ${res.status}; the recording is stored all the same`);

@@ -80,6 +80,10 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const rec = onlyRecording(run.store);
     assert.match(run.stderr, new RegExp(`crashed \\(Error: boom in checkout: sum \\d+\\); recording ${rec.meta.id} archived`));
     assert.match(run.stderr, new RegExp(`hindsight debug ${rec.meta.id}`));
+    const link = /reverse debug in VS Code: (vscode:\S+)/.exec(run.stderr)?.[1];
+    assert.ok(link, run.stderr);
+    const url = new URL(link);
+    assert.deepEqual([url.host, url.pathname, url.searchParams.get('recording'), url.searchParams.get('store')], ['hindsight.hindsight', '/debug', rec.meta.id, run.store], 'the extension opens it: the recording, in its store');
     assert.equal(rec.meta.trigger, 'crash');
     assert.equal(rec.meta.error?.message.startsWith('boom in checkout'), true);
     assert.match(rec.meta.error?.stack ?? '', /service\.(js|ts):\d+/);
