@@ -56,9 +56,10 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): Ne
 /**
  * The rings of the program's worker threads and child processes (cluster workers), each in its
  * own folder under the main one (spool.ts): one recording each, archived with the main one (`of`).
- * Rings with no event (a worker that ran no traced code) are left out.
+ * Rings with no event (a worker that ran no traced code) are left out. The part `ended` (one that
+ * died while the program goes on) is archived as the crash it was.
  */
-export function archiveParts(dir: string, end: ProcessEnd, of: string): NewRecording[] {
+export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: Pick<RecordingPart, 'kind' | 'id'>): NewRecording[] {
   const out: NewRecording[] = [];
   for (const [sub, kind] of [[PARTS.threads, 'worker thread'], [PARTS.processes, 'process']] as const) {
     const root = path.join(dir, sub);
@@ -68,7 +69,8 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string): NewRecor
       if (!existsSync(path.join(folder, FILES.ring))) continue;
       const id = Number(name);
       const part: RecordingPart = { kind, id, of };
-      const taken = archive(folder, { ...end, ...(kind === 'process' ? { pid: id } : {}), reason: `${end.reason} (${kind} ${id} of ${of})`, part });
+      const crashed = ended?.kind === kind && ended.id === id;
+      const taken = archive(folder, { ...end, ...(kind === 'process' ? { pid: id } : {}), ...(crashed ? { trigger: 'crash' as const } : {}), reason: `${end.reason} (${kind} ${id} of ${of})`, part });
       if (taken.meta.events > 0) out.push(taken);
     }
   }

@@ -65,6 +65,8 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, warnings: path.join(config.dir, FILES.warnings) } });
   instrumentCommonJs(tracedFiles(config), warn, warnMap);
   if (main) triggers(config);
+  // a child process of the program: its supervisor tells a clean exit from a death by this
+  else if (isMainThread) process.on('exit', (code) => writeFileSync(path.join(config.dir, FILES.exit), JSON.stringify({ code })));
 
   process.on('uncaughtExceptionMonitor', (err, origin) => {
     const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack, origin } : { name: 'thrown value', message: String(err), origin };

@@ -7,6 +7,8 @@ export const FILES = {
   modules: 'modules.jsonl',
   /** The uncaught error that ended the process, if one did. */
   error: 'error.json',
+  /** A child process's exit code, written as it exits (one killed by a signal writes none). */
+  exit: 'exit.json',
   /** One line per module that could not be instrumented (it ran untraced). */
   warnings: 'warnings.txt',
   /** One JSON line per function demoted (too hot and too small to trace). */

@@ -6,6 +6,7 @@ import { HindsightError } from '../common/index.js';
 import { openRecordings, type RecordingMeta } from '../store/index.js';
 import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
+import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
 import { FILES } from './spool.js';
 
@@ -60,20 +61,25 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const child = spawn(program, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv(opts, dir) });
     const snapshots: RecordingMeta[] = [];
     const parts: RecordingMeta[] = [];
-    const saveParts = (from: string, end: ProcessEnd, of: string) =>
-      archiveParts(from, end, of).map((p) => {
+    const saveParts = (from: string, end: ProcessEnd, of: string, ended?: EndedPart) =>
+      archiveParts(from, end, of, ended).map((p) => {
         recordings.save(p);
         notify(`hindsight: with it, ${p.meta.part!.kind} ${p.meta.part!.id}'s own ring: recording ${p.meta.id} (${p.meta.events} events)`);
         return p.meta;
       });
-    const snap = (reason: string) => {
+    const snap = (reason: string, ended?: EndedPart) => {
       const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: `snapshot: ${reason}` };
       const taken = archive(dir, end);
       recordings.save(taken);
       snapshots.push(taken.meta);
       notice(taken.meta, opts.store, notify);
-      parts.push(...saveParts(dir, end, taken.meta.id));
+      parts.push(...saveParts(dir, end, taken.meta.id, ended));
     };
+    // a worker thread or child process that dies while the program goes on: the program as it is, with the dead part's ring
+    const partWatch = watchParts(dir, (ended) => {
+      snap(`${ended.kind} ${ended.id} ${ended.how}`, ended);
+      partWatch.forget(ended);
+    });
     child.on('message', (m) => {
       if (isSnapshotRequest(m)) snap(m.reason);
     });
@@ -85,6 +91,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       child.once('exit', (c, s) => resolve([c, s]));
     });
     const died = performance.now();
+    partWatch.stop();
     for (const [s, h] of handlers) process.off(s, h);
     const crashed = signal !== null || code !== 0;
     if (!crashed && !opts.always) return { exitCode: code, signal, snapshots, parts };

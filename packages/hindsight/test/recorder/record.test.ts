@@ -228,6 +228,33 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     }
   });
 
+  it('a worker thread or child process that dies while the program goes on is archived at once, as the crash it was, with the program as it is', async () => {
+    for (const [mode, kind, how] of [
+      ['thread-crash', 'worker thread', /crashed: Error: boom in checkout: sum \d+/],
+      ['fork-kill', 'process', /died without exiting \(killed by a signal or aborted\)/],
+    ] as const) {
+      const run = await recordService(mode);
+      assert.equal(run.code, 0, `${mode}: the program ended well: ${run.stderr}`);
+      assert.match(run.stdout, /still serving/);
+      const r = openRecordings({ path: run.store });
+      const all = r.list().map((m) => r.get(m.id)!);
+      r.close();
+      const dead = all.filter((x) => x.meta.part);
+      assert.equal(dead.length, 1, `${mode}: the dead ${kind}'s ring, once: ${all.map((x) => x.meta.reason).join('; ')}`);
+      const [part] = dead;
+      const program = all.find((x) => x.meta.id === part!.meta.part!.of)!;
+      assert.equal(program.meta.trigger, 'snapshot', `${mode}: the program is taken as it is, not ended`);
+      assert.match(program.meta.reason, new RegExp(`^snapshot: ${kind} ${part!.meta.part!.id} ${how.source}$`));
+      assert.deepEqual([part!.meta.trigger, part!.meta.part!.kind], ['crash', kind]);
+      assert.equal(calls(decodeRecording(part!), 'handle') >= 20, true, `${mode}: the ${kind}'s requests are in its ring`);
+      if (kind === 'worker thread') {
+        assert.match(part!.meta.error?.message ?? '', /^boom in checkout/, 'the thread\'s error is its recording\'s');
+        assert.equal(calls(decodeRecording(part!), 'explode'), 1);
+      }
+      assert.equal(all.length, 2, `${mode}: nothing else archived (the program ended well)`);
+    }
+  });
+
   it('debug a recording from its exported file, on another machine: same trace, listings from its code bundle; a damaged file is refused', async () => {
     const run = await recordService('throw');
     const rec = onlyRecording(run.store);

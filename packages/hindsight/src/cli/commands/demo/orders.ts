@@ -6,7 +6,7 @@ import type { RunRecord } from '../../../store/index.js';
 import { failureLine } from '../../output/values.js';
 import { out, stageColour, statusColour } from './output.js';
 import { amountOf, SCENARIOS, type Scenario } from './scenarios.js';
-import { APPROVAL_TIMEOUT, FOLLOW_UP_AFTER, RESULT_TIMEOUT_MS, TASK_QUEUE } from './settings.js';
+import { ANSWERED_APPROVAL_TIMEOUT, APPROVAL_TIMEOUT, FOLLOW_UP_AFTER, RESULT_TIMEOUT_MS, TASK_QUEUE } from './settings.js';
 import { within } from './wait.js';
 
 export interface Order {
@@ -48,7 +48,7 @@ function checkoutInput(orderId: string, i: number, scenario: Scenario) {
     items: scenario.items,
     card: scenario.card,
     shippingAddress: `${10 + i} Market Street, San Francisco`,
-    approvalTimeout: APPROVAL_TIMEOUT,
+    approvalTimeout: scenario.action ? ANSWERED_APPROVAL_TIMEOUT : APPROVAL_TIMEOUT,
     followUpAfter: FOLLOW_UP_AFTER,
   };
 }

@@ -12,6 +12,8 @@ export const EXAMPLE_SOURCE = path.join(REPO_ROOT, 'examples', 'checkout', 'src'
 export const LEASE_TIMEOUT = '2s';
 export const FOLLOW_UP_AFTER = '2s';
 export const APPROVAL_TIMEOUT = '3s';
+/** The orders the demo approves or cancels wait longer: on a loaded machine their answer must not lose a race with the timer. */
+export const ANSWERED_APPROVAL_TIMEOUT = '5 minutes';
 export const RESULT_TIMEOUT_MS = 40_000;
 
 /** A queue of its own: a `hindsight dev` on the same store does not take the demo's runs. */

@@ -1,0 +1,96 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { RecordingPart } from '../store/index.js';
+import { FILES, PARTS } from './spool.js';
+
+/** A worker thread or child process of the program that died while the program goes on. */
+export interface EndedPart {
+  readonly kind: RecordingPart['kind'];
+  readonly id: number;
+  /** What is known of its end, for the recording's reason. */
+  readonly how: string;
+}
+
+/** How often the parts' folders are looked at: a crash in a part is archived within this. */
+const POLL_MS = 100;
+
+/**
+ * The supervisor is the parent of the program only, so it does not see a worker thread or a
+ * cluster worker die; the program may well go on (a cluster forks a new worker) and the dead
+ * part's ring would wait for the program's own end. So the parts' folders are looked at: a worker
+ * thread has ended badly once its uncaught error is written down (and stays so for a poll, so its
+ * last events are in); a child process once its pid is gone without a clean exit written down
+ * (a signal, an abort and SIGKILL write nothing). `onEnded` is called once per such part; the
+ * caller archives it and then forgets it (`forget`), so later recordings do not carry it again.
+ */
+export function watchParts(dir: string, onEnded: (part: EndedPart) => void): { stop(): void; forget(part: EndedPart): void } {
+  const seen = new Set<string>();
+  const reported = new Set<string>();
+  const timer = setInterval(() => {
+    for (const part of endedParts(dir)) {
+      const key = `${part.kind}/${part.id}`;
+      if (reported.has(key)) continue;
+      // a thread's error is written as it dies: the next poll is sure to see all of its ring
+      if (part.kind === 'worker thread' && !seen.has(key)) {
+        seen.add(key);
+        continue;
+      }
+      reported.add(key);
+      onEnded(part);
+    }
+  }, POLL_MS);
+  timer.unref();
+  return {
+    stop: () => clearInterval(timer),
+    forget: (part) => rmSync(partFolder(dir, part), { recursive: true, force: true }),
+  };
+}
+
+function partFolder(dir: string, part: Pick<EndedPart, 'kind' | 'id'>): string {
+  return path.join(dir, part.kind === 'worker thread' ? PARTS.threads : PARTS.processes, String(part.id));
+}
+
+function* endedParts(dir: string): Generator<EndedPart> {
+  for (const [sub, kind] of [[PARTS.threads, 'worker thread'], [PARTS.processes, 'process']] as const) {
+    const root = path.join(dir, sub);
+    if (!existsSync(root)) continue;
+    for (const name of readdirSync(root)) {
+      const id = Number(name);
+      const folder = path.join(root, name);
+      if (!existsSync(path.join(folder, FILES.ring))) continue;
+      const how = kind === 'worker thread' ? threadEnd(folder) : processEnd(folder, id);
+      if (how !== undefined) yield { kind, id, how };
+    }
+  }
+}
+
+function threadEnd(folder: string): string | undefined {
+  const error = readJson<{ name?: string; message?: string }>(path.join(folder, FILES.error));
+  return error ? `crashed: ${error.name ?? 'Error'}: ${error.message ?? ''}` : undefined;
+}
+
+function processEnd(folder: string, pid: number): string | undefined {
+  if (alive(pid)) return undefined;
+  const error = readJson<{ name?: string; message?: string }>(path.join(folder, FILES.error));
+  if (error) return `crashed: ${error.name ?? 'Error'}: ${error.message ?? ''}`;
+  const exit = readJson<{ code?: number }>(path.join(folder, FILES.exit));
+  if (!exit) return 'died without exiting (killed by a signal or aborted)';
+  return exit.code === 0 ? undefined : `exited with code ${exit.code}`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined; // absent, or torn by the death it tells of
+  }
+}
