@@ -40,7 +40,7 @@ describe('vsce packages the extension into a .vsix', () => {
     assert.doesNotMatch(r.stderr, /WARNING/, 'no warnings, so no prompt');
     const entries = execFileSync('unzip', ['-Z1', out], { encoding: 'utf8' }).trim().split('\n').sort();
     const m = manifest();
-    const compiled = ['adapter', 'cli', 'extension', 'launch', 'listing', 'picks', 'session', 'settings', 'timeline', 'timelineView', 'uri'].map((f) => `extension/dist/src/${f}.js`);
+    const compiled = ['adapter', 'cli', 'extension', 'launch', 'listing', 'picks', 'session', 'settings', 'timeline', 'timelineView', 'uri', 'whatif'].map((f) => `extension/dist/src/${f}.js`);
     assert.deepEqual(entries, ['[Content_Types].xml', 'extension.vsixmanifest', 'extension/LICENSE.txt', 'extension/package.json', 'extension/readme.md', ...compiled].sort());
     assert.ok(entries.includes(`extension/${m.main.replace(/^\.\//, '')}`), 'main is inside');
     const packed = JSON.parse(execFileSync('unzip', ['-p', out, 'extension/package.json'], { encoding: 'utf8' })) as { name: string; publisher: string; contributes: unknown };

@@ -7,6 +7,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { findNode, locateCli } from '../src/cli.js';
 import { listRuns, runLine } from '../src/listing.js';
 import { timelineItems, type TimelineItem } from '../src/timeline.js';
+import { parseWhatIfValue, whatIfChoices, whatIfSummary } from '../src/whatif.js';
 import { Adapter } from './dap.js';
 import { expandSnippet, hindsightRuns, manifest, REPO, resolveVariables, type Runs } from './helpers.js';
 
@@ -89,5 +90,19 @@ describe('a debug session from the manifest\'s snippet, on a real recorded run',
     assert.notEqual(back, at, 'reverse step in went back');
     await stoppedAfter(dc.customRequest('hindsight/reverseStepOut', { threadId: 1 }));
     assert.ok((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.length >= 1);
+  });
+
+  it('what-if, as the command asks it: the recorded values from the timeline, the typed JSON, the answer in a sentence', async () => {
+    const choices = whatIfChoices((await dc.customRequest('hindsight/timeline')).body);
+    assert.deepEqual(choices.map((c) => [c.label, c.request]), [['step refund #1', { step: 'refund', occurrence: 1 }]]);
+    assert.match(choices[0]!.description, /^#\d+ StepCompleted: /);
+    assert.match((parseWhatIfValue('{refunded: 0}') as { error: string }).error, /^not JSON/);
+    const typed = parseWhatIfValue('{"refunded":0}') as { value: unknown };
+    const [answer] = await Promise.all([dc.customRequest('hindsight/whatIf', { ...choices[0]!.request, value: typed.value }), dc.waitForEvent('stopped')]);
+    assert.equal(
+      whatIfSummary(answer.body.whatif),
+      'What-if step refund#1.result = {"refunded":0}: recorded failed: Error: refund of 250 is over the limit; what-if failed: Error: refund of 250 is over the limit; the control flow is the same throughout.',
+    );
+    await Promise.all([dc.customRequest('hindsight/whatIf', { off: true }), dc.waitForEvent('stopped')]);
   });
 });

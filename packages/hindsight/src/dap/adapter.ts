@@ -11,6 +11,7 @@ import { stackFrames } from './stack.js';
 import { stoppedBody } from './stops.js';
 import { OpenedRuns, requireRuns, type OpenedRun } from './threads.js';
 import { ValuesNotCaptured } from '../trace/index.js';
+import { whatIfCommand, type WhatIfArguments } from './whatif.js';
 
 export interface AdapterOptions {
   /** How the REPL shows a debugger command's answer (the CLI passes its own renderer). */
@@ -267,18 +268,32 @@ export class HindsightDebugAdapter extends ProtocolSession {
     };
   }
 
-  async #replCommand(run: OpenedRun, command: string): Promise<Answer> {
+  #replCommand(run: OpenedRun, command: string): Promise<Answer> {
+    return this.#command(run, command, (r) => ({ result: (this.#options.render ?? plainResult)(r).map(stripAnsi).join('\n'), variablesReference: 0 }));
+  }
+
+  /**
+   * hindsight/whatIf: the run with a recorded step result or signal payload changed, or back to the
+   * recorded run; the REPL's `set step …` for the editor's commands. Answers the what-if next to the
+   * recorded run, and stops where the two part.
+   */
+  whatIf(args: WhatIfArguments): Promise<Answer> {
+    const run = this.run('hindsight/whatIf', args.threadId);
+    return this.#command(run, whatIfCommand(args), (r) => ({ whatif: r.result?.kind === 'whatif' ? r.result.whatif : null }));
+  }
+
+  /** A debugger command that may move the cursor, or put it in another execution (a what-if). */
+  async #command(run: OpenedRun, command: string, body: (r: CommandResult) => object): Promise<Answer> {
     const before = { index: run.session.cursor.index, execution: run.session.cursor.execution };
     const r = await run.session.execute(command);
     // breakpoints with conditions, watches and what-ifs move the values source under the refs
     run.refs.moved();
     if (r.error) throw new DapError(r.error.code, r.error.message);
-    const lines = (this.#options.render ?? plainResult)(r).map(stripAnsi);
     const cursor = run.session.cursor;
     // a what-if (or back from one) puts the cursor in another execution: the editor must ask again
     const moved = cursor.index !== before.index || cursor.execution !== before.execution;
     const stop = r.stop ?? (moved ? run.session.view({ index: cursor.index, reason: 'goto' }) : undefined);
-    return { body: { result: lines.join('\n'), variablesReference: 0 }, ...(stop ? { after: () => this.#stopped(run, stop) } : {}) };
+    return { body: body(r), ...(stop ? { after: () => this.#stopped(run, stop) } : {}) };
   }
 
   loadedSources(): Answer {

@@ -10,7 +10,7 @@ export const notLaunched = (command: string): DapError =>
   new DapError('HS_E_DAP_NOT_LAUNCHED', `'${command}' needs an open run; send launch first (with history or run, and workflows)`);
 
 export const readOnly = (command: string): DapError =>
-  new DapError('HS_E_DAP_READ_ONLY', `'${command}' would change the run, and a recorded run is read-only: it shows what happened; use the REPL's \`set step <name>.result = <JSON>\` for a what-if`);
+  new DapError('HS_E_DAP_READ_ONLY', `'${command}' would change the run, and a recorded run is read-only: it shows what happened; use the REPL's \`set step <name>.result = <JSON>\` (or the hindsight/whatIf request) for a what-if`);
 
 /** A message and code from any error: HindsightErrors keep theirs, anything else is a bug and says so. */
 export function describeError(err: unknown): { code: string; message: string } {

@@ -80,6 +80,7 @@ export const HANDLERS: Record<string, Handler> = {
   goto: (a, args) => a.goto(args),
   'hindsight/gotoEvent': (a, args) => gotoEvent(a, args),
   'hindsight/timeline': (a, args) => a.timeline(args),
+  'hindsight/whatIf': (a, args) => a.whatIf(args),
   loadedSources: (a) => a.loadedSources(),
   source: (a, args) => a.source(args),
   exceptionInfo: (a, args) => a.exceptionInfo(args),

@@ -102,4 +102,20 @@ describe('hindsight dap: scopes, variables and evaluate at the current point in 
     const [, back] = await Promise.all([dc.evaluate('set whatif off', 'repl'), dc.waitForEvent('stopped')]);
     assert.equal(back.body.reason, 'goto');
   });
+
+  it('the hindsight/whatIf request does the same for the editor\'s commands, and answers both outcomes and where the runs part', async () => {
+    const [reply, stopped] = await Promise.all([dc.customRequest('hindsight/whatIf', { step: 'quote', occurrence: 1, value: { sku: 'apple', cents: 50 } }), dc.waitForEvent('stopped')]);
+    assert.equal(stopped.body.reason, 'goto');
+    const w = reply.body.whatif;
+    assert.deepEqual(w.overrides.map((o: { target: string; value: unknown }) => [o.target, o.value]), [['step quote#1.result', { sku: 'apple', cents: 50 }]]);
+    assert.deepEqual([w.recorded.status, w.whatIf.status], ['completed', 'completed']);
+    assert.notDeepEqual(w.recorded.value, w.whatIf.value, 'a cheaper apple ends the basket otherwise');
+    assert.ok(w.firstDifference === null || w.firstDifference.whatIf, 'where the runs part, when their control flow does');
+    const [off] = await Promise.all([dc.customRequest('hindsight/whatIf', { off: true }), dc.waitForEvent('stopped')]);
+    assert.equal(off.body.whatif, null);
+    await assert.rejects(dc.customRequest('hindsight/whatIf', { step: 'nosuch', value: 1 }), /no step 'nosuch' finished in this run; steps with recorded values: quote.*HS_E_DEBUG_WHATIF_UNKNOWN|HS_E_DEBUG_WHATIF_UNKNOWN/);
+    await assert.rejects(dc.customRequest('hindsight/whatIf', { step: 'quote' }), /hindsight\/whatIf takes \{ step/);
+    await assert.rejects(dc.customRequest('hindsight/whatIf', { step: 'quote', value: 1, occurrence: 0 }), /occurrence counts from 1/);
+    assert.match(await dc.evaluate('1 + 1', 'repl'), /^2$/, 'the adapter goes on after each refusal');
+  });
 });
