@@ -25,6 +25,8 @@ export interface RecorderConfig {
   /** Where the ring, the site tables and the crash report are written. */
   readonly dir: string;
   readonly ringBytes: number;
+  /** The ring of each worker thread and child process of the program (default: ringBytes). */
+  readonly workerRingBytes: number;
   /** Globs of files to trace (default: the application's own files under the working folder, not node_modules). */
   readonly include: readonly string[];
   readonly exclude: readonly string[];
@@ -40,6 +42,7 @@ export interface RecorderConfig {
 export const ENV = {
   dir: 'HINDSIGHT_RECORDING_DIR',
   ringBytes: 'HINDSIGHT_RING_BYTES',
+  workerRingBytes: 'HINDSIGHT_WORKER_RING_BYTES',
   include: 'HINDSIGHT_INCLUDE',
   exclude: 'HINDSIGHT_EXCLUDE',
   onErrorLog: 'HINDSIGHT_ON_ERROR_LOG',
@@ -53,12 +56,17 @@ export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
+function size(v: string | undefined, otherwise: number): number {
+  const bytes = Number(v || otherwise);
+  return Number.isFinite(bytes) && bytes > 0 ? bytes : otherwise;
+}
+
 /** The recorder's settings; `dir` defaults to the standalone spool folder (see standalone.ts). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), standaloneDir?: () => string): RecorderConfig | undefined {
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
-  const bytes = Number(env[ENV.ringBytes] ?? DEFAULT_RING_BYTES);
-  return { dir, ringBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_RING_BYTES, include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0' };
+  const ringBytes = size(env[ENV.ringBytes], DEFAULT_RING_BYTES);
+  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0' };
 }
 
 /** Whether a file is traced: inside the include globs (or the working folder), outside node_modules unless included, not excluded. */

@@ -51,7 +51,7 @@ if (recording && standalone && spool) {
 
 /** Records this thread into `config.dir`; the main recorder (not a worker's or child's) also sets the snapshot triggers. */
 function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: boolean): void {
-  const memory = mapShared(path.join(config.dir, FILES.ring), ringBytes(config.ringBytes));
+  const memory = mapShared(path.join(config.dir, FILES.ring), ringBytes(main ? config.ringBytes : config.workerRingBytes));
   touchPages(memory);
   const ring = new RingWriter(memory, process.pid);
   const runtime = probeRuntime();

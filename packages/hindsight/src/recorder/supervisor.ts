@@ -16,6 +16,8 @@ export interface RecordOptions {
   /** The store the recording is archived in. */
   readonly store: string;
   readonly ringBytes?: number;
+  /** The ring of each worker thread and child process of the program (default: ringBytes). */
+  readonly workerRingBytes?: number;
   readonly include?: readonly string[];
   readonly exclude?: readonly string[];
   /** Archive the ring when the process exits normally too (default: only when it crashes). */
@@ -132,6 +134,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
     ...process.env,
     [ENV.dir]: dir,
     [ENV.ringBytes]: String(opts.ringBytes ?? DEFAULT_RING_BYTES),
+    [ENV.workerRingBytes]: opts.workerRingBytes ? String(opts.workerRingBytes) : '',
     [ENV.include]: (opts.include ?? []).join(','),
     [ENV.exclude]: (opts.exclude ?? []).join(','),
     [ENV.onErrorLog]: opts.onErrorLog ? '1' : '',

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decodeRecording } from '../../src/recorder/index.js';
+import { ringHeader } from '../../src/recorder/ring.js';
 import { openRecordings, type Recording } from '../../src/store/index.js';
 import { EventKind, type Execution } from '../../src/trace/index.js';
 
@@ -209,9 +210,9 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(calls(decodeRecording(onlyRecording(plain.store)), 'bump'), 250_000);
   });
 
-  it('a worker thread and a child process record into rings of their own, archived with the main one as its parts', async () => {
+  it('a worker thread and a child process record into rings of their own (sized by --worker-ring), archived with the main one as its parts', async () => {
     for (const [mode, kind] of [['thread', 'worker thread'], ['fork', 'process']] as const) {
-      const run = await recordService(mode, { args: ['--always'] });
+      const run = await recordService(mode, { args: ['--always', '--worker-ring', '256KiB'] });
       assert.match(run.stdout, new RegExp(`${mode} done`));
       const r = openRecordings({ path: run.store });
       const all = r.list().map((m) => r.get(m.id)!);
@@ -224,6 +225,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
       assert.match(parts[0]!.meta.reason, new RegExp(`^exited normally \\(${kind} ${part!.id} of ${main.meta.id}\\)$`));
       assert.equal(calls(decodeRecording(main), 'handle'), 20, `${mode}: the main thread's 20 requests, whole`);
       assert.equal(calls(decodeRecording(parts[0]!), 'handle'), 20, `${mode}: the ${kind}'s own 20 requests`);
+      assert.equal(ringHeader(main.ring).capacity / ringHeader(parts[0]!.ring).capacity, 256, `${mode}: the ${kind}'s ring is 256KiB, the program's 64MiB`);
       assert.match(run.stderr, new RegExp(`with it, ${kind} ${part!.id}'s own ring: recording ${parts[0]!.meta.id}`));
     }
   });
@@ -280,6 +282,9 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const bad = await recordService('ok', { args: ['--ring', 'lots'] });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--ring "lots" is not a size of at least 64KiB; write it like 64MiB/);
+    const badWorker = await recordService('ok', { args: ['--worker-ring', '1KiB'] });
+    assert.equal(badWorker.code, 1);
+    assert.match(badWorker.stderr, /--worker-ring "1KiB" is not a size of at least 64KiB/);
     const store = path.join(mkdtempSync(path.join(dir, 'bad-')), 'store.db');
     const missing = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, path.join(dir, 'no-such-app.js')], { cwd: dir, encoding: 'utf8', env: ENV });
     assert.equal(missing.status, 1);

@@ -5,6 +5,7 @@ import { HindsightError } from '../../common/errors.js';
 /** The flight recorder's settings as `hindsight record` takes them, from flags or a config file. */
 export interface RecordSettings {
   ring?: string;
+  workerRing?: string;
   include?: string[];
   exclude?: string[];
   always?: boolean;
@@ -19,6 +20,7 @@ export const DEFAULT_CONFIG = 'hindsight.config.json';
 
 const KINDS: Record<keyof RecordSettings, 'string' | 'strings' | 'boolean' | 'size'> = {
   ring: 'size',
+  workerRing: 'size',
   include: 'strings',
   exclude: 'strings',
   always: 'boolean',

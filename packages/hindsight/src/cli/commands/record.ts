@@ -17,6 +17,7 @@ export function register(program: Command): void {
     .argument('<command...>', 'the program, after --: hindsight record -- node app.js')
     .option('--config <file>', `settings from this JSON file's "record" section (default: ${DEFAULT_CONFIG} in the working folder, when there); flags override it`)
     .option('--ring <size>', 'ring size (oldest events are overwritten), e.g. 64MiB, 256MiB (default 64MiB)')
+    .option('--worker-ring <size>', 'ring size of each worker thread and child process of the program (default: as --ring)')
     .option('--include <glob...>', "files to trace (default: the program's own files under the working folder, not node_modules)")
     .option('--exclude <glob...>', 'files not to trace')
     .option('--always', 'archive the ring when the program exits normally too')
@@ -34,6 +35,7 @@ async function recordAction(command: string[], flags: RecordFlags, cmd: Command)
     command,
     store: storePath(cmd),
     ringBytes: s.ring === undefined ? DEFAULT_RING_BYTES : parseSize(s.ring),
+    ...(s.workerRing !== undefined ? { workerRingBytes: parseSize(s.workerRing, '--worker-ring') } : {}),
     include: s.include ?? [],
     exclude: s.exclude ?? [],
     always: s.always === true,
@@ -49,7 +51,7 @@ async function recordAction(command: string[], flags: RecordFlags, cmd: Command)
 
 /** The flags the user gave (commander also reports defaults, which must not override the config file). */
 function given(flags: RecordFlags, cmd: Command): RecordSettings {
-  const keys: (keyof RecordSettings)[] = ['ring', 'include', 'exclude', 'always', 'webhook', 'onErrorLog', 'slow', 'demote'];
+  const keys: (keyof RecordSettings)[] = ['ring', 'workerRing', 'include', 'exclude', 'always', 'webhook', 'onErrorLog', 'slow', 'demote'];
   return Object.fromEntries(keys.filter((k) => flags[k] !== undefined && cmd.getOptionValueSource(k) === 'cli').map((k) => [k, flags[k]]));
 }
 
@@ -64,11 +66,11 @@ const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGI
 const UNITS: Record<string, number> = { b: 1, kib: 1024, kb: 1000, mib: 1024 ** 2, mb: 1000 ** 2, gib: 1024 ** 3, gb: 1000 ** 3 };
 
 /** `64MiB`, `512KiB`, `1GB`, or a number of bytes. */
-export function parseSize(text: string): number {
+export function parseSize(text: string, flag = '--ring'): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = m ? UNITS[(m[2] || 'b').toLowerCase()] : undefined;
   if (!m || unit === undefined || Number(m[1]) * unit < 64 * 1024) {
-    throw new HindsightError('HS_E_INVALID_INPUT', `--ring ${JSON.stringify(text)} is not a size of at least 64KiB; write it like 64MiB, 512KiB or 1GiB (default ${DEFAULT_RING_BYTES / 1024 ** 2}MiB)`);
+    throw new HindsightError('HS_E_INVALID_INPUT', `${flag} ${JSON.stringify(text)} is not a size of at least 64KiB; write it like 64MiB, 512KiB or 1GiB (default ${DEFAULT_RING_BYTES / 1024 ** 2}MiB)`);
   }
   return Number(m[1]) * unit;
 }
