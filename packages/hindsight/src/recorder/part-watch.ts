@@ -14,29 +14,39 @@ export interface EndedPart {
 /** How often the parts' folders are looked at: a crash in a part is archived within this. */
 const POLL_MS = 100;
 
+/** What the supervisor is told of the parts. */
+export interface PartEvents {
+  /** A part died; the caller archives it, then forgets it (`forget`), so later recordings do not carry it again. */
+  ended(part: EndedPart): void;
+  /** A part called snapshot(reason). */
+  snapshot(part: Pick<EndedPart, 'kind' | 'id'>, reason: string): void;
+}
+
 /**
  * The supervisor is the parent of the program only, so it does not see a worker thread or a
  * cluster worker die; the program may well go on (a cluster forks a new worker) and the dead
  * part's ring would wait for the program's own end. So the parts' folders are looked at: a worker
  * thread has ended badly once its uncaught error is written down (and stays so for a poll, so its
  * last events are in); a child process once its pid is gone without a clean exit written down
- * (a signal, an abort and SIGKILL write nothing). `onEnded` is called once per such part; the
- * caller archives it and then forgets it (`forget`), so later recordings do not carry it again.
+ * (a signal, an abort and SIGKILL write nothing). The same look takes the parts' snapshot requests.
  */
-export function watchParts(dir: string, onEnded: (part: EndedPart) => void): { stop(): void; forget(part: EndedPart): void } {
+export function watchParts(dir: string, events: PartEvents): { stop(): void; forget(part: EndedPart): void } {
   const seen = new Set<string>();
   const reported = new Set<string>();
+  /** Per part, the bytes of its snapshot requests already taken. */
+  const asked = new Map<string, number>();
   const timer = setInterval(() => {
-    for (const part of endedParts(dir)) {
+    for (const part of parts(dir)) {
       const key = `${part.kind}/${part.id}`;
-      if (reported.has(key)) continue;
+      for (const reason of newRequests(part.folder, key, asked)) events.snapshot(part, reason);
+      if (part.how === undefined || reported.has(key)) continue;
       // a thread's error is written as it dies: the next poll is sure to see all of its ring
       if (part.kind === 'worker thread' && !seen.has(key)) {
         seen.add(key);
         continue;
       }
       reported.add(key);
-      onEnded(part);
+      events.ended({ kind: part.kind, id: part.id, how: part.how });
     }
   }, POLL_MS);
   timer.unref();
@@ -46,11 +56,37 @@ export function watchParts(dir: string, onEnded: (part: EndedPart) => void): { s
   };
 }
 
+/** The requests written since the last look (a torn last line waits for the next). */
+function newRequests(folder: string, key: string, asked: Map<string, number>): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path.join(folder, FILES.snapshots), 'utf8');
+  } catch {
+    return [];
+  }
+  const from = asked.get(key) ?? 0;
+  const end = text.lastIndexOf('\n') + 1;
+  if (end <= from) return [];
+  asked.set(key, end);
+  return text
+    .slice(from, end)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      try {
+        return String((JSON.parse(line) as { reason?: unknown }).reason);
+      } catch {
+        return line;
+      }
+    });
+}
+
 function partFolder(dir: string, part: Pick<EndedPart, 'kind' | 'id'>): string {
   return path.join(dir, part.kind === 'worker thread' ? PARTS.threads : PARTS.processes, String(part.id));
 }
 
-function* endedParts(dir: string): Generator<EndedPart> {
+/** Every part with a ring, and how it ended if it did. */
+function* parts(dir: string): Generator<{ kind: EndedPart['kind']; id: number; folder: string; how: string | undefined }> {
   for (const [sub, kind] of [[PARTS.threads, 'worker thread'], [PARTS.processes, 'process']] as const) {
     const root = path.join(dir, sub);
     if (!existsSync(root)) continue;
@@ -58,8 +94,7 @@ function* endedParts(dir: string): Generator<EndedPart> {
       const id = Number(name);
       const folder = path.join(root, name);
       if (!existsSync(path.join(folder, FILES.ring))) continue;
-      const how = kind === 'worker thread' ? threadEnd(folder) : processEnd(folder, id);
-      if (how !== undefined) yield { kind, id, how };
+      yield { kind, id, folder, how: kind === 'worker thread' ? threadEnd(folder) : processEnd(folder, id) };
     }
   }
 }

@@ -16,7 +16,7 @@ import { instrument, probeRuntime, readInputMap, type ProbeRuntime } from '../in
 import { configFromEnv, ENV, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared, touchPages } from './shared-memory.js';
-import { snapshot } from './snapshot.js';
+import { askThroughFile, snapshot } from './snapshot.js';
 import { watchSlowRequests } from './slow-requests.js';
 import { FILES, PARTS } from './spool.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
@@ -65,8 +65,9 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, warnings: path.join(config.dir, FILES.warnings) } });
   instrumentCommonJs(tracedFiles(config), warn, warnMap);
   if (main) triggers(config);
+  else askThroughFile(path.join(config.dir, FILES.snapshots));
   // a child process of the program: its supervisor tells a clean exit from a death by this
-  else if (isMainThread) process.on('exit', (code) => writeFileSync(path.join(config.dir, FILES.exit), JSON.stringify({ code })));
+  if (!main && isMainThread) process.on('exit', (code) => writeFileSync(path.join(config.dir, FILES.exit), JSON.stringify({ code })));
 
   process.on('uncaughtExceptionMonitor', (err, origin) => {
     const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack, origin } : { name: 'thrown value', message: String(err), origin };

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { ENV } from './config.js';
 
 /** The message a recorded process sends its supervisor to ask for a snapshot. */
@@ -10,13 +11,30 @@ export function isSnapshotRequest(m: unknown): m is SnapshotRequest {
   return typeof m === 'object' && m !== null && (m as { hindsight?: unknown }).hindsight === 'snapshot';
 }
 
+/** Where a worker thread or child process writes its requests (set when it records into a part folder). */
+let partRequests: string | undefined;
+
+/**
+ * A worker thread has no channel to the supervisor, and a child process's is to the program that
+ * forked it (a cluster's primary would get the request as a message of its own): both write their
+ * requests into a file of their folder, which the supervisor looks at.
+ */
+export function askThroughFile(file: string): void {
+  partRequests = file;
+}
+
 /**
  * Archives the flight recorder's ring now, with `reason`, while the program goes on: its recent
  * history, as a crash would have left it. Returns false when the process is not recorded under
  * `hindsight record` (then it does nothing).
  */
 export function snapshot(reason: string): boolean {
-  if (!process.env[ENV.dir] || !process.send) return false;
+  if (!process.env[ENV.dir]) return false;
+  if (partRequests) {
+    appendFileSync(partRequests, `${JSON.stringify({ reason })}\n`);
+    return true;
+  }
+  if (!process.send) return false;
   const request: SnapshotRequest = { hindsight: 'snapshot', reason };
   process.send(request);
   return true;

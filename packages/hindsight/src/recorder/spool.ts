@@ -9,6 +9,8 @@ export const FILES = {
   error: 'error.json',
   /** A child process's exit code, written as it exits (one killed by a signal writes none). */
   exit: 'exit.json',
+  /** A worker thread's or child process's snapshot(reason) requests, one JSON line each, for the supervisor to take. */
+  snapshots: 'snapshots.jsonl',
   /** One line per module that could not be instrumented (it ran untraced). */
   warnings: 'warnings.txt',
   /** One JSON line per function demoted (too hot and too small to trace). */

@@ -78,9 +78,12 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       parts.push(...saveParts(dir, end, taken.meta.id, ended));
     };
     // a worker thread or child process that dies while the program goes on: the program as it is, with the dead part's ring
-    const partWatch = watchParts(dir, (ended) => {
-      snap(`${ended.kind} ${ended.id} ${ended.how}`, ended);
-      partWatch.forget(ended);
+    const partWatch = watchParts(dir, {
+      ended: (part) => {
+        snap(`${part.kind} ${part.id} ${part.how}`, part);
+        partWatch.forget(part);
+      },
+      snapshot: (part, reason) => snap(`${reason} (asked by ${part.kind} ${part.id})`),
     });
     child.on('message', (m) => {
       if (isSnapshotRequest(m)) snap(m.reason);

@@ -257,6 +257,24 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     }
   });
 
+  it('snapshot(reason) in a worker thread or a child process reaches the supervisor, not the program: the program as it is, with the asking part', async () => {
+    for (const [mode, kind] of [['thread-snapshot', 'worker thread'], ['fork-snapshot', 'process']] as const) {
+      const run = await recordService(mode);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /snapshot asked: true/);
+      assert.doesNotMatch(run.stdout, /the program got a message/, `${mode}: the program's own channel is left alone`);
+      const r = openRecordings({ path: run.store });
+      const all = r.list().map((m) => r.get(m.id)!);
+      r.close();
+      const program = all.filter((x) => !x.meta.part);
+      assert.equal(program.length, 1, `${mode}: one snapshot: ${all.map((x) => x.meta.reason).join('; ')}`);
+      assert.match(program[0]!.meta.reason, new RegExp(`^snapshot: after 20 requests, sum \\d+ \\(asked by ${kind} \\d+\\)$`));
+      const part = all.find((x) => x.meta.part?.of === program[0]!.meta.id);
+      assert.ok(part, `${mode}: the asking ${kind}'s ring is archived with it`);
+      assert.equal(calls(decodeRecording(part), 'handle'), 20);
+    }
+  });
+
   it('debug a recording from its exported file, on another machine: same trace, listings from its code bundle; a damaged file is refused', async () => {
     const run = await recordService('throw');
     const rec = onlyRecording(run.store);
