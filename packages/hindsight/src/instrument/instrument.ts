@@ -119,7 +119,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
       filename: file,
       sourceType: options.sourceType ?? 'module',
       // CommonJS may return from the top level (its code runs inside a function)
-      parserOpts: { allowReturnOutsideFunction: options.sourceType === 'script' },
+      parserOpts: { allowReturnOutsideFunction: options.sourceType === 'script', plugins: syntaxOf(file) },
       configFile: false,
       babelrc: false,
       sourceMaps: true,
@@ -134,6 +134,17 @@ export function instrument(code: string, file: string, inputMap?: object, option
   const out: Instrumented = { code: result?.code ?? code, map: (result?.map as object | null | undefined) ?? null, sites };
   cache.set(key, out);
   return out;
+}
+
+/**
+ * TypeScript arrives as such when a loader that compiles it (tsx) runs after the recorder's: the
+ * types stay in the instrumented code for that loader to strip, and the sites are the file's own
+ * lines. Compiled JavaScript parses as TypeScript too, so the extension decides.
+ */
+function syntaxOf(file: string): ('typescript' | 'jsx')[] {
+  if (/\.[cm]?ts$/.test(file)) return ['typescript'];
+  if (file.endsWith('.tsx')) return ['typescript', 'jsx'];
+  return [];
 }
 
 type FnPath = NodePath<t.Function>;

@@ -22,6 +22,17 @@ export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'c
   warnMap = sourceMapWarning(data.warnings);
 }
 
+/** TypeScript reaches these hooks when a loader that compiles it (tsx) runs after them. */
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+/**
+ * The instrumented TypeScript with its map to the file as written: the compiling loader chains it
+ * into its own, so the program's stack traces name the columns the user wrote, not the probes'.
+ */
+function withMap(code: string, map: object | null): string {
+  return map ? `${code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n` : code;
+}
+
 export async function load(url: string, context: { format?: string | null }, nextLoad: NextLoad): Promise<LoadResult> {
   const result = await nextLoad(url, context);
   const sourceType = result.format === 'module' ? 'module' : result.format === 'commonjs' ? 'script' : undefined;
@@ -32,7 +43,8 @@ export async function load(url: string, context: { format?: string | null }, nex
   // module's own require() calls through these hooks too, so the whole package is instrumented
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
-    return { ...result, source: instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true }).code };
+    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true });
+    return { ...result, source: TYPESCRIPT.test(file) ? withMap(out.code, out.map) : out.code };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all
     return result;

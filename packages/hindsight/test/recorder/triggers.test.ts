@@ -118,7 +118,7 @@ describe('hindsight record: settings from hindsight.config.json', () => {
 
   it('a wrong config is refused in one line before the program starts', () => {
     const cases: [unknown, RegExp][] = [
-      [{ record: { rign: '1MiB' } }, /hindsight\.config\.json: unknown setting record\.rign; the settings are ring, include, .* \[HS_E_RECORD_CONFIG\]$/],
+      [{ record: { rign: '1MiB' } }, /hindsight\.config\.json: unknown setting record\.rign; the settings are ring, workerRing, include, .* \[HS_E_RECORD_CONFIG\]$/],
       [{ record: { include: 'src/**' } }, /record\.include must be a list of globs, not "src\/\*\*" \[HS_E_RECORD_CONFIG\]$/],
       [{ record: [] }, /"record" must be an object of settings \[HS_E_RECORD_CONFIG\]$/],
       ['{ not json', /hindsight\.config\.json is not JSON .* \[HS_E_RECORD_CONFIG\]$/],
