@@ -54,6 +54,8 @@ const PROBE = '__hs';
 const ACTIVATION = '__hs_a';
 /** Sparse variant: the last statement of the function that started (a throw reports it). */
 const PROGRESS = '__hs_p';
+/** In a generator: its GeneratorState (an extra parameter, then a local of its body). */
+const GENERATOR = '__hs_g';
 
 /** A statement with no block of its own: what runs after it is the next statement. */
 function simple(node: t.Statement): boolean {
@@ -92,8 +94,10 @@ const cache = new Map<string, Instrumented>();
 /**
  * Transforms compiled workflow JavaScript (an ES module) so that it reports its sites to the replay
  * runtime: function enter, exit and throw (the body wrapped in try/catch/finally), every statement,
- * every `await` (suspend before, resume after) and branch decisions (if/else, ?:, && and ||, loop
- * conditions, switch cases). Generators are left as they are. Sites carry the file, line, column and
+ * every `await` (suspend before, resume after), every `yield` (the same), each iteration's await
+ * of `for await`, and branch decisions (if/else, ?:, && and ||, loop conditions, switch cases).
+ * A generator's call reports its entry (an extra parameter with a default runs at the call) and
+ * its body each run, from `next()` to the next `yield` (see GeneratorState). Sites carry the file, line, column and
  * function name of the original TypeScript when `inputMap` (the compiler's source map) is given.
  * Results are cached by content hash (in memory): instrumenting the same input twice is free.
  */
@@ -126,7 +130,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
       // the code keeps its line numbers: stack traces of a recorded process name the lines users wrote
       retainLines: true,
       ...(inputMap ? { inputSourceMap: inputMap as never } : {}),
-      plugins: [plugin(sites, file, trace, values, sparse)],
+      plugins: [plugin(sites, file, trace, values, sparse, options)],
     });
   } catch (err) {
     throw new HindsightError('HS_E_INSTRUMENT', `cannot instrument ${file}: ${(err as Error).message}; pass compiled JavaScript (ES2022 or older syntax)`, { cause: err });
@@ -146,7 +150,7 @@ function mark<N extends t.Node>(node: N): N {
   return node;
 }
 
-function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean, sparse: boolean): () => PluginObj {
+function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean, sparse: boolean, options: InstrumentOptions): () => PluginObj {
   const scopes: ScopeNames[] = [];
   const scopeIds = new Map<string, number>();
   /** `__hs.hit() && __hs.v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */
@@ -170,7 +174,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   const leading = new WeakMap<t.Node, number[]>();
   /** The run a statement belongs to (a probed statement's own, or the one a quiet statement joined). */
   const runOf = new WeakMap<t.Node, number[]>();
-  const siteOf = (kind: SiteKind, node: t.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number } = {}): number => {
+  const siteOf = (kind: SiteKind, node: t.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number; loop?: boolean } = {}): number => {
     const loc = node.loc?.start;
     let where = { file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
     if (trace && loc) {
@@ -184,10 +188,13 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     mark(t.callExpression(t.memberExpression(t.identifier(PROBE), t.identifier(method)), args));
   const num = (n: number) => t.numericLiteral(n);
   const act = () => t.identifier(ACTIVATION);
-  /** The instrumented function around a node, or undefined (module code, generators). */
-  const owner = (p: NodePath): FnPath | undefined => {
-    const fn = p.getFunctionParent();
-    return fn && !fn.node.generator ? fn : undefined;
+  /** The instrumented function around a node, or undefined (module code). */
+  const owner = (p: NodePath): FnPath | undefined => p.getFunctionParent() ?? undefined;
+  const gen = () => t.identifier(GENERATOR);
+  /** The probe a catch or finally block of `fn` starts with: it may have been suspended when the exception came. */
+  const caught = (fn: FnPath, withProgress = true): t.Statement => {
+    const p = sparse && withProgress ? [t.identifier(PROGRESS)] : [];
+    return mark(t.expressionStatement(fn.node.generator ? probe('cg', gen(), ...p) : probe('ca', act(), ...p)));
   };
   const names = new WeakMap<t.Node, string>();
   const nameOf = (fn: FnPath): string => {
@@ -257,7 +264,6 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       Function: {
         enter(p) {
           if (made.has(p.node)) return p.skip();
-          if (p.node.generator) return;
           const body = p.node.body;
           if (!t.isBlockStatement(body)) {
             // `(x) => expr` becomes `(x) => { return expr; }`, so the expression is a statement to stop at
@@ -267,9 +273,10 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           }
         },
         exit(p) {
-          if (p.node.generator || made.has(p.node.body)) return;
+          if (made.has(p.node.body)) return;
           const body = p.node.body as t.BlockStatement;
-          const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}) });
+          const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}) });
+          if (p.node.generator) return instrumentGenerator(p, F);
           const e = t.identifier('__hs_e');
           const entry: t.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
           if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
@@ -371,13 +378,15 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         },
       },
       CatchClause(p) {
-        if (!owner(p) || made.has(p.node.body)) return;
-        p.node.body.body.unshift(mark(t.expressionStatement(probe('ca', act(), ...(sparse ? [t.identifier(PROGRESS)] : [])))));
+        const fn = owner(p);
+        if (!fn || made.has(p.node.body)) return;
+        p.node.body.body.unshift(caught(fn));
       },
       TryStatement(p) {
         const fin = p.node.finalizer;
-        if (!owner(p) || !fin || made.has(fin)) return;
-        fin.body.unshift(mark(t.expressionStatement(probe('ca', act(), ...(sparse ? [t.identifier(PROGRESS)] : [])))));
+        const fn = owner(p);
+        if (!fn || !fin || made.has(fin)) return;
+        fin.body.unshift(caught(fn));
       },
       SwitchCase: {
         enter(p) {
@@ -401,8 +410,36 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const fn = owner(p);
           if (!fn || made.has(p.node) || !fn.node.async) return;
           const S = siteOf('await', p.node, nameOf(fn));
-          const awaited = mark(t.awaitExpression(probe('su', num(S), act(), p.node.argument)));
-          p.replaceWith(probe('re', num(S), act(), awaited));
+          // in an async generator, the generator's state knows who resumed it
+          const [su, re, a] = fn.node.generator ? ['sw', 'rw', gen()] : ['su', 're', act()];
+          const awaited = mark(t.awaitExpression(probe(su, num(S), a, p.node.argument)));
+          p.replaceWith(probe(re, num(S), a, awaited));
+        },
+      },
+      YieldExpression: {
+        exit(p) {
+          const fn = owner(p);
+          if (!fn || made.has(p.node)) return;
+          const Y = siteOf('yield', p.node, nameOf(fn));
+          const yielded = mark(t.yieldExpression(probe('sy', num(Y), gen(), p.node.argument ?? t.identifier('undefined')), p.node.delegate));
+          p.replaceWith(probe('ry', num(Y), gen(), yielded));
+        },
+      },
+      ForOfStatement: {
+        exit(p) {
+          // `for await`: the loop awaits each next(): the iterable reports the Suspend, the body (or the code after the loop) the Resume
+          const fn = owner(p);
+          const node = p.node;
+          if (!fn || !node.await || !fn.node.async || made.has(node.right)) return;
+          const S = siteOf('await', node, nameOf(fn), { loop: true });
+          const g = fn.node.generator === true;
+          node.right = probe(g ? 'fg' : 'fa', num(S), g ? gen() : act(), node.right);
+          const resumed = mark(t.expressionStatement(probe(g ? 'rw' : 're', num(S), g ? gen() : act())));
+          (node.body as t.BlockStatement).body.unshift(resumed);
+          // the loop ends when next() says done, after its await: resumed there
+          let after: NodePath = p;
+          while (after.parentPath?.isLabeledStatement()) after = after.parentPath;
+          after.insertAfter(caught(fn, false));
         },
       },
       Program: {
@@ -415,6 +452,48 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       },
     },
   });
+
+  /**
+   * A generator: an extra last parameter `__hs_g = __hs.eg(F)` reports the call (defaults run at
+   * the call, the body only on next()); the body reports each start of a run and keeps the state
+   * in `__hs_g`. Where a parameter cannot be added (a rest parameter, a 'use strict' body, which
+   * needs simple parameters, or sloppy code reading `arguments`), the call is reported as the body
+   * first runs.
+   */
+  function instrumentGenerator(p: FnPath, F: number): void {
+    const node = p.node;
+    const body = node.body as t.BlockStatement;
+    const G = gen();
+    const strictBody = body.directives.some((d) => d.value.value === 'use strict');
+    const rest = node.params.some((q) => t.isRestElement(q));
+    let readsArguments = false;
+    if (options.sourceType === 'script') t.traverseFast(body, (n) => {
+      if (t.isIdentifier(n) && n.name === 'arguments') readsArguments = true;
+    });
+    const param = !rest && !strictBody && !readsArguments;
+    if (param) node.params.push(mark(t.assignmentPattern(gen(), probe('eg', num(F)))));
+    const start = probe('gs', num(F), param ? gen() : t.identifier('undefined'));
+    const entry: t.Statement[] = [
+      param ? mark(t.expressionStatement(t.assignmentExpression('=', G, start))) : mark(t.variableDeclaration('const', [t.variableDeclarator(G, start)])),
+      mark(t.variableDeclaration('const', [t.variableDeclarator(act(), t.memberExpression(gen(), t.identifier('a')))])),
+    ];
+    const progress = sparse ? [t.identifier(PROGRESS)] : [];
+    if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
+    if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
+    const e = t.identifier('__hs_e');
+    node.body = mark(
+      t.blockStatement([
+        ...entry,
+        mark(
+          t.tryStatement(
+            mark(t.blockStatement(body.body)),
+            t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('tg', num(F), gen(), ...progress))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
+            mark(t.blockStatement([mark(t.expressionStatement(probe('xg', num(F), gen(), ...progress)))])),
+          ),
+        ),
+      ], body.directives),
+    );
+  }
 
   function branch(test: t.Expression, yes: number, no: number): t.Expression {
     const call = probe('br', test, num(yes), num(no), act());
