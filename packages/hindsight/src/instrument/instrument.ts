@@ -89,6 +89,17 @@ function quiet(node: t.Statement): boolean {
   });
   return !calls;
 }
+/**
+ * A jump or throw inside a for-of loop (of this function): leaving the loop calls its iterator's
+ * `return()`, which may be a generator of traced code, so the statement reports itself first
+ * (over-approximated: any such statement inside one).
+ */
+function leavesForOf(p: NodePath): boolean {
+  const node = p.node;
+  if (!(t.isBreakStatement(node) || t.isContinueStatement(node) || t.isReturnStatement(node) || t.isThrowStatement(node))) return false;
+  for (let q = p.parentPath; q && !q.isFunction(); q = q.parentPath) if (q.isForOfStatement()) return true;
+  return false;
+}
 const cache = new Map<string, Instrumented>();
 
 /**
@@ -309,7 +320,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const run: number[] = [];
           const S = siteOf('statement', node, nameOf(fn), { run });
           statementSites.set(node, S);
-          const joins = quiet(node) ? runBefore(p) : undefined;
+          const joins = quiet(node) && !leavesForOf(p) ? runBefore(p) : undefined;
           if (joins) {
             joins.push(S);
             runOf.set(node, joins);
@@ -322,6 +333,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           return;
         }
         const S = siteOf('statement', node, nameOf(fn));
+        statementSites.set(node, S);
         const report = mark(t.expressionStatement(probe('st', num(S), act())));
         p.insertBefore(values ? [report, valuePoint(p, fn, node.start ?? 0)] : report);
       },
@@ -433,7 +445,11 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           if (!fn || !node.await || !fn.node.async || made.has(node.right)) return;
           const S = siteOf('await', node, nameOf(fn), { loop: true });
           const g = fn.node.generator === true;
-          node.right = probe(g ? 'fg' : 'fa', num(S), g ? gen() : act(), node.right);
+          // the loop's statement is reported again before each later next(), which may run traced code
+          let statement: NodePath = p;
+          while (!statementSites.has(statement.node) && statement.parentPath?.isLabeledStatement()) statement = statement.parentPath;
+          const again = statementSites.get(statement.node) ?? -1;
+          node.right = probe(g ? 'fg' : 'fa', num(S), g ? gen() : act(), node.right, num(again));
           const resumed = mark(t.expressionStatement(probe(g ? 'rw' : 're', num(S), g ? gen() : act())));
           (node.body as t.BlockStatement).body.unshift(resumed);
           // the loop ends when next() says done, after its await: resumed there

@@ -97,10 +97,12 @@ export interface Probe {
   /**
    * The iterable of `for await` in an async function: each `next()` the loop calls is followed by a
    * Suspend of activation `a` at `site` (the loop's await); the loop body reports the Resume (`re`).
+   * Each `next()` after the first is preceded by a Statement at `statement` (the loop's, -1 when
+   * none): the loop runs again, and the statements of the body before it have all run.
    */
-  fa<T>(site: number, a: number, iterable: T): T;
+  fa<T>(site: number, a: number, iterable: T, statement: number): T;
   /** The same in an async generator. */
-  fg<T>(site: number, g: GeneratorState, iterable: T): T;
+  fg<T>(site: number, g: GeneratorState, iterable: T, statement: number): T;
   /** Values variant: whether the value point just reached is wanted (then `v` follows). */
   hit(): boolean;
   /** Values variant: hands over the scope's evaluator at a wanted value point. */
@@ -366,6 +368,12 @@ export class ProbeRuntime {
       const onHot = S.onHot;
       if (onHot !== undefined) onHot(site, calls);
     };
+    /** `for await`: the loop's statement runs again (as `st`). */
+    const again = (site: number, a: number): void => {
+      if (site < 0 || a < 0) return;
+      S.current = a;
+      emit(EventKind.Statement, base + site, a);
+    };
     return {
       en: (site) => {
         const g = base + site;
@@ -521,8 +529,8 @@ export class ProbeRuntime {
         S.current = g.resumer;
         if (g.resumer === 0) time();
       },
-      fa: (site, a, iterable) =>
-        loopIterable(iterable, () => {
+      fa: (site, a, iterable, statement) =>
+        loopIterable(iterable, () => again(statement, a), () => {
           emit(EventKind.Suspend, base + site, a);
           const slot = a & S.mask;
           let parent = 0;
@@ -534,8 +542,8 @@ export class ProbeRuntime {
           S.current = parent;
           if (parent === 0) time();
         }),
-      fg: (site, g, iterable) =>
-        loopIterable(iterable, () => {
+      fg: (site, g, iterable, statement) =>
+        loopIterable(iterable, () => again(statement, g.a), () => {
           emit(EventKind.Suspend, base + site, g.a);
           suspendGenerator(g, base + site, false);
         }),
@@ -551,9 +559,10 @@ export class ProbeRuntime {
 /**
  * What `for await` iterates instead of `iterable`: the same iterator, whose `next()` reports the
  * loop's Suspend once it has returned (an async generator's body runs inside it, called by the
- * loop). A sync iterable stays sync, so the loop still wraps it as the language does.
+ * loop), and each later one by `again()`. A sync iterable stays sync, so the loop still wraps it
+ * as the language does.
  */
-function loopIterable<T>(iterable: T, suspended: () => void): T {
+function loopIterable<T>(iterable: T, again: () => void, suspended: () => void): T {
   if (iterable === null || iterable === undefined) return iterable; // the loop throws its own TypeError
   const source = iterable as unknown as Record<symbol, (() => Iterator<unknown>) | null | undefined>;
   const asyncMethod = source[Symbol.asyncIterator];
@@ -564,8 +573,11 @@ function loopIterable<T>(iterable: T, suspended: () => void): T {
     [key]() {
       const inner = open.call(iterable) as unknown as Record<string, ((v?: unknown) => unknown) | undefined>;
       const next = inner['next'];
+      let first = true;
       return {
         next(v?: unknown) {
+          if (!first) again();
+          first = false;
           const r = next!.call(inner, v);
           suspended();
           return r;
