@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { transformSync, types as t, type NodePath, type PluginObj } from '@babel/core';
 import { TraceMap, originalPositionFor, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { HindsightError } from '../common/index.js';
@@ -149,6 +150,23 @@ export function instrument(code: string, file: string, inputMap?: object, option
   const out: Instrumented = { code: result?.code ?? code, map: (result?.map as object | null | undefined) ?? null, sites };
   cache.set(key, out);
   return out;
+}
+
+/**
+ * The instrumented code with its source map inline (and the compiler's own `sourceMappingURL`,
+ * which maps the uninstrumented code, taken out). With source maps enabled
+ * (`process.setSourceMapsEnabled(true)`), Node's stack traces and its print of the line an
+ * uncaught error came from then show the original source (the TypeScript through the compiler's
+ * map), not the probes. The map's sources are file URLs, resolved beside `file`.
+ */
+export function withInlineMap(out: Instrumented, file: string): string {
+  const code = out.code.replace(/^[ \t]*\/\/[#@] sourceMappingURL=.*$/gm, '');
+  if (!out.map) return code;
+  const map = out.map as { sources?: (string | null)[] };
+  const base = pathToFileURL(file);
+  const sources = (map.sources ?? []).map((s) => (s === null ? s : new URL(s, base).href));
+  const json = JSON.stringify({ ...map, sources, sourceRoot: undefined });
+  return `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(json).toString('base64')}\n`;
 }
 
 type FnPath = NodePath<t.Function>;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { instrument, readInputMap } from '../instrument/index.js';
+import { instrument, readInputMap, withInlineMap } from '../instrument/index.js';
 import { tracedFiles, type RecorderConfig } from './config.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
@@ -32,7 +32,9 @@ export async function load(url: string, context: { format?: string | null }, nex
   // module's own require() calls through these hooks too, so the whole package is instrumented
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
-    return { ...result, source: instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true }).code };
+    // the map inline: an uncaught error's stack and printed line show the user's source, not the probes
+    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true });
+    return { ...result, source: withInlineMap(out, file) };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all
     return result;
