@@ -241,6 +241,11 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   };
 
   const caseSites = new WeakMap<t.Node, number>();
+  /**
+   * Async functions with a `for await`: a `return` in its body awaits the iterator's `return()`
+   * on the way out, so their `finally` first reports the Resume of that await (if any).
+   */
+  const forAwait = new WeakSet<t.Node>();
   /** Sparse: the statement a branch belongs to (the innermost enclosing one that has a site). */
   const ownerOf = (p: NodePath): number | undefined => {
     for (let q: NodePath | null = p; q && !q.isFunction(); q = q.parentPath) {
@@ -317,7 +322,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
                 t.tryStatement(
                   mark(t.blockStatement(body.body)),
                   t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('th', num(F), act(), ...(sparse ? [t.identifier(PROGRESS)] : [])))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
-                  mark(t.blockStatement([mark(t.expressionStatement(probe(p.node.async ? 'xa' : 'ex', num(F), act())))])),
+                  mark(t.blockStatement([...(forAwait.has(p.node) ? [caught(p, false)] : []), mark(t.expressionStatement(probe(p.node.async ? 'xa' : 'ex', num(F), act())))])),
                 ),
               ),
             ], body.directives),
@@ -462,6 +467,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const node = p.node;
           if (!fn || !node.await || !fn.node.async || made.has(node.right)) return;
           const S = siteOf('await', node, nameOf(fn), { loop: true });
+          forAwait.add(fn.node);
           const g = fn.node.generator === true;
           // the loop's statement is reported again before each later next(), which may run traced code
           let statement: NodePath = p;

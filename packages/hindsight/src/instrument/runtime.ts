@@ -559,7 +559,7 @@ export class ProbeRuntime {
 /**
  * What `for await` iterates instead of `iterable`: the same iterator, whose `next()` reports the
  * loop's Suspend once it has returned (an async generator's body runs inside it, called by the
- * loop), and each later one by `again()`. A sync iterable stays sync, so the loop still wraps it
+ * loop), and each later one by `again()`; so does `return()`, which a loop left early awaits. A sync iterable stays sync, so the loop still wraps it
  * as the language does.
  */
 function loopIterable<T>(iterable: T, again: () => void, suspended: () => void): T {
@@ -582,10 +582,15 @@ function loopIterable<T>(iterable: T, again: () => void, suspended: () => void):
           suspended();
           return r;
         },
-        // the loop closes the iterator only if it has a return method
+        // the loop closes the iterator (a break, a return) only if it has a return method, and awaits it
         get return() {
           const m = inner['return'];
-          return m === undefined || m === null ? undefined : (v?: unknown) => m.call(inner, v);
+          if (m === undefined || m === null) return undefined;
+          return (v?: unknown) => {
+            const r = m.call(inner, v);
+            suspended();
+            return r;
+          };
         },
       };
     },

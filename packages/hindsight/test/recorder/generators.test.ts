@@ -1,7 +1,8 @@
 /**
  * Generators under the flight recorder, on a real program (fixtures/generators.ts) run in a
  * child process: sync generators consumed by spread, for-of, an early break, next() by hand, a
- * throw() into one, one that throws, yield*; an async generator consumed by `for await`.
+ * throw() into one, one that throws, yield*; an async generator consumed by `for await`, once to
+ * the end and once left by a return.
  *
  * The model: calling a generator is an Enter and a Suspend of a new activation (its body does not
  * run yet); each run of its body, from next() to the next yield, return or throw, is a frame
@@ -59,7 +60,7 @@ describe('generators in a recording', () => {
     const differ = v8.filter((f) => recorded.get(f.name) !== f.count).map((f) => `${f.name}: V8 ${f.count}, recorded ${recorded.get(f.name)}`);
     assert.deepEqual(differ, []);
     assert.equal(recorded.get('range'), 5, 'range: spread, early, yield*, consume, and one never started');
-    for (const name of ['range', 'guarded', 'failing', 'outer', 'ticks', 'spread', 'early', 'throwInto', 'failingLoop', 'asyncLoop', 'consume', 'square', 'main']) {
+    for (const name of ['range', 'guarded', 'failing', 'outer', 'ticks', 'spread', 'early', 'throwInto', 'failingLoop', 'asyncLoop', 'firstOver', 'consume', 'square', 'main']) {
       assert.ok(v8.some((f) => f.name === name && f.count > 0), `V8 saw ${name} called`);
     }
   });
@@ -69,7 +70,7 @@ describe('generators in a recording', () => {
     assert.deepEqual(stacksAtYields('guarded'), ['guarded < throwInto < main']);
     assert.deepEqual(stacksAtYields('failing'), ['failing < failingLoop < main']);
     assert.deepEqual(stacksAtYields('outer'), ['outer < main'], 'yield* suspends the outer generator; the inner one runs under the caller of next()');
-    assert.deepEqual(stacksAtYields('ticks'), ['ticks < asyncLoop < main'], 'an async generator, also after its awaits');
+    assert.deepEqual(stacksAtYields('ticks').sort(), ['ticks < asyncLoop < main', 'ticks < firstOver < main'], 'an async generator, also after its awaits');
   });
 
   it('a call is an Enter and a Suspend; each next() resumes it; return() and throw() resume it at its yield', () => {
@@ -83,6 +84,7 @@ describe('generators in a recording', () => {
 
   it('each run of a generator is a frame of its own, from its Resume to its Suspend, called by the frame that called next()', () => {
     let runs = 0;
+    const eventLoopRuns: string[] = [];
     for (let f = 0; f < ex.frameCount; f++) {
       const enter = ex.frameEnter(f);
       if (ex.frameSynthetic(f) || ex.kinds[enter] !== EventKind.Resume) continue;
@@ -92,13 +94,18 @@ describe('generators in a recording', () => {
       assert.ok([EventKind.Suspend, EventKind.Exit, EventKind.Throw].includes(ex.kinds[exit] as 4 | 1 | 2), `it ends at a yield, a return or a throw`);
       assert.ok(ex.sites.get(ex.frameSite(f))!.generator, `its site is the generator's function site (${nameOf(f)})`);
       const parent = ex.frameParent(f);
-      assert.notEqual(parent, -1, 'called by a frame of the program');
+      if (parent === -1) {
+        // an async generator's return() awaits before it resumes the generator: the event loop runs that piece
+        eventLoopRuns.push(nameOf(f));
+        continue;
+      }
       assert.notEqual(ex.frameActivation(parent), ex.frameActivation(f), 'the caller runs in an activation of its own');
       assert.equal(ex.frames[ex.frameCall(f)], parent, 'the call is the caller event just before');
     }
     // range: spread 4 (3 yields, the return), early 4 (3 yields, the break's return()), yield* 3, consume 1;
-    // guarded 3 (2 yields, the throw()); failing 2; outer 3 (its yield, its yield*, the return); ticks 4
-    assert.equal(runs, 4 + 4 + 3 + 1 + 3 + 2 + 3 + 4);
+    // guarded 3 (2 yields, the throw()); failing 2; outer 3 (its yield, its yield*, the return); ticks 4, then 3 (2 yields, the return())
+    assert.equal(runs, 4 + 4 + 3 + 1 + 3 + 2 + 3 + 4 + 3);
+    assert.deepEqual(eventLoopRuns, ['ticks'], 'only the run of ticks that return() resumed after its own await has no caller');
   });
 
   it('the events after a yield are the caller’s again, in the frame that called next()', () => {
@@ -118,5 +125,11 @@ describe('generators in a recording', () => {
     const kinds = loop.map((i) => eventKindName(ex.kinds[i]!));
     assert.deepEqual(kinds, ['suspend', 'resume', 'suspend', 'resume', 'suspend', 'resume', 'suspend', 'resume'], 'three values, then done');
     for (const i of loop) assert.equal(stackAt(i), 'asyncLoop < main');
+  });
+
+  it('for await left by a return: the await of the iterator’s return() is a Suspend and a Resume too, and the generator returns', () => {
+    const loop = [...Array(ex.length).keys()].filter((i) => ex.siteOf(i)!.kind === 'await' && ex.siteOf(i)!.functionName === 'firstOver' && ex.siteOf(i)!.loop);
+    assert.deepEqual(loop.map((i) => eventKindName(ex.kinds[i]!)), ['suspend', 'resume', 'suspend', 'resume', 'suspend', 'resume'], 'two values, then return()');
+    assert.deepEqual(activationsOf('ticks').at(-1), ['enter', 'suspend', 'resume', 'exit'], 'return() ended the generator at its yield');
   });
 });

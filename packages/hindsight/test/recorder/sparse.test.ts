@@ -118,11 +118,19 @@ function gens() {
   counter(1);
   return s;
 }
+async function firstBig() {
+  for await (const v of slow(6)) {
+    const big = v > 4;
+    if (big) return v;
+  }
+  return -1;
+}
 async function agens() {
   let s = 0;
   for await (const v of slow(3)) { let w = v; s += w; }
   for await (const v of [1, Promise.resolve(2)]) s += v;
   for await (const v of slow(5)) { if (v > 2) break; s += v; }
+  s += await firstBig();
   return s;
 }
 export async function main() {
