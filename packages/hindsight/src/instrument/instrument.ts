@@ -109,8 +109,9 @@ const cache = new Map<string, Instrumented>();
  * every `await` (suspend before, resume after), every `yield` (the same), each iteration's await
  * of `for await`, and branch decisions (if/else, ?:, && and ||, loop conditions, switch cases).
  * A generator's call reports its entry (an extra parameter with a default runs at the call) and
- * its body each run, from `next()` to the next `yield` (see GeneratorState). Sites carry the file, line, column and
- * function name of the original TypeScript when `inputMap` (the compiler's source map) is given.
+ * its body each run, from `next()` to the next `yield` (see GeneratorState). Sites carry the file,
+ * line, column and function name of the original TypeScript when `inputMap` (the compiler's
+ * source map) is given.
  * Results are cached by content hash (in memory): instrumenting the same input twice is free.
  */
 export function instrument(code: string, file: string, inputMap?: object, options: InstrumentOptions = {}): Instrumented {
