@@ -2,7 +2,7 @@ import { EventKind, type Execution } from '../trace/index.js';
 
 /** Per frame, its start and end in ms. */
 export interface FrameTimes {
-  /** The time of its Enter; of the trace's first event for a frame the trace began inside. */
+  /** The time of its Enter (a generator's run: its Resume); of the trace's first event for a frame the trace began inside. */
   readonly start: Float64Array;
   /** The time of its Exit or Throw; of the trace's last event for a frame the trace ends inside. */
   readonly end: Float64Array;
@@ -33,6 +33,9 @@ export function frameTimes(ex: Execution): FrameTimes {
       const k = kinds[i];
       if (k === EventKind.Enter) start[frames[i]!] = buffer[i - from]!;
       else if (k === EventKind.Exit || k === EventKind.Throw) end[frames[i]!] = buffer[i - from]!;
+      // a generator's run is a frame from a Resume to a Suspend
+      else if (k === EventKind.Resume && ex.frameEnter(frames[i]!) === i) start[frames[i]!] = buffer[i - from]!;
+      else if (k === EventKind.Suspend && ex.frameExit(frames[i]!) === i) end[frames[i]!] = buffer[i - from]!;
     }
   }
   const times = { start, end };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { transformSync, types as t, type NodePath, type PluginObj } from '@babel/core';
 import { TraceMap, originalPositionFor, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { HindsightError } from '../common/index.js';
@@ -54,6 +55,8 @@ const PROBE = '__hs';
 const ACTIVATION = '__hs_a';
 /** Sparse variant: the last statement of the function that started (a throw reports it). */
 const PROGRESS = '__hs_p';
+/** In a generator: its GeneratorState (an extra parameter, then a local of its body). */
+const GENERATOR = '__hs_g';
 
 /** A statement with no block of its own: what runs after it is the next statement. */
 function simple(node: t.Statement): boolean {
@@ -87,14 +90,28 @@ function quiet(node: t.Statement): boolean {
   });
   return !calls;
 }
+/**
+ * A jump or throw inside a for-of loop (of this function): leaving the loop calls its iterator's
+ * `return()`, which may be a generator of traced code, so the statement reports itself first
+ * (over-approximated: any such statement inside one).
+ */
+function leavesForOf(p: NodePath): boolean {
+  const node = p.node;
+  if (!(t.isBreakStatement(node) || t.isContinueStatement(node) || t.isReturnStatement(node) || t.isThrowStatement(node))) return false;
+  for (let q = p.parentPath; q && !q.isFunction(); q = q.parentPath) if (q.isForOfStatement()) return true;
+  return false;
+}
 const cache = new Map<string, Instrumented>();
 
 /**
  * Transforms compiled workflow JavaScript (an ES module) so that it reports its sites to the replay
  * runtime: function enter, exit and throw (the body wrapped in try/catch/finally), every statement,
- * every `await` (suspend before, resume after) and branch decisions (if/else, ?:, && and ||, loop
- * conditions, switch cases). Generators are left as they are. Sites carry the file, line, column and
- * function name of the original TypeScript when `inputMap` (the compiler's source map) is given.
+ * every `await` (suspend before, resume after), every `yield` (the same), each iteration's await
+ * of `for await`, and branch decisions (if/else, ?:, && and ||, loop conditions, switch cases).
+ * A generator's call reports its entry (an extra parameter with a default runs at the call) and
+ * its body each run, from `next()` to the next `yield` (see GeneratorState). Sites carry the file,
+ * line, column and function name of the original TypeScript when `inputMap` (the compiler's
+ * source map) is given.
  * Results are cached by content hash (in memory): instrumenting the same input twice is free.
  */
 export function instrument(code: string, file: string, inputMap?: object, options: InstrumentOptions = {}): Instrumented {
@@ -126,7 +143,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
       // the code keeps its line numbers: stack traces of a recorded process name the lines users wrote
       retainLines: true,
       ...(inputMap ? { inputSourceMap: inputMap as never } : {}),
-      plugins: [plugin(sites, file, trace, values, sparse)],
+      plugins: [plugin(sites, file, trace, values, sparse, options)],
     });
   } catch (err) {
     throw new HindsightError('HS_E_INSTRUMENT', `cannot instrument ${file}: ${(err as Error).message}; pass compiled JavaScript (ES2022 or older syntax)`, { cause: err });
@@ -147,6 +164,23 @@ function syntaxOf(file: string): ('typescript' | 'jsx')[] {
   return [];
 }
 
+/**
+ * The instrumented code with its source map inline (and the compiler's own `sourceMappingURL`,
+ * which maps the uninstrumented code, taken out). With source maps enabled
+ * (`process.setSourceMapsEnabled(true)`), Node's stack traces and its print of the line an
+ * uncaught error came from then show the original source (the TypeScript through the compiler's
+ * map), not the probes. The map's sources are file URLs, resolved beside `file`.
+ */
+export function withInlineMap(out: Instrumented, file: string): string {
+  const code = out.code.replace(/^[ \t]*\/\/[#@] sourceMappingURL=.*$/gm, '');
+  if (!out.map) return code;
+  const map = out.map as { sources?: (string | null)[] };
+  const base = pathToFileURL(file);
+  const sources = (map.sources ?? []).map((s) => (s === null ? s : new URL(s, base).href));
+  const json = JSON.stringify({ ...map, sources, sourceRoot: undefined });
+  return `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(json).toString('base64')}\n`;
+}
+
 type FnPath = NodePath<t.Function>;
 type Binding = NodePath['scope']['bindings'][string];
 
@@ -157,7 +191,7 @@ function mark<N extends t.Node>(node: N): N {
   return node;
 }
 
-function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean, sparse: boolean): () => PluginObj {
+function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean, sparse: boolean, options: InstrumentOptions): () => PluginObj {
   const scopes: ScopeNames[] = [];
   const scopeIds = new Map<string, number>();
   /** `__hs.hit() && __hs.v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */
@@ -181,7 +215,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   const leading = new WeakMap<t.Node, number[]>();
   /** The run a statement belongs to (a probed statement's own, or the one a quiet statement joined). */
   const runOf = new WeakMap<t.Node, number[]>();
-  const siteOf = (kind: SiteKind, node: t.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number } = {}): number => {
+  const siteOf = (kind: SiteKind, node: t.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number; loop?: boolean } = {}): number => {
     const loc = node.loc?.start;
     let where = { file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
     if (trace && loc) {
@@ -195,10 +229,13 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     mark(t.callExpression(t.memberExpression(t.identifier(PROBE), t.identifier(method)), args));
   const num = (n: number) => t.numericLiteral(n);
   const act = () => t.identifier(ACTIVATION);
-  /** The instrumented function around a node, or undefined (module code, generators). */
-  const owner = (p: NodePath): FnPath | undefined => {
-    const fn = p.getFunctionParent();
-    return fn && !fn.node.generator ? fn : undefined;
+  /** The instrumented function around a node, or undefined (module code). */
+  const owner = (p: NodePath): FnPath | undefined => p.getFunctionParent() ?? undefined;
+  const gen = () => t.identifier(GENERATOR);
+  /** The probe a catch or finally block of `fn` starts with: it may have been suspended when the exception came. */
+  const caught = (fn: FnPath, withProgress = true): t.Statement => {
+    const p = sparse && withProgress ? [t.identifier(PROGRESS)] : [];
+    return mark(t.expressionStatement(fn.node.generator ? probe('cg', gen(), ...p) : probe('ca', act(), ...p)));
   };
   const names = new WeakMap<t.Node, string>();
   const nameOf = (fn: FnPath): string => {
@@ -216,6 +253,11 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   };
 
   const caseSites = new WeakMap<t.Node, number>();
+  /**
+   * Async functions with a `for await`: a `return` in its body awaits the iterator's `return()`
+   * on the way out, so their `finally` first reports the Resume of that await (if any).
+   */
+  const forAwait = new WeakSet<t.Node>();
   /** Sparse: the statement a branch belongs to (the innermost enclosing one that has a site). */
   const ownerOf = (p: NodePath): number | undefined => {
     for (let q: NodePath | null = p; q && !q.isFunction(); q = q.parentPath) {
@@ -268,7 +310,6 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       Function: {
         enter(p) {
           if (made.has(p.node)) return p.skip();
-          if (p.node.generator) return;
           const body = p.node.body;
           if (!t.isBlockStatement(body)) {
             // `(x) => expr` becomes `(x) => { return expr; }`, so the expression is a statement to stop at
@@ -278,9 +319,10 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           }
         },
         exit(p) {
-          if (p.node.generator || made.has(p.node.body)) return;
+          if (made.has(p.node.body)) return;
           const body = p.node.body as t.BlockStatement;
-          const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}) });
+          const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}) });
+          if (p.node.generator) return instrumentGenerator(p, F);
           const e = t.identifier('__hs_e');
           const entry: t.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
           if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
@@ -292,7 +334,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
                 t.tryStatement(
                   mark(t.blockStatement(body.body)),
                   t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('th', num(F), act(), ...(sparse ? [t.identifier(PROGRESS)] : [])))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
-                  mark(t.blockStatement([mark(t.expressionStatement(probe(p.node.async ? 'xa' : 'ex', num(F), act())))])),
+                  mark(t.blockStatement([...(forAwait.has(p.node) ? [caught(p, false)] : []), mark(t.expressionStatement(probe(p.node.async ? 'xa' : 'ex', num(F), act())))])),
                 ),
               ),
             ], body.directives),
@@ -313,7 +355,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const run: number[] = [];
           const S = siteOf('statement', node, nameOf(fn), { run });
           statementSites.set(node, S);
-          const joins = quiet(node) ? runBefore(p) : undefined;
+          const joins = quiet(node) && !leavesForOf(p) ? runBefore(p) : undefined;
           if (joins) {
             joins.push(S);
             runOf.set(node, joins);
@@ -326,6 +368,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           return;
         }
         const S = siteOf('statement', node, nameOf(fn));
+        statementSites.set(node, S);
         const report = mark(t.expressionStatement(probe('st', num(S), act())));
         p.insertBefore(values ? [report, valuePoint(p, fn, node.start ?? 0)] : report);
       },
@@ -382,13 +425,15 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         },
       },
       CatchClause(p) {
-        if (!owner(p) || made.has(p.node.body)) return;
-        p.node.body.body.unshift(mark(t.expressionStatement(probe('ca', act(), ...(sparse ? [t.identifier(PROGRESS)] : [])))));
+        const fn = owner(p);
+        if (!fn || made.has(p.node.body)) return;
+        p.node.body.body.unshift(caught(fn));
       },
       TryStatement(p) {
         const fin = p.node.finalizer;
-        if (!owner(p) || !fin || made.has(fin)) return;
-        fin.body.unshift(mark(t.expressionStatement(probe('ca', act(), ...(sparse ? [t.identifier(PROGRESS)] : [])))));
+        const fn = owner(p);
+        if (!fn || !fin || made.has(fin)) return;
+        fin.body.unshift(caught(fn));
       },
       SwitchCase: {
         enter(p) {
@@ -412,8 +457,41 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const fn = owner(p);
           if (!fn || made.has(p.node) || !fn.node.async) return;
           const S = siteOf('await', p.node, nameOf(fn));
-          const awaited = mark(t.awaitExpression(probe('su', num(S), act(), p.node.argument)));
-          p.replaceWith(probe('re', num(S), act(), awaited));
+          // in an async generator, the generator's state knows who resumed it
+          const [su, re, a] = fn.node.generator ? ['sw', 'rw', gen()] : ['su', 're', act()];
+          const awaited = mark(t.awaitExpression(probe(su, num(S), a, p.node.argument)));
+          p.replaceWith(probe(re, num(S), a, awaited));
+        },
+      },
+      YieldExpression: {
+        exit(p) {
+          const fn = owner(p);
+          if (!fn || made.has(p.node)) return;
+          const Y = siteOf('yield', p.node, nameOf(fn));
+          const yielded = mark(t.yieldExpression(probe('sy', num(Y), gen(), p.node.argument ?? t.identifier('undefined')), p.node.delegate));
+          p.replaceWith(probe('ry', num(Y), gen(), yielded));
+        },
+      },
+      ForOfStatement: {
+        exit(p) {
+          // `for await`: the loop awaits each next(): the iterable reports the Suspend, the body (or the code after the loop) the Resume
+          const fn = owner(p);
+          const node = p.node;
+          if (!fn || !node.await || !fn.node.async || made.has(node.right)) return;
+          const S = siteOf('await', node, nameOf(fn), { loop: true });
+          forAwait.add(fn.node);
+          const g = fn.node.generator === true;
+          // the loop's statement is reported again before each later next(), which may run traced code
+          let statement: NodePath = p;
+          while (!statementSites.has(statement.node) && statement.parentPath?.isLabeledStatement()) statement = statement.parentPath;
+          const again = statementSites.get(statement.node) ?? -1;
+          node.right = probe(g ? 'fg' : 'fa', num(S), g ? gen() : act(), node.right, num(again));
+          const resumed = mark(t.expressionStatement(probe(g ? 'rw' : 're', num(S), g ? gen() : act())));
+          (node.body as t.BlockStatement).body.unshift(resumed);
+          // the loop ends when next() says done, after its await: resumed there
+          let after: NodePath = p;
+          while (after.parentPath?.isLabeledStatement()) after = after.parentPath;
+          after.insertAfter(caught(fn, false));
         },
       },
       Program: {
@@ -426,6 +504,48 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       },
     },
   });
+
+  /**
+   * A generator: an extra last parameter `__hs_g = __hs.eg(F)` reports the call (defaults run at
+   * the call, the body only on next()); the body reports each start of a run and keeps the state
+   * in `__hs_g`. Where a parameter cannot be added (a rest parameter, a 'use strict' body, which
+   * needs simple parameters, or sloppy code reading `arguments`), the call is reported as the body
+   * first runs.
+   */
+  function instrumentGenerator(p: FnPath, F: number): void {
+    const node = p.node;
+    const body = node.body as t.BlockStatement;
+    const G = gen();
+    const strictBody = body.directives.some((d) => d.value.value === 'use strict');
+    const rest = node.params.some((q) => t.isRestElement(q));
+    let readsArguments = false;
+    if (options.sourceType === 'script') t.traverseFast(body, (n) => {
+      if (t.isIdentifier(n) && n.name === 'arguments') readsArguments = true;
+    });
+    const param = !rest && !strictBody && !readsArguments;
+    if (param) node.params.push(mark(t.assignmentPattern(gen(), probe('eg', num(F)))));
+    const start = probe('gs', num(F), param ? gen() : t.identifier('undefined'));
+    const entry: t.Statement[] = [
+      param ? mark(t.expressionStatement(t.assignmentExpression('=', G, start))) : mark(t.variableDeclaration('const', [t.variableDeclarator(G, start)])),
+      mark(t.variableDeclaration('const', [t.variableDeclarator(act(), t.memberExpression(gen(), t.identifier('a')))])),
+    ];
+    const progress = sparse ? [t.identifier(PROGRESS)] : [];
+    if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
+    if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
+    const e = t.identifier('__hs_e');
+    node.body = mark(
+      t.blockStatement([
+        ...entry,
+        mark(
+          t.tryStatement(
+            mark(t.blockStatement(body.body)),
+            t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('tg', num(F), gen(), ...progress))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
+            mark(t.blockStatement([mark(t.expressionStatement(probe('xg', num(F), gen(), ...progress)))])),
+          ),
+        ),
+      ], body.directives),
+    );
+  }
 
   function branch(test: t.Expression, yes: number, no: number): t.Expression {
     const call = probe('br', test, num(yes), num(no), act());

@@ -72,6 +72,37 @@ export interface Probe {
   ex(site: number, a: number): void;
   /** An async function exits (called from its `finally`): its activation ends. */
   xa(site: number, a: number): void;
+  /** A generator function is called: its activation starts and suspends at once (the body runs on `next()`). */
+  eg(site: number): GeneratorState;
+  /**
+   * A generator's body starts (its first `next()`): it resumes, run by the caller of `next()`.
+   * `g` is what the instrumented code's extra parameter received: not a GeneratorState when the
+   * caller passed more arguments than the function declares, then the call is entered only now.
+   */
+  gs(site: number, g: unknown): GeneratorState;
+  /** Before `yield` (or `yield*`): the generator suspends, back to the caller of `next()`; returns the operand. */
+  sy<T>(site: number, g: GeneratorState, v: T): T;
+  /** After `yield`: a `next()` resumed the generator; returns what it sent. */
+  ry<T>(site: number, g: GeneratorState, v: T): T;
+  /** Before `await` in an async generator; returns the operand. */
+  sw<T>(site: number, g: GeneratorState, v: T): T;
+  /** After `await` in an async generator; returns the result. */
+  rw<T>(site: number, g: GeneratorState, v: T): T;
+  /** A catch or finally block of a generator starts: if it was suspended (a `throw()`, a `return()`, a rejected await), it resumed. */
+  cg(g: GeneratorState, p?: number): void;
+  /** A generator exits by an exception. */
+  tg(site: number, g: GeneratorState, p?: number): void;
+  /** A generator exits (called from its `finally`): back to the caller of `next()`. */
+  xg(site: number, g: GeneratorState, p?: number): void;
+  /**
+   * The iterable of `for await` in an async function: each `next()` the loop calls is followed by a
+   * Suspend of activation `a` at `site` (the loop's await); the loop body reports the Resume (`re`).
+   * Each `next()` after the first is preceded by a Statement at `statement` (the loop's, -1 when
+   * none): the loop runs again, and the statements of the body before it have all run.
+   */
+  fa<T>(site: number, a: number, iterable: T, statement: number): T;
+  /** The same in an async generator. */
+  fg<T>(site: number, g: GeneratorState, iterable: T, statement: number): T;
   /** Values variant: whether the value point just reached is wanted (then `v` follows). */
   hit(): boolean;
   /** Values variant: hands over the scope's evaluator at a wanted value point. */
@@ -84,6 +115,24 @@ export interface Probe {
  * statements it did not report up to there, and no further. Not an event of the Execution.
  */
 export const PROGRESS_KIND = 14;
+
+/**
+ * A generator invocation's recording state, held by the generator itself (a local of its body):
+ * generators are often left unfinished, so the runtime keeps nothing of them that could leak.
+ */
+export class GeneratorState {
+  /** The site + 1 it is suspended at: a yield (or its start) when `yielded`, else an await; 0 while it runs. */
+  waiting: number;
+  yielded = true;
+  /** The activation that resumed it (the caller of `next()`), 0 for the event loop. */
+  resumer = 0;
+  constructor(
+    readonly a: number,
+    site: number,
+  ) {
+    this.waiting = site + 1;
+  }
+}
 
 /** Activation ids wrap here (a ring holds far fewer events): they stay small integers. */
 const MAX_ACTIVATION = 2 ** 30 - 1;
@@ -287,9 +336,43 @@ export class ProbeRuntime {
     const progress = (a: number, p: number): void => {
       if (p >= 0 && a > 0 && S.ring !== undefined) S.ring.write(PROGRESS_KIND as EventKind, base + p, a);
     };
+    /** A generator's activation id: like a sync activation's, not in the table (see GeneratorState). */
+    const newGenerator = (): number => {
+      if (S.current === 0) time(); // traced code runs: the call reports two events
+      const a = S.next;
+      S.next = a >= MAX_ACTIVATION ? 1 : a + 1;
+      return a;
+    };
+    /**
+     * The generator runs again: after a yield (or at its start), run by the caller of `next()`,
+     * `return()` or `throw()`; after an await, by the event loop. Reports the Resume.
+     */
+    const resumeGenerator = (g: GeneratorState): void => {
+      const site = g.waiting - 1;
+      if (g.yielded) g.resumer = S.current;
+      g.waiting = 0;
+      if (S.current === 0) time();
+      S.current = g.a;
+      if (site >= 0) emit(EventKind.Resume, site, g.a);
+    };
+    /** The generator suspended (its Suspend reported): back to whoever resumed it; after an await, to the event loop from then on. */
+    const suspendGenerator = (g: GeneratorState, site: number, yielded: boolean): void => {
+      g.waiting = site + 1;
+      g.yielded = yielded;
+      const to = g.resumer;
+      if (!yielded) g.resumer = 0;
+      S.current = to;
+      if (to === 0) time();
+    };
     const hot = (site: number, calls: number): void => {
       const onHot = S.onHot;
       if (onHot !== undefined) onHot(site, calls);
+    };
+    /** `for await`: the loop's statement runs again (as `st`). */
+    const again = (site: number, a: number): void => {
+      if (site < 0 || a < 0) return;
+      S.current = a;
+      emit(EventKind.Statement, base + site, a);
     };
     return {
       en: (site) => {
@@ -387,6 +470,83 @@ export class ProbeRuntime {
         S.current = parent;
         if (parent === 0) time();
       },
+      eg: (site) => {
+        const g = new GeneratorState(newGenerator(), base + site);
+        emit(EventKind.Enter, base + site, g.a);
+        emit(EventKind.Suspend, base + site, g.a);
+        return g;
+      },
+      gs: (site, given) => {
+        if (given instanceof GeneratorState) {
+          resumeGenerator(given);
+          return given;
+        }
+        // called with more arguments than it declares: entered as it starts
+        const g = new GeneratorState(newGenerator(), base + site);
+        g.waiting = 0;
+        g.resumer = S.current;
+        if (S.current === 0) time();
+        S.current = g.a;
+        emit(EventKind.Enter, base + site, g.a);
+        return g;
+      },
+      sy: (site, g, v) => {
+        emit(EventKind.Suspend, base + site, g.a);
+        suspendGenerator(g, base + site, true);
+        return v;
+      },
+      ry: (site, g, v) => {
+        resumeGenerator(g);
+        return v;
+      },
+      sw: (site, g, v) => {
+        emit(EventKind.Suspend, base + site, g.a);
+        suspendGenerator(g, base + site, false);
+        return v;
+      },
+      rw: (site, g, v) => {
+        resumeGenerator(g);
+        return v;
+      },
+      cg: (g, p) => {
+        if (g.waiting !== 0) resumeGenerator(g);
+        if (p !== undefined) progress(g.a, p);
+      },
+      tg: (site, g, p) => {
+        if (g.waiting !== 0) resumeGenerator(g);
+        if (p !== undefined) progress(g.a, p);
+        emit(EventKind.Throw, base + site, g.a);
+        S.threw = true;
+      },
+      xg: (site, g, p) => {
+        // a return() at a yield runs only the finally blocks: it resumed there, and nothing after it ran
+        if (g.waiting !== 0) {
+          resumeGenerator(g);
+          if (p !== undefined) progress(g.a, p);
+        }
+        if (S.threw) S.threw = false;
+        else emit(EventKind.Exit, base + site, g.a);
+        S.current = g.resumer;
+        if (g.resumer === 0) time();
+      },
+      fa: (site, a, iterable, statement) =>
+        loopIterable(iterable, () => again(statement, a), () => {
+          emit(EventKind.Suspend, base + site, a);
+          const slot = a & S.mask;
+          let parent = 0;
+          if (S.ids[slot] === a) {
+            parent = S.parents[slot]!;
+            S.parents[slot] = 0;
+            S.awaiting[slot] = base + site + 1;
+          }
+          S.current = parent;
+          if (parent === 0) time();
+        }),
+      fg: (site, g, iterable, statement) =>
+        loopIterable(iterable, () => again(statement, g.a), () => {
+          emit(EventKind.Suspend, base + site, g.a);
+          suspendGenerator(g, base + site, false);
+        }),
       hit: () => S.visitor !== undefined && S.visitor.wants(S.count - 1),
       v: (evaluate, scope) => {
         const index = S.count - 1;
@@ -394,6 +554,47 @@ export class ProbeRuntime {
       },
     };
   }
+}
+
+/**
+ * What `for await` iterates instead of `iterable`: the same iterator, whose `next()` reports the
+ * loop's Suspend once it has returned (an async generator's body runs inside it, called by the
+ * loop), and each later one by `again()`; so does `return()`, which a loop left early awaits. A sync iterable stays sync, so the loop still wraps it
+ * as the language does.
+ */
+function loopIterable<T>(iterable: T, again: () => void, suspended: () => void): T {
+  if (iterable === null || iterable === undefined) return iterable; // the loop throws its own TypeError
+  const source = iterable as unknown as Record<symbol, (() => Iterator<unknown>) | null | undefined>;
+  const asyncMethod = source[Symbol.asyncIterator];
+  const key = asyncMethod !== undefined && asyncMethod !== null ? Symbol.asyncIterator : Symbol.iterator;
+  const open = asyncMethod ?? source[Symbol.iterator];
+  if (typeof open !== 'function') return iterable;
+  return {
+    [key]() {
+      const inner = open.call(iterable) as unknown as Record<string, ((v?: unknown) => unknown) | undefined>;
+      const next = inner['next'];
+      let first = true;
+      return {
+        next(v?: unknown) {
+          if (!first) again();
+          first = false;
+          const r = next!.call(inner, v);
+          suspended();
+          return r;
+        },
+        // the loop closes the iterator (a break, a return) only if it has a return method, and awaits it
+        get return() {
+          const m = inner['return'];
+          if (m === undefined || m === null) return undefined;
+          return (v?: unknown) => {
+            const r = m.call(inner, v);
+            suspended();
+            return r;
+          };
+        },
+      };
+    },
+  } as unknown as T;
 }
 
 /** The process's runtime, installed on first use. */

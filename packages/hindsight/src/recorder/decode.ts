@@ -20,9 +20,11 @@ export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>):
   const sites: Site[] = [];
   const runs: (readonly number[] | undefined)[] = [];
   const owners: number[] = [];
+  const loops: boolean[] = [];
   for (const m of recording.modules) {
     m.sites.forEach((s, i) => {
       sites[m.base + i] = s;
+      if (s.loop === true) loops[m.base + i] = true;
       if (s.run) runs[m.base + i] = s.run.map((id) => id + m.base);
       if (s.in !== undefined) owners[m.base + i] = s.in + m.base;
     });
@@ -41,7 +43,7 @@ export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>):
     for (let i = 0; i < events.length; i++) if (kinds[i] !== PROGRESS_KIND) builder.append(kinds[i] as EventKind, ids[i]!, activations[i]!, times[i]!);
     return builder.build();
   }
-  const quiet = new QuietStatements(builder, runs, owners);
+  const quiet = new QuietStatements(builder, runs, owners, loops);
   for (let i = 0; i < events.length; i++) quiet.event(kinds[i]!, ids[i]!, activations[i]!, times[i]!);
   return builder.build();
 }
@@ -62,6 +64,7 @@ class QuietStatements {
     readonly builder: ExecutionBuilder,
     readonly runs: readonly (readonly number[] | undefined)[],
     readonly owners: readonly number[],
+    readonly loops: readonly boolean[],
   ) {}
 
   event(kind: number, site: number, a: number, time: number): void {
@@ -103,7 +106,12 @@ class QuietStatements {
         if (top && run) this.#set(top, run, -1);
         return;
       }
-      default: // Suspend, Resume: inside the statement reported before them
+      case EventKind.Suspend:
+        // the await of `for await` comes after the iteration's statements; another, inside the statement reported before it
+        if (top && this.loops[site] === true) this.#all(top, a, time);
+        this.builder.append(kind, site, a, time);
+        return;
+      default: // Resume: inside the statement reported before it
         this.builder.append(kind as EventKind, site, a, time);
     }
   }

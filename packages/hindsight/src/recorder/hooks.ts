@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { instrument, readInputMap } from '../instrument/index.js';
+import { instrument, readInputMap, withInlineMap } from '../instrument/index.js';
 import { tracedFiles, type RecorderConfig } from './config.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
@@ -22,17 +22,6 @@ export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'c
   warnMap = sourceMapWarning(data.warnings);
 }
 
-/** TypeScript reaches these hooks when a loader that compiles it (tsx) runs after them. */
-const TYPESCRIPT = /\.[cm]?tsx?$/;
-
-/**
- * The instrumented TypeScript with its map to the file as written: the compiling loader chains it
- * into its own, so the program's stack traces name the columns the user wrote, not the probes'.
- */
-function withMap(code: string, map: object | null): string {
-  return map ? `${code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n` : code;
-}
-
 export async function load(url: string, context: { format?: string | null }, nextLoad: NextLoad): Promise<LoadResult> {
   const result = await nextLoad(url, context);
   const sourceType = result.format === 'module' ? 'module' : result.format === 'commonjs' ? 'script' : undefined;
@@ -43,8 +32,9 @@ export async function load(url: string, context: { format?: string | null }, nex
   // module's own require() calls through these hooks too, so the whole package is instrumented
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
+    // the map inline: an uncaught error's stack and printed line show the user's source, not the probes
     const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true });
-    return { ...result, source: TYPESCRIPT.test(file) ? withMap(out.code, out.map) : out.code };
+    return { ...result, source: withInlineMap(out, file) };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all
     return result;

@@ -12,7 +12,7 @@ import { appendFileSync, closeSync, mkdirSync, openSync, writeFileSync } from 'n
 import { isMainThread, threadId } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
-import { instrument, probeRuntime, readInputMap, type ProbeRuntime } from '../instrument/index.js';
+import { instrument, probeRuntime, readInputMap, withInlineMap, type ProbeRuntime } from '../instrument/index.js';
 import { configFromEnv, ENV, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared, touchPages } from './shared-memory.js';
@@ -60,6 +60,9 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   if (config.demote) demoter(runtime, ring, path.join(config.dir, FILES.demoted));
   runtime.record(ring);
 
+  // the instrumented modules carry source maps (withInlineMap): stacks, and the line Node prints
+  // when the program dies of an uncaught error, show the user's source rather than the probes
+  process.setSourceMapsEnabled(true);
   const warn = untracedWarning(path.join(config.dir, FILES.warnings));
   const warnMap = sourceMapWarning(path.join(config.dir, FILES.warnings));
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, warnings: path.join(config.dir, FILES.warnings) } });
@@ -104,7 +107,7 @@ function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: stri
     if (!traced(filename)) return compile.call(this, content, filename);
     let code = content;
     try {
-      code = instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script', sparse: true }).code;
+      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script', sparse: true }), filename);
     } catch (err) {
       warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }

@@ -13,6 +13,12 @@ import { OVERFLOW, checkpointsOf } from './time.js';
  * is empty (an async function called from another activation) gets, as parent, the frame that was
  * running just before it.
  *
+ * Generators: a generator call is an Enter and a Suspend at its function site (its body runs on
+ * `next()`); each run of its body, from a Resume at the function site or at a yield to the
+ * Suspend at the next yield (or its Exit or Throw), is a frame of its own whose parent is the
+ * frame running just before, the caller of `next()`; awaits inside an async generator's run are
+ * Suspend and Resume inside that frame, as in an async function. See docs/recording.md.
+ *
  * Partial traces never fail: an event on an activation with no open frame opens a synthetic frame
  * (enterIndex 0), and the Exit/Throw of a synthetic root frame creates a synthetic caller frame
  * that the following events of that activation belong to.
@@ -53,9 +59,12 @@ export class ExecutionBuilder {
   /** The frame that ran the last event, or -1 (the event loop). */
   #current = -1;
   #built = false;
+  /** Per site: 1 for the Suspend and Resume sites that end and start runs of a generator (yields, generator function sites). */
+  readonly #yields: Uint8Array;
 
   constructor(sites: SiteTable = new SiteTable([]), options: { capacity?: number; ticksPerUnit?: number } = {}) {
     this.#sites = sites;
+    this.#yields = yieldSites(sites);
     this.#ticksPerUnit = options.ticksPerUnit !== undefined && options.ticksPerUnit > 0 ? options.ticksPerUnit : 1000;
     const cap = Math.max(16, options.capacity ?? 1024);
     this.#kinds = new Uint8Array(cap);
@@ -102,7 +111,7 @@ export class ExecutionBuilder {
     let a = this.#last;
     if (activation !== this.#lastActivation || !a) {
       a = this.#activations.get(activation);
-      if (!a) this.#activations.set(activation, (a = { stack: [], suspended: false }));
+      if (!a) this.#activations.set(activation, (a = { stack: [], suspended: false, fn: -1 }));
       this.#lastActivation = activation;
       this.#last = a;
     }
@@ -115,15 +124,16 @@ export class ExecutionBuilder {
         this.#fCall[f] = parent >= 0 ? this.#fLast[parent]! : -1;
         stack.push(f);
         this.#current = f;
+        if (this.#yields[site] === 1) a.fn = site;
         break;
       }
       case EventKind.Exit:
       case EventKind.Throw: {
         f = stack.length > 0 ? stack.pop()! : this.#newFrame(site, activation, 0, -1, 1);
         this.#fExit[f] = i;
-        if (this.#fParent[f] === -1 && this.#fSynthetic[f] === 1 && !a.suspended) {
+        if (this.#fParent[f] === -1 && this.#fSynthetic[f] === 1 && !a.suspended && this.#yields[site] !== 1) {
           // the trace started inside f's caller too: give f a synthetic caller, which continues this activation
-          // (a resumed async activation returns to the event loop instead)
+          // (a resumed async activation returns to the event loop instead, a generator to the caller of next())
           const caller = this.#newFrame(-1, activation, 0, -1, 1);
           this.#fParent[f] = caller;
           stack.push(caller);
@@ -134,12 +144,29 @@ export class ExecutionBuilder {
       }
       case EventKind.Suspend: {
         f = this.#top(stack, site, activation);
+        if (this.#yields[site] === 1) {
+          // a yield ends the generator's run: back to the caller of next() (the event loop once it awaited)
+          this.#current = a.suspended ? -1 : this.#fParent[stack[0]!]!;
+          a.suspended = false;
+          while (stack.length > 0) this.#fExit[stack.pop()!] = i;
+          break;
+        }
         // the first await returns to the caller; after a resume the activation was run by the event loop
         this.#current = a.suspended ? -1 : this.#fParent[stack[0]!]!;
         a.suspended = true;
         break;
       }
       default: {
+        if (k === EventKind.Resume && stack.length === 0 && this.#yields[site] === 1) {
+          // next() runs the generator again: a frame called by the frame running before
+          const parent = this.#current;
+          f = this.#newFrame(a.fn >= 0 ? a.fn : site, activation, i, parent, 0);
+          this.#fCall[f] = parent >= 0 ? this.#fLast[parent]! : -1;
+          stack.push(f);
+          a.suspended = false;
+          this.#current = f;
+          break;
+        }
         // Statement, Branch, Resume: the activation's innermost frame runs
         if (k === EventKind.Resume && stack.length === 0) a.suspended = true; // it awaited before the trace began
         f = this.#top(stack, site, activation);
@@ -183,6 +210,7 @@ export class ExecutionBuilder {
     let fAct = this.#fAct;
     let fSynthetic = this.#fSynthetic;
     let fLast = this.#fLast;
+    const yields = this.#yields;
     for (let j = from; j < to; j++, n++) {
       const kind = kinds[j]!;
       const k = kind <= EventKind.Branch ? kind : EventKind.Branch;
@@ -201,7 +229,7 @@ export class ExecutionBuilder {
 
       if (activation !== lastActivation || a === undefined) {
         a = this.#activations.get(activation);
-        if (a === undefined) this.#activations.set(activation, (a = { stack: [], suspended: false }));
+        if (a === undefined) this.#activations.set(activation, (a = { stack: [], suspended: false, fn: -1 }));
         lastActivation = activation;
       }
       const stack = a.stack;
@@ -231,6 +259,7 @@ export class ExecutionBuilder {
         fSynthetic[f] = 0;
         stack.push(f);
         current = f;
+        if (yields[site] === 1) a.fn = site;
       } else if (k === EventKind.Exit || k === EventKind.Throw) {
         if (stack.length > 0) f = stack.pop()!;
         else {
@@ -243,7 +272,7 @@ export class ExecutionBuilder {
           fSynthetic[f] = 1;
         }
         fExit[f] = n;
-        if (fParent[f] === -1 && fSynthetic[f] === 1 && !a.suspended) {
+        if (fParent[f] === -1 && fSynthetic[f] === 1 && !a.suspended && yields[site] !== 1) {
           // the trace started inside f's caller too: give f a synthetic caller, which continues this activation
           const caller = nf++;
           fEnter[caller] = 0;
@@ -259,6 +288,19 @@ export class ExecutionBuilder {
         }
         if (stack.length > 0) current = stack[stack.length - 1]!;
         else current = a.suspended ? -1 : fParent[f]!;
+      } else if (k === EventKind.Resume && stack.length === 0 && yields[site] === 1) {
+        // next() runs the generator again: a frame called by the frame running before
+        f = nf++;
+        fEnter[f] = n;
+        fExit[f] = -1;
+        fParent[f] = current;
+        fCall[f] = current >= 0 ? fLast[current]! : -1;
+        fSite[f] = a.fn >= 0 ? a.fn : site;
+        fAct[f] = activation;
+        fSynthetic[f] = 0;
+        stack.push(f);
+        a.suspended = false;
+        current = f;
       } else {
         // Resume after an await made before the trace began
         if (k === EventKind.Resume && stack.length === 0) a.suspended = true;
@@ -273,7 +315,12 @@ export class ExecutionBuilder {
           fSynthetic[f] = 1;
           stack.push(f);
         } else f = stack[stack.length - 1]!;
-        if (k === EventKind.Suspend) {
+        if (k === EventKind.Suspend && yields[site] === 1) {
+          // a yield ends the generator's run: back to the caller of next() (the event loop once it awaited)
+          current = a.suspended ? -1 : fParent[stack[0]!]!;
+          a.suspended = false;
+          while (stack.length > 0) fExit[stack.pop()!] = n;
+        } else if (k === EventKind.Suspend) {
           // the first await returns to the caller; after a resume the activation was run by the event loop
           current = a.suspended ? -1 : fParent[stack[0]!]!;
           a.suspended = true;
@@ -423,6 +470,18 @@ const MAX_UNKNOWN_SITE = 1 << 24;
 interface ActivationState {
   readonly stack: number[];
   suspended: boolean;
+  /** A generator's function site (its Enter's), for the frames of its later runs; -1 when not known. */
+  fn: number;
+}
+
+/** The per-site flags of `#yields`: yield sites and generator function sites. */
+function yieldSites(sites: SiteTable): Uint8Array {
+  const out = new Uint8Array(sites.size);
+  for (let id = 0; id < sites.size; id++) {
+    const s = sites.get(id)!;
+    if (s.kind === 'yield' || (s.kind === 'function' && s.generator === true)) out[id] = 1;
+  }
+  return out;
 }
 
 function builtError(): HindsightError {

@@ -1,5 +1,5 @@
 /** What a site is: the static location an instrumenter numbered. */
-export type SiteKind = 'function' | 'statement' | 'call' | 'await' | 'branch' | 'throw';
+export type SiteKind = 'function' | 'statement' | 'call' | 'await' | 'yield' | 'branch' | 'throw';
 
 /** A numbered static location. `line` and `column` are 1-based, in the file as written (no source maps yet). */
 export interface Site {
@@ -13,12 +13,19 @@ export interface Site {
   readonly statements?: number;
   /** For a function site: an async function. */
   readonly async?: boolean;
+  /** For a function site: a generator function (async or not); its runs are frames of their own. */
+  readonly generator?: boolean;
   /**
    * Sites of the flight recorder's sparse instrumentation: the quiet statements (module-local
    * site ids) that run right after this function's entry, this statement, or this branch into a
    * block, and report nothing themselves; the decoder puts their Statement events back.
    */
   readonly run?: readonly number[];
+  /**
+   * For an await site: the await of `for await`, between two iterations (the statements of the
+   * body before it have all run; the sparse decoder puts back the quiet ones before its Suspend).
+   */
+  readonly loop?: boolean;
   /** Sparse: for a branch site, the statement (module-local site id) its decision is part of. */
   readonly in?: number;
 }

@@ -4,7 +4,8 @@
  * closures, class methods (constructor, method, getter, static), switch, ternaries and short-circuits.
  * The histories come from real runs (a worker on a SQLite store), exported as `workflow export` writes them;
  * each script (scripts/features-*.txt) runs through the built CLI and its transcript is compared with
- * golden/features-*. The last part writes down what the instrumentation does not do yet (todo tests).
+ * golden/features-*. The last part checks corners of the instrumentation (names, rejected awaits,
+ * generators, `for await`).
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -80,11 +81,8 @@ describe('hindsight debug over the language features of workflow code (real runs
   });
 });
 
-/**
- * Corners of the instrumentation. The todo ones are what it does not do yet: the correct
- * expectation, marked todo so that the suite stays green.
- */
-describe('corners of the instrumentation (todo: not done yet)', () => {
+/** Corners of the instrumentation: what it once did not do, now done. */
+describe('corners of the instrumentation', () => {
   const names = (code: string) => instrument(code, '/virtual/gaps.js').sites.filter((s) => s.kind === 'function').map((s) => `${s.functionName}@${s.line}`);
   const statements = (code: string) => instrument(code, '/virtual/gaps.js').sites.filter((s) => s.kind === 'statement').map((s) => `${s.line}:${s.column}`);
 
@@ -118,21 +116,25 @@ describe('corners of the instrumentation (todo: not done yet)', () => {
     assert.deepEqual(statements('export async function f(xs) {\n  return await Promise.all(xs.map((x) => g(x)));\n}\n'), ['2:3', '2:42']);
   });
 
-  it('the statements of a sync generator are in the trace', { todo: 'generators are left uninstrumented: stepping into one shows nothing of its body' }, async () => {
+  it('the statements of a sync generator are in the trace, each yield a Suspend, under the loop that called next()', async () => {
     const h = await Harness.open();
     try {
       h.worker([iterators]);
       await (await h.client.start(iterators, ['ab', 'c'], { workflowId: 'iterators-1' })).result();
       const { execution: ex } = await recordExecution(await h.history('iterators-1'), FEATURES);
       const line = featureLine('yield i');
-      const hit = Array.from({ length: ex.length }, (_, i) => i).filter((i) => ex.kinds[i] === EventKind.Statement && ex.siteOf(i)?.line === line);
-      assert.equal(hit.length, 3, 'evens(5) yields 0, 2 and 4');
+      const on = (kind: EventKind, siteKind: string) => Array.from({ length: ex.length }, (_, i) => i).filter((i) => ex.kinds[i] === kind && ex.siteOf(i)?.line === line && ex.siteOf(i)?.kind === siteKind);
+      // the line has two statements: the for loop (once) and its body, `yield i` (once per value)
+      assert.equal(on(EventKind.Statement, 'statement').length, 1 + 3, 'evens(5) yields 0, 2 and 4');
+      const yields = on(EventKind.Suspend, 'yield');
+      assert.equal(yields.length, 3);
+      for (const i of yields) assert.deepEqual(ex.stackAt(i).map((f) => ex.sites.get(ex.frameSite(f))?.functionName), ['evens', 'iterators']);
     } finally {
       await h.close();
     }
   });
 
-  it('a `for await` loop suspends and resumes the workflow at each iteration', { todo: 'for-await is not an AwaitExpression: its implicit awaits report no Suspend/Resume' }, async () => {
+  it('a `for await` loop suspends and resumes the workflow at each iteration', async () => {
     const h = await Harness.open();
     try {
       h.worker([iterators]);
@@ -140,7 +142,9 @@ describe('corners of the instrumentation (todo: not done yet)', () => {
       const { execution: ex } = await recordExecution(await h.history('iterators-1'), FEATURES);
       const line = featureLine('for await (const price');
       const suspends = Array.from({ length: ex.length }, (_, i) => i).filter((i) => ex.kinds[i] === EventKind.Suspend && ex.siteOf(i)?.line === line);
-      assert.ok(suspends.length >= 2, `the loop awaits each of its 2 promises; suspends on line ${line}: ${suspends.length}`);
+      assert.equal(suspends.length, 3, `the loop awaits each of its 2 promises, then the end; suspends on line ${line}: ${suspends.length}`);
+      const resumes = Array.from({ length: ex.length }, (_, i) => i).filter((i) => ex.kinds[i] === EventKind.Resume && ex.siteOf(i)?.line === line);
+      assert.equal(resumes.length, 3, 'and resumes after each');
     } finally {
       await h.close();
     }

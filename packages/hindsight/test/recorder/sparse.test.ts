@@ -2,7 +2,7 @@
  * The flight recorder's sparse instrumentation against the dense one: the same program, run once
  * with every statement reported (as replay does) and once sparse into a ring and decoded, gives
  * the same events, statement for statement, whatever its control flow does (branches, loops,
- * switch fall-through, early returns, labeled jumps, awaits, and exceptions thrown by statements
+ * switch fall-through, early returns, labeled jumps, awaits, generators and `for await`, and exceptions thrown by statements
  * that report nothing themselves, caught in the same function or further up).
  */
 import assert from 'node:assert/strict';
@@ -82,6 +82,57 @@ async function later(x) {
   if (z > 4) return z;
   return -z;
 }
+function* counter(n) {
+  let i = 0;
+  try {
+    while (i < n) {
+      const got = yield i;
+      i = got === undefined ? i + 1 : got;
+      let spare = i;
+    }
+  } finally {
+    let done = true;
+  }
+  return i;
+}
+async function* slow(n) {
+  let i = 0;
+  while (i < n) {
+    const v = i * 2;
+    await null;
+    yield v;
+    i++;
+  }
+}
+function gens() {
+  let s = 0;
+  for (const x of counter(3)) s += x;
+  const g = counter(10);
+  g.next();
+  g.next(5);
+  g.return(1);
+  s += [...counter(2)].length;
+  const h = counter(4);
+  h.next();
+  try { h.throw(new Error('x')); } catch (e) { s += 1; }
+  counter(1);
+  return s;
+}
+async function firstBig() {
+  for await (const v of slow(6)) {
+    const big = v > 4;
+    if (big) return v;
+  }
+  return -1;
+}
+async function agens() {
+  let s = 0;
+  for await (const v of slow(3)) { let w = v; s += w; }
+  for await (const v of [1, Promise.resolve(2)]) s += v;
+  for await (const v of slow(5)) { if (v > 2) break; s += v; }
+  s += await firstBig();
+  return s;
+}
 export async function main() {
   const c = new Cart();
   let t = 0;
@@ -94,6 +145,7 @@ export async function main() {
   t += safe({}) + safe({ inner: { value: 5 } });
   t += loops(8);
   t += (await later(1)) + (await later(5));
+  t += gens() + (await agens());
   const f = t > 3 && t < 1000 ? t : 0;
   return f;
 }
@@ -138,7 +190,7 @@ async function sparse(): Promise<{ ex: Execution; base: number; value: unknown; 
 const events = (ex: Execution, base: number) => Array.from({ length: ex.length }, (_, i) => `${ex.event(i).kindName} ${ex.event(i).site - base}`);
 
 describe('sparse instrumentation (the flight recorder) decodes to the events of the dense one', () => {
-  it('statement for statement, with the same call tree, through branches, loops, switch, jumps, awaits and exceptions', async () => {
+  it('statement for statement, with the same call tree, through branches, loops, switch, jumps, awaits, generators, for await and exceptions', async () => {
     const d = await dense();
     const s = await sparse();
     assert.equal(s.value, d.value, 'the program computes the same');

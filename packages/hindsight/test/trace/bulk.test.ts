@@ -99,6 +99,19 @@ describe('ExecutionBuilder.appendColumns', () => {
     );
   });
 
+  it('builds the Execution that append builds on arbitrary events at generator sites (runs of a generator are frames from Resume to Suspend)', () => {
+    // sites 0-7: generator functions, 8-15: yields, 16-23: awaits, 24-31: statements
+    const kinds = ['function', 'yield', 'await', 'statement'] as const;
+    const sites = new SiteTable(Array.from({ length: 32 }, (_, id) => ({ kind: kinds[id >> 3]!, file: 'g.ts', line: id + 1, column: 1, functionName: `g${id & 7}`, ...(id < 8 ? { generator: true } : {}) })));
+    const row = fc.record({ kind: fc.nat({ max: 6 }), site: fc.nat({ max: 35 }), activation: fc.nat({ max: 3 }), time: fc.integer({ min: 0, max: 1e6 }) });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 300 }), cuts, capacity, (rows, cut, cap) => {
+        assert.deepEqual(snapshot(columnar(sites, rows, cut, cap)), snapshot(perEvent(sites, rows, cap)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('fills exactly the capacity it was given, or grows past it, with the same result', () => {
     const g = generate(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 65536));
     const rows = g.events.map((e, i) => ({ ...e, time: i * 0.25 }));

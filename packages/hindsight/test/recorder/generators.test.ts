@@ -1,0 +1,135 @@
+/**
+ * Generators under the flight recorder, on a real program (fixtures/generators.ts) run in a
+ * child process: sync generators consumed by spread, for-of, an early break, next() by hand, a
+ * throw() into one, one that throws, yield*; an async generator consumed by `for await`, once to
+ * the end and once left by a return.
+ *
+ * The model: calling a generator is an Enter and a Suspend of a new activation (its body does not
+ * run yet); each run of its body, from next() to the next yield, return or throw, is a frame
+ * whose parent is the frame that called next(), starting with a Resume and ending with a Suspend
+ * (or Exit, Throw); awaits inside an async generator's run are Suspend and Resume inside it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { EventKind, eventKindName, type Execution } from '../../src/trace/index.js';
+import { enterCounts, recordAndDecode, v8Functions } from './oracle-helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SCRIPT = path.join(here, 'fixtures', 'generators.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-generators-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let ex: Execution;
+before(() => {
+  ex = recordAndDecode(SCRIPT, path.join(dir, 'store.db'), dir, [path.join(here, 'fixtures', 'generators.*')]);
+});
+
+const nameOf = (f: number): string => ex.sites.get(ex.frameSite(f))?.functionName ?? '?';
+/** The stack at event i as function names, innermost first: `range < spread < main`. */
+const stackAt = (i: number): string => ex.stackAt(i).map(nameOf).join(' < ');
+/** The events of each activation of the function `name`, as kind names, one list per activation in call order. */
+function activationsOf(name: string): string[][] {
+  const byActivation = new Map<number, string[]>();
+  for (let i = 0; i < ex.length; i++) {
+    const site = ex.siteOf(i)!;
+    if (site.kind !== 'function' || site.functionName !== name) continue;
+    const a = ex.event(i).activation;
+    if (ex.kinds[i] === EventKind.Enter) byActivation.set(a, []);
+    byActivation.get(a)?.push(eventKindName(ex.kinds[i]!));
+  }
+  return [...byActivation.values()];
+}
+/** The distinct stacks at the yields of the function `name`. */
+function stacksAtYields(name: string): string[] {
+  const out = new Set<string>();
+  for (let i = 0; i < ex.length; i++) {
+    const site = ex.siteOf(i)!;
+    if (ex.kinds[i] === EventKind.Suspend && site.kind === 'yield' && site.functionName === name) out.add(stackAt(i));
+  }
+  return [...out];
+}
+
+describe('generators in a recording', () => {
+  it('each function is called as often as V8 counted: a generator once per call, however often its body runs, even never', () => {
+    const v8 = v8Functions(SCRIPT, path.join(dir, 'coverage'), (file) => file === SCRIPT).filter((f) => f.name !== '');
+    const recorded = enterCounts(ex, (s) => s.functionName);
+    const differ = v8.filter((f) => recorded.get(f.name) !== f.count).map((f) => `${f.name}: V8 ${f.count}, recorded ${recorded.get(f.name)}`);
+    assert.deepEqual(differ, []);
+    assert.equal(recorded.get('range'), 5, 'range: spread, early, yield*, consume, and one never started');
+    for (const name of ['range', 'guarded', 'failing', 'outer', 'ticks', 'spread', 'early', 'throwInto', 'failingLoop', 'asyncLoop', 'firstOver', 'consume', 'square', 'main']) {
+      assert.ok(v8.some((f) => f.name === name && f.count > 0), `V8 saw ${name} called`);
+    }
+  });
+
+  it('at a yield, the stack is the generator under the caller of next(), whoever that is', () => {
+    assert.deepEqual(stacksAtYields('range').sort(), ['range < consume < main', 'range < early < main', 'range < main', 'range < spread < main']);
+    assert.deepEqual(stacksAtYields('guarded'), ['guarded < throwInto < main']);
+    assert.deepEqual(stacksAtYields('failing'), ['failing < failingLoop < main']);
+    assert.deepEqual(stacksAtYields('outer'), ['outer < main'], 'yield* suspends the outer generator; the inner one runs under the caller of next()');
+    assert.deepEqual(stacksAtYields('ticks').sort(), ['ticks < asyncLoop < main', 'ticks < firstOver < main'], 'an async generator, also after its awaits');
+  });
+
+  it('a call is an Enter and a Suspend; each next() resumes it; return() and throw() resume it at its yield', () => {
+    const range = activationsOf('range');
+    assert.deepEqual(range[0], ['enter', 'suspend', 'resume', 'exit'], 'spread: ran to its return (its yields are not function-site events)');
+    assert.deepEqual(range[1], ['enter', 'suspend', 'resume', 'exit'], 'early: the break returned it');
+    assert.deepEqual(range.at(-1), ['enter', 'suspend'], 'created, never started');
+    assert.deepEqual(activationsOf('failing'), [['enter', 'suspend', 'resume', 'throw']]);
+    assert.deepEqual(activationsOf('guarded'), [['enter', 'suspend', 'resume', 'exit']]);
+  });
+
+  it('each run of a generator is a frame of its own, from its Resume to its Suspend, called by the frame that called next()', () => {
+    let runs = 0;
+    const eventLoopRuns: string[] = [];
+    for (let f = 0; f < ex.frameCount; f++) {
+      const enter = ex.frameEnter(f);
+      if (ex.frameSynthetic(f) || ex.kinds[enter] !== EventKind.Resume) continue;
+      runs++;
+      const exit = ex.frameExit(f);
+      assert.ok(exit > enter, `run frame ${f} of ${nameOf(f)} ends`);
+      assert.ok([EventKind.Suspend, EventKind.Exit, EventKind.Throw].includes(ex.kinds[exit] as 4 | 1 | 2), `it ends at a yield, a return or a throw`);
+      assert.ok(ex.sites.get(ex.frameSite(f))!.generator, `its site is the generator's function site (${nameOf(f)})`);
+      const parent = ex.frameParent(f);
+      if (parent === -1) {
+        // an async generator's return() awaits before it resumes the generator: the event loop runs that piece
+        eventLoopRuns.push(nameOf(f));
+        continue;
+      }
+      assert.notEqual(ex.frameActivation(parent), ex.frameActivation(f), 'the caller runs in an activation of its own');
+      assert.equal(ex.frames[ex.frameCall(f)], parent, 'the call is the caller event just before');
+    }
+    // range: spread 4 (3 yields, the return), early 4 (3 yields, the break's return()), yield* 3, consume 1;
+    // guarded 3 (2 yields, the throw()); failing 2; outer 3 (its yield, its yield*, the return); ticks 4, then 3 (2 yields, the return())
+    assert.equal(runs, 4 + 4 + 3 + 1 + 3 + 2 + 3 + 4 + 3);
+    assert.deepEqual(eventLoopRuns, ['ticks'], 'only the run of ticks that return() resumed after its own await has no caller');
+  });
+
+  it('the events after a yield are the caller’s again, in the frame that called next()', () => {
+    for (let i = 0; i + 1 < ex.length; i++) {
+      const site = ex.siteOf(i)!;
+      if (ex.kinds[i] !== EventKind.Suspend || site.kind !== 'yield' || site.functionName === 'ticks' || site.functionName === 'outer') continue;
+      // sync generators: the next event is the caller's (or another next() of a spread, resuming it)
+      const caller = ex.frameParent(ex.frames[i]!);
+      const next = i + 1;
+      const resumedAgain = ex.kinds[next] === EventKind.Resume && ex.event(next).activation === ex.event(i).activation;
+      assert.ok(resumedAgain || ex.frames[next] === caller || ex.frameParent(ex.frames[next]!) === caller, `after the yield at event ${i} (${stackAt(i)}): ${stackAt(next)}`);
+    }
+  });
+
+  it('for await: the loop suspends at each iteration’s await and resumes in its body, or after the loop when done', () => {
+    const loop = [...Array(ex.length).keys()].filter((i) => ex.siteOf(i)!.kind === 'await' && ex.siteOf(i)!.functionName === 'asyncLoop' && ex.siteOf(i)!.loop);
+    const kinds = loop.map((i) => eventKindName(ex.kinds[i]!));
+    assert.deepEqual(kinds, ['suspend', 'resume', 'suspend', 'resume', 'suspend', 'resume', 'suspend', 'resume'], 'three values, then done');
+    for (const i of loop) assert.equal(stackAt(i), 'asyncLoop < main');
+  });
+
+  it('for await left by a return: the await of the iterator’s return() is a Suspend and a Resume too, and the generator returns', () => {
+    const loop = [...Array(ex.length).keys()].filter((i) => ex.siteOf(i)!.kind === 'await' && ex.siteOf(i)!.functionName === 'firstOver' && ex.siteOf(i)!.loop);
+    assert.deepEqual(loop.map((i) => eventKindName(ex.kinds[i]!)), ['suspend', 'resume', 'suspend', 'resume', 'suspend', 'resume'], 'two values, then return()');
+    assert.deepEqual(activationsOf('ticks').at(-1), ['enter', 'suspend', 'resume', 'exit'], 'return() ended the generator at its yield');
+  });
+});
