@@ -30,13 +30,12 @@ export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>):
   // a module whose table line was torn by the process dying: its events name an unknown site
   for (let i = 0; i < sites.length; i++) sites[i] ??= UNKNOWN;
   const { events } = readRing(recording.ring);
-  const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: events.length + (runs.length > 0 ? events.length >> 1 : 0) + 16 });
   const { kinds, sites: ids, activations, times } = events;
   if (runs.length === 0 && kinds.indexOf(PROGRESS_KIND) === -1) {
-    // no quiet statements to put back (a ring of format 1, or not sparse): the columns go in whole
-    builder.appendColumns(kinds, ids, activations, times, 0, events.length);
-    return builder.build();
+    // no quiet statements to put back (a ring of format 1, or not sparse): the ring's columns become the Execution's
+    return new ExecutionBuilder(new SiteTable(sites), { capacity: 0 }).takeColumns(kinds, ids, activations, times).build();
   }
+  const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: events.length + (runs.length > 0 ? events.length >> 1 : 0) + 16 });
   if (runs.length === 0) {
     for (let i = 0; i < events.length; i++) if (kinds[i] !== PROGRESS_KIND) builder.append(kinds[i] as EventKind, ids[i]!, activations[i]!, times[i]!);
     return builder.build();

@@ -53,6 +53,8 @@ export class ExecutionBuilder {
   /** The frame that ran the last event, or -1 (the event loop). */
   #current = -1;
   #built = false;
+  /** Room for the per-frame event lists that takeColumns found in the times column it took over. */
+  #scratch: Uint32Array | undefined;
 
   constructor(sites: SiteTable = new SiteTable([]), options: { capacity?: number; ticksPerUnit?: number } = {}) {
     this.#sites = sites;
@@ -150,6 +152,31 @@ export class ExecutionBuilder {
     this.#fLast[f] = i;
     this.#frames[i] = f;
     return this;
+  }
+
+  /**
+   * Appends every event of the columns as appendColumns does, and takes the columns over: the
+   * decoder's columns are its own, and on a machine that pages memory in on first touch, fresh
+   * columns for millions of events cost more than indexing them. `kinds` and `sites` become the
+   * Execution's own (an unknown kind is rewritten in place as a Branch), `activations` is
+   * overwritten by the events' frames, and `times`, read once, by the time deltas (its first half)
+   * and the per-frame event lists (its second half). The caller must not use any of them
+   * afterwards. They are copied instead, as by appendColumns, when the builder has events already
+   * or when they are views of buffers much larger than themselves (the Execution would hold the rest).
+   */
+  takeColumns(kinds: Uint8Array, sites: Uint32Array, activations: Uint32Array, times: Float64Array): this {
+    if (this.#built) throw builtError();
+    const n = kinds.length;
+    if (this.#n === 0 && n > 0 && sites.length === n && activations.length === n && times.length === n && [kinds, sites, activations, times].every(ownable)) {
+      const words = new Uint32Array(times.buffer, 0, 2 * n);
+      this.#kinds = kinds;
+      this.#siteIds = sites;
+      this.#frames = activations;
+      this.#deltas = words.subarray(0, n);
+      this.#scratch = words.subarray(n, 2 * n);
+      this.#reserveFrames(framesFor(kinds));
+    }
+    return this.appendColumns(kinds, sites, activations, times, 0, n);
   }
 
   /**
@@ -335,8 +362,10 @@ export class ExecutionBuilder {
 
     // site ids are dense table indexes; ids far beyond the table (a corrupt record) stay out of the occurrence lists
     const maxSite = Math.max(this.#sites.size, this.#maxKnownSite + 1);
-    const { site, fn } = siteLists(siteIds, kinds, maxSite);
-    const frame = csr(frames, nf);
+    const frameEnter = fit(this.#fEnter, nf);
+    const frameSynthetic = fit(this.#fSynthetic, nf);
+    const { site, frame } = eventLists(siteIds, maxSite, frames, nf, this.#fLast, this.#frameEventsRoom(n));
+    const fn = functionLists(frameEnter, frameSynthetic, siteIds, maxSite);
 
     const execution = new Execution({
       sites: this.#sites,
@@ -344,13 +373,13 @@ export class ExecutionBuilder {
       siteIds,
       frames,
       time,
-      frameEnter: fit(this.#fEnter, nf),
+      frameEnter,
       frameExit: fit(this.#fExit, nf),
       frameParent,
       frameCall: fit(this.#fCall, nf),
       frameSite,
       frameActivation: fit(this.#fAct, nf),
-      frameSynthetic: fit(this.#fSynthetic, nf),
+      frameSynthetic,
       frameDepth,
       siteOffsets: site.offsets,
       siteEvents: site.events,
@@ -361,6 +390,12 @@ export class ExecutionBuilder {
     });
     this.#releaseBuffers();
     return execution;
+  }
+
+  /** The n words for the per-frame event lists in the times column takeColumns took over, while its deltas are still the Execution's. */
+  #frameEventsRoom(n: number): Uint32Array | undefined {
+    const room = this.#scratch;
+    return room !== undefined && room.length === n && room.buffer === this.#deltas.buffer && this.#deltas.length === n ? room : undefined;
   }
 
   #top(stack: number[], site: number, activation: number): number {
@@ -400,6 +435,19 @@ export class ExecutionBuilder {
     this.#fLast = grow(this.#fLast);
   }
 
+  /** Frame columns of at least `frames` (a copy when they are shorter), so that appending does not grow them piecemeal. */
+  #reserveFrames(frames: number): void {
+    if (this.#fEnter.length >= frames) return;
+    this.#fEnter = grow(this.#fEnter, frames, true);
+    this.#fExit = grow(this.#fExit, frames, true);
+    this.#fParent = grow(this.#fParent, frames, true);
+    this.#fCall = grow(this.#fCall, frames, true);
+    this.#fSite = grow(this.#fSite, frames, true);
+    this.#fAct = grow(this.#fAct, frames, true);
+    this.#fSynthetic = grow(this.#fSynthetic, frames, true);
+    this.#fLast = grow(this.#fLast, frames, true);
+  }
+
   #releaseBuffers(): void {
     this.#kinds = new Uint8Array(0);
     this.#siteIds = new Uint32Array(0);
@@ -415,6 +463,7 @@ export class ExecutionBuilder {
     this.#fLast = new Int32Array(0);
     this.#activations.clear();
     this.#last = undefined;
+    this.#scratch = undefined;
   }
 }
 
@@ -429,11 +478,27 @@ function builtError(): HindsightError {
   return new HindsightError('HS_E_EXECUTION_BUILT', 'this ExecutionBuilder already built its Execution; start a new ExecutionBuilder for more events');
 }
 
-/** A copy of the column with twice its capacity, or `atLeast` when that is more. */
-function grow<T extends Uint8Array | Uint32Array | Int32Array>(from: T, atLeast = 0): T {
-  const to = new (from.constructor as new (length: number) => T)(Math.max(from.length * 2, atLeast));
+/** A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast` when `exact`). */
+function grow<T extends Uint8Array | Uint32Array | Int32Array>(from: T, atLeast = 0, exact = false): T {
+  const to = new (from.constructor as new (length: number) => T)(exact ? atLeast : Math.max(from.length * 2, atLeast));
   to.set(from);
   return to;
+}
+
+/** True when the view holds (nearly) all of its buffer: taking it over does not keep much unused memory alive. */
+function ownable(view: Uint8Array | Uint32Array | Float64Array): boolean {
+  return view.byteOffset === 0 && view.buffer.byteLength - view.byteLength <= view.byteLength >> 4;
+}
+
+/**
+ * The frames that events of these kinds are likely to make: one per Enter, and a few synthetic
+ * ones (a partial trace's returns whose calls it did not see). A guess to size the frame columns
+ * once; they grow past it if needed.
+ */
+function framesFor(kinds: Uint8Array): number {
+  let enters = 0;
+  for (let i = 0; i < kinds.length; i++) if (kinds[i] === EventKind.Enter) enters++;
+  return enters + 64;
 }
 
 /** The frames appendColumns makes for an event of kind `k` on an activation with this stack. */
@@ -457,52 +522,57 @@ interface Lists {
 }
 
 /**
- * Groups event indices by their key in `keys` (keys >= `size` left out), each group ascending: a
- * counting sort. Loops over the columns directly: this runs over every event of a build.
+ * The per-site lists (every event at a site below `sites`) and the per-frame lists: a counting sort
+ * of the events by site and by frame, each group ascending, sharing one pass to fill both (this
+ * runs over every event of a build). `cursor` (nf long, the builder's spent last-event column) is
+ * the frames' fill cursor; `room` takes the frame lists when given.
  */
-function csr(keys: Uint32Array, size: number): Lists {
-  const n = keys.length;
-  const offsets = new Uint32Array(size + 1);
+function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, nf: number, cursor: Int32Array, room: Uint32Array | undefined): { site: Lists; frame: Lists } {
+  const n = siteIds.length;
+  const so = new Uint32Array(sites + 1);
+  const fo = new Uint32Array(nf + 1);
   for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    if (k < size) offsets[k + 1]!++;
+    const k = siteIds[i]!;
+    if (k < sites) so[k + 1]!++;
+    fo[frames[i]! + 1]!++;
   }
-  for (let k = 0; k < size; k++) offsets[k + 1]! += offsets[k]!;
-  const events = new Uint32Array(offsets[size]!);
-  const fill = offsets.slice(0, size);
+  for (let k = 0; k < sites; k++) so[k + 1]! += so[k]!;
+  for (let f = 0; f < nf; f++) {
+    fo[f + 1]! += fo[f]!;
+    cursor[f] = fo[f]!;
+  }
+  const se = new Uint32Array(so[sites]!);
+  const fe = room ?? new Uint32Array(n);
+  const sc = so.slice(0, sites);
   for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    if (k < size) events[fill[k]!++] = i;
+    const k = siteIds[i]!;
+    if (k < sites) se[sc[k]!++] = i;
+    fe[cursor[frames[i]!]!++] = i;
   }
-  return { offsets, events };
+  return { site: { offsets: so, events: se }, frame: { offsets: fo, events: fe } };
 }
 
-/** The per-site lists (every event) and per-function lists (Enter events only), by one counting sort over both. */
-function siteLists(siteIds: Uint32Array, kinds: Uint8Array, size: number): { site: Lists; fn: Lists } {
-  const n = siteIds.length;
-  const so = new Uint32Array(size + 1);
-  const fo = new Uint32Array(size + 1);
-  for (let i = 0; i < n; i++) {
-    const k = siteIds[i]!;
-    if (k < size) {
-      so[k + 1]!++;
-      if (kinds[i] === EventKind.Enter) fo[k + 1]!++;
-    }
+/**
+ * The per-function lists: the Enter events of each function site below `sites`, ascending. An
+ * Enter is what opens an entered (not synthetic) frame, and frames are numbered in the order they
+ * were opened, so this sorts the frames, not the events.
+ */
+function functionLists(frameEnter: Int32Array, frameSynthetic: Uint8Array, siteIds: Uint32Array, sites: number): Lists {
+  const nf = frameEnter.length;
+  const offsets = new Uint32Array(sites + 1);
+  for (let f = 0; f < nf; f++) {
+    if (frameSynthetic[f] === 1) continue;
+    const k = siteIds[frameEnter[f]!]!;
+    if (k < sites) offsets[k + 1]!++;
   }
-  for (let k = 0; k < size; k++) {
-    so[k + 1]! += so[k]!;
-    fo[k + 1]! += fo[k]!;
+  for (let k = 0; k < sites; k++) offsets[k + 1]! += offsets[k]!;
+  const events = new Uint32Array(offsets[sites]!);
+  const fill = offsets.slice(0, sites);
+  for (let f = 0; f < nf; f++) {
+    if (frameSynthetic[f] === 1) continue;
+    const e = frameEnter[f]!;
+    const k = siteIds[e]!;
+    if (k < sites) events[fill[k]!++] = e;
   }
-  const se = new Uint32Array(so[size]!);
-  const fe = new Uint32Array(fo[size]!);
-  const sf = so.slice(0, size);
-  const ff = fo.slice(0, size);
-  for (let i = 0; i < n; i++) {
-    const k = siteIds[i]!;
-    if (k < size) {
-      se[sf[k]!++] = i;
-      if (kinds[i] === EventKind.Enter) fe[ff[k]!++] = i;
-    }
-  }
-  return { site: { offsets: so, events: se }, fn: { offsets: fo, events: fe } };
+  return { offsets, events };
 }
