@@ -487,7 +487,7 @@ function grow<T extends Uint8Array | Uint32Array | Int32Array>(from: T, atLeast 
 
 /** True when the view holds (nearly) all of its buffer: taking it over does not keep much unused memory alive. */
 function ownable(view: Uint8Array | Uint32Array | Float64Array): boolean {
-  return view.byteOffset === 0 && view.buffer.byteLength - view.byteLength <= view.byteLength >> 4;
+  return view.byteOffset === 0 && view.buffer.byteLength - view.byteLength <= (SLACK + (view.length >> 4)) * view.BYTES_PER_ELEMENT;
 }
 
 /**
@@ -498,7 +498,7 @@ function ownable(view: Uint8Array | Uint32Array | Float64Array): boolean {
 function framesFor(kinds: Uint8Array): number {
   let enters = 0;
   for (let i = 0; i < kinds.length; i++) if (kinds[i] === EventKind.Enter) enters++;
-  return enters + 64;
+  return enters + SLACK;
 }
 
 /** The frames appendColumns makes for an event of kind `k` on an activation with this stack. */
@@ -511,10 +511,18 @@ function framesMade(k: number, stack: number[], suspended: boolean, fParent: Int
   return fParent[top] === -1 && fSynthetic[top] === 1 && !suspended ? 1 : 0;
 }
 
-/** The column itself when it is exactly `n` long, else a copy of its first `n` values. */
+/**
+ * The column's first `n` values: the column itself, or a view of it when it has little unused room
+ * (columns sized from a good guess, as takeColumns sizes the frames); a copy when the room would
+ * hold on to much memory (a column grown by doubling).
+ */
 function fit<T extends Uint8Array | Uint32Array | Int32Array>(column: T, n: number): T {
-  return (column.length === n ? column : column.slice(0, n)) as T;
+  if (column.length === n) return column;
+  return (column.length - n <= SLACK + (n >> 4) ? column.subarray(0, n) : column.slice(0, n)) as T;
 }
+
+/** Unused slots a column handed over may keep, besides 1/16 of its length. */
+const SLACK = 64;
 
 interface Lists {
   offsets: Uint32Array;
