@@ -2,7 +2,7 @@ import { HindsightError } from '../common/index.js';
 import { EventKind } from './events.js';
 import { Execution } from './execution.js';
 import { SiteTable } from './sites.js';
-import { OVERFLOW, checkpointsOf } from './time.js';
+import { BLOCK_SHIFT, OVERFLOW } from './time.js';
 
 /**
  * Appends events in time order and builds an immutable Execution.
@@ -28,6 +28,8 @@ export class ExecutionBuilder {
   #siteIds: Uint32Array;
   #frames: Uint32Array;
   #deltas: Uint32Array;
+  /** The ticks at every 2^BLOCK_SHIFT-th event (see time.ts), kept as the deltas are. */
+  #checkpoints: Float64Array;
   readonly #overflow = new Map<number, number>();
   readonly #ticksPerUnit: number;
   #base = 0;
@@ -64,6 +66,7 @@ export class ExecutionBuilder {
     this.#siteIds = new Uint32Array(cap);
     this.#frames = new Uint32Array(cap);
     this.#deltas = new Uint32Array(cap);
+    this.#checkpoints = new Float64Array(blocks(cap));
     const fcap = Math.max(16, cap >> 2);
     this.#fEnter = new Int32Array(fcap);
     this.#fExit = new Int32Array(fcap);
@@ -99,6 +102,7 @@ export class ExecutionBuilder {
       this.#overflow.set(i, d);
     } else this.#deltas[i] = d;
     this.#lastTicks += d;
+    if ((i & BLOCK_MASK) === 0) this.#checkpoints[i >>> BLOCK_SHIFT] = this.#lastTicks;
 
     // consecutive events mostly share their activation: the map is looked up when it changes
     let a = this.#last;
@@ -174,6 +178,7 @@ export class ExecutionBuilder {
       this.#frames = activations;
       this.#deltas = words.subarray(0, n);
       this.#scratch = words.subarray(n, 2 * n);
+      this.#checkpoints = new Float64Array(blocks(n));
       this.#reserveFrames(framesFor(kinds));
     }
     return this.appendColumns(kinds, sites, activations, times, 0, n);
@@ -193,6 +198,7 @@ export class ExecutionBuilder {
     const S = this.#siteIds;
     const F = this.#frames;
     const D = this.#deltas;
+    const C = this.#checkpoints;
     const tpu = this.#ticksPerUnit;
     if (n === 0) this.#base = Number.isFinite(times[from]!) ? times[from]! : 0;
     const base = this.#base;
@@ -225,6 +231,7 @@ export class ExecutionBuilder {
         this.#overflow.set(n, d);
       } else D[n] = d;
       lastTicks += d;
+      if ((n & BLOCK_MASK) === 0) C[n >>> BLOCK_SHIFT] = lastTicks;
 
       if (activation !== lastActivation || a === undefined) {
         a = this.#activations.get(activation);
@@ -331,40 +338,17 @@ export class ExecutionBuilder {
     const siteIds = fit(this.#siteIds, n);
     const frames = fit(this.#frames, n);
     const deltas = fit(this.#deltas, n);
-    const time = { base: this.#base, ticksPerUnit: this.#ticksPerUnit, deltas, checkpoints: checkpointsOf(deltas, this.#overflow), overflow: this.#overflow };
+    const time = { base: this.#base, ticksPerUnit: this.#ticksPerUnit, deltas, checkpoints: fit(this.#checkpoints, blocks(n)), overflow: this.#overflow };
     const frameParent = fit(this.#fParent, nf);
     const frameSite = fit(this.#fSite, nf);
 
-    // depth: parents of synthetic frames can be created after their children, so memoize up the chain
-    const frameDepth = new Uint32Array(nf);
-    const known = new Uint8Array(nf);
-    const path: number[] = [];
-    for (let f = 0; f < nf; f++) {
-      const parent = frameParent[f]!;
-      // the common case: the parent was made first
-      if (parent === -1 || (parent < f && known[parent] === 1)) {
-        frameDepth[f] = parent === -1 ? 0 : frameDepth[parent]! + 1;
-        known[f] = 1;
-        continue;
-      }
-      let g = f;
-      while (g !== -1 && known[g] === 0) {
-        path.push(g);
-        g = frameParent[g]!;
-      }
-      let d = g === -1 ? -1 : frameDepth[g]!;
-      while (path.length > 0) {
-        const h = path.pop()!;
-        frameDepth[h] = ++d;
-        known[h] = 1;
-      }
-    }
+    const frameDepth = depths(frameParent, new Uint32Array(this.#fLast.buffer, 0, this.#fLast.length));
 
     // site ids are dense table indexes; ids far beyond the table (a corrupt record) stay out of the occurrence lists
     const maxSite = Math.max(this.#sites.size, this.#maxKnownSite + 1);
     const frameEnter = fit(this.#fEnter, nf);
     const frameSynthetic = fit(this.#fSynthetic, nf);
-    const { site, frame } = eventLists(siteIds, maxSite, frames, nf, this.#fLast, this.#frameEventsRoom(n));
+    const { site, frame } = eventLists(siteIds, maxSite, frames, nf, this.#frameEventsRoom(n));
     const fn = functionLists(frameEnter, frameSynthetic, siteIds, maxSite);
 
     const execution = new Execution({
@@ -422,6 +406,7 @@ export class ExecutionBuilder {
     this.#siteIds = grow(this.#siteIds, atLeast);
     this.#frames = grow(this.#frames, atLeast);
     this.#deltas = grow(this.#deltas, atLeast);
+    this.#checkpoints = grow(this.#checkpoints, blocks(this.#deltas.length), true);
   }
 
   #growFrames(): void {
@@ -453,6 +438,7 @@ export class ExecutionBuilder {
     this.#siteIds = new Uint32Array(0);
     this.#frames = new Uint32Array(0);
     this.#deltas = new Uint32Array(0);
+    this.#checkpoints = new Float64Array(0);
     this.#fEnter = new Int32Array(0);
     this.#fExit = new Int32Array(0);
     this.#fParent = new Int32Array(0);
@@ -468,6 +454,12 @@ export class ExecutionBuilder {
 }
 
 const MAX_UNKNOWN_SITE = 1 << 24;
+const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
+
+/** Checkpoints of n events: one per block begun. */
+function blocks(n: number): number {
+  return (n + BLOCK_MASK) >>> BLOCK_SHIFT;
+}
 
 interface ActivationState {
   readonly stack: number[];
@@ -478,8 +470,37 @@ function builtError(): HindsightError {
   return new HindsightError('HS_E_EXECUTION_BUILT', 'this ExecutionBuilder already built its Execution; start a new ExecutionBuilder for more events');
 }
 
+const UNKNOWN_DEPTH = 0xffffffff;
+
+/**
+ * Each frame's depth, written into `room` (the builder's spent last-event column: no fresh
+ * memory) and handed over as fit() does. Parents of synthetic frames can be made after their
+ * children, so unknown depths are memoized up the chain.
+ */
+function depths(frameParent: Int32Array, room: Uint32Array): Uint32Array {
+  const nf = frameParent.length;
+  const depth = room.fill(UNKNOWN_DEPTH, 0, nf);
+  const path: number[] = [];
+  for (let f = 0; f < nf; f++) {
+    const parent = frameParent[f]!;
+    // the common case: the parent was made first
+    if (parent === -1) depth[f] = 0;
+    else if (parent < f && depth[parent] !== UNKNOWN_DEPTH) depth[f] = depth[parent]! + 1;
+    else {
+      let g = f;
+      while (g !== -1 && depth[g] === UNKNOWN_DEPTH) {
+        path.push(g);
+        g = frameParent[g]!;
+      }
+      let d = g === -1 ? -1 : depth[g]!;
+      while (path.length > 0) depth[path.pop()!] = ++d;
+    }
+  }
+  return fit(depth, nf);
+}
+
 /** A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast` when `exact`). */
-function grow<T extends Uint8Array | Uint32Array | Int32Array>(from: T, atLeast = 0, exact = false): T {
+function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(from: T, atLeast = 0, exact = false): T {
   const to = new (from.constructor as new (length: number) => T)(exact ? atLeast : Math.max(from.length * 2, atLeast));
   to.set(from);
   return to;
@@ -516,7 +537,7 @@ function framesMade(k: number, stack: number[], suspended: boolean, fParent: Int
  * (columns sized from a good guess, as takeColumns sizes the frames); a copy when the room would
  * hold on to much memory (a column grown by doubling).
  */
-function fit<T extends Uint8Array | Uint32Array | Int32Array>(column: T, n: number): T {
+function fit<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(column: T, n: number): T {
   if (column.length === n) return column;
   return (column.length - n <= SLACK + (n >> 4) ? column.subarray(0, n) : column.slice(0, n)) as T;
 }
@@ -532,10 +553,9 @@ interface Lists {
 /**
  * The per-site lists (every event at a site below `sites`) and the per-frame lists: a counting sort
  * of the events by site and by frame, each group ascending, sharing one pass to fill both (this
- * runs over every event of a build). `cursor` (nf long, the builder's spent last-event column) is
- * the frames' fill cursor; `room` takes the frame lists when given.
+ * runs over every event of a build). `room` takes the frame lists when given.
  */
-function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, nf: number, cursor: Int32Array, room: Uint32Array | undefined): { site: Lists; frame: Lists } {
+function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, nf: number, room: Uint32Array | undefined): { site: Lists; frame: Lists } {
   const n = siteIds.length;
   const so = new Uint32Array(sites + 1);
   const fo = new Uint32Array(nf + 1);
@@ -545,18 +565,18 @@ function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, nf
     fo[frames[i]! + 1]!++;
   }
   for (let k = 0; k < sites; k++) so[k + 1]! += so[k]!;
-  for (let f = 0; f < nf; f++) {
-    fo[f + 1]! += fo[f]!;
-    cursor[f] = fo[f]!;
-  }
+  for (let f = 0; f < nf; f++) fo[f + 1]! += fo[f]!;
   const se = new Uint32Array(so[sites]!);
   const fe = room ?? new Uint32Array(n);
   const sc = so.slice(0, sites);
+  // the frame offsets are their own fill cursors (no second array of frames): each ends as the next frame's start
   for (let i = 0; i < n; i++) {
     const k = siteIds[i]!;
     if (k < sites) se[sc[k]!++] = i;
-    fe[cursor[frames[i]!]!++] = i;
+    fe[fo[frames[i]!]!++] = i;
   }
+  fo.copyWithin(1, 0, nf);
+  fo[0] = 0;
   return { site: { offsets: so, events: se }, frame: { offsets: fo, events: fe } };
 }
 
