@@ -165,13 +165,16 @@ export class ExecutionBuilder {
    * Execution's own (an unknown kind is rewritten in place as a Branch), `activations` is
    * overwritten by the events' frames, and `times`, read once, by the time deltas (its first half)
    * and the per-frame event lists (its second half). The caller must not use any of them
-   * afterwards. They are copied instead, as by appendColumns, when the builder has events already
-   * or when they are views of buffers much larger than themselves (the Execution would hold the rest).
+   * afterwards. They are copied instead, as by appendColumns, when the builder has events already,
+   * when two share a buffer, or when they are views of buffers much larger than themselves (the
+   * Execution would hold the rest).
    */
   takeColumns(kinds: Uint8Array, sites: Uint32Array, activations: Uint32Array, times: Float64Array): this {
     if (this.#built) throw builtError();
     const n = kinds.length;
-    if (this.#n === 0 && n > 0 && sites.length === n && activations.length === n && times.length === n && [kinds, sites, activations, times].every(ownable)) {
+    const columns = [kinds, sites, activations, times];
+    const apart = new Set(columns.map((c) => c.buffer)).size === columns.length;
+    if (this.#n === 0 && n > 0 && apart && sites.length === n && activations.length === n && times.length === n && columns.every(ownable)) {
       const words = new Uint32Array(times.buffer, 0, 2 * n);
       this.#kinds = kinds;
       this.#siteIds = sites;
