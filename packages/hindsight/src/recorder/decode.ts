@@ -1,7 +1,7 @@
 import { PROGRESS_KIND } from '../instrument/runtime.js';
 import type { Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
-import { readRing } from './ring.js';
+import { readRing, type RingEvents } from './ring.js';
 
 const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, column: 0, functionName: '<unknown>' };
 
@@ -32,20 +32,92 @@ export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>):
   // a module whose table line was torn by the process dying: its events name an unknown site
   for (let i = 0; i < sites.length; i++) sites[i] ??= UNKNOWN;
   const { events } = readRing(recording.ring);
-  const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: events.length + (runs.length > 0 ? events.length >> 1 : 0) + 16 });
   const { kinds, sites: ids, activations, times } = events;
-  if (runs.length === 0 && kinds.indexOf(PROGRESS_KIND) === -1) {
-    // no quiet statements to put back (a ring of format 1, or not sparse): the columns go in whole
-    builder.appendColumns(kinds, ids, activations, times, 0, events.length);
-    return builder.build();
-  }
+  const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: 0 });
   if (runs.length === 0) {
-    for (let i = 0; i < events.length; i++) if (kinds[i] !== PROGRESS_KIND) builder.append(kinds[i] as EventKind, ids[i]!, activations[i]!, times[i]!);
-    return builder.build();
+    // no quiet statements to put back (a ring of format 1, or not sparse): the ring's columns become the Execution's
+    const n = kinds.indexOf(PROGRESS_KIND) === -1 ? events.length : withoutProgress(events);
+    return builder.takeColumns(kinds.subarray(0, n), ids.subarray(0, n), activations.subarray(0, n), times.subarray(0, n)).build();
   }
-  const quiet = new QuietStatements(builder, runs, owners, loops);
+  // the events with their quiet statements put back, in columns of their own that the builder takes over
+  const out = new EventColumns(events.length + quietBound(events, runs));
+  const quiet = new QuietStatements(out, runs, owners, loops);
   for (let i = 0; i < events.length; i++) quiet.event(kinds[i]!, ids[i]!, activations[i]!, times[i]!);
-  return builder.build();
+  return builder.takeColumns(out.kinds.subarray(0, out.length), out.sites.subarray(0, out.length), out.activations.subarray(0, out.length), out.times.subarray(0, out.length)).build();
+}
+
+/**
+ * The most quiet statements the events can put back: the runs of the sites that start one (a
+ * function's entry, a statement, a branch). Most runs are put back whole, so columns of this size
+ * are filled nearly to the end, and the builder takes them over rather than copying them.
+ */
+function quietBound(events: RingEvents, runs: readonly (readonly number[] | undefined)[]): number {
+  const lengths = new Uint32Array(runs.length);
+  runs.forEach((run, site) => (lengths[site] = run?.length ?? 0));
+  const { kinds, sites } = events;
+  let bound = 0;
+  for (let i = 0; i < events.length; i++) {
+    const k = kinds[i]!;
+    const site = sites[i]!;
+    if ((k === EventKind.Enter || k === EventKind.Statement || k === EventKind.Branch) && site < lengths.length) bound += lengths[site]!;
+  }
+  return bound;
+}
+
+/** Leaves out the progress marks of a ring with no quiet statements, in place: the events left. */
+function withoutProgress(events: RingEvents): number {
+  const { kinds, sites, activations, times } = events;
+  let n = 0;
+  for (let i = 0; i < events.length; i++) {
+    if (kinds[i] === PROGRESS_KIND) continue;
+    kinds[n] = kinds[i]!;
+    sites[n] = sites[i]!;
+    activations[n] = activations[i]!;
+    times[n] = times[i]!;
+    n++;
+  }
+  return n;
+}
+
+/** Events appended as columns, which grow by half when full: what the builder takes over in one call. */
+class EventColumns {
+  length = 0;
+  kinds: Uint8Array;
+  sites: Uint32Array;
+  activations: Uint32Array;
+  times: Float64Array;
+
+  constructor(capacity: number) {
+    this.kinds = new Uint8Array(capacity);
+    this.sites = new Uint32Array(capacity);
+    this.activations = new Uint32Array(capacity);
+    this.times = new Float64Array(capacity);
+  }
+
+  push(kind: number, site: number, activation: number, time: number): void {
+    const i = this.length++;
+    if (i === this.kinds.length) this.#grow();
+    this.kinds[i] = kind;
+    this.sites[i] = site;
+    this.activations[i] = activation;
+    this.times[i] = time;
+  }
+
+  #grow(): void {
+    const capacity = this.kinds.length + (this.kinds.length >> 1) + 16;
+    const kinds = new Uint8Array(capacity);
+    const sites = new Uint32Array(capacity);
+    const activations = new Uint32Array(capacity);
+    const times = new Float64Array(capacity);
+    kinds.set(this.kinds);
+    sites.set(this.sites);
+    activations.set(this.activations);
+    times.set(this.times);
+    this.kinds = kinds;
+    this.sites = sites;
+    this.activations = activations;
+    this.times = times;
+  }
 }
 
 /** A frame's quiet statements not put back yet: the run of the event before, from `pos`. */
@@ -59,16 +131,21 @@ interface Pending {
 /** Puts the quiet statements back, following each activation's frames as the builder will. */
 class QuietStatements {
   readonly #stacks = new Map<number, Pending[]>();
+  /** Consecutive events mostly share their activation: its stack is looked up when it changes. */
+  #lastActivation = -1;
+  #lastStack: Pending[] | undefined;
 
   constructor(
-    readonly builder: ExecutionBuilder,
+    readonly out: EventColumns,
     readonly runs: readonly (readonly number[] | undefined)[],
     readonly owners: readonly number[],
     readonly loops: readonly boolean[],
   ) {}
 
   event(kind: number, site: number, a: number, time: number): void {
-    let stack = this.#stacks.get(a);
+    let stack = a === this.#lastActivation ? this.#lastStack : this.#stacks.get(a);
+    this.#lastActivation = a;
+    this.#lastStack = stack;
     const top = stack && stack.length > 0 ? stack[stack.length - 1] : undefined;
     switch (kind) {
       case PROGRESS_KIND:
@@ -78,8 +155,8 @@ class QuietStatements {
         }
         return;
       case EventKind.Enter:
-        if (!stack) this.#stacks.set(a, (stack = []));
-        this.builder.append(kind, site, a, time);
+        if (!stack) this.#stacks.set(a, (this.#lastStack = stack = []));
+        this.out.push(kind, site, a, time);
         stack.push({ run: this.runs[site], pos: 0, last: -1 });
         return;
       case EventKind.Exit:
@@ -87,13 +164,16 @@ class QuietStatements {
         if (top) {
           if (kind === EventKind.Exit) this.#all(top, a, time);
           stack!.pop();
-          if (stack!.length === 0) this.#stacks.delete(a);
+          if (stack!.length === 0) {
+            this.#stacks.delete(a);
+            this.#lastStack = undefined;
+          }
         }
-        this.builder.append(kind, site, a, time);
+        this.out.push(kind, site, a, time);
         return;
       case EventKind.Statement:
         if (top) this.#all(top, a, time);
-        this.builder.append(kind, site, a, time);
+        this.out.push(kind, site, a, time);
         if (top) this.#set(top, this.runs[site], site);
         return;
       case EventKind.Branch: {
@@ -101,7 +181,7 @@ class QuietStatements {
           const of = this.owners[site] ?? -1;
           if (!(of >= 0 && this.#through(top, of, a, time)) && (of < 0 || of !== top.last)) this.#all(top, a, time);
         }
-        this.builder.append(kind, site, a, time);
+        this.out.push(kind, site, a, time);
         const run = this.runs[site];
         if (top && run) this.#set(top, run, -1);
         return;
@@ -109,10 +189,10 @@ class QuietStatements {
       case EventKind.Suspend:
         // the await of `for await` comes after the iteration's statements; another, inside the statement reported before it
         if (top && this.loops[site] === true) this.#all(top, a, time);
-        this.builder.append(kind, site, a, time);
+        this.out.push(kind, site, a, time);
         return;
       default: // Resume: inside the statement reported before it
-        this.builder.append(kind as EventKind, site, a, time);
+        this.out.push(kind, site, a, time);
     }
   }
 
@@ -128,7 +208,7 @@ class QuietStatements {
     if (!run) return false;
     const k = run.indexOf(site, p.pos);
     if (k < 0) return false;
-    for (let j = p.pos; j <= k; j++) this.builder.append(EventKind.Statement, run[j]!, a, time);
+    for (let j = p.pos; j <= k; j++) this.out.push(EventKind.Statement, run[j]!, a, time);
     p.pos = k + 1;
     p.last = site;
     return true;
@@ -137,7 +217,7 @@ class QuietStatements {
   #all(p: Pending, a: number, time: number): void {
     const run = p.run;
     if (!run) return;
-    for (let j = p.pos; j < run.length; j++) this.builder.append(EventKind.Statement, run[j]!, a, time);
+    for (let j = p.pos; j < run.length; j++) this.out.push(EventKind.Statement, run[j]!, a, time);
     if (p.pos < run.length) p.last = run[run.length - 1]!;
     p.pos = run.length;
   }

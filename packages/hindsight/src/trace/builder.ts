@@ -2,7 +2,7 @@ import { HindsightError } from '../common/index.js';
 import { EventKind } from './events.js';
 import { Execution } from './execution.js';
 import { SiteTable } from './sites.js';
-import { OVERFLOW, checkpointsOf } from './time.js';
+import { BLOCK_SHIFT, OVERFLOW } from './time.js';
 
 /**
  * Appends events in time order and builds an immutable Execution.
@@ -34,6 +34,8 @@ export class ExecutionBuilder {
   #siteIds: Uint32Array;
   #frames: Uint32Array;
   #deltas: Uint32Array;
+  /** The ticks at every 2^BLOCK_SHIFT-th event (see time.ts), kept as the deltas are. */
+  #checkpoints: Float64Array;
   readonly #overflow = new Map<number, number>();
   readonly #ticksPerUnit: number;
   #base = 0;
@@ -61,6 +63,8 @@ export class ExecutionBuilder {
   #built = false;
   /** Per site: 1 for the Suspend and Resume sites that end and start runs of a generator (yields, generator function sites). */
   readonly #yields: Uint8Array;
+  /** Room for the per-frame event lists that takeColumns found in the times column it took over. */
+  #scratch: Uint32Array | undefined;
 
   constructor(sites: SiteTable = new SiteTable([]), options: { capacity?: number; ticksPerUnit?: number } = {}) {
     this.#sites = sites;
@@ -71,6 +75,7 @@ export class ExecutionBuilder {
     this.#siteIds = new Uint32Array(cap);
     this.#frames = new Uint32Array(cap);
     this.#deltas = new Uint32Array(cap);
+    this.#checkpoints = new Float64Array(blocks(cap));
     const fcap = Math.max(16, cap >> 2);
     this.#fEnter = new Int32Array(fcap);
     this.#fExit = new Int32Array(fcap);
@@ -106,6 +111,7 @@ export class ExecutionBuilder {
       this.#overflow.set(i, d);
     } else this.#deltas[i] = d;
     this.#lastTicks += d;
+    if ((i & BLOCK_MASK) === 0) this.#checkpoints[i >>> BLOCK_SHIFT] = this.#lastTicks;
 
     // consecutive events mostly share their activation: the map is looked up when it changes
     let a = this.#last;
@@ -180,6 +186,35 @@ export class ExecutionBuilder {
   }
 
   /**
+   * Appends every event of the columns as appendColumns does, and takes the columns over: the
+   * decoder's columns are its own, and on a machine that pages memory in on first touch, fresh
+   * columns for millions of events cost more than indexing them. `kinds` and `sites` become the
+   * Execution's own (an unknown kind is rewritten in place as a Branch), `activations` is
+   * overwritten by the events' frames, and `times`, read once, by the time deltas (its first half)
+   * and the per-frame event lists (its second half). The caller must not use any of them
+   * afterwards. They are copied instead, as by appendColumns, when the builder has events already,
+   * when two share a buffer, or when they are views of buffers much larger than themselves (the
+   * Execution would hold the rest).
+   */
+  takeColumns(kinds: Uint8Array, sites: Uint32Array, activations: Uint32Array, times: Float64Array): this {
+    if (this.#built) throw builtError();
+    const n = kinds.length;
+    const columns = [kinds, sites, activations, times];
+    const apart = new Set(columns.map((c) => c.buffer)).size === columns.length;
+    if (this.#n === 0 && n > 0 && apart && sites.length === n && activations.length === n && times.length === n && columns.every(ownable)) {
+      const words = new Uint32Array(times.buffer, 0, 2 * n);
+      this.#kinds = kinds;
+      this.#siteIds = sites;
+      this.#frames = activations;
+      this.#deltas = words.subarray(0, n);
+      this.#scratch = words.subarray(n, 2 * n);
+      this.#checkpoints = new Float64Array(blocks(n));
+      this.#reserveFrames(framesFor(kinds));
+    }
+    return this.appendColumns(kinds, sites, activations, times, 0, n);
+  }
+
+  /**
    * Appends events from..to-1 of the columns: the same as `append(kinds[i], sites[i],
    * activations[i], times[i])` for each, in one loop over the columns with the builder's state in
    * locals (the decoder's path: millions of events a call, no call or allocation per event).
@@ -193,6 +228,7 @@ export class ExecutionBuilder {
     const S = this.#siteIds;
     const F = this.#frames;
     const D = this.#deltas;
+    const C = this.#checkpoints;
     const tpu = this.#ticksPerUnit;
     if (n === 0) this.#base = Number.isFinite(times[from]!) ? times[from]! : 0;
     const base = this.#base;
@@ -226,6 +262,7 @@ export class ExecutionBuilder {
         this.#overflow.set(n, d);
       } else D[n] = d;
       lastTicks += d;
+      if ((n & BLOCK_MASK) === 0) C[n >>> BLOCK_SHIFT] = lastTicks;
 
       if (activation !== lastActivation || a === undefined) {
         a = this.#activations.get(activation);
@@ -351,39 +388,18 @@ export class ExecutionBuilder {
     const siteIds = fit(this.#siteIds, n);
     const frames = fit(this.#frames, n);
     const deltas = fit(this.#deltas, n);
-    const time = { base: this.#base, ticksPerUnit: this.#ticksPerUnit, deltas, checkpoints: checkpointsOf(deltas, this.#overflow), overflow: this.#overflow };
+    const time = { base: this.#base, ticksPerUnit: this.#ticksPerUnit, deltas, checkpoints: fit(this.#checkpoints, blocks(n)), overflow: this.#overflow };
     const frameParent = fit(this.#fParent, nf);
     const frameSite = fit(this.#fSite, nf);
 
-    // depth: parents of synthetic frames can be created after their children, so memoize up the chain
-    const frameDepth = new Uint32Array(nf);
-    const known = new Uint8Array(nf);
-    const path: number[] = [];
-    for (let f = 0; f < nf; f++) {
-      const parent = frameParent[f]!;
-      // the common case: the parent was made first
-      if (parent === -1 || (parent < f && known[parent] === 1)) {
-        frameDepth[f] = parent === -1 ? 0 : frameDepth[parent]! + 1;
-        known[f] = 1;
-        continue;
-      }
-      let g = f;
-      while (g !== -1 && known[g] === 0) {
-        path.push(g);
-        g = frameParent[g]!;
-      }
-      let d = g === -1 ? -1 : frameDepth[g]!;
-      while (path.length > 0) {
-        const h = path.pop()!;
-        frameDepth[h] = ++d;
-        known[h] = 1;
-      }
-    }
+    const frameDepth = depths(frameParent, new Uint32Array(this.#fLast.buffer, 0, this.#fLast.length));
 
     // site ids are dense table indexes; ids far beyond the table (a corrupt record) stay out of the occurrence lists
     const maxSite = Math.max(this.#sites.size, this.#maxKnownSite + 1);
-    const { site, fn } = siteLists(siteIds, kinds, maxSite);
-    const frame = csr(frames, nf);
+    const frameEnter = fit(this.#fEnter, nf);
+    const frameSynthetic = fit(this.#fSynthetic, nf);
+    const { site, frame } = eventLists(siteIds, maxSite, frames, nf, this.#frameEventsRoom(n));
+    const fn = functionLists(frameEnter, frameSynthetic, siteIds, maxSite);
 
     const execution = new Execution({
       sites: this.#sites,
@@ -391,13 +407,13 @@ export class ExecutionBuilder {
       siteIds,
       frames,
       time,
-      frameEnter: fit(this.#fEnter, nf),
+      frameEnter,
       frameExit: fit(this.#fExit, nf),
       frameParent,
       frameCall: fit(this.#fCall, nf),
       frameSite,
       frameActivation: fit(this.#fAct, nf),
-      frameSynthetic: fit(this.#fSynthetic, nf),
+      frameSynthetic,
       frameDepth,
       siteOffsets: site.offsets,
       siteEvents: site.events,
@@ -408,6 +424,12 @@ export class ExecutionBuilder {
     });
     this.#releaseBuffers();
     return execution;
+  }
+
+  /** The n words for the per-frame event lists in the times column takeColumns took over, while its deltas are still the Execution's. */
+  #frameEventsRoom(n: number): Uint32Array | undefined {
+    const room = this.#scratch;
+    return room !== undefined && room.length === n && room.buffer === this.#deltas.buffer && this.#deltas.length === n ? room : undefined;
   }
 
   #top(stack: number[], site: number, activation: number): number {
@@ -434,6 +456,7 @@ export class ExecutionBuilder {
     this.#siteIds = grow(this.#siteIds, atLeast);
     this.#frames = grow(this.#frames, atLeast);
     this.#deltas = grow(this.#deltas, atLeast);
+    this.#checkpoints = grow(this.#checkpoints, blocks(this.#deltas.length), true);
   }
 
   #growFrames(): void {
@@ -447,11 +470,25 @@ export class ExecutionBuilder {
     this.#fLast = grow(this.#fLast);
   }
 
+  /** Frame columns of at least `frames` (a copy when they are shorter), so that appending does not grow them piecemeal. */
+  #reserveFrames(frames: number): void {
+    if (this.#fEnter.length >= frames) return;
+    this.#fEnter = grow(this.#fEnter, frames, true);
+    this.#fExit = grow(this.#fExit, frames, true);
+    this.#fParent = grow(this.#fParent, frames, true);
+    this.#fCall = grow(this.#fCall, frames, true);
+    this.#fSite = grow(this.#fSite, frames, true);
+    this.#fAct = grow(this.#fAct, frames, true);
+    this.#fSynthetic = grow(this.#fSynthetic, frames, true);
+    this.#fLast = grow(this.#fLast, frames, true);
+  }
+
   #releaseBuffers(): void {
     this.#kinds = new Uint8Array(0);
     this.#siteIds = new Uint32Array(0);
     this.#frames = new Uint32Array(0);
     this.#deltas = new Uint32Array(0);
+    this.#checkpoints = new Float64Array(0);
     this.#fEnter = new Int32Array(0);
     this.#fExit = new Int32Array(0);
     this.#fParent = new Int32Array(0);
@@ -462,10 +499,17 @@ export class ExecutionBuilder {
     this.#fLast = new Int32Array(0);
     this.#activations.clear();
     this.#last = undefined;
+    this.#scratch = undefined;
   }
 }
 
 const MAX_UNKNOWN_SITE = 1 << 24;
+const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
+
+/** Checkpoints of n events: one per block begun. */
+function blocks(n: number): number {
+  return (n + BLOCK_MASK) >>> BLOCK_SHIFT;
+}
 
 interface ActivationState {
   readonly stack: number[];
@@ -488,11 +532,56 @@ function builtError(): HindsightError {
   return new HindsightError('HS_E_EXECUTION_BUILT', 'this ExecutionBuilder already built its Execution; start a new ExecutionBuilder for more events');
 }
 
-/** A copy of the column with twice its capacity, or `atLeast` when that is more. */
-function grow<T extends Uint8Array | Uint32Array | Int32Array>(from: T, atLeast = 0): T {
-  const to = new (from.constructor as new (length: number) => T)(Math.max(from.length * 2, atLeast));
+const UNKNOWN_DEPTH = 0xffffffff;
+
+/**
+ * Each frame's depth, written into `room` (the builder's spent last-event column: no fresh
+ * memory) and handed over as fit() does. Parents of synthetic frames can be made after their
+ * children, so unknown depths are memoized up the chain.
+ */
+function depths(frameParent: Int32Array, room: Uint32Array): Uint32Array {
+  const nf = frameParent.length;
+  const depth = room.fill(UNKNOWN_DEPTH, 0, nf);
+  const path: number[] = [];
+  for (let f = 0; f < nf; f++) {
+    const parent = frameParent[f]!;
+    // the common case: the parent was made first
+    if (parent === -1) depth[f] = 0;
+    else if (parent < f && depth[parent] !== UNKNOWN_DEPTH) depth[f] = depth[parent]! + 1;
+    else {
+      let g = f;
+      while (g !== -1 && depth[g] === UNKNOWN_DEPTH) {
+        path.push(g);
+        g = frameParent[g]!;
+      }
+      let d = g === -1 ? -1 : depth[g]!;
+      while (path.length > 0) depth[path.pop()!] = ++d;
+    }
+  }
+  return fit(depth, nf);
+}
+
+/** A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast` when `exact`). */
+function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(from: T, atLeast = 0, exact = false): T {
+  const to = new (from.constructor as new (length: number) => T)(exact ? atLeast : Math.max(from.length * 2, atLeast));
   to.set(from);
   return to;
+}
+
+/** True when the view holds (nearly) all of its buffer: taking it over does not keep much unused memory alive. */
+function ownable(view: Uint8Array | Uint32Array | Float64Array): boolean {
+  return view.byteOffset === 0 && view.buffer.byteLength - view.byteLength <= (SLACK + (view.length >> 4)) * view.BYTES_PER_ELEMENT;
+}
+
+/**
+ * The frames that events of these kinds are likely to make: one per Enter, and a few synthetic
+ * ones (a partial trace's returns whose calls it did not see). A guess to size the frame columns
+ * once; they grow past it if needed.
+ */
+function framesFor(kinds: Uint8Array): number {
+  let enters = 0;
+  for (let i = 0; i < kinds.length; i++) if (kinds[i] === EventKind.Enter) enters++;
+  return enters + SLACK;
 }
 
 /** The frames appendColumns makes for an event of kind `k` on an activation with this stack. */
@@ -505,10 +594,18 @@ function framesMade(k: number, stack: number[], suspended: boolean, fParent: Int
   return fParent[top] === -1 && fSynthetic[top] === 1 && !suspended ? 1 : 0;
 }
 
-/** The column itself when it is exactly `n` long, else a copy of its first `n` values. */
-function fit<T extends Uint8Array | Uint32Array | Int32Array>(column: T, n: number): T {
-  return (column.length === n ? column : column.slice(0, n)) as T;
+/**
+ * The column's first `n` values: the column itself, or a view of it when it has little unused room
+ * (columns sized from a good guess, as takeColumns sizes the frames); a copy when the room would
+ * hold on to much memory (a column grown by doubling).
+ */
+function fit<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(column: T, n: number): T {
+  if (column.length === n) return column;
+  return (column.length - n <= SLACK + (n >> 4) ? column.subarray(0, n) : column.slice(0, n)) as T;
 }
+
+/** Unused slots a column handed over may keep, besides 1/16 of its length. */
+const SLACK = 64;
 
 interface Lists {
   offsets: Uint32Array;
@@ -516,52 +613,56 @@ interface Lists {
 }
 
 /**
- * Groups event indices by their key in `keys` (keys >= `size` left out), each group ascending: a
- * counting sort. Loops over the columns directly: this runs over every event of a build.
+ * The per-site lists (every event at a site below `sites`) and the per-frame lists: a counting sort
+ * of the events by site and by frame, each group ascending, sharing one pass to fill both (this
+ * runs over every event of a build). `room` takes the frame lists when given.
  */
-function csr(keys: Uint32Array, size: number): Lists {
-  const n = keys.length;
-  const offsets = new Uint32Array(size + 1);
+function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, nf: number, room: Uint32Array | undefined): { site: Lists; frame: Lists } {
+  const n = siteIds.length;
+  const so = new Uint32Array(sites + 1);
+  const fo = new Uint32Array(nf + 1);
   for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    if (k < size) offsets[k + 1]!++;
+    const k = siteIds[i]!;
+    if (k < sites) so[k + 1]!++;
+    fo[frames[i]! + 1]!++;
   }
-  for (let k = 0; k < size; k++) offsets[k + 1]! += offsets[k]!;
-  const events = new Uint32Array(offsets[size]!);
-  const fill = offsets.slice(0, size);
+  for (let k = 0; k < sites; k++) so[k + 1]! += so[k]!;
+  for (let f = 0; f < nf; f++) fo[f + 1]! += fo[f]!;
+  const se = new Uint32Array(so[sites]!);
+  const fe = room ?? new Uint32Array(n);
+  const sc = so.slice(0, sites);
+  // the frame offsets are their own fill cursors (no second array of frames): each ends as the next frame's start
   for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    if (k < size) events[fill[k]!++] = i;
+    const k = siteIds[i]!;
+    if (k < sites) se[sc[k]!++] = i;
+    fe[fo[frames[i]!]!++] = i;
   }
-  return { offsets, events };
+  fo.copyWithin(1, 0, nf);
+  fo[0] = 0;
+  return { site: { offsets: so, events: se }, frame: { offsets: fo, events: fe } };
 }
 
-/** The per-site lists (every event) and per-function lists (Enter events only), by one counting sort over both. */
-function siteLists(siteIds: Uint32Array, kinds: Uint8Array, size: number): { site: Lists; fn: Lists } {
-  const n = siteIds.length;
-  const so = new Uint32Array(size + 1);
-  const fo = new Uint32Array(size + 1);
-  for (let i = 0; i < n; i++) {
-    const k = siteIds[i]!;
-    if (k < size) {
-      so[k + 1]!++;
-      if (kinds[i] === EventKind.Enter) fo[k + 1]!++;
-    }
+/**
+ * The per-function lists: the Enter events of each function site below `sites`, ascending. An
+ * Enter is what opens an entered (not synthetic) frame, and frames are numbered in the order they
+ * were opened, so this sorts the frames, not the events.
+ */
+function functionLists(frameEnter: Int32Array, frameSynthetic: Uint8Array, siteIds: Uint32Array, sites: number): Lists {
+  const nf = frameEnter.length;
+  const offsets = new Uint32Array(sites + 1);
+  for (let f = 0; f < nf; f++) {
+    if (frameSynthetic[f] === 1) continue;
+    const k = siteIds[frameEnter[f]!]!;
+    if (k < sites) offsets[k + 1]!++;
   }
-  for (let k = 0; k < size; k++) {
-    so[k + 1]! += so[k]!;
-    fo[k + 1]! += fo[k]!;
+  for (let k = 0; k < sites; k++) offsets[k + 1]! += offsets[k]!;
+  const events = new Uint32Array(offsets[sites]!);
+  const fill = offsets.slice(0, sites);
+  for (let f = 0; f < nf; f++) {
+    if (frameSynthetic[f] === 1) continue;
+    const e = frameEnter[f]!;
+    const k = siteIds[e]!;
+    if (k < sites) events[fill[k]!++] = e;
   }
-  const se = new Uint32Array(so[size]!);
-  const fe = new Uint32Array(fo[size]!);
-  const sf = so.slice(0, size);
-  const ff = fo.slice(0, size);
-  for (let i = 0; i < n; i++) {
-    const k = siteIds[i]!;
-    if (k < size) {
-      se[sf[k]!++] = i;
-      if (kinds[i] === EventKind.Enter) fe[ff[k]!++] = i;
-    }
-  }
-  return { site: { offsets: so, events: se }, fn: { offsets: fo, events: fe } };
+  return { offsets, events };
 }

@@ -96,7 +96,10 @@ export class Execution {
     return this.#p.frameEnter.length;
   }
 
-  /** Bytes held by the columns and indexes (not the site table). */
+  /**
+   * Bytes held by the columns and indexes (not the site table). A column may have some unused room
+   * besides, kept rather than copied away: at most 64 slots and 1/16 of its length.
+   */
   get byteSize(): number {
     let total = 0;
     const views = [...Object.values(this.#p), this.#p.time.deltas, this.#p.time.checkpoints];

@@ -21,18 +21,6 @@ export interface TimeColumn {
   overflow: Map<number, number>;
 }
 
-export function checkpointsOf(deltas: Uint32Array, overflow: Map<number, number>): Float64Array {
-  const n = deltas.length;
-  const cps = new Float64Array(Math.ceil(n / BLOCK));
-  let q = 0;
-  for (let i = 0; i < n; i++) {
-    const d = deltas[i]!;
-    q += d === OVERFLOW ? overflow.get(i)! : d;
-    if ((i & (BLOCK - 1)) === 0) cps[i >>> BLOCK_SHIFT] = q;
-  }
-  return cps;
-}
-
 function delta(c: TimeColumn, j: number): number {
   const d = c.deltas[j]!;
   return d === OVERFLOW ? c.overflow.get(j)! : d;

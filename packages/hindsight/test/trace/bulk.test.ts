@@ -3,30 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution } from '../../src/trace/index.js';
 import { generate, siteTable } from './generate.js';
-
-/** Everything an Execution answers, as plain data: two Executions are the same when these are deep-equal. */
-export function snapshot(ex: Execution): unknown {
-  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-  // the table's sites and those the events name (not every number up to the largest: ids go up to 2^32)
-  const sites = [...new Set([...range(ex.sites.size + 2), ...Array.from(ex.siteIds)])].sort((a, b) => a - b);
-  return {
-    length: ex.length,
-    frameCount: ex.frameCount,
-    byteSize: ex.byteSize,
-    kinds: Array.from(ex.kinds),
-    siteIds: Array.from(ex.siteIds),
-    frames: Array.from(ex.frames),
-    times: Array.from(ex.times(0, ex.length)),
-    atTime: range(ex.length).map((i) => ex.indexAtTime(ex.time(i))),
-    time: range(ex.length).map((i) => ex.time(i)),
-    events: range(ex.length).map((i) => ex.event(i)),
-    frameInfo: range(ex.frameCount).map((f) => ex.frameInfo(f)),
-    frameEvents: range(ex.frameCount).map((f) => Array.from(ex.frameEvents(f))),
-    occurrences: sites.map((s) => [s, Array.from(ex.siteOccurrences(s))]),
-    functionOccurrences: sites.map((s) => [s, Array.from(ex.functionOccurrences(s))]),
-    stacks: range(ex.length).map((i) => ex.stackAt(i)),
-  };
-}
+import { snapshot } from './snapshot.js';
 
 interface Row {
   kind: number;
@@ -66,7 +43,31 @@ function columnar(sites: SiteTable, rows: readonly Row[], cuts: number[], capaci
   return b.build();
 }
 
-describe('ExecutionBuilder.appendColumns', () => {
+/**
+ * The same events through takeColumns: in columns of their own (taken over), in views of larger
+ * buffers as a ring reader leaves them (`spare` more slots: taken over when few, else copied), or
+ * after `head` events appended one by one (copied).
+ */
+function taken(sites: SiteTable, rows: readonly Row[], spare: number, head: number, capacity?: number): Execution {
+  const b = new ExecutionBuilder(sites, capacity === undefined ? {} : { capacity });
+  const h = Math.min(head, rows.length);
+  for (const r of rows.slice(0, h)) b.append(r.kind as EventKind, r.site, r.activation, r.time);
+  const n = rows.length - h;
+  const kinds = new Uint8Array(n + spare).subarray(0, n);
+  const ids = new Uint32Array(n + spare).subarray(0, n);
+  const acts = new Uint32Array(n + spare).subarray(0, n);
+  const times = new Float64Array(n + spare).subarray(0, n);
+  rows.slice(h).forEach((r, i) => {
+    kinds[i] = r.kind;
+    ids[i] = r.site;
+    acts[i] = r.activation;
+    times[i] = r.time;
+  });
+  b.takeColumns(kinds, ids, acts, times);
+  return b.build();
+}
+
+describe('ExecutionBuilder.appendColumns and takeColumns', () => {
   const cuts = fc.array(fc.nat(), { maxLength: 6 });
   const capacity = fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined });
 
@@ -79,7 +80,9 @@ describe('ExecutionBuilder.appendColumns', () => {
         let t = 1_700_000_000_000;
         const rows = g.events.slice(from, to).map((e, i) => ({ ...e, time: (t += (gaps[i % Math.max(1, gaps.length)] ?? 1) / 1000) }));
         const sites = siteTable();
-        assert.deepEqual(snapshot(columnar(sites, rows, cut, cap)), snapshot(perEvent(sites, rows, cap)));
+        const expected = snapshot(perEvent(sites, rows, cap));
+        assert.deepEqual(snapshot(columnar(sites, rows, cut, cap)), expected);
+        assert.deepEqual(snapshot(taken(sites, rows, a % 3 === 0 ? rows.length : a % 4, b % 5 === 0 ? b % 7 : 0, cap)), expected, 'takeColumns');
       }),
       { numRuns: 150 },
     );
@@ -93,7 +96,9 @@ describe('ExecutionBuilder.appendColumns', () => {
     fc.assert(
       fc.property(fc.array(row, { maxLength: 300 }), cuts, capacity, (rows, cut, cap) => {
         const sites = siteTable();
-        assert.deepEqual(snapshot(columnar(sites, rows, cut, cap)), snapshot(perEvent(sites, rows, cap)));
+        const expected = snapshot(perEvent(sites, rows, cap));
+        assert.deepEqual(snapshot(columnar(sites, rows, cut, cap)), expected);
+        assert.deepEqual(snapshot(taken(sites, rows, (cut[0] ?? 0) % 3, (cut[1] ?? 0) % 4, cap)), expected, 'takeColumns');
       }),
       { numRuns: 60 },
     );
@@ -112,6 +117,32 @@ describe('ExecutionBuilder.appendColumns', () => {
     );
   });
 
+  it('takes columns over without copying them, and copies views of much larger buffers', () => {
+    const g = generate(Array.from({ length: 500 }, (_, i) => (i * 7919) % 65536));
+    const n = g.events.length;
+    const columns = (spare: number) => {
+      const c = { kinds: new Uint8Array(n + spare).subarray(0, n), ids: new Uint32Array(n + spare).subarray(0, n), acts: new Uint32Array(n + spare).subarray(0, n), times: new Float64Array(n + spare).subarray(0, n) };
+      g.events.forEach((e, i) => {
+        c.kinds[i] = e.kind;
+        c.ids[i] = e.site;
+        c.acts[i] = e.activation;
+        c.times[i] = i * 0.5;
+      });
+      return c;
+    };
+    const own = columns(1);
+    const ex = new ExecutionBuilder(siteTable()).takeColumns(own.kinds, own.ids, own.acts, own.times).build();
+    assert.equal(ex.kinds, own.kinds);
+    assert.equal(ex.siteIds, own.ids);
+    assert.equal(ex.frames.buffer, own.acts.buffer);
+    assert.equal(ex.frameEvents(0).buffer, own.times.buffer, 'the frame lists are in the times column read');
+    const big = columns(n);
+    const copied = new ExecutionBuilder(siteTable()).takeColumns(big.kinds, big.ids, big.acts, big.times).build();
+    assert.notEqual(copied.kinds.buffer, big.kinds.buffer);
+    assert.notEqual(copied.frames.buffer, big.acts.buffer);
+    assert.deepEqual(snapshot(copied), snapshot(ex));
+  });
+
   it('fills exactly the capacity it was given, or grows past it, with the same result', () => {
     const g = generate(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 65536));
     const rows = g.events.map((e, i) => ({ ...e, time: i * 0.25 }));
@@ -120,6 +151,7 @@ describe('ExecutionBuilder.appendColumns', () => {
     for (const cap of [rows.length, rows.length - 1, rows.length + 1, 16, rows.length * 4]) {
       assert.deepEqual(snapshot(columnar(sites, rows, [], cap)), expected, `capacity ${cap}`);
       assert.deepEqual(snapshot(columnar(sites, rows, [1, 500, 501, 1500], cap)), expected, `capacity ${cap}, in pieces`);
+      assert.deepEqual(snapshot(taken(sites, rows, 0, 0, cap)), expected, `capacity ${cap}, taken over`);
     }
   });
 });
