@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { transformSync, types as t, type NodePath, type PluginObj } from '@babel/core';
+import { createRequire } from 'node:module';
+import type * as Babel from '@babel/core';
+import type { types as T, NodePath, PluginObj } from '@babel/core';
 import { TraceMap, originalPositionFor, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { HindsightError } from '../common/index.js';
 import type { Site, SiteKind } from '../trace/index.js';
@@ -56,7 +58,7 @@ const ACTIVATION = '__hs_a';
 const PROGRESS = '__hs_p';
 
 /** A statement with no block of its own: what runs after it is the next statement. */
-function simple(node: t.Statement): boolean {
+function simple(node: T.Statement): boolean {
   return t.isExpressionStatement(node) || t.isVariableDeclaration(node) || t.isReturnStatement(node) || t.isThrowStatement(node) || t.isBreakStatement(node) || t.isContinueStatement(node) || t.isDebuggerStatement(node);
 }
 
@@ -67,9 +69,9 @@ function simple(node: t.Statement): boolean {
  * inside a function it makes (to keep this simple). A getter, a valueOf or an iterator of traced
  * code may still run: its events then come before the statement's in the decoded trace.
  */
-function quiet(node: t.Statement): boolean {
+function quiet(node: T.Statement): boolean {
   // a compound statement is quiet by what it evaluates as it starts (its blocks have statements of their own)
-  let heads: (t.Node | null | undefined)[];
+  let heads: (T.Node | null | undefined)[];
   if (simple(node)) heads = [node];
   else if (t.isIfStatement(node) || t.isWhileStatement(node)) heads = [node.test];
   else if (t.isForStatement(node)) heads = [node.init, node.test, node.update];
@@ -88,6 +90,23 @@ function quiet(node: t.Statement): boolean {
   return !calls;
 }
 const cache = new Map<string, Instrumented>();
+
+/** Babel's node builders and tests, once loaded (loadBabel). */
+let t: typeof Babel.types;
+let babel: typeof Babel | undefined;
+
+/**
+ * Babel, loaded on the first module instrumented rather than with this file: a recorded process
+ * whose modules are ES modules has them instrumented on the loader's thread, and its own heap (the
+ * one its requests run in, and its collector scans) never holds the instrumenter. Synchronous,
+ * because CommonJS is instrumented as it compiles; @babel/core is a CommonJS package.
+ */
+function loadBabel(): typeof Babel {
+  if (babel) return babel;
+  babel = createRequire(import.meta.url)('@babel/core') as typeof Babel;
+  t = babel.types;
+  return babel;
+}
 
 /**
  * Transforms compiled workflow JavaScript (an ES module) so that it reports its sites to the replay
@@ -111,6 +130,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
     .digest('hex');
   const hit = cache.get(key);
   if (hit) return hit;
+  const { transformSync } = loadBabel();
   const trace = inputMap ? new TraceMap(inputMap as SourceMapInput, file) : undefined;
   const sites: Site[] = [];
   let result;
@@ -136,12 +156,12 @@ export function instrument(code: string, file: string, inputMap?: object, option
   return out;
 }
 
-type FnPath = NodePath<t.Function>;
+type FnPath = NodePath<T.Function>;
 type Binding = NodePath['scope']['bindings'][string];
 
 /** Nodes the plugin made: never instrumented again. */
-const made = new WeakSet<t.Node>();
-function mark<N extends t.Node>(node: N): N {
+const made = new WeakSet<T.Node>();
+function mark<N extends T.Node>(node: N): N {
   made.add(node);
   return node;
 }
@@ -150,7 +170,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   const scopes: ScopeNames[] = [];
   const scopeIds = new Map<string, number>();
   /** `__hs.hit() && __hs.v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */
-  const valuePoint = (p: NodePath, fn: FnPath, at: number): t.Statement => {
+  const valuePoint = (p: NodePath, fn: FnPath, at: number): T.Statement => {
     const names = scopeNames(p, fn, at);
     const key = JSON.stringify(names);
     let id = scopeIds.get(key);
@@ -164,13 +184,13 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     return mark(t.expressionStatement(mark(t.logicalExpression('&&', test, probe('v', evaluate, num(id))))));
   };
   /** Statements instrumented per function, for its site's `statements`. */
-  const statementCounts = new WeakMap<t.Node, number>();
+  const statementCounts = new WeakMap<T.Node, number>();
   /** Sparse variant: per statement node, its site; per list owner (a function's body block, a branch's block, a switch case), the quiet statements it starts with. */
-  const statementSites = new WeakMap<t.Node, number>();
-  const leading = new WeakMap<t.Node, number[]>();
+  const statementSites = new WeakMap<T.Node, number>();
+  const leading = new WeakMap<T.Node, number[]>();
   /** The run a statement belongs to (a probed statement's own, or the one a quiet statement joined). */
-  const runOf = new WeakMap<t.Node, number[]>();
-  const siteOf = (kind: SiteKind, node: t.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number } = {}): number => {
+  const runOf = new WeakMap<T.Node, number[]>();
+  const siteOf = (kind: SiteKind, node: T.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number } = {}): number => {
     const loc = node.loc?.start;
     let where = { file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
     if (trace && loc) {
@@ -180,7 +200,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     sites.push({ kind, ...where, functionName, ...extra });
     return sites.length - 1;
   };
-  const probe = (method: string, ...args: t.Expression[]) =>
+  const probe = (method: string, ...args: T.Expression[]) =>
     mark(t.callExpression(t.memberExpression(t.identifier(PROBE), t.identifier(method)), args));
   const num = (n: number) => t.numericLiteral(n);
   const act = () => t.identifier(ACTIVATION);
@@ -189,7 +209,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     const fn = p.getFunctionParent();
     return fn && !fn.node.generator ? fn : undefined;
   };
-  const names = new WeakMap<t.Node, string>();
+  const names = new WeakMap<T.Node, string>();
   const nameOf = (fn: FnPath): string => {
     const known = names.get(fn.node);
     if (known) return known;
@@ -197,14 +217,14 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     names.set(fn.node, name);
     return name;
   };
-  const toBlock = (p: NodePath<t.Statement | null | undefined>) => {
+  const toBlock = (p: NodePath<T.Statement | null | undefined>) => {
     if (!p.node || t.isBlockStatement(p.node)) return;
     const block = t.blockStatement([p.node]);
     block.loc = p.node.loc; // the branch site of the block is the statement's place
     p.replaceWith(block);
   };
 
-  const caseSites = new WeakMap<t.Node, number>();
+  const caseSites = new WeakMap<T.Node, number>();
   /** Sparse: the statement a branch belongs to (the innermost enclosing one that has a site). */
   const ownerOf = (p: NodePath): number | undefined => {
     for (let q: NodePath | null = p; q && !q.isFunction(); q = q.parentPath) {
@@ -214,7 +234,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     return undefined;
   };
   /** Sparse: a branch site's fields: the statement it belongs to, and the quiet statements its block starts with. */
-  const sparseBranch = (block: t.Node | null | undefined, own: number | undefined): { run?: number[]; in?: number } => {
+  const sparseBranch = (block: T.Node | null | undefined, own: number | undefined): { run?: number[]; in?: number } => {
     if (!sparse) return {};
     return { ...(own !== undefined ? { in: own } : {}), ...(block ? { run: leading.get(block) ?? [] } : {}) };
   };
@@ -224,7 +244,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
    * function body, the block of an if's branch, of a while or for loop with a test, a switch case).
    */
   const runBefore = (p: NodePath): number[] | undefined => {
-    const list = p.container as t.Node[] | undefined;
+    const list = p.container as T.Node[] | undefined;
     if (!Array.isArray(list) || typeof p.key !== 'number') return undefined;
     for (let i = p.key - 1; i >= 0; i--) {
       const prev = list[i]!;
@@ -268,10 +288,10 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         },
         exit(p) {
           if (p.node.generator || made.has(p.node.body)) return;
-          const body = p.node.body as t.BlockStatement;
+          const body = p.node.body as T.BlockStatement;
           const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}) });
           const e = t.identifier('__hs_e');
-          const entry: t.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
+          const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
           if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
           if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
           const wrapped = mark(
@@ -336,7 +356,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       },
       Loop: {
         enter(p) {
-          if (owner(p)) toBlock(p.get('body') as NodePath<t.Statement>);
+          if (owner(p)) toBlock(p.get('body') as NodePath<T.Statement>);
         },
         exit(p) {
           const fn = owner(p);
@@ -416,7 +436,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     },
   });
 
-  function branch(test: t.Expression, yes: number, no: number): t.Expression {
+  function branch(test: T.Expression, yes: number, no: number): T.Expression {
     const call = probe('br', test, num(yes), num(no), act());
     made.add(call.arguments[0]!);
     return call;
@@ -478,10 +498,10 @@ function scopeNames(p: NodePath, fn: FnPath, at: number): ScopeNames {
 }
 
 /** `Class.key` for a member of a named class, else `key`. */
-function classMember(at: NodePath, key: t.Node): string {
+function classMember(at: NodePath, key: T.Node): string {
   const name = t.isIdentifier(key) ? key.name : t.isPrivateName(key) ? `#${key.id.name}` : t.isStringLiteral(key) ? key.value : '<computed>';
   const cls = at.findParent((q) => q.isClass());
-  const clsName = cls && (cls.node as t.Class).id ? (cls.node as t.Class).id!.name : undefined;
+  const clsName = cls && (cls.node as T.Class).id ? (cls.node as T.Class).id!.name : undefined;
   return clsName ? `${clsName}.${name}` : name;
 }
 
