@@ -93,7 +93,7 @@ export class RingWriter {
   #records = 0;
   /** The activation of the last event written, -1 before the first. */
   #activation = -1;
-  /** Slots left before the next periodic time record. */
+  /** Events left before the next periodic time record (time() starts the countdown again). */
   #untilTime = TIME_EVERY;
 
   /** Starts a ring over `buffer` (from ringBytes): the header is written, the slots are empty. */
@@ -126,8 +126,9 @@ export class RingWriter {
 
   /**
    * Appends one event. Hot: one store and the count (an activation record first when the
-   * activation changed); no clock (see time()). A time record follows every TIME_EVERY slots, so
-   * the events between two records are never many.
+   * activation changed); no clock (see time()). A time record follows every TIME_EVERY events
+   * without one, so the events between two records are never many. The activation is kept to
+   * its low 28 bits (MAX_RING_ACTIVATION): the probe runtime's ids stay below.
    */
   write(kind: EventKind, site: number, activation: number): void {
     if (activation !== this.#activation) this.#switchTo(activation);
