@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { transformSync, types as t, type NodePath, type PluginObj } from '@babel/core';
+import { createRequire } from 'node:module';
+import type * as Babel from '@babel/core';
+import type { types as T, NodePath, PluginObj } from '@babel/core';
 import { TraceMap, originalPositionFor, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { HindsightError } from '../common/index.js';
 import type { Site, SiteKind } from '../trace/index.js';
@@ -59,7 +61,7 @@ const PROGRESS = '__hs_p';
 const GENERATOR = '__hs_g';
 
 /** A statement with no block of its own: what runs after it is the next statement. */
-function simple(node: t.Statement): boolean {
+function simple(node: T.Statement): boolean {
   return t.isExpressionStatement(node) || t.isVariableDeclaration(node) || t.isReturnStatement(node) || t.isThrowStatement(node) || t.isBreakStatement(node) || t.isContinueStatement(node) || t.isDebuggerStatement(node);
 }
 
@@ -70,9 +72,9 @@ function simple(node: t.Statement): boolean {
  * inside a function it makes (to keep this simple). A getter, a valueOf or an iterator of traced
  * code may still run: its events then come before the statement's in the decoded trace.
  */
-function quiet(node: t.Statement): boolean {
+function quiet(node: T.Statement): boolean {
   // a compound statement is quiet by what it evaluates as it starts (its blocks have statements of their own)
-  let heads: (t.Node | null | undefined)[];
+  let heads: (T.Node | null | undefined)[];
   if (simple(node)) heads = [node];
   else if (t.isIfStatement(node) || t.isWhileStatement(node)) heads = [node.test];
   else if (t.isForStatement(node)) heads = [node.init, node.test, node.update];
@@ -103,6 +105,23 @@ function leavesForOf(p: NodePath): boolean {
 }
 const cache = new Map<string, Instrumented>();
 
+/** Babel's node builders and tests, once loaded (loadBabel). */
+let t: typeof Babel.types;
+let babel: typeof Babel | undefined;
+
+/**
+ * Babel, loaded on the first module instrumented rather than with this file: a recorded process
+ * whose modules are ES modules has them instrumented on the loader's thread, and its own heap (the
+ * one its requests run in, and its collector scans) never holds the instrumenter. Synchronous,
+ * because CommonJS is instrumented as it compiles; @babel/core is a CommonJS package.
+ */
+function loadBabel(): typeof Babel {
+  if (babel) return babel;
+  babel = createRequire(import.meta.url)('@babel/core') as typeof Babel;
+  t = babel.types;
+  return babel;
+}
+
 /**
  * Transforms compiled workflow JavaScript (an ES module) so that it reports its sites to the replay
  * runtime: function enter, exit and throw (the body wrapped in try/catch/finally), every statement,
@@ -128,6 +147,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
     .digest('hex');
   const hit = cache.get(key);
   if (hit) return hit;
+  const { transformSync } = loadBabel();
   const trace = inputMap ? new TraceMap(inputMap as SourceMapInput, file) : undefined;
   const sites: Site[] = [];
   let result;
@@ -181,12 +201,12 @@ export function withInlineMap(out: Instrumented, file: string): string {
   return `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(json).toString('base64')}\n`;
 }
 
-type FnPath = NodePath<t.Function>;
+type FnPath = NodePath<T.Function>;
 type Binding = NodePath['scope']['bindings'][string];
 
 /** Nodes the plugin made: never instrumented again. */
-const made = new WeakSet<t.Node>();
-function mark<N extends t.Node>(node: N): N {
+const made = new WeakSet<T.Node>();
+function mark<N extends T.Node>(node: N): N {
   made.add(node);
   return node;
 }
@@ -195,7 +215,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   const scopes: ScopeNames[] = [];
   const scopeIds = new Map<string, number>();
   /** `__hs.hit() && __hs.v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */
-  const valuePoint = (p: NodePath, fn: FnPath, at: number): t.Statement => {
+  const valuePoint = (p: NodePath, fn: FnPath, at: number): T.Statement => {
     const names = scopeNames(p, fn, at);
     const key = JSON.stringify(names);
     let id = scopeIds.get(key);
@@ -209,13 +229,13 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     return mark(t.expressionStatement(mark(t.logicalExpression('&&', test, probe('v', evaluate, num(id))))));
   };
   /** Statements instrumented per function, for its site's `statements`. */
-  const statementCounts = new WeakMap<t.Node, number>();
+  const statementCounts = new WeakMap<T.Node, number>();
   /** Sparse variant: per statement node, its site; per list owner (a function's body block, a branch's block, a switch case), the quiet statements it starts with. */
-  const statementSites = new WeakMap<t.Node, number>();
-  const leading = new WeakMap<t.Node, number[]>();
+  const statementSites = new WeakMap<T.Node, number>();
+  const leading = new WeakMap<T.Node, number[]>();
   /** The run a statement belongs to (a probed statement's own, or the one a quiet statement joined). */
-  const runOf = new WeakMap<t.Node, number[]>();
-  const siteOf = (kind: SiteKind, node: t.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number; loop?: boolean } = {}): number => {
+  const runOf = new WeakMap<T.Node, number[]>();
+  const siteOf = (kind: SiteKind, node: T.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number; loop?: boolean } = {}): number => {
     const loc = node.loc?.start;
     let where = { file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
     if (trace && loc) {
@@ -225,7 +245,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     sites.push({ kind, ...where, functionName, ...extra });
     return sites.length - 1;
   };
-  const probe = (method: string, ...args: t.Expression[]) =>
+  const probe = (method: string, ...args: T.Expression[]) =>
     mark(t.callExpression(t.memberExpression(t.identifier(PROBE), t.identifier(method)), args));
   const num = (n: number) => t.numericLiteral(n);
   const act = () => t.identifier(ACTIVATION);
@@ -233,11 +253,11 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   const owner = (p: NodePath): FnPath | undefined => p.getFunctionParent() ?? undefined;
   const gen = () => t.identifier(GENERATOR);
   /** The probe a catch or finally block of `fn` starts with: it may have been suspended when the exception came. */
-  const caught = (fn: FnPath, withProgress = true): t.Statement => {
+  const caught = (fn: FnPath, withProgress = true): T.Statement => {
     const p = sparse && withProgress ? [t.identifier(PROGRESS)] : [];
     return mark(t.expressionStatement(fn.node.generator ? probe('cg', gen(), ...p) : probe('ca', act(), ...p)));
   };
-  const names = new WeakMap<t.Node, string>();
+  const names = new WeakMap<T.Node, string>();
   const nameOf = (fn: FnPath): string => {
     const known = names.get(fn.node);
     if (known) return known;
@@ -245,19 +265,19 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     names.set(fn.node, name);
     return name;
   };
-  const toBlock = (p: NodePath<t.Statement | null | undefined>) => {
+  const toBlock = (p: NodePath<T.Statement | null | undefined>) => {
     if (!p.node || t.isBlockStatement(p.node)) return;
     const block = t.blockStatement([p.node]);
     block.loc = p.node.loc; // the branch site of the block is the statement's place
     p.replaceWith(block);
   };
 
-  const caseSites = new WeakMap<t.Node, number>();
+  const caseSites = new WeakMap<T.Node, number>();
   /**
    * Async functions with a `for await`: a `return` in its body awaits the iterator's `return()`
    * on the way out, so their `finally` first reports the Resume of that await (if any).
    */
-  const forAwait = new WeakSet<t.Node>();
+  const forAwait = new WeakSet<T.Node>();
   /** Sparse: the statement a branch belongs to (the innermost enclosing one that has a site). */
   const ownerOf = (p: NodePath): number | undefined => {
     for (let q: NodePath | null = p; q && !q.isFunction(); q = q.parentPath) {
@@ -267,7 +287,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     return undefined;
   };
   /** Sparse: a branch site's fields: the statement it belongs to, and the quiet statements its block starts with. */
-  const sparseBranch = (block: t.Node | null | undefined, own: number | undefined): { run?: number[]; in?: number } => {
+  const sparseBranch = (block: T.Node | null | undefined, own: number | undefined): { run?: number[]; in?: number } => {
     if (!sparse) return {};
     return { ...(own !== undefined ? { in: own } : {}), ...(block ? { run: leading.get(block) ?? [] } : {}) };
   };
@@ -277,7 +297,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
    * function body, the block of an if's branch, of a while or for loop with a test, a switch case).
    */
   const runBefore = (p: NodePath): number[] | undefined => {
-    const list = p.container as t.Node[] | undefined;
+    const list = p.container as T.Node[] | undefined;
     if (!Array.isArray(list) || typeof p.key !== 'number') return undefined;
     for (let i = p.key - 1; i >= 0; i--) {
       const prev = list[i]!;
@@ -320,11 +340,11 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         },
         exit(p) {
           if (made.has(p.node.body)) return;
-          const body = p.node.body as t.BlockStatement;
+          const body = p.node.body as T.BlockStatement;
           const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}) });
           if (p.node.generator) return instrumentGenerator(p, F);
           const e = t.identifier('__hs_e');
-          const entry: t.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
+          const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
           if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
           if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
           const wrapped = mark(
@@ -390,7 +410,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       },
       Loop: {
         enter(p) {
-          if (owner(p)) toBlock(p.get('body') as NodePath<t.Statement>);
+          if (owner(p)) toBlock(p.get('body') as NodePath<T.Statement>);
         },
         exit(p) {
           const fn = owner(p);
@@ -487,7 +507,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const again = statementSites.get(statement.node) ?? -1;
           node.right = probe(g ? 'fg' : 'fa', num(S), g ? gen() : act(), node.right, num(again));
           const resumed = mark(t.expressionStatement(probe(g ? 'rw' : 're', num(S), g ? gen() : act())));
-          (node.body as t.BlockStatement).body.unshift(resumed);
+          (node.body as T.BlockStatement).body.unshift(resumed);
           // the loop ends when next() says done, after its await: resumed there
           let after: NodePath = p;
           while (after.parentPath?.isLabeledStatement()) after = after.parentPath;
@@ -514,7 +534,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
    */
   function instrumentGenerator(p: FnPath, F: number): void {
     const node = p.node;
-    const body = node.body as t.BlockStatement;
+    const body = node.body as T.BlockStatement;
     const G = gen();
     const strictBody = body.directives.some((d) => d.value.value === 'use strict');
     const rest = node.params.some((q) => t.isRestElement(q));
@@ -525,7 +545,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     const param = !rest && !strictBody && !readsArguments;
     if (param) node.params.push(mark(t.assignmentPattern(gen(), probe('eg', num(F)))));
     const start = probe('gs', num(F), param ? gen() : t.identifier('undefined'));
-    const entry: t.Statement[] = [
+    const entry: T.Statement[] = [
       param ? mark(t.expressionStatement(t.assignmentExpression('=', G, start))) : mark(t.variableDeclaration('const', [t.variableDeclarator(G, start)])),
       mark(t.variableDeclaration('const', [t.variableDeclarator(act(), t.memberExpression(gen(), t.identifier('a')))])),
     ];
@@ -547,7 +567,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     );
   }
 
-  function branch(test: t.Expression, yes: number, no: number): t.Expression {
+  function branch(test: T.Expression, yes: number, no: number): T.Expression {
     const call = probe('br', test, num(yes), num(no), act());
     made.add(call.arguments[0]!);
     return call;
@@ -609,10 +629,10 @@ function scopeNames(p: NodePath, fn: FnPath, at: number): ScopeNames {
 }
 
 /** `Class.key` for a member of a named class, else `key`. */
-function classMember(at: NodePath, key: t.Node): string {
+function classMember(at: NodePath, key: T.Node): string {
   const name = t.isIdentifier(key) ? key.name : t.isPrivateName(key) ? `#${key.id.name}` : t.isStringLiteral(key) ? key.value : '<computed>';
   const cls = at.findParent((q) => q.isClass());
-  const clsName = cls && (cls.node as t.Class).id ? (cls.node as t.Class).id!.name : undefined;
+  const clsName = cls && (cls.node as T.Class).id ? (cls.node as T.Class).id!.name : undefined;
   return clsName ? `${clsName}.${name}` : name;
 }
 

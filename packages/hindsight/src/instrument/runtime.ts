@@ -134,8 +134,11 @@ export class GeneratorState {
   }
 }
 
-/** Activation ids wrap here (a ring holds far fewer events): they stay small integers. */
-const MAX_ACTIVATION = 2 ** 30 - 1;
+/**
+ * Activation ids wrap here (a ring holds far fewer events): they stay small integers, and fit the
+ * 28 bits of a ring's activation record (ring.ts, MAX_RING_ACTIVATION).
+ */
+const MAX_ACTIVATION = 2 ** 28 - 1;
 
 /**
  * The mutable state the probes share, in one object of plain fields (the probes are the hottest

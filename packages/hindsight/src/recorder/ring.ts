@@ -6,33 +6,50 @@ import type { EventKind } from '../trace/index.js';
  * slots. It lives in a file mapped into the recorded process, so every event is in the kernel's
  * page cache the moment it is written and outlives the process however it dies.
  *
- * Layout (little-endian u32 words):
- *   header (16 words): magic, version, capacity in slots (a power of two), slots written (mod
+ * Layout, format 3 (little-endian u32 words):
+ *   header (16 words): magic, version (3), capacity in slots (a power of two), slots written (mod
  *   2^32), wrapped flag, pid, start time (ms since the epoch, as a float64 in words 6-7), words
- *   per slot (2), time records written (mod 2^32), the most events between two time records
- *   (TIME_EVERY), rest 0
- *   slots (2 words each), either an event: kind << 28 | site, activation
- *                         or a time record: 15 << 28 | ns >> 32, ns & 0xffffffff (ns since start)
- *                         (or a progress mark of the sparse instrumentation: 14 << 28 | statement
- *                         site, activation; read as events, the decoder consumes them)
+ *   per slot (1), records written (activation and time slots, mod 2^32), the most events between
+ *   two time records (TIME_EVERY), rest 0
+ *   slots (1 word each), the kind in the top 4 bits:
+ *     an event:            kind << 28 | site                  (kinds 0-6)
+ *     a progress mark:     14 << 28 | statement site          (sparse instrumentation; read as
+ *                                                              an event, the decoder consumes it)
+ *     an activation record: 13 << 28 | activation              the events after it, up to the next
+ *                                                              one, are of this activation
+ *     a time record, two slots: 15 << 28 | ns >> 28, then 12 << 28 | ns & 0xfffffff
+ *                                                             (ns since the start, 56 bits: 2 years)
+ * An event is one store: the activation is written only where it changes (an activation record),
+ * and again after each periodic time record, so that a reader of a ring that wrapped learns it
+ * within TIME_EVERY slots; the events before the first activation record it finds are left out.
+ * Activations are below 2^28 (the probe runtime's ids wrap there).
  * The clock is not read per event. A time record is written wherever the writer's user asks for
  * one (the probe runtime does where traced code starts and stops running: a callback from the
  * event loop, an await resuming, an activation suspending or returning to the event loop) and
- * at least every TIME_EVERY slots; the reader gives the events between two time records times
+ * at least every TIME_EVERY events; the reader gives the events between two time records times
  * spread evenly between them (interpolated by position), so every time is exact at a record and
  * between records it is bounded by the records on either side.
- * A slot is written before the count that publishes it: a process that dies mid-slot leaves a
- * count that does not include it. Once the ring has wrapped, the slot at the count may hold half
- * of a new slot over an old one, so a reader starts one slot later.
+ * A slot is written before the count that publishes it: a process that dies mid-record leaves a
+ * count that does not include it. Once the ring has wrapped, the slot at the count may already
+ * hold a newer word that the count does not include, so a reader starts one slot later. The
+ * wrapped flag is set when a time record finds the count past the capacity; a reader also takes
+ * a count past the capacity as wrapped.
+ *
+ * Still read: format 2 (two words a slot: kind << 28 | site and activation, or a time record
+ * 15 << 28 | ns >> 32 and ns & 0xffffffff; the header's word 9 counts time records), and format 1
+ * (four words an event: kind << 28 | site, activation, µs since start low, high; no time records).
  */
 
 const MAGIC = 0x31525348; // 'HSR1'
-const VERSION = 2;
+const VERSION = 3;
+/** Version 2 (still read): 2-word slots, an activation with every event. */
+const VERSION_2 = 2;
+const SLOT_WORDS_2 = 2;
 /** Version 1 (still read): 4-word events (kind << 28 | site, activation, µs since start low, high), no time records. */
 const VERSION_1 = 1;
 const EVENT_WORDS_1 = 4;
 const HEADER_WORDS = 16;
-const SLOT_WORDS = 2;
+const SLOT_WORDS = 1;
 const H_MAGIC = 0;
 const H_VERSION = 1;
 const H_CAPACITY = 2;
@@ -41,13 +58,23 @@ const H_WRAPPED = 4;
 const H_PID = 5;
 const H_START = 6;
 const H_SLOT_WORDS = 8;
-const H_TIMES = 9;
+/** Format 3: activation and time slots written; format 2: time records written. */
+const H_RECORDS = 9;
 const H_TIME_EVERY = 10;
 const SITE_BITS = 28;
 const SITE_MASK = (1 << SITE_BITS) - 1;
-/** The kind of a time record (event kinds are 0-6). */
+const TIME_LOW_SCALE = 2 ** SITE_BITS;
+/** The kind of a time record, or of its first slot (event kinds are 0-6). */
 const TIME = 15;
-/** A time record at least every this many slots (a power of two). */
+/** Format 3: the second slot of a time record. */
+const TIME_LOW = 12;
+/** A progress mark of the sparse instrumentation (PROGRESS_KIND of the probe runtime): read as an event. */
+const PROGRESS = 14;
+/** Format 3: an activation record. */
+const ACTIVATION = 13;
+/** Activations a ring of format 3 holds: below 2^28. */
+export const MAX_RING_ACTIVATION = SITE_MASK;
+/** A time record at least every this many events (a power of two). */
 export const TIME_EVERY = 64;
 
 /** Bytes of a ring holding at least `bytes` (rounded down to a power-of-two number of slots, at least 1024). */
@@ -59,10 +86,15 @@ export function ringBytes(bytes: number): number {
 export class RingWriter {
   readonly #words: Uint32Array;
   readonly #mask: number;
-  readonly #s0: number;
-  readonly #ns0: number;
+  /** performance.now() when the ring started: its time records count from there. */
+  readonly #t0: number;
   #count = 0;
-  #times = 0;
+  /** Activation and time slots written (mod 2^32): the rest are events. */
+  #records = 0;
+  /** The activation of the last event written, -1 before the first. */
+  #activation = -1;
+  /** Events left before the next periodic time record (time() starts the countdown again). */
+  #untilTime = TIME_EVERY;
 
   /** Starts a ring over `buffer` (from ringBytes): the header is written, the slots are empty. */
   constructor(buffer: ArrayBuffer, pid: number, startMs = Date.now()) {
@@ -73,16 +105,14 @@ export class RingWriter {
     }
     this.#words = words;
     this.#mask = capacity - 1;
-    const [s0, ns0] = process.hrtime();
-    this.#s0 = s0;
-    this.#ns0 = ns0;
+    this.#t0 = performance.now();
     words[H_COUNT] = 0;
     words[H_WRAPPED] = 0;
     words[H_CAPACITY] = capacity;
     words[H_VERSION] = VERSION;
     words[H_PID] = pid;
     words[H_SLOT_WORDS] = SLOT_WORDS;
-    words[H_TIMES] = 0;
+    words[H_RECORDS] = 0;
     words[H_TIME_EVERY] = TIME_EVERY;
     new Float64Array(buffer, H_START * 4, 1)[0] = startMs;
     words[H_MAGIC] = MAGIC; // last: a reader that sees the magic sees a whole header
@@ -91,50 +121,57 @@ export class RingWriter {
 
   /** Events written so far (mod 2^32): the index the next event will have in a ring that did not wrap. */
   get written(): number {
-    return (this.#count - this.#times) >>> 0;
+    return (this.#count - this.#records) >>> 0;
   }
 
   /**
-   * Appends one event. Hot: two stores and the count; no clock (see time()). Every TIME_EVERY
-   * slots a time record follows, so the events between two records are never many.
+   * Appends one event. Hot: one store and the count (an activation record first when the
+   * activation changed); no clock (see time()). A time record follows every TIME_EVERY events
+   * without one, so the events between two records are never many. The activation is kept to
+   * its low 28 bits (MAX_RING_ACTIVATION): the probe runtime's ids stay below.
    */
   write(kind: EventKind, site: number, activation: number): void {
-    const w = this.#words;
-    const n = this.#count;
-    const at = HEADER_WORDS + (n & this.#mask) * SLOT_WORDS;
-    w[at] = (kind << SITE_BITS) | (site & SITE_MASK);
-    w[at + 1] = activation;
-    const next = (n + 1) >>> 0;
-    this.#count = next;
-    w[H_COUNT] = next;
-    if ((next & (TIME_EVERY - 1)) === 0) this.#tick(next);
+    if (activation !== this.#activation) this.#switchTo(activation);
+    this.#slot((kind << SITE_BITS) | (site & SITE_MASK));
+    if (--this.#untilTime === 0) this.#tick();
   }
 
   /** Writes a time record: the clock now (one read of the monotonic clock). */
   time(): void {
-    const t = process.hrtime();
-    const ns = (t[0] - this.#s0) * 1e9 + (t[1] - this.#ns0);
-    const w = this.#words;
+    const ns = Math.round((performance.now() - this.#t0) * 1e6);
+    const high = Math.floor(ns / TIME_LOW_SCALE);
+    this.#record((TIME << SITE_BITS) | (high & SITE_MASK));
+    this.#record((TIME_LOW << SITE_BITS) | (ns - high * TIME_LOW_SCALE));
+    this.#untilTime = TIME_EVERY;
+    if (this.#count > this.#mask + 1) this.#words[H_WRAPPED] = 1;
+  }
+
+  /** Writes one slot and publishes it (the count after the word: see the header comment). */
+  #slot(word: number): void {
     const n = this.#count;
-    const at = HEADER_WORDS + (n & this.#mask) * SLOT_WORDS;
-    w[at] = (TIME << SITE_BITS) | (Math.floor(ns / 0x1_0000_0000) & SITE_MASK);
-    w[at + 1] = ns >>> 0;
-    this.#times = (this.#times + 1) >>> 0;
-    w[H_TIMES] = this.#times;
+    const w = this.#words;
+    w[HEADER_WORDS + (n & this.#mask)] = word;
     const next = (n + 1) >>> 0;
     this.#count = next;
     w[H_COUNT] = next;
-    if ((next & (TIME_EVERY - 1)) === 0) this.#wrap(next);
   }
 
-  #tick(count: number): void {
-    this.#wrap(count);
+  /** A slot that is not an event, counted in the header so that a reader knows the events without a scan. */
+  #record(word: number): void {
+    this.#slot(word);
+    this.#records = (this.#records + 1) >>> 0;
+    this.#words[H_RECORDS] = this.#records;
+  }
+
+  #switchTo(activation: number): void {
+    this.#activation = activation;
+    this.#record((ACTIVATION << SITE_BITS) | (activation & SITE_MASK));
+  }
+
+  /** The periodic time record, and the activation again for a reader that starts after it. */
+  #tick(): void {
     this.time();
-  }
-
-  /** The count crossed a multiple of TIME_EVERY (the capacity is one): past the capacity, the ring has wrapped. */
-  #wrap(count: number): void {
-    if (count > this.#mask || count === 0) this.#words[H_WRAPPED] = 1;
+    if (this.#activation >= 0) this.#record((ACTIVATION << SITE_BITS) | (this.#activation & SITE_MASK));
   }
 }
 
@@ -159,25 +196,40 @@ export interface RingContents {
   readonly events: RingEvents;
 }
 
+/** The versions this hindsight reads, for the error that names them. */
+const KNOWN = `${VERSION_1}, ${VERSION_2} and ${VERSION}`;
+
+/** Words a slot of this format takes (an event of format 1), or a typed error for an unknown format. */
+function slotWordsOf(version: number): number {
+  if (version === VERSION) return SLOT_WORDS;
+  if (version === VERSION_2) return SLOT_WORDS_2;
+  if (version === VERSION_1) return EVENT_WORDS_1;
+  throw new HindsightError('HS_E_RING_VERSION', `ring format ${version} is not known to this version of hindsight (it reads ${KNOWN}); upgrade hindsight`);
+}
+
+/** Whether the ring wrapped: its flag, or (format 3, whose flag is set at the next time record) a count past the capacity. */
+function isWrapped(version: number, flag: number, count: number, capacity: number): boolean {
+  return flag === 1 || (version === VERSION && count > capacity);
+}
+
 /** The ring's words past a check of its header (magic, version, length). */
-function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; bytes: Uint8Array; capacity: number; count: number; wrapped: boolean; slotWords: number } {
+function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; bytes: Uint8Array; version: number; capacity: number; count: number; wrapped: boolean; slotWords: number } {
   const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
   if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) {
     throw new HindsightError('HS_E_RING_INVALID', `${bytes.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
   }
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
   if (words[H_MAGIC] !== MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
-  const version = words[H_VERSION];
-  if (version !== VERSION && version !== VERSION_1) throw new HindsightError('HS_E_RING_VERSION', `ring format ${version} is not known to this version of hindsight (it reads ${VERSION_1} and ${VERSION}); upgrade hindsight`);
-  const slotWords = version === VERSION_1 ? EVENT_WORDS_1 : SLOT_WORDS;
+  const version = words[H_VERSION]!;
+  const slotWords = slotWordsOf(version);
   const capacity = words[H_CAPACITY]!;
   const count = words[H_COUNT]!;
-  const wrapped = words[H_WRAPPED] === 1;
+  const wrapped = isWrapped(version, words[H_WRAPPED]!, count, capacity);
   // an archive of a ring that never wrapped keeps only the slots written (see RingHeader.usedBytes)
   if (words.length < HEADER_WORDS + (wrapped ? capacity : count) * slotWords) {
     throw new HindsightError('HS_E_RING_INVALID', 'the ring is shorter than its header says; the recording is truncated');
   }
-  return { words, bytes, capacity, count, wrapped, slotWords };
+  return { words, bytes, version, capacity, count, wrapped, slotWords };
 }
 
 /** A version 1 ring (recorded by an older hindsight): a time per event. */
@@ -197,42 +249,111 @@ function readRing1(words: Uint32Array, capacity: number, count: number, wrapped:
   return events;
 }
 
-/** Reads a ring (a live one's copy, or one left by a dead process). */
-export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
-  const { words, bytes, capacity, count, wrapped, slotWords } = ringWords(buffer);
-  const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + H_START * 4, bytes.byteOffset + H_START * 4 + 8))[0]!;
-  if (slotWords === EVENT_WORDS_1) return { pid: words[H_PID]!, startMs, capacity, wrapped, written: count, events: readRing1(words, capacity, count, wrapped) };
-  const mask = capacity - 1;
-  const slots = wrapped ? capacity - 1 : count;
-  const first = wrapped ? (count + 1) & mask : 0;
-  const kinds = new Uint8Array(slots);
-  const sites = new Uint32Array(slots);
-  const activations = new Uint32Array(slots);
-  const times = new Float64Array(slots);
+/**
+ * Times from time records: the events before the first take its time; between two, events are
+ * spread evenly; after the last, they take its time. Fed record by record as a ring is read.
+ */
+class Timeline {
+  /** Events before the last record, -1 before the first. */
+  #at = -1;
+  #ms = 0;
+
+  constructor(readonly times: Float64Array) {}
+
+  /** A time record read after `events` events. */
+  record(events: number, ms: number): void {
+    if (this.#at < 0) this.times.fill(ms, 0, events);
+    else spread(this.times, this.#at, events, this.#ms, ms);
+    this.#at = events;
+    this.#ms = ms;
+  }
+
+  /** The ring read: `events` events in all. */
+  end(events: number): void {
+    this.times.fill(this.#ms, Math.max(0, this.#at), events);
+  }
+}
+
+/** Columns for up to `slots` events. */
+function columns(slots: number): { kinds: Uint8Array; sites: Uint32Array; activations: Uint32Array; times: Float64Array } {
+  return { kinds: new Uint8Array(slots), sites: new Uint32Array(slots), activations: new Uint32Array(slots), times: new Float64Array(slots) };
+}
+
+/** The first `n` events of the columns (views, no copy). */
+function firstEvents(c: ReturnType<typeof columns>, n: number): RingEvents {
+  return { length: n, kinds: c.kinds.subarray(0, n), sites: c.sites.subarray(0, n), activations: c.activations.subarray(0, n), times: c.times.subarray(0, n) };
+}
+
+/** A version 2 ring: two words a slot, an activation with each event. */
+function readRing2(words: Uint32Array, first: number, slots: number, mask: number): RingEvents {
+  const c = columns(slots);
+  const timeline = new Timeline(c.times);
   let n = 0;
-  // time records: the events before the first take its time; between two, events are spread evenly
-  let lastAt = -1; // events before the last record
-  let lastMs = 0;
   for (let k = 0; k < slots; k++) {
-    const at = HEADER_WORDS + ((first + k) & mask) * SLOT_WORDS;
+    const at = HEADER_WORDS + ((first + k) & mask) * SLOT_WORDS_2;
     const w0 = words[at]!;
     const kind = w0 >>> SITE_BITS;
     if (kind !== TIME) {
-      kinds[n] = kind;
-      sites[n] = w0 & SITE_MASK;
-      activations[n] = words[at + 1]!;
+      c.kinds[n] = kind;
+      c.sites[n] = w0 & SITE_MASK;
+      c.activations[n] = words[at + 1]!;
       n++;
       continue;
     }
-    const ms = ((w0 & SITE_MASK) * 0x1_0000_0000 + words[at + 1]!) / 1e6;
-    if (lastAt < 0) times.fill(ms, 0, n);
-    else spread(times, lastAt, n, lastMs, ms);
-    lastAt = n;
-    lastMs = ms;
+    timeline.record(n, ((w0 & SITE_MASK) * 0x1_0000_0000 + words[at + 1]!) / 1e6);
   }
-  times.fill(lastMs, Math.max(0, lastAt), n);
-  const events = { length: n, kinds: kinds.subarray(0, n), sites: sites.subarray(0, n), activations: activations.subarray(0, n), times: times.subarray(0, n) };
-  return { pid: words[H_PID]!, startMs, capacity, wrapped, written: count, events };
+  timeline.end(n);
+  return firstEvents(c, n);
+}
+
+/**
+ * A version 3 ring: one word a slot. The activation of an event is the last activation record's;
+ * the events before the first one (a ring that wrapped) are left out. A time record is its two
+ * slots in a row; half of one (its first slot overwritten, or its second never written) is not
+ * a time.
+ */
+function readRing3(words: Uint32Array, first: number, slots: number, mask: number): RingEvents {
+  const c = columns(slots);
+  const timeline = new Timeline(c.times);
+  let n = 0;
+  let activation = -1;
+  let high = -1; // the first slot of a time record, just read
+  for (let k = 0; k < slots; k++) {
+    const w = words[HEADER_WORDS + ((first + k) & mask)]!;
+    const kind = w >>> SITE_BITS;
+    const payload = w & SITE_MASK;
+    if (kind < TIME_LOW || kind === PROGRESS) {
+      high = -1;
+      if (activation < 0) continue;
+      c.kinds[n] = kind;
+      c.sites[n] = payload;
+      c.activations[n] = activation;
+      n++;
+    } else if (kind === ACTIVATION) {
+      high = -1;
+      activation = payload;
+    } else if (kind === TIME) {
+      high = payload;
+    } else if (kind === TIME_LOW && high >= 0) {
+      timeline.record(n, (high * TIME_LOW_SCALE + payload) / 1e6);
+      high = -1;
+    }
+  }
+  timeline.end(n);
+  return firstEvents(c, n);
+}
+
+/** Reads a ring (a live one's copy, or one left by a dead process). */
+export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
+  const { words, bytes, version, capacity, count, wrapped } = ringWords(buffer);
+  const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + H_START * 4, bytes.byteOffset + H_START * 4 + 8))[0]!;
+  const header = { pid: words[H_PID]!, startMs, capacity, wrapped, written: count };
+  if (version === VERSION_1) return { ...header, events: readRing1(words, capacity, count, wrapped) };
+  const mask = capacity - 1;
+  const slots = wrapped ? capacity - 1 : count;
+  const first = wrapped ? (count + 1) & mask : 0;
+  const events = version === VERSION_2 ? readRing2(words, first, slots, mask) : readRing3(words, first, slots, mask);
+  return { ...header, events };
 }
 
 /** Times of events from..to-1, between records at t0 and t1: the first at t0, the last at t1, the rest evenly between. */
@@ -243,15 +364,24 @@ function spread(times: Float64Array, from: number, to: number, t0: number, t1: n
   for (let j = 0; j < n; j++) times[from + j] = t0 + step * j;
 }
 
-/** Events (not time records) in a ring: exact, by a scan of the slots of a ring that wrapped. */
+/** Events (not time or activation records) in a ring: exact, by a scan of the slots of a ring that wrapped. */
 export function ringEventCount(buffer: ArrayBuffer | Uint8Array): number {
-  const { words, capacity, count, wrapped, slotWords } = ringWords(buffer);
-  if (slotWords === EVENT_WORDS_1) return wrapped ? capacity - 1 : count;
-  if (!wrapped) return (count - words[H_TIMES]!) >>> 0;
+  const { words, version, capacity, count, wrapped } = ringWords(buffer);
+  if (version === VERSION_1) return wrapped ? capacity - 1 : count;
+  if (!wrapped) return (count - words[H_RECORDS]!) >>> 0;
   const mask = capacity - 1;
-  const skip = count & mask; // the slot a reader leaves out
+  const first = (count + 1) & mask; // the slot at the count is left out, as readRing does
   let events = 0;
-  for (let k = 0; k < capacity; k++) if (k !== skip && words[HEADER_WORDS + k * SLOT_WORDS]! >>> SITE_BITS !== TIME) events++;
+  if (version === VERSION_2) {
+    for (let k = 0; k < capacity - 1; k++) if (words[HEADER_WORDS + ((first + k) & mask) * SLOT_WORDS_2]! >>> SITE_BITS !== TIME) events++;
+    return events;
+  }
+  let known = false; // an activation record read: the events from there on are read
+  for (let k = 0; k < capacity - 1; k++) {
+    const kind = words[HEADER_WORDS + ((first + k) & mask)]! >>> SITE_BITS;
+    if (kind === ACTIVATION) known = true;
+    else if (known && (kind < TIME_LOW || kind === PROGRESS)) events++;
+  }
   return events;
 }
 
@@ -260,12 +390,12 @@ export interface RingHeader {
   readonly pid: number;
   readonly startMs: number;
   readonly capacity: number;
-  /** Slots (events and time records) written, mod 2^32. */
+  /** Slots (events and records) written, mod 2^32. */
   readonly written: number;
   readonly wrapped: boolean;
   /**
    * Events a reader gets from it: exact for a ring that never wrapped; for one that did, estimated
-   * from the share of time records among the slots written (ringEventCount counts them, by a scan).
+   * from the share of records among the slots written (ringEventCount counts them, by a scan).
    */
   readonly events: number;
   /** The bytes worth keeping: all of a wrapped ring; of one that never wrapped, the header and the slots written. */
@@ -274,10 +404,10 @@ export interface RingHeader {
 
 export const RING_HEADER_BYTES = HEADER_WORDS * 4;
 
-/** The events of a wrapped ring, without reading it: its slots less the share of time records written (when the counts have not wrapped 2^32). */
-function wrappedEvents(capacity: number, written: number, times: number): number {
-  if (written < capacity || times > written) return capacity - 1;
-  return Math.round((capacity - 1) * (1 - times / written));
+/** The events of a wrapped ring, without reading it: its slots less the share of records written (when the counts have not wrapped 2^32). */
+function wrappedEvents(capacity: number, written: number, records: number): number {
+  if (written < capacity || records > written) return capacity - 1;
+  return Math.round((capacity - 1) * (1 - records / written));
 }
 
 export function ringHeader(header: Uint8Array): RingHeader {
@@ -286,21 +416,12 @@ export function ringHeader(header: Uint8Array): RingHeader {
   const word = (i: number) => view.getUint32(i * 4, true);
   if (word(H_MAGIC) !== MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
   const version = word(H_VERSION);
-  if (version !== VERSION && version !== VERSION_1) throw new HindsightError('HS_E_RING_VERSION', `ring format ${version} is not known to this version of hindsight (it reads ${VERSION_1} and ${VERSION}); upgrade hindsight`);
+  const slotWords = slotWordsOf(version);
   const capacity = word(H_CAPACITY);
   const written = word(H_COUNT);
-  const wrapped = word(H_WRAPPED) === 1;
-  if (version === VERSION_1) {
-    const events = wrapped ? capacity - 1 : written;
-    return { pid: word(H_PID), startMs: view.getFloat64(H_START * 4, true), capacity, written, wrapped, events, usedBytes: (HEADER_WORDS + (wrapped ? capacity : written) * EVENT_WORDS_1) * 4 };
-  }
-  return {
-    pid: word(H_PID),
-    startMs: view.getFloat64(H_START * 4, true),
-    capacity,
-    written,
-    wrapped,
-    events: wrapped ? wrappedEvents(capacity, written, word(H_TIMES)) : (written - word(H_TIMES)) >>> 0,
-    usedBytes: (HEADER_WORDS + (wrapped ? capacity : written) * SLOT_WORDS) * 4,
-  };
+  const wrapped = isWrapped(version, word(H_WRAPPED), written, capacity);
+  const usedBytes = (HEADER_WORDS + (wrapped ? capacity : written) * slotWords) * 4;
+  const at = { pid: word(H_PID), startMs: view.getFloat64(H_START * 4, true), capacity, written, wrapped, usedBytes };
+  if (version === VERSION_1) return { ...at, events: wrapped ? capacity - 1 : written };
+  return { ...at, events: wrapped ? wrappedEvents(capacity, written, word(H_RECORDS)) : (written - word(H_RECORDS)) >>> 0 };
 }

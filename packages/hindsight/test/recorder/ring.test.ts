@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readRing, RingWriter, ringBytes } from '../../src/recorder/index.js';
-import { ringEventCount, ringHeader, TIME_EVERY, type RingEvents } from '../../src/recorder/ring.js';
+import { MAX_RING_ACTIVATION, ringEventCount, ringHeader, TIME_EVERY, type RingEvents } from '../../src/recorder/ring.js';
 import { EventKind } from '../../src/trace/index.js';
 
 /** [kind, site, activation] of each event read. */
@@ -11,31 +11,47 @@ const triples = (e: RingEvents) => Array.from({ length: e.length }, (_, i) => [e
 const KINDS = [EventKind.Enter, EventKind.Exit, EventKind.Throw, EventKind.Statement, EventKind.Suspend, EventKind.Resume, EventKind.Branch];
 
 describe('the flight recorder ring', () => {
-  it('keeps the newest events in order: all of them until it wraps, then all but the slot being overwritten', () => {
+  it('keeps the newest events in order: all of them until it wraps, then the newest that fit', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom(...KINDS), fc.nat(2 ** 28 - 1), fc.nat(2 ** 32 - 1)), { maxLength: 3000 }), (events) => {
-        const buffer = new ArrayBuffer(ringBytes(16 * 1024)); // 1024 events
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...KINDS), fc.nat(2 ** 28 - 1), fc.oneof(fc.constant(1), fc.nat(MAX_RING_ACTIVATION))), { maxLength: 3000 }), (events) => {
+        const buffer = new ArrayBuffer(ringBytes(4 * 1024)); // 1024 slots
         const ring = new RingWriter(buffer, 42);
         for (const [k, s, a] of events) ring.write(k, s, a);
         const read = readRing(buffer);
-        const kept = events.length < 1024 ? events : events.slice(events.length - 1023);
-        assert.equal(read.wrapped, events.length >= 1024);
-        assert.deepEqual(triples(read.events), kept);
+        assert.equal(ring.written, events.length);
+        if (!read.wrapped) assert.deepEqual(triples(read.events), events);
+        else {
+          // a slot an event, an activation record where it changes, a time record (2 slots) and the activation again every TIME_EVERY events
+          assert.deepEqual(triples(read.events), events.slice(events.length - read.events.length), 'the newest events');
+          assert.ok(read.events.length >= Math.floor((1024 - 2 * TIME_EVERY) / (2 + 3 / TIME_EVERY)), `${read.events.length} events read`);
+        }
         assert.equal(read.pid, 42);
         for (let i = 1; i < read.events.length; i++) assert.ok(read.events.times[i]! >= read.events.times[i - 1]!, 'times do not go back');
-        assert.equal(ringEventCount(buffer), kept.length, 'the events counted are the events read');
+        assert.equal(ringEventCount(buffer), read.events.length, 'the events counted are the events read');
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('one slot an event while the activation stays the same: a ring of 1024 slots that wrapped holds all but a few records of them', () => {
+    const buffer = new ArrayBuffer(ringBytes(4 * 1024));
+    const ring = new RingWriter(buffer, 1);
+    for (let i = 0; i < 5000; i++) ring.write(EventKind.Statement, i, 7);
+    const read = readRing(buffer);
+    assert.ok(read.wrapped);
+    // 1023 slots read: per TIME_EVERY events, a time record (2 slots) and the activation again
+    assert.ok(read.events.length >= 1023 - 3 * Math.ceil(1023 / TIME_EVERY) - TIME_EVERY, `${read.events.length} events`);
+    assert.deepEqual([...read.events.sites], Array.from({ length: read.events.length }, (_, i) => 5000 - read.events.length + i));
+    assert.ok(read.events.activations.every((a) => a === 7));
   });
 
   it('an event half written by a process that died is not read: the count publishes an event after its words', () => {
     const buffer = new ArrayBuffer(ringBytes(16 * 1024));
     const ring = new RingWriter(buffer, 1);
     for (let i = 0; i < 5; i++) ring.write(EventKind.Statement, i, 1);
-    // the words of a sixth event, without the count that would publish it (slot 0 is the time record of the start)
+    // the word of a sixth event, without the count that would publish it (word 3 of the header)
     const words = new Uint32Array(buffer);
-    words[16 + 6 * 2] = (EventKind.Enter << 28) | 99;
+    words[16 + words[3]!] = (EventKind.Enter << 28) | 99;
     assert.deepEqual([...readRing(buffer).events.sites], [0, 1, 2, 3, 4]);
   });
 
@@ -44,8 +60,8 @@ describe('the flight recorder ring', () => {
     const ring = new RingWriter(buffer, 7);
     for (let i = 0; i < 100; i++) ring.write(EventKind.Branch, i, 3);
     const compact = new Uint8Array(buffer).subarray(0, ringHeader(new Uint8Array(buffer)).usedBytes);
-    // 2 words a slot: the 100 events and 2 time records (the start, and one after 64 slots)
-    assert.equal(compact.byteLength, (16 + (100 + 2) * 2) * 4);
+    // a word a slot: the 100 events, 2 time records of 2 slots (the start, and one after 64 events), the activation twice (first, and after that record)
+    assert.equal(compact.byteLength, (16 + 100 + 2 * 2 + 2) * 4);
     assert.equal(ringEventCount(compact), 100);
     assert.deepEqual(readRing(compact), readRing(buffer));
   });
@@ -86,6 +102,20 @@ describe('the flight recorder ring', () => {
     const read = readRing(bytes);
     assert.deepEqual(triples(read.events), [[EventKind.Enter, 5, 1], [EventKind.Statement, 6, 1], [EventKind.Exit, 5, 1]]);
     assert.deepEqual([...read.events.times], [0.01, 1.5, 2]);
+    assert.equal(ringEventCount(bytes), 3);
+  });
+
+  it('a ring of format 2 (two words a slot, an activation with each event) still reads', () => {
+    const words = new Uint32Array(16 + 1024 * 2);
+    words.set([0x31525348, 2, 1024, 5, 0, 9, 0, 0, 2, 2, 64]);
+    const slots = [[15 << 28, 1_000_000], [(EventKind.Enter << 28) | 5, 1], [(EventKind.Statement << 28) | 6, 2], [(EventKind.Exit << 28) | 5, 1], [15 << 28, 4_000_000]];
+    slots.forEach(([w0, w1], i) => words.set([w0!, w1!], 16 + i * 2));
+    const bytes = new Uint8Array(words.buffer).subarray(0, ringHeader(new Uint8Array(words.buffer)).usedBytes);
+    assert.equal(bytes.byteLength, (16 + 5 * 2) * 4);
+    assert.equal(ringHeader(bytes).events, 3);
+    const read = readRing(bytes);
+    assert.deepEqual(triples(read.events), [[EventKind.Enter, 5, 1], [EventKind.Statement, 6, 2], [EventKind.Exit, 5, 1]]);
+    assert.deepEqual([...read.events.times], [1, 2.5, 4]);
     assert.equal(ringEventCount(bytes), 3);
   });
 
