@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ const SECONDS = 3;
 const names = [
   'recorder.http_throughput_loss_pct',
   'recorder.http_p99_increase_pct',
+  'recorder.http_cpu_per_request_increase_pct',
   'recorder.ns_per_event',
   'recorder.decode_events_per_s',
   'recorder.crash_to_archive_ms',
@@ -61,14 +62,26 @@ async function stop(s: Service): Promise<void> {
  * response at the clock's resolution (autocannon's own percentiles are whole milliseconds, too
  * coarse where a request takes about one).
  */
-async function load(port: number, seconds: number): Promise<{ rps: number; p99: number }> {
+async function load(port: number, seconds: number, pid?: number): Promise<{ rps: number; p99: number; cpuUs: number }> {
   const requests = Array.from({ length: 16 }, (_, i) => ({ method: 'GET' as const, path: `/quote/${i * 13}` }));
   const latencies: number[] = [];
+  const cpu0 = pid ? cpuMs(pid) : 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const run = autocannon({ url: `http://127.0.0.1:${port}`, connections: 16, duration: seconds, requests }, (err, r) => (err ? reject(err) : resolve(r)));
     run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });
-  return { rps: result.requests.average, p99: percentile(latencies, 99) };
+  const cpuUs = pid ? ((cpuMs(pid) - cpu0) * 1000) / result.requests.total : NaN;
+  return { rps: result.requests.average, p99: percentile(latencies, 99), cpuUs };
+}
+
+/**
+ * CPU time the service's process has used, ms (user and system, all its threads; Linux's /proc,
+ * in ticks of 10 ms). Per request, it is what recording costs whatever else the machine is doing:
+ * throughput on a shared machine moves with the other loads, the CPU a request takes much less.
+ */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 async function rss(port: number): Promise<number> {
@@ -77,7 +90,7 @@ async function rss(port: number): Promise<number> {
 
 /** Plain and recorded, alternated in one run, so that the machine's noise falls on both. */
 async function http(store: string): Promise<Measure[]> {
-  const plain: { rps: number; p99: number; rss: number }[] = [];
+  const plain: { rps: number; p99: number; cpuUs: number; rss: number }[] = [];
   const recorded: typeof plain = [];
   for (let round = 0; round < ROUNDS; round++) {
     // ABBA order: a drift of the machine's load during the run falls on both alike
@@ -85,18 +98,20 @@ async function http(store: string): Promise<Measure[]> {
     for (const [on, into] of round % 2 === 0 ? order : [...order].reverse()) {
       const s = await start(on, store);
       await load(s.port, 1); // warm-up: JIT and instrumentation caches
-      const r = await load(s.port, SECONDS);
+      const r = await load(s.port, SECONDS, existsSync(`/proc/${s.pid}/stat`) ? s.pid : undefined);
       into.push({ ...r, rss: await rss(s.port) });
       await stop(s);
     }
   }
   const rps = (xs: typeof plain) => median(xs.map((x) => x.rps));
   const p99 = (xs: typeof plain) => median(xs.map((x) => x.p99));
+  const cpu = (xs: typeof plain) => median(xs.map((x) => x.cpuUs));
   const mb = (xs: typeof plain) => median(xs.map((x) => x.rss)) / 1024 / 1024;
   const how = `an HTTP service (routing, JSON, 4 layers of its functions, awaits) on loopback, autocannon 16 connections x ${SECONDS} s, ${ROUNDS} rounds plain and recorded alternated (ABBA), medians`;
   return [
     { name: 'recorder.http_throughput_loss_pct', value: round((1 - rps(recorded) / rps(plain)) * 100, 1), unit: '%', note: `${how}: ${Math.round(rps(plain))} req/s plain, ${Math.round(rps(recorded))} recorded` },
     { name: 'recorder.http_p99_increase_pct', value: round((p99(recorded) / p99(plain) - 1) * 100, 1), unit: '%', note: `p99 latency of every response of a run, median over the runs: ${round(p99(plain))} ms plain, ${round(p99(recorded))} ms recorded` },
+    ...(Number.isNaN(cpu(plain)) ? [] : [{ name: 'recorder.http_cpu_per_request_increase_pct', value: round((cpu(recorded) / cpu(plain) - 1) * 100, 1), unit: '%', note: `CPU time of the service's process per request, median over the runs: ${round(cpu(plain))} µs plain, ${round(cpu(recorded))} µs recorded (less moved by the machine's other loads than throughput)` }]),
     { name: 'recorder.rss_overhead_mb', value: round(mb(recorded) - mb(plain), 1), unit: 'MB', note: `resident memory after the load, recorded minus plain, with the default 64 MiB ring (all of it: its pages are touched when recording starts)` },
   ];
 }
@@ -182,7 +197,7 @@ export const recorderBenchmark: Benchmark = {
       if (only('recorder.ns_per_event')) out.push(nsPerEvent(dir));
       if (only('recorder.decode_events_per_s')) out.push(decode());
       if (names.some((n) => n.startsWith('recorder.crash') && only(n))) out.push(...(await crashToArchive(store)));
-      if (['recorder.http_throughput_loss_pct', 'recorder.http_p99_increase_pct', 'recorder.rss_overhead_mb'].some(only)) out.push(...(await http(store)));
+      if (['recorder.http_throughput_loss_pct', 'recorder.http_p99_increase_pct', 'recorder.http_cpu_per_request_increase_pct', 'recorder.rss_overhead_mb'].some(only)) out.push(...(await http(store)));
       return out;
     } finally {
       rmSync(dir, { recursive: true, force: true });
