@@ -246,7 +246,13 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   let moduleSite = -1;
   let moduleAsync = false;
   /** The instrumented function around a node, the module's body with `modules`, or undefined (untraced module code). */
-  const owner = (p: NodePath): Owner | undefined => p.getFunctionParent() ?? program;
+  const owner = (p: NodePath): Owner | undefined => {
+    const fn = p.getFunctionParent();
+    if (fn) return fn;
+    // a class's field initializers and static blocks run later, in frames of their own: not the module's
+    if (!program || p.findParent((q) => q.isClassBody())) return undefined;
+    return program;
+  };
   /** A module's body is async when it awaits at its top level (an async activation, as an async function's). */
   const isAsync = (fn: Owner): boolean => (fn.isProgram() ? moduleAsync : fn.node.async === true);
   const isGenerator = (fn: Owner): boolean => !fn.isProgram() && fn.node.generator === true;
