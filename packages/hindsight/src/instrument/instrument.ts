@@ -307,7 +307,8 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     for (let i = p.key - 1; i >= 0; i--) {
       const prev = list[i]!;
       if (made.has(prev) && !statementSites.has(prev)) continue; // the probes and the bk inserted
-      if (t.isFunctionDeclaration(prev) || (t.isStatement(prev) && runsNothing(prev))) continue; // hoisted, or no code: it does not run here
+      if (t.isFunctionDeclaration(prev)) continue; // hoisted: it does not run here
+      if (!statementSites.has(prev) && t.isStatement(prev) && runsNothing(prev)) continue; // at the top level, an import or a type: no code
       // after a jump, a statement is never reached from it
       if (t.isReturnStatement(prev) || t.isThrowStatement(prev) || t.isBreakStatement(prev) || t.isContinueStatement(prev)) return undefined;
       // after a compound statement, a statement is reached from its blocks: it is reported
@@ -348,7 +349,11 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   const returnFromModule = (p: NodePath<t.ReturnStatement>): void => {
     const value = t.identifier('__hs_r');
     const keep = mark(t.variableDeclaration('const', [t.variableDeclarator(value, p.node.argument ?? t.identifier('undefined'))]));
-    p.replaceWith(mark(t.blockStatement([keep, moduleExit(), mark(t.returnStatement(t.identifier('__hs_r')))])));
+    const block = mark(t.blockStatement([keep, moduleExit(), mark(t.returnStatement(t.identifier('__hs_r')))]));
+    // it stands for the return: the statement its branches are part of, and no quiet statement joins it
+    const S = statementSites.get(p.node);
+    if (S !== undefined) statementSites.set(block, S);
+    p.replaceWith(block);
   };
   /**
    * The module's body as a frame: its Enter first, its Exit last, and its code between them

