@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -232,6 +233,53 @@ const config = {};
 const port = config.server.port;
 `;
 
+/** CommonJS: its body runs in Node's wrapper function, and may end with a `return` at its top level. */
+const COMMONJS_BODY = `'use strict';
+let n = 0;
+const { join } = require('node:path');
+function twice(x) { return x * 2; }
+for (const part of ['a', 'b']) {
+  const joined = join(part, 'c');
+  n += twice(joined.length);
+}
+try {
+  const none = null;
+  n += none.size;
+} catch (e) {
+  n = -n;
+}
+exports.n = n;
+if (n < 0) return;
+exports.never = true;
+`;
+
+/** Requires the CommonJS body, recording it (dense or sparse, as moduleRun). */
+function commonJsRun(variant: 'dense' | 'sparse'): { ex: Execution; base: number; exports: unknown } {
+  const file = path.join(dir, `commonjs-${variant}.cjs`);
+  const out = instrument(COMMONJS_BODY, file, undefined, { modules: true, sourceType: 'script', ...(variant === 'sparse' ? { sparse: true } : {}) });
+  writeFileSync(file, out.code);
+  const runtime = probeRuntime();
+  const base = runtime.sites.length;
+  const require = createRequire(import.meta.url);
+  try {
+    if (variant === 'dense') {
+      const seen: [number, number, number][] = [];
+      runtime.reset({ event: (k, s, a) => void seen.push([k, s, a]) });
+      const exports = require(file) as unknown;
+      const b = new ExecutionBuilder(new SiteTable(runtime.sites), { ticksPerUnit: 1 });
+      seen.forEach(([k, s, a], clock) => b.append(k as EventKind, s, a, clock));
+      return { ex: b.build(), base, exports };
+    }
+    const buffer = new ArrayBuffer(ringBytes(1024 * 1024));
+    runtime.record(new RingWriter(buffer, 1));
+    const exports = require(file) as unknown;
+    const ex = decodeRecording({ ring: new Uint8Array(buffer), modules: [{ url: file, base, sites: runtime.sites.slice(base, base + out.sites.length) }] });
+    return { ex, base, exports };
+  } finally {
+    runtime.reset(undefined);
+  }
+}
+
 /** Runs the module body from its import, recording (dense: every statement reported; sparse: into a ring), until its error leaves it. */
 async function moduleRun(variant: 'dense' | 'sparse'): Promise<{ ex: Execution; base: number; error: unknown }> {
   const file = path.join(dir, `module-${variant}.js`);
@@ -272,5 +320,16 @@ describe('sparse instrumentation of module bodies decodes to the dense events', 
     assert.equal(d.ex.event(last).kindName, 'throw', 'the error left the module body: its Throw');
     assert.equal(d.ex.siteOf(last)?.functionName, '<module module-dense.js>');
     assert.equal(d.ex.siteOf(last - 1)?.line, 25, 'after the statement that threw');
+  });
+
+  it('CommonJS: through a loop that calls, a caught error and a return at the top level', () => {
+    const d = commonJsRun('dense');
+    const s = commonJsRun('sparse');
+    assert.deepEqual(s.exports, { n: -12 });
+    assert.deepEqual(d.exports, s.exports);
+    assert.deepEqual(events(s.ex, s.base), events(d.ex, d.base));
+    for (let i = 0; i < d.ex.length; i++) assert.equal(s.ex.event(i).frame, d.ex.event(i).frame, `the frame of event ${i}`);
+    const last = d.ex.length - 1;
+    assert.deepEqual([d.ex.event(last).kindName, d.ex.siteOf(last)?.functionName, d.ex.siteOf(last - 1)?.line], ['exit', '<module commonjs-dense.cjs>', 16], 'the return ended the module body');
   });
 });
