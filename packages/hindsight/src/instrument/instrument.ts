@@ -119,7 +119,8 @@ const cache = new Map<string, Instrumented>();
  * A generator's call reports its entry (an extra parameter with a default runs at the call) and
  * its body each run, from `next()` to the next `yield` (see GeneratorState). Sites carry the file,
  * line, column and function name of the original TypeScript when `inputMap` (the compiler's
- * source map) is given.
+ * source map) is given. With `modules` (the flight recorder's), the module's body too, as a frame
+ * of its own (see instrumentModule).
  * Results are cached by content hash (in memory): instrumenting the same input twice is free.
  */
 export function instrument(code: string, file: string, inputMap?: object, options: InstrumentOptions = {}): Instrumented {
