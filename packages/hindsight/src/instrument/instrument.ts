@@ -774,13 +774,32 @@ function staysAtTopLevel(node: t.Statement): boolean {
   return t.isImportOrExportDeclaration(node) || t.isFunctionDeclaration(node) || t.isClassDeclaration(node) || t.isVariableDeclaration(node) || typeScriptOnly(node);
 }
 
-/** A top-level declaration whose initializers may run code: a var, let or const (exported or not), or `export default <expression>`. */
-type Declaration = { readonly variables: t.VariableDeclaration; readonly exported: boolean; readonly loc: t.SourceLocation | null | undefined } | { readonly value: t.Expression; readonly loc: t.SourceLocation | null | undefined };
+/**
+ * A top-level declaration whose initializers may run code: a var, let or const (exported or not),
+ * a class that runs code as it is defined, or `export default <expression>`.
+ */
+type Declaration =
+  | { readonly variables: t.VariableDeclaration; readonly exported: boolean; readonly loc: t.SourceLocation | null | undefined }
+  | { readonly cls: t.ClassDeclaration & { id: t.Identifier }; readonly exported: boolean; readonly loc: t.SourceLocation | null | undefined }
+  | { readonly value: t.Expression; readonly loc: t.SourceLocation | null | undefined };
+
+/**
+ * A named class whose definition runs code (its `extends`, a computed key, a static field or
+ * block): an error there is the module's. Not one with decorators, nor TypeScript's abstract or
+ * declared classes (no class expression says the same).
+ */
+function classRunsCode(node: t.ClassDeclaration): node is t.ClassDeclaration & { id: t.Identifier } {
+  if (!node.id || node.declare || node.abstract || (node.decorators?.length ?? 0) > 0) return false;
+  if (node.superClass) return true;
+  return node.body.body.some((m) => t.isStaticBlock(m) || ('computed' in m && m.computed) || ('static' in m && m.static && (t.isClassProperty(m) || t.isClassPrivateProperty(m))));
+}
 
 function declarationOf(node: t.Statement): Declaration | undefined {
   if (t.isVariableDeclaration(node) && !node.declare) return { variables: node, exported: false, loc: node.loc };
   if (t.isExportNamedDeclaration(node) && t.isVariableDeclaration(node.declaration) && !node.declaration.declare) return { variables: node.declaration, exported: true, loc: node.loc };
   if (t.isExportDefaultDeclaration(node) && t.isExpression(node.declaration)) return { value: node.declaration, loc: node.loc };
+  if (t.isClassDeclaration(node) && classRunsCode(node)) return { cls: node, exported: false, loc: node.loc };
+  if (t.isExportNamedDeclaration(node) && t.isClassDeclaration(node.declaration) && classRunsCode(node.declaration)) return { cls: node.declaration, exported: true, loc: node.loc };
   return undefined;
 }
 
@@ -808,16 +827,22 @@ function computeFirst(d: Declaration, temp: () => t.Identifier): { computed: t.S
     return mark(n);
   };
   const assign = (target: t.LVal, value: t.Expression) => at(t.expressionStatement(t.assignmentExpression('=', target, value)));
-  if (!('variables' in d)) {
+  const exporting = (v: t.VariableDeclaration, exported: boolean): t.Statement => (exported ? at(t.exportNamedDeclaration(v, [])) : v);
+  if ('value' in d) {
     if (runsNoCode(d.value)) return [{ computed: [], declared: at(t.exportDefaultDeclaration(d.value)) }];
     const T = temp();
     return [{ computed: [assign(T, d.value)], declared: at(t.exportDefaultDeclaration(t.identifier(T.name))) }];
   }
+  if ('cls' in d) {
+    // `class A extends B {}` is `let A = (class A extends B {})` (its binding is a let's; the class's own name binding is kept)
+    const { cls } = d;
+    const T = temp();
+    const expression = t.classExpression(cls.id, cls.superClass, cls.body);
+    Object.assign(expression, { superTypeParameters: cls.superTypeParameters, implements: cls.implements, typeParameters: cls.typeParameters });
+    return [{ computed: [assign(T, expression)], declared: exporting(at(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(cls.id.name), t.identifier(T.name))])), d.exported) }];
+  }
   const { variables, exported } = d;
-  const declaration = (declarators: t.VariableDeclarator[]): t.Statement => {
-    const v = at(t.variableDeclaration(variables.kind, declarators));
-    return exported ? at(t.exportNamedDeclaration(v, [])) : v;
-  };
+  const declaration = (declarators: t.VariableDeclarator[]): t.Statement => exporting(at(t.variableDeclaration(variables.kind, declarators)), exported);
   return variables.declarations.map((v) => {
     if (runsNoCode(v.init)) return { computed: [], declared: declaration([v]) };
     const init = v.init!;

@@ -203,7 +203,8 @@ describe('sparse instrumentation (the flight recorder) decodes to the events of 
 
 /**
  * A module whose top-level code does the same kinds of things: quiet statements, destructuring,
- * exports, a loop with a top-level await, a switch, a try/catch, a labeled jump, and last an error
+ * exports, a loop with a top-level await, a switch, a try/catch, a labeled jump, a class whose
+ * definition calls a function, and last an error
  * thrown by a quiet statement, which leaves the module's body.
  */
 const MODULE_BODY = `
@@ -228,6 +229,8 @@ try {
   seen = -seen;
 }
 done: { if (seen < 0) break done; seen = 0; }
+class Base {}
+export class Kid extends Base { static made = bump(1); }
 export default seen;
 const config = {};
 const port = config.server.port;
@@ -319,7 +322,7 @@ describe('sparse instrumentation of module bodies decodes to the dense events', 
     const last = d.ex.length - 1;
     assert.equal(d.ex.event(last).kindName, 'throw', 'the error left the module body: its Throw');
     assert.equal(d.ex.siteOf(last)?.functionName, '<module module-dense.js>');
-    assert.equal(d.ex.siteOf(last - 1)?.line, 25, 'after the statement that threw');
+    assert.equal(d.ex.siteOf(last - 1)?.line, 27, 'after the statement that threw');
   });
 
   it('CommonJS: through a loop that calls, a caught error and a return at the top level', () => {
