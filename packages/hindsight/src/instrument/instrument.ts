@@ -51,6 +51,14 @@ export interface InstrumentOptions {
    * same decoded events as the dense variant, for a fraction of the probes.
    */
   readonly sparse?: boolean;
+  /**
+   * The flight recorder's: a module's body (its top-level code) is a frame of its own, as in V8's
+   * stacks: an Enter at a function site named `<module file.js>` as it starts, its statements,
+   * branches and top-level awaits (then it is an async activation), and an Exit when it ends or a
+   * Throw when an error leaves it. Replay leaves it out: a workflow module's body runs at import,
+   * outside any run, and the runs' events stay as they were.
+   */
+  readonly modules?: boolean;
 }
 
 const PROBE = '__hs';
@@ -130,14 +138,17 @@ function loadBabel(): typeof Babel {
  * A generator's call reports its entry (an extra parameter with a default runs at the call) and
  * its body each run, from `next()` to the next `yield` (see GeneratorState). Sites carry the file,
  * line, column and function name of the original TypeScript when `inputMap` (the compiler's
- * source map) is given.
+ * source map) is given. With `modules` (the flight recorder's), the module's body too, as a frame
+ * of its own (see instrumentModule).
  * Results are cached by content hash (in memory): instrumenting the same input twice is free.
  */
 export function instrument(code: string, file: string, inputMap?: object, options: InstrumentOptions = {}): Instrumented {
   const values = options.values === true;
   const sparse = !values && options.sparse === true;
+  const modules = !values && options.modules === true;
   const key = createHash('sha256')
     .update(values ? 'values\0' : sparse ? 'sparse\0' : 'trace\0')
+    .update(modules ? 'modules\0' : '')
     .update(options.sourceType ?? 'module')
     .update(file)
     .update('\0')
@@ -163,7 +174,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
       // the code keeps its line numbers: stack traces of a recorded process name the lines users wrote
       retainLines: true,
       ...(inputMap ? { inputSourceMap: inputMap as never } : {}),
-      plugins: [plugin(sites, file, trace, values, sparse, options)],
+      plugins: [plugin(sites, file, trace, values, sparse, modules, options)],
     });
   } catch (err) {
     throw new HindsightError('HS_E_INSTRUMENT', `cannot instrument ${file}: ${(err as Error).message}; pass compiled JavaScript (ES2022 or older syntax)`, { cause: err });
@@ -202,6 +213,8 @@ export function withInlineMap(out: Instrumented, file: string): string {
 }
 
 type FnPath = NodePath<T.Function>;
+/** The code a statement belongs to: a function, or with `modules`, the module's body. */
+type Owner = FnPath | NodePath<T.Program>;
 type Binding = NodePath['scope']['bindings'][string];
 
 /** Nodes the plugin made: never instrumented again. */
@@ -211,7 +224,7 @@ function mark<N extends T.Node>(node: N): N {
   return node;
 }
 
-function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean, sparse: boolean, options: InstrumentOptions): () => PluginObj {
+function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean, sparse: boolean, modules: boolean, options: InstrumentOptions): () => PluginObj {
   const scopes: ScopeNames[] = [];
   const scopeIds = new Map<string, number>();
   /** `__hs.hit() && __hs.v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */
@@ -249,19 +262,32 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     mark(t.callExpression(t.memberExpression(t.identifier(PROBE), t.identifier(method)), args));
   const num = (n: number) => t.numericLiteral(n);
   const act = () => t.identifier(ACTIVATION);
-  /** The instrumented function around a node, or undefined (module code). */
-  const owner = (p: NodePath): FnPath | undefined => p.getFunctionParent() ?? undefined;
+  /** With `modules`: the module's body, a frame of its own (see instrumentModule), and its function site. */
+  let program: NodePath<T.Program> | undefined;
+  let moduleSite = -1;
+  let moduleAsync = false;
+  /** The instrumented function around a node, the module's body with `modules`, or undefined (untraced module code). */
+  const owner = (p: NodePath): Owner | undefined => {
+    const fn = p.getFunctionParent();
+    if (fn) return fn;
+    // a class's field initializers and static blocks run later, in frames of their own: not the module's
+    if (!program || p.findParent((q) => q.isClassBody())) return undefined;
+    return program;
+  };
+  /** A module's body is async when it awaits at its top level (an async activation, as an async function's). */
+  const isAsync = (fn: Owner): boolean => (fn.isProgram() ? moduleAsync : fn.node.async === true);
+  const isGenerator = (fn: Owner): boolean => !fn.isProgram() && fn.node.generator === true;
   const gen = () => t.identifier(GENERATOR);
   /** The probe a catch or finally block of `fn` starts with: it may have been suspended when the exception came. */
-  const caught = (fn: FnPath, withProgress = true): T.Statement => {
+  const caught = (fn: Owner, withProgress = true): T.Statement => {
     const p = sparse && withProgress ? [t.identifier(PROGRESS)] : [];
-    return mark(t.expressionStatement(fn.node.generator ? probe('cg', gen(), ...p) : probe('ca', act(), ...p)));
+    return mark(t.expressionStatement(isGenerator(fn) ? probe('cg', gen(), ...p) : probe('ca', act(), ...p)));
   };
   const names = new WeakMap<T.Node, string>();
-  const nameOf = (fn: FnPath): string => {
+  const nameOf = (fn: Owner): string => {
     const known = names.get(fn.node);
     if (known) return known;
-    const name = functionName(fn);
+    const name = functionName(fn as FnPath); // a module's body is named as it starts
     names.set(fn.node, name);
     return name;
   };
@@ -303,6 +329,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       const prev = list[i]!;
       if (made.has(prev) && !statementSites.has(prev)) continue; // the probes and the bk inserted
       if (t.isFunctionDeclaration(prev)) continue; // hoisted: it does not run here
+      if (!statementSites.has(prev) && t.isStatement(prev) && runsNothing(prev)) continue; // at the top level, an import or a type: no code
       // after a jump, a statement is never reached from it
       if (t.isReturnStatement(prev) || t.isThrowStatement(prev) || t.isBreakStatement(prev) || t.isContinueStatement(prev)) return undefined;
       // after a compound statement, a statement is reached from its blocks: it is reported
@@ -313,7 +340,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     const block = parent.node;
     const up = parent.parentPath?.node;
     let owned = false;
-    if (t.isSwitchCase(block)) owned = true;
+    if (t.isSwitchCase(block) || t.isProgram(block)) owned = true;
     else if (t.isBlockStatement(block) && up) {
       if (t.isFunction(up) && up.body === block) owned = true;
       else if (t.isIfStatement(up)) owned = true;
@@ -323,6 +350,84 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     let run = leading.get(block);
     if (!run) leading.set(block, (run = []));
     return run;
+  };
+
+  /**
+   * Where a module's frame is: line 1, column 1 of the file the user wrote (the source of the
+   * compiler's map when the code has one; its first line may be the compiler's own, not mapped).
+   */
+  const moduleWhere = (): { file: string; line: number; column: number } => {
+    let source: string | null | undefined;
+    if (trace) source = originalPositionFor(trace, { line: 1, column: 0 }).source ?? (trace.sources.length === 1 ? trace.sources[0] : undefined);
+    const mapped = source ? (source.startsWith('file:') ? new URL(source).pathname : path.resolve(source)) : file;
+    return { file: mapped, line: 1, column: 1 };
+  };
+  const moduleExit = () => mark(t.expressionStatement(probe(moduleAsync ? 'xa' : 'ex', num(moduleSite), act())));
+  /**
+   * A CommonJS module's `return` at its top level ends the module's frame: `{ const __hs_r = value;
+   * <exit>; return __hs_r; }`, the value still evaluated first, inside the body's guard.
+   */
+  const returnFromModule = (p: NodePath<T.ReturnStatement>): void => {
+    const value = t.identifier('__hs_r');
+    const keep = mark(t.variableDeclaration('const', [t.variableDeclarator(value, p.node.argument ?? t.identifier('undefined'))]));
+    const block = mark(t.blockStatement([keep, moduleExit(), mark(t.returnStatement(t.identifier('__hs_r')))]));
+    // it stands for the return: the statement its branches are part of, and no quiet statement joins it
+    const S = statementSites.get(p.node);
+    if (S !== undefined) statementSites.set(block, S);
+    p.replaceWith(block);
+  };
+  /**
+   * The module's body as a frame: its Enter first, its Exit last, and its code between them
+   * guarded by try/catch blocks that report a Throw (and end the frame) when an error leaves it.
+   * The body cannot go into one block: imports and exports must stay at the top level, hoisted
+   * functions stay hoisted, and a let, const or class would no longer be seen by the functions
+   * and modules that use it. So each run of other statements gets a guard of its own, and a
+   * declaration stays where it is, its initializers computed first, into temporaries, in the
+   * guard before it (the bindings keep their kind and their dead zone; a function or class
+   * assigned keeps its inferred name).
+   */
+  const instrumentModule = (p: NodePath<T.Program>): void => {
+    const F = moduleSite;
+    sites[F] = { ...sites[F]!, statements: statementCounts.get(p.node) ?? 0, ...(sparse ? { run: leading.get(p.node) ?? [] } : {}) };
+    const temps: T.Identifier[] = [];
+    const temp = (): T.Identifier => {
+      const id = t.identifier(`__hs_t${temps.length}`);
+      temps.push(id);
+      return t.identifier(id.name);
+    };
+    const body: T.Statement[] = [];
+    let guarded: T.Statement[] = [];
+    const close = () => {
+      if (guarded.length > 0) body.push(guard(guarded));
+      guarded = [];
+    };
+    for (const node of p.node.body) {
+      const split = declarationOf(node);
+      if (split) {
+        for (const { computed, declared } of computeFirst(split, temp)) {
+          guarded.push(...computed);
+          close();
+          body.push(declared);
+        }
+      } else if (staysAtTopLevel(node)) {
+        close();
+        body.push(node);
+      } else guarded.push(node);
+    }
+    close();
+    const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(moduleAsync ? 'ea' : 'en', num(F)))]))];
+    if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
+    if (temps.length > 0) entry.push(mark(t.variableDeclaration('let', temps.map((id) => t.variableDeclarator(id)))));
+    // imports first, as written (they are hoisted anyway); then the frame
+    const imports = body.filter((n) => t.isImportDeclaration(n));
+    p.node.body = [...imports, ...entry, ...body.filter((n) => !t.isImportDeclaration(n)), moduleExit()];
+  };
+  /** `try { code } catch (e) { <throw>; <exit>; throw e; }`: the module's frame ends by the error. */
+  const guard = (code: T.Statement[]): T.Statement => {
+    const e = t.identifier('__hs_e');
+    const threw = mark(t.expressionStatement(probe('th', num(moduleSite), act(), ...(sparse ? [t.identifier(PROGRESS)] : []))));
+    // the Exit probe after a Throw only ends the frame (its activation's bookkeeping), as a function's finally does
+    return mark(t.tryStatement(mark(t.blockStatement(code)), t.catchClause(e, mark(t.blockStatement([threw, moduleExit(), mark(t.throwStatement(t.identifier('__hs_e')))])))));
   };
 
   return () => ({
@@ -364,11 +469,13 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       },
       Statement(p) {
         const node = p.node;
-        if (made.has(node) || t.isFunctionDeclaration(node) || t.isBlockStatement(node) || t.isEmptyStatement(node) || t.isImportOrExportDeclaration(node)) return;
+        if (made.has(node) || t.isFunctionDeclaration(node) || t.isBlockStatement(node) || t.isEmptyStatement(node)) return;
         const fn = owner(p);
         if (!fn) return;
+        // of the module's body: an export with code of its own (`export const x = f()`) is a statement; a type is not
+        if (fn === program ? runsNothing(node) : t.isImportOrExportDeclaration(node)) return;
         const parent = p.parentPath?.node;
-        if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent)) || p.listKey === undefined) return;
+        if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent) || t.isProgram(parent)) || p.listKey === undefined) return;
         mark(node); // an enclosing rewrite (an await's operand) may queue it again: instrumented once
         statementCounts.set(fn.node, (statementCounts.get(fn.node) ?? 0) + 1);
         if (sparse) {
@@ -385,12 +492,14 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
             if (simple(node)) runOf.set(node, run);
             p.insertBefore(mark(t.expressionStatement(probe('st', mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))), act()))));
           }
+          if (fn === program && t.isReturnStatement(node)) returnFromModule(p as NodePath<T.ReturnStatement>);
           return;
         }
         const S = siteOf('statement', node, nameOf(fn));
         statementSites.set(node, S);
         const report = mark(t.expressionStatement(probe('st', num(S), act())));
-        p.insertBefore(values ? [report, valuePoint(p, fn, node.start ?? 0)] : report);
+        p.insertBefore(values ? [report, valuePoint(p, fn as FnPath, node.start ?? 0)] : report);
+        if (fn === program && t.isReturnStatement(node)) returnFromModule(p as NodePath<T.ReturnStatement>);
       },
       IfStatement: {
         enter(p) {
@@ -475,10 +584,10 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       AwaitExpression: {
         exit(p) {
           const fn = owner(p);
-          if (!fn || made.has(p.node) || !fn.node.async) return;
+          if (!fn || made.has(p.node) || !isAsync(fn)) return;
           const S = siteOf('await', p.node, nameOf(fn));
           // in an async generator, the generator's state knows who resumed it
-          const [su, re, a] = fn.node.generator ? ['sw', 'rw', gen()] : ['su', 're', act()];
+          const [su, re, a] = isGenerator(fn) ? ['sw', 'rw', gen()] : ['su', 're', act()];
           const awaited = mark(t.awaitExpression(probe(su, num(S), a, p.node.argument)));
           p.replaceWith(probe(re, num(S), a, awaited));
         },
@@ -497,10 +606,10 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           // `for await`: the loop awaits each next(): the iterable reports the Suspend, the body (or the code after the loop) the Resume
           const fn = owner(p);
           const node = p.node;
-          if (!fn || !node.await || !fn.node.async || made.has(node.right)) return;
+          if (!fn || !node.await || !isAsync(fn) || made.has(node.right)) return;
           const S = siteOf('await', node, nameOf(fn), { loop: true });
           forAwait.add(fn.node);
-          const g = fn.node.generator === true;
+          const g = isGenerator(fn);
           // the loop's statement is reported again before each later next(), which may run traced code
           let statement: NodePath = p;
           while (!statementSites.has(statement.node) && statement.parentPath?.isLabeledStatement()) statement = statement.parentPath;
@@ -515,7 +624,17 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         },
       },
       Program: {
+        enter(p) {
+          if (!modules) return;
+          program = p;
+          moduleAsync = options.sourceType !== 'script' && awaitsAtTopLevel(p);
+          // the module's frame starts at its first line, where V8 puts the module's own function
+          const where = moduleWhere();
+          names.set(p.node, `<module ${path.basename(where.file)}>`);
+          moduleSite = sites.push({ kind: 'function', ...where, functionName: nameOf(p), ...(moduleAsync ? { async: true } : {}), module: true }) - 1;
+        },
         exit(p) {
+          if (program) instrumentModule(p);
           // the runtime is found through a registered symbol; the module's sites are registered once, at load
           const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
           const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(sites), t.valueToNode(scopes)]);
@@ -638,4 +757,162 @@ function classMember(at: NodePath, key: T.Node): string {
 
 function uses(b: Binding, fn: FnPath): boolean {
   return b.referencePaths.some((r) => r.isDescendant(fn)) || b.constantViolations.some((r) => r.isDescendant(fn));
+}
+
+/** A module's top-level await (or `for await`): its body is then an async activation. */
+function awaitsAtTopLevel(p: NodePath<T.Program>): boolean {
+  let found = false;
+  p.traverse({
+    Function(q) {
+      q.skip();
+    },
+    AwaitExpression() {
+      found = true;
+    },
+    ForOfStatement(q) {
+      if (q.node.await) found = true;
+    },
+  });
+  return found;
+}
+
+/** TypeScript's own declarations (types, `declare`, enums, namespaces): they stay as written. */
+function typeScriptOnly(node: T.Node): boolean {
+  return node.type.startsWith('TS') || (node as { declare?: boolean | null }).declare === true;
+}
+
+/** A top-level statement with no code that runs where it stands: an import, a re-export, a type. */
+function runsNothing(node: T.Statement): boolean {
+  if (t.isImportDeclaration(node) || t.isExportAllDeclaration(node)) return true;
+  if (t.isExportNamedDeclaration(node)) return !node.declaration || t.isFunctionDeclaration(node.declaration) || typeScriptOnly(node.declaration);
+  if (t.isExportDefaultDeclaration(node)) return t.isFunctionDeclaration(node.declaration) || t.isTSDeclareFunction(node.declaration) || t.isTSInterfaceDeclaration(node.declaration);
+  return t.isTSInterfaceDeclaration(node) || t.isTSTypeAliasDeclaration(node) || t.isTSDeclareFunction(node) || (node as { declare?: boolean | null }).declare === true;
+}
+
+/** A top-level statement that cannot go into a block: it declares what other code sees (or is an import or export). */
+function staysAtTopLevel(node: T.Statement): boolean {
+  return t.isImportOrExportDeclaration(node) || t.isFunctionDeclaration(node) || t.isClassDeclaration(node) || t.isVariableDeclaration(node) || typeScriptOnly(node);
+}
+
+/**
+ * A top-level declaration whose initializers may run code: a var, let or const (exported or not),
+ * a class that runs code as it is defined, or `export default <expression>`.
+ */
+type Declaration =
+  | { readonly variables: T.VariableDeclaration; readonly exported: boolean; readonly loc: T.SourceLocation | null | undefined }
+  | { readonly cls: T.ClassDeclaration & { id: T.Identifier }; readonly exported: boolean; readonly loc: T.SourceLocation | null | undefined }
+  | { readonly value: T.Expression; readonly loc: T.SourceLocation | null | undefined };
+
+/**
+ * A named class whose definition runs code (its `extends`, a computed key, a static field or
+ * block): an error there is the module's. Not one with decorators, nor TypeScript's abstract or
+ * declared classes (no class expression says the same).
+ */
+function classRunsCode(node: T.ClassDeclaration): node is T.ClassDeclaration & { id: T.Identifier } {
+  if (!node.id || node.declare || node.abstract || (node.decorators?.length ?? 0) > 0) return false;
+  if (node.superClass) return true;
+  return node.body.body.some((m) => t.isStaticBlock(m) || ('computed' in m && m.computed) || ('static' in m && m.static && (t.isClassProperty(m) || t.isClassPrivateProperty(m))));
+}
+
+function declarationOf(node: T.Statement): Declaration | undefined {
+  if (t.isVariableDeclaration(node) && !node.declare) return { variables: node, exported: false, loc: node.loc };
+  if (t.isExportNamedDeclaration(node) && t.isVariableDeclaration(node.declaration) && !node.declaration.declare) return { variables: node.declaration, exported: true, loc: node.loc };
+  if (t.isExportDefaultDeclaration(node) && t.isExpression(node.declaration)) return { value: node.declaration, loc: node.loc };
+  if (t.isClassDeclaration(node) && classRunsCode(node)) return { cls: node, exported: false, loc: node.loc };
+  if (t.isExportNamedDeclaration(node) && t.isClassDeclaration(node.declaration) && classRunsCode(node.declaration)) return { cls: node.declaration, exported: true, loc: node.loc };
+  return undefined;
+}
+
+/**
+ * An initializer that runs no code (nothing to guard), or whose function or class takes its name
+ * from the binding (computed into a temporary, it would be named after the temporary).
+ */
+function runsNoCode(init: T.Expression | null | undefined): boolean {
+  let e = init;
+  while (e && (t.isTSAsExpression(e) || t.isTSSatisfiesExpression(e) || t.isTSNonNullExpression(e) || t.isParenthesizedExpression(e) || t.isTSTypeAssertion(e))) e = e.expression;
+  if (!e) return true;
+  if (t.isTemplateLiteral(e)) return e.expressions.length === 0;
+  return t.isLiteral(e) || t.isFunctionExpression(e) || t.isArrowFunctionExpression(e) || t.isClassExpression(e);
+}
+
+/**
+ * A top-level declaration, one binding at a time (a later initializer may read an earlier
+ * binding): what computes its initializers first, in the module's guard, into temporaries, and
+ * the declaration that then only reads them. A destructuring pattern is computed whole when it
+ * has no defaults or computed keys (its own errors then are the module's too).
+ */
+function computeFirst(d: Declaration, temp: () => T.Identifier): { computed: T.Statement[]; declared: T.Statement }[] {
+  const at = <N extends T.Node>(n: N): N => {
+    n.loc = d.loc ?? null;
+    return mark(n);
+  };
+  const assign = (target: T.LVal, value: T.Expression) => at(t.expressionStatement(t.assignmentExpression('=', target, value)));
+  const exporting = (v: T.VariableDeclaration, exported: boolean): T.Statement => (exported ? at(t.exportNamedDeclaration(v, [])) : v);
+  if ('value' in d) {
+    if (runsNoCode(d.value)) return [{ computed: [], declared: at(t.exportDefaultDeclaration(d.value)) }];
+    const T = temp();
+    return [{ computed: [assign(T, d.value)], declared: at(t.exportDefaultDeclaration(t.identifier(T.name))) }];
+  }
+  if ('cls' in d) {
+    // `class A extends B {}` is `let A = (class A extends B {})` (its binding is a let's; the class's own name binding is kept)
+    const { cls } = d;
+    const T = temp();
+    const expression = t.classExpression(cls.id, cls.superClass, cls.body);
+    Object.assign(expression, { superTypeParameters: cls.superTypeParameters, implements: cls.implements, typeParameters: cls.typeParameters });
+    return [{ computed: [assign(T, expression)], declared: exporting(at(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(cls.id.name), t.identifier(T.name))])), d.exported) }];
+  }
+  const { variables, exported } = d;
+  const declaration = (declarators: T.VariableDeclarator[]): T.Statement => exporting(at(t.variableDeclaration(variables.kind, declarators)), exported);
+  return variables.declarations.map((v) => {
+    if (runsNoCode(v.init)) return { computed: [], declared: declaration([v]) };
+    const init = v.init!;
+    const pairs: [T.LVal, T.Identifier][] = [];
+    const target = t.isIdentifier(v.id) ? undefined : retarget(v.id, pairs, temp);
+    if (target) return { computed: [assign(target, init)], declared: declaration(pairs.map(([id, T]) => t.variableDeclarator(id, t.identifier(T.name)))) };
+    const T = temp();
+    return { computed: [assign(T, init)], declared: declaration([t.variableDeclarator(v.id, t.identifier(T.name))]) };
+  });
+}
+
+/** A destructuring pattern with each binding replaced by a temporary (`pairs` says which), or undefined when it has defaults or computed keys. */
+function retarget(pattern: T.Node, pairs: [T.LVal, T.Identifier][], temp: () => T.Identifier): T.LVal | undefined {
+  if (t.isIdentifier(pattern)) {
+    const T = temp();
+    pairs.push([pattern, T]);
+    return T;
+  }
+  if (t.isRestElement(pattern)) {
+    const arg = retarget(pattern.argument, pairs, temp);
+    return arg && t.restElement(arg as Parameters<typeof t.restElement>[0]);
+  }
+  if (t.isObjectPattern(pattern)) {
+    const properties: (T.ObjectProperty | T.RestElement)[] = [];
+    for (const prop of pattern.properties) {
+      if (t.isRestElement(prop)) {
+        const rest = retarget(prop, pairs, temp);
+        if (!rest) return undefined;
+        properties.push(rest as T.RestElement);
+        continue;
+      }
+      if (prop.computed) return undefined;
+      const value = retarget(prop.value, pairs, temp);
+      if (!value) return undefined;
+      properties.push(t.objectProperty(t.cloneNode(prop.key), value as T.PatternLike));
+    }
+    return t.objectPattern(properties);
+  }
+  if (t.isArrayPattern(pattern)) {
+    const elements: (T.PatternLike | null)[] = [];
+    for (const el of pattern.elements) {
+      if (el === null) {
+        elements.push(null);
+        continue;
+      }
+      const out = retarget(el, pairs, temp);
+      if (!out) return undefined;
+      elements.push(out as T.PatternLike);
+    }
+    return t.arrayPattern(elements);
+  }
+  return undefined;
 }

@@ -33,7 +33,7 @@ export async function load(url: string, context: { format?: string | null }, nex
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
     // the map inline: an uncaught error's stack and printed line show the user's source, not the probes
-    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true });
+    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true, modules: true });
     return { ...result, source: withInlineMap(out, file) };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all

@@ -107,7 +107,7 @@ function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: stri
     if (!traced(filename)) return compile.call(this, content, filename);
     let code = content;
     try {
-      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script', sparse: true }), filename);
+      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script', sparse: true, modules: true }), filename);
     } catch (err) {
       warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }
@@ -127,7 +127,8 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
   const seen = new Map<number, number>();
   runtime.watchHot(HOT_PERIOD, (site, calls) => {
     const s = runtime.sites[site];
-    if (!s || s.kind !== 'function' || s.async || (s.statements ?? Infinity) > TINY_STATEMENTS) return;
+    // a module's body runs once: never demoted
+    if (!s || s.kind !== 'function' || s.async || s.module || (s.statements ?? Infinity) > TINY_STATEMENTS) return;
     const written = ring.written;
     const before = seen.get(site);
     seen.set(site, written);

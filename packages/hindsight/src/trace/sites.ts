@@ -15,6 +15,8 @@ export interface Site {
   readonly async?: boolean;
   /** For a function site: a generator function (async or not); its runs are frames of their own. */
   readonly generator?: boolean;
+  /** For a function site: a module's body (its top-level code), a frame of its own; never demoted. */
+  readonly module?: boolean;
   /**
    * Sites of the flight recorder's sparse instrumentation: the quiet statements (module-local
    * site ids) that run right after this function's entry, this statement, or this branch into a

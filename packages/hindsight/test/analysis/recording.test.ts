@@ -129,9 +129,16 @@ describe('a recorded HTTP service: latency per handler, and why the slow checkou
     const format = cli('trace', 'export', id, '--format', 'pprof', '-o', path.join(dir, 'x'));
     assert.equal(format.status, 1);
     assert.match(format.stderr, /--format "pprof" is not one of hindsight, chrome, speedscope/);
-    const plain = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--always', '--include', path.join(here, 'fixtures', '**'), '--', process.execPath, path.join(here, 'fixtures', 'no-requests.js')], { encoding: 'utf8', cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } });
+    const record = (include: string) => spawnSync(process.execPath, [CLI, '--store', store, 'record', '--always', '--include', include, '--', process.execPath, path.join(here, 'fixtures', 'no-requests.js')], { encoding: 'utf8', cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } });
+    // a program none of whose code is traced leaves no recording to analyse, and says so
+    const untraced = record(path.join(here, 'fixtures', 'nothing-here', '**'));
+    assert.equal(untraced.status, 0, untraced.stderr);
+    assert.match(untraced.stderr, /before any traced code ran; nothing to archive \(is --include right\?\)/);
+    // one with no function of its own still runs its module's body: its one unit of work, the program's start
+    const plain = record(path.join(here, 'fixtures', '**'));
     assert.equal(plain.status, 0, plain.stderr);
-    // a program whose own code never ran a function leaves no recording to analyse, and says so
-    assert.match(plain.stderr, /before any traced code ran; nothing to archive/);
+    const started = /recording (rec-\w+) archived/.exec(plain.stderr)?.[1];
+    assert.ok(started, plain.stderr);
+    assert.match(cli('trace', 'latency', started).stdout, /│ <module no-requests\.ts> │ 1 /);
   });
 });

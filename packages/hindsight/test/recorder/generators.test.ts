@@ -16,7 +16,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EventKind, eventKindName, type Execution } from '../../src/trace/index.js';
-import { enterCounts, recordAndDecode, v8Functions } from './oracle-helpers.js';
+import { enterCounts, MODULE as V8_MODULE, recordAndDecode, v8Functions } from './oracle-helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SCRIPT = path.join(here, 'fixtures', 'generators.js');
@@ -29,8 +29,14 @@ before(() => {
 });
 
 const nameOf = (f: number): string => ex.sites.get(ex.frameSite(f))?.functionName ?? '?';
-/** The stack at event i as function names, innermost first: `range < spread < main`. */
-const stackAt = (i: number): string => ex.stackAt(i).map(nameOf).join(' < ');
+/** The module's body, a frame of its own: it calls main. */
+const MODULE = '<module generators.ts>';
+/** The stack at event i as function names, innermost first, the module's body left out: `range < spread < main`. */
+const stackAt = (i: number): string => {
+  const names = ex.stackAt(i).map(nameOf);
+  assert.equal(names.at(-1), MODULE, 'the module body is the first frame, the caller of main');
+  return names.slice(0, -1).join(' < ');
+};
 /** The events of each activation of the function `name`, as kind names, one list per activation in call order. */
 function activationsOf(name: string): string[][] {
   const byActivation = new Map<number, string[]>();
@@ -55,11 +61,12 @@ function stacksAtYields(name: string): string[] {
 
 describe('generators in a recording', () => {
   it('each function is called as often as V8 counted: a generator once per call, however often its body runs, even never', () => {
-    const v8 = v8Functions(SCRIPT, path.join(dir, 'coverage'), (file) => file === SCRIPT).filter((f) => f.name !== '');
+    const v8 = v8Functions(SCRIPT, path.join(dir, 'coverage'), (file) => file === SCRIPT).filter((f) => f.name !== '' && f.name !== V8_MODULE);
     const recorded = enterCounts(ex, (s) => s.functionName);
     const differ = v8.filter((f) => recorded.get(f.name) !== f.count).map((f) => `${f.name}: V8 ${f.count}, recorded ${recorded.get(f.name)}`);
     assert.deepEqual(differ, []);
     assert.equal(recorded.get('range'), 5, 'range: spread, early, yield*, consume, and one never started');
+    assert.equal(recorded.get(MODULE), 1, 'the module body, once, as V8 counts it');
     for (const name of ['range', 'guarded', 'failing', 'outer', 'ticks', 'spread', 'early', 'throwInto', 'failingLoop', 'asyncLoop', 'firstOver', 'consume', 'square', 'main']) {
       assert.ok(v8.some((f) => f.name === name && f.count > 0), `V8 saw ${name} called`);
     }

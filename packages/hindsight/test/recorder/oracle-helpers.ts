@@ -15,6 +15,9 @@ import { EventKind, type Execution, type Site } from '../../src/trace/index.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLI = path.resolve(here, '../../src/cli/main.js');
 
+/** The name v8Functions gives a module's own function (its top-level code). */
+export const MODULE = '<module>';
+
 /** One function as V8's coverage saw it: where it starts (1-based, in the file run) and its calls. */
 export interface V8Function {
   readonly file: string;
@@ -54,8 +57,9 @@ export function v8Functions(script: string, coverageDir: string, accept: (file: 
       const text = readFileSync(file, 'utf8');
       for (const fn of script.functions) {
         const range = fn.ranges[0]!;
-        if (range.startOffset === 0 && fn.functionName === '') continue; // the module itself
-        out.push({ file, ...position(text, range.startOffset), name: fn.functionName, count: range.count });
+        // the module itself (offset 0, no name) is a function V8 calls once, as the recorder's module frame: `file:1:1`
+        const module = range.startOffset === 0 && fn.functionName === '';
+        out.push({ file, ...position(text, range.startOffset), name: module ? MODULE : fn.functionName, count: range.count });
       }
     }
   }

@@ -2,7 +2,8 @@
  * The flight recorder against an outside oracle: V8 itself. Real npm packages' code (picomatch,
  * commander) runs once under NODE_V8_COVERAGE (precise coverage with call counts) and once under
  * `hindsight record`; every function both know must have been called as many times in the decoded
- * recording as V8 counted.
+ * recording as V8 counted. A module's top-level code is a function to both (V8 counts its one
+ * run; the recorder makes it a frame starting at line 1, column 1).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,6 +49,8 @@ describe('the flight recorder agrees with V8 on how often each function of real 
     t.diagnostic(`${both.length} of the ${called.length} functions V8 saw called compared, ${[...recorded.values()].reduce((a, b) => a + b, 0)} calls; not found: ${missing.join(', ') || 'none'}`);
     assert.deepEqual(missing, [], 'every function V8 saw called is in the recording');
     assert.ok(both.length >= 50, `a real sample: ${both.length} functions compared`);
+    const modules = both.filter(([key]) => key.endsWith(':1:1')).length;
+    assert.ok(modules >= 10, `the modules' own code is compared too, each run once: ${modules}`);
     const recordedOnly = [...recorded.keys()].filter((k) => !v8.has(k));
     assert.deepEqual(recordedOnly, [], 'the recording names no function V8 does not know');
   });

@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { instrument, probeRuntime } from '../../src/instrument/index.js';
 import { decodeRecording, RingWriter, ringBytes } from '../../src/recorder/index.js';
-import { ExecutionBuilder, SiteTable, type Execution } from '../../src/trace/index.js';
+import { ExecutionBuilder, SiteTable, type EventKind, type Execution } from '../../src/trace/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-sparse-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -197,5 +198,141 @@ describe('sparse instrumentation (the flight recorder) decodes to the events of 
     assert.deepEqual(events(s.ex, s.base), events(d.ex, d.base));
     for (let i = 0; i < d.ex.length; i++) assert.equal(s.ex.event(i).frame, d.ex.event(i).frame, `the frame of event ${i}`);
     assert.ok(s.written < d.ex.length * 0.9, `fewer events recorded than decoded (${s.written} of ${d.ex.length})`);
+  });
+});
+
+/**
+ * A module whose top-level code does the same kinds of things: quiet statements, destructuring,
+ * exports, a loop with a top-level await, a switch, a try/catch, a labeled jump, a class whose
+ * definition calls a function, and last an error
+ * thrown by a quiet statement, which leaves the module's body.
+ */
+const MODULE_BODY = `
+let seen = 0;
+const { a, b: [c, ...rest] } = { a: 1, b: [2, 3, 4] };
+export const total = a + c + rest.length;
+function bump(n) { seen += n; return seen; }
+for (let i = 0; i < 3; i++) {
+  const step = i * 2;
+  await null;
+  if (step > 1) bump(step);
+}
+switch (seen % 3) {
+  case 0: seen++;
+  case 1: { const extra = 2; seen += extra; break; }
+  default: seen = 0;
+}
+try {
+  const probe = undefined;
+  seen += probe.value;
+} catch (e) {
+  seen = -seen;
+}
+done: { if (seen < 0) break done; seen = 0; }
+class Base {}
+export class Kid extends Base { static made = bump(1); }
+export default seen;
+const config = {};
+const port = config.server.port;
+`;
+
+/** CommonJS: its body runs in Node's wrapper function, and may end with a `return` at its top level. */
+const COMMONJS_BODY = `'use strict';
+let n = 0;
+const { join } = require('node:path');
+function twice(x) { return x * 2; }
+for (const part of ['a', 'b']) {
+  const joined = join(part, 'c');
+  n += twice(joined.length);
+}
+try {
+  const none = null;
+  n += none.size;
+} catch (e) {
+  n = -n;
+}
+exports.n = n;
+if (n < 0) return;
+exports.never = true;
+`;
+
+/** Requires the CommonJS body, recording it (dense or sparse, as moduleRun). */
+function commonJsRun(variant: 'dense' | 'sparse'): { ex: Execution; base: number; exports: unknown } {
+  const file = path.join(dir, `commonjs-${variant}.cjs`);
+  const out = instrument(COMMONJS_BODY, file, undefined, { modules: true, sourceType: 'script', ...(variant === 'sparse' ? { sparse: true } : {}) });
+  writeFileSync(file, out.code);
+  const runtime = probeRuntime();
+  const base = runtime.sites.length;
+  const require = createRequire(import.meta.url);
+  try {
+    if (variant === 'dense') {
+      const seen: [number, number, number][] = [];
+      runtime.reset({ event: (k, s, a) => void seen.push([k, s, a]) });
+      const exports = require(file) as unknown;
+      const b = new ExecutionBuilder(new SiteTable(runtime.sites), { ticksPerUnit: 1 });
+      seen.forEach(([k, s, a], clock) => b.append(k as EventKind, s, a, clock));
+      return { ex: b.build(), base, exports };
+    }
+    const buffer = new ArrayBuffer(ringBytes(1024 * 1024));
+    runtime.record(new RingWriter(buffer, 1));
+    const exports = require(file) as unknown;
+    const ex = decodeRecording({ ring: new Uint8Array(buffer), modules: [{ url: file, base, sites: runtime.sites.slice(base, base + out.sites.length) }] });
+    return { ex, base, exports };
+  } finally {
+    runtime.reset(undefined);
+  }
+}
+
+/** Runs the module body from its import, recording (dense: every statement reported; sparse: into a ring), until its error leaves it. */
+async function moduleRun(variant: 'dense' | 'sparse'): Promise<{ ex: Execution; base: number; error: unknown }> {
+  const file = path.join(dir, `module-${variant}.js`);
+  const out = instrument(MODULE_BODY, file, undefined, { modules: true, ...(variant === 'sparse' ? { sparse: true } : {}) });
+  writeFileSync(file, out.code);
+  const runtime = probeRuntime();
+  const base = runtime.sites.length;
+  const importIt = (): Promise<unknown> => import(pathToFileURL(file).href).then(() => undefined, (err: unknown) => err);
+  try {
+    if (variant === 'dense') {
+      // the module's sites are registered as it loads: the events are built once it has
+      const seen: [number, number, number][] = [];
+      runtime.reset({ event: (k, s, a) => void seen.push([k, s, a]) });
+      const error = await importIt();
+      const b = new ExecutionBuilder(new SiteTable(runtime.sites), { ticksPerUnit: 1 });
+      seen.forEach(([k, s, a], clock) => b.append(k as EventKind, s, a, clock));
+      return { ex: b.build(), base, error };
+    }
+    const buffer = new ArrayBuffer(ringBytes(1024 * 1024));
+    runtime.record(new RingWriter(buffer, 1));
+    const error = await importIt();
+    const ex = decodeRecording({ ring: new Uint8Array(buffer), modules: [{ url: file, base, sites: runtime.sites.slice(base, base + out.sites.length) }] });
+    return { ex, base, error };
+  } finally {
+    runtime.reset(undefined);
+  }
+}
+
+describe('sparse instrumentation of module bodies decodes to the dense events', () => {
+  it('statement for statement, through top-level awaits, branches, jumps, a caught error and the error that leaves the module', async () => {
+    const d = await moduleRun('dense');
+    const s = await moduleRun('sparse');
+    assert.match(String(d.error), /TypeError: Cannot read properties of undefined \(reading 'port'\)/);
+    assert.equal(String(s.error), String(d.error), 'the module fails the same way');
+    assert.deepEqual(events(s.ex, s.base), events(d.ex, d.base));
+    for (let i = 0; i < d.ex.length; i++) assert.equal(s.ex.event(i).frame, d.ex.event(i).frame, `the frame of event ${i}`);
+    const last = d.ex.length - 1;
+    assert.equal(d.ex.event(last).kindName, 'throw', 'the error left the module body: its Throw');
+    assert.equal(d.ex.siteOf(last)?.functionName, '<module module-dense.js>');
+    assert.equal(d.ex.siteOf(last - 1)?.line, 27, 'after the statement that threw');
+  });
+
+  it('CommonJS: through a loop that calls, a caught error and a return at the top level', () => {
+    const d = commonJsRun('dense');
+    const s = commonJsRun('sparse');
+    assert.deepEqual(s.exports, { n: -12 });
+    assert.deepEqual(d.exports, s.exports);
+    assert.deepEqual(events(s.ex, s.base), events(d.ex, d.base));
+    for (let i = 0; i < d.ex.length; i++) assert.equal(s.ex.event(i).frame, d.ex.event(i).frame, `the frame of event ${i}`);
+    const last = d.ex.length - 1;
+    assert.deepEqual([d.ex.event(last).kindName, d.ex.siteOf(last)?.functionName, d.ex.siteOf(last - 1)?.line], ['exit', '<module commonjs-dense.cjs>', 16], 'the return ended the module body');
   });
 });
