@@ -37,6 +37,8 @@ export interface RecorderConfig {
   readonly slowMs: number;
   /** Stop tracing very hot, tiny functions (default on). */
   readonly demote: boolean;
+  /** Turn on Node's source maps in the program, so its stacks name the user's source, not the probes (default off: it costs CPU). */
+  readonly sourceMaps: boolean;
 }
 
 export const ENV = {
@@ -50,6 +52,7 @@ export const ENV = {
   /** Standalone: archive at a normal exit too. */
   always: 'HINDSIGHT_ALWAYS',
   demote: 'HINDSIGHT_DEMOTE',
+  sourceMaps: 'HINDSIGHT_SOURCE_MAPS',
 } as const;
 
 export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
@@ -66,7 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
   const ringBytes = size(env[ENV.ringBytes], DEFAULT_RING_BYTES);
-  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0' };
+  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1' };
 }
 
 /** Whether a file is traced: inside the include globs (or the working folder), outside node_modules unless included, not excluded. */

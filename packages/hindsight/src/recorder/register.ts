@@ -60,9 +60,11 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   if (config.demote) demoter(runtime, ring, path.join(config.dir, FILES.demoted));
   runtime.record(ring);
 
-  // the instrumented modules carry source maps (withInlineMap): stacks, and the line Node prints
-  // when the program dies of an uncaught error, show the user's source rather than the probes
-  process.setSourceMapsEnabled(true);
+  // the instrumented modules carry source maps (withInlineMap): with Node's source maps on, stacks
+  // and the line Node prints when the program dies show the user's source rather than the probes.
+  // Asked for, not by default: mapped stacks cost the recorded program about as much CPU per
+  // request as the tracing itself (the recorder benchmark, with and without).
+  if (config.sourceMaps) process.setSourceMapsEnabled(true);
   const warn = untracedWarning(path.join(config.dir, FILES.warnings));
   const warnMap = sourceMapWarning(path.join(config.dir, FILES.warnings));
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, warnings: path.join(config.dir, FILES.warnings) } });

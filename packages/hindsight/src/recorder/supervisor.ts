@@ -30,6 +30,8 @@ export interface RecordOptions {
   readonly slowMs?: number;
   /** Demote very hot, tiny functions (default true). */
   readonly demote?: boolean;
+  /** Node's source maps on in the program: its stacks name the user's source (default false: it costs CPU). */
+  readonly sourceMaps?: boolean;
   /** Where the notice goes (default: stderr). */
   readonly notify?: (line: string) => void;
 }
@@ -143,6 +145,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
     [ENV.onErrorLog]: opts.onErrorLog ? '1' : '',
     [ENV.slowMs]: opts.slowMs ? String(opts.slowMs) : '',
     [ENV.demote]: opts.demote === false ? '0' : '1',
+    [ENV.sourceMaps]: opts.sourceMaps ? '1' : '',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${register}`.trim(),
   };
 }

@@ -35,9 +35,9 @@ function assertOriginal(stderr: string, source: string, line: string, at: string
   assert.ok(stderr.includes(`(${source}:${at})`), `the stack names ${source}:${at}:\n${stderr}`);
 }
 
-describe('a recorded program that crashes shows its own source in what Node prints', () => {
+describe('a recorded program that crashes shows its own source in what Node prints (with --source-maps)', () => {
   it('under hindsight record: the TypeScript line of the throw, and TypeScript positions in the stack', () => {
-    const run = spawnSync(process.execPath, [CLI, '--store', path.join(dir, 'record.db'), 'record', '--include', path.join(here, 'fixtures', '**'), '--', process.execPath, SCRIPT], { cwd: dir, env: ENV, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [CLI, '--store', path.join(dir, 'record.db'), 'record', '--source-maps', '--include', path.join(here, 'fixtures', '**'), '--', process.execPath, SCRIPT], { cwd: dir, env: ENV, encoding: 'utf8' });
     assert.equal(run.status, 1, run.stderr);
     assertOriginal(run.stderr, SOURCE, THROW_LINE, '10:32');
     assert.match(run.stderr, /at check \(.*crash\.ts:10:32\)/);
@@ -46,7 +46,7 @@ describe('a recorded program that crashes shows its own source in what Node prin
 
   it('under node --import hindsight/register: the same', () => {
     const cwd = mkdtempSync(path.join(dir, 'standalone-'));
-    const env = { ...ENV, HINDSIGHT_STORE: path.join(cwd, 'store.db'), HINDSIGHT_INCLUDE: path.join(here, 'fixtures', '**') };
+    const env = { ...ENV, HINDSIGHT_STORE: path.join(cwd, 'store.db'), HINDSIGHT_INCLUDE: path.join(here, 'fixtures', '**'), HINDSIGHT_SOURCE_MAPS: '1' };
     const run = spawnSync(process.execPath, ['--import', REGISTER, SCRIPT], { cwd, env, encoding: 'utf8' });
     assert.equal(run.status, 1, run.stderr);
     assertOriginal(run.stderr, SOURCE, THROW_LINE, '10:32');
@@ -58,7 +58,7 @@ describe('a recorded program that crashes shows its own source in what Node prin
     const file = path.join(cwd, 'app.cjs');
     const line = "  if (Number.isNaN(n)) throw new Error('not a number: ' + input);";
     writeFileSync(file, ['function parse(input) {', '  const n = Number(input);', line, '  return n * 2;', '}', "process.on('exit', () => {});", "try { parse('x'); } catch (err) { console.log(err.stack.split('\\n')[1]); }", "['1', 'x'].map(parse);", ''].join('\n'));
-    const run = spawnSync(process.execPath, [CLI, '--store', path.join(cwd, 'store.db'), 'record', '--', process.execPath, file], { cwd, env: ENV, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [CLI, '--store', path.join(cwd, 'store.db'), 'record', '--source-maps', '--', process.execPath, file], { cwd, env: ENV, encoding: 'utf8' });
     assert.equal(run.status, 1, run.stderr);
     assertOriginal(run.stderr, file, line, '3:30');
     assert.equal(run.stdout.trim(), `at parse (${file}:3:30)`, 'error.stack, read by the program, names the original position');

@@ -13,6 +13,7 @@ export interface RecordSettings {
   onErrorLog?: boolean;
   slow?: string;
   demote?: boolean;
+  sourceMaps?: boolean;
 }
 
 /** The file read when --config is not given and it exists in the working folder. */
@@ -28,6 +29,7 @@ const KINDS: Record<keyof RecordSettings, 'string' | 'strings' | 'boolean' | 'si
   onErrorLog: 'boolean',
   slow: 'size',
   demote: 'boolean',
+  sourceMaps: 'boolean',
 };
 
 /**
