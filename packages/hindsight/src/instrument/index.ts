@@ -4,6 +4,9 @@
  * to the process's ProbeRuntime, with a Site table naming the TypeScript file, line and function
  * of each. Replay records those reports into an Execution; the flight recorder into its ring.
  */
-export { instrument, withInlineMap, type Instrumented, type InstrumentOptions, type ScopeNames } from './instrument.js';
-export { ProbeRuntime, probeRuntime, RUNTIME_KEY, PROGRESS_KIND, type Probe, type ProbeSink, type EventWriter, type ValueVisitor, type ValuePoint } from './runtime.js';
+export { withInlineMap } from './output-map.js';
+export { instrument, type Instrumented, type InstrumentOptions } from './instrument.js';
+export type { ScopeNames } from './names.js';
+export { ProbeRuntime, probeRuntime, RUNTIME_KEY } from './runtime.js';
+export { PROGRESS_KIND, type Probe, type ProbeSink, type EventWriter, type ValueVisitor, type ValuePoint } from './probe.js';
 export { readInputMap } from './input-map.js';

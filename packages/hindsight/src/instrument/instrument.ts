@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
-import type * as Babel from '@babel/core';
 import type { types as T, NodePath, PluginObj } from '@babel/core';
 import { TraceMap, originalPositionFor, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { HindsightError } from '../common/index.js';
 import type { Site, SiteKind } from '../trace/index.js';
 import { RUNTIME_KEY } from './runtime.js';
+import { syntaxOf } from './output-map.js';
+import { leavesForOf, quiet, simple } from './statements.js';
+import { loadBabel, made, mark, t } from './babel.js';
+import { functionName, scopeNames, type ScopeNames } from './names.js';
+import { awaitsAtTopLevel, computeFirst, declarationOf, runsNothing, staysAtTopLevel } from './module-body.js';
 
 /** A transformed module: its code, a source map to the original TypeScript, and its sites (ids 0..n-1, local to the module). */
 export interface Instrumented {
@@ -15,20 +17,6 @@ export interface Instrumented {
   /** Maps the instrumented code to the original sources (the input map composed in). */
   readonly map: object | null;
   readonly sites: readonly Site[];
-}
-
-/**
- * The names in scope at a value point, innermost scope first within each group: what `info locals`
- * lists. Names are only those written in the source (the instrumenter's own are left out), and a
- * let/const/class of the current function appears only once the point is past its declaration.
- */
-export interface ScopeNames {
-  readonly args: readonly string[];
-  readonly locals: readonly string[];
-  /** Bindings of the enclosing functions the function closes over. */
-  readonly closure: readonly string[];
-  /** Top-level bindings of the module (imports left out). */
-  readonly module: readonly string[];
 }
 
 export interface InstrumentOptions {
@@ -68,67 +56,7 @@ const PROGRESS = '__hs_p';
 /** In a generator: its GeneratorState (an extra parameter, then a local of its body). */
 const GENERATOR = '__hs_g';
 
-/** A statement with no block of its own: what runs after it is the next statement. */
-function simple(node: T.Statement): boolean {
-  return t.isExpressionStatement(node) || t.isVariableDeclaration(node) || t.isReturnStatement(node) || t.isThrowStatement(node) || t.isBreakStatement(node) || t.isContinueStatement(node) || t.isDebuggerStatement(node);
-}
-
-/**
- * A statement that calls nothing the instrumenter can see as it starts (a compound statement: its
- * test, its loop head, its switch's cases): no call, `new`, tagged template,
- * `await`, `yield`, `import()`, `delete`, class, nor assignment to a property (a setter), also
- * inside a function it makes (to keep this simple). A getter, a valueOf or an iterator of traced
- * code may still run: its events then come before the statement's in the decoded trace.
- */
-function quiet(node: T.Statement): boolean {
-  // a compound statement is quiet by what it evaluates as it starts (its blocks have statements of their own)
-  let heads: (T.Node | null | undefined)[];
-  if (simple(node)) heads = [node];
-  else if (t.isIfStatement(node) || t.isWhileStatement(node)) heads = [node.test];
-  else if (t.isForStatement(node)) heads = [node.init, node.test, node.update];
-  else if (t.isForInStatement(node) || t.isForOfStatement(node)) heads = [node.left, node.right];
-  else if (t.isSwitchStatement(node)) heads = [node.discriminant, ...node.cases.map((c) => c.test)];
-  else if (t.isTryStatement(node) || t.isBlockStatement(node) || t.isLabeledStatement(node) || t.isDoWhileStatement(node)) heads = [];
-  else return false;
-  if (t.isForOfStatement(node) && node.await) return false;
-  let calls = false;
-  for (const head of heads) if (head) t.traverseFast(head, (n) => {
-    if (calls) return;
-    if (t.isCallExpression(n) || t.isOptionalCallExpression(n) || t.isNewExpression(n) || t.isTaggedTemplateExpression(n) || t.isAwaitExpression(n) || t.isYieldExpression(n) || t.isImport(n) || t.isClass(n)) calls = true;
-    else if (t.isUnaryExpression(n) && n.operator === 'delete') calls = true;
-    else if ((t.isAssignmentExpression(n) && !t.isIdentifier(n.left)) || (t.isUpdateExpression(n) && !t.isIdentifier(n.argument))) calls = true;
-  });
-  return !calls;
-}
-/**
- * A jump or throw inside a for-of loop (of this function): leaving the loop calls its iterator's
- * `return()`, which may be a generator of traced code, so the statement reports itself first
- * (over-approximated: any such statement inside one).
- */
-function leavesForOf(p: NodePath): boolean {
-  const node = p.node;
-  if (!(t.isBreakStatement(node) || t.isContinueStatement(node) || t.isReturnStatement(node) || t.isThrowStatement(node))) return false;
-  for (let q = p.parentPath; q && !q.isFunction(); q = q.parentPath) if (q.isForOfStatement()) return true;
-  return false;
-}
 const cache = new Map<string, Instrumented>();
-
-/** Babel's node builders and tests, once loaded (loadBabel). */
-let t: typeof Babel.types;
-let babel: typeof Babel | undefined;
-
-/**
- * Babel, loaded on the first module instrumented rather than with this file: a recorded process
- * whose modules are ES modules has them instrumented on the loader's thread, and its own heap (the
- * one its requests run in, and its collector scans) never holds the instrumenter. Synchronous,
- * because CommonJS is instrumented as it compiles; @babel/core is a CommonJS package.
- */
-function loadBabel(): typeof Babel {
-  if (babel) return babel;
-  babel = createRequire(import.meta.url)('@babel/core') as typeof Babel;
-  t = babel.types;
-  return babel;
-}
 
 /**
  * Transforms compiled workflow JavaScript (an ES module) so that it reports its sites to the replay
@@ -184,45 +112,10 @@ export function instrument(code: string, file: string, inputMap?: object, option
   return out;
 }
 
-/**
- * TypeScript arrives as such when a loader that compiles it (tsx) runs after the recorder's: the
- * types stay in the instrumented code for that loader to strip, and the sites are the file's own
- * lines. Compiled JavaScript parses as TypeScript too, so the extension decides.
- */
-function syntaxOf(file: string): ('typescript' | 'jsx')[] {
-  if (/\.[cm]?ts$/.test(file)) return ['typescript'];
-  if (file.endsWith('.tsx')) return ['typescript', 'jsx'];
-  return [];
-}
-
-/**
- * The instrumented code with its source map inline (and the compiler's own `sourceMappingURL`,
- * which maps the uninstrumented code, taken out). With source maps enabled
- * (`process.setSourceMapsEnabled(true)`), Node's stack traces and its print of the line an
- * uncaught error came from then show the original source (the TypeScript through the compiler's
- * map), not the probes. The map's sources are file URLs, resolved beside `file`.
- */
-export function withInlineMap(out: Instrumented, file: string): string {
-  const code = out.code.replace(/^[ \t]*\/\/[#@] sourceMappingURL=.*$/gm, '');
-  if (!out.map) return code;
-  const map = out.map as { sources?: (string | null)[] };
-  const base = pathToFileURL(file);
-  const sources = (map.sources ?? []).map((s) => (s === null ? s : new URL(s, base).href));
-  const json = JSON.stringify({ ...map, sources, sourceRoot: undefined });
-  return `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(json).toString('base64')}\n`;
-}
-
 type FnPath = NodePath<T.Function>;
 /** The code a statement belongs to: a function, or with `modules`, the module's body. */
 type Owner = FnPath | NodePath<T.Program>;
-type Binding = NodePath['scope']['bindings'][string];
 
-/** Nodes the plugin made: never instrumented again. */
-const made = new WeakSet<T.Node>();
-function mark<N extends T.Node>(node: N): N {
-  made.add(node);
-  return node;
-}
 
 function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean, sparse: boolean, modules: boolean, options: InstrumentOptions): () => PluginObj {
   const scopes: ScopeNames[] = [];
@@ -691,228 +584,4 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     made.add(call.arguments[0]!);
     return call;
   }
-}
-
-/** A readable name: the function's own, else what it is assigned to (`const f = ...`, `{ f: ... }`, `f = ...`), else `<anonymous>`. */
-function functionName(fn: FnPath): string {
-  const node = fn.node;
-  if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id) return node.id.name;
-  if (t.isClassMethod(node) || t.isObjectMethod(node) || t.isClassPrivateMethod(node)) {
-    // a getter and its setter share the name, so `break Cart.total` stops in both
-    return classMember(fn, node.key);
-  }
-  // walk up through wrappers such as `workflow('name', async () => ...)` to the binding; a callback
-  // of a method call (`xs.map((x) => ...)`) is not what the call's result is assigned to
-  let p: NodePath | null = fn.parentPath;
-  for (let hops = 0; p && hops < 3; hops++, p = p.parentPath) {
-    const n = p.node;
-    if (t.isVariableDeclarator(n) && t.isIdentifier(n.id)) return n.id.name;
-    if (t.isObjectProperty(n) && t.isIdentifier(n.key)) return n.key.name;
-    if (t.isAssignmentExpression(n) && t.isIdentifier(n.left)) return n.left.name;
-    if (t.isAssignmentExpression(n) && t.isMemberExpression(n.left) && t.isIdentifier(n.left.property)) return n.left.property.name;
-    if ((t.isClassProperty(n) || t.isClassPrivateProperty(n)) && n.value === fn.node) return classMember(p, n.key);
-    const wrapper = t.isCallExpression(n) && t.isIdentifier(n.callee);
-    if (!wrapper && !t.isTSAsExpression(n) && !t.isParenthesizedExpression(n)) break;
-  }
-  return '<anonymous>';
-}
-
-/**
- * The names a value point at source offset `at` inside `fn` can see, from Babel's scope analysis.
- * Inner bindings shadow outer ones of the same name.
- */
-function scopeNames(p: NodePath, fn: FnPath, at: number): ScopeNames {
-  const out = { args: [] as string[], locals: [] as string[], closure: [] as string[], module: [] as string[] };
-  const blocks: string[][] = []; // the function's own block scopes, innermost first
-  const seen = new Set<string>();
-  for (let scope: NodePath['scope'] | undefined = p.scope; scope; scope = scope.parent) {
-    const block: string[] = [];
-    blocks.push(block);
-    const own = scope.path === fn || scope.path.isDescendant(fn);
-    for (const [name, b] of Object.entries(scope.bindings)) {
-      // imports and a class's own name are not variables anyone looks for
-      if (seen.has(name) || name.startsWith('__hs') || b.kind === 'module' || (b.kind === 'local' && scope.path.isClass())) continue;
-      // of the enclosing functions, only what this function uses (what V8 would have kept alive)
-      if (!own && !scope.path.isProgram() && !uses(b, fn)) continue;
-      // a let/const/class of this function is only shown once declared (before, it is in its dead zone)
-      const declared = (b.identifier.start ?? 0) < at || b.kind === 'var' || b.kind === 'hoisted' || b.kind === 'param';
-      if (own && !declared) continue;
-      seen.add(name);
-      const group = scope.path.isProgram() ? out.module : !own ? out.closure : b.kind === 'param' ? out.args : block;
-      group.push(name);
-    }
-  }
-  // locals in the order they were written: the function's outermost block first
-  out.locals = blocks.reverse().flat();
-  return out;
-}
-
-/** `Class.key` for a member of a named class, else `key`. */
-function classMember(at: NodePath, key: T.Node): string {
-  const name = t.isIdentifier(key) ? key.name : t.isPrivateName(key) ? `#${key.id.name}` : t.isStringLiteral(key) ? key.value : '<computed>';
-  const cls = at.findParent((q) => q.isClass());
-  const clsName = cls && (cls.node as T.Class).id ? (cls.node as T.Class).id!.name : undefined;
-  return clsName ? `${clsName}.${name}` : name;
-}
-
-function uses(b: Binding, fn: FnPath): boolean {
-  return b.referencePaths.some((r) => r.isDescendant(fn)) || b.constantViolations.some((r) => r.isDescendant(fn));
-}
-
-/** A module's top-level await (or `for await`): its body is then an async activation. */
-function awaitsAtTopLevel(p: NodePath<T.Program>): boolean {
-  let found = false;
-  p.traverse({
-    Function(q) {
-      q.skip();
-    },
-    AwaitExpression() {
-      found = true;
-    },
-    ForOfStatement(q) {
-      if (q.node.await) found = true;
-    },
-  });
-  return found;
-}
-
-/** TypeScript's own declarations (types, `declare`, enums, namespaces): they stay as written. */
-function typeScriptOnly(node: T.Node): boolean {
-  return node.type.startsWith('TS') || (node as { declare?: boolean | null }).declare === true;
-}
-
-/** A top-level statement with no code that runs where it stands: an import, a re-export, a type. */
-function runsNothing(node: T.Statement): boolean {
-  if (t.isImportDeclaration(node) || t.isExportAllDeclaration(node)) return true;
-  if (t.isExportNamedDeclaration(node)) return !node.declaration || t.isFunctionDeclaration(node.declaration) || typeScriptOnly(node.declaration);
-  if (t.isExportDefaultDeclaration(node)) return t.isFunctionDeclaration(node.declaration) || t.isTSDeclareFunction(node.declaration) || t.isTSInterfaceDeclaration(node.declaration);
-  return t.isTSInterfaceDeclaration(node) || t.isTSTypeAliasDeclaration(node) || t.isTSDeclareFunction(node) || (node as { declare?: boolean | null }).declare === true;
-}
-
-/** A top-level statement that cannot go into a block: it declares what other code sees (or is an import or export). */
-function staysAtTopLevel(node: T.Statement): boolean {
-  return t.isImportOrExportDeclaration(node) || t.isFunctionDeclaration(node) || t.isClassDeclaration(node) || t.isVariableDeclaration(node) || typeScriptOnly(node);
-}
-
-/**
- * A top-level declaration whose initializers may run code: a var, let or const (exported or not),
- * a class that runs code as it is defined, or `export default <expression>`.
- */
-type Declaration =
-  | { readonly variables: T.VariableDeclaration; readonly exported: boolean; readonly loc: T.SourceLocation | null | undefined }
-  | { readonly cls: T.ClassDeclaration & { id: T.Identifier }; readonly exported: boolean; readonly loc: T.SourceLocation | null | undefined }
-  | { readonly value: T.Expression; readonly loc: T.SourceLocation | null | undefined };
-
-/**
- * A named class whose definition runs code (its `extends`, a computed key, a static field or
- * block): an error there is the module's. Not one with decorators, nor TypeScript's abstract or
- * declared classes (no class expression says the same).
- */
-function classRunsCode(node: T.ClassDeclaration): node is T.ClassDeclaration & { id: T.Identifier } {
-  if (!node.id || node.declare || node.abstract || (node.decorators?.length ?? 0) > 0) return false;
-  if (node.superClass) return true;
-  return node.body.body.some((m) => t.isStaticBlock(m) || ('computed' in m && m.computed) || ('static' in m && m.static && (t.isClassProperty(m) || t.isClassPrivateProperty(m))));
-}
-
-function declarationOf(node: T.Statement): Declaration | undefined {
-  if (t.isVariableDeclaration(node) && !node.declare) return { variables: node, exported: false, loc: node.loc };
-  if (t.isExportNamedDeclaration(node) && t.isVariableDeclaration(node.declaration) && !node.declaration.declare) return { variables: node.declaration, exported: true, loc: node.loc };
-  if (t.isExportDefaultDeclaration(node) && t.isExpression(node.declaration)) return { value: node.declaration, loc: node.loc };
-  if (t.isClassDeclaration(node) && classRunsCode(node)) return { cls: node, exported: false, loc: node.loc };
-  if (t.isExportNamedDeclaration(node) && t.isClassDeclaration(node.declaration) && classRunsCode(node.declaration)) return { cls: node.declaration, exported: true, loc: node.loc };
-  return undefined;
-}
-
-/**
- * An initializer that runs no code (nothing to guard), or whose function or class takes its name
- * from the binding (computed into a temporary, it would be named after the temporary).
- */
-function runsNoCode(init: T.Expression | null | undefined): boolean {
-  let e = init;
-  while (e && (t.isTSAsExpression(e) || t.isTSSatisfiesExpression(e) || t.isTSNonNullExpression(e) || t.isParenthesizedExpression(e) || t.isTSTypeAssertion(e))) e = e.expression;
-  if (!e) return true;
-  if (t.isTemplateLiteral(e)) return e.expressions.length === 0;
-  return t.isLiteral(e) || t.isFunctionExpression(e) || t.isArrowFunctionExpression(e) || t.isClassExpression(e);
-}
-
-/**
- * A top-level declaration, one binding at a time (a later initializer may read an earlier
- * binding): what computes its initializers first, in the module's guard, into temporaries, and
- * the declaration that then only reads them. A destructuring pattern is computed whole when it
- * has no defaults or computed keys (its own errors then are the module's too).
- */
-function computeFirst(d: Declaration, temp: () => T.Identifier): { computed: T.Statement[]; declared: T.Statement }[] {
-  const at = <N extends T.Node>(n: N): N => {
-    n.loc = d.loc ?? null;
-    return mark(n);
-  };
-  const assign = (target: T.LVal, value: T.Expression) => at(t.expressionStatement(t.assignmentExpression('=', target, value)));
-  const exporting = (v: T.VariableDeclaration, exported: boolean): T.Statement => (exported ? at(t.exportNamedDeclaration(v, [])) : v);
-  if ('value' in d) {
-    if (runsNoCode(d.value)) return [{ computed: [], declared: at(t.exportDefaultDeclaration(d.value)) }];
-    const T = temp();
-    return [{ computed: [assign(T, d.value)], declared: at(t.exportDefaultDeclaration(t.identifier(T.name))) }];
-  }
-  if ('cls' in d) {
-    // `class A extends B {}` is `let A = (class A extends B {})` (its binding is a let's; the class's own name binding is kept)
-    const { cls } = d;
-    const T = temp();
-    const expression = t.classExpression(cls.id, cls.superClass, cls.body);
-    Object.assign(expression, { superTypeParameters: cls.superTypeParameters, implements: cls.implements, typeParameters: cls.typeParameters });
-    return [{ computed: [assign(T, expression)], declared: exporting(at(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(cls.id.name), t.identifier(T.name))])), d.exported) }];
-  }
-  const { variables, exported } = d;
-  const declaration = (declarators: T.VariableDeclarator[]): T.Statement => exporting(at(t.variableDeclaration(variables.kind, declarators)), exported);
-  return variables.declarations.map((v) => {
-    if (runsNoCode(v.init)) return { computed: [], declared: declaration([v]) };
-    const init = v.init!;
-    const pairs: [T.LVal, T.Identifier][] = [];
-    const target = t.isIdentifier(v.id) ? undefined : retarget(v.id, pairs, temp);
-    if (target) return { computed: [assign(target, init)], declared: declaration(pairs.map(([id, T]) => t.variableDeclarator(id, t.identifier(T.name)))) };
-    const T = temp();
-    return { computed: [assign(T, init)], declared: declaration([t.variableDeclarator(v.id, t.identifier(T.name))]) };
-  });
-}
-
-/** A destructuring pattern with each binding replaced by a temporary (`pairs` says which), or undefined when it has defaults or computed keys. */
-function retarget(pattern: T.Node, pairs: [T.LVal, T.Identifier][], temp: () => T.Identifier): T.LVal | undefined {
-  if (t.isIdentifier(pattern)) {
-    const T = temp();
-    pairs.push([pattern, T]);
-    return T;
-  }
-  if (t.isRestElement(pattern)) {
-    const arg = retarget(pattern.argument, pairs, temp);
-    return arg && t.restElement(arg as Parameters<typeof t.restElement>[0]);
-  }
-  if (t.isObjectPattern(pattern)) {
-    const properties: (T.ObjectProperty | T.RestElement)[] = [];
-    for (const prop of pattern.properties) {
-      if (t.isRestElement(prop)) {
-        const rest = retarget(prop, pairs, temp);
-        if (!rest) return undefined;
-        properties.push(rest as T.RestElement);
-        continue;
-      }
-      if (prop.computed) return undefined;
-      const value = retarget(prop.value, pairs, temp);
-      if (!value) return undefined;
-      properties.push(t.objectProperty(t.cloneNode(prop.key), value as T.PatternLike));
-    }
-    return t.objectPattern(properties);
-  }
-  if (t.isArrayPattern(pattern)) {
-    const elements: (T.PatternLike | null)[] = [];
-    for (const el of pattern.elements) {
-      if (el === null) {
-        elements.push(null);
-        continue;
-      }
-      const out = retarget(el, pairs, temp);
-      if (!out) return undefined;
-      elements.push(out as T.PatternLike);
-    }
-    return t.arrayPattern(elements);
-  }
-  return undefined;
 }

@@ -1,138 +1,11 @@
 import { EventKind } from '../trace/index.js';
 import type { Site } from '../trace/index.js';
-import type { ScopeNames } from './instrument.js';
+import { GeneratorState, loopIterable } from './generators.js';
+import type { ScopeNames } from './names.js';
+import { PROGRESS_KIND, type EventWriter, type Probe, type ProbeSink, type ValueVisitor } from './probe.js';
 
 /** Where instrumented code finds the runtime: one registry per process, under a registered symbol. */
 export const RUNTIME_KEY = Symbol.for('hindsight.probes');
-
-/** Receives the events of instrumented code while a recording is on. */
-export interface ProbeSink {
-  event(kind: EventKind, site: number, activation: number): void;
-}
-
-/**
- * The recorder's fast path (a RingWriter): events are written as they happen, and the clock is
- * read only when asked (`time`), which the runtime does where traced code starts or stops running.
- */
-export interface EventWriter {
-  write(kind: EventKind, site: number, activation: number): void;
-  /** Records the current time at this point of the event stream. */
-  time(): void;
-}
-
-/**
- * Visits value points during a re-execution (values variant only): the runtime asks `wants` after
- * each Statement and Enter event, and calls `visit` with a closure that evaluates in that scope.
- */
-export interface ValueVisitor {
-  /** Whether the value point of event `index` is to be visited. */
-  wants(index: number): boolean;
-  visit(point: ValuePoint): void;
-}
-
-/** A value point reached: the event, its site, the names in scope and an evaluator for that scope. */
-export interface ValuePoint {
-  readonly index: number;
-  readonly site: Site | undefined;
-  readonly scope: ScopeNames;
-  readonly evaluate: (expression: string) => unknown;
-}
-
-/**
- * What one instrumented module calls; site ids are the module's own (0..n-1), the probe adds the
- * module's base. Names are short because the calls are everywhere in the instrumented code.
- * With no sink the calls only pass values through.
- */
-export interface Probe {
-  /** Enter of a sync function: it runs in the caller's activation (a new one from the event loop). */
-  en(site: number): number;
-  /** Enter of an async function: each call is a new activation. */
-  ea(site: number): number;
-  /** A statement is about to run. */
-  st(site: number, a: number): void;
-  /** Before `await`: the activation suspends; returns the awaited operand. */
-  su<T>(site: number, a: number, v: T): T;
-  /** After `await`: the activation resumes; returns the awaited result. */
-  re<T>(site: number, a: number, v: T): T;
-  /** A branch decision: site `yes` when `v` is truthy, `no` otherwise; returns `v`. */
-  br<T>(v: T, yes: number, no: number, a: number): T;
-  /** A branch taken unconditionally (a switch case entered). */
-  bk(site: number, a: number): void;
-  /**
-   * The function exits by an exception (its `finally` then reports no Exit). Sparse variant:
-   * `p` is the last statement of the function that started, for the decoder.
-   */
-  th(site: number, a: number, p?: number): void;
-  /**
-   * A catch or finally block of the code starts: if the activation was suspended in an `await` whose
-   * promise rejected, it has resumed (with the exception), which the Resume probe could not report.
-   */
-  ca(a: number, p?: number): void;
-  /** A sync function exits (called from its `finally`). */
-  ex(site: number, a: number): void;
-  /** An async function exits (called from its `finally`): its activation ends. */
-  xa(site: number, a: number): void;
-  /** A generator function is called: its activation starts and suspends at once (the body runs on `next()`). */
-  eg(site: number): GeneratorState;
-  /**
-   * A generator's body starts (its first `next()`): it resumes, run by the caller of `next()`.
-   * `g` is what the instrumented code's extra parameter received: not a GeneratorState when the
-   * caller passed more arguments than the function declares, then the call is entered only now.
-   */
-  gs(site: number, g: unknown): GeneratorState;
-  /** Before `yield` (or `yield*`): the generator suspends, back to the caller of `next()`; returns the operand. */
-  sy<T>(site: number, g: GeneratorState, v: T): T;
-  /** After `yield`: a `next()` resumed the generator; returns what it sent. */
-  ry<T>(site: number, g: GeneratorState, v: T): T;
-  /** Before `await` in an async generator; returns the operand. */
-  sw<T>(site: number, g: GeneratorState, v: T): T;
-  /** After `await` in an async generator; returns the result. */
-  rw<T>(site: number, g: GeneratorState, v: T): T;
-  /** A catch or finally block of a generator starts: if it was suspended (a `throw()`, a `return()`, a rejected await), it resumed. */
-  cg(g: GeneratorState, p?: number): void;
-  /** A generator exits by an exception. */
-  tg(site: number, g: GeneratorState, p?: number): void;
-  /** A generator exits (called from its `finally`): back to the caller of `next()`. */
-  xg(site: number, g: GeneratorState, p?: number): void;
-  /**
-   * The iterable of `for await` in an async function: each `next()` the loop calls is followed by a
-   * Suspend of activation `a` at `site` (the loop's await); the loop body reports the Resume (`re`).
-   * Each `next()` after the first is preceded by a Statement at `statement` (the loop's, -1 when
-   * none): the loop runs again, and the statements of the body before it have all run.
-   */
-  fa<T>(site: number, a: number, iterable: T, statement: number): T;
-  /** The same in an async generator. */
-  fg<T>(site: number, g: GeneratorState, iterable: T, statement: number): T;
-  /** Values variant: whether the value point just reached is wanted (then `v` follows). */
-  hit(): boolean;
-  /** Values variant: hands over the scope's evaluator at a wanted value point. */
-  v(evaluate: (expression: string) => unknown, scope: number): void;
-}
-
-/**
- * Sparse variant, into a ring only: the last statement that started before a throw left the
- * function or a catch or finally block began (its site), so that the decoder puts the
- * statements it did not report up to there, and no further. Not an event of the Execution.
- */
-export const PROGRESS_KIND = 14;
-
-/**
- * A generator invocation's recording state, held by the generator itself (a local of its body):
- * generators are often left unfinished, so the runtime keeps nothing of them that could leak.
- */
-export class GeneratorState {
-  /** The site + 1 it is suspended at: a yield (or its start) when `yielded`, else an await; 0 while it runs. */
-  waiting: number;
-  yielded = true;
-  /** The activation that resumed it (the caller of `next()`), 0 for the event loop. */
-  resumer = 0;
-  constructor(
-    readonly a: number,
-    site: number,
-  ) {
-    this.waiting = site + 1;
-  }
-}
 
 /**
  * Activation ids wrap here (a ring holds far fewer events): they stay small integers, and fit the
@@ -367,6 +240,18 @@ export class ProbeRuntime {
       S.current = to;
       if (to === 0) time();
     };
+    // a yield and an await suspend alike, and resume alike; only what the generator waits for differs
+    const suspendAt =
+      (yielded: boolean) =>
+      <V>(site: number, g: GeneratorState, v: V): V => {
+        emit(EventKind.Suspend, base + site, g.a);
+        suspendGenerator(g, base + site, yielded);
+        return v;
+      };
+    const resumed = <V>(_site: number, g: GeneratorState, v: V): V => {
+      resumeGenerator(g);
+      return v;
+    };
     const hot = (site: number, calls: number): void => {
       const onHot = S.onHot;
       if (onHot !== undefined) onHot(site, calls);
@@ -493,24 +378,10 @@ export class ProbeRuntime {
         emit(EventKind.Enter, base + site, g.a);
         return g;
       },
-      sy: (site, g, v) => {
-        emit(EventKind.Suspend, base + site, g.a);
-        suspendGenerator(g, base + site, true);
-        return v;
-      },
-      ry: (site, g, v) => {
-        resumeGenerator(g);
-        return v;
-      },
-      sw: (site, g, v) => {
-        emit(EventKind.Suspend, base + site, g.a);
-        suspendGenerator(g, base + site, false);
-        return v;
-      },
-      rw: (site, g, v) => {
-        resumeGenerator(g);
-        return v;
-      },
+      sy: suspendAt(true),
+      ry: resumed,
+      sw: suspendAt(false),
+      rw: resumed,
       cg: (g, p) => {
         if (g.waiting !== 0) resumeGenerator(g);
         if (p !== undefined) progress(g.a, p);
@@ -557,47 +428,6 @@ export class ProbeRuntime {
       },
     };
   }
-}
-
-/**
- * What `for await` iterates instead of `iterable`: the same iterator, whose `next()` reports the
- * loop's Suspend once it has returned (an async generator's body runs inside it, called by the
- * loop), and each later one by `again()`; so does `return()`, which a loop left early awaits. A sync iterable stays sync, so the loop still wraps it
- * as the language does.
- */
-function loopIterable<T>(iterable: T, again: () => void, suspended: () => void): T {
-  if (iterable === null || iterable === undefined) return iterable; // the loop throws its own TypeError
-  const source = iterable as unknown as Record<symbol, (() => Iterator<unknown>) | null | undefined>;
-  const asyncMethod = source[Symbol.asyncIterator];
-  const key = asyncMethod !== undefined && asyncMethod !== null ? Symbol.asyncIterator : Symbol.iterator;
-  const open = asyncMethod ?? source[Symbol.iterator];
-  if (typeof open !== 'function') return iterable;
-  return {
-    [key]() {
-      const inner = open.call(iterable) as unknown as Record<string, ((v?: unknown) => unknown) | undefined>;
-      const next = inner['next'];
-      let first = true;
-      return {
-        next(v?: unknown) {
-          if (!first) again();
-          first = false;
-          const r = next!.call(inner, v);
-          suspended();
-          return r;
-        },
-        // the loop closes the iterator (a break, a return) only if it has a return method, and awaits it
-        get return() {
-          const m = inner['return'];
-          if (m === undefined || m === null) return undefined;
-          return (v?: unknown) => {
-            const r = m.call(inner, v);
-            suspended();
-            return r;
-          };
-        },
-      };
-    },
-  } as unknown as T;
 }
 
 /** The process's runtime, installed on first use. */

@@ -1,4 +1,4 @@
-import { PROGRESS_KIND } from '../instrument/runtime.js';
+import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
 import { readRing, type RingEvents } from './ring.js';

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordingPart } from '../store/index.js';
 import { FILES, PARTS } from './spool.js';
+import { alive } from './alive.js';
 
 /** A worker thread or child process of the program that died while the program goes on. */
 export interface EndedPart {
@@ -94,32 +95,24 @@ function* parts(dir: string): Generator<{ kind: EndedPart['kind']; id: number; f
       const id = Number(name);
       const folder = path.join(root, name);
       if (!existsSync(path.join(folder, FILES.ring))) continue;
-      yield { kind, id, folder, how: kind === 'worker thread' ? threadEnd(folder) : processEnd(folder, id) };
+      yield { kind, id, folder, how: kind === 'worker thread' ? crashed(folder) : processEnd(folder, id) };
     }
   }
 }
 
-function threadEnd(folder: string): string | undefined {
+/** A part's uncaught error, as its end, if it wrote one. */
+function crashed(folder: string): string | undefined {
   const error = readJson<{ name?: string; message?: string }>(path.join(folder, FILES.error));
   return error ? `crashed: ${error.name ?? 'Error'}: ${error.message ?? ''}` : undefined;
 }
 
 function processEnd(folder: string, pid: number): string | undefined {
   if (alive(pid)) return undefined;
-  const error = readJson<{ name?: string; message?: string }>(path.join(folder, FILES.error));
-  if (error) return `crashed: ${error.name ?? 'Error'}: ${error.message ?? ''}`;
+  const error = crashed(folder);
+  if (error) return error;
   const exit = readJson<{ code?: number }>(path.join(folder, FILES.exit));
   if (!exit) return 'died without exiting (killed by a signal or aborted)';
   return exit.code === 0 ? undefined : `exited with code ${exit.code}`;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readJson<T>(file: string): T | undefined {

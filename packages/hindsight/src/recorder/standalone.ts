@@ -4,6 +4,7 @@ import { defaultStorePath, openRecordings, type RecordingMeta } from '../store/i
 import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archive.js';
 import { ENV } from './config.js';
 import { FILES } from './spool.js';
+import { alive } from './alive.js';
 
 /**
  * Recording without a supervisor (`node --import hindsight/register app.js` alone): the ring lives
@@ -62,15 +63,6 @@ export function recoverOrphans(store: string): RecordingMeta[] {
     rmSync(dir, { recursive: true, force: true });
   }
   return recovered;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The main thread's ring and, with it, those of its worker threads: the main recording's meta. */

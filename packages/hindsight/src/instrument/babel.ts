@@ -1,0 +1,27 @@
+import { createRequire } from 'node:module';
+import type * as Babel from '@babel/core';
+import type { types as T } from '@babel/core';
+
+/** Babel's node builders and tests, once loaded (loadBabel). */
+export let t: typeof Babel.types;
+let babel: typeof Babel | undefined;
+
+/**
+ * Babel, loaded on the first module instrumented rather than with this file: a recorded process
+ * whose modules are ES modules has them instrumented on the loader's thread, and its own heap (the
+ * one its requests run in, and its collector scans) never holds the instrumenter. Synchronous,
+ * because CommonJS is instrumented as it compiles; @babel/core is a CommonJS package.
+ */
+export function loadBabel(): typeof Babel {
+  if (babel) return babel;
+  babel = createRequire(import.meta.url)('@babel/core') as typeof Babel;
+  t = babel.types;
+  return babel;
+}
+
+/** Nodes the plugin made: never instrumented again. */
+export const made = new WeakSet<T.Node>();
+export function mark<N extends T.Node>(node: N): N {
+  made.add(node);
+  return node;
+}

@@ -1,0 +1,31 @@
+/** The instrumented code as it leaves instrument(): the syntax it is parsed with, and its source map inline. */
+import { pathToFileURL } from 'node:url';
+import type { Instrumented } from './instrument.js';
+
+/**
+ * TypeScript arrives as such when a loader that compiles it (tsx) runs after the recorder's: the
+ * types stay in the instrumented code for that loader to strip, and the sites are the file's own
+ * lines. Compiled JavaScript parses as TypeScript too, so the extension decides.
+ */
+export function syntaxOf(file: string): ('typescript' | 'jsx')[] {
+  if (/\.[cm]?ts$/.test(file)) return ['typescript'];
+  if (file.endsWith('.tsx')) return ['typescript', 'jsx'];
+  return [];
+}
+
+/**
+ * The instrumented code with its source map inline (and the compiler's own `sourceMappingURL`,
+ * which maps the uninstrumented code, taken out). With source maps enabled
+ * (`process.setSourceMapsEnabled(true)`), Node's stack traces and its print of the line an
+ * uncaught error came from then show the original source (the TypeScript through the compiler's
+ * map), not the probes. The map's sources are file URLs, resolved beside `file`.
+ */
+export function withInlineMap(out: Instrumented, file: string): string {
+  const code = out.code.replace(/^[ \t]*\/\/[#@] sourceMappingURL=.*$/gm, '');
+  if (!out.map) return code;
+  const map = out.map as { sources?: (string | null)[] };
+  const base = pathToFileURL(file);
+  const sources = (map.sources ?? []).map((s) => (s === null ? s : new URL(s, base).href));
+  const json = JSON.stringify({ ...map, sources, sourceRoot: undefined });
+  return `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(json).toString('base64')}\n`;
+}

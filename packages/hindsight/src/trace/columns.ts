@@ -1,0 +1,140 @@
+import { EventKind } from './events.js';
+
+/**
+ * The column work of ExecutionBuilder: sizing, growing and handing over typed-array columns, frame
+ * depths, and the per-site, per-frame and per-function occurrence lists its build() makes.
+ */
+const UNKNOWN_DEPTH = 0xffffffff;
+
+/**
+ * Each frame's depth, written into `room` (the builder's spent last-event column: no fresh
+ * memory) and handed over as fit() does. Parents of synthetic frames can be made after their
+ * children, so unknown depths are memoized up the chain.
+ */
+export function depths(frameParent: Int32Array, room: Uint32Array): Uint32Array {
+  const nf = frameParent.length;
+  const depth = room.fill(UNKNOWN_DEPTH, 0, nf);
+  const path: number[] = [];
+  for (let f = 0; f < nf; f++) {
+    const parent = frameParent[f]!;
+    // the common case: the parent was made first
+    if (parent === -1) depth[f] = 0;
+    else if (parent < f && depth[parent] !== UNKNOWN_DEPTH) depth[f] = depth[parent]! + 1;
+    else {
+      let g = f;
+      while (g !== -1 && depth[g] === UNKNOWN_DEPTH) {
+        path.push(g);
+        g = frameParent[g]!;
+      }
+      let d = g === -1 ? -1 : depth[g]!;
+      while (path.length > 0) depth[path.pop()!] = ++d;
+    }
+  }
+  return fit(depth, nf);
+}
+
+/** A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast` when `exact`). */
+export function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(from: T, atLeast = 0, exact = false): T {
+  const to = new (from.constructor as new (length: number) => T)(exact ? atLeast : Math.max(from.length * 2, atLeast));
+  to.set(from);
+  return to;
+}
+
+/** True when the view holds (nearly) all of its buffer: taking it over does not keep much unused memory alive. */
+export function ownable(view: Uint8Array | Uint32Array | Float64Array): boolean {
+  return view.byteOffset === 0 && view.buffer.byteLength - view.byteLength <= (SLACK + (view.length >> 4)) * view.BYTES_PER_ELEMENT;
+}
+
+/**
+ * The frames that events of these kinds are likely to make: one per Enter, and a few synthetic
+ * ones (a partial trace's returns whose calls it did not see). A guess to size the frame columns
+ * once; they grow past it if needed.
+ */
+export function framesFor(kinds: Uint8Array): number {
+  let enters = 0;
+  for (let i = 0; i < kinds.length; i++) if (kinds[i] === EventKind.Enter) enters++;
+  return enters + SLACK;
+}
+
+/** The frames appendColumns makes for an event of kind `k` on an activation with this stack. */
+export function framesMade(k: number, stack: number[], suspended: boolean, fParent: Int32Array, fSynthetic: Uint8Array): number {
+  if (k === EventKind.Enter) return 1;
+  const exit = k === EventKind.Exit || k === EventKind.Throw;
+  if (stack.length === 0) return exit && !suspended ? 2 : 1;
+  if (!exit) return 0;
+  const top = stack[stack.length - 1]!;
+  return fParent[top] === -1 && fSynthetic[top] === 1 && !suspended ? 1 : 0;
+}
+
+/**
+ * The column's first `n` values: the column itself, or a view of it when it has little unused room
+ * (columns sized from a good guess, as takeColumns sizes the frames); a copy when the room would
+ * hold on to much memory (a column grown by doubling).
+ */
+export function fit<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(column: T, n: number): T {
+  if (column.length === n) return column;
+  return (column.length - n <= SLACK + (n >> 4) ? column.subarray(0, n) : column.slice(0, n)) as T;
+}
+
+/** Unused slots a column handed over may keep, besides 1/16 of its length. */
+const SLACK = 64;
+
+export interface Lists {
+  offsets: Uint32Array;
+  events: Uint32Array;
+}
+
+/**
+ * The per-site lists (every event at a site below `sites`) and the per-frame lists: a counting sort
+ * of the events by site and by frame, each group ascending, sharing one pass to fill both (this
+ * runs over every event of a build). `room` takes the frame lists when given.
+ */
+export function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, nf: number, room: Uint32Array | undefined): { site: Lists; frame: Lists } {
+  const n = siteIds.length;
+  const so = new Uint32Array(sites + 1);
+  const fo = new Uint32Array(nf + 1);
+  for (let i = 0; i < n; i++) {
+    const k = siteIds[i]!;
+    if (k < sites) so[k + 1]!++;
+    fo[frames[i]! + 1]!++;
+  }
+  for (let k = 0; k < sites; k++) so[k + 1]! += so[k]!;
+  for (let f = 0; f < nf; f++) fo[f + 1]! += fo[f]!;
+  const se = new Uint32Array(so[sites]!);
+  const fe = room ?? new Uint32Array(n);
+  const sc = so.slice(0, sites);
+  // the frame offsets are their own fill cursors (no second array of frames): each ends as the next frame's start
+  for (let i = 0; i < n; i++) {
+    const k = siteIds[i]!;
+    if (k < sites) se[sc[k]!++] = i;
+    fe[fo[frames[i]!]!++] = i;
+  }
+  fo.copyWithin(1, 0, nf);
+  fo[0] = 0;
+  return { site: { offsets: so, events: se }, frame: { offsets: fo, events: fe } };
+}
+
+/**
+ * The per-function lists: the Enter events of each function site below `sites`, ascending. An
+ * Enter is what opens an entered (not synthetic) frame, and frames are numbered in the order they
+ * were opened, so this sorts the frames, not the events.
+ */
+export function functionLists(frameEnter: Int32Array, frameSynthetic: Uint8Array, siteIds: Uint32Array, sites: number): Lists {
+  const nf = frameEnter.length;
+  const offsets = new Uint32Array(sites + 1);
+  for (let f = 0; f < nf; f++) {
+    if (frameSynthetic[f] === 1) continue;
+    const k = siteIds[frameEnter[f]!]!;
+    if (k < sites) offsets[k + 1]!++;
+  }
+  for (let k = 0; k < sites; k++) offsets[k + 1]! += offsets[k]!;
+  const events = new Uint32Array(offsets[sites]!);
+  const fill = offsets.slice(0, sites);
+  for (let f = 0; f < nf; f++) {
+    if (frameSynthetic[f] === 1) continue;
+    const e = frameEnter[f]!;
+    const k = siteIds[e]!;
+    if (k < sites) events[fill[k]!++] = e;
+  }
+  return { offsets, events };
+}
