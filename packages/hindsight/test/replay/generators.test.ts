@@ -7,15 +7,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadWorkflows, replayHistory, type ReplayResult } from '../../src/engine/index.js';
+import type { ReplayResult } from '../../src/engine/index.js';
 import type { RecordedEvent } from '../../src/history/index.js';
-import { recordExecution } from '../../src/replay/index.js';
 import { EventKind, type Execution } from '../../src/trace/index.js';
-import { Harness } from '../engine/harness.js';
 import { deliver } from './fixtures/batches.js';
+import { assertReplaysAsPlain, recordRun } from './recorded-run.js';
 
 const modulePath = fileURLToPath(new URL('./fixtures/batches.js', import.meta.url));
-const plain = (r: ReplayResult) => ({ ok: r.ok, events: r.events, wouldRecord: r.wouldRecord.length, divergence: r.divergence?.message });
 
 describe('instrumented replay of a workflow that uses generators (fixtures/batches.ts)', () => {
   let history: RecordedEvent[];
@@ -23,23 +21,11 @@ describe('instrumented replay of a workflow that uses generators (fixtures/batch
   let replay: ReplayResult;
 
   before(async () => {
-    const h = await Harness.open();
-    try {
-      h.worker([deliver]);
-      const handle = await h.client.start(deliver, ['a', 'b', 'c', 'd', 'e'], { workflowId: 'deliver-1' });
-      assert.deepEqual(await handle.result(), { receipts: ['shipped:a+b', 'shipped:c+d', 'shipped:e'], first: ['a', 'b', 'c', 'd', 'e'] });
-      history = await h.history('deliver-1');
-    } finally {
-      await h.close();
-    }
-    ({ execution, replay } = await recordExecution(history, modulePath));
+    ({ history, execution, replay } = await recordRun(deliver, ['a', 'b', 'c', 'd', 'e'], 'deliver-1', { receipts: ['shipped:a+b', 'shipped:c+d', 'shipped:e'], first: ['a', 'b', 'c', 'd', 'e'] }, modulePath));
   });
 
   it('gives the same replay result as the plain replay of the original code', async () => {
-    const { workflows } = await loadWorkflows(modulePath);
-    const expected = await replayHistory(history, workflows);
-    assert.equal(replay.ok, true);
-    assert.deepEqual(plain(replay), plain(expected));
+    await assertReplaysAsPlain({ history, execution, replay }, modulePath);
   });
 
   it('each generator call is entered once, and each of its runs is a frame under the caller of next()', () => {

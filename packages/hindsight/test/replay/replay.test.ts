@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadWorkflows, replayHistory, type ReplayResult } from '../../src/engine/index.js';
+import { loadWorkflows, type ReplayResult } from '../../src/engine/index.js';
 import type { RecordedEvent } from '../../src/history/index.js';
 import { instrument } from '../../src/instrument/index.js';
-import { loadInstrumented, recordExecution } from '../../src/replay/index.js';
+import { loadInstrumented } from '../../src/replay/index.js';
 import { Cursor } from '../../src/timetravel/index.js';
 import { EventKind, type Execution } from '../../src/trace/index.js';
-import { Harness } from '../engine/harness.js';
 import { shop } from './fixtures/shop.js';
+import { assertReplaysAsPlain, recordRun } from './recorded-run.js';
 
 /** The compiled fixture (what a worker runs) and its TypeScript source (what the sites name). */
 const modulePath = fileURLToPath(new URL('./fixtures/shop.js', import.meta.url));
@@ -23,7 +23,6 @@ const at = (c: Cursor) => {
   const s = c.execution.siteOf(c.index);
   return `${s?.functionName}:${s?.line}`;
 };
-const plain = (r: ReplayResult) => ({ ok: r.ok, events: r.events, wouldRecord: r.wouldRecord.length, divergence: r.divergence?.message });
 /** The first event at `line` of that kind. */
 const first = (ex: Execution, kind: EventKind, line: number) => {
   for (let i = 0; i < ex.length; i++) if (ex.kinds[i] === kind && ex.siteOf(i)?.line === line) return i;
@@ -36,23 +35,11 @@ describe('instrumented replay of a run recorded by a real worker (fixtures/shop.
   let replay: ReplayResult;
 
   before(async () => {
-    const h = await Harness.open();
-    try {
-      h.worker([shop]);
-      const handle = await h.client.start(shop, [300, 200, 100], { workflowId: 'shop-1' });
-      assert.deepEqual(await handle.result(), ['first:300/4', 'second:300/4']);
-      history = await h.history('shop-1');
-    } finally {
-      await h.close();
-    }
-    ({ execution, replay } = await recordExecution(history, modulePath));
+    ({ history, execution, replay } = await recordRun(shop, [300, 200, 100], 'shop-1', ['first:300/4', 'second:300/4'], modulePath));
   });
 
   it('gives the same replay result as the plain replay of the original code', async () => {
-    const { workflows } = await loadWorkflows(modulePath);
-    const expected = await replayHistory(history, workflows);
-    assert.equal(replay.ok, true);
-    assert.deepEqual(plain(replay), plain(expected));
+    await assertReplaysAsPlain({ history, execution, replay }, modulePath);
   });
 
   it('names the TypeScript source: sites carry the .ts file, line and function name through the source map', () => {
