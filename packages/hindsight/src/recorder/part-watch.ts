@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordingPart } from '../store/index.js';
 import { FILES, PARTS } from './spool.js';
@@ -34,8 +34,8 @@ export interface PartEvents {
 export function watchParts(dir: string, events: PartEvents): { stop(): void; forget(part: EndedPart): void } {
   const seen = new Set<string>();
   const reported = new Set<string>();
-  /** Per part, the bytes of its snapshot requests already taken. */
-  const asked = new Map<string, number>();
+  /** Per part, its snapshot requests file as last read: its size, and the end of the requests taken. */
+  const asked = new Map<string, { size: number; end: number }>();
   const timer = setInterval(() => {
     for (const part of parts(dir)) {
       const key = `${part.kind}/${part.id}`;
@@ -58,17 +58,17 @@ export function watchParts(dir: string, events: PartEvents): { stop(): void; for
 }
 
 /** The requests written since the last look (a torn last line waits for the next). */
-function newRequests(folder: string, key: string, asked: Map<string, number>): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path.join(folder, FILES.snapshots), 'utf8');
-  } catch {
-    return [];
-  }
-  const from = asked.get(key) ?? 0;
+function newRequests(folder: string, key: string, asked: Map<string, { size: number; end: number }>): string[] {
+  const file = path.join(folder, FILES.snapshots);
+  // looked at every poll: read only when it has grown
+  const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  const before = asked.get(key) ?? { size: 0, end: 0 };
+  if (size === before.size) return [];
+  const text = readFileSync(file, 'utf8');
+  const from = before.end;
   const end = text.lastIndexOf('\n') + 1;
+  asked.set(key, { size, end });
   if (end <= from) return [];
-  asked.set(key, end);
   return text
     .slice(from, end)
     .split('\n')
