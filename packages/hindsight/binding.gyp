@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "hindsight_shared_memory",
-      "sources": ["native/shared_memory.c"],
+      "target_name": "hindsight_memory",
+      "sources": ["native/memory.c"],
       "cflags": ["-Wall", "-Wextra", "-std=gnu11"]
     }
   ]

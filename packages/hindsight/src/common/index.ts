@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './duration.js';
 export * from './clock.js';
 export { recordable } from './serialize.js';
+export { columnBuffer, memoryAddon } from './memory.js';

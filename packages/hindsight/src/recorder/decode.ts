@@ -1,6 +1,6 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
-import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
+import { column, EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
 import { readRing, type RingEvents } from './ring.js';
 
 const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, column: 0, functionName: '<unknown>' };
@@ -88,10 +88,10 @@ class EventColumns {
   times: Float64Array;
 
   constructor(capacity: number) {
-    this.kinds = new Uint8Array(capacity);
-    this.sites = new Uint32Array(capacity);
-    this.activations = new Uint32Array(capacity);
-    this.times = new Float64Array(capacity);
+    this.kinds = column(Uint8Array, capacity);
+    this.sites = column(Uint32Array, capacity);
+    this.activations = column(Uint32Array, capacity);
+    this.times = column(Float64Array, capacity);
   }
 
   push(kind: number, site: number, activation: number, time: number): void {
@@ -105,10 +105,10 @@ class EventColumns {
 
   #grow(): void {
     const capacity = this.kinds.length + (this.kinds.length >> 1) + 16;
-    const kinds = new Uint8Array(capacity);
-    const sites = new Uint32Array(capacity);
-    const activations = new Uint32Array(capacity);
-    const times = new Float64Array(capacity);
+    const kinds = column(Uint8Array, capacity);
+    const sites = column(Uint32Array, capacity);
+    const activations = column(Uint32Array, capacity);
+    const times = column(Float64Array, capacity);
     kinds.set(this.kinds);
     sites.set(this.sites);
     activations.set(this.activations);

@@ -1,5 +1,5 @@
 import { HindsightError } from '../common/index.js';
-import type { EventKind } from '../trace/index.js';
+import { column, type EventKind } from '../trace/index.js';
 
 /**
  * The flight recorder's ring: a fixed-size buffer of fixed-size slots that overwrites its oldest
@@ -237,7 +237,7 @@ function readRing1(words: Uint32Array, capacity: number, count: number, wrapped:
   const mask = capacity - 1;
   const n = wrapped ? capacity - 1 : count;
   const first = wrapped ? (count + 1) & mask : 0;
-  const events = { length: n, kinds: new Uint8Array(n), sites: new Uint32Array(n), activations: new Uint32Array(n), times: new Float64Array(n) };
+  const events = { length: n, ...columns(n) };
   for (let k = 0; k < n; k++) {
     const at = HEADER_WORDS + ((first + k) & mask) * EVENT_WORDS_1;
     const w0 = words[at]!;
@@ -276,7 +276,7 @@ class Timeline {
 
 /** Columns for up to `slots` events. */
 function columns(slots: number): { kinds: Uint8Array; sites: Uint32Array; activations: Uint32Array; times: Float64Array } {
-  return { kinds: new Uint8Array(slots), sites: new Uint32Array(slots), activations: new Uint32Array(slots), times: new Float64Array(slots) };
+  return { kinds: column(Uint8Array, slots), sites: column(Uint32Array, slots), activations: column(Uint32Array, slots), times: column(Float64Array, slots) };
 }
 
 /** The first `n` events of the columns (views, no copy). */

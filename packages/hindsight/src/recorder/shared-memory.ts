@@ -4,39 +4,10 @@
  * The flight recorder's ring buffer lives in such a mapping. Writes to it are
  * plain memory stores, and the kernel keeps them in the page cache however the
  * process dies (SIGKILL, a native abort), so the supervising parent maps the
- * same file afterwards and reads them. Node has no mmap; a tiny native addon
- * (native/shared_memory.c, built by node-gyp when the package is installed)
- * provides it.
+ * same file afterwards and reads them. Node has no mmap; the package's native
+ * part provides it (see common/memory.ts).
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { HindsightError } from '../common/errors.js';
-
-interface SharedMemoryAddon {
-  map(file: string, bytes: number): ArrayBuffer;
-}
-
-/** This file compiles to <package>/dist/src/recorder/; node-gyp builds into <package>/build/Release/. */
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const ADDON_PATH = path.join(PACKAGE_ROOT, 'build', 'Release', 'hindsight_shared_memory.node');
-
-let addon: SharedMemoryAddon | undefined;
-
-/** Loaded on first use, so that everything not recording runs without the native part. */
-function loadAddon(): SharedMemoryAddon {
-  if (addon) return addon;
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as SharedMemoryAddon;
-    return addon;
-  } catch (cause) {
-    throw new HindsightError(
-      'HS_E_RECORDER_NATIVE',
-      "the flight recorder's native part is not built; run `npm rebuild hindsight` (needs python3, make and a C compiler)",
-      { cause },
-    );
-  }
-}
+import { memoryAddon } from '../common/memory.js';
 
 /**
  * Maps `file` (created with mode 0600 if missing) into memory and returns the
@@ -53,7 +24,7 @@ function loadAddon(): SharedMemoryAddon {
  * cannot be opened, sized or mapped.
  */
 export function mapShared(file: string, bytes: number): ArrayBuffer {
-  return loadAddon().map(file, bytes);
+  return memoryAddon().map(file, bytes);
 }
 
 /**

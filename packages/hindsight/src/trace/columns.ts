@@ -1,3 +1,4 @@
+import { columnBuffer } from '../common/index.js';
 import { EventKind } from './events.js';
 
 /**
@@ -5,6 +6,14 @@ import { EventKind } from './events.js';
  * depths, and the per-site, per-frame and per-function occurrence lists its build() makes.
  */
 const UNKNOWN_DEPTH = 0xffffffff;
+
+type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
+type ColumnType<T extends Column> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
+
+/** A zeroed column of n values, in huge pages when it is large (see columnBuffer): every column of a decode is made here. */
+export function column<T extends Column>(type: ColumnType<T>, n: number): T {
+  return new type(columnBuffer(n * type.BYTES_PER_ELEMENT), 0, n);
+}
 
 /**
  * Each frame's depth, written into `room` (the builder's spent last-event column: no fresh
@@ -34,8 +43,8 @@ export function depths(frameParent: Int32Array, room: Uint32Array): Uint32Array 
 }
 
 /** A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast` when `exact`). */
-export function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(from: T, atLeast = 0, exact = false): T {
-  const to = new (from.constructor as new (length: number) => T)(exact ? atLeast : Math.max(from.length * 2, atLeast));
+export function grow<T extends Column>(from: T, atLeast = 0, exact = false): T {
+  const to = column(from.constructor as ColumnType<T>, exact ? atLeast : Math.max(from.length * 2, atLeast));
   to.set(from);
   return to;
 }
@@ -71,9 +80,9 @@ export function framesMade(k: number, stack: number[], suspended: boolean, fPare
  * (columns sized from a good guess, as takeColumns sizes the frames); a copy when the room would
  * hold on to much memory (a column grown by doubling).
  */
-export function fit<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(column: T, n: number): T {
-  if (column.length === n) return column;
-  return (column.length - n <= SLACK + (n >> 4) ? column.subarray(0, n) : column.slice(0, n)) as T;
+export function fit<T extends Column>(values: T, n: number): T {
+  if (values.length === n) return values;
+  return (values.length - n <= SLACK + (n >> 4) ? values.subarray(0, n) : values.slice(0, n)) as T;
 }
 
 /** Unused slots a column handed over may keep, besides 1/16 of its length. */
@@ -91,8 +100,8 @@ export interface Lists {
  */
 export function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, nf: number, room: Uint32Array | undefined): { site: Lists; frame: Lists } {
   const n = siteIds.length;
-  const so = new Uint32Array(sites + 1);
-  const fo = new Uint32Array(nf + 1);
+  const so = column(Uint32Array, sites + 1);
+  const fo = column(Uint32Array, nf + 1);
   for (let i = 0; i < n; i++) {
     const k = siteIds[i]!;
     if (k < sites) so[k + 1]!++;
@@ -100,8 +109,8 @@ export function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Ar
   }
   for (let k = 0; k < sites; k++) so[k + 1]! += so[k]!;
   for (let f = 0; f < nf; f++) fo[f + 1]! += fo[f]!;
-  const se = new Uint32Array(so[sites]!);
-  const fe = room ?? new Uint32Array(n);
+  const se = column(Uint32Array, so[sites]!);
+  const fe = room ?? column(Uint32Array, n);
   const sc = so.slice(0, sites);
   // the frame offsets are their own fill cursors (no second array of frames): each ends as the next frame's start
   for (let i = 0; i < n; i++) {
@@ -121,14 +130,14 @@ export function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Ar
  */
 export function functionLists(frameEnter: Int32Array, frameSynthetic: Uint8Array, siteIds: Uint32Array, sites: number): Lists {
   const nf = frameEnter.length;
-  const offsets = new Uint32Array(sites + 1);
+  const offsets = column(Uint32Array, sites + 1);
   for (let f = 0; f < nf; f++) {
     if (frameSynthetic[f] === 1) continue;
     const k = siteIds[frameEnter[f]!]!;
     if (k < sites) offsets[k + 1]!++;
   }
   for (let k = 0; k < sites; k++) offsets[k + 1]! += offsets[k]!;
-  const events = new Uint32Array(offsets[sites]!);
+  const events = column(Uint32Array, offsets[sites]!);
   const fill = offsets.slice(0, sites);
   for (let f = 0; f < nf; f++) {
     if (frameSynthetic[f] === 1) continue;

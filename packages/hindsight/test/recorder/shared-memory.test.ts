@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { HindsightError } from '../../src/common/errors.js';
+import { HindsightError, columnBuffer } from '../../src/common/index.js';
 import { mapShared } from '../../src/recorder/shared-memory.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-shm-'));
@@ -135,13 +135,14 @@ describe('shared memory for the flight recorder', () => {
     // A copy of the compiled wrapper in a package root that has no build/ folder.
     const root = path.join(dir, 'unbuilt');
     const here = path.dirname(fileURLToPath(import.meta.url));
-    for (const rel of ['src/recorder/shared-memory.js', 'src/common/errors.js']) {
+    for (const rel of ['src/recorder/shared-memory.js', 'src/common/memory.js', 'src/common/errors.js']) {
       mkdirSync(path.dirname(path.join(root, 'dist', rel)), { recursive: true });
       copyFileSync(path.join(here, '../..', rel), path.join(root, 'dist', rel));
     }
     const unbuilt = (await import(new URL(`file://${root}/dist/src/recorder/shared-memory.js`).href)) as {
       mapShared: typeof mapShared;
     };
+    const memory = (await import(new URL(`file://${root}/dist/src/common/memory.js`).href)) as { columnBuffer: typeof columnBuffer };
     assert.throws(
       () => unbuilt.mapShared(path.join(dir, 'never.ring'), 4096),
       (err: unknown) => {
@@ -152,5 +153,33 @@ describe('shared memory for the flight recorder', () => {
         return true;
       },
     );
+    // a decode's large columns do without it: plain memory, zeroed
+    const plain = new Uint32Array(memory.columnBuffer(4 << 20));
+    assert.equal(plain.length, 1 << 20);
+    assert.ok(plain.every((w) => w === 0));
+  });
+});
+
+describe('memory for the columns of a decode', () => {
+  /** Anonymous memory in huge pages, in kB, of this process. */
+  const hugeKb = (): number => Number(/AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
+  const thp = (): string => /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))![1]!;
+
+  it('a large column is zeroed, exactly its size, and backed by huge pages where the kernel gives them on request', () => {
+    const bytes = 8 * 1024 * 1024 + 12;
+    const before = hugeKb();
+    const buffer = columnBuffer(bytes);
+    assert.equal(buffer.byteLength, bytes);
+    const words = new Uint32Array(buffer, 0, bytes >> 2);
+    assert.ok(words.every((w) => w === 0), 'zeroed, as an ArrayBuffer is');
+    for (let i = 0; i < words.length; i++) words[i] = word(i);
+    for (let i = 0; i < words.length; i += 4099) assert.equal(words[i], word(i));
+    if (thp() !== 'never') assert.ok(hugeKb() - before >= 4096, `huge pages: ${before} kB before, ${hugeKb()} kB after`);
+  });
+
+  it('a small column is zeroed and exactly its size', () => {
+    const buffer = columnBuffer(4096);
+    assert.equal(buffer.byteLength, 4096);
+    assert.ok(new Uint8Array(buffer).every((b) => b === 0));
   });
 });
