@@ -61,21 +61,21 @@ describe('hindsight dap: a flight recording of a crashed service, debugged backw
 
   const stack = async (threadId: number) => (await dc.frames(threadId)).map((f) => `${f.name}:${f.line}`);
 
-  it('opens at the crash as an exception: exceptionInfo has the error, the stack is where it left the request', async () => {
+  it('opens at the crash as an exception: exceptionInfo has the error, the stack is that of the statement that threw it', async () => {
     const stopped = await dc.open({ recording: id, store });
     assert.equal(stopped.body.reason, 'exception');
-    assert.match(stopped.body.description!, /^the process died of Error: boom at 435; the cursor is at its last event/);
+    assert.match(stopped.body.description!, /^the process died of Error: boom at 435; the cursor is at the statement that threw it/);
     const info = (await dc.customRequest('exceptionInfo', { threadId: stopped.body.threadId })).body as DebugProtocol.ExceptionInfoResponse['body'];
     assert.deepEqual([info.exceptionId, info.description, info.breakMode], ['Error', 'boom at 435', 'unhandled']);
     assert.match(info.details!.stackTrace!, /at explode \(.*app\.mjs:9/);
-    assert.deepEqual(await stack(stopped.body.threadId!), [`handle:${line('async function handle')}`, `<anonymous>:${line('for (let id')}`]);
+    assert.deepEqual(await stack(stopped.body.threadId!), [`explode:${line('throw new Error')}`, `handle:${line('if (id === 3)')}`, `<anonymous>:${line('for (let id')}`]);
   });
 
   it('threads are the requests in flight at the cursor; another request shows where it was waiting', async () => {
     const threads = (await dc.threadsRequest()).body.threads;
     assert.deepEqual(threads.map((t) => t.name.replace(/@[\d.]+ms/, '@…')), ['handle @…', 'handle @…'], 'the dying request and the fourth, still waiting');
     const [current] = await dc.frames(threads[0]!.id);
-    assert.equal(current!.line, line('async function handle'));
+    assert.equal(current!.line, line('throw new Error'));
     assert.deepEqual(await stack(threads[1]!.id), [`handle:${line('await new Promise')}`, `<anonymous>:${line('for (let id')}`], 'suspended at its await');
     const stepped = await dc.moveBy('stepBack', { threadId: threads[1]!.id });
     assert.equal(stepped.body.threadId, threads[1]!.id, 'stepping another request steps that request');
@@ -158,7 +158,7 @@ describe('hindsight dap: a flight recording of a crashed service, debugged backw
     assert.equal(out.status, 0, out.stderr);
     const rows = out.stdout.split('\n').filter((l) => /^[* ] \d+ +handle/.test(l));
     assert.equal(rows.length, 2, out.stdout);
-    assert.match(rows[0]!, new RegExp(`^\\* \\d+ +handle @[\\d.]+ms +handle at app\\.mjs:${line('async function handle')} \\(event \\d+\\)$`));
+    assert.match(rows[0]!, new RegExp(`^\\* \\d+ +handle @[\\d.]+ms +explode at app\\.mjs:${line('throw new Error')} \\(event \\d+\\)$`));
     assert.match(rows[1]!, new RegExp(`^  \\d+ +handle @[\\d.]+ms +handle at app\\.mjs:${line('await new Promise')} \\(event \\d+\\)$`));
     assert.match(out.stdout, /error thread takes a thread id from `info threads`; got '999' \[HS_E_DEBUG_USAGE\]/);
     const waiting = /^  (\d+) /.exec(rows[1]!)![1]!;

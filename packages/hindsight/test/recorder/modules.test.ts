@@ -118,14 +118,14 @@ describe('a module body is a frame of its own', () => {
     }
   });
 
-  it('hindsight debug: reverse-step from the crash walks the top-level lines; bt in a function called there shows the module frame', () => {
+  it('hindsight debug: opens at the top-level throw, and reverse-step walks back the top-level lines; bt in a function called there shows the module frame', () => {
     const script = path.join(dir, 'commands.txt');
     writeFileSync(script, 'reverse-step\nreverse-step\nbreak helper\nreverse-continue\nbt\n');
     const out = spawnSync(process.execPath, [CLI, '--store', path.join(dir, 'store.db'), 'debug', rec.meta.id, '--commands', script, '--json'], { cwd: dir, env: ENV, encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
     const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     const steps = lines.filter((l) => l.command === 'reverse-step').map((l) => `${l.stop.function} ${l.stop.line}`);
-    assert.deepEqual(steps, ['<module app.mjs> 14', '<module app.mjs> 13']);
+    assert.deepEqual(steps, ['<module app.mjs> 13', '<module app.mjs> 12'], 'from the throw on line 14');
     const bt = lines.at(-1)!.result.frames.map((f: { function: string; line: number }) => `${f.function} ${f.line}`);
     assert.deepEqual(bt, ['helper 3', 'handle 4', '<module app.mjs> 10']);
   });
