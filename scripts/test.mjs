@@ -1,7 +1,8 @@
 // Runs every compiled test file with node's test runner. Node 20's `--test`
 // does not expand glob patterns itself, so the files are listed here.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const roots = ['packages/hindsight/dist/test', 'packages/vscode/dist/test'];
@@ -18,6 +19,9 @@ files.sort();
 const only = process.argv.slice(2);
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 // Source maps on, as in production use: recorded stacks and reports name .ts lines.
-const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps`.trim() };
+// The programs the tests record keep their instrumented modules in a cache of this run's own.
+const transforms = mkdtempSync(path.join(tmpdir(), 'hindsight-test-transforms-'));
+const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps`.trim(), HINDSIGHT_TRANSFORM_CACHE: transforms };
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...selected], { stdio: 'inherit', env });
+rmSync(transforms, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,9 @@ const names = [
   'recorder.crash_to_archive.sigkill_ms',
   'recorder.crash_to_archive.exception_ms',
   'recorder.rss_overhead_mb',
+  'recorder.start_plain_ms',
+  'recorder.start_cold_ms',
+  'recorder.start_cached_ms',
 ];
 
 interface Service {
@@ -160,6 +163,38 @@ function decode(): Measure {
   return { name: 'recorder.decode_events_per_s', value: Math.round(median(times)), unit: 'events/s', note: `${written} events of nested calls: ring read, symbolicated and indexed into an Execution, median of 3` };
 }
 
+/**
+ * Start-up under the recorder, of a program of about 150 modules (hindsight's own CLI, every
+ * module traced, printing its version): plain, recorded with an empty transform cache (every
+ * module instrumented), and recorded again with the cache the first start filled. Wall time to
+ * exit, median of 3, the three alternated.
+ */
+function startUp(dir: string): Measure[] {
+  const program = [CLI, '--version'];
+  const plain: number[] = [];
+  const cold: number[] = [];
+  const cached: number[] = [];
+  const run = (args: string[]) => {
+    const t0 = performance.now();
+    const out = spawnSync(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`start-up run failed: ${out.stderr}`);
+    return performance.now() - t0;
+  };
+  for (let r = 0; r < 3; r++) {
+    const cache = path.join(dir, `transforms-${r}`);
+    const recorded = [CLI, '--store', path.join(dir, 'start.db'), 'record', '--include', path.join(path.dirname(CLI), '..', '**'), '--transform-cache', cache, '--', process.execPath, ...program];
+    plain.push(run(program));
+    cold.push(run(recorded));
+    cached.push(run(recorded));
+  }
+  const how = `hindsight's own CLI printing its version, every one of its modules traced; wall time, median of 3`;
+  return [
+    { name: 'recorder.start_plain_ms', value: round(median(plain)), unit: 'ms', note: `${how}: not recorded` },
+    { name: 'recorder.start_cold_ms', value: round(median(cold)), unit: 'ms', note: `${how}: recorded, every module instrumented (an empty transform cache)` },
+    { name: 'recorder.start_cached_ms', value: round(median(cached)), unit: 'ms', note: `${how}: recorded again, the modules read back from the transform cache` },
+  ];
+}
+
 /** From the death of the recorded process to its recording stored, as the supervisor measures it. */
 async function crashToArchive(store: string): Promise<Measure[]> {
   const sigkill: number[] = [];
@@ -197,6 +232,7 @@ export const recorderBenchmark: Benchmark = {
       if (only('recorder.ns_per_event')) out.push(nsPerEvent(dir));
       if (only('recorder.decode_events_per_s')) out.push(decode());
       if (names.some((n) => n.startsWith('recorder.crash') && only(n))) out.push(...(await crashToArchive(store)));
+      if (names.some((n) => n.startsWith('recorder.start_') && only(n))) out.push(...startUp(dir));
       if (['recorder.http_throughput_loss_pct', 'recorder.http_p99_increase_pct', 'recorder.http_cpu_per_request_increase_pct', 'recorder.rss_overhead_mb'].some(only)) out.push(...(await http(store)));
       return out;
     } finally {

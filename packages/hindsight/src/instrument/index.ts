@@ -6,6 +6,7 @@
  */
 export { withInlineMap } from './output-map.js';
 export { instrument, type Instrumented, type InstrumentOptions } from './instrument.js';
+export { instrumenterId, type TransformStore } from './store.js';
 export type { ScopeNames } from './names.js';
 export { ProbeRuntime, probeRuntime, RUNTIME_KEY } from './runtime.js';
 export { PROGRESS_KIND, type Probe, type ProbeSink, type EventWriter, type ValueVisitor, type ValuePoint } from './probe.js';

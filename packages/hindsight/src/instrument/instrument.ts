@@ -10,6 +10,7 @@ import { leavesForOf, quiet, simple } from './statements.js';
 import { loadBabel, made, mark, t } from './babel.js';
 import { functionName, scopeNames, type ScopeNames } from './names.js';
 import { awaitsAtTopLevel, computeFirst, declarationOf, runsNothing, staysAtTopLevel } from './module-body.js';
+import type { TransformStore } from './store.js';
 
 /** A transformed module: its code, a source map to the original TypeScript, and its sites (ids 0..n-1, local to the module). */
 export interface Instrumented {
@@ -47,6 +48,8 @@ export interface InstrumentOptions {
    * outside any run, and the runs' events stay as they were.
    */
   readonly modules?: boolean;
+  /** Transforms kept between processes: looked up before instrumenting, given what was instrumented (not part of the key). */
+  readonly store?: TransformStore;
 }
 
 const PROBE = '__hs';
@@ -68,7 +71,8 @@ const cache = new Map<string, Instrumented>();
  * line, column and function name of the original TypeScript when `inputMap` (the compiler's
  * source map) is given. With `modules` (the flight recorder's), the module's body too, as a frame
  * of its own (see instrumentModule).
- * Results are cached by content hash (in memory): instrumenting the same input twice is free.
+ * Results are cached by content hash (in memory, and in `options.store` when given): instrumenting
+ * the same input twice is free.
  */
 export function instrument(code: string, file: string, inputMap?: object, options: InstrumentOptions = {}): Instrumented {
   const values = options.values === true;
@@ -84,8 +88,11 @@ export function instrument(code: string, file: string, inputMap?: object, option
     .update('\0')
     .update(inputMap ? JSON.stringify(inputMap) : '')
     .digest('hex');
-  const hit = cache.get(key);
-  if (hit) return hit;
+  const hit = cache.get(key) ?? options.store?.get(key);
+  if (hit) {
+    cache.set(key, hit);
+    return hit;
+  }
   const { transformSync } = loadBabel();
   const trace = inputMap ? new TraceMap(inputMap as SourceMapInput, file) : undefined;
   const sites: Site[] = [];
@@ -109,6 +116,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
   }
   const out: Instrumented = { code: result?.code ?? code, map: (result?.map as object | null | undefined) ?? null, sites };
   cache.set(key, out);
+  options.store?.set(key, out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type picomatchType from 'picomatch';
+import { defaultTransformCacheDir } from './transform-cache.js';
 
 const picomatch = privateCopy<typeof picomatchType>('picomatch');
 
@@ -39,6 +40,8 @@ export interface RecorderConfig {
   readonly demote: boolean;
   /** Turn on Node's source maps in the program, so its stacks name the user's source, not the probes (default off: it costs CPU). */
   readonly sourceMaps: boolean;
+  /** Where instrumented modules are kept between runs (see TransformCache), or undefined: instrumented at each start. */
+  readonly transformCache: string | undefined;
 }
 
 export const ENV = {
@@ -53,6 +56,8 @@ export const ENV = {
   always: 'HINDSIGHT_ALWAYS',
   demote: 'HINDSIGHT_DEMOTE',
   sourceMaps: 'HINDSIGHT_SOURCE_MAPS',
+  /** A folder, `off`, or unset for the default (defaultTransformCacheDir). */
+  transformCache: 'HINDSIGHT_TRANSFORM_CACHE',
 } as const;
 
 export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
@@ -69,7 +74,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
   const ringBytes = size(env[ENV.ringBytes], DEFAULT_RING_BYTES);
-  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1' };
+  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd) };
+}
+
+function transformCacheDir(v: string | undefined, cwd: string): string | undefined {
+  if (v === 'off') return undefined;
+  return v ? path.resolve(cwd, v) : defaultTransformCacheDir(cwd);
 }
 
 /** Whether a file is traced: inside the include globs (or the working folder), outside node_modules unless included, not excluded. */

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { instrument, readInputMap, withInlineMap } from '../instrument/index.js';
+import { instrument, readInputMap, withInlineMap, type TransformStore } from '../instrument/index.js';
 import { tracedFiles, type RecorderConfig } from './config.js';
+import { transformCacheIn } from './transform-cache.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
 type LoadResult = { format?: string | null; source?: string | ArrayBuffer | Uint8Array; shortCircuit?: boolean };
@@ -15,11 +16,13 @@ type NextLoad = (url: string, context: { format?: string | null }) => Promise<Lo
 let traced: (file: string) => boolean = () => false;
 let warn: (module: string, err: unknown) => void = () => {};
 let warnMap: (module: string, why: string) => void = () => {};
+let store: TransformStore | undefined;
 
-export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'cwd'> & { warnings: string }): void {
+export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'cwd' | 'transformCache'> & { warnings: string }): void {
   traced = tracedFiles(data);
   warn = untracedWarning(data.warnings);
   warnMap = sourceMapWarning(data.warnings);
+  store = transformCacheIn(data.transformCache, data.warnings);
 }
 
 export async function load(url: string, context: { format?: string | null }, nextLoad: NextLoad): Promise<LoadResult> {
@@ -33,7 +36,7 @@ export async function load(url: string, context: { format?: string | null }, nex
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
     // the map inline: an uncaught error's stack and printed line show the user's source, not the probes
-    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true, modules: true });
+    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true, modules: true, store });
     return { ...result, source: withInlineMap(out, file) };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all

@@ -12,13 +12,14 @@ import { appendFileSync, closeSync, mkdirSync, openSync, writeFileSync } from 'n
 import { isMainThread, threadId } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
-import { instrument, probeRuntime, readInputMap, withInlineMap, type ProbeRuntime } from '../instrument/index.js';
+import { instrument, probeRuntime, readInputMap, withInlineMap, type ProbeRuntime, type TransformStore } from '../instrument/index.js';
 import { configFromEnv, ENV, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared, touchPages } from './shared-memory.js';
 import { askThroughFile, snapshot } from './snapshot.js';
 import { watchSlowRequests } from './slow-requests.js';
 import { FILES, PARTS } from './spool.js';
+import { transformCacheIn } from './transform-cache.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
 export { snapshot };
@@ -65,10 +66,9 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   // Asked for, not by default: mapped stacks cost the recorded program about as much CPU per
   // request as the tracing itself (the recorder benchmark, with and without).
   if (config.sourceMaps) process.setSourceMapsEnabled(true);
-  const warn = untracedWarning(path.join(config.dir, FILES.warnings));
-  const warnMap = sourceMapWarning(path.join(config.dir, FILES.warnings));
-  register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, warnings: path.join(config.dir, FILES.warnings) } });
-  instrumentCommonJs(tracedFiles(config), warn, warnMap);
+  const warnings = path.join(config.dir, FILES.warnings);
+  register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, transformCache: config.transformCache, warnings } });
+  instrumentCommonJs(tracedFiles(config), untracedWarning(warnings), sourceMapWarning(warnings), transformCacheIn(config.transformCache, warnings));
   if (main) triggers(config);
   else askThroughFile(path.join(config.dir, FILES.snapshots));
   // a child process of the program: its supervisor tells a clean exit from a death by this
@@ -102,14 +102,14 @@ function own(folder: string): string | undefined {
 }
 
 /** CommonJS modules are instrumented where Node compiles them. */
-function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void, warnMap: (file: string, why: string) => void): void {
+function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void, warnMap: (file: string, why: string) => void, store: TransformStore | undefined): void {
   const proto = Module.prototype as unknown as { _compile(content: string, filename: string): unknown };
   const compile = proto._compile;
   proto._compile = function (this: unknown, content: string, filename: string) {
     if (!traced(filename)) return compile.call(this, content, filename);
     let code = content;
     try {
-      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script', sparse: true, modules: true }), filename);
+      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script', sparse: true, modules: true, store }), filename);
     } catch (err) {
       warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }

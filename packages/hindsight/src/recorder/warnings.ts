@@ -10,6 +10,11 @@ export function sourceMapWarning(file: string): (module: string, why: string) =>
   return (module, why) => say(file, `hindsight: ${module}: ${why}; its events name the JavaScript, not the TypeScript`);
 }
 
+/** Said on stderr and kept with the recording: the transform cache's folder cannot be written. */
+export function transformCacheWarning(file: string, dir: string): (why: string) => void {
+  return (why) => say(file, `hindsight: instrumented modules cannot be kept in ${dir} (${why}); they are instrumented again at each start: give --transform-cache a writable folder, or off`);
+}
+
 function say(file: string, line: string): void {
   process.stderr.write(`${line}\n`);
   appendFileSync(file, `${line}\n`);

@@ -14,6 +14,7 @@ export interface RecordSettings {
   slow?: string;
   demote?: boolean;
   sourceMaps?: boolean;
+  transformCache?: string;
 }
 
 /** The file read when --config is not given and it exists in the working folder. */
@@ -30,6 +31,7 @@ const KINDS: Record<keyof RecordSettings, 'string' | 'strings' | 'boolean' | 'si
   slow: 'size',
   demote: 'boolean',
   sourceMaps: 'boolean',
+  transformCache: 'string',
 };
 
 /**
