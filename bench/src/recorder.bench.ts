@@ -11,9 +11,9 @@ import { median, percentile, round, type Benchmark, type Measure } from './harne
 
 const APP = fileURLToPath(new URL('./apps/shop.js', import.meta.url));
 const CLI = path.join(path.dirname(createRequire(import.meta.url).resolve('hindsight')), 'cli', 'main.js');
-/** Plain and recorded runs of the HTTP service, alternated; the figures are medians over them. */
-const ROUNDS = 5;
-const SECONDS = 3;
+/** Rounds of the HTTP service plain and recorded, back to back; the figures are medians of the rounds' ratios. */
+const ROUNDS = 8;
+const SECONDS = 2;
 
 const names = [
   'recorder.http_throughput_loss_pct',
@@ -91,7 +91,13 @@ async function rss(port: number): Promise<number> {
   return ((await (await fetch(`http://127.0.0.1:${port}/rss`)).json()) as { rss: number }).rss;
 }
 
-/** Plain and recorded, alternated in one run, so that the machine's noise falls on both. */
+/**
+ * Plain and recorded, alternated in one run, so that the machine's noise falls on both. Each
+ * round runs both back to back; a figure is the median over the rounds of the round's own
+ * ratio, so that a round slowed down by another load (on a shared machine the load of others
+ * moves throughput by tens of percent from one minute to the next) moves one ratio, not both
+ * sides of every ratio.
+ */
 async function http(store: string): Promise<Measure[]> {
   const plain: { rps: number; p99: number; cpuUs: number; rss: number }[] = [];
   const recorded: typeof plain = [];
@@ -106,16 +112,15 @@ async function http(store: string): Promise<Measure[]> {
       await stop(s);
     }
   }
-  const rps = (xs: typeof plain) => median(xs.map((x) => x.rps));
-  const p99 = (xs: typeof plain) => median(xs.map((x) => x.p99));
-  const cpu = (xs: typeof plain) => median(xs.map((x) => x.cpuUs));
-  const mb = (xs: typeof plain) => median(xs.map((x) => x.rss)) / 1024 / 1024;
-  const how = `an HTTP service (routing, JSON, 4 layers of its functions, awaits) on loopback, autocannon 16 connections x ${SECONDS} s, ${ROUNDS} rounds plain and recorded alternated (ABBA), medians`;
+  /** The median over the rounds of recorded / plain, as a percentage change. */
+  const change = (of: (x: (typeof plain)[number]) => number) => round((median(recorded.map((r, i) => of(r) / of(plain[i]!))) - 1) * 100, 1);
+  const mid = (xs: typeof plain, of: (x: (typeof plain)[number]) => number) => round(median(xs.map(of)));
+  const how = `an HTTP service (routing, JSON, 4 layers of its functions, awaits) on loopback, autocannon 16 connections x ${SECONDS} s, ${ROUNDS} rounds of plain and recorded back to back (ABBA), the median of the rounds' ratios`;
   return [
-    { name: 'recorder.http_throughput_loss_pct', value: round((1 - rps(recorded) / rps(plain)) * 100, 1), unit: '%', note: `${how}: ${Math.round(rps(plain))} req/s plain, ${Math.round(rps(recorded))} recorded` },
-    { name: 'recorder.http_p99_increase_pct', value: round((p99(recorded) / p99(plain) - 1) * 100, 1), unit: '%', note: `p99 latency of every response of a run, median over the runs: ${round(p99(plain))} ms plain, ${round(p99(recorded))} ms recorded` },
-    ...(Number.isNaN(cpu(plain)) ? [] : [{ name: 'recorder.http_cpu_per_request_increase_pct', value: round((cpu(recorded) / cpu(plain) - 1) * 100, 1), unit: '%', note: `CPU time of the service's process per request, median over the runs: ${round(cpu(plain))} µs plain, ${round(cpu(recorded))} µs recorded (less moved by the machine's other loads than throughput)` }]),
-    { name: 'recorder.rss_overhead_mb', value: round(mb(recorded) - mb(plain), 1), unit: 'MB', note: `resident memory after the load, recorded minus plain, with the default 64 MiB ring (all of it: its pages are touched when recording starts)` },
+    { name: 'recorder.http_throughput_loss_pct', value: -change((x) => x.rps), unit: '%', note: `${how}: ${mid(plain, (x) => x.rps)} req/s plain, ${mid(recorded, (x) => x.rps)} recorded (medians)` },
+    { name: 'recorder.http_p99_increase_pct', value: change((x) => x.p99), unit: '%', note: `p99 latency of every response of a run: ${mid(plain, (x) => x.p99)} ms plain, ${mid(recorded, (x) => x.p99)} ms recorded (medians)` },
+    ...(plain.some((x) => Number.isNaN(x.cpuUs)) ? [] : [{ name: 'recorder.http_cpu_per_request_increase_pct', value: change((x) => x.cpuUs), unit: '%', note: `CPU time of the service's process per request: ${mid(plain, (x) => x.cpuUs)} µs plain, ${mid(recorded, (x) => x.cpuUs)} µs recorded (medians; less moved by the machine's other loads than throughput)` }]),
+    { name: 'recorder.rss_overhead_mb', value: round(median(recorded.map((r, i) => r.rss - plain[i]!.rss)) / 1024 / 1024, 1), unit: 'MB', note: `resident memory after the load, recorded minus plain, with the default 64 MiB ring (all of it: its pages are made resident when recording starts)` },
   ];
 }
 

@@ -18,11 +18,6 @@
  * Kernels whose transparent huge pages are "madvise" (the default of Debian
  * and Ubuntu) give huge pages only to memory that asks, hence this function.
  *
- * populate(buffer) -> whether the kernel made every page of a mapping
- * resident and writable at once (MADV_POPULATE_WRITE, Linux 5.14+): the
- * ring's pages in one call, instead of a fault per 4 KiB page as JavaScript
- * touches them.
- *
  * Node has no mmap, hence this addon. It is deliberately tiny: N-API only, so
  * one build works across Node versions, and no syscalls beyond
  * open/fstat/ftruncate/mmap/munmap/madvise.
@@ -205,37 +200,11 @@ static napi_value allocate(napi_env env, napi_callback_info info) {
   return result;
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
-static napi_value populate(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  bool is_buffer = false;
-  if (argc < 1 || napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer) {
-    napi_throw_type_error(env, NULL, "populate(buffer): buffer must be an ArrayBuffer from map()");
-    return NULL;
-  }
-  void *data;
-  size_t length;
-  if (napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) return NULL;
-  long page = sysconf(_SC_PAGESIZE);
-  /* Only a mapping (page-aligned): an older kernel (EINVAL) or another buffer answers false. */
-  bool done = length > 0 && page > 0 && (uintptr_t)data % (uintptr_t)page == 0 && madvise(data, length, MADV_POPULATE_WRITE) == 0;
-  napi_value result;
-  if (napi_get_boolean(env, done, &result) != napi_ok) return NULL;
-  return result;
-}
-
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_value fn;
   if (napi_create_function(env, "map", NAPI_AUTO_LENGTH, map, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "map", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "allocate", NAPI_AUTO_LENGTH, allocate, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "allocate", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "populate", NAPI_AUTO_LENGTH, populate, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "populate", fn) != napi_ok) return NULL;
   return exports;
 }

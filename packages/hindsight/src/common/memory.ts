@@ -11,7 +11,6 @@ import { HindsightError } from './errors.js';
 interface MemoryAddon {
   map(file: string, bytes: number): ArrayBuffer;
   allocate(bytes: number): ArrayBuffer;
-  populate(buffer: ArrayBuffer): boolean;
 }
 
 /** This file compiles to <package>/dist/src/common/; node-gyp builds into <package>/build/Release/. */
