@@ -1,6 +1,7 @@
-import { decodeRecording } from '../recorder/index.js';
+import { decodeRecordingWithArguments } from '../recorder/index.js';
 import type { Recording } from '../store/index.js';
 import { EventKind, ValuesNotCaptured, type Execution } from '../trace/index.js';
+import { CapturedArguments } from './captured-args.js';
 import { DebugSession, type SessionOptions } from './session.js';
 import type { SessionStart } from './start.js';
 
@@ -12,7 +13,7 @@ import type { SessionStart } from './start.js';
  * (`opts.bundle`): the code as it ran, whatever the checkout holds now.
  */
 export function startRecordingSession(recording: Recording, opts: Pick<SessionOptions, 'bundle'> = {}): { session: DebugSession; start: SessionStart } {
-  const execution = decodeRecording(recording);
+  const { execution, args } = decodeRecordingWithArguments(recording);
   const m = recording.meta;
   const notes: string[] = [];
   const thrown = m.error ? throwingStatement(execution) : undefined;
@@ -22,7 +23,9 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
     notes.push(`${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls: too hot and too small to trace, its calls after event ${d.fromEvent} are not in the trace`);
   }
   if (m.wrapped) notes.push('the ring wrapped: older events were overwritten, so the trace starts in the middle of the program (frames whose calls were lost are marked)');
-  const values = new ValuesNotCaptured(`values are not captured in flight recordings (control flow only); the error that ended the process is in \`hindsight trace show ${m.id}\``);
+  const why = `values are not captured in flight recordings (control flow only); the error that ended the process is in \`hindsight trace show ${m.id}\``;
+  const captured = recording.modules.some((mod) => mod.sites.some((site) => site.params !== undefined));
+  const values = captured ? new CapturedArguments(execution, args, why) : new ValuesNotCaptured(why);
   const startIndex = thrown ?? Math.max(0, execution.length - 1);
   const session = new DebugSession(execution, { ...opts, startIndex, values, requestLanes: true });
   const stop = execution.length > 0 ? { ...session.view(session.cursor.goto(startIndex)), reason: 'start' as const } : undefined;
@@ -43,14 +46,18 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
 
 /**
  * Where the error that killed the process was thrown: a trace that ends with an exception leaving
- * frame after frame ends with their Throw events, innermost first; the statement before the
- * innermost one, in its frame, threw (a debugger stops there on an uncaught exception, with the
+ * frame after frame ends with their Throw events, innermost first (an async function's rejection
+ * resumes the frame awaiting it, a Resume, before that one's Throw); the statement before the
+ * innermost Throw, in its frame, threw (a debugger stops there on an uncaught exception, with the
  * whole stack of the throw). Undefined when the trace does not end with a Throw.
  */
 function throwingStatement(execution: Execution): number | undefined {
   let i = execution.length - 1;
   if (i < 0 || execution.kind(i) !== EventKind.Throw) return undefined;
-  while (i > 0 && execution.kind(i - 1) === EventKind.Throw) i--;
-  const before = i - 1;
-  return before >= 0 && execution.kind(before) === EventKind.Statement && execution.frame(before) === execution.frame(i) ? before : i;
+  let innermost = i;
+  for (; i > 0 && (execution.kind(i - 1) === EventKind.Throw || execution.kind(i - 1) === EventKind.Resume); i--) {
+    if (execution.kind(i - 1) === EventKind.Throw) innermost = i - 1;
+  }
+  const before = innermost - 1;
+  return before >= 0 && execution.kind(before) === EventKind.Statement && execution.frame(before) === execution.frame(innermost) ? before : innermost;
 }

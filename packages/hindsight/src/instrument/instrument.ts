@@ -50,6 +50,12 @@ export interface InstrumentOptions {
   readonly modules?: boolean;
   /** Transforms kept between processes: looked up before instrumenting, given what was instrumented (not part of the key). */
   readonly store?: TransformStore;
+  /**
+   * The flight recorder's `--capture-args`: the functions (by name, `patterns` as given, `matches`
+   * deciding) whose calls hand their parameters' values to the runtime at entry (`ena`, `eaa`);
+   * their sites list the parameter names (`params`). Not generators.
+   */
+  readonly captureArgs?: { readonly patterns: readonly string[]; readonly matches: (functionName: string) => boolean };
 }
 
 const PROBE = '__hs';
@@ -87,6 +93,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
     .update(code)
     .update('\0')
     .update(inputMap ? JSON.stringify(inputMap) : '')
+    .update(options.captureArgs?.patterns.length ? `\0args\0${options.captureArgs.patterns.join('\0')}` : '')
     .digest('hex');
   const hit = cache.get(key) ?? options.store?.get(key);
   if (hit) {
@@ -121,6 +128,11 @@ export function instrument(code: string, file: string, inputMap?: object, option
 }
 
 type FnPath = NodePath<T.Function>;
+
+/** The names a function's parameters bind, in order: `(a, { b, c } = {}, ...rest)` binds a, b, c and rest (TypeScript's `this` binds none). */
+function parameterNames(fn: T.Function): string[] {
+  return fn.params.flatMap((param) => Object.keys(t.getBindingIdentifiers(t.isTSParameterProperty(param) ? param.parameter : param, false))).filter((n) => n !== 'this');
+}
 /** The code a statement belongs to: a function, or with `modules`, the module's body. */
 type Owner = FnPath | NodePath<T.Program>;
 
@@ -347,10 +359,13 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         exit(p) {
           if (made.has(p.node.body)) return;
           const body = p.node.body as T.BlockStatement;
-          const F = siteOf('function', p.node, nameOf(p), { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}) });
+          const name = nameOf(p);
+          const params = !p.node.generator && options.captureArgs?.matches(name) ? parameterNames(p.node) : undefined;
+          const F = siteOf('function', p.node, name, { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}), ...(params ? { params } : {}) });
           if (p.node.generator) return instrumentGenerator(p, F);
           const e = t.identifier('__hs_e');
-          const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(p.node.async ? 'ea' : 'en', num(F)))]))];
+          const enter = params ? probe(p.node.async ? 'eaa' : 'ena', num(F), t.arrayExpression(params.map((n) => t.identifier(n)))) : probe(p.node.async ? 'ea' : 'en', num(F));
+          const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];
           if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
           if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
           const wrapped = mark(

@@ -14,6 +14,8 @@ export interface ProbeSink {
  */
 export interface EventWriter {
   write(kind: EventKind, site: number, activation: number): void;
+  /** Events written so far: the index the next one will have. */
+  readonly written: number;
   /** Records the current time at this point of the event stream. */
   time(): void;
 }
@@ -46,6 +48,10 @@ export interface Probe {
   en(site: number): number;
   /** Enter of an async function: each call is a new activation. */
   ea(site: number): number;
+  /** `en` of a function whose arguments are captured: `values` are its parameters' (site.params) at entry. */
+  ena(site: number, values: unknown[]): number;
+  /** `ea` of a function whose arguments are captured. */
+  eaa(site: number, values: unknown[]): number;
   /** A statement is about to run. */
   st(site: number, a: number): void;
   /** Before `await`: the activation suspends; returns the awaited operand. */

@@ -55,6 +55,8 @@ class State {
   /** onHot is told every (hotMask + 1) calls of a sync function (never while it is 2^31 - 1: counts wrap at 2^30). */
   hotMask = 0x7fffffff;
   onHot: ((site: number, calls: number) => void) | undefined = undefined;
+  /** Told the arguments of each call of a function instrumented to capture them, with its Enter event's index. */
+  onArgs: ((event: number, site: number, values: unknown[]) => void) | undefined = undefined;
 }
 
 /**
@@ -95,6 +97,11 @@ export class ProbeRuntime {
   watchHot(period: number, onHot: (site: number, calls: number) => void): void {
     this.#s.hotMask = period - 1;
     this.#s.onHot = onHot;
+  }
+
+  /** `onArgs` is told the arguments of each traced call of a function instrumented to capture them (InstrumentOptions.captureArgs). */
+  captureArgs(onArgs: (event: number, site: number, values: unknown[]) => void): void {
+    this.#s.onArgs = onArgs;
   }
 
   /** Starts a recording into a sink (or none): fresh activations. */
@@ -262,7 +269,13 @@ export class ProbeRuntime {
       S.current = a;
       emit(EventKind.Statement, base + site, a);
     };
-    return {
+    /** The arguments of the call whose Enter was just written (not of a muted call, which wrote none). */
+    const args = (a: number, site: number, values: unknown[]): number => {
+      const ring = S.ring;
+      if (a > 0 && ring !== undefined && S.onArgs !== undefined) S.onArgs(ring.written - 1, base + site, values);
+      return a;
+    };
+    const probe: Probe = {
       en: (site) => {
         const g = base + site;
         const calls = S.calls[g]!;
@@ -426,7 +439,10 @@ export class ProbeRuntime {
         const index = S.count - 1;
         S.visitor?.visit({ index, site: allSites[S.lastSite], scope: allScopes[scopeBase + scope]!, evaluate });
       },
+      ena: (site, values) => args(probe.en(site), site, values),
+      eaa: (site, values) => args(probe.ea(site), site, values),
     };
+    return probe;
   }
 }
 

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingPart, RecordingTrigger } from '../store/index.js';
 import { RING_HEADER_BYTES, ringHeader } from './ring.js';
+import { VALUES_RING_HEADER_BYTES, valuesRingUsedBytes } from './values-ring.js';
 import { FILES, PARTS } from './spool.js';
 
 /** What the supervisor knows of the process when it archives its ring. */
@@ -50,7 +51,8 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): Ne
     ...(demoted.length ? { demoted } : {}),
     ...(end.part ? { part: end.part } : {}),
   };
-  return { meta, ring, modules, files: bundle(modules) };
+  const values = readValuesFile(path.join(dir, FILES.values));
+  return { meta, ring, modules, files: bundle(modules), ...(values ? { values } : {}) };
 }
 
 /**
@@ -88,6 +90,22 @@ function readRingFile(file: string): { ring: Uint8Array; header: ReturnType<type
     readSync(fd, ring, 0, ring.byteLength, 0);
     ring.set(head); // a live program (a snapshot) has written more since: the copy says what was read first
     return { ring, header };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The values ring (captured arguments), its header and the slots written, when the program captured any. */
+function readValuesFile(file: string): Uint8Array | undefined {
+  if (!existsSync(file)) return undefined;
+  const fd = openSync(file, 'r');
+  try {
+    const head = new Uint8Array(VALUES_RING_HEADER_BYTES);
+    readSync(fd, head, 0, head.byteLength, 0);
+    const values = new Uint8Array(valuesRingUsedBytes(head));
+    readSync(fd, values, 0, values.byteLength, 0);
+    values.set(head);
+    return values;
   } finally {
     closeSync(fd);
   }

@@ -42,6 +42,8 @@ export interface RecorderConfig {
   readonly sourceMaps: boolean;
   /** Where instrumented modules are kept between runs (see TransformCache), or undefined: instrumented at each start. */
   readonly transformCache: string | undefined;
+  /** Functions (names or globs of names) whose calls' arguments are captured. */
+  readonly captureArgs: readonly string[];
 }
 
 export const ENV = {
@@ -58,6 +60,7 @@ export const ENV = {
   sourceMaps: 'HINDSIGHT_SOURCE_MAPS',
   /** A folder, `off`, or unset for the default (defaultTransformCacheDir). */
   transformCache: 'HINDSIGHT_TRANSFORM_CACHE',
+  captureArgs: 'HINDSIGHT_CAPTURE_ARGS',
 } as const;
 
 export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
@@ -74,7 +77,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
   const ringBytes = size(env[ENV.ringBytes], DEFAULT_RING_BYTES);
-  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd) };
+  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]) };
+}
+
+/** What instrument() is given for config.captureArgs: the patterns, and a matcher of function names (`Cart.*`, `flush*`). */
+export function captureArgsOption(patterns: readonly string[]): { patterns: readonly string[]; matches: (functionName: string) => boolean } | undefined {
+  if (patterns.length === 0) return undefined;
+  return { patterns, matches: picomatch([...patterns], { dot: true }) };
 }
 
 function transformCacheDir(v: string | undefined, cwd: string): string | undefined {

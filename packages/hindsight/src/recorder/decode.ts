@@ -2,6 +2,7 @@ import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
 import { column, EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
 import { readRing, type RingEvents } from './ring.js';
+import { readValuesRing, type CapturedValue } from './values-ring.js';
 
 const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, column: 0, functionName: '<unknown>' };
 
@@ -17,6 +18,30 @@ const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, co
  * statement that threw.
  */
 export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>): Execution {
+  return decode(recording).execution;
+}
+
+/**
+ * decodeRecording, and the arguments the recording captured (`--capture-args`): for each Enter
+ * event of the Execution whose call's arguments are still in the values ring, its values.
+ */
+export function decodeRecordingWithArguments(recording: Pick<Recording, 'ring' | 'modules' | 'values'>): { execution: Execution; args: Map<number, readonly CapturedValue[]> } {
+  const captured = recording.values ? readValuesRing(recording.values) : new Map<number, readonly CapturedValue[]>();
+  const { execution, enters } = decode(recording, captured);
+  const args = new Map<number, readonly CapturedValue[]>();
+  for (const [event, values] of captured) {
+    const index = enters.get(event);
+    if (index !== undefined && execution.kind(index) === EventKind.Enter) args.set(index, values);
+  }
+  return { execution, args };
+}
+
+/**
+ * The decode itself; `capture` names the ring's events (as the writer counted them) whose index in
+ * the Execution is wanted back (`enters`): the captured calls' Enter events, which the quiet
+ * statements put back and the progress marks taken out move.
+ */
+function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: ReadonlyMap<number, unknown> = new Map()): { execution: Execution; enters: Map<number, number> } {
   const sites: Site[] = [];
   const runs: (readonly number[] | undefined)[] = [];
   const owners: number[] = [];
@@ -31,19 +56,31 @@ export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>):
   }
   // a module whose table line was torn by the process dying: its events name an unknown site
   for (let i = 0; i < sites.length; i++) sites[i] ??= UNKNOWN;
-  const { events } = readRing(recording.ring);
+  const { events, firstEvent } = readRing(recording.ring);
   const { kinds, sites: ids, activations, times } = events;
+  // the ring's positions of the events asked for, ascending
+  const wanted = [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < events.length).sort((a, b) => a - b);
+  const enters = new Map<number, number>();
   const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: 0 });
   if (runs.length === 0) {
     // no quiet statements to put back (a ring of format 1, or not sparse): the ring's columns become the Execution's
+    let marks = 0;
+    for (let i = 0, w = 0; w < wanted.length; i++) {
+      if (i === wanted[w]) enters.set((firstEvent + wanted[w++]!) >>> 0, i - marks);
+      if (kinds[i] === PROGRESS_KIND) marks++;
+    }
     const n = kinds.indexOf(PROGRESS_KIND) === -1 ? events.length : withoutProgress(events);
-    return builder.takeColumns(kinds.subarray(0, n), ids.subarray(0, n), activations.subarray(0, n), times.subarray(0, n)).build();
+    return { execution: builder.takeColumns(kinds.subarray(0, n), ids.subarray(0, n), activations.subarray(0, n), times.subarray(0, n)).build(), enters };
   }
   // the events with their quiet statements put back, in columns of their own that the builder takes over
   const out = new EventColumns(events.length + quietBound(events, runs));
   const quiet = new QuietStatements(out, runs, owners, loops);
-  for (let i = 0; i < events.length; i++) quiet.event(kinds[i]!, ids[i]!, activations[i]!, times[i]!);
-  return builder.takeColumns(out.kinds.subarray(0, out.length), out.sites.subarray(0, out.length), out.activations.subarray(0, out.length), out.times.subarray(0, out.length)).build();
+  for (let i = 0, w = 0; i < events.length; i++) {
+    // an Enter is the first event its call puts in the columns
+    if (i === wanted[w]) enters.set((firstEvent + wanted[w++]!) >>> 0, out.length);
+    quiet.event(kinds[i]!, ids[i]!, activations[i]!, times[i]!);
+  }
+  return { execution: builder.takeColumns(out.kinds.subarray(0, out.length), out.sites.subarray(0, out.length), out.activations.subarray(0, out.length), out.times.subarray(0, out.length)).build(), enters };
 }
 
 /**

@@ -10,6 +10,8 @@ export interface RecordingFile {
   readonly files: readonly (BundleFile & { readonly content: string | null })[];
   /** The ring, base64. */
   readonly ring: string;
+  /** The values ring (captured arguments), base64, when the recording has one. */
+  readonly values?: string;
 }
 
 export function toRecordingFile(rec: Recording, content: (hash: string) => string | undefined): RecordingFile {
@@ -19,7 +21,8 @@ export function toRecordingFile(rec: Recording, content: (hash: string) => strin
     meta: rec.meta,
     modules: rec.modules,
     files: rec.files.map((f) => ({ ...f, content: content(f.hash) ?? null })),
-    ring: Buffer.from(rec.ring.buffer, rec.ring.byteOffset, rec.ring.byteLength).toString('base64'),
+    ring: base64(rec.ring),
+    ...(rec.values ? { values: base64(rec.values) } : {}),
   };
 }
 
@@ -33,11 +36,17 @@ export function fromRecordingFile(v: RecordingFile, name: string): { recording: 
   if (!v.meta || !Array.isArray(v.modules) || !Array.isArray(v.files) || typeof v.ring !== 'string') {
     throw new HindsightError('HS_E_RECORDING_FILE_INVALID', `${name} is not a whole recording file (meta, modules, files or ring is missing); export it again with hindsight trace export`);
   }
-  const ring = Buffer.from(v.ring, 'base64');
   const sources = new Map<string, string>();
   for (const f of v.files) if (f.content !== null) sources.set(f.path, f.content);
-  return { recording: { meta: v.meta, modules: v.modules, files: v.files.map(({ path, hash }) => ({ path, hash })), ring: new Uint8Array(ring.buffer, ring.byteOffset, ring.byteLength) }, sources };
+  const values = typeof v.values === 'string' ? { values: bytes(v.values) } : {};
+  return { recording: { meta: v.meta, modules: v.modules, files: v.files.map(({ path, hash }) => ({ path, hash })), ring: bytes(v.ring), ...values }, sources };
 }
+
+const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const bytes = (text: string): Uint8Array => {
+  const b = Buffer.from(text, 'base64');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+};
 
 /** Recording ids as the store hands them out: `rec-` and hex. */
 export const RECORDING_ID = /^rec-[0-9a-f]+$/;

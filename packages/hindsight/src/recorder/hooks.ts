@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { instrument, readInputMap, withInlineMap, type TransformStore } from '../instrument/index.js';
-import { tracedFiles, type RecorderConfig } from './config.js';
+import { instrument, readInputMap, withInlineMap, type InstrumentOptions } from '../instrument/index.js';
+import { captureArgsOption, tracedFiles, type RecorderConfig } from './config.js';
 import { transformCacheIn } from './transform-cache.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
@@ -16,13 +16,13 @@ type NextLoad = (url: string, context: { format?: string | null }) => Promise<Lo
 let traced: (file: string) => boolean = () => false;
 let warn: (module: string, err: unknown) => void = () => {};
 let warnMap: (module: string, why: string) => void = () => {};
-let store: TransformStore | undefined;
+let options: Pick<InstrumentOptions, 'store' | 'captureArgs'> = {};
 
-export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'cwd' | 'transformCache'> & { warnings: string }): void {
+export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'cwd' | 'transformCache' | 'captureArgs'> & { warnings: string }): void {
   traced = tracedFiles(data);
   warn = untracedWarning(data.warnings);
   warnMap = sourceMapWarning(data.warnings);
-  store = transformCacheIn(data.transformCache, data.warnings);
+  options = { store: transformCacheIn(data.transformCache, data.warnings), captureArgs: captureArgsOption(data.captureArgs) };
 }
 
 export async function load(url: string, context: { format?: string | null }, nextLoad: NextLoad): Promise<LoadResult> {
@@ -36,7 +36,7 @@ export async function load(url: string, context: { format?: string | null }, nex
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
     // the map inline: an uncaught error's stack and printed line show the user's source, not the probes
-    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { sourceType, sparse: true, modules: true, store });
+    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { ...options, sourceType, sparse: true, modules: true });
     return { ...result, source: withInlineMap(out, file) };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all

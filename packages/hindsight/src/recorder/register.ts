@@ -12,14 +12,15 @@ import { appendFileSync, closeSync, mkdirSync, openSync, writeFileSync } from 'n
 import { isMainThread, threadId } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
-import { instrument, probeRuntime, readInputMap, withInlineMap, type ProbeRuntime, type TransformStore } from '../instrument/index.js';
-import { configFromEnv, ENV, tracedFiles } from './config.js';
+import { instrument, probeRuntime, readInputMap, withInlineMap, type InstrumentOptions, type ProbeRuntime } from '../instrument/index.js';
+import { captureArgsOption, configFromEnv, ENV, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared, touchPages } from './shared-memory.js';
 import { askThroughFile, snapshot } from './snapshot.js';
 import { watchSlowRequests } from './slow-requests.js';
 import { FILES, PARTS } from './spool.js';
 import { transformCacheIn } from './transform-cache.js';
+import { DEFAULT_VALUES_RING_BYTES, ValuesRingWriter } from './values-ring.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
 export { snapshot };
@@ -59,6 +60,10 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   const modules = path.join(config.dir, FILES.modules);
   runtime.onModule = (base, sites) => appendFileSync(modules, `${JSON.stringify({ base, sites })}\n`);
   if (config.demote) demoter(runtime, ring, path.join(config.dir, FILES.demoted));
+  if (config.captureArgs.length > 0) {
+    const values = new ValuesRingWriter(mapShared(path.join(config.dir, FILES.values), DEFAULT_VALUES_RING_BYTES));
+    runtime.captureArgs((event, _site, args) => values.write(event, args));
+  }
   runtime.record(ring);
 
   // the instrumented modules carry source maps (withInlineMap): with Node's source maps on, stacks
@@ -67,8 +72,8 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   // request as the tracing itself (the recorder benchmark, with and without).
   if (config.sourceMaps) process.setSourceMapsEnabled(true);
   const warnings = path.join(config.dir, FILES.warnings);
-  register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, transformCache: config.transformCache, warnings } });
-  instrumentCommonJs(tracedFiles(config), untracedWarning(warnings), sourceMapWarning(warnings), transformCacheIn(config.transformCache, warnings));
+  register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, transformCache: config.transformCache, captureArgs: config.captureArgs, warnings } });
+  instrumentCommonJs(tracedFiles(config), untracedWarning(warnings), sourceMapWarning(warnings), { store: transformCacheIn(config.transformCache, warnings), captureArgs: captureArgsOption(config.captureArgs) });
   if (main) triggers(config);
   else askThroughFile(path.join(config.dir, FILES.snapshots));
   // a child process of the program: its supervisor tells a clean exit from a death by this
@@ -102,14 +107,14 @@ function own(folder: string): string | undefined {
 }
 
 /** CommonJS modules are instrumented where Node compiles them. */
-function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void, warnMap: (file: string, why: string) => void, store: TransformStore | undefined): void {
+function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void, warnMap: (file: string, why: string) => void, options: Pick<InstrumentOptions, 'store' | 'captureArgs'>): void {
   const proto = Module.prototype as unknown as { _compile(content: string, filename: string): unknown };
   const compile = proto._compile;
   proto._compile = function (this: unknown, content: string, filename: string) {
     if (!traced(filename)) return compile.call(this, content, filename);
     let code = content;
     try {
-      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { sourceType: 'script', sparse: true, modules: true, store }), filename);
+      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { ...options, sourceType: 'script', sparse: true, modules: true }), filename);
     } catch (err) {
       warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }
@@ -129,8 +134,8 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
   const seen = new Map<number, number>();
   runtime.watchHot(HOT_PERIOD, (site, calls) => {
     const s = runtime.sites[site];
-    // a module's body runs once: never demoted
-    if (!s || s.kind !== 'function' || s.async || s.module || (s.statements ?? Infinity) > TINY_STATEMENTS) return;
+    // a module's body runs once, and a function whose arguments are captured was asked for: never demoted
+    if (!s || s.kind !== 'function' || s.async || s.module || s.params || (s.statements ?? Infinity) > TINY_STATEMENTS) return;
     const written = ring.written;
     const before = seen.get(site);
     seen.set(site, written);

@@ -194,6 +194,8 @@ export interface RingContents {
   /** Slots (events and time records) written in all, mod 2^32. */
   readonly written: number;
   readonly events: RingEvents;
+  /** The index the writer gave the first of `events` (RingWriter.written then), mod 2^32: the last event written is firstEvent + events.length - 1. */
+  readonly firstEvent: number;
 }
 
 /** The versions this hindsight reads, for the error that names them. */
@@ -348,12 +350,14 @@ export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
   const { words, bytes, version, capacity, count, wrapped } = ringWords(buffer);
   const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + H_START * 4, bytes.byteOffset + H_START * 4 + 8))[0]!;
   const header = { pid: words[H_PID]!, startMs, capacity, wrapped, written: count };
-  if (version === VERSION_1) return { ...header, events: readRing1(words, capacity, count, wrapped) };
+  // the events read are the last ones written: the writer counted every slot but the records
+  const total = version === VERSION_1 ? count : (count - words[H_RECORDS]!) >>> 0;
+  const at = (events: RingEvents) => ({ ...header, events, firstEvent: (total - events.length) >>> 0 });
+  if (version === VERSION_1) return at(readRing1(words, capacity, count, wrapped));
   const mask = capacity - 1;
   const slots = wrapped ? capacity - 1 : count;
   const first = wrapped ? (count + 1) & mask : 0;
-  const events = version === VERSION_2 ? readRing2(words, first, slots, mask) : readRing3(words, first, slots, mask);
-  return { ...header, events };
+  return at(version === VERSION_2 ? readRing2(words, first, slots, mask) : readRing3(words, first, slots, mask));
 }
 
 /** Times of events from..to-1, between records at t0 and t1: the first at t0, the last at t1, the rest evenly between. */

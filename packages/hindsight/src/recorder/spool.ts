@@ -15,6 +15,8 @@ export const FILES = {
   warnings: 'warnings.txt',
   /** One JSON line per function demoted (too hot and too small to trace). */
   demoted: 'demoted.jsonl',
+  /** The arguments of the calls of the functions named with --capture-args (values-ring.ts). */
+  values: 'values.ring',
 } as const;
 
 /** Folders under the main one where worker threads (by threadId) and child processes (by pid) keep their own rings. */

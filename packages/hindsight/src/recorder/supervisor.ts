@@ -32,6 +32,8 @@ export interface RecordOptions {
   readonly demote?: boolean;
   /** Node's source maps on in the program: its stacks name the user's source (default false: it costs CPU). */
   readonly sourceMaps?: boolean;
+  /** Functions (names, or globs of names like `Cart.*`) whose calls' arguments are captured, as they are at entry. */
+  readonly captureArgs?: readonly string[];
   /** Where instrumented modules are kept between runs, or 'off' (default: node_modules/.cache/hindsight, see TransformCache). */
   readonly transformCache?: string;
   /** Where the notice goes (default: stderr). */
@@ -148,6 +150,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
     [ENV.slowMs]: opts.slowMs ? String(opts.slowMs) : '',
     [ENV.demote]: opts.demote === false ? '0' : '1',
     [ENV.sourceMaps]: opts.sourceMaps ? '1' : '',
+    [ENV.captureArgs]: (opts.captureArgs ?? []).join(','),
     // unless given, the environment's (HINDSIGHT_TRANSFORM_CACHE), else the default
     ...(opts.transformCache !== undefined ? { [ENV.transformCache]: opts.transformCache } : {}),
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${register}`.trim(),

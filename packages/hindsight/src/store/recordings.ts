@@ -68,6 +68,8 @@ export interface NewRecording {
   readonly modules: readonly RecordedModule[];
   /** The bundle's files with their content. */
   readonly files: readonly (BundleFile & { readonly content: string })[];
+  /** The values ring: the arguments of the calls of the functions the recorder captured them for. */
+  readonly values?: Uint8Array;
 }
 
 export interface Recording {
@@ -75,6 +77,7 @@ export interface Recording {
   readonly ring: Uint8Array;
   readonly modules: readonly RecordedModule[];
   readonly files: readonly BundleFile[];
+  readonly values?: Uint8Array;
 }
 
 /** Where flight recordings are kept: the same store file as workflow runs. */

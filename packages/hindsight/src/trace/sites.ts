@@ -30,6 +30,12 @@ export interface Site {
   readonly loop?: boolean;
   /** Sparse: for a branch site, the statement (module-local site id) its decision is part of. */
   readonly in?: number;
+  /**
+   * For a function site whose arguments the recorder captures (`--capture-args`): the names its
+   * parameters bind, in order (a destructured parameter binds several); each call's values are
+   * kept beside the ring, as they were at its entry.
+   */
+  readonly params?: readonly string[];
 }
 
 /**

@@ -293,8 +293,8 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     assert.equal(lines[0]!.result.source, 'recording');
     assert.equal(lines[0]!.result.traceEvents, decodeRecording(rec).length);
-    // the cursor is at the crash: the Throw of the module's body, which awaited main; its frame starts at line 1
-    assert.ok(lines[2]!.result.listing.lines.some((l: { text: string }) => l.text.includes("import { fork } from 'node:child_process';")), 'the listing shows the recorded code');
+    // the cursor is at the crash: the statement that threw, in explode
+    assert.ok(lines[2]!.result.listing.lines.some((l: { text: string }) => l.text.includes('throw new Error(`boom in checkout: ${reason}`);')), 'the listing shows the recorded code');
     assert.equal(lines.at(-1)!.error.code, 'HS_E_VALUES_NOT_CAPTURED');
     writeFileSync(file, JSON.stringify({ format: 'hindsight-recording', version: 2 }));
     const bad = cli(['debug', file]);

@@ -15,6 +15,7 @@ export interface RecordSettings {
   demote?: boolean;
   sourceMaps?: boolean;
   transformCache?: string;
+  captureArgs?: string[];
 }
 
 /** The file read when --config is not given and it exists in the working folder. */
@@ -32,6 +33,7 @@ const KINDS: Record<keyof RecordSettings, 'string' | 'strings' | 'boolean' | 'si
   demote: 'boolean',
   sourceMaps: 'boolean',
   transformCache: 'string',
+  captureArgs: 'strings',
 };
 
 /**

@@ -26,6 +26,7 @@ export function register(program: Command): void {
     .option('--on-error-log', 'also take a snapshot when the program logs an error (console.error), at most one per 10 s')
     .option('--slow <ms>', 'also take a snapshot when an HTTP request takes longer than this, at most one per 10 s')
     .option('--source-maps', "turn on Node's source maps in the program: its stack traces and crash output name the source as written, not the instrumented code (costs CPU per request)")
+    .option('--capture-args <function...>', "also record the arguments of each call of these functions (names as the debugger shows them, globs allowed: 'Cart.*'), as they are at the call's entry, for print and info args")
     .option('--transform-cache <folder>', 'where instrumented modules are kept between runs, so that the next start does not instrument them again; off to instrument at each start (default: node_modules/.cache/hindsight)')
     .option('--json', 'print the recording as JSON when one is archived')
     .action(recordAction);
@@ -47,6 +48,7 @@ async function recordAction(command: string[], flags: RecordFlags, cmd: Command)
     demote: s.demote !== false,
     sourceMaps: s.sourceMaps === true,
     ...(s.transformCache !== undefined ? { transformCache: s.transformCache } : {}),
+    captureArgs: s.captureArgs ?? [],
   });
   if (flags.json && result.recording) printJson({ ...result.recording, archiveMs: result.archiveMs });
   // the recorder's exit status is the program's, as if it had run alone
@@ -55,7 +57,7 @@ async function recordAction(command: string[], flags: RecordFlags, cmd: Command)
 
 /** The flags the user gave (commander also reports defaults, which must not override the config file). */
 function given(flags: RecordFlags, cmd: Command): RecordSettings {
-  const keys: (keyof RecordSettings)[] = ['ring', 'workerRing', 'include', 'exclude', 'always', 'webhook', 'onErrorLog', 'slow', 'demote', 'sourceMaps', 'transformCache'];
+  const keys: (keyof RecordSettings)[] = ['ring', 'workerRing', 'include', 'exclude', 'always', 'webhook', 'onErrorLog', 'slow', 'demote', 'sourceMaps', 'transformCache', 'captureArgs'];
   return Object.fromEntries(keys.filter((k) => flags[k] !== undefined && cmd.getOptionValueSource(k) === 'cli').map((k) => [k, flags[k]]));
 }
 

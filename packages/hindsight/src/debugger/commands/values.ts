@@ -1,4 +1,4 @@
-import { ValueError, type Scope } from '../../trace/index.js';
+import { EventKind, ValueError, type Scope } from '../../trace/index.js';
 import type { DebugSession } from '../session.js';
 import { DebugError, type Outcome, type ResultBody } from '../types.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
@@ -40,8 +40,10 @@ async function scopes(s: DebugSession, keep: (scope: Scope) => boolean): Promise
 /** Where the values come from, when that is not the cursor's own event. */
 function at(s: DebugSession, index: number): { at: number; note?: string } {
   if (index === s.cursor.index) return { at: index };
-  const line = s.cursor.execution.siteOf(index)?.line;
-  return { at: index, note: `values as of the start of line ${line ?? '?'} (event ${index}), the statement the cursor is in` };
+  const ex = s.cursor.execution;
+  const site = ex.siteOf(index);
+  if (ex.kind(index) === EventKind.Enter) return { at: index, note: `values as passed to ${site?.functionName ?? 'the function'} at its entry (event ${index})` };
+  return { at: index, note: `values as of the start of line ${site?.line ?? '?'} (event ${index}), the statement the cursor is in` };
 }
 
 /** A value question whose failure is the user's to know about becomes a DebugError. */

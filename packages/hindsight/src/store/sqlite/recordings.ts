@@ -20,10 +20,12 @@ export class SqliteRecordings implements RecordingStore {
   save(r: NewRecording): void {
     const putFile = this.#db.prepare('INSERT INTO code_files (hash, content) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING');
     const put = this.#db.prepare('INSERT INTO recordings (id, created_at, meta, ring, modules, files) VALUES (?, ?, ?, ?, ?, ?)');
+    const putValues = this.#db.prepare('INSERT INTO recording_values (id, ring) VALUES (?, ?)');
     this.#db.transaction(() => {
       for (const f of r.files) putFile.run(f.hash, f.content);
       const files: BundleFile[] = r.files.map(({ path, hash }) => ({ path, hash }));
-      put.run(r.meta.id, r.meta.createdAt, JSON.stringify(r.meta), Buffer.from(r.ring.buffer, r.ring.byteOffset, r.ring.byteLength), JSON.stringify(r.modules), JSON.stringify(files));
+      put.run(r.meta.id, r.meta.createdAt, JSON.stringify(r.meta), blob(r.ring), JSON.stringify(r.modules), JSON.stringify(files));
+      if (r.values) putValues.run(r.meta.id, blob(r.values));
     })();
   }
 
@@ -34,11 +36,13 @@ export class SqliteRecordings implements RecordingStore {
   get(id: string): Recording | undefined {
     const row = this.#db.prepare('SELECT meta, ring, modules, files FROM recordings WHERE id = ?').get(id) as Row | undefined;
     if (!row) return undefined;
+    const values = this.#db.prepare('SELECT ring FROM recording_values WHERE id = ?').pluck().get(id) as Buffer | undefined;
     return {
       meta: JSON.parse(row.meta) as RecordingMeta,
-      ring: new Uint8Array(row.ring.buffer, row.ring.byteOffset, row.ring.byteLength),
+      ring: bytes(row.ring),
       modules: JSON.parse(row.modules) as RecordedModule[],
       files: JSON.parse(row.files) as BundleFile[],
+      ...(values ? { values: bytes(values) } : {}),
     };
   }
 
@@ -51,6 +55,7 @@ export class SqliteRecordings implements RecordingStore {
   remove(id: string): boolean {
     return this.#db.transaction(() => {
       const gone = this.#db.prepare('DELETE FROM recordings WHERE id = ?').run(id).changes > 0;
+      this.#db.prepare('DELETE FROM recording_values WHERE id = ?').run(id);
       if (gone) {
         const used = new Set((this.#db.prepare('SELECT files FROM recordings').pluck().all() as string[]).flatMap((f) => (JSON.parse(f) as BundleFile[]).map((b) => b.hash)));
         for (const hash of this.#db.prepare('SELECT hash FROM code_files').pluck().all() as string[]) {
@@ -65,3 +70,6 @@ export class SqliteRecordings implements RecordingStore {
     this.#db.close();
   }
 }
+
+const blob = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

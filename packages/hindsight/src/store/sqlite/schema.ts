@@ -98,6 +98,12 @@ export const SCHEMA: readonly string[] = [
      files TEXT NOT NULL
    )`,
   `CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings (created_at)`,
+  // The values ring of a recording that captured arguments (most have none): a table of its own,
+  // so that stores written before it keep their shape.
+  `CREATE TABLE IF NOT EXISTS recording_values (
+     id TEXT PRIMARY KEY,
+     ring BLOB NOT NULL
+   )`,
   `CREATE TABLE IF NOT EXISTS code_files (
      hash TEXT PRIMARY KEY,
      content BLOB NOT NULL

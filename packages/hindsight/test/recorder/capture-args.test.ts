@@ -1,0 +1,119 @@
+/**
+ * `hindsight record --capture-args <function...>`: the arguments of each call of the functions
+ * named are kept beside the ring, as they were at the call's entry, and the debugger shows them
+ * (info args, print, the editor's Arguments scope); everywhere else it says plainly that values
+ * are not captured. Real programs under `hindsight record`, debugged with `hindsight debug` and
+ * `hindsight dap`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AdapterClient } from '../dap/client.js';
+import { CLI } from './oracle-helpers.js';
+
+const ENV = { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' };
+
+/** A checkout that dies in price() on its third order; price reassigns a parameter, and a getter, a proxy and a custom inspect are passed to it. */
+const APP = `class Cart {
+  constructor(items) { this.items = items; }
+  total(discount = 0) {
+    return this.items.reduce((s, i) => s + price(i.sku, i.qty, i.extra), 0) * (1 - discount);
+  }
+}
+function price(sku, qty, extra) {
+  qty = qty * 100;
+  if (sku === 'sku-3') throw new Error(\`no price for \${sku}\`);
+  return sku.length * qty;
+}
+function tiny(n) {
+  return n + 1;
+}
+async function checkout({ id, items }, ...options) {
+  await Promise.resolve();
+  return new Cart(items).total(options.includes('vip') ? 0.1 : 0);
+}
+let hits = 0;
+for (let n = 0; n < 9000; n++) hits = tiny(hits);
+const trap = () => { throw new Error('a trap ran'); };
+const extra = { get secret() { throw new Error('a getter ran'); }, proxy: new Proxy({}, { get: trap, ownKeys: trap, getOwnPropertyDescriptor: trap }), [Symbol.for('nodejs.util.inspect.custom')]: trap };
+for (let id = 1; id <= 3; id++) await checkout({ id, items: [{ sku: \`sku-\${id}\`, qty: id, extra }] }, 'vip');
+`;
+
+describe('hindsight record --capture-args', () => {
+  let dir: string;
+  let store: string;
+  let id: string;
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, '--store', store, ...args], { cwd: dir, env: ENV, encoding: 'utf8' });
+  /** `hindsight debug` of the recording (or a file) with these commands, one JSON line per command. */
+  const debug = (target: string, ...commands: string[]) => {
+    writeFileSync(path.join(dir, 'commands.txt'), `${commands.join('\n')}\n`);
+    const out = cli('debug', target, '--commands', path.join(dir, 'commands.txt'), '--json');
+    assert.equal(out.status, 0, out.stderr);
+    return out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l.command !== 'start');
+  };
+  const args = (line: Record<string, any>) => line.result.scopes[0].variables.map((v: { name: string; value: string; type: string }) => `${v.name}: ${v.type} = ${v.value}`);
+
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'hindsight-capture-args-'));
+    store = path.join(dir, 'store.db');
+    writeFileSync(path.join(dir, 'app.mjs'), APP);
+    const recorded = cli('record', '--capture-args', 'price', 'Cart.*', 'checkout', 'tiny', '--', process.execPath, 'app.mjs');
+    assert.equal(recorded.status, 1, recorded.stderr);
+    assert.match(recorded.stderr, /Error: no price for sku-3/, 'the program dies of its own error: no getter, trap or custom inspect of its ran');
+    id = /recording (rec-[0-9a-f]+) archived/.exec(recorded.stderr)![1]!;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('at the crash, info args shows the arguments of the call that threw as they were at its entry; print names one', () => {
+    const [info, print, other] = debug(id, 'info args', 'print qty', 'print sku.length');
+    assert.deepEqual(args(info!).slice(0, 2), ["sku: string = 'sku-3'", 'qty: number = 3'], 'qty as passed, not as reassigned');
+    assert.match(args(info!)[2], /^extra: Object = \{ secret: \[Getter\], proxy: Proxy \[ \{\}, /, 'previewed without running the getter, the proxy trap or the custom inspect');
+    assert.match(info!.result.note, /^values as passed to price at its entry \(event \d+\)$/);
+    assert.equal(print!.result.text, "3 (at the call's entry)");
+    assert.match(other!.error.message, /only the arguments of price are captured, as they were at its entry \(sku, qty, extra\); "sku.length" is not one of them/);
+  });
+
+  it('every captured function: a default parameter as applied, destructured and rest parameters by the names they bind', () => {
+    const lines = debug(id, 'break Cart.total', 'reverse-continue', 'info args', 'break checkout', 'reverse-continue', 'info args');
+    const [cart, checkout] = lines.filter((l) => l.command === 'info');
+    assert.deepEqual(args(cart!), ['discount: number = 0.1']);
+    assert.deepEqual(args(checkout!).map((a: string) => a.split(' =')[0]), ['id: number', 'items: Array', 'options: Array']);
+    assert.deepEqual(args(checkout!)[0], 'id: number = 3');
+  });
+
+  it('outside the captured functions, and for calls overwritten since, the debugger says why there is no value', () => {
+    const [, notCaptured] = debug(id, 'finish', 'info args');
+    assert.match(notCaptured!.error.message, /values are not captured in flight recordings .*<anonymous> is not one of the functions whose arguments were captured \(--capture-args\)/);
+    // tiny ran 9000 times, more than the values ring keeps (8192 calls), and was never demoted: it was asked for
+    const [, , newest] = debug(id, 'break tiny', 'reverse-continue', 'info args');
+    assert.deepEqual(args(newest!), ['n: number = 8999']);
+    const [, , , oldest] = debug(id, 'goto 0', 'break tiny', 'continue', 'info args');
+    assert.match(oldest!.error.message, /the arguments of this call of tiny were captured, but newer calls have overwritten them since \(the values ring keeps the newest 8192 captured calls\)/);
+  });
+
+  it('an exported recording carries the arguments to another machine', () => {
+    const file = path.join(dir, 'crash.json');
+    assert.equal(cli('trace', 'export', id, '-o', file).status, 0);
+    const [info] = debug(file, 'info args');
+    assert.deepEqual(args(info!).slice(0, 2), ["sku: string = 'sku-3'", 'qty: number = 3']);
+  });
+
+  it('the editor gets them as the Arguments scope of the frame', async () => {
+    const dc = new AdapterClient();
+    await dc.start();
+    try {
+      await dc.initializeRequest();
+      const stopped = await dc.open({ recording: id, store });
+      const [top] = await dc.frames(stopped.body.threadId!);
+      const scopes = (await dc.scopesRequest({ frameId: top!.id })).body.scopes;
+      assert.deepEqual(scopes.map((s) => s.name), ['Arguments']);
+      const vars = (await dc.variablesRequest({ variablesReference: scopes[0]!.variablesReference })).body.variables;
+      assert.deepEqual(vars.slice(0, 2).map((v) => `${v.name}=${v.value}`), ["sku='sku-3'", 'qty=3']);
+    } finally {
+      await dc.stop();
+    }
+  });
+});
