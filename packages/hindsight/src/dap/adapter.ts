@@ -10,7 +10,6 @@ import { plainResult, replCommand, stripAnsi } from './repl.js';
 import { stackFrames } from './stack.js';
 import { stoppedBody } from './stops.js';
 import { OpenedRuns, requireRuns, type OpenedRun } from './threads.js';
-import { ValuesNotCaptured } from '../trace/index.js';
 import { whatIfCommand, type WhatIfArguments } from './whatif.js';
 
 export interface AdapterOptions {
@@ -318,7 +317,8 @@ export class HindsightDebugAdapter extends ProtocolSession {
   dataBreakpointInfo(args: DebugProtocol.DataBreakpointInfoArguments): Answer {
     const runs = this.runs('dataBreakpointInfo');
     const { run, index } = args.variablesReference ? { run: runs.byReference(args.variablesReference), index: -1 } : this.frame(args.frameId, 'dataBreakpointInfo');
-    if (run.session.values instanceof ValuesNotCaptured) return { body: { dataId: null, description: run.session.values.reason } };
+    const unwatchable = run.session.values.unwatchable;
+    if (unwatchable !== undefined) return { body: { dataId: null, description: unwatchable } };
     const at = args.variablesReference ? run.refs.expressionOf(args.variablesReference, args.name) : { point: index, expression: args.name };
     if (!at) return { body: { dataId: null, description: `${args.name} cannot be watched: it is not reachable by an expression` } };
     return { body: { dataId: JSON.stringify({ thread: run.thread, ...at }), description: `${at.expression} (changes in its frame, forwards and backwards)`, accessTypes: ['write'], canPersist: false } };

@@ -16,6 +16,11 @@ export class CapturedArguments implements ValueSource {
     private readonly notCaptured: string,
   ) {}
 
+  /** Arguments are kept as they were at entry, once: nothing changes that could be watched. */
+  get unwatchable(): string {
+    return `${this.notCaptured}; the arguments captured (--capture-args) are as they were at each call's entry, so nothing can be watched changing`;
+  }
+
   scopes(index: number): Promise<ScopesAt> {
     const call = this.#call(index);
     if ('error' in call) return Promise.reject(call.error);

@@ -47,6 +47,8 @@ export type Evaluation =
 export type Sample = { readonly index: number; readonly text: string; readonly threw: boolean };
 
 export interface ValueSource {
+  /** Set when values cannot be watched changing (the source holds none over time): why, in a sentence. */
+  readonly unwatchable?: string;
   /** The variables in scope at event `index`, as they were then. */
   scopes(index: number): Promise<ScopesAt>;
   /** `expression` evaluated in the scope of event `index`'s frame, at that point in time. */
@@ -65,6 +67,9 @@ export class ValueError extends HindsightError {}
 /** The source of a trace that holds no values: every question is answered "not captured". */
 export class ValuesNotCaptured implements ValueSource {
   constructor(readonly reason = 'values are not captured in this trace (control flow only)') {}
+  get unwatchable(): string {
+    return this.reason;
+  }
   #no(): Promise<never> {
     return Promise.reject(new ValueError('HS_E_VALUES_NOT_CAPTURED', this.reason));
   }

@@ -68,12 +68,14 @@ describe('hindsight record --capture-args', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('at the crash, info args shows the arguments of the call that threw as they were at its entry; print names one', () => {
-    const [info, print, other] = debug(id, 'info args', 'print qty', 'print sku.length');
+    const [info, print, other, exception, locals] = debug(id, 'info args', 'print qty', 'print sku.length', 'print $exception', 'info locals');
     assert.deepEqual(args(info!).slice(0, 2), ["sku: string = 'sku-3'", 'qty: number = 3'], 'qty as passed, not as reassigned');
     assert.match(args(info!)[2], /^extra: Object = \{ secret: \[Getter\], proxy: Proxy \[ \{\}, /, 'previewed without running the getter, the proxy trap or the custom inspect');
     assert.match(info!.result.note, /^values as passed to price at its entry \(event \d+\)$/);
     assert.equal(print!.result.text, "3 (at the call's entry)");
     assert.match(other!.error.message, /only the arguments of price are captured, as they were at its entry \(sku, qty, extra\); "sku.length" is not one of them/);
+    assert.equal(exception!.result.text, 'Error: no price for sku-3 (the error that killed the process)');
+    assert.deepEqual(locals!.result.scopes.map((sc: { name: string; variables: { name: string }[] }) => `${sc.name}: ${sc.variables.map((v) => v.name).join(', ')}`), ['Arguments: sku, qty, extra', 'Locals: $exception']);
   });
 
   it('every captured function: a default parameter as applied, destructured and rest parameters by the names they bind', () => {
@@ -86,7 +88,9 @@ describe('hindsight record --capture-args', () => {
 
   it('outside the captured functions, and for calls overwritten since, the debugger says why there is no value', () => {
     const [, notCaptured] = debug(id, 'finish', 'info args');
-    assert.match(notCaptured!.error.message, /values are not captured in flight recordings .*<anonymous> is not one of the functions whose arguments were captured \(--capture-args\)/);
+    assert.match(notCaptured!.error.message, /values are not captured in flight recordings .*<anonymous> is not one of the functions whose arguments were captured \(--capture-args\); the error that killed the process is `print \$exception`$/);
+    const [, beforeTheThrow] = debug(id, 'goto 0', 'info args');
+    assert.match(beforeTheThrow!.error.message, /<module app\.mjs> is not one of the functions whose arguments were captured \(--capture-args\)$/);
     // tiny ran 9000 times, more than the values ring keeps (8192 calls), and was never demoted: it was asked for
     const [, , newest] = debug(id, 'break tiny', 'reverse-continue', 'info args');
     assert.deepEqual(args(newest!), ['n: number = 8999']);
@@ -109,7 +113,7 @@ describe('hindsight record --capture-args', () => {
       const stopped = await dc.open({ recording: id, store });
       const [top] = await dc.frames(stopped.body.threadId!);
       const scopes = (await dc.scopesRequest({ frameId: top!.id })).body.scopes;
-      assert.deepEqual(scopes.map((s) => s.name), ['Arguments']);
+      assert.deepEqual(scopes.map((s) => s.name), ['Arguments', 'Locals'], 'and the error that killed the process, where it was thrown');
       const vars = (await dc.variablesRequest({ variablesReference: scopes[0]!.variablesReference })).body.variables;
       assert.deepEqual(vars.slice(0, 2).map((v) => `${v.name}=${v.value}`), ["sku='sku-3'", 'qty=3']);
     } finally {

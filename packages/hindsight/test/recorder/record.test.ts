@@ -287,7 +287,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: ENV });
     assert.equal(cli(['--store', run.store, 'trace', 'export', rec.meta.id, '-o', file]).status, 0);
     const script = path.join(path.dirname(run.store), 'script.txt');
-    writeFileSync(script, 'where\nlist\nreverse-finish\nbt\nprint sum\n');
+    writeFileSync(script, 'where\nlist\nprint $exception\nreverse-finish\nbt\nprint sum\n');
     const out = cli(['debug', file, '--commands', script, '--json']);
     assert.equal(out.status, 0, out.stderr);
     const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
@@ -295,6 +295,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(lines[0]!.result.traceEvents, decodeRecording(rec).length);
     // the cursor is at the crash: the statement that threw, in explode
     assert.ok(lines[2]!.result.listing.lines.some((l: { text: string }) => l.text.includes('throw new Error(`boom in checkout: ${reason}`);')), 'the listing shows the recorded code');
+    assert.match(lines[3]!.result.text, /^Error: boom in checkout: sum \d+ \(the error that killed the process\)$/, 'the error is a value where it was thrown');
     assert.equal(lines.at(-1)!.error.code, 'HS_E_VALUES_NOT_CAPTURED');
     writeFileSync(file, JSON.stringify({ format: 'hindsight-recording', version: 2 }));
     const bad = cli(['debug', file]);
