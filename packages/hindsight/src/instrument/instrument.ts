@@ -9,7 +9,7 @@ import { syntaxOf } from './output-map.js';
 import { leavesForOf, quiet, simple } from './statements.js';
 import { loadBabel, made, mark, t } from './babel.js';
 import { functionName, scopeNames, type ScopeNames } from './names.js';
-import { awaitsAtTopLevel, computeFirst, declarationOf, runsNothing, staysAtTopLevel } from './module-body.js';
+import { awaitsAtTopLevel, guardBody, mergedNames, runsNothing } from './module-body.js';
 import type { TransformStore } from './store.js';
 
 /** A transformed module: its code, a source map to the original TypeScript, and its sites (ids 0..n-1, local to the module). */
@@ -297,7 +297,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
    * and modules that use it. So each run of other statements gets a guard of its own, and a
    * declaration stays where it is, its initializers computed first, into temporaries, in the
    * guard before it (the bindings keep their kind and their dead zone; a function or class
-   * assigned keeps its inferred name).
+   * assigned keeps its inferred name). See guardBody.
    */
   const instrumentModule = (p: NodePath<T.Program>): void => {
     const F = moduleSite;
@@ -308,26 +308,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       temps.push(id);
       return t.identifier(id.name);
     };
-    const body: T.Statement[] = [];
-    let guarded: T.Statement[] = [];
-    const close = () => {
-      if (guarded.length > 0) body.push(guard(guarded));
-      guarded = [];
-    };
-    for (const node of p.node.body) {
-      const split = declarationOf(node);
-      if (split) {
-        for (const { computed, declared } of computeFirst(split, temp)) {
-          guarded.push(...computed);
-          close();
-          body.push(declared);
-        }
-      } else if (staysAtTopLevel(node)) {
-        close();
-        body.push(node);
-      } else guarded.push(node);
-    }
-    close();
+    const body = guardBody(p.node.body, { temp, guard, merged: mergedNames(p.node) });
     const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(moduleAsync ? 'ea' : 'en', num(F)))]))];
     if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
     if (temps.length > 0) entry.push(mark(t.variableDeclaration('let', temps.map((id) => t.variableDeclarator(id)))));

@@ -5,6 +5,7 @@
  */
 import type { NodePath, types as T } from '@babel/core';
 import { mark, t } from './babel.js';
+import { bare, retarget, walk } from './patterns.js';
 
 /** A module's top-level await (or `for await`): its body is then an async activation. */
 export function awaitsAtTopLevel(p: NodePath<T.Program>): boolean {
@@ -23,7 +24,7 @@ export function awaitsAtTopLevel(p: NodePath<T.Program>): boolean {
   return found;
 }
 
-/** TypeScript's own declarations (types, `declare`, enums, namespaces): they stay as written. */
+/** TypeScript's own declarations (types, `declare`, enums, namespaces): they stay where they are (see guardBody for what runs in an enum or a namespace). */
 function typeScriptOnly(node: T.Node): boolean {
   return node.type.startsWith('TS') || (node as { declare?: boolean | null }).declare === true;
 }
@@ -52,21 +53,27 @@ export type Declaration =
 
 /**
  * A named class whose definition runs code (its `extends`, a computed key, a static field or
- * block): an error there is the module's. Not one with decorators, nor TypeScript's abstract or
- * declared classes (no class expression says the same).
+ * block): an error there is the module's. An abstract one too (tsx compiles a class expression's
+ * abstract members away as a declaration's); not a declared one, nor one with decorators (Babel
+ * is not given their syntax: a module with them is not instrumented).
  */
 function classRunsCode(node: T.ClassDeclaration): node is T.ClassDeclaration & { id: T.Identifier } {
-  if (!node.id || node.declare || node.abstract || (node.decorators?.length ?? 0) > 0) return false;
+  if (!node.id || node.declare || (node.decorators?.length ?? 0) > 0) return false;
   if (node.superClass) return true;
   return node.body.body.some((m) => t.isStaticBlock(m) || ('computed' in m && m.computed) || ('static' in m && m.static && (t.isClassProperty(m) || t.isClassPrivateProperty(m))));
 }
 
-export function declarationOf(node: T.Statement): Declaration | undefined {
+/**
+ * In a namespace's body, an exported class is left as written: tsx makes an exported binding
+ * there a property of the namespace, read as such by the code in it, where a class keeps a local
+ * binding of its own.
+ */
+export function declarationOf(node: T.Statement, inNamespace = false): Declaration | undefined {
   if (t.isVariableDeclaration(node) && !node.declare) return { variables: node, exported: false, loc: node.loc };
   if (t.isExportNamedDeclaration(node) && t.isVariableDeclaration(node.declaration) && !node.declaration.declare) return { variables: node.declaration, exported: true, loc: node.loc };
   if (t.isExportDefaultDeclaration(node) && t.isExpression(node.declaration)) return { value: node.declaration, loc: node.loc };
   if (t.isClassDeclaration(node) && classRunsCode(node)) return { cls: node, exported: false, loc: node.loc };
-  if (t.isExportNamedDeclaration(node) && t.isClassDeclaration(node.declaration) && classRunsCode(node.declaration)) return { cls: node.declaration, exported: true, loc: node.loc };
+  if (!inNamespace && t.isExportNamedDeclaration(node) && t.isClassDeclaration(node.declaration) && classRunsCode(node.declaration)) return { cls: node.declaration, exported: true, loc: node.loc };
   return undefined;
 }
 
@@ -75,9 +82,8 @@ export function declarationOf(node: T.Statement): Declaration | undefined {
  * from the binding (computed into a temporary, it would be named after the temporary).
  */
 function runsNoCode(init: T.Expression | null | undefined): boolean {
-  let e = init;
-  while (e && (t.isTSAsExpression(e) || t.isTSSatisfiesExpression(e) || t.isTSNonNullExpression(e) || t.isParenthesizedExpression(e) || t.isTSTypeAssertion(e))) e = e.expression;
-  if (!e) return true;
+  if (!init) return true;
+  const e = bare(init);
   if (t.isTemplateLiteral(e)) return e.expressions.length === 0;
   return t.isLiteral(e) || t.isFunctionExpression(e) || t.isArrowFunctionExpression(e) || t.isClassExpression(e);
 }
@@ -85,8 +91,9 @@ function runsNoCode(init: T.Expression | null | undefined): boolean {
 /**
  * A top-level declaration, one binding at a time (a later initializer may read an earlier
  * binding): what computes its initializers first, in the module's guard, into temporaries, and
- * the declaration that then only reads them. A destructuring pattern is computed whole when it
- * has no defaults or computed keys (its own errors then are the module's too).
+ * the declaration that then only reads them. A destructuring pattern is computed whole, its
+ * defaults and computed keys too, where it keeps its meaning so (see retarget): its own errors
+ * then are the module's too.
  */
 export function computeFirst(d: Declaration, temp: () => T.Identifier): { computed: T.Statement[]; declared: T.Statement }[] {
   const at = <N extends T.Node>(n: N): N => {
@@ -105,8 +112,9 @@ export function computeFirst(d: Declaration, temp: () => T.Identifier): { comput
     const { cls } = d;
     const T = temp();
     const expression = t.classExpression(cls.id, cls.superClass, cls.body);
-    Object.assign(expression, { superTypeParameters: cls.superTypeParameters, implements: cls.implements, typeParameters: cls.typeParameters });
-    return [{ computed: [assign(T, expression)], declared: exporting(at(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(cls.id.name), t.identifier(T.name))])), d.exported) }];
+    Object.assign(expression, { superTypeParameters: cls.superTypeParameters, implements: cls.implements, typeParameters: cls.typeParameters, loc: cls.loc });
+    // `(0, class ...)`: V8 puts the module's call of its static initializers at the class (not at the temporary, whose name a source map would give that frame)
+    return [{ computed: [assign(T, t.sequenceExpression([t.numericLiteral(0), expression]))], declared: exporting(at(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(cls.id.name), t.identifier(T.name))])), d.exported) }];
   }
   const { variables, exported } = d;
   const declaration = (declarators: T.VariableDeclarator[]): T.Statement => exporting(at(t.variableDeclaration(variables.kind, declarators)), exported);
@@ -121,45 +129,116 @@ export function computeFirst(d: Declaration, temp: () => T.Identifier): { comput
   });
 }
 
-/** A destructuring pattern with each binding replaced by a temporary (`pairs` says which), or undefined when it has defaults or computed keys. */
-function retarget(pattern: T.Node, pairs: [T.LVal, T.Identifier][], temp: () => T.Identifier): T.LVal | undefined {
-  if (t.isIdentifier(pattern)) {
-    const T = temp();
-    pairs.push([pattern, T]);
-    return T;
-  }
-  if (t.isRestElement(pattern)) {
-    const arg = retarget(pattern.argument, pairs, temp);
-    return arg && t.restElement(arg as Parameters<typeof t.restElement>[0]);
-  }
-  if (t.isObjectPattern(pattern)) {
-    const properties: (T.ObjectProperty | T.RestElement)[] = [];
-    for (const prop of pattern.properties) {
-      if (t.isRestElement(prop)) {
-        const rest = retarget(prop, pairs, temp);
-        if (!rest) return undefined;
-        properties.push(rest as T.RestElement);
-        continue;
+/** What guards a body: temporaries, the try/catch that reports the module's Throw, and the enums that merge. */
+export interface Guarding {
+  readonly temp: () => T.Identifier;
+  readonly guard: (code: T.Statement[]) => T.Statement;
+  readonly merged: ReadonlySet<string>;
+}
+
+/**
+ * A module's body (or a namespace's, the same way) as the module's frame runs it: each run of
+ * statements that may go into a block gets a guard of its own, a declaration stays where it is,
+ * its initializers computed just before, in the guard (computeFirst), and so are an enum's. A
+ * namespace's body runs where it stands, in a function of tsx's: its own statements are guarded.
+ */
+export function guardBody(statements: T.Statement[], g: Guarding, inNamespace = false): T.Statement[] {
+  const body: T.Statement[] = [];
+  let guarded: T.Statement[] = [];
+  const close = () => {
+    if (guarded.length > 0) body.push(g.guard(guarded));
+    guarded = [];
+  };
+  for (const node of statements) {
+    const inner = t.isExportNamedDeclaration(node) && node.declaration ? node.declaration : node;
+    const block = t.isTSModuleDeclaration(inner) ? namespaceBlock(inner) : undefined;
+    if (block) block.body = guardBody(block.body, g, true);
+    const first = t.isTSEnumDeclaration(inner) ? enumFirst(inner, g) : [];
+    const split = declarationOf(node, inNamespace);
+    if (first.length > 0) {
+      guarded.push(...first);
+      close();
+      body.push(node);
+    } else if (split) {
+      for (const { computed, declared } of computeFirst(split, g.temp)) {
+        guarded.push(...computed);
+        close();
+        body.push(declared);
       }
-      if (prop.computed) return undefined;
-      const value = retarget(prop.value, pairs, temp);
-      if (!value) return undefined;
-      properties.push(t.objectProperty(t.cloneNode(prop.key), value as T.PatternLike));
-    }
-    return t.objectPattern(properties);
+    } else if (staysAtTopLevel(node)) {
+      close();
+      body.push(node);
+    } else guarded.push(node);
   }
-  if (t.isArrayPattern(pattern)) {
-    const elements: (T.PatternLike | null)[] = [];
-    for (const el of pattern.elements) {
-      if (el === null) {
-        elements.push(null);
-        continue;
-      }
-      const out = retarget(el, pairs, temp);
-      if (!out) return undefined;
-      elements.push(out as T.PatternLike);
-    }
-    return t.arrayPattern(elements);
+  close();
+  return body;
+}
+
+/** A namespace's statements (`namespace A.B { ... }`'s innermost), not a declared one's (no code). */
+function namespaceBlock(node: T.TSModuleDeclaration): T.TSModuleBlock | undefined {
+  if (node.declare || node.kind === 'global' || t.isStringLiteral(node.id)) return undefined;
+  let body: T.TSModuleBlock | T.TSModuleDeclaration = node.body;
+  while (t.isTSModuleDeclaration(body)) body = body.body;
+  return body;
+}
+
+/** The names more than one enum or namespace of the file declares: their members merge. */
+export function mergedNames(program: T.Program): Set<string> {
+  const seen = new Set<string>();
+  const merged = new Set<string>();
+  t.traverseFast(program, (n) => {
+    if (!(t.isTSEnumDeclaration(n) || t.isTSModuleDeclaration(n)) || !t.isIdentifier(n.id)) return;
+    if (seen.has(n.id.name)) merged.add(n.id.name);
+    seen.add(n.id.name);
+  });
+  return merged;
+}
+
+/**
+ * An initializer tsx may compute as it compiles (a constant of the enum, then inlined where it is
+ * read, and the next member's value counted from it): literals, operators, names and properties.
+ */
+function mayFold(e: T.Node): boolean {
+  if (t.isLiteral(e) && !t.isTemplateLiteral(e)) return !t.isRegExpLiteral(e);
+  if (t.isTemplateLiteral(e)) return e.expressions.every(mayFold);
+  if (t.isUnaryExpression(e)) return mayFold(e.argument);
+  if (t.isBinaryExpression(e) || t.isLogicalExpression(e)) return mayFold(e.left) && mayFold(e.right);
+  if (t.isConditionalExpression(e)) return mayFold(e.test) && mayFold(e.consequent) && mayFold(e.alternate);
+  if (t.isIdentifier(e)) return true;
+  if (t.isMemberExpression(e)) return mayFold(e.object) && (!e.computed || t.isStringLiteral(e.property));
+  if (t.isExpression(e) && bare(e) !== e) return mayFold(bare(e));
+  return false;
+}
+
+/**
+ * An enum whose initializers run code (`A = f()`): they are computed first, in the guard, each in
+ * an arrow of its own as tsx's enum function calls them (`__hs_t0 = (() => f())()`), and the enum
+ * reads the temporaries. Only where nothing can tell the difference: all of them or none; not a
+ * `const` or declared enum, nor one that merges with another (the enum's object would already be
+ * there to read, as its members are set), nor an initializer that names the enum, one of its
+ * members, or `eval`; an initializer tsx may fold into a constant stays (see mayFold).
+ */
+function enumFirst(node: T.TSEnumDeclaration, g: Guarding): T.Statement[] {
+  if (node.declare || node.const || g.merged.has(node.id.name)) return [];
+  const names = new Set([node.id.name, 'eval', ...node.members.map((m) => (t.isIdentifier(m.id) ? m.id.name : m.id.value))]);
+  const running = node.members.filter((m) => m.initializer && !mayFold(m.initializer));
+  for (const m of running) {
+    let mentions = false;
+    walk(m.initializer!, (n, parent) => {
+      const property = (t.isMemberExpression(parent) || t.isObjectProperty(parent)) && !parent.computed && n !== (t.isMemberExpression(parent) ? parent.object : parent.value);
+      if (t.isIdentifier(n) && names.has(n.name) && !property) mentions = true;
+    });
+    if (mentions) return [];
   }
-  return undefined;
+  return running.map((m) => {
+    const T = g.temp();
+    const named = t.memberExpression(t.objectExpression([t.objectProperty(t.stringLiteral(node.id.name), mark(t.arrowFunctionExpression([], m.initializer!)), true)]), t.identifier(node.id.name));
+    named.property.loc = node.id.loc ?? null;
+    const call = mark(t.callExpression(t.sequenceExpression([t.numericLiteral(0), named]), []));
+    call.loc = node.id.loc ?? null;
+    const computed = mark(t.expressionStatement(mark(t.assignmentExpression('=', T, call))));
+    computed.loc = m.loc ?? null;
+    m.initializer = t.identifier(T.name);
+    return computed;
+  });
 }
