@@ -6,7 +6,7 @@ import { HindsightError } from '../common/index.js';
 import type { Site, SiteKind } from '../trace/index.js';
 import { RUNTIME_KEY } from './runtime.js';
 import { syntaxOf } from './output-map.js';
-import { leavesForOf, quiet, simple } from './statements.js';
+import { quiet, reportsItself, simple, toBlock } from './statements.js';
 import { loadBabel, made, mark, t } from './babel.js';
 import { functionName, scopeNames, type ScopeNames } from './names.js';
 import { awaitsAtTopLevel, guardBody, mergedNames, runsNothing } from './module-body.js';
@@ -70,7 +70,8 @@ const cache = new Map<string, Instrumented>();
 /**
  * Transforms compiled workflow JavaScript (an ES module) so that it reports its sites to the replay
  * runtime: function enter, exit and throw (the body wrapped in try/catch/finally), every statement,
- * every `await` (suspend before, resume after), every `yield` (the same), each iteration's await
+ * every `await` (suspend before, resume after; also the one of a `return` in an async generator),
+ * every `yield` (the same; a `yield*` at each step of its delegation), each iteration's await
  * of `for await`, and branch decisions (if/else, ?:, && and ||, loop conditions, switch cases).
  * A generator's call reports its entry (an extra parameter with a default runs at the call) and
  * its body each run, from `next()` to the next `yield` (see GeneratorState). Sites carry the file,
@@ -135,7 +136,6 @@ function parameterNames(fn: T.Function): string[] {
 }
 /** The code a statement belongs to: a function, or with `modules`, the module's body. */
 type Owner = FnPath | NodePath<T.Program>;
-
 
 function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values: boolean, sparse: boolean, modules: boolean, options: InstrumentOptions): () => PluginObj {
   const scopes: ScopeNames[] = [];
@@ -204,13 +204,6 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     names.set(fn.node, name);
     return name;
   };
-  const toBlock = (p: NodePath<T.Statement | null | undefined>) => {
-    if (!p.node || t.isBlockStatement(p.node)) return;
-    const block = t.blockStatement([p.node]);
-    block.loc = p.node.loc; // the branch site of the block is the statement's place
-    p.replaceWith(block);
-  };
-
   const caseSites = new WeakMap<T.Node, number>();
   /**
    * Async functions with a `for await`: a `return` in its body awaits the iterator's `return()`
@@ -379,7 +372,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const run: number[] = [];
           const S = siteOf('statement', node, nameOf(fn), { run });
           statementSites.set(node, S);
-          const joins = quiet(node) && !leavesForOf(p) ? runBefore(p) : undefined;
+          const joins = quiet(node) && !reportsItself(p) ? runBefore(p) : undefined;
           if (joins) {
             joins.push(S);
             runOf.set(node, joins);
@@ -494,8 +487,16 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const fn = owner(p);
           if (!fn || made.has(p.node)) return;
           const Y = siteOf('yield', p.node, nameOf(fn));
-          const yielded = mark(t.yieldExpression(probe('sy', num(Y), gen(), p.node.argument ?? t.identifier('undefined')), p.node.delegate));
-          p.replaceWith(probe('ry', num(Y), gen(), yielded));
+          const operand = p.node.argument ?? t.identifier('undefined');
+          const delegated = p.node.delegate ? probe('dg', num(Y), gen(), operand, t.booleanLiteral(isAsync(fn))) : probe('sy', num(Y), gen(), operand);
+          p.replaceWith(probe('ry', num(Y), gen(), mark(t.yieldExpression(delegated, p.node.delegate))));
+        },
+      },
+      ReturnStatement: {
+        exit(p) {
+          // an async generator awaits the value it returns (other code runs meanwhile): an await of its own, resumed by its catch or finally
+          const fn = owner(p);
+          if (fn && p.node.argument && !made.has(p.node.argument) && isGenerator(fn) && isAsync(fn)) p.node.argument = probe('sw', num(siteOf('await', p.node, nameOf(fn))), gen(), p.node.argument);
         },
       },
       ForOfStatement: {

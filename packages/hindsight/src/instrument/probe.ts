@@ -84,10 +84,20 @@ export interface Probe {
    * caller passed more arguments than the function declares, then the call is entered only now.
    */
   gs(site: number, g: unknown): GeneratorState;
-  /** Before `yield` (or `yield*`): the generator suspends, back to the caller of `next()`; returns the operand. */
+  /** Before `yield`: the generator suspends, back to the caller of `next()`; returns the operand. */
   sy<T>(site: number, g: GeneratorState, v: T): T;
-  /** After `yield`: a `next()` resumed the generator; returns what it sent. */
+  /**
+   * After `yield`: a `next()` resumed the generator; returns what it sent. After `yield*`: the
+   * generator goes on (resumed, unless the last step of the delegation ran inside its run).
+   */
   ry<T>(site: number, g: GeneratorState, v: T): T;
+  /**
+   * The operand of `yield*` at `site` (in an async generator when `isAsync`): each step of the
+   * delegation (a `next()`, or a `throw()` or `return()` forwarded) resumes the generator at the
+   * yield* first, so the inner iterator runs inside a run of it, and suspends it there after,
+   * unless it goes on running (the inner one is done; an async generator always awaits the step).
+   */
+  dg<T>(site: number, g: GeneratorState, iterable: T, isAsync: boolean): T;
   /** Before `await` in an async generator; returns the operand. */
   sw<T>(site: number, g: GeneratorState, v: T): T;
   /** After `await` in an async generator; returns the result. */

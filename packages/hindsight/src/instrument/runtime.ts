@@ -1,6 +1,6 @@
 import { EventKind } from '../trace/index.js';
 import type { Site } from '../trace/index.js';
-import { GeneratorState, loopIterable } from './generators.js';
+import { delegateIterable, GeneratorState, goesOn, loopIterable } from './generators.js';
 import type { ScopeNames } from './names.js';
 import { PROGRESS_KIND, type EventWriter, type Probe, type ProbeSink, type ValueVisitor } from './probe.js';
 
@@ -255,8 +255,10 @@ export class ProbeRuntime {
         suspendGenerator(g, base + site, yielded);
         return v;
       };
+    // after a yield* whose last step ran inside a run of the generator (delegateIterable), it did not suspend
     const resumed = <V>(_site: number, g: GeneratorState, v: V): V => {
-      resumeGenerator(g);
+      if (g.waiting !== 0) resumeGenerator(g);
+      else S.current = g.a;
       return v;
     };
     const hot = (site: number, calls: number): void => {
@@ -406,11 +408,12 @@ export class ProbeRuntime {
         S.threw = true;
       },
       xg: (site, g, p) => {
-        // a return() at a yield runs only the finally blocks: it resumed there, and nothing after it ran
+        // a return() at a yield runs only the finally blocks: it resumed there, and nothing after it ran;
+        // so does one that yield* forwarded, which resumed it already (delegateIterable)
         if (g.waiting !== 0) {
           resumeGenerator(g);
           if (p !== undefined) progress(g.a, p);
-        }
+        } else if (g.forwarded && p !== undefined) progress(g.a, p);
         if (S.threw) S.threw = false;
         else emit(EventKind.Exit, base + site, g.a);
         S.current = g.resumer;
@@ -430,10 +433,32 @@ export class ProbeRuntime {
           if (parent === 0) time();
         }),
       fg: (site, g, iterable, statement) =>
-        loopIterable(iterable, () => again(statement, g.a), () => {
-          emit(EventKind.Suspend, base + site, g.a);
-          suspendGenerator(g, base + site, false);
-        }),
+        loopIterable(
+          iterable,
+          () => again(statement, g.a),
+          () => {
+            emit(EventKind.Suspend, base + site, g.a);
+            suspendGenerator(g, base + site, false);
+          },
+          () => {
+            if (g.waiting !== 0) resumeGenerator(g);
+          },
+        ),
+      dg: (site, g, iterable, isAsync) =>
+        delegateIterable(
+          iterable,
+          isAsync,
+          (returning) => {
+            if (g.waiting !== 0) resumeGenerator(g);
+            if (returning) g.forwarded = true;
+          },
+          // an async generator awaits each step: it always suspends, and a yield or what follows the yield* resumes it
+          (r) => {
+            if (!isAsync && goesOn(r) === true) return;
+            emit(EventKind.Suspend, base + site, g.a);
+            suspendGenerator(g, base + site, true);
+          },
+        ),
       hit: () => S.visitor !== undefined && S.visitor.wants(S.count - 1),
       v: (evaluate, scope) => {
         const index = S.count - 1;

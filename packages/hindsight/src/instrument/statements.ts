@@ -1,4 +1,4 @@
-/** What the sparse instrumentation asks of a statement: does it report itself, or can the site before stand for it. */
+/** What the instrumenter asks of a statement: for the sparse variant, does it report itself, or can the site before stand for it. */
 import type { NodePath, types as T } from '@babel/core';
 import { t } from './babel.js';
 
@@ -35,13 +35,26 @@ export function quiet(node: T.Statement): boolean {
   return !calls;
 }
 /**
- * A jump or throw inside a for-of loop (of this function): leaving the loop calls its iterator's
- * `return()`, which may be a generator of traced code, so the statement reports itself first
- * (over-approximated: any such statement inside one).
+ * A statement that reports itself though it calls nothing: a jump or throw inside a for-of loop
+ * (of this function), as leaving the loop calls its iterator's `return()`, which may be a
+ * generator of traced code (over-approximated: any such statement inside one); a `return` of a
+ * value in an async generator, which awaits the value (its Suspend and Resume come after it).
  */
-export function leavesForOf(p: NodePath): boolean {
+export function reportsItself(p: NodePath): boolean {
   const node = p.node;
+  if (t.isReturnStatement(node) && node.argument) {
+    const fn = p.getFunctionParent()?.node;
+    if (fn?.async === true && fn.generator === true) return true;
+  }
   if (!(t.isBreakStatement(node) || t.isContinueStatement(node) || t.isReturnStatement(node) || t.isThrowStatement(node))) return false;
   for (let q = p.parentPath; q && !q.isFunction(); q = q.parentPath) if (q.isForOfStatement()) return true;
   return false;
+}
+
+/** A branch's or loop's body that is one statement becomes a block, for the probes to go in. */
+export function toBlock(p: NodePath<T.Statement | null | undefined>): void {
+  if (!p.node || t.isBlockStatement(p.node)) return;
+  const block = t.blockStatement([p.node]);
+  block.loc = p.node.loc; // the branch site of the block is the statement's place
+  p.replaceWith(block);
 }

@@ -18,7 +18,9 @@ import { column, depths, eventLists, fit, framesFor, framesMade, functionLists, 
  * `next()`); each run of its body, from a Resume at the function site or at a yield to the
  * Suspend at the next yield (or its Exit or Throw), is a frame of its own whose parent is the
  * frame running just before, the caller of `next()`; awaits inside an async generator's run are
- * Suspend and Resume inside that frame, as in an async function. See docs/recording.md.
+ * Suspend and Resume inside that frame, as in an async function. yield* needs nothing of its own:
+ * each step of the delegation is a run of the outer generator (a Resume and a Suspend at its
+ * yield*), so the inner generator's run, which starts inside it, is its child. See docs/recording.md.
  *
  * Partial traces never fail: an event on an activation with no open frame opens a synthetic frame
  * (enterIndex 0), and the Exit/Throw of a synthetic root frame creates a synthetic caller frame

@@ -2,7 +2,7 @@
  * The flight recorder's sparse instrumentation against the dense one: the same program, run once
  * with every statement reported (as replay does) and once sparse into a ring and decoded, gives
  * the same events, statement for statement, whatever its control flow does (branches, loops,
- * switch fall-through, early returns, labeled jumps, awaits, generators and `for await`, and exceptions thrown by statements
+ * switch fall-through, early returns, labeled jumps, awaits, generators, yield* and `for await`, and exceptions thrown by statements
  * that report nothing themselves, caught in the same function or further up).
  */
 import assert from 'node:assert/strict';
@@ -105,8 +105,34 @@ async function* slow(n) {
     i++;
   }
 }
+function* relay(n) {
+  let before = n;
+  const r = yield* counter(n);
+  let after = r;
+  yield* [after, before];
+  return after;
+}
+async function* firstOf(limit) {
+  for await (const v of slow(6)) {
+    let seen = v;
+    if (seen > limit) return seen;
+  }
+}
+async function* arelay(n) {
+  let k = n;
+  const r = yield* slow(n);
+  yield* [k, r];
+}
 function gens() {
   let s = 0;
+  for (const x of relay(2)) s += x;
+  const q = relay(5);
+  q.next();
+  q.next();
+  q.return(0);
+  const t = relay(4);
+  t.next();
+  try { t.throw(new Error('y')); } catch (e) { s += 2; }
   for (const x of counter(3)) s += x;
   const g = counter(10);
   g.next();
@@ -131,6 +157,9 @@ async function agens() {
   for await (const v of slow(3)) { let w = v; s += w; }
   for await (const v of [1, Promise.resolve(2)]) s += v;
   for await (const v of slow(5)) { if (v > 2) break; s += v; }
+  for await (const v of arelay(2)) { let w = v; s += w ?? 1; }
+  for await (const v of arelay(4)) { if (v > 0) break; }
+  for await (const v of firstOf(3)) s += v;
   s += await firstBig();
   return s;
 }
@@ -191,7 +220,7 @@ async function sparse(): Promise<{ ex: Execution; base: number; value: unknown; 
 const events = (ex: Execution, base: number) => Array.from({ length: ex.length }, (_, i) => `${ex.event(i).kindName} ${ex.event(i).site - base}`);
 
 describe('sparse instrumentation (the flight recorder) decodes to the events of the dense one', () => {
-  it('statement for statement, with the same call tree, through branches, loops, switch, jumps, awaits, generators, for await and exceptions', async () => {
+  it('statement for statement, with the same call tree, through branches, loops, switch, jumps, awaits, generators, yield*, for await and exceptions', async () => {
     const d = await dense();
     const s = await sparse();
     assert.equal(s.value, d.value, 'the program computes the same');
