@@ -27,8 +27,10 @@ const H_CAPACITY = 3;
 const H_COUNT = 4;
 export const SLOT_BYTES = 512;
 const SLOT_HEAD = 8;
-/** The default values ring: 8192 captured calls. */
-export const DEFAULT_VALUES_RING_BYTES = HEADER_WORDS * 4 + 8192 * SLOT_BYTES;
+/** The captured calls the values ring keeps, the newest. */
+export const VALUES_RING_CALLS = 8192;
+/** One slot more than the calls kept: a reader leaves out the oldest, which a writer may be overwriting. */
+export const DEFAULT_VALUES_RING_BYTES = HEADER_WORDS * 4 + (VALUES_RING_CALLS + 1) * SLOT_BYTES;
 
 /** One parameter's value at a call's entry: `typeof` (or the class for an object), and how Node prints it. */
 export type CapturedValue = readonly [type: string, preview: string];

@@ -98,6 +98,11 @@ describe('hindsight record --capture-args', () => {
     assert.match(oldest!.error.message, /the arguments of this call of tiny were captured, but newer calls have overwritten them since \(the values ring keeps the newest 8192 captured calls\)/);
   });
 
+  it('trace show says whose arguments were captured, and how many calls are kept', () => {
+    const shown = cli('trace', 'show', id);
+    assert.match(shown.stdout, /arguments captured \(--capture-args\) of Cart\.constructor, Cart\.total, price, tiny, checkout: 8192 calls kept/);
+  });
+
   it('an exported recording carries the arguments to another machine', () => {
     const file = path.join(dir, 'crash.json');
     assert.equal(cli('trace', 'export', id, '-o', file).status, 0);

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { HindsightError } from '../../../common/errors.js';
-import { recordingNotFound as notFound, recoverOrphans, toRecordingFile } from '../../../recorder/index.js';
+import { readValuesRing, recordingNotFound as notFound, recoverOrphans, toRecordingFile } from '../../../recorder/index.js';
 import { openRecordings, type RecordingMeta, type RecordingStore } from '../../../store/index.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
@@ -55,11 +55,14 @@ function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
   const rec = withRecordings(cmd, (r) => r.get(id));
   if (!rec) throw notFound(id);
   const m = rec.meta;
-  if (flags.json) return printJson({ ...m, modules: rec.modules.length, files: rec.files });
+  const captured = [...new Set(rec.modules.flatMap((mod) => mod.sites.filter((s) => s.params).map((s) => s.functionName)))];
+  const capturedArgs = captured.length ? { functions: captured, calls: rec.values ? readValuesRing(rec.values).size : 0 } : undefined;
+  if (flags.json) return printJson({ ...m, modules: rec.modules.length, files: rec.files, ...(capturedArgs ? { capturedArgs } : {}) });
   println(`${pc.bold(m.id)}: ${m.command.join(' ')} (pid ${m.pid}) on ${m.host}, Node ${m.node}`);
   println(`  ${ending(m)} at ${localTime(m.createdAt)}; trigger: ${m.trigger}`);
   if (m.error?.stack) for (const l of m.error.stack.split('\n')) println(pc.dim(`  ${l}`));
   println(`  ${m.events} events${m.wrapped ? ', the ring wrapped: the trace starts mid-program' : ''}; ${rec.modules.length} modules traced; ${rec.files.length} source files in its code bundle`);
+  if (capturedArgs) println(`  arguments captured (--capture-args) of ${captured.join(', ')}: ${capturedArgs.calls} calls kept`);
   println(`  debug it: hindsight debug ${m.id}`);
 }
 
