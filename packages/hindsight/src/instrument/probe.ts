@@ -16,8 +16,8 @@ export interface EventWriter {
   write(kind: EventKind, site: number, activation: number): void;
   /** Events written so far: the index the next one will have. */
   readonly written: number;
-  /** Records the current time at this point of the event stream. */
-  time(): void;
+  /** Records the current time at this point of the event stream; returns it (ms, from any fixed origin). */
+  time(): number;
 }
 
 /**

@@ -55,6 +55,13 @@ class State {
   /** onHot is told every (hotMask + 1) calls of a sync function (never while it is 2^31 - 1: counts wrap at 2^30). */
   hotMask = 0x7fffffff;
   onHot: ((site: number, calls: number) => void) | undefined = undefined;
+  /** The clock at the last time record (ms, the ring's origin). */
+  lastTime = 0;
+  /** Per live async activation (by table slot), when its unit of work started, for watchSlow; -1 when it is not one. */
+  starts = new Float64Array(1024);
+  /** watchSlow: units of work longer than this (ms) are told to onSlow; 0 when not watched. */
+  slowMs = 0;
+  onSlow: ((site: number, ms: number) => void) | undefined = undefined;
   /** Told the arguments of each call of a function instrumented to capture them, with its Enter event's index. */
   onArgs: ((event: number, site: number, values: unknown[]) => void) | undefined = undefined;
 }
@@ -97,6 +104,17 @@ export class ProbeRuntime {
   watchHot(period: number, onHot: (site: number, calls: number) => void): void {
     this.#s.hotMask = period - 1;
     this.#s.onHot = onHot;
+  }
+
+  /**
+   * `onSlow` is told of each unit of work that took longer than `thresholdMs`: an async call made
+   * from the event loop, or from synchronous code the event loop started (a request handler a
+   * callback fires off, a message consumer), from its entry to its end, awaits included. Its
+   * (global) function site and how long it took; read off the clock reads the ring makes anyway.
+   */
+  watchSlow(thresholdMs: number, onSlow: (site: number, ms: number) => void): void {
+    this.#s.slowMs = thresholdMs;
+    this.#s.onSlow = onSlow;
   }
 
   /** `onArgs` is told the arguments of each traced call of a function instrumented to capture them (InstrumentOptions.captureArgs). */
@@ -162,7 +180,10 @@ export class ProbeRuntime {
       S.lastSite = site;
       S.sink?.event(kind, site, a);
     };
-    const time = (): void => S.ring?.time();
+    const time = (): void => {
+      const ring = S.ring;
+      if (ring !== undefined) S.lastTime = ring.time();
+    };
     /** A new async activation, called from `parent`: an id whose table slot is free. */
     const newAsync = (parent: number): number => {
       if (S.live >= (S.mask + 1) >> 1) growTable();
@@ -181,6 +202,7 @@ export class ProbeRuntime {
       const ids = new Int32Array(size);
       const parents = new Int32Array(size);
       const awaiting = new Int32Array(size);
+      const starts = new Float64Array(size);
       for (let i = 0; i <= S.mask; i++) {
         const a = S.ids[i]!;
         if (a === 0) continue;
@@ -188,10 +210,12 @@ export class ProbeRuntime {
         ids[slot] = a;
         parents[slot] = S.parents[i]!;
         awaiting[slot] = S.awaiting[i]!;
+        starts[slot] = S.starts[i]!;
       }
       S.ids = ids;
       S.parents = parents;
       S.awaiting = awaiting;
+      S.starts = starts;
       S.mask = size - 1;
     };
     /** The Resume of an await that threw, reported where the exception is first handled. */
@@ -271,6 +295,12 @@ export class ProbeRuntime {
       S.current = a;
       emit(EventKind.Statement, base + site, a);
     };
+    /** A unit of work ended (watchSlow); one that never awaited ended inside its caller's run: the clock is read for it. */
+    const endOfWork = (site: number, started: number, parent: number): void => {
+      if (parent !== 0) time();
+      const ms = S.lastTime - started;
+      if (ms > S.slowMs) S.onSlow?.(site, ms);
+    };
     /** The arguments of the call whose Enter was just written (not of a muted call, which wrote none). */
     const args = (a: number, site: number, values: unknown[]): number => {
       const ring = S.ring;
@@ -300,6 +330,8 @@ export class ProbeRuntime {
         const parent = S.current;
         if (parent === 0) time();
         const a = newAsync(parent);
+        // a unit of work starts where the event loop started it: the clock was read there (time())
+        if (S.slowMs > 0) S.starts[a & S.mask] = parent === 0 || parent === S.syncActivation ? S.lastTime : -1;
         S.current = a;
         emit(EventKind.Enter, base + site, a);
         return a;
@@ -365,13 +397,16 @@ export class ProbeRuntime {
         else emit(EventKind.Exit, base + site, a);
         const slot = a & S.mask;
         let parent = 0;
+        let started = -1;
         if (S.ids[slot] === a) {
           parent = S.parents[slot]!;
+          if (S.slowMs > 0) started = S.starts[slot]!;
           S.ids[slot] = 0;
           S.live--;
         }
         S.current = parent;
         if (parent === 0) time();
+        if (started >= 0) endOfWork(base + site, started, parent);
       },
       eg: (site) => {
         const g = new GeneratorState(newGenerator(), base + site);

@@ -34,7 +34,7 @@ export interface RecorderConfig {
   readonly cwd: string;
   /** Snapshot when the program logs an error (console.error). */
   readonly onErrorLog: boolean;
-  /** Snapshot when an HTTP request takes longer than this, ms (0: never). */
+  /** Snapshot when an HTTP request or an async unit of work takes longer than this, ms (0: never). */
   readonly slowMs: number;
   /** Stop tracing very hot, tiny functions (default on). */
   readonly demote: boolean;

@@ -17,7 +17,7 @@ import { captureArgsOption, configFromEnv, ENV, tracedFiles } from './config.js'
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared, touchPages } from './shared-memory.js';
 import { askThroughFile, snapshot } from './snapshot.js';
-import { watchSlowRequests } from './slow-requests.js';
+import { oncePerBurst, watchSlowRequests, watchSlowWork } from './slow-requests.js';
 import { FILES, PARTS } from './spool.js';
 import { transformCacheIn } from './transform-cache.js';
 import { DEFAULT_VALUES_RING_BYTES, ValuesRingWriter } from './values-ring.js';
@@ -74,7 +74,7 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   const warnings = path.join(config.dir, FILES.warnings);
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, transformCache: config.transformCache, captureArgs: config.captureArgs, warnings } });
   instrumentCommonJs(tracedFiles(config), untracedWarning(warnings), sourceMapWarning(warnings), { store: transformCacheIn(config.transformCache, warnings), captureArgs: captureArgsOption(config.captureArgs) });
-  if (main) triggers(config);
+  if (main) triggers(config, runtime);
   else askThroughFile(path.join(config.dir, FILES.snapshots));
   // a child process of the program: its supervisor tells a clean exit from a death by this
   if (!main && isMainThread) process.on('exit', (code) => writeFileSync(path.join(config.dir, FILES.exit), JSON.stringify({ code })));
@@ -147,12 +147,16 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
   });
 }
 
-/** SIGUSR2, and a slow request or an error logged when asked: a snapshot while the program goes on. */
-function triggers(config: NonNullable<ReturnType<typeof configFromEnv>>): void {
+/** SIGUSR2, and slow work (an HTTP request, an async unit of work) or an error logged when asked: a snapshot while the program goes on. */
+function triggers(config: NonNullable<ReturnType<typeof configFromEnv>>, runtime: ProbeRuntime): void {
   // the channel to the supervisor must not keep a program alive that would otherwise end
   (process.channel as { unref?: () => void } | undefined)?.unref?.();
   process.on('SIGUSR2', () => snapshot('SIGUSR2'));
-  if (config.slowMs > 0) watchSlowRequests(config.slowMs, snapshot);
+  if (config.slowMs > 0) {
+    const slow = oncePerBurst(snapshot);
+    watchSlowRequests(config.slowMs, slow);
+    watchSlowWork(runtime, config.slowMs, slow);
+  }
   if (!config.onErrorLog) return;
   const error = console.error.bind(console);
   let last = 0;

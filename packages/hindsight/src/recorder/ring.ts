@@ -136,14 +136,16 @@ export class RingWriter {
     if (--this.#untilTime === 0) this.#tick();
   }
 
-  /** Writes a time record: the clock now (one read of the monotonic clock). */
-  time(): void {
-    const ns = Math.round((performance.now() - this.#t0) * 1e6);
+  /** Writes a time record: the clock now (one read of the monotonic clock); returns it, ms since the ring started. */
+  time(): number {
+    const ms = performance.now() - this.#t0;
+    const ns = Math.round(ms * 1e6);
     const high = Math.floor(ns / TIME_LOW_SCALE);
     this.#record((TIME << SITE_BITS) | (high & SITE_MASK));
     this.#record((TIME_LOW << SITE_BITS) | (ns - high * TIME_LOW_SCALE));
     this.#untilTime = TIME_EVERY;
     if (this.#count > this.#mask + 1) this.#words[H_WRAPPED] = 1;
+    return ms;
   }
 
   /** Writes one slot and publishes it (the count after the word: see the header comment). */

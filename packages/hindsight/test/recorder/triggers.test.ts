@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decodeRecording, readRing } from '../../src/recorder/index.js';
-import { watchSlowRequests } from '../../src/recorder/slow-requests.js';
+import { oncePerBurst, watchSlowRequests } from '../../src/recorder/slow-requests.js';
 import { openRecordings, type Recording } from '../../src/store/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -76,7 +76,7 @@ async function recordService(name: string, args: string[], config?: unknown): Pr
 describe('the slow-request trigger', () => {
   it('calls back once for a request over the threshold, not for fast ones, and once per burst', async () => {
     const reasons: string[] = [];
-    watchSlowRequests(100, (reason) => reasons.push(reason));
+    watchSlowRequests(100, oncePerBurst((reason) => reasons.push(reason)));
     const server = http.createServer((req, res) => void setTimeout(() => res.end('x'), req.url === '/slow' ? 200 : 0));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
@@ -102,6 +102,47 @@ describe('the slow-request trigger', () => {
     const ex = decodeRecording(snap!);
     const names = new Set(Array.from({ length: ex.length }, (_, i) => ex.siteOf(i)?.functionName));
     assert.ok(names.has('slowReport'), [...names].join(', '));
+  });
+});
+
+/** A job runner, no HTTP: a timer hands jobs to an async handler; the second job takes 300 ms, and so does the module's own start. */
+const JOBS = `function wait(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+async function handle(job) {
+  await wait(job.ms);
+  console.log('done ' + job.id);
+}
+await wait(300);
+const jobs = [{ id: 1, ms: 5 }, { id: 2, ms: 300 }, { id: 3, ms: 5 }];
+let next = 0;
+const timer = setInterval(() => {
+  const job = jobs[next++];
+  if (job) return void handle(job);
+  clearInterval(timer);
+  setTimeout(() => console.log('end'), 500);
+}, 20);
+`;
+
+describe('the slow-work trigger', () => {
+  it('hindsight record --slow snapshots a program that serves no HTTP when an async unit of work the event loop started is slow; its own start is not one', async () => {
+    const cwd = path.join(dir, 'jobs');
+    mkdirSync(cwd);
+    writeFileSync(path.join(cwd, 'jobs.mjs'), JOBS);
+    const store = path.join(cwd, 'store.db');
+    const out = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--slow', '200', '--', process.execPath, 'jobs.mjs'], { cwd, env: ENV, encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(out.stdout, 'done 1\ndone 3\ndone 2\nend\n');
+    const r = openRecordings({ path: store });
+    try {
+      const snaps = r.list();
+      assert.equal(snaps.length, 1, out.stderr);
+      assert.match(snaps[0]!.reason, /^snapshot: slow work: handle \(jobs\.mjs:4\) took 3\d\d ms \(threshold 200 ms\)$/);
+      const ex = decodeRecording(r.get(snaps[0]!.id)!);
+      assert.ok(Array.from({ length: ex.length }, (_, i) => ex.siteOf(i)?.functionName).includes('handle'));
+    } finally {
+      r.close();
+    }
   });
 });
 
