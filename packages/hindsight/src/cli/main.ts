@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { commands } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { runMain } from './run.js';
 
 const program = new Command('hindsight')
@@ -14,6 +14,6 @@ const program = new Command('hindsight')
     'full',
   );
 
-for (const register of commands) register(program);
+for (const register of await commandsFor(process.argv)) register(program);
 
 await runMain(program, process.argv);

@@ -1,25 +1,41 @@
 import type { Command } from 'commander';
-import { register as worker } from './worker.js';
-import { register as dev } from './dev.js';
-import { register as workflow } from './workflow/index.js';
-import { register as replay } from './replay.js';
-import { register as demo } from './demo/index.js';
-import { register as debug } from './debug/index.js';
-import { register as record } from './record.js';
-import { register as trace } from './trace/index.js';
-import { register as dap } from './dap.js';
 
-/** Each command file exports one function that adds its command(s) to the program. */
+/** Each command file exports one function that adds its command to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [
-  worker,
-  dev,
-  workflow,
-  replay,
-  demo,
-  debug,
-  record,
-  trace,
-  dap,
-];
+/**
+ * The command files, loaded only when their command runs (each pulls in its part of hindsight:
+ * loading them all took about 200 ms of every command line, `hindsight record` included).
+ */
+const loaders: Record<string, () => Promise<{ register: RegisterCommand }>> = {
+  worker: () => import('./worker.js'),
+  dev: () => import('./dev.js'),
+  workflow: () => import('./workflow/index.js'),
+  replay: () => import('./replay.js'),
+  demo: () => import('./demo/index.js'),
+  debug: () => import('./debug/index.js'),
+  record: () => import('./record.js'),
+  trace: () => import('./trace/index.js'),
+  dap: () => import('./dap.js'),
+};
+
+/** Global options that take a value: their value is not the command's name. */
+const GLOBAL_WITH_VALUE = new Set(['--store', '--durability']);
+
+/** The commands this command line needs: the one it names, none for the version, or all of them (help, a misspelt name). */
+export async function commandsFor(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const name = commandName(argv);
+  if (name === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
+  const chosen = name !== undefined && Object.hasOwn(loaders, name) ? [loaders[name]!] : Object.values(loaders);
+  return (await Promise.all(chosen.map((load) => load()))).map((m) => m.register);
+}
+
+/** The first word after the program that is neither an option nor a global option's value. */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (GLOBAL_WITH_VALUE.has(word)) i++;
+    else if (!word.startsWith('-')) return word;
+  }
+  return undefined;
+}
