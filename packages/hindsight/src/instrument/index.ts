@@ -4,7 +4,7 @@
  * to the process's ProbeRuntime, with a Site table naming the TypeScript file, line and function
  * of each. Replay records those reports into an Execution; the flight recorder into its ring.
  */
-export { withInlineMap } from './output-map.js';
+export { isTypeScript, withInlineMap } from './output-map.js';
 export { instrument, type Instrumented, type InstrumentOptions } from './instrument.js';
 export { instrumenterId, type TransformStore } from './store.js';
 export type { ScopeNames } from './names.js';

@@ -162,7 +162,8 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   /** The run a statement belongs to (a probed statement's own, or the one a quiet statement joined). */
   const runOf = new WeakMap<T.Node, number[]>();
   const siteOf = (kind: SiteKind, node: T.Node, functionName: string, extra: { statements?: number; async?: boolean; run?: number[]; in?: number; loop?: boolean } = {}): number => {
-    const loc = node.loc?.start;
+    // a decorated method starts at its decorators: its line is its name's
+    const loc = (t.isClassMethod(node) || t.isClassPrivateMethod(node)) && node.decorators?.length ? node.key.loc?.start : node.loc?.start;
     let where = { file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
     if (trace && loc) {
       const o = originalPositionFor(trace, { line: loc.line, column: loc.column });

@@ -7,9 +7,15 @@ import type { Instrumented } from './instrument.js';
  * types stay in the instrumented code for that loader to strip, and the sites are the file's own
  * lines. Compiled JavaScript parses as TypeScript too, so the extension decides.
  */
-export function syntaxOf(file: string): ('typescript' | 'jsx')[] {
-  if (/\.[cm]?ts$/.test(file)) return ['typescript'];
-  if (file.endsWith('.tsx')) return ['typescript', 'jsx'];
+/** A TypeScript file, by its extension. */
+export function isTypeScript(file: string): boolean {
+  return /\.[cm]?tsx?$/.test(file);
+}
+
+export function syntaxOf(file: string): ('typescript' | 'jsx' | 'decorators-legacy')[] {
+  // decorators as TypeScript writes them (on classes, members and parameters, before `export`), left for tsx to compile
+  if (/\.[cm]?ts$/.test(file)) return ['typescript', 'decorators-legacy'];
+  if (file.endsWith('.tsx')) return ['typescript', 'jsx', 'decorators-legacy'];
   return [];
 }
 

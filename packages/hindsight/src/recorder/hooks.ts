@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { instrument, readInputMap, withInlineMap, type InstrumentOptions } from '../instrument/index.js';
+import { instrument, isTypeScript, readInputMap, withInlineMap, type InstrumentOptions } from '../instrument/index.js';
 import { captureArgsOption, tracedFiles, type RecorderConfig } from './config.js';
 import { transformCacheIn } from './transform-cache.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
@@ -31,6 +31,10 @@ export async function load(url: string, context: { format?: string | null }, nex
   if (!url.startsWith('file:') || !sourceType) return result;
   const file = fileURLToPath(url);
   if (!traced(file)) return result;
+  // TypeScript that Node loads as CommonJS (no "type": "module") is compiled by a require hook
+  // (tsx's): given a source here, Node would compile it itself, types and all. It is left to
+  // that hook, and instrumented as it compiles (register.ts), as compiled JavaScript.
+  if (sourceType === 'script' && isTypeScript(file)) return result;
   // Node hands CommonJS over without its source; given one, it compiles it here and sends the
   // module's own require() calls through these hooks too, so the whole package is instrumented
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');

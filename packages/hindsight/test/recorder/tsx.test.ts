@@ -122,3 +122,64 @@ describe('hindsight record: TypeScript run with tsx', () => {
     assert.deepEqual([ex.siteOf(last)?.functionName, ex.siteOf(last)?.line], ['refuse', lineOf(APP, 'throw new Error')], 'the last statement is the throw, at its own line');
   });
 });
+
+/** TypeScript decorators (experimentalDecorators: on a class, a method and a constructor parameter), in a project without "type": "module". */
+const DECORATED = `function log(_target: object, key: string, desc: PropertyDescriptor) {
+  const original = desc.value;
+  desc.value = function (this: unknown, ...args: unknown[]) {
+    console.log('call ' + key);
+    return original.apply(this, args);
+  };
+}
+function tag(name: string) {
+  return (ctor: Function) => void ((ctor as unknown as { tag: string }).tag = name);
+}
+function inject(token: string) {
+  return (_target: object, _key: string | undefined, index: number) => console.log('param ' + token + ' ' + index);
+}
+@tag('orders')
+class Orders {
+  constructor(@inject('db') private readonly db: string) {}
+  @log
+  total(n: number): number {
+    return n * 2 + this.db.length;
+  }
+}
+const orders = new Orders('pg');
+console.log(orders.total(20), (Orders as unknown as { tag: string }).tag);
+`;
+
+describe('hindsight record: TypeScript with decorators under tsx', () => {
+  /** The program recorded and run plain, as an ES module (the recorder instruments the TypeScript) or as CommonJS (it instruments what tsx compiled). */
+  const recordDecorated = (type: 'module' | 'commonjs') => {
+    const cwd = mkdtempSync(path.join(tmpdir(), `hindsight-tsx-${type}-`));
+    try {
+      writeFileSync(path.join(cwd, 'package.json'), JSON.stringify({ type }));
+      writeFileSync(path.join(cwd, 'tsconfig.json'), '{"compilerOptions": {"experimentalDecorators": true, "target": "ES2022"}}\n');
+      writeFileSync(path.join(cwd, 'orders.ts'), DECORATED);
+      const store = path.join(cwd, 'store.db');
+      const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--always', '--', process.execPath, '--import', TSX, 'orders.ts'], { cwd, env: ENV, encoding: 'utf8' });
+      const plain = spawnSync(process.execPath, ['--import', TSX, 'orders.ts'], { cwd, env: ENV, encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const recordings = openRecordings({ path: store });
+      const rec = recordings.get(recordings.list()[0]!.id)!;
+      recordings.close();
+      const ex = decodeRecording(rec);
+      const entered = [...Array(ex.length).keys()].filter((i) => ex.kinds[i] === EventKind.Enter).map((i) => `${ex.siteOf(i)!.functionName}:${ex.siteOf(i)!.line}`);
+      return { run, plain, warnings: rec.meta.warnings, entered };
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  };
+
+  for (const [type, total] of [['module', 'Orders.total'], ['commonjs', 'total']] as const) {
+    it(`${type}: runs as with tsx alone, and the decorators and decorated methods are traced under their TypeScript lines`, () => {
+      const { run, plain, warnings, entered } = recordDecorated(type);
+      assert.equal(run.stdout, plain.stdout);
+      assert.equal(run.stdout, 'param db 0\ncall total\n42 orders\n');
+      assert.equal(warnings, undefined, 'no module ran untraced');
+      // as CommonJS, tsx compiles the module before the recorder sees it: the class is an expression there, its method is `total`
+      for (const fn of [`log:${lineOf(DECORATED, 'function log')}`, `${total}:${lineOf(DECORATED, 'total(n: number)')}`, `inject:${lineOf(DECORATED, 'function inject')}`]) assert.ok(entered.includes(fn), `${fn} in ${entered.join(', ')}`);
+    });
+  }
+});
