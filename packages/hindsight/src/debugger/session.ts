@@ -52,6 +52,8 @@ export class DebugSession {
   #lanes: RequestLanes | undefined;
   /** Why there is no trace (the session still answers help, print and quit). */
   readonly #unavailable: string | undefined;
+  /** The frame `up`, `down` and `frame` selected, and the cursor's event it was selected at (any move selects the innermost again). */
+  #selected = { level: 0, at: -1 };
 
   /** A session over `execution`, or, with a string, a session that says why there is nothing to debug. */
   constructor(execution: Execution | string, opts: SessionOptions = {}) {
@@ -115,6 +117,26 @@ export class DebugSession {
     this.#cursor = cursor;
     this.#values = parts.values;
     this.#timeline = parts.timeline;
+  }
+
+  /**
+   * The frame values and listings are of: the innermost (the cursor's event), or the one `up`,
+   * `down` or `frame` selected since the cursor last moved, at the event where it called the next.
+   */
+  selectedFrame(): { level: number; index: number } {
+    const { level, at } = this.#selected;
+    if (level === 0 || at !== this.cursor.index) return { level: 0, index: this.cursor.index };
+    return { level, index: this.cursor.backtrace()[level]!.index };
+  }
+
+  /** Selects the frame `level` of the stack at the cursor (0 the innermost); a level beyond it is refused. */
+  selectFrame(level: number): { level: number; index: number } {
+    const depth = this.cursor.backtrace().length;
+    if (!Number.isInteger(level) || level < 0 || level >= depth) {
+      throw new DebugError('HS_E_DEBUG_NO_FRAME', `no frame ${level}: the stack at the cursor has ${depth} frame${depth === 1 ? '' : 's'}, #0 to #${depth - 1} (\`backtrace\` lists them)`);
+    }
+    this.#selected = { level, at: this.cursor.index };
+    return this.selectedFrame();
   }
 
   /** Where values at a point come from. */

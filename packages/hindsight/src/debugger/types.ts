@@ -124,7 +124,8 @@ export type ResultBody =
   | { kind: 'breakpoints'; breakpoints: BreakpointView[] }
   | { kind: 'backtrace'; frames: FrameLine[] }
   | { kind: 'list'; listing: SourceListing }
-  | { kind: 'where'; position: Position }
+  /** The cursor's position, or with `level` the frame `frame`, `up` or `down` selected. */
+  | { kind: 'where'; position: Position; level?: number }
   | { kind: 'history'; cursor: number; events: HistoryLine[] }
   | { kind: 'threads'; threads: ThreadLine[] }
   | { kind: 'help'; commands: { name: string; aliases: string[]; usage: string; help: string }[] }

@@ -86,6 +86,12 @@ describe('hindsight record --capture-args', () => {
     assert.deepEqual(args(checkout!)[0], 'id: number = 3');
   });
 
+  it('up selects a caller: info args are then of its call', () => {
+    const [frame, info] = debug(id, 'up 2', 'info args');
+    assert.equal(frame!.result.position.function, 'Cart.total');
+    assert.deepEqual(args(info!), ['discount: number = 0.1']);
+  });
+
   it('outside the captured functions, and for calls overwritten since, the debugger says why there is no value', () => {
     const [, notCaptured] = debug(id, 'finish', 'info args');
     assert.match(notCaptured!.error.message, /values are not captured in flight recordings .*<anonymous> is not one of the functions whose arguments were captured \(--capture-args\); the error that killed the process is `print \$exception`$/);

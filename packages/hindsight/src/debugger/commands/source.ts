@@ -4,7 +4,10 @@ import type { CommandSpec } from './spec.js';
 
 export const sourceCommands: readonly CommandSpec[] = [
   { name: 'backtrace', aliases: ['bt'], usage: 'backtrace', help: 'the call stack at the cursor, innermost first', trace: true, run: (s) => ({ result: backtrace(s) }) },
-  { name: 'list', aliases: ['l'], usage: 'list', help: 'the source lines around the cursor', trace: true, run: (s) => ({ result: list(s) }) },
+  { name: 'frame', aliases: ['f'], usage: 'frame [n]', help: 'select frame n of the backtrace (print, info and list are then of it, where it called the next one), or show the selected one', trace: true, run: (s, a) => ({ result: frame(s, a === '' ? s.selectedFrame().level : level(a, 'frame')) }) },
+  { name: 'up', aliases: [], usage: 'up [n]', help: 'select the frame n callers out (default 1)', trace: true, run: (s, a) => ({ result: frame(s, s.selectedFrame().level + (a === '' ? 1 : level(a, 'up'))) }) },
+  { name: 'down', aliases: [], usage: 'down [n]', help: 'select the frame n callees in (default 1)', trace: true, run: (s, a) => ({ result: frame(s, s.selectedFrame().level - (a === '' ? 1 : level(a, 'down'))) }) },
+  { name: 'list', aliases: ['l'], usage: 'list', help: 'the source lines around the cursor (of the selected frame)', trace: true, run: (s) => ({ result: list(s) }) },
   { name: 'where', aliases: [], usage: 'where', help: 'the current position', trace: true, run: (s) => ({ result: { kind: 'where', position: s.position() } }) },
 ];
 
@@ -17,8 +20,19 @@ function backtrace(s: DebugSession): ResultBody {
   return { kind: 'backtrace', frames };
 }
 
+/** Selects frame `n` and shows it as gdb does: its level, where it stands and its line. */
+function frame(s: DebugSession, n: number): ResultBody {
+  const { level: selected, index } = s.selectFrame(n);
+  return { kind: 'where', position: s.position(index), level: selected };
+}
+
+function level(text: string, command: string): number {
+  if (!/^\d+$/.test(text)) throw new DebugError('HS_E_DEBUG_USAGE', `${command} takes a number of frames: ${command} 2; got '${text}'`);
+  return Number(text);
+}
+
 function list(s: DebugSession): ResultBody {
-  const { file, line } = s.position();
+  const { file, line } = s.position(s.selectedFrame().index);
   if (file === null || line === null) throw new DebugError('HS_E_SOURCE_NOT_FOUND', 'the cursor is at an event with no source location');
   const text = s.readSource(file);
   if (!text) {

@@ -26,13 +26,13 @@ export const valueTopics: readonly InfoTopic[] = [
 
 async function print(s: DebugSession, expression: string): Promise<Outcome> {
   if (expression === '') throw new DebugError('HS_E_DEBUG_USAGE', 'print needs an expression: print <expression>, e.g. `print total` or `print items.length`');
-  const r = await valueAnswer(() => s.values.evaluate(s.cursor.index, expression));
+  const r = await valueAnswer(() => s.values.evaluate(s.selectedFrame().index, expression));
   if (r.error !== undefined) throw new DebugError('HS_E_DEBUG_EVAL', `${expression}: ${r.error}`);
   return { result: { kind: 'value', expression, ...at(s, r.index), value: r.value, text: r.text } };
 }
 
 async function scopes(s: DebugSession, keep: (scope: Scope) => boolean): Promise<Outcome> {
-  const r = await valueAnswer(() => s.values.scopes(s.cursor.index));
+  const r = await valueAnswer(() => s.values.scopes(s.selectedFrame().index));
   const body: ResultBody = { kind: 'scopes', ...at(s, r.index), scopes: r.scopes.filter(keep), ...(r.this ? { this: r.this } : {}) };
   return { result: body };
 }
@@ -40,6 +40,8 @@ async function scopes(s: DebugSession, keep: (scope: Scope) => boolean): Promise
 /** Where the values come from, when that is not the cursor's own event. */
 function at(s: DebugSession, index: number): { at: number; note?: string } {
   if (index === s.cursor.index) return { at: index };
+  const { level, index: call } = s.selectedFrame();
+  if (level > 0 && index === call) return { at: index, note: `values of frame #${level}, where it called frame #${level - 1} (event ${index})` };
   const ex = s.cursor.execution;
   const site = ex.siteOf(index);
   if (ex.kind(index) === EventKind.Enter) return { at: index, note: `values as passed to ${site?.functionName ?? 'the function'} at its entry (event ${index})` };

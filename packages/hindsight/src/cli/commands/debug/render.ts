@@ -17,6 +17,12 @@ function position(p: Position): string[] {
   return [where, source];
 }
 
+/** A selected frame, as gdb's `frame` shows it: its level and where it stands, then its line. */
+function frameLine(level: number, p: Position): string[] {
+  const [, source] = position(p);
+  return [`#${level}  ${pc.bold(p.function ?? '<unknown>')} at ${shownPath(p.file)}:${p.line ?? '?'} ${pc.dim(`(event ${p.index})`)}`, source!];
+}
+
 function stop(s: StopView): string[] {
   const lines: string[] = [];
   if (s.message) lines.push(pc.yellow(s.message));
@@ -65,7 +71,7 @@ function result(r: ResultBody): string[] {
     case 'list':
       return r.listing.lines.map((l) => `${l.current ? pc.green('>') : ' '}${String(l.line).padStart(4)}  ${l.text}`);
     case 'where':
-      return position(r.position);
+      return r.level === undefined ? position(r.position) : frameLine(r.level, r.position);
     case 'history':
       return history(r.cursor, r.events);
     case 'threads':
