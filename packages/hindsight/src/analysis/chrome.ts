@@ -11,7 +11,7 @@ export interface ChromeTraceEvent {
   readonly pid: number;
   readonly tid: number;
   readonly cat?: string;
-  readonly args?: Record<string, string | number>;
+  readonly args?: Record<string, string | number | Readonly<Record<string, string>>>;
 }
 
 export interface ChromeTrace {
@@ -25,6 +25,8 @@ export interface ExportOptions {
   readonly name?: string;
   /** The process id to show (default 1). */
   readonly pid?: number;
+  /** Values to show with a frame's call (a recording's captured arguments, by name), in its B event's args. */
+  readonly frameArgs?: (frame: number) => Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -40,9 +42,14 @@ export function chromeTrace(ex: Execution, options: ExportOptions = {}): ChromeT
   const lanes = walkLanes(ex, (open, f, lane, time) => {
     const n = name(f);
     const ts = Math.round(time * 1000);
-    if (open) events.push({ name: n.name, cat: 'function', ph: 'B', ts, pid, tid: lane + 1, args: { at: `${n.file}:${n.line}`, activation: ex.frameActivation(f), frame: f } });
+    if (open) events.push({ name: n.name, cat: 'function', ph: 'B', ts, pid, tid: lane + 1, args: withArguments({ at: `${n.file}:${n.line}`, activation: ex.frameActivation(f), frame: f }, options.frameArgs?.(f)) });
     else events.push({ name: n.name, cat: 'function', ph: 'E', ts, pid, tid: lane + 1 });
   });
   for (let lane = 0; lane < lanes; lane++) events.push({ name: 'thread_name', ph: 'M', pid, tid: lane + 1, args: { name: `lane ${lane + 1}` } });
   return { traceEvents: events, displayTimeUnit: 'ms', otherData: { exporter: 'hindsight', events: ex.length, frames: ex.frameCount } };
+}
+
+/** A call's captured arguments go under `arguments`, beside what every B event says. */
+function withArguments(args: Record<string, string | number>, captured: Readonly<Record<string, string>> | undefined): NonNullable<ChromeTraceEvent['args']> {
+  return captured ? { ...args, arguments: captured } : args;
 }

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -107,6 +107,15 @@ describe('hindsight record --capture-args', () => {
   it('trace show says whose arguments were captured, and how many calls are kept', () => {
     const shown = cli('trace', 'show', id);
     assert.match(shown.stdout, /arguments captured \(--capture-args\) of Cart\.constructor, Cart\.total, price, tiny, checkout: 8192 calls kept/);
+  });
+
+  it('a Chrome trace export shows each captured call with its arguments, for Perfetto', () => {
+    const file = path.join(dir, 'trace.json');
+    assert.equal(cli('trace', 'export', id, '--format', 'chrome', '-o', file).status, 0);
+    const events = (JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: { name: string; ph: string; args?: { arguments?: Record<string, string> } }[] }).traceEvents;
+    const prices = events.filter((e) => e.ph === 'B' && e.name === 'price');
+    assert.deepEqual(prices.map((e) => e.args?.arguments?.sku), ["'sku-1'", "'sku-2'", "'sku-3'"]);
+    assert.equal(events.find((e) => e.ph === 'B' && e.name === '<anonymous>')?.args?.arguments, undefined, 'a function not captured has none');
   });
 
   it('an exported recording carries the arguments to another machine', () => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { chromeTrace, speedscope } from '../../../analysis/index.js';
 import { InvalidInputError } from '../../../common/errors.js';
 import { println } from '../../output/json.js';
-import { loadExecution } from './recording.js';
+import { loadRecording } from './recording.js';
 
 /** `hindsight`: the recording itself, to debug elsewhere; the others are for trace viewers. */
 export const EXPORT_FORMATS = ['hindsight', 'chrome', 'speedscope'] as const;
@@ -16,8 +16,8 @@ export function exportFormat(text: string): ExportFormat {
 
 /** Writes the decoded recording as a file a trace viewer opens. */
 export function exportForViewer(cmd: Command, id: string, format: Exclude<ExportFormat, 'hindsight'>, output: string): void {
-  const ex = loadExecution(cmd, id);
-  const doc = format === 'chrome' ? chromeTrace(ex, { name: id }) : speedscope(ex, { name: id });
+  const { execution: ex, frameArgs } = loadRecording(cmd, id);
+  const doc = format === 'chrome' ? chromeTrace(ex, { name: id, frameArgs }) : speedscope(ex, { name: id });
   writeFileSync(output, JSON.stringify(doc));
   const open = format === 'chrome' ? 'open it in https://ui.perfetto.dev or chrome://tracing' : 'open it in https://www.speedscope.app';
   println(`Wrote ${id} (${ex.length} events) to ${output} in ${format} format; ${open}`);

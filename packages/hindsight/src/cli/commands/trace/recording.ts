@@ -1,11 +1,23 @@
 import type { Command } from 'commander';
-import { decodeRecording } from '../../../recorder/index.js';
+import { decodeRecordingWithArguments, type CapturedValue } from '../../../recorder/index.js';
 import type { Execution } from '../../../trace/index.js';
 import { notFound, withRecordings } from './index.js';
 
 /** A recording of the command's store, decoded; a typed error when the store does not hold it. */
 export function loadExecution(cmd: Command, id: string): Execution {
+  return loadRecording(cmd, id).execution;
+}
+
+/** loadExecution, and each frame's captured arguments (`--capture-args`), by parameter name. */
+export function loadRecording(cmd: Command, id: string): { execution: Execution; frameArgs: (frame: number) => Record<string, string> | undefined } {
   const rec = withRecordings(cmd, (r) => r.get(id));
   if (!rec) throw notFound(id);
-  return decodeRecording(rec);
+  const { execution, args } = decodeRecordingWithArguments(rec);
+  return { execution, frameArgs: (f) => (execution.frameSynthetic(f) ? undefined : byName(execution, execution.frameEnter(f), args.get(execution.frameEnter(f)))) };
+}
+
+function byName(ex: Execution, enter: number, values: readonly CapturedValue[] | undefined): Record<string, string> | undefined {
+  const params = ex.siteOf(enter)?.params;
+  if (!values || !params) return undefined;
+  return Object.fromEntries(params.map((name, i) => [name, values[i]?.[1] ?? 'not captured']));
 }
