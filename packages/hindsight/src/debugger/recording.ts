@@ -24,7 +24,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
     notes.push(`${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls: too hot and too small to trace, its calls after event ${d.fromEvent} are not in the trace`);
   }
   if (m.wrapped) notes.push('the ring wrapped: older events were overwritten, so the trace starts in the middle of the program (frames whose calls were lost are marked)');
-  const why = `values are not captured in flight recordings (control flow only); the error that ended the process is in \`hindsight trace show ${m.id}\``;
+  const why = `values are not captured in flight recordings (control flow only): record with --capture-args <function> to keep a function's arguments; the error that ended the process is in \`hindsight trace show ${m.id}\``;
   const captured = recording.modules.some((mod) => mod.sites.some((site) => site.params !== undefined));
   const recorded = captured ? new CapturedArguments(execution, args, why) : new ValuesNotCaptured(why);
   const values = crash && m.error ? new WithThrownError(recorded, execution, crash, m.error) : recorded;
