@@ -11,6 +11,8 @@ import { loadBabel, made, mark, t } from './babel.js';
 import { functionName, scopeNames, type ScopeNames } from './names.js';
 import { awaitsAtTopLevel, guardBody, mergedNames, runsNothing } from './module-body.js';
 import type { TransformStore } from './store.js';
+import { act, gen, num, probe, PROBE, PROGRESS } from './probe-calls.js';
+import { instrumentGenerator } from './generator-body.js';
 
 /** A transformed module: its code, a source map to the original TypeScript, and its sites (ids 0..n-1, local to the module). */
 export interface Instrumented {
@@ -57,13 +59,6 @@ export interface InstrumentOptions {
    */
   readonly captureArgs?: { readonly patterns: readonly string[]; readonly matches: (functionName: string) => boolean };
 }
-
-const PROBE = '__hs';
-const ACTIVATION = '__hs_a';
-/** Sparse variant: the last statement of the function that started (a throw reports it). */
-const PROGRESS = '__hs_p';
-/** In a generator: its GeneratorState (an extra parameter, then a local of its body). */
-const GENERATOR = '__hs_g';
 
 const cache = new Map<string, Instrumented>();
 
@@ -172,10 +167,6 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     sites.push({ kind, ...where, functionName, ...extra });
     return sites.length - 1;
   };
-  const probe = (method: string, ...args: T.Expression[]) =>
-    mark(t.callExpression(t.memberExpression(t.identifier(PROBE), t.identifier(method)), args));
-  const num = (n: number) => t.numericLiteral(n);
-  const act = () => t.identifier(ACTIVATION);
   /** With `modules`: the module's body, a frame of its own (see instrumentModule), and its function site. */
   let program: NodePath<T.Program> | undefined;
   let moduleSite = -1;
@@ -191,7 +182,6 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
   /** A module's body is async when it awaits at its top level (an async activation, as an async function's). */
   const isAsync = (fn: Owner): boolean => (fn.isProgram() ? moduleAsync : fn.node.async === true);
   const isGenerator = (fn: Owner): boolean => !fn.isProgram() && fn.node.generator === true;
-  const gen = () => t.identifier(GENERATOR);
   /** The probe a catch or finally block of `fn` starts with: it may have been suspended when the exception came. */
   const caught = (fn: Owner, withProgress = true): T.Statement => {
     const p = sparse && withProgress ? [t.identifier(PROGRESS)] : [];
@@ -337,7 +327,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           const name = nameOf(p);
           const params = !p.node.generator && options.captureArgs?.matches(name) ? parameterNames(p.node) : undefined;
           const F = siteOf('function', p.node, name, { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}), ...(params ? { params } : {}) });
-          if (p.node.generator) return instrumentGenerator(p, F);
+          if (p.node.generator) return instrumentGenerator(p, F, { sparse, sourceType: options.sourceType, valuePoint: values ? valuePoint : undefined });
           const e = t.identifier('__hs_e');
           const enter = params ? probe(p.node.async ? 'eaa' : 'ena', num(F), t.arrayExpression(params.map((n) => t.identifier(n)))) : probe(p.node.async ? 'ea' : 'en', num(F));
           const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];
@@ -542,48 +532,6 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
       },
     },
   });
-
-  /**
-   * A generator: an extra last parameter `__hs_g = __hs.eg(F)` reports the call (defaults run at
-   * the call, the body only on next()); the body reports each start of a run and keeps the state
-   * in `__hs_g`. Where a parameter cannot be added (a rest parameter, a 'use strict' body, which
-   * needs simple parameters, or sloppy code reading `arguments`), the call is reported as the body
-   * first runs.
-   */
-  function instrumentGenerator(p: FnPath, F: number): void {
-    const node = p.node;
-    const body = node.body as T.BlockStatement;
-    const G = gen();
-    const strictBody = body.directives.some((d) => d.value.value === 'use strict');
-    const rest = node.params.some((q) => t.isRestElement(q));
-    let readsArguments = false;
-    if (options.sourceType === 'script') t.traverseFast(body, (n) => {
-      if (t.isIdentifier(n) && n.name === 'arguments') readsArguments = true;
-    });
-    const param = !rest && !strictBody && !readsArguments;
-    if (param) node.params.push(mark(t.assignmentPattern(gen(), probe('eg', num(F)))));
-    const start = probe('gs', num(F), param ? gen() : t.identifier('undefined'));
-    const entry: T.Statement[] = [
-      param ? mark(t.expressionStatement(t.assignmentExpression('=', G, start))) : mark(t.variableDeclaration('const', [t.variableDeclarator(G, start)])),
-      mark(t.variableDeclaration('const', [t.variableDeclarator(act(), t.memberExpression(gen(), t.identifier('a')))])),
-    ];
-    const progress = sparse ? [t.identifier(PROGRESS)] : [];
-    if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
-    if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
-    const e = t.identifier('__hs_e');
-    node.body = mark(
-      t.blockStatement([
-        ...entry,
-        mark(
-          t.tryStatement(
-            mark(t.blockStatement(body.body)),
-            t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('tg', num(F), gen(), ...progress))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
-            mark(t.blockStatement([mark(t.expressionStatement(probe('xg', num(F), gen(), ...progress)))])),
-          ),
-        ),
-      ], body.directives),
-    );
-  }
 
   function branch(test: T.Expression, yes: number, no: number): T.Expression {
     const call = probe('br', test, num(yes), num(no), act());

@@ -1,0 +1,47 @@
+/** A generator's body, instrumented: its call, each run, and how it ends (see GeneratorState). */
+import type { NodePath, types as T } from '@babel/core';
+import { mark, t } from './babel.js';
+import { act, gen, num, probe, PROGRESS } from './probe-calls.js';
+
+/**
+ * A generator: an extra last parameter `__hs_g = __hs.eg(F)` reports the call (defaults run at
+ * the call, the body only on next()); the body reports each start of a run and keeps the state
+ * in `__hs_g`. Where a parameter cannot be added (a rest parameter, a 'use strict' body, which
+ * needs simple parameters, or sloppy code reading `arguments`), the call is reported as the body
+ * first runs.
+ */
+export function instrumentGenerator(p: NodePath<T.Function>, F: number, opts: { readonly sparse: boolean; readonly sourceType: 'module' | 'script' | undefined; readonly valuePoint: ((p: NodePath, fn: NodePath<T.Function>, at: number) => T.Statement) | undefined }): void {
+  const { sparse, valuePoint } = opts;
+  const node = p.node;
+  const body = node.body as T.BlockStatement;
+  const G = gen();
+  const strictBody = body.directives.some((d) => d.value.value === 'use strict');
+  const rest = node.params.some((q) => t.isRestElement(q));
+  let readsArguments = false;
+  if (opts.sourceType === 'script') t.traverseFast(body, (n) => {
+    if (t.isIdentifier(n) && n.name === 'arguments') readsArguments = true;
+  });
+  const param = !rest && !strictBody && !readsArguments;
+  if (param) node.params.push(mark(t.assignmentPattern(gen(), probe('eg', num(F)))));
+  const start = probe('gs', num(F), param ? gen() : t.identifier('undefined'));
+  const entry: T.Statement[] = [
+    param ? mark(t.expressionStatement(t.assignmentExpression('=', G, start))) : mark(t.variableDeclaration('const', [t.variableDeclarator(G, start)])),
+    mark(t.variableDeclaration('const', [t.variableDeclarator(act(), t.memberExpression(gen(), t.identifier('a')))])),
+  ];
+  const progress = sparse ? [t.identifier(PROGRESS)] : [];
+  if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
+  if (valuePoint) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
+  const e = t.identifier('__hs_e');
+  node.body = mark(
+    t.blockStatement([
+      ...entry,
+      mark(
+        t.tryStatement(
+          mark(t.blockStatement(body.body)),
+          t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('tg', num(F), gen(), ...progress))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
+          mark(t.blockStatement([mark(t.expressionStatement(probe('xg', num(F), gen(), ...progress)))])),
+        ),
+      ),
+    ], body.directives),
+  );
+}

@@ -1,0 +1,18 @@
+/** The names and calls instrumented code is made of: what the plugin and its parts build into the code. */
+import type { types as T } from '@babel/core';
+import { mark, t } from './babel.js';
+
+/** The module's probe (ProbeRuntime.module's result). */
+export const PROBE = '__hs';
+/** A function's activation, the probe's answer at its entry. */
+export const ACTIVATION = '__hs_a';
+/** Sparse variant: the last statement of the function that started (a throw reports it). */
+export const PROGRESS = '__hs_p';
+/** In a generator: its GeneratorState (an extra parameter, then a local of its body). */
+export const GENERATOR = '__hs_g';
+
+/** `__hs.<method>(...args)`. */
+export const probe = (method: string, ...args: T.Expression[]): T.CallExpression => mark(t.callExpression(t.memberExpression(t.identifier(PROBE), t.identifier(method)), args));
+export const num = (n: number): T.NumericLiteral => t.numericLiteral(n);
+export const act = (): T.Identifier => t.identifier(ACTIVATION);
+export const gen = (): T.Identifier => t.identifier(GENERATOR);
