@@ -9,10 +9,11 @@ import { syntaxOf } from './output-map.js';
 import { quiet, reportsItself, simple, toBlock } from './statements.js';
 import { loadBabel, made, mark, t } from './babel.js';
 import { functionName, scopeNames, type ScopeNames } from './names.js';
-import { awaitsAtTopLevel, guardBody, mergedNames, runsNothing } from './module-body.js';
+import { awaitsAtTopLevel, runsNothing } from './module-body.js';
 import type { TransformStore } from './store.js';
 import { act, gen, num, probe, PROBE, PROGRESS } from './probe-calls.js';
 import { instrumentGenerator } from './generator-body.js';
+import { ModuleFrame, moduleWhere } from './module-frame.js';
 
 /** A transformed module: its code, a source map to the original TypeScript, and its sites (ids 0..n-1, local to the module). */
 export interface Instrumented {
@@ -72,7 +73,7 @@ const cache = new Map<string, Instrumented>();
  * its body each run, from `next()` to the next `yield` (see GeneratorState). Sites carry the file,
  * line, column and function name of the original TypeScript when `inputMap` (the compiler's
  * source map) is given. With `modules` (the flight recorder's), the module's body too, as a frame
- * of its own (see instrumentModule).
+ * of its own (see ModuleFrame).
  * Results are cached by content hash (in memory, and in `options.store` when given): instrumenting
  * the same input twice is free.
  */
@@ -167,10 +168,9 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     sites.push({ kind, ...where, functionName, ...extra });
     return sites.length - 1;
   };
-  /** With `modules`: the module's body, a frame of its own (see instrumentModule), and its function site. */
+  /** With `modules`: the module's body, a frame of its own (see ModuleFrame). */
   let program: NodePath<T.Program> | undefined;
-  let moduleSite = -1;
-  let moduleAsync = false;
+  let frame: ModuleFrame | undefined;
   /** The instrumented function around a node, the module's body with `modules`, or undefined (untraced module code). */
   const owner = (p: NodePath): Owner | undefined => {
     const fn = p.getFunctionParent();
@@ -180,7 +180,7 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     return program;
   };
   /** A module's body is async when it awaits at its top level (an async activation, as an async function's). */
-  const isAsync = (fn: Owner): boolean => (fn.isProgram() ? moduleAsync : fn.node.async === true);
+  const isAsync = (fn: Owner): boolean => (fn.isProgram() ? frame?.async === true : fn.node.async === true);
   const isGenerator = (fn: Owner): boolean => !fn.isProgram() && fn.node.generator === true;
   /** The probe a catch or finally block of `fn` starts with: it may have been suspended when the exception came. */
   const caught = (fn: Owner, withProgress = true): T.Statement => {
@@ -249,65 +249,6 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
     return run;
   };
 
-  /**
-   * Where a module's frame is: line 1, column 1 of the file the user wrote (the source of the
-   * compiler's map when the code has one; its first line may be the compiler's own, not mapped).
-   */
-  const moduleWhere = (): { file: string; line: number; column: number } => {
-    let source: string | null | undefined;
-    if (trace) source = originalPositionFor(trace, { line: 1, column: 0 }).source ?? (trace.sources.length === 1 ? trace.sources[0] : undefined);
-    const mapped = source ? (source.startsWith('file:') ? new URL(source).pathname : path.resolve(source)) : file;
-    return { file: mapped, line: 1, column: 1 };
-  };
-  const moduleExit = () => mark(t.expressionStatement(probe(moduleAsync ? 'xa' : 'ex', num(moduleSite), act())));
-  /**
-   * A CommonJS module's `return` at its top level ends the module's frame: `{ const __hs_r = value;
-   * <exit>; return __hs_r; }`, the value still evaluated first, inside the body's guard.
-   */
-  const returnFromModule = (p: NodePath<T.ReturnStatement>): void => {
-    const value = t.identifier('__hs_r');
-    const keep = mark(t.variableDeclaration('const', [t.variableDeclarator(value, p.node.argument ?? t.identifier('undefined'))]));
-    const block = mark(t.blockStatement([keep, moduleExit(), mark(t.returnStatement(t.identifier('__hs_r')))]));
-    // it stands for the return: the statement its branches are part of, and no quiet statement joins it
-    const S = statementSites.get(p.node);
-    if (S !== undefined) statementSites.set(block, S);
-    p.replaceWith(block);
-  };
-  /**
-   * The module's body as a frame: its Enter first, its Exit last, and its code between them
-   * guarded by try/catch blocks that report a Throw (and end the frame) when an error leaves it.
-   * The body cannot go into one block: imports and exports must stay at the top level, hoisted
-   * functions stay hoisted, and a let, const or class would no longer be seen by the functions
-   * and modules that use it. So each run of other statements gets a guard of its own, and a
-   * declaration stays where it is, its initializers computed first, into temporaries, in the
-   * guard before it (the bindings keep their kind and their dead zone; a function or class
-   * assigned keeps its inferred name). See guardBody.
-   */
-  const instrumentModule = (p: NodePath<T.Program>): void => {
-    const F = moduleSite;
-    sites[F] = { ...sites[F]!, statements: statementCounts.get(p.node) ?? 0, ...(sparse ? { run: leading.get(p.node) ?? [] } : {}) };
-    const temps: T.Identifier[] = [];
-    const temp = (): T.Identifier => {
-      const id = t.identifier(`__hs_t${temps.length}`);
-      temps.push(id);
-      return t.identifier(id.name);
-    };
-    const body = guardBody(p.node.body, { temp, guard, merged: mergedNames(p.node) });
-    const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(moduleAsync ? 'ea' : 'en', num(F)))]))];
-    if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
-    if (temps.length > 0) entry.push(mark(t.variableDeclaration('let', temps.map((id) => t.variableDeclarator(id)))));
-    // imports first, as written (they are hoisted anyway); then the frame
-    const imports = body.filter((n) => t.isImportDeclaration(n));
-    p.node.body = [...imports, ...entry, ...body.filter((n) => !t.isImportDeclaration(n)), moduleExit()];
-  };
-  /** `try { code } catch (e) { <throw>; <exit>; throw e; }`: the module's frame ends by the error. */
-  const guard = (code: T.Statement[]): T.Statement => {
-    const e = t.identifier('__hs_e');
-    const threw = mark(t.expressionStatement(probe('th', num(moduleSite), act(), ...(sparse ? [t.identifier(PROGRESS)] : []))));
-    // the Exit probe after a Throw only ends the frame (its activation's bookkeeping), as a function's finally does
-    return mark(t.tryStatement(mark(t.blockStatement(code)), t.catchClause(e, mark(t.blockStatement([threw, moduleExit(), mark(t.throwStatement(t.identifier('__hs_e')))])))));
-  };
-
   return () => ({
     visitor: {
       Function: {
@@ -373,14 +314,14 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
             if (simple(node)) runOf.set(node, run);
             p.insertBefore(mark(t.expressionStatement(probe('st', mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))), act()))));
           }
-          if (fn === program && t.isReturnStatement(node)) returnFromModule(p as NodePath<T.ReturnStatement>);
+          if (fn === program && t.isReturnStatement(node)) frame!.returnFrom(p as NodePath<T.ReturnStatement>, statementSites);
           return;
         }
         const S = siteOf('statement', node, nameOf(fn));
         statementSites.set(node, S);
         const report = mark(t.expressionStatement(probe('st', num(S), act())));
         p.insertBefore(values ? [report, valuePoint(p, fn as FnPath, node.start ?? 0)] : report);
-        if (fn === program && t.isReturnStatement(node)) returnFromModule(p as NodePath<T.ReturnStatement>);
+        if (fn === program && t.isReturnStatement(node)) frame!.returnFrom(p as NodePath<T.ReturnStatement>, statementSites);
       },
       IfStatement: {
         enter(p) {
@@ -516,14 +457,17 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
         enter(p) {
           if (!modules) return;
           program = p;
-          moduleAsync = options.sourceType !== 'script' && awaitsAtTopLevel(p);
+          const async = options.sourceType !== 'script' && awaitsAtTopLevel(p);
           // the module's frame starts at its first line, where V8 puts the module's own function
-          const where = moduleWhere();
+          const where = moduleWhere(trace, file);
           names.set(p.node, `<module ${path.basename(where.file)}>`);
-          moduleSite = sites.push({ kind: 'function', ...where, functionName: nameOf(p), ...(moduleAsync ? { async: true } : {}), module: true }) - 1;
+          frame = new ModuleFrame(sites.push({ kind: 'function', ...where, functionName: nameOf(p), ...(async ? { async: true } : {}), module: true }) - 1, async, sparse);
         },
         exit(p) {
-          if (program) instrumentModule(p);
+          if (frame) {
+            sites[frame.site] = { ...sites[frame.site]!, statements: statementCounts.get(p.node) ?? 0, ...(sparse ? { run: leading.get(p.node) ?? [] } : {}) };
+            frame.instrument(p);
+          }
           // the runtime is found through a registered symbol; the module's sites are registered once, at load
           const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
           const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(sites), t.valueToNode(scopes)]);
