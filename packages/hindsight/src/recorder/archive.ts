@@ -79,33 +79,30 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: P
   return out;
 }
 
-/** The header first, then only the bytes it says are used: a ring that never wrapped is read no further than its last event. */
+/** The ring: its header first, then only the bytes it says are used (a ring that never wrapped is read no further than its last event). */
 function readRingFile(file: string): { ring: Uint8Array; header: ReturnType<typeof ringHeader> } {
-  const fd = openSync(file, 'r');
-  try {
-    const head = new Uint8Array(RING_HEADER_BYTES);
-    readSync(fd, head, 0, head.byteLength, 0);
-    const header = ringHeader(head);
-    const ring = new Uint8Array(header.usedBytes);
-    readSync(fd, ring, 0, ring.byteLength, 0);
-    ring.set(head); // a live program (a snapshot) has written more since: the copy says what was read first
-    return { ring, header };
-  } finally {
-    closeSync(fd);
-  }
+  const ring = readUsed(file, RING_HEADER_BYTES, (head) => ringHeader(head).usedBytes);
+  return { ring, header: ringHeader(ring) };
 }
 
 /** The values ring (captured arguments), its header and the slots written, when the program captured any. */
 function readValuesFile(file: string): Uint8Array | undefined {
-  if (!existsSync(file)) return undefined;
+  return existsSync(file) ? readUsed(file, VALUES_RING_HEADER_BYTES, valuesRingUsedBytes) : undefined;
+}
+
+/**
+ * A ring file's header, then the bytes it says are used. A live program (a snapshot) has written
+ * more since the header was read: the copy keeps that header, which says what was read.
+ */
+function readUsed(file: string, headerBytes: number, used: (head: Uint8Array) => number): Uint8Array {
   const fd = openSync(file, 'r');
   try {
-    const head = new Uint8Array(VALUES_RING_HEADER_BYTES);
+    const head = new Uint8Array(headerBytes);
     readSync(fd, head, 0, head.byteLength, 0);
-    const values = new Uint8Array(valuesRingUsedBytes(head));
-    readSync(fd, values, 0, values.byteLength, 0);
-    values.set(head);
-    return values;
+    const bytes = new Uint8Array(used(head));
+    readSync(fd, bytes, 0, bytes.byteLength, 0);
+    bytes.set(head);
+    return bytes;
   } finally {
     closeSync(fd);
   }
