@@ -1,4 +1,4 @@
-import { VALUES_RING_CALLS, type CapturedValue } from '../recorder/index.js';
+import { namedValues, VALUES_RING_CALLS, type CapturedValue } from '../recorder/index.js';
 import { ValueError, type Evaluation, type Execution, type Sample, type ScopesAt, type Value, type ValueSource } from '../trace/index.js';
 
 /**
@@ -68,7 +68,7 @@ export class CapturedArguments implements ValueSource {
     if (!site?.params) return { error: new ValueError('HS_E_VALUES_NOT_CAPTURED', `${this.notCaptured}${site ? `; ${site.functionName} is not one of the functions whose arguments were captured (--capture-args)` : ''}`) };
     const values = this.args.get(enter);
     if (!values) return { error: new ValueError('HS_E_VALUES_NOT_CAPTURED', `the arguments of this call of ${site.functionName} were captured, but newer calls have overwritten them since (the values ring keeps the newest ${VALUES_RING_CALLS} captured calls)`) };
-    const variables = site.params.map((name, i): Value => ({ name, value: values[i]?.[1] ?? 'not captured', type: values[i]?.[0] ?? 'undefined', ref: 0 }));
+    const variables = namedValues(site.params, values).map(({ name, type, preview }): Value => ({ name, value: preview, type, ref: 0 }));
     return { enter, fn: site.functionName, variables };
   }
 }

@@ -72,7 +72,10 @@ export class ValuesRingWriter {
 
 /** The values as a JSON array of [type, preview] that encodes in at most `room` bytes: the longest previews are shortened first. */
 function fitted(values: readonly unknown[], room: number): string {
-  const pairs = values.map((v): [string, string] => [typeOf(v), inspect(v, INSPECT)]);
+  const pairs = values.map((v): [string, string] => {
+    const preview = inspect(v, INSPECT);
+    return [typeOf(v, preview), preview];
+  });
   for (;;) {
     const json = JSON.stringify(pairs);
     const excess = Buffer.byteLength(json) - room;
@@ -83,13 +86,18 @@ function fitted(values: readonly unknown[], room: number): string {
   }
 }
 
-/** `typeof`, or for an object its class, read without running the program's code. */
-function typeOf(v: unknown): string {
+/** `typeof`, or for an object its class: the name its preview starts with (`Order { id: 1 }`, `Map(1) {…}`), read without running the program's code. */
+function typeOf(v: unknown, preview: string): string {
   if (v === null) return 'null';
   if (typeof v !== 'object') return typeof v;
   if (Array.isArray(v)) return 'Array';
-  const name = /^(?:\[?([A-Za-z_$][\w$]*)|)/.exec(inspect(v, { depth: -1, customInspect: false, showProxy: true }))?.[1];
+  const name = /^\[?([A-Za-z_$][\w$]*)/.exec(preview)?.[1];
   return name && name !== 'Object' ? name : 'Object';
+}
+
+/** A captured call's values under its parameters' names (the function site's `params`), in order. */
+export function namedValues(params: readonly string[], values: readonly CapturedValue[]): { name: string; type: string; preview: string }[] {
+  return params.map((name, i) => ({ name, type: values[i]?.[0] ?? 'undefined', preview: values[i]?.[1] ?? 'not captured' }));
 }
 
 /** The captured calls still in a values ring: each Enter's event index (mod 2^32) and its values. */

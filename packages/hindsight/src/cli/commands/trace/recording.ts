@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { decodeRecordingWithArguments, type CapturedValue } from '../../../recorder/index.js';
+import { decodeRecordingWithArguments, namedValues, type CapturedValue } from '../../../recorder/index.js';
 import type { Execution } from '../../../trace/index.js';
 import { notFound, withRecordings } from './index.js';
 
@@ -19,5 +19,5 @@ export function loadRecording(cmd: Command, id: string): { execution: Execution;
 function byName(ex: Execution, enter: number, values: readonly CapturedValue[] | undefined): Record<string, string> | undefined {
   const params = ex.siteOf(enter)?.params;
   if (!values || !params) return undefined;
-  return Object.fromEntries(params.map((name, i) => [name, values[i]?.[1] ?? 'not captured']));
+  return Object.fromEntries(namedValues(params, values).map(({ name, preview }) => [name, preview]));
 }
