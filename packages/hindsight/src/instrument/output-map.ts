@@ -2,21 +2,21 @@
 import { pathToFileURL } from 'node:url';
 import type { Instrumented } from './instrument.js';
 
-/**
- * TypeScript arrives as such when a loader that compiles it (tsx) runs after the recorder's: the
- * types stay in the instrumented code for that loader to strip, and the sites are the file's own
- * lines. Compiled JavaScript parses as TypeScript too, so the extension decides.
- */
 /** A TypeScript file, by its extension. */
 export function isTypeScript(file: string): boolean {
   return /\.[cm]?tsx?$/.test(file);
 }
 
+/**
+ * TypeScript arrives as such when a loader that compiles it (tsx) runs after the recorder's: the
+ * types stay in the instrumented code for that loader to strip, and the sites are the file's own
+ * lines. Compiled JavaScript parses as TypeScript too, so the extension decides. Decorators are
+ * parsed as TypeScript writes them (on classes, members and parameters, before `export`), left for
+ * tsx to compile.
+ */
 export function syntaxOf(file: string): ('typescript' | 'jsx' | 'decorators-legacy')[] {
-  // decorators as TypeScript writes them (on classes, members and parameters, before `export`), left for tsx to compile
-  if (/\.[cm]?ts$/.test(file)) return ['typescript', 'decorators-legacy'];
-  if (file.endsWith('.tsx')) return ['typescript', 'jsx', 'decorators-legacy'];
-  return [];
+  if (!isTypeScript(file)) return [];
+  return file.endsWith('x') ? ['typescript', 'jsx', 'decorators-legacy'] : ['typescript', 'decorators-legacy'];
 }
 
 /**

@@ -17,6 +17,8 @@ import { transformCacheWarning } from './warnings.js';
 export class TransformCache implements TransformStore {
   readonly #dir: string;
   #writable = true;
+  /** The folder was made (or found) by this process: later entries go straight in. */
+  #ready = false;
 
   /** `root` holds one folder per instrumenter; `unwritable` is told once if entries cannot be written there. */
   constructor(
@@ -40,7 +42,7 @@ export class TransformCache implements TransformStore {
     const file = this.#file(key);
     const part = `${file}.${process.pid}-${threadId}.part`;
     try {
-      if (!existsSync(this.#dir)) this.#create();
+      if (!this.#ready) this.#create();
       writeFileSync(part, JSON.stringify(value));
       renameSync(part, file);
     } catch (err) {
@@ -57,6 +59,7 @@ export class TransformCache implements TransformStore {
   /** This instrumenter's folder; other instrumenters' folders beside it that no one wrote to for a day go. */
   #create(): void {
     mkdirSync(this.#dir, { recursive: true });
+    this.#ready = true;
     const root = path.dirname(this.#dir);
     for (const other of readdirSync(root)) {
       const folder = path.join(root, other);
