@@ -14,6 +14,6 @@ const program = new Command('hindsight')
     'full',
   );
 
-for (const register of await commandsFor(process.argv)) register(program);
+for (const register of await commandsFor(program, process.argv)) register(program);
 
 await runMain(program, process.argv);

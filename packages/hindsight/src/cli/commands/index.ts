@@ -19,22 +19,24 @@ const loaders: Record<string, () => Promise<{ register: RegisterCommand }>> = {
   dap: () => import('./dap.js'),
 };
 
-/** Global options that take a value: their value is not the command's name. */
-const GLOBAL_WITH_VALUE = new Set(['--store', '--durability']);
-
-/** The commands this command line needs: the one it names, none for the version, or all of them (help, a misspelt name). */
-export async function commandsFor(argv: readonly string[]): Promise<RegisterCommand[]> {
-  const name = commandName(argv);
+/**
+ * The commands this command line needs: the one it names, none for the version, or all of them
+ * (help, a misspelt name). `program` holds the global options: the value of one that takes a
+ * value is not the command's name.
+ */
+export async function commandsFor(program: Command, argv: readonly string[]): Promise<RegisterCommand[]> {
+  const withValue = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined)));
+  const name = commandName(argv, withValue);
   if (name === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
   const chosen = name !== undefined && Object.hasOwn(loaders, name) ? [loaders[name]!] : Object.values(loaders);
   return (await Promise.all(chosen.map((load) => load()))).map((m) => m.register);
 }
 
 /** The first word after the program that is neither an option nor a global option's value. */
-function commandName(argv: readonly string[]): string | undefined {
+function commandName(argv: readonly string[], withValue: ReadonlySet<string>): string | undefined {
   for (let i = 2; i < argv.length; i++) {
     const word = argv[i]!;
-    if (GLOBAL_WITH_VALUE.has(word)) i++;
+    if (withValue.has(word)) i++;
     else if (!word.startsWith('-')) return word;
   }
   return undefined;
