@@ -15,17 +15,20 @@ import { transformCacheWarning } from './warnings.js';
  * read is instrumented again and written anew.
  */
 export class TransformCache implements TransformStore {
-  readonly #dir: string;
+  #dir: string | undefined;
   #writable = true;
   /** The folder was made (or found) by this process: later entries go straight in. */
   #ready = false;
 
   /** `root` holds one folder per instrumenter; `unwritable` is told once if entries cannot be written there. */
   constructor(
-    root: string,
+    private readonly root: string,
     private readonly unwritable: (why: string) => void = () => {},
-  ) {
-    this.#dir = path.join(root, instrumenterId());
+  ) {}
+
+  /** This instrumenter's folder, named on first use: a program whose modules are never instrumented here does not hash the instrumenter. */
+  get #folder(): string {
+    return (this.#dir ??= path.join(this.root, instrumenterId()));
   }
 
   get(key: string): Instrumented | undefined {
@@ -53,17 +56,16 @@ export class TransformCache implements TransformStore {
   }
 
   #file(key: string): string {
-    return path.join(this.#dir, `${key}.json`);
+    return path.join(this.#folder, `${key}.json`);
   }
 
   /** This instrumenter's folder; other instrumenters' folders beside it that no one wrote to for a day go. */
   #create(): void {
-    mkdirSync(this.#dir, { recursive: true });
+    mkdirSync(this.#folder, { recursive: true });
     this.#ready = true;
-    const root = path.dirname(this.#dir);
-    for (const other of readdirSync(root)) {
-      const folder = path.join(root, other);
-      if (/^[0-9a-f]{16}$/.test(other) && folder !== this.#dir && Date.now() - statSync(folder).mtimeMs > STALE_MS) rmSync(folder, { recursive: true, force: true });
+    for (const other of readdirSync(this.root)) {
+      const folder = path.join(this.root, other);
+      if (/^[0-9a-f]{16}$/.test(other) && folder !== this.#folder && Date.now() - statSync(folder).mtimeMs > STALE_MS) rmSync(folder, { recursive: true, force: true });
     }
   }
 }
