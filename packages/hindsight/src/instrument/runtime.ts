@@ -295,6 +295,19 @@ export class ProbeRuntime {
       S.current = a;
       emit(EventKind.Statement, base + site, a);
     };
+    /** An async activation suspends at an await (its `su`, or the await of `for await`): back to its caller, or once it has suspended before, to the event loop. */
+    const suspendAsync = (site: number, a: number): void => {
+      emit(EventKind.Suspend, base + site, a);
+      const slot = a & S.mask;
+      let parent = 0;
+      if (S.ids[slot] === a) {
+        parent = S.parents[slot]!;
+        S.parents[slot] = 0;
+        S.awaiting[slot] = base + site + 1;
+      }
+      S.current = parent;
+      if (parent === 0) time(); // back to the event loop
+    };
     /** A unit of work ended (watchSlow); one that never awaited ended inside its caller's run: the clock is read for it. */
     const endOfWork = (site: number, started: number, parent: number): void => {
       if (parent !== 0) time();
@@ -342,16 +355,7 @@ export class ProbeRuntime {
         emit(EventKind.Statement, base + site, a);
       },
       su: (site, a, v) => {
-        emit(EventKind.Suspend, base + site, a);
-        const slot = a & S.mask;
-        let parent = 0;
-        if (S.ids[slot] === a) {
-          parent = S.parents[slot]!;
-          S.parents[slot] = 0;
-          S.awaiting[slot] = base + site + 1;
-        }
-        S.current = parent;
-        if (parent === 0) time(); // back to the event loop
+        suspendAsync(site, a);
         return v;
       },
       re: (site, a, v) => {
@@ -455,18 +459,7 @@ export class ProbeRuntime {
         if (g.resumer === 0) time();
       },
       fa: (site, a, iterable, statement) =>
-        loopIterable(iterable, () => again(statement, a), () => {
-          emit(EventKind.Suspend, base + site, a);
-          const slot = a & S.mask;
-          let parent = 0;
-          if (S.ids[slot] === a) {
-            parent = S.parents[slot]!;
-            S.parents[slot] = 0;
-            S.awaiting[slot] = base + site + 1;
-          }
-          S.current = parent;
-          if (parent === 0) time();
-        }),
+        loopIterable(iterable, () => again(statement, a), () => suspendAsync(site, a)),
       fg: (site, g, iterable, statement) =>
         loopIterable(
           iterable,
