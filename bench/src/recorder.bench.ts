@@ -11,9 +11,9 @@ import { median, percentile, round, type Benchmark, type Measure } from './harne
 
 const APP = fileURLToPath(new URL('./apps/shop.js', import.meta.url));
 const CLI = path.join(path.dirname(createRequire(import.meta.url).resolve('hindsight')), 'cli', 'main.js');
-/** Rounds of the HTTP service plain and recorded, back to back; the figures are medians of the rounds' ratios. */
-const ROUNDS = 8;
-const SECONDS = 2;
+/** Pairs of load slices, plain and recorded in turn; the figures are medians of the pairs' ratios. */
+const PAIRS = 24;
+const SLICE_SECONDS = 0.5;
 
 const names = [
   'recorder.http_throughput_loss_pct',
@@ -74,7 +74,7 @@ async function load(port: number, seconds: number, pid?: number): Promise<{ rps:
     run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });
   const cpuUs = pid ? ((cpuMs(pid) - cpu0) * 1000) / result.requests.total : NaN;
-  return { rps: result.requests.average, p99: percentile(latencies, 99), cpuUs };
+  return { rps: result.requests.total / seconds, p99: percentile(latencies, 99), cpuUs };
 }
 
 /**
@@ -87,41 +87,41 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
-async function rss(port: number): Promise<number> {
+async function memory(port: number): Promise<number> {
   return ((await (await fetch(`http://127.0.0.1:${port}/rss`)).json()) as { rss: number }).rss;
 }
 
 /**
- * Plain and recorded, alternated in one run, so that the machine's noise falls on both. Each
- * round runs both back to back; a figure is the median over the rounds of the round's own
- * ratio, so that a round slowed down by another load (on a shared machine the load of others
- * moves throughput by tens of percent from one minute to the next) moves one ratio, not both
- * sides of every ratio.
+ * Plain and recorded, both running, loaded in turn: short slices, alternated ABBA, so that the
+ * machine's noise falls on both. A figure is the median over the pairs of the pair's own ratio:
+ * on a shared machine the load of others moves throughput by tens of percent within a minute,
+ * and a pair of half-second slices sees nearly the same machine (one service and one load
+ * generator per run of a few seconds did not: the same code measured 9 % and 17 % apart).
  */
 async function http(store: string): Promise<Measure[]> {
-  const plain: { rps: number; p99: number; cpuUs: number; rss: number }[] = [];
+  const [plainService, recordedService] = await Promise.all([start(false, store), start(true, store)]);
+  const plain: { rps: number; p99: number; cpuUs: number }[] = [];
   const recorded: typeof plain = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    // ABBA order: a drift of the machine's load during the run falls on both alike
-    const order = [[false, plain], [true, recorded]] as const;
-    for (const [on, into] of round % 2 === 0 ? order : [...order].reverse()) {
-      const s = await start(on, store);
-      await load(s.port, 1); // warm-up: JIT and instrumentation caches
-      const r = await load(s.port, SECONDS, existsSync(`/proc/${s.pid}/stat`) ? s.pid : undefined);
-      into.push({ ...r, rss: await rss(s.port) });
-      await stop(s);
+  try {
+    for (const s of [plainService, recordedService]) await load(s.port, 1); // warm-up: JIT and instrumentation caches
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const order = [[plainService, plain], [recordedService, recorded]] as const;
+      for (const [s, into] of pair % 2 === 0 ? order : [...order].reverse()) into.push(await load(s.port, SLICE_SECONDS, existsSync(`/proc/${s.pid}/stat`) ? s.pid : undefined));
     }
+    const rss = { plain: await memory(plainService.port), recorded: await memory(recordedService.port) };
+    /** The median over the pairs of recorded / plain, as a percentage change. */
+    const change = (of: (x: (typeof plain)[number]) => number) => round((median(recorded.map((r, i) => of(r) / of(plain[i]!))) - 1) * 100, 1);
+    const mid = (xs: typeof plain, of: (x: (typeof plain)[number]) => number) => round(median(xs.map(of)));
+    const how = `an HTTP service (routing, JSON, 4 layers of its functions, awaits) on loopback, plain and recorded both running, autocannon 16 connections on each in turn, ${PAIRS} pairs of ${SLICE_SECONDS} s slices (ABBA), the median of the pairs' ratios`;
+    return [
+      { name: 'recorder.http_throughput_loss_pct', value: -change((x) => x.rps), unit: '%', note: `${how}: ${mid(plain, (x) => x.rps)} req/s plain, ${mid(recorded, (x) => x.rps)} recorded (medians)` },
+      { name: 'recorder.http_p99_increase_pct', value: change((x) => x.p99), unit: '%', note: `p99 latency of every response of a slice: ${mid(plain, (x) => x.p99)} ms plain, ${mid(recorded, (x) => x.p99)} ms recorded (medians)` },
+      ...(plain.some((x) => Number.isNaN(x.cpuUs)) ? [] : [{ name: 'recorder.http_cpu_per_request_increase_pct', value: change((x) => x.cpuUs), unit: '%', note: `CPU time of the service's process per request: ${mid(plain, (x) => x.cpuUs)} µs plain, ${mid(recorded, (x) => x.cpuUs)} µs recorded (medians)` }]),
+      { name: 'recorder.rss_overhead_mb', value: round((rss.recorded - rss.plain) / 1024 / 1024, 1), unit: 'MB', note: `resident memory after the load, recorded minus plain, with the default 64 MiB ring (all of it: its pages are made resident when recording starts)` },
+    ];
+  } finally {
+    await Promise.all([stop(plainService), stop(recordedService)]);
   }
-  /** The median over the rounds of recorded / plain, as a percentage change. */
-  const change = (of: (x: (typeof plain)[number]) => number) => round((median(recorded.map((r, i) => of(r) / of(plain[i]!))) - 1) * 100, 1);
-  const mid = (xs: typeof plain, of: (x: (typeof plain)[number]) => number) => round(median(xs.map(of)));
-  const how = `an HTTP service (routing, JSON, 4 layers of its functions, awaits) on loopback, autocannon 16 connections x ${SECONDS} s, ${ROUNDS} rounds of plain and recorded back to back (ABBA), the median of the rounds' ratios`;
-  return [
-    { name: 'recorder.http_throughput_loss_pct', value: -change((x) => x.rps), unit: '%', note: `${how}: ${mid(plain, (x) => x.rps)} req/s plain, ${mid(recorded, (x) => x.rps)} recorded (medians)` },
-    { name: 'recorder.http_p99_increase_pct', value: change((x) => x.p99), unit: '%', note: `p99 latency of every response of a run: ${mid(plain, (x) => x.p99)} ms plain, ${mid(recorded, (x) => x.p99)} ms recorded (medians)` },
-    ...(plain.some((x) => Number.isNaN(x.cpuUs)) ? [] : [{ name: 'recorder.http_cpu_per_request_increase_pct', value: change((x) => x.cpuUs), unit: '%', note: `CPU time of the service's process per request: ${mid(plain, (x) => x.cpuUs)} µs plain, ${mid(recorded, (x) => x.cpuUs)} µs recorded (medians; less moved by the machine's other loads than throughput)` }]),
-    { name: 'recorder.rss_overhead_mb', value: round(median(recorded.map((r, i) => r.rss - plain[i]!.rss)) / 1024 / 1024, 1), unit: 'MB', note: `resident memory after the load, recorded minus plain, with the default 64 MiB ring (all of it: its pages are made resident when recording starts)` },
-  ];
 }
 
 /** Cost of one event written into a shared-memory ring (mixed kinds, as instrumented code writes them). */
