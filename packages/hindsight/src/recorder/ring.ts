@@ -86,18 +86,23 @@ export function ringBytes(bytes: number): number {
   return (HEADER_WORDS + slots * SLOT_WORDS) * 4;
 }
 
+/**
+ * Writes a ring. Its fields are TypeScript-private, not `#private`: write() is inlined into every
+ * probe of a recorded program, and V8 inlines by bytecode size, where a `#field` access takes two
+ * instructions and a named one one.
+ */
 export class RingWriter {
-  readonly #words: Uint32Array;
-  readonly #mask: number;
+  private readonly words: Uint32Array;
+  private readonly mask: number;
   /** process.hrtime() when the ring started (seconds, nanoseconds): its time records count from there. */
-  readonly #t0: readonly [number, number];
-  #count = 0;
+  private readonly t0: readonly [number, number];
+  private count = 0;
   /** Activation and time slots written (mod 2^32): the rest are events. */
-  #records = 0;
+  private records = 0;
   /** The activation of the last event written, -1 before the first. */
-  #activation = -1;
+  private activation = -1;
   /** Events left before the next periodic time record (time() starts the countdown again). */
-  #untilTime = TIME_EVERY;
+  private untilTime = TIME_EVERY;
 
   /** Starts a ring over `buffer` (from ringBytes): the header is written, the slots are empty. */
   constructor(buffer: ArrayBuffer, pid: number, startMs = Date.now()) {
@@ -106,9 +111,9 @@ export class RingWriter {
     if (!Number.isInteger(capacity) || capacity < TIME_EVERY || (capacity & (capacity - 1)) !== 0) {
       throw new HindsightError('HS_E_RING_SIZE', `a ring of ${buffer.byteLength} bytes does not hold a power-of-two number of events; size it with ringBytes()`);
     }
-    this.#words = words;
-    this.#mask = capacity - 1;
-    this.#t0 = hrtime();
+    this.words = words;
+    this.mask = capacity - 1;
+    this.t0 = hrtime();
     words[H_COUNT] = 0;
     words[H_WRAPPED] = 0;
     words[H_CAPACITY] = capacity;
@@ -124,7 +129,7 @@ export class RingWriter {
 
   /** Events written so far (mod 2^32): the index the next event will have in a ring that did not wrap. */
   get written(): number {
-    return (this.#count - this.#records) >>> 0;
+    return (this.count - this.records) >>> 0;
   }
 
   /**
@@ -134,10 +139,13 @@ export class RingWriter {
    * its low 28 bits (MAX_RING_ACTIVATION): the probe runtime's ids stay below.
    */
   write(kind: EventKind, site: number, activation: number): void {
-    if (activation !== this.#activation) this.#switchTo(activation);
-    this.#slot((kind << SITE_BITS) | (site & SITE_MASK));
-    if (--this.#untilTime === 0) this.#tick();
+    if (activation !== this.activation) this.switchTo(activation);
+    const n = this.count;
+    this.words[HEADER_WORDS + (n & this.mask)] = (kind << SITE_BITS) | (site & SITE_MASK);
+    this.words[H_COUNT] = this.count = (n + 1) >>> 0;
+    if (--this.untilTime === 0) this.tick();
   }
+
 
   /**
    * Writes a time record: the clock now (one read of the monotonic clock); returns it, ms since the
@@ -148,48 +156,48 @@ export class RingWriter {
    */
   time(): number {
     const now = hrtime();
-    const ns = (now[0] - this.#t0[0]) * 1e9 + (now[1] - this.#t0[1]);
+    const ns = (now[0] - this.t0[0]) * 1e9 + (now[1] - this.t0[1]);
     const high = Math.floor(ns / TIME_LOW_SCALE);
-    const w = this.#words;
-    const n = this.#count;
-    w[HEADER_WORDS + (n & this.#mask)] = (TIME << SITE_BITS) | (high & SITE_MASK);
-    w[HEADER_WORDS + ((n + 1) & this.#mask)] = (TIME_LOW << SITE_BITS) | (ns - high * TIME_LOW_SCALE);
+    const w = this.words;
+    const n = this.count;
+    w[HEADER_WORDS + (n & this.mask)] = (TIME << SITE_BITS) | (high & SITE_MASK);
+    w[HEADER_WORDS + ((n + 1) & this.mask)] = (TIME_LOW << SITE_BITS) | (ns - high * TIME_LOW_SCALE);
     const next = (n + 2) >>> 0;
-    this.#count = next;
+    this.count = next;
     w[H_COUNT] = next;
-    this.#records = (this.#records + 2) >>> 0;
-    w[H_RECORDS] = this.#records;
-    this.#untilTime = TIME_EVERY;
-    if (next > this.#mask + 1) w[H_WRAPPED] = 1;
+    this.records = (this.records + 2) >>> 0;
+    w[H_RECORDS] = this.records;
+    this.untilTime = TIME_EVERY;
+    if (next > this.mask + 1) w[H_WRAPPED] = 1;
     return ns / 1e6;
   }
 
   /** Writes one slot and publishes it (the count after the word: see the header comment). */
-  #slot(word: number): void {
-    const n = this.#count;
-    const w = this.#words;
-    w[HEADER_WORDS + (n & this.#mask)] = word;
+  private slot(word: number): void {
+    const n = this.count;
+    const w = this.words;
+    w[HEADER_WORDS + (n & this.mask)] = word;
     const next = (n + 1) >>> 0;
-    this.#count = next;
+    this.count = next;
     w[H_COUNT] = next;
   }
 
   /** A slot that is not an event, counted in the header so that a reader knows the events without a scan. */
-  #record(word: number): void {
-    this.#slot(word);
-    this.#records = (this.#records + 1) >>> 0;
-    this.#words[H_RECORDS] = this.#records;
+  private record(word: number): void {
+    this.slot(word);
+    this.records = (this.records + 1) >>> 0;
+    this.words[H_RECORDS] = this.records;
   }
 
-  #switchTo(activation: number): void {
-    this.#activation = activation;
-    this.#record((ACTIVATION << SITE_BITS) | (activation & SITE_MASK));
+  private switchTo(activation: number): void {
+    this.activation = activation;
+    this.record((ACTIVATION << SITE_BITS) | (activation & SITE_MASK));
   }
 
   /** The periodic time record, and the activation again for a reader that starts after it. */
-  #tick(): void {
+  private tick(): void {
     this.time();
-    if (this.#activation >= 0) this.#record((ACTIVATION << SITE_BITS) | (this.#activation & SITE_MASK));
+    if (this.activation >= 0) this.record((ACTIVATION << SITE_BITS) | (this.activation & SITE_MASK));
   }
 }
 
