@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingPart, RecordingTrigger } from '../store/index.js';
 import { RING_HEADER_BYTES, ringHeader } from './ring.js';
 import { VALUES_RING_HEADER_BYTES, valuesRingUsedBytes } from './values-ring.js';
+import { endingError } from './ending-error.js';
 import { FILES, PARTS } from './spool.js';
 
 /** What the supervisor knows of the process when it archives its ring. */
@@ -30,7 +31,7 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId()): Ne
   // a snapshot reads the ring of a live process: the few newest events may be torn, never the rest
   const { ring, header } = readRingFile(path.join(dir, FILES.ring));
   const modules = readModules(path.join(dir, FILES.modules));
-  const error = readError(path.join(dir, FILES.error));
+  const error = endingError(dir);
   const warnings = existsSync(path.join(dir, FILES.warnings)) ? readFileSync(path.join(dir, FILES.warnings), 'utf8').split('\n').filter(Boolean) : [];
   const demoted = readLines<DemotedFunction>(path.join(dir, FILES.demoted));
   const meta: RecordingMeta = {
@@ -125,15 +126,6 @@ function readLines<T>(file: string): T[] {
     }
   }
   return out;
-}
-
-function readError(file: string): RecordingMeta['error'] | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as RecordingMeta['error'];
-  } catch {
-    return undefined;
-  }
 }
 
 function bundle(modules: readonly RecordedModule[]): NewRecording['files'] {

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordingPart } from '../store/index.js';
-import { FILES, PARTS } from './spool.js';
+import { endingError } from './ending-error.js';
+import { FILES, PARTS, readJson } from './spool.js';
 import { alive } from './alive.js';
 
 /** A worker thread or child process of the program that died while the program goes on. */
@@ -102,8 +103,8 @@ function* parts(dir: string): Generator<{ kind: EndedPart['kind']; id: number; f
 
 /** A part's uncaught error, as its end, if it wrote one. */
 function crashed(folder: string): string | undefined {
-  const error = readJson<{ name?: string; message?: string }>(path.join(folder, FILES.error));
-  return error ? `crashed: ${error.name ?? 'Error'}: ${error.message ?? ''}` : undefined;
+  const error = endingError(folder);
+  return error ? `crashed: ${error.name}: ${error.message}` : undefined;
 }
 
 function processEnd(folder: string, pid: number): string | undefined {
@@ -115,10 +116,3 @@ function processEnd(folder: string, pid: number): string | undefined {
   return exit.code === 0 ? undefined : `exited with code ${exit.code}`;
 }
 
-function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined; // absent, or torn by the death it tells of
-  }
-}

@@ -79,10 +79,23 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   // a child process of the program: its supervisor tells a clean exit from a death by this
   if (!main && isMainThread) process.on('exit', (code) => writeFileSync(path.join(config.dir, FILES.exit), JSON.stringify({ code })));
 
+  if (isMainThread) reportFatalErrors(config.dir);
   process.on('uncaughtExceptionMonitor', (err, origin) => {
     const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack, origin } : { name: 'thrown value', message: String(err), origin };
     writeFileSync(path.join(config.dir, FILES.error), JSON.stringify(e));
   });
+}
+
+/**
+ * The heap out of memory, or another fatal V8 error, kills the process with no JavaScript run (no
+ * uncaught exception to write down): Node's diagnostic report, written into the recording's folder
+ * then, says what it was (ending-error.ts). A program that asked for reports itself keeps its own.
+ */
+function reportFatalErrors(dir: string): void {
+  if (process.report.reportOnFatalError) return;
+  process.report.reportOnFatalError = true;
+  process.report.directory = dir;
+  process.report.filename = FILES.fatalReport;
 }
 
 /**

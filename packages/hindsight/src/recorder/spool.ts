@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /** The files of a recording in progress, in the folder the supervisor gives the recorded process. */
 export const FILES = {
   ring: 'ring',
@@ -7,6 +8,8 @@ export const FILES = {
   modules: 'modules.jsonl',
   /** The uncaught error that ended the process, if one did. */
   error: 'error.json',
+  /** Node's diagnostic report of a fatal error (the heap out of memory), written by Node as the process dies: no JavaScript runs then. */
+  fatalReport: 'fatal-report.json',
   /** A child process's exit code, written as it exits (one killed by a signal writes none). */
   exit: 'exit.json',
   /** A worker thread's or child process's snapshot(reason) requests, one JSON line each, for the supervisor to take. */
@@ -24,3 +27,12 @@ export const PARTS = {
   threads: 'threads',
   processes: 'processes',
 } as const;
+
+/** A JSON file of a recording's folder; undefined when it is absent, or torn by the death it tells of. */
+export function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}

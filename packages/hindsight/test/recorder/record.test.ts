@@ -33,9 +33,9 @@ interface Run {
 }
 
 /** `hindsight record -- node service.js <mode>`; `onReady` gets the service's pid once it prints it. */
-function recordService(mode: string, opts: { args?: string[]; onReady?: (pid: number) => void; onStderr?: (text: string) => void } = {}): Promise<Run> {
+function recordService(mode: string, opts: { args?: string[]; nodeArgs?: string[]; onReady?: (pid: number) => void; onStderr?: (text: string) => void } = {}): Promise<Run> {
   const store = path.join(mkdtempSync(path.join(dir, 'run-')), 'store.db');
-  const child = spawn(process.execPath, [CLI, '--store', store, 'record', '--include', path.join(here, 'fixtures', '**'), ...(opts.args ?? []), '--', process.execPath, SERVICE, mode], {
+  const child = spawn(process.execPath, [CLI, '--store', store, 'record', '--include', path.join(here, 'fixtures', '**'), ...(opts.args ?? []), '--', process.execPath, ...(opts.nodeArgs ?? []), SERVICE, mode], {
     cwd: dir,
     env: ENV,
   });
@@ -130,6 +130,20 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
       assert.equal(calls(decodeRecording(rec), 'handle'), 20);
     });
   }
+
+  it('the heap out of memory, where no JavaScript runs as the process dies: archived, with what Node reported of it, and the trace ends where the memory ran out', async () => {
+    const run = await recordService('oom', { nodeArgs: ['--max-old-space-size=32'] });
+    assert.equal(run.code, 128 + 6);
+    const rec = onlyRecording(run.store);
+    assert.equal(rec.meta.reason, 'killed by SIGABRT');
+    assert.equal(rec.meta.error?.name, 'OOMError');
+    assert.match(rec.meta.error?.message ?? '', /^Allocation failed - JavaScript heap out of memory \(heap: [\d.]+ MB used, the limit [\d.]+ MB\)$/);
+    assert.match(run.stderr, /crashed \(OOMError: Allocation failed - JavaScript heap out of memory \(heap: .*\)\); recording rec-/);
+    assert.ok(!JSON.stringify(rec.meta).includes(process.env.PATH!), "the report's environment is not kept");
+    const ex = decodeRecording(rec);
+    assert.equal(calls(ex, 'handle'), 20);
+    assert.equal(ex.siteOf(ex.length - 1)?.functionName, 'hoard');
+  });
 
   it('a program that ends normally leaves no recording, unless asked with --always', async () => {
     const plain = await recordService('ok');
