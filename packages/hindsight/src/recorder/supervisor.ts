@@ -178,6 +178,8 @@ async function post(url: string, r: RecordingMeta, store: string, notify: (line:
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
     if (!res.ok) notify(`hindsight: the webhook ${url} answered ${res.status}; the recording is stored all the same`);
   } catch (err) {
-    notify(`hindsight: the webhook ${url} failed (${(err as Error).message}); the recording is stored all the same`);
+    // fetch says only "fetch failed"; why (refused, not resolved, timed out) is in its cause
+    const why = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+    notify(`hindsight: the webhook ${url} failed (${why}); the recording is stored all the same`);
   }
 }

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -24,6 +26,8 @@ const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-record-'));
 /** The environment of every process these tests start: plain output (CI=true would colour it), no inherited preloads. */
 const ENV = { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' };
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+type Json = Record<string, any>;
 
 interface Run {
   code: number | null;
@@ -143,6 +147,42 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const ex = decodeRecording(rec);
     assert.equal(calls(ex, 'handle'), 20);
     assert.equal(ex.siteOf(ex.length - 1)?.functionName, 'hoard');
+  });
+
+  it('--webhook: the crash notice is posted as JSON once the recording is stored; a webhook that fails or refuses is said, and the recording is kept', async () => {
+    const posts: { url: string; type: string; body: Json }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d)).on('end', () => {
+        posts.push({ url: req.url ?? '', type: req.headers['content-type'] ?? '', body: JSON.parse(body) as Json });
+        res.writeHead(req.url === '/refuses' ? 500 : 204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const run = await recordService('throw', { args: ['--webhook', `http://127.0.0.1:${port}/crashes`] });
+      const rec = onlyRecording(run.store);
+      assert.equal(posts.length, 1);
+      assert.equal(posts[0]!.url, '/crashes');
+      assert.equal(posts[0]!.type, 'application/json');
+      const body = posts[0]!.body;
+      assert.equal(body.recording, rec.meta.id);
+      assert.equal(body.trigger, 'crash');
+      assert.equal(body.pid, rec.meta.pid);
+      assert.match(body.error.message, /^boom in checkout: sum \d+$/);
+      assert.equal(body.debug, `hindsight debug ${rec.meta.id}`);
+      assert.match(body.vscode, new RegExp(`^vscode://hindsight\\.hindsight/debug\\?recording=${rec.meta.id}&store=`));
+
+      const refused = await recordService('throw', { args: ['--webhook', `http://127.0.0.1:${port}/refuses`] });
+      assert.match(refused.stderr, new RegExp(`the webhook http://127\\.0\\.0\\.1:${port}/refuses answered 500; the recording is stored all the same`));
+      assert.equal(onlyRecording(refused.store).meta.trigger, 'crash');
+    } finally {
+      server.close();
+    }
+    const unreachable = await recordService('throw', { args: ['--webhook', `http://127.0.0.1:${port}/crashes`] });
+    assert.match(unreachable.stderr, /the webhook http:\/\/127\.0\.0\.1:\d+\/crashes failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\); the recording is stored all the same/);
+    assert.equal(onlyRecording(unreachable.store).meta.trigger, 'crash');
   });
 
   it('a program that ends normally leaves no recording, unless asked with --always', async () => {
