@@ -19,6 +19,13 @@ export interface Request {
   readonly end: number;
   readonly duration: number;
   /**
+   * The root frame of the synchronous callback that started this request, -1 when the event loop
+   * called the request's own root: an HTTP listener or a router that calls an async handler
+   * without awaiting it, a timer's callback that starts a job. The request began with that
+   * callback, so its start is the callback's; the callback is not a request of its own.
+   */
+  readonly dispatch: number;
+  /**
    * False when the trace does not hold the whole request: it began inside it (a synthetic frame,
    * whose start is the trace's first event) or ended inside it (no exit; its end is the last event).
    * Latency figures count complete requests only.
@@ -45,19 +52,43 @@ export function isRootActivation(ex: Execution, f: number): boolean {
   return exit === -1 || parentExit < exit;
 }
 
-/** Every root activation of the execution as a Request, in the order they started. O(frames). */
+/**
+ * Every request of the execution, in the order they started: each root activation, except a
+ * synchronous callback that started requests of its own (their dispatch; see Request.dispatch),
+ * which would otherwise count as a request of a few microseconds per real one. O(frames).
+ */
 export function requests(ex: Execution): Request[] {
   const out: Request[] = [];
+  const dispatches = new Set<number>();
   const name = frameNamer(ex);
   const times = frameTimes(ex);
   for (let f = 0; f < ex.frameCount; f++) {
     if (!isRootActivation(ex, f)) continue;
-    const synthetic = ex.frameSynthetic(f);
-    const exit = ex.frameExit(f);
-    const start = times.start[f]!;
+    const dispatch = dispatchOf(ex, f);
+    if (dispatch !== -1) dispatches.add(dispatch);
+    const from = dispatch === -1 ? f : dispatch;
+    const start = times.start[from]!;
     const end = times.end[f]!;
-    out.push({ frame: f, activation: ex.frameActivation(f), entry: name(f).name, site: ex.frameSite(f), start, end, duration: end - start, complete: !synthetic && exit !== -1 });
+    const complete = !ex.frameSynthetic(f) && ex.frameExit(f) !== -1;
+    out.push({ frame: f, activation: ex.frameActivation(f), entry: name(f).name, site: ex.frameSite(f), start, end, duration: end - start, dispatch, complete });
   }
   // synthetic frames are made when their first event is seen, not at their (unseen) entry
-  return out.sort((a, b) => a.start - b.start || a.frame - b.frame);
+  return out.filter((r) => !dispatches.has(r.frame)).sort((a, b) => a.start - b.start || a.frame - b.frame);
+}
+
+/**
+ * The synchronous callback that started root activation f, or -1: the first frame of its caller's
+ * activation, when the event loop called that frame (a sync activation begins only there) and it
+ * is a plain function (an async one, a generator or a module's body is a unit of work of its own,
+ * and what it starts without awaiting is another request).
+ */
+function dispatchOf(ex: Execution, f: number): number {
+  let root = ex.frameParent(f);
+  if (root === -1) return -1;
+  const activation = ex.frameActivation(root);
+  for (let up = ex.frameParent(root); up !== -1 && ex.frameActivation(up) === activation; up = ex.frameParent(up)) root = up;
+  // a callback the trace began inside is not seen whole: what it started is timed from its own start
+  if (ex.frameParent(root) !== -1 || ex.frameSynthetic(root)) return -1;
+  const site = ex.sites.get(ex.frameSite(root));
+  return site?.kind === 'function' && !site.async && !site.generator && !site.module ? root : -1;
 }

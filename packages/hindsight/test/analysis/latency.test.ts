@@ -23,16 +23,15 @@ describe('requests: the root async activations of an execution', () => {
     );
   });
 
-  it('an async call fired and not awaited before its caller returned is a request of its own (a router starting a handler)', () => {
+  it('a handler that a synchronous callback (a router) started without awaiting is a request from the start of that callback, which is not one itself; what an async handler fires is a request of its own', () => {
     const ex = new ServiceTrace().routed(4, 7).build();
     assert.deepEqual(
-      requests(ex).map((r) => [r.entry, r.duration]),
+      requests(ex).map((r) => [r.entry, r.start, r.duration, r.dispatch !== -1]),
       [
-        ['route', 0],
-        ['handle', 4],
-        ['audit', 7],
+        ['handle', 0, 4, true],
+        ['audit', 4, 7, false],
       ],
-      '`route` returns at once; `handle` spans its await of `get`; `audit` outlives `handle`',
+      '`route` returns at once, its `handle` spans its await of `get`; `audit`, fired by `handle`, outlives it',
     );
   });
 
