@@ -80,7 +80,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       const taken = archive(dir, end);
       recordings.save(taken);
       snapshots.push(taken.meta);
-      notice(taken.meta, opts.store, notify);
+      notice(taken.meta, opts, notify);
       parts.push(...saveParts(dir, end, taken.meta.id, ended));
     };
     // a worker thread or child process that dies while the program goes on: the program as it is, with the dead part's ring
@@ -121,13 +121,13 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const archived = archive(dir, end, newRecordingId());
     if (archived.meta.events === 0) {
       const what = archived.meta.error ? `${archived.meta.error.name}: ${archived.meta.error.message}` : end.reason;
-      notify(`hindsight: ${opts.command.join(' ')} ended (${what}) before any traced code ran; nothing to archive (is --include right?)`);
+      notify(`hindsight: ${opts.command.join(' ')} ended (${what}) before any traced code ran; nothing to archive (${whatIsTraced(opts)})`);
       return { exitCode: code, signal, snapshots, parts };
     }
     recordings.save(archived);
     const recording = archived.meta;
     const archiveMs = performance.now() - died;
-    notice(recording, opts.store, notify);
+    notice(recording, opts, notify);
     parts.push(...saveParts(dir, end, recording.id));
     if (opts.webhook) await post(opts.webhook, recording, opts.store, notify);
     return { exitCode: code, signal, recording, archiveMs, snapshots, parts };
@@ -157,13 +157,22 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
   };
 }
 
+/** The hint for a recording that holds nothing: what is traced, and how to change it. */
+function whatIsTraced(opts: RecordOptions): string {
+  const include = opts.include ?? [];
+  return include.length > 0
+    ? `is --include right? it traces ${include.join(', ')}`
+    : `is --include right? by default only the program's own files under ${process.cwd()} are traced, not node_modules`;
+}
+
 /** A short notice on stderr: what happened, the recording, the command to debug it, and the link that opens it in VS Code. */
-function notice(r: RecordingMeta, store: string, notify: (line: string) => void): void {
+function notice(r: RecordingMeta, opts: RecordOptions, notify: (line: string) => void): void {
   const what = r.error ? `${r.error.name}: ${r.error.message}` : r.reason;
   const happened = r.trigger === 'crash' ? 'crashed' : r.trigger === 'snapshot' ? 'was snapshotted' : 'ended';
   notify(`hindsight: ${r.command.join(' ')} ${happened} (${what}); recording ${r.id} archived (${r.events} events)`);
+  if (r.events === 0) return notify(`hindsight: no traced code has run yet (${whatIsTraced(opts)})`);
   notify(`hindsight: debug it backwards with: hindsight debug ${r.id}`);
-  notify(`hindsight: reverse debug in VS Code: ${vscodeLink(r.id, store)}`);
+  notify(`hindsight: reverse debug in VS Code: ${vscodeLink(r.id, opts.store)}`);
 }
 
 /** The Hindsight extension's link to a recording (its URI handler opens it in the debugger). */

@@ -37,9 +37,9 @@ interface Run {
 }
 
 /** `hindsight record -- node service.js <mode>`; `onReady` gets the service's pid once it prints it. */
-function recordService(mode: string, opts: { args?: string[]; nodeArgs?: string[]; onReady?: (pid: number) => void; onStderr?: (text: string) => void } = {}): Promise<Run> {
+function recordService(mode: string, opts: { args?: string[]; include?: string; nodeArgs?: string[]; onReady?: (pid: number) => void; onStderr?: (text: string) => void } = {}): Promise<Run> {
   const store = path.join(mkdtempSync(path.join(dir, 'run-')), 'store.db');
-  const child = spawn(process.execPath, [CLI, '--store', store, 'record', '--include', path.join(here, 'fixtures', '**'), ...(opts.args ?? []), '--', process.execPath, ...(opts.nodeArgs ?? []), SERVICE, mode], {
+  const child = spawn(process.execPath, [CLI, '--store', store, 'record', '--include', opts.include ?? path.join(here, 'fixtures', '**'), ...(opts.args ?? []), '--', process.execPath, ...(opts.nodeArgs ?? []), SERVICE, mode], {
     cwd: dir,
     env: ENV,
   });
@@ -234,6 +234,13 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const logged = await recordService('log', { args: ['--on-error-log'] });
     assert.equal(logged.code, 0);
     assert.equal(onlyRecording(logged.store).meta.reason, 'snapshot: error logged: payment failed: card declined');
+  });
+
+  it('a snapshot of a program none of whose code is traced is kept, and the notice says what is traced and how to change it', async () => {
+    const run = await recordService('snapshot', { include: '/nowhere/**' });
+    assert.equal(run.code, 0);
+    assert.equal(onlyRecording(run.store).meta.events, 0);
+    assert.match(run.stderr, /recording rec-\w+ archived \(0 events\)\nhindsight: no traced code has run yet \(is --include right\? it traces \/nowhere\/\*\*\)/);
   });
 
   it('without a supervisor (node --import hindsight/register): a crash is archived by the process itself; a SIGKILLed one is recovered by the next trace command', async () => {
