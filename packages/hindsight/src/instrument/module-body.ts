@@ -29,10 +29,14 @@ function typeScriptOnly(node: T.Node): boolean {
   return node.type.startsWith('TS') || (node as { declare?: boolean | null }).declare === true;
 }
 
-/** A top-level statement with no code that runs where it stands: an import, a re-export, a type. */
+/**
+ * A top-level statement with no code that runs where it stands: an import, a re-export, a type.
+ * An export's declaration is asked as the same declaration not exported is (an enum or a
+ * namespace runs code either way).
+ */
 export function runsNothing(node: T.Statement): boolean {
   if (t.isImportDeclaration(node) || t.isExportAllDeclaration(node)) return true;
-  if (t.isExportNamedDeclaration(node)) return !node.declaration || t.isFunctionDeclaration(node.declaration) || typeScriptOnly(node.declaration);
+  if (t.isExportNamedDeclaration(node)) return !node.declaration || t.isFunctionDeclaration(node.declaration) || runsNothing(node.declaration);
   if (t.isExportDefaultDeclaration(node)) return t.isFunctionDeclaration(node.declaration) || t.isTSDeclareFunction(node.declaration) || t.isTSInterfaceDeclaration(node.declaration);
   return t.isTSInterfaceDeclaration(node) || t.isTSTypeAliasDeclaration(node) || t.isTSDeclareFunction(node) || (node as { declare?: boolean | null }).declare === true;
 }
@@ -42,38 +46,61 @@ export function staysAtTopLevel(node: T.Statement): boolean {
   return t.isImportOrExportDeclaration(node) || t.isFunctionDeclaration(node) || t.isClassDeclaration(node) || t.isVariableDeclaration(node) || typeScriptOnly(node);
 }
 
+type Named = T.ClassDeclaration & { id: T.Identifier };
+type Where = { readonly loc: T.SourceLocation | null | undefined };
+
 /**
  * A top-level declaration whose initializers may run code: a var, let or const (exported or not),
- * a class that runs code as it is defined, or `export default <expression>`.
+ * a class that runs code as it is defined, a decorated class (exported as `default` too), or
+ * `export default <expression>`.
  */
-export type Declaration =
-  | { readonly variables: T.VariableDeclaration; readonly exported: boolean; readonly loc: T.SourceLocation | null | undefined }
-  | { readonly cls: T.ClassDeclaration & { id: T.Identifier }; readonly exported: boolean; readonly loc: T.SourceLocation | null | undefined }
-  | { readonly value: T.Expression; readonly loc: T.SourceLocation | null | undefined };
+export type Declaration = Where &
+  (
+    | { readonly variables: T.VariableDeclaration; readonly exported: boolean }
+    | { readonly cls: Named; readonly exported: boolean }
+    | { readonly decorated: Named; readonly exported: boolean | 'default' }
+    | { readonly value: T.Expression }
+  );
+
+/** Decorators anywhere in a class (on it, a member, a constructor's parameter): they are applied as it is defined. */
+function decorated(node: T.Class): boolean {
+  const has = (n: object): boolean => ((n as { decorators?: unknown[] | null }).decorators?.length ?? 0) > 0;
+  return has(node) || node.body.body.some((m) => has(m) || ('params' in m && m.params.some(has)));
+}
 
 /**
  * A named class whose definition runs code (its `extends`, a computed key, a static field or
  * block): an error there is the module's. An abstract one too (tsx compiles a class expression's
- * abstract members away as a declaration's); not a declared one, nor one with decorators (Babel
- * is not given their syntax: a module with them is not instrumented).
+ * abstract members away as a declaration's); not a declared one, nor a decorated one (see
+ * computeFirst).
  */
-function classRunsCode(node: T.ClassDeclaration): node is T.ClassDeclaration & { id: T.Identifier } {
-  if (!node.id || node.declare || (node.decorators?.length ?? 0) > 0) return false;
+function classRunsCode(node: T.ClassDeclaration): node is Named {
+  if (!node.id || node.declare || decorated(node)) return false;
   if (node.superClass) return true;
   return node.body.body.some((m) => t.isStaticBlock(m) || ('computed' in m && m.computed) || ('static' in m && m.static && (t.isClassProperty(m) || t.isClassPrivateProperty(m))));
+}
+
+/** A named class with decorators, not a declared one (no code). */
+function decoratedClass(node: T.Node | null | undefined): node is Named {
+  return t.isClassDeclaration(node) && !!node.id && !node.declare && decorated(node);
 }
 
 /**
  * In a namespace's body, an exported class is left as written: tsx makes an exported binding
  * there a property of the namespace, read as such by the code in it, where a class keeps a local
- * binding of its own.
+ * binding of its own. A class exported as `default` is split only when decorated and named (an
+ * anonymous one has no binding to copy out).
  */
 export function declarationOf(node: T.Statement, inNamespace = false): Declaration | undefined {
-  if (t.isVariableDeclaration(node) && !node.declare) return { variables: node, exported: false, loc: node.loc };
-  if (t.isExportNamedDeclaration(node) && t.isVariableDeclaration(node.declaration) && !node.declaration.declare) return { variables: node.declaration, exported: true, loc: node.loc };
-  if (t.isExportDefaultDeclaration(node) && t.isExpression(node.declaration)) return { value: node.declaration, loc: node.loc };
-  if (t.isClassDeclaration(node) && classRunsCode(node)) return { cls: node, exported: false, loc: node.loc };
-  if (!inNamespace && t.isExportNamedDeclaration(node) && t.isClassDeclaration(node.declaration) && classRunsCode(node.declaration)) return { cls: node.declaration, exported: true, loc: node.loc };
+  const { loc } = node;
+  if (t.isVariableDeclaration(node) && !node.declare) return { variables: node, exported: false, loc };
+  if (t.isExportNamedDeclaration(node) && t.isVariableDeclaration(node.declaration) && !node.declaration.declare) return { variables: node.declaration, exported: true, loc };
+  if (t.isExportDefaultDeclaration(node) && t.isExpression(node.declaration)) return { value: node.declaration, loc };
+  const asDefault = t.isExportDefaultDeclaration(node);
+  const exported = t.isExportNamedDeclaration(node) && !inNamespace;
+  const cls = t.isClassDeclaration(node) ? node : exported || asDefault ? node.declaration : undefined;
+  if (decoratedClass(cls)) return { decorated: cls, exported: asDefault ? 'default' : exported, loc };
+  if (!asDefault && t.isClassDeclaration(cls) && classRunsCode(cls)) return { cls, exported, loc };
   return undefined;
 }
 
@@ -106,6 +133,21 @@ export function computeFirst(d: Declaration, temp: () => T.Identifier): { comput
     if (runsNoCode(d.value)) return [{ computed: [], declared: at(t.exportDefaultDeclaration(d.value)) }];
     const T = temp();
     return [{ computed: [assign(T, d.value)], declared: at(t.exportDefaultDeclaration(t.identifier(T.name))) }];
+  }
+  if ('decorated' in d) {
+    // tsx applies decorators in statements after the class (legacy and standard ones alike, whichever
+    // the tsconfig chooses), and a decorated class cannot be an expression: it is defined in a block
+    // of its own in the guard, its binding copied out (`{ @f class A {} __hs_t0 = A; }`, then `let A = __hs_t0`)
+    const { decorated: cls } = d;
+    const T = temp();
+    const name = () => t.identifier(cls.id.name);
+    const computed = mark(t.blockStatement([cls, assign(T, name())]));
+    const binding = at(t.variableDeclaration('let', [t.variableDeclarator(name(), t.identifier(T.name))]));
+    if (d.exported !== 'default') return [{ computed: [computed], declared: exporting(binding, d.exported) }];
+    return [
+      { computed: [computed], declared: binding },
+      { computed: [], declared: at(t.exportNamedDeclaration(null, [t.exportSpecifier(name(), t.identifier('default'))])) },
+    ];
   }
   if ('cls' in d) {
     // `class A extends B {}` is `let A = (class A extends B {})` (its binding is a let's; the class's own name binding is kept)
