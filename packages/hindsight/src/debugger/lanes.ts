@@ -34,16 +34,28 @@ export class RequestLanes {
   /** The frames of each request, built on first use. */
   #frames: Map<number, number[]> | undefined;
 
+  /** A dispatch (the sync callback that started requests: Request.dispatch) belongs to the first request it started. */
+  readonly #dispatched = new Map<number, number>();
+
   constructor(ex: Execution) {
     this.#ex = ex;
     this.#requests = requests(ex);
-    for (const r of this.#requests) this.#byRoot.set(r.frame, r);
+    for (const r of this.#requests) {
+      this.#byRoot.set(r.frame, r);
+      if (r.dispatch !== -1 && !this.#dispatched.has(r.dispatch)) this.#dispatched.set(r.dispatch, r.frame);
+    }
     this.#root = new Int32Array(ex.frameCount).fill(-2);
   }
 
-  /** The thread of the request the event belongs to. */
+  /** Where a request began: its dispatch's entry, or its root frame's. */
+  #begin(r: Request): number {
+    return this.#ex.frameEnter(r.dispatch === -1 ? r.frame : r.dispatch);
+  }
+
+  /** The thread of the request the event belongs to (in a dispatch, the first request it started). */
   threadOf(index: number): number {
-    return this.#rootOf(this.#ex.frames[index]!) + 1;
+    const root = this.#rootOf(this.#ex.frames[index]!);
+    return (this.#dispatched.get(root) ?? root) + 1;
   }
 
   /** The requests in flight at the event (begun, not yet returned), in the order they began. */
@@ -51,7 +63,7 @@ export class RequestLanes {
     const ex = this.#ex;
     const current = this.threadOf(index);
     return this.#requests
-      .filter((r) => r.frame + 1 === current || (ex.frameEnter(r.frame) <= index && (ex.frameExit(r.frame) === -1 || ex.frameExit(r.frame) >= index)))
+      .filter((r) => r.frame + 1 === current || (this.#begin(r) <= index && (ex.frameExit(r.frame) === -1 || ex.frameExit(r.frame) >= index)))
       .map((r) => ({ id: r.frame + 1, name: `${r.entry} @${r.start.toFixed(1)}ms${ex.frameSynthetic(r.frame) ? ' (began before the trace)' : ''}` }));
   }
 
@@ -70,7 +82,7 @@ export class RequestLanes {
     return this.#requests.map((r) => {
       const exit = ex.frameExit(r.frame);
       const threw = exit !== -1 && ex.kinds[exit] === EventKind.Throw;
-      return { thread: r.frame + 1, label: r.entry, index: ex.frameSynthetic(r.frame) ? 0 : ex.frameEnter(r.frame), endIndex: exit === -1 ? ex.length - 1 : exit, start: r.start, duration: r.duration, complete: r.complete, threw };
+      return { thread: r.frame + 1, label: r.entry, index: ex.frameSynthetic(r.frame) ? 0 : this.#begin(r), endIndex: exit === -1 ? ex.length - 1 : exit, start: r.start, duration: r.duration, complete: r.complete, threw };
     });
   }
 

@@ -165,6 +165,11 @@ describe('hindsight dap: a flight recording of a crashed service, debugged backw
     writeFileSync(script, `thread ${waiting}\nbacktrace\n`);
     const moved = cli('debug', id, '--commands', script);
     assert.match(moved.stdout, new RegExp(`#0  handle at app\\.mjs:${line('await new Promise')}`));
+    // back in the timer's callback that started that request (its dispatch): the cursor is in that request
+    writeFileSync(script, `break app.mjs:${line('for (let id')}\nreverse-continue\ninfo threads\n`);
+    const current = cli('debug', id, '--commands', script).stdout.split('\n').filter((l) => l.startsWith('* '));
+    assert.equal(current.length, 1);
+    assert.match(current[0]!, new RegExp(`^\\* ${waiting} +handle @[\\d.]+ms +<anonymous> at app\\.mjs:${line('for (let id')} \\(event \\d+\\)$`));
   });
 
   async function reconnect(): Promise<void> {
