@@ -63,7 +63,8 @@ export class CapturedArguments implements ValueSource {
   #call(index: number): { enter: number; fn: string; variables: Value[] } | { error: ValueError } {
     const ex = this.execution;
     const f = index >= 0 && index < ex.length ? ex.frame(index) : -1;
-    const enter = f >= 0 && !ex.frameSynthetic(f) ? ex.frameEnter(f) : -1;
+    // a generator's runs are frames of their own, all of one call: its arguments are that call's
+    const enter = f >= 0 ? ex.frameCallEnter(f) : -1;
     const site = enter >= 0 ? ex.siteOf(enter) : undefined;
     if (!site?.params) return { error: new ValueError('HS_E_VALUES_NOT_CAPTURED', `${this.notCaptured}${site ? `; ${site.functionName} is not one of the functions whose arguments were captured (--capture-args)` : ''}`) };
     const values = this.args.get(enter);

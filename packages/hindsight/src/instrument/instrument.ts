@@ -11,7 +11,7 @@ import { loadBabel, made, mark, t } from './babel.js';
 import { functionName, scopeNames, type ScopeNames } from './names.js';
 import { awaitsAtTopLevel, runsNothing } from './module-body.js';
 import type { TransformStore } from './store.js';
-import { act, gen, num, probe, PROBE, PROGRESS } from './probe-calls.js';
+import { act, entryCall, gen, num, probe, PROBE, PROGRESS } from './probe-calls.js';
 import { instrumentGenerator } from './generator-body.js';
 import { ModuleFrame, moduleWhere } from './module-frame.js';
 
@@ -56,7 +56,8 @@ export interface InstrumentOptions {
   /**
    * The flight recorder's `--capture-args`: the functions (by name, `patterns` as given, `matches`
    * deciding) whose calls hand their parameters' values to the runtime at entry (`ena`, `eaa`);
-   * their sites list the parameter names (`params`). Not generators.
+   * their sites list the parameter names (`params`). A generator hands them over at its call
+   * (`ega`, after its defaults), or, where its call is seen only as its body first runs, there (`gsa`).
    */
   readonly captureArgs?: { readonly patterns: readonly string[]; readonly matches: (functionName: string) => boolean };
 }
@@ -266,11 +267,11 @@ function plugin(sites: Site[], file: string, trace: TraceMap | undefined, values
           if (made.has(p.node.body)) return;
           const body = p.node.body as T.BlockStatement;
           const name = nameOf(p);
-          const params = !p.node.generator && options.captureArgs?.matches(name) ? parameterNames(p.node) : undefined;
+          const params = options.captureArgs?.matches(name) ? parameterNames(p.node) : undefined;
           const F = siteOf('function', p.node, name, { statements: statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(sparse ? { run: leading.get(body) ?? [] } : {}), ...(params ? { params } : {}) });
-          if (p.node.generator) return instrumentGenerator(p, F, { sparse, sourceType: options.sourceType, valuePoint: values ? valuePoint : undefined });
+          if (p.node.generator) return instrumentGenerator(p, F, { sparse, sourceType: options.sourceType, valuePoint: values ? valuePoint : undefined, params });
           const e = t.identifier('__hs_e');
-          const enter = params ? probe(p.node.async ? 'eaa' : 'ena', num(F), t.arrayExpression(params.map((n) => t.identifier(n)))) : probe(p.node.async ? 'ea' : 'en', num(F));
+          const enter = entryCall(p.node.async ? 'ea' : 'en', F, params);
           const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];
           if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
           if (values) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));

@@ -16,3 +16,9 @@ export const probe = (method: string, ...args: T.Expression[]): T.CallExpression
 export const num = (n: number): T.NumericLiteral => t.numericLiteral(n);
 export const act = (): T.Identifier => t.identifier(ACTIVATION);
 export const gen = (): T.Identifier => t.identifier(GENERATOR);
+/**
+ * `__hs.<method>(F, ...args)`, the probe a call enters by; where the call's arguments are captured
+ * (`params`, the names its parameters bind), its `<method>a` variant, handed their values last.
+ */
+export const entryCall = (method: string, F: number, params: readonly string[] | undefined, ...args: T.Expression[]): T.CallExpression =>
+  params ? probe(`${method}a`, num(F), ...args, t.arrayExpression(params.map((n) => t.identifier(n)))) : probe(method, num(F), ...args);

@@ -84,6 +84,10 @@ export interface Probe {
    * caller passed more arguments than the function declares, then the call is entered only now.
    */
   gs(site: number, g: unknown): GeneratorState;
+  /** `eg` of a generator whose arguments are captured: `values` are its parameters' (site.params), after their defaults. */
+  ega(site: number, values: unknown[]): GeneratorState;
+  /** `gs` of a generator whose arguments are captured: they are captured here when its call is entered only now. */
+  gsa(site: number, g: unknown, values: unknown[]): GeneratorState;
   /** Before `yield`: the generator suspends, back to the caller of `next()`; returns the operand. */
   sy<T>(site: number, g: GeneratorState, v: T): T;
   /**

@@ -318,10 +318,10 @@ export class ProbeRuntime {
       const ms = S.lastTime - started;
       if (ms > S.slowMs) S.onSlow?.(site, ms);
     };
-    /** The arguments of the call whose Enter was just written (not of a muted call, which wrote none). */
-    const args = (a: number, site: number, values: unknown[]): number => {
+    /** The arguments of the call whose Enter was written `back` events ago (not of a muted call, which wrote none). */
+    const args = (a: number, site: number, values: unknown[], back: number): number => {
       const ring = S.ring;
-      if (a > 0 && ring !== undefined && S.onArgs !== undefined) S.onArgs(ring.written - 1, base + site, values);
+      if (a > 0 && ring !== undefined && S.onArgs !== undefined) S.onArgs(ring.written - back, base + site, values);
       return a;
     };
     const probe: Probe = {
@@ -496,8 +496,19 @@ export class ProbeRuntime {
         const index = S.count - 1;
         S.visitor?.visit({ index, site: allSites[S.lastSite], scope: allScopes[scopeBase + scope]!, evaluate });
       },
-      ena: (site, values) => args(probe.en(site), site, values),
-      eaa: (site, values) => args(probe.ea(site), site, values),
+      ena: (site, values) => args(probe.en(site), site, values, 1),
+      eaa: (site, values) => args(probe.ea(site), site, values, 1),
+      // eg writes the Enter, then the Suspend
+      ega: (site, values) => {
+        const g = probe.eg(site);
+        args(g.a, site, values, 2);
+        return g;
+      },
+      gsa: (site, given, values) => {
+        const g = probe.gs(site, given);
+        if (g !== given) args(g.a, site, values, 1); // its call entered only now: its Enter was just written
+        return g;
+      },
     };
     return probe;
   }

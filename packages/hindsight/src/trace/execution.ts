@@ -180,6 +180,25 @@ export class Execution {
     return this.#p.frameDepth[f]!;
   }
 
+  /**
+   * The Enter of the call frame f runs: its own, or for a later run of a generator (a frame that a
+   * Resume starts), the generator's call, its activation's Enter before it; -1 for a synthetic
+   * frame, or a run of a generator called before the trace began.
+   */
+  frameCallEnter(f: number): number {
+    if (this.frameSynthetic(f)) return -1;
+    const enter = this.frameEnter(f);
+    if (this.kinds[enter] === EventKind.Enter) return enter;
+    // the function's occurrences are its frames' first events: the Resume that starts its first run is one
+    const calls = this.functionOccurrences(this.frameSite(f));
+    const a = this.frameActivation(f);
+    for (let i = countBelow(calls, enter) - 1; i >= 0; i--) {
+      const e = calls[i]!;
+      if (this.kinds[e] === EventKind.Enter && this.frameActivation(this.frames[e]!) === a) return e;
+    }
+    return -1;
+  }
+
   frameInfo(f: number): FrameView {
     const p = this.#p;
     return {

@@ -42,6 +42,42 @@ const extra = { get secret() { throw new Error('a getter ran'); }, proxy: new Pr
 for (let id = 1; id <= 3; id++) await checkout({ id, items: [{ sku: \`sku-\${id}\`, qty: id, extra }] }, 'vip');
 `;
 
+/**
+ * Generators whose bodies change their parameters after a yield: lines and ticks take a rest
+ * parameter (their call is seen as their body starts), range does not (seen at the call itself,
+ * where its defaults run); ticks dies after an await and a yield; other is not captured.
+ */
+const GENERATORS = `function* lines(text, { sep = '\\n', limit } = {}, ...flags) {
+  const parts = text.split(sep);
+  for (let i = 0; i < limit; i++) {
+    yield parts[i];
+    text = flags.join() + i;
+  }
+}
+function* range(from, { step = 1 } = {}, to = from + 2 * step) {
+  for (let i = from; i <= to; i += step) {
+    yield i;
+    from = -1;
+  }
+}
+function* other(x) {
+  yield x;
+  x = x + 1;
+}
+async function* ticks(n, { every = 1 } = {}, ...labels) {
+  for (let i = 0; i < n; i += every) {
+    await Promise.resolve();
+    yield labels[i] ?? i;
+    if (i >= 2) throw new Error(\`tick \${i} failed\`);
+  }
+}
+const seen = [];
+for (const l of lines('a\\nb\\nc', { limit: 2 }, 'trim')) seen.push(l);
+for (const r of range(1, { step: 2 })) seen.push(r);
+for (const o of other(7)) seen.push(o);
+for await (const t of ticks(4, { every: 2 }, 'x', 'y')) seen.push(t);
+`;
+
 describe('hindsight record --capture-args', () => {
   let dir: string;
   let store: string;
@@ -139,5 +175,71 @@ describe('hindsight record --capture-args', () => {
     } finally {
       await dc.stop();
     }
+  });
+
+  describe('of generators', () => {
+    let gens: string;
+    /** A call's captured arguments, by name. */
+    const byName = (line: Record<string, any>) => Object.fromEntries(line.result.scopes[0].variables.map((v: { name: string; value: string }) => [v.name, v.value]));
+
+    before(() => {
+      writeFileSync(path.join(dir, 'generators.mjs'), GENERATORS);
+      const recorded = cli('record', '--capture-args', 'lines', 'range', 'ticks', '--', process.execPath, 'generators.mjs');
+      assert.equal(recorded.status, 1, recorded.stderr);
+      assert.match(recorded.stderr, /Error: tick 2 failed/);
+      gens = /recording (rec-[0-9a-f]+) archived/.exec(recorded.stderr)![1]!;
+    });
+
+    it('a sync generator with a rest parameter: after a yield, info args shows its arguments as they were at its call, not as its body changed them', () => {
+      // line 5 runs after the generator's second yield, in a run of its own, after text was reassigned
+      const [, stop, info, text] = debug(gens, 'break 5', 'reverse-continue', 'info args', 'print text');
+      assert.equal(stop!.stop.function, 'lines');
+      assert.deepEqual(byName(info!), { text: "'a\\nb\\nc'", sep: "'\\n'", limit: '2', flags: "[ 'trim' ]" }, 'a default as applied, destructured by the names they bind, the rest as its array');
+      assert.match(info!.result.note, /^values as passed to lines at its entry \(event \d+\)$/);
+      assert.equal(text!.result.text, "'a\\nb\\nc' (at the call's entry)");
+    });
+
+    it('a sync generator whose defaults read earlier parameters: they are captured as its call applied them, before its body ran', () => {
+      const [, , info] = debug(gens, 'break 11', 'reverse-continue', 'info args');
+      assert.deepEqual(byName(info!), { from: '1', step: '2', to: '5' });
+    });
+
+    it('an async generator that dies after an await and a yield: where it throws, its arguments are those of its call', () => {
+      // line 22 last runs after the generator's second await and yield, in a run its for await started
+      const [, stop, info, labels] = debug(gens, 'break 22', 'reverse-continue', 'info args', 'print labels');
+      assert.equal(stop!.stop.function, 'ticks');
+      assert.deepEqual(byName(info!), { n: '4', every: '2', labels: "[ 'x', 'y' ]" });
+      assert.equal(labels!.result.text, "[ 'x', 'y' ] (at the call's entry)");
+    });
+
+    it('every run of a generator is the same call: its first run shows the same arguments as its later ones', () => {
+      // line 20 runs first in the generator's first run, then again after its first yield
+      const [, , , info, , again] = debug(gens, 'goto 0', 'break 20', 'continue', 'info args', 'continue', 'info args');
+      assert.deepEqual(byName(info!), { n: '4', every: '2', labels: "[ 'x', 'y' ]" });
+      assert.deepEqual(byName(again!), byName(info!));
+      assert.equal(info!.result.note, again!.result.note, 'both name the one Enter of the call');
+    });
+
+    it('a generator whose name does not match is not captured: the debugger says so', () => {
+      const [, stop, info] = debug(gens, 'break 16', 'reverse-continue', 'info args');
+      assert.equal(stop!.stop.function, 'other');
+      assert.match(info!.error.message, /other is not one of the functions whose arguments were captured \(--capture-args\)/);
+    });
+
+    it('the editor gets them as the Arguments scope of the generator\'s frame', async () => {
+      const dc = new AdapterClient();
+      await dc.start();
+      try {
+        await dc.initializeRequest();
+        await dc.open({ recording: gens, store });
+        await dc.setBreakpointsRequest({ source: { path: path.join(dir, 'generators.mjs') }, breakpoints: [{ line: 22 }] });
+        await dc.moveBy('reverseContinue');
+        assert.equal((await dc.frames())[0]!.name, 'ticks');
+        const vars = await dc.scope('Arguments');
+        assert.deepEqual(vars.map((v) => `${v.name}=${v.value}`).sort(), ['every=2', "labels=[ 'x', 'y' ]", 'n=4']);
+      } finally {
+        await dc.stop();
+      }
+    });
   });
 });

@@ -13,7 +13,13 @@ export function loadRecording(cmd: Command, id: string): { execution: Execution;
   const rec = withRecordings(cmd, (r) => r.get(id));
   if (!rec) throw notFound(id);
   const { execution, args } = decodeRecordingWithArguments(rec);
-  return { execution, frameArgs: (f) => (execution.frameSynthetic(f) ? undefined : byName(execution, execution.frameEnter(f), args.get(execution.frameEnter(f)))) };
+  return {
+    execution,
+    frameArgs: (f) => {
+      const enter = execution.frameCallEnter(f);
+      return enter < 0 ? undefined : byName(execution, enter, args.get(enter));
+    },
+  };
 }
 
 function byName(ex: Execution, enter: number, values: readonly CapturedValue[] | undefined): Record<string, string> | undefined {
