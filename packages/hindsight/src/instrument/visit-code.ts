@@ -1,0 +1,133 @@
+import path from 'node:path';
+import type { types as T, NodePath, Visitor } from '@babel/core';
+import { made, mark, t } from './babel.js';
+import { instrumentGenerator } from './generator-body.js';
+import { awaitsAtTopLevel, runsNothing } from './module-body.js';
+import { ModuleFrame, moduleWhere } from './module-frame.js';
+import { act, entryCall, num, probe, PROBE, PROGRESS } from './probe-calls.js';
+import { RUNTIME_KEY } from './runtime.js';
+import { quiet, reportsItself, simple } from './statements.js';
+import type { FnPath, Owner, Transform } from './transform.js';
+
+/** The names a function's parameters bind, in order: `(a, { b, c } = {}, ...rest)` binds a, b, c and rest (TypeScript's `this` binds none). */
+function parameterNames(fn: T.Function): string[] {
+  return fn.params.flatMap((param) => Object.keys(t.getBindingIdentifiers(t.isTSParameterProperty(param) ? param.parameter : param, false))).filter((n) => n !== 'this');
+}
+
+/**
+ * Frames and statements: a function's body is wrapped so that it reports its entry, exit and throw;
+ * each statement reports itself (or, sparse, joins the run of the probe before it); a catch or
+ * finally reports where it resumed; with `modules`, the module's body is a frame of its own; and
+ * the module registers its sites with the runtime as it loads.
+ */
+export function codeVisitor(x: Transform): Visitor {
+  return {
+    Function: {
+      enter(p) {
+        if (made.has(p.node)) return p.skip();
+        const body = p.node.body;
+        if (!t.isBlockStatement(body)) {
+          // `(x) => expr` becomes `(x) => { return expr; }`, so the expression is a statement to stop at
+          const ret = t.returnStatement(body);
+          ret.loc = body.loc;
+          (p.get('body') as NodePath).replaceWith(t.blockStatement([ret]));
+        }
+      },
+      exit(p) {
+        if (made.has(p.node.body)) return;
+        wrapFunction(x, p);
+      },
+    },
+    Statement(p) {
+      const node = p.node;
+      if (made.has(node) || t.isFunctionDeclaration(node) || t.isBlockStatement(node) || t.isEmptyStatement(node)) return;
+      const fn = x.owner(p);
+      if (!fn) return;
+      // of the module's body: an export with code of its own (`export const x = f()`) is a statement; a type is not
+      if (fn === x.program ? runsNothing(node) : t.isImportOrExportDeclaration(node)) return;
+      const parent = p.parentPath?.node;
+      if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent) || t.isProgram(parent)) || p.listKey === undefined) return;
+      mark(node); // an enclosing rewrite (an await's operand) may queue it again: instrumented once
+      x.statementCounts.set(fn.node, (x.statementCounts.get(fn.node) ?? 0) + 1);
+      if (x.sparse) reportSparse(x, p, fn);
+      else {
+        const S = x.siteOf('statement', node, x.nameOf(fn));
+        x.statementSites.set(node, S);
+        const report = mark(t.expressionStatement(probe('st', num(S), act())));
+        p.insertBefore(x.values ? [report, x.valuePoint(p, fn as FnPath, node.start ?? 0)] : report);
+      }
+      if (fn === x.program && t.isReturnStatement(node)) x.frame!.returnFrom(p as NodePath<T.ReturnStatement>, x.statementSites);
+    },
+    CatchClause(p) {
+      const fn = x.owner(p);
+      if (!fn || made.has(p.node.body)) return;
+      p.node.body.body.unshift(x.caught(fn));
+    },
+    TryStatement(p) {
+      const fin = p.node.finalizer;
+      const fn = x.owner(p);
+      if (!fn || !fin || made.has(fin)) return;
+      fin.body.unshift(x.caught(fn));
+    },
+    Program: {
+      enter(p) {
+        if (!x.modules) return;
+        x.program = p;
+        const async = x.options.sourceType !== 'script' && awaitsAtTopLevel(p);
+        // the module's frame starts at its first line, where V8 puts the module's own function
+        const where = moduleWhere(x.trace, x.file);
+        x.name(p.node, `<module ${path.basename(where.file)}>`);
+        x.frame = new ModuleFrame(x.sites.push({ kind: 'function', ...where, functionName: x.nameOf(p), ...(async ? { async: true } : {}), module: true }) - 1, async, x.sparse);
+      },
+      exit(p) {
+        if (x.frame) {
+          x.sites[x.frame.site] = { ...x.sites[x.frame.site]!, statements: x.statementCounts.get(p.node) ?? 0, ...(x.sparse ? { run: x.leading.get(p.node) ?? [] } : {}) };
+          x.frame.instrument(p);
+        }
+        // the runtime is found through a registered symbol; the module's sites are registered once, at load
+        const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
+        const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(x.sites), t.valueToNode(x.scopes)]);
+        p.unshiftContainer('body', mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register)])));
+      },
+    },
+  };
+}
+
+/** A function's body in `try { … } catch { th } finally { ex }`, after the probe of its entry (a generator's: generator-body.ts). */
+function wrapFunction(x: Transform, p: FnPath): void {
+  const body = p.node.body as T.BlockStatement;
+  const name = x.nameOf(p);
+  const params = x.options.captureArgs?.matches(name) ? parameterNames(p.node) : undefined;
+  const F = x.siteOf('function', p.node, name, { statements: x.statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(x.sparse ? { run: x.leading.get(body) ?? [] } : {}), ...(params ? { params } : {}) });
+  if (p.node.generator) return instrumentGenerator(p, F, { sparse: x.sparse, sourceType: x.options.sourceType, valuePoint: x.values ? (q, fn, at) => x.valuePoint(q, fn, at) : undefined, params });
+  const e = t.identifier('__hs_e');
+  const enter = entryCall(p.node.async ? 'ea' : 'en', F, params);
+  const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];
+  if (x.sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
+  if (x.values) entry.push(x.valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
+  const thrown = mark(t.blockStatement([mark(t.expressionStatement(probe('th', num(F), act(), ...(x.sparse ? [t.identifier(PROGRESS)] : [])))), mark(t.throwStatement(t.identifier('__hs_e')))]));
+  const exit = mark(t.blockStatement([...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), mark(t.expressionStatement(probe(p.node.async ? 'xa' : 'ex', num(F), act())))]));
+  p.node.body = mark(t.blockStatement([...entry, mark(t.tryStatement(mark(t.blockStatement(body.body)), t.catchClause(e, thrown), exit))], body.directives));
+}
+
+/**
+ * Sparse: a statement that calls nothing it can see and follows a simple statement (or opens a
+ * block) joins the run of the probe before it and only sets the progress local; others report
+ * themselves, and start a run of their own.
+ */
+function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner): void {
+  const node = p.node;
+  const run: number[] = [];
+  const S = x.siteOf('statement', node, x.nameOf(fn), { run });
+  x.statementSites.set(node, S);
+  const joins = quiet(node) && !reportsItself(p) ? x.runBefore(p) : undefined;
+  if (joins) {
+    joins.push(S);
+    x.runOf.set(node, joins);
+    p.insertBefore(mark(t.expressionStatement(mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))))));
+    return;
+  }
+  // a compound statement's run stays empty: what follows it is reported again
+  if (simple(node)) x.runOf.set(node, run);
+  p.insertBefore(mark(t.expressionStatement(probe('st', mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))), act()))));
+}
