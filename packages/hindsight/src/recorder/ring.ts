@@ -87,8 +87,8 @@ export function ringBytes(bytes: number): number {
 }
 
 /**
- * Writes a ring. Its fields are TypeScript-private, not `#private`: write() is inlined into every
- * probe of a recorded program, and V8 inlines by bytecode size, where a `#field` access takes two
+ * Writes a ring. Its fields are TypeScript-private, not `#private`: write() is inlined into the
+ * probes of a recorded program, and V8 inlines by bytecode size, where a `#field` access takes two
  * instructions and a named one one.
  */
 export class RingWriter {
@@ -145,7 +145,6 @@ export class RingWriter {
     this.words[H_COUNT] = this.count = (n + 1) >>> 0;
     if (--this.untilTime === 0) this.tick();
   }
-
 
   /**
    * Writes a time record: the clock now (one read of the monotonic clock); returns it, ms since the
