@@ -8,6 +8,9 @@ export interface FrameName {
   readonly column: number;
 }
 
+/** The name of a function that has none (the instrumenter names what it can: see instrument/names.ts). */
+export const ANONYMOUS = '<anonymous>';
+
 const UNKNOWN: FrameName = { name: '<unknown>', file: '', line: 0, column: 0 };
 
 /**
@@ -17,7 +20,7 @@ const UNKNOWN: FrameName = { name: '<unknown>', file: '', line: 0, column: 0 };
 export function frameName(ex: Execution, f: number): FrameName {
   const site = ex.sites.get(ex.frameSite(f));
   if (!site) return UNKNOWN;
-  return { name: site.functionName || '<anonymous>', file: site.file, line: site.line, column: site.column };
+  return { name: site.functionName || ANONYMOUS, file: site.file, line: site.line, column: site.column };
 }
 
 /** Frame names memoized by function site: reports name the same few functions millions of times. */

@@ -1,6 +1,7 @@
+import path from 'node:path';
 import type { Execution } from '../trace/index.js';
 import { frameTimes } from './frame-times.js';
-import { frameNamer } from './names.js';
+import { ANONYMOUS, frameNamer, type FrameName } from './names.js';
 
 /**
  * One request: a root async activation, from its root frame's entry to its exit. The frame spans
@@ -10,7 +11,11 @@ export interface Request {
   /** The root frame. */
   readonly frame: number;
   readonly activation: number;
-  /** The root frame's function name: requests are grouped by it. */
+  /**
+   * The root frame's function name: requests are grouped by it. An anonymous function (a callback
+   * written inline) is named by where it is defined, `<anonymous> server.ts:19`: two such callbacks
+   * are two entry points, not one.
+   */
   readonly entry: string;
   /** The root frame's function site. */
   readonly site: number;
@@ -70,10 +75,14 @@ export function requests(ex: Execution): Request[] {
     const start = times.start[from]!;
     const end = times.end[f]!;
     const complete = !ex.frameSynthetic(f) && ex.frameExit(f) !== -1;
-    out.push({ frame: f, activation: ex.frameActivation(f), entry: name(f).name, site: ex.frameSite(f), start, end, duration: end - start, dispatch, complete });
+    out.push({ frame: f, activation: ex.frameActivation(f), entry: entryName(name(f)), site: ex.frameSite(f), start, end, duration: end - start, dispatch, complete });
   }
   // synthetic frames are made when their first event is seen, not at their (unseen) entry
   return out.filter((r) => !dispatches.has(r.frame)).sort((a, b) => a.start - b.start || a.frame - b.frame);
+}
+
+function entryName(n: FrameName): string {
+  return n.name === ANONYMOUS ? `${ANONYMOUS} ${path.basename(n.file)}:${n.line}` : n.name;
 }
 
 /**

@@ -17,6 +17,8 @@ import { assertChromeBalanced, assertSpeedscopeBalanced } from './viewers.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../../src/cli/main.js');
 const SERVICE = path.join(here, 'fixtures', 'checkout-service.js');
+/** The line of the service's TypeScript source that holds `text` (its sites name the source's lines). */
+const fixtureLine = (text: string) => readFileSync(path.resolve(here, '../../../test/analysis/fixtures/checkout-service.ts'), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
 const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-latency-'));
 const store = path.join(dir, 'store.db');
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,6 +82,9 @@ describe('a recorded HTTP service: latency per handler, and why the slow checkou
     assert.equal(checkout.count, CHECKOUTS);
     assert.equal(items.count, ITEMS);
     assert.equal(byEntry.get('route')?.count, 1, 'the router starts each handler and returns: the handler is the request, timed from the router\'s start; the quit request it answers itself is its own');
+    // two inline callbacks (the quit response's and listen's): two entry points, named by where they are defined
+    const anonymous = report.groups.filter((g) => g.entry.startsWith('<anonymous>')).map((g) => [g.entry, g.count]);
+    assert.deepEqual(anonymous.sort(), [[`<anonymous> checkout-service.ts:${fixtureLine("res.end('bye'")}`, 1], [`<anonymous> checkout-service.ts:${fixtureLine('server.listen(')}`, 1]]);
     assert.ok(checkout.max >= 149, `every 10th checkout waits 150 ms (max ${checkout.max})`);
     assert.ok(checkout.p50 < 15, `a typical checkout does not (p50 ${checkout.p50})`);
     assert.equal(checkout.histogram.reduce((s, b) => s + b.count, 0), CHECKOUTS);
