@@ -9,9 +9,16 @@ import { RUNTIME_KEY } from './runtime.js';
 import { quiet, reportsItself, simple } from './statements.js';
 import type { FnPath, Owner, Transform } from './transform.js';
 
-/** The names a function's parameters bind, in order: `(a, { b, c } = {}, ...rest)` binds a, b, c and rest (TypeScript's `this` binds none). */
+/**
+ * The names a function's parameters bind, in the order they are written: `(a, { b = 1, c } = {},
+ * ...rest)` binds a, b, c and rest (TypeScript's `this` binds none). Babel lists a pattern's
+ * bindings in the order it walks them, which a default puts last: they are sorted by position.
+ */
 function parameterNames(fn: T.Function): string[] {
-  return fn.params.flatMap((param) => Object.keys(t.getBindingIdentifiers(t.isTSParameterProperty(param) ? param.parameter : param, false))).filter((n) => n !== 'this');
+  return fn.params
+    .flatMap((param) => Object.values(t.getBindingIdentifiers(t.isTSParameterProperty(param) ? param.parameter : param, false)).sort((x, y) => (x.start ?? 0) - (y.start ?? 0)))
+    .map((id) => id.name)
+    .filter((n) => n !== 'this');
 }
 
 /**

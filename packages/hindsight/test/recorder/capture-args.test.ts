@@ -31,7 +31,7 @@ function price(sku, qty, extra) {
 function tiny(n) {
   return n + 1;
 }
-async function checkout({ id, items }, ...options) {
+async function checkout({ id = 0, items }, ...options) {
   await Promise.resolve();
   return new Cart(items).total(options.includes('vip') ? 0.1 : 0);
 }
@@ -114,7 +114,7 @@ describe('hindsight record --capture-args', () => {
     assert.deepEqual(locals!.result.scopes.map((sc: { name: string; variables: { name: string }[] }) => `${sc.name}: ${sc.variables.map((v) => v.name).join(', ')}`), ['Arguments: sku, qty, extra', 'Locals: $exception']);
   });
 
-  it('every captured function: a default parameter as applied, destructured and rest parameters by the names they bind', () => {
+  it('every captured function: a default parameter as applied, destructured and rest parameters by the names they bind, in the order they are written', () => {
     const lines = debug(id, 'break Cart.total', 'reverse-continue', 'info args', 'break checkout', 'reverse-continue', 'info args');
     const [cart, checkout] = lines.filter((l) => l.command === 'info');
     assert.deepEqual(args(cart!), ['discount: number = 0.1']);
