@@ -101,7 +101,7 @@ function* parts(dir: string): Generator<{ kind: EndedPart['kind']; id: number; f
   }
 }
 
-/** A part's uncaught error, as its end, if it wrote one. */
+/** A part's uncaught error (or the fatal error Node reported), as its end, if there is one. */
 function crashed(folder: string): string | undefined {
   const error = endingError(folder);
   return error ? `crashed: ${error.name}: ${error.message}` : undefined;
@@ -115,4 +115,3 @@ function processEnd(folder: string, pid: number): string | undefined {
   if (!exit) return 'died without exiting (killed by a signal or aborted)';
   return exit.code === 0 ? undefined : `exited with code ${exit.code}`;
 }
-

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+
 /** The files of a recording in progress, in the folder the supervisor gives the recorded process. */
 export const FILES = {
   ring: 'ring',
