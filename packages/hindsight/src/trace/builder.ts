@@ -148,7 +148,10 @@ export class ExecutionBuilder {
           stack.push(caller);
         }
         if (stack.length > 0) this.#current = stack[stack.length - 1]!;
-        else this.#current = a.suspended ? -1 : this.#fParent[f]!;
+        else {
+          this.#current = a.suspended ? -1 : this.#fParent[f]!;
+          this.#activations.delete(activation); // its outermost frame returned: the activation is over
+        }
         break;
       }
       case EventKind.Suspend: {
@@ -327,7 +330,11 @@ export class ExecutionBuilder {
           stack.push(caller);
         }
         if (stack.length > 0) current = stack[stack.length - 1]!;
-        else current = a.suspended ? -1 : fParent[f]!;
+        else {
+          current = a.suspended ? -1 : fParent[f]!;
+          // its outermost frame returned: the activation is over (a recording has hundreds of thousands)
+          this.#activations.delete(activation);
+        }
       } else if (k === EventKind.Resume && stack.length === 0 && yields[site] === 1) {
         // next() runs the generator again: a frame called by the frame running before
         f = nf++;
