@@ -1,7 +1,7 @@
 /** A generator's body, instrumented: its call, each run, and how it ends (see GeneratorState). */
 import type { NodePath, types as T } from '@babel/core';
 import { mark, t } from './babel.js';
-import { act, entryCall, gen, num, probe, PROGRESS } from './probe-calls.js';
+import { act, entryCall, gen, guarded, num, PROGRESS, report } from './probe-calls.js';
 
 /**
  * A generator: an extra last parameter `__hs_g = __hs.eg(F)` reports the call (defaults run at
@@ -34,17 +34,5 @@ export function instrumentGenerator(p: NodePath<T.Function>, F: number, opts: { 
   const progress = sparse ? [t.identifier(PROGRESS)] : [];
   if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
   if (valuePoint) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
-  const e = t.identifier('__hs_e');
-  node.body = mark(
-    t.blockStatement([
-      ...entry,
-      mark(
-        t.tryStatement(
-          mark(t.blockStatement(body.body)),
-          t.catchClause(e, mark(t.blockStatement([mark(t.expressionStatement(probe('tg', num(F), gen(), ...progress))), mark(t.throwStatement(t.identifier('__hs_e')))]))),
-          mark(t.blockStatement([mark(t.expressionStatement(probe('xg', num(F), gen(), ...progress)))])),
-        ),
-      ),
-    ], body.directives),
-  );
+  node.body = mark(t.blockStatement([...entry, guarded(body.body, [report('tg', num(F), gen(), ...progress)], [report('xg', num(F), gen(), ...progress)])], body.directives));
 }

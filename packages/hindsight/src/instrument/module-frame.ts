@@ -4,7 +4,7 @@ import type { NodePath, types as T } from '@babel/core';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { mark, t } from './babel.js';
 import { guardBody, mergedNames } from './module-body.js';
-import { act, num, probe, PROGRESS } from './probe-calls.js';
+import { act, guarded, num, probe, PROGRESS, report } from './probe-calls.js';
 
 /**
  * Where a module's frame is: line 1, column 1 of the file the user wrote (the source of the
@@ -27,7 +27,7 @@ export class ModuleFrame {
 
   /** The Exit probe that ends the frame. */
   exit(): T.Statement {
-    return mark(t.expressionStatement(probe(this.async ? 'xa' : 'ex', num(this.site), act())));
+    return report(this.async ? 'xa' : 'ex', num(this.site), act());
   }
 
   /**
@@ -72,9 +72,8 @@ export class ModuleFrame {
 
   /** `try { code } catch (e) { <throw>; <exit>; throw e; }`: the module's frame ends by the error. */
   #guard(code: T.Statement[]): T.Statement {
-    const e = t.identifier('__hs_e');
-    const threw = mark(t.expressionStatement(probe('th', num(this.site), act(), ...(this.sparse ? [t.identifier(PROGRESS)] : []))));
+    const threw = report('th', num(this.site), act(), ...(this.sparse ? [t.identifier(PROGRESS)] : []));
     // the Exit probe after a Throw only ends the frame (its activation's bookkeeping), as a function's finally does
-    return mark(t.tryStatement(mark(t.blockStatement(code)), t.catchClause(e, mark(t.blockStatement([threw, this.exit(), mark(t.throwStatement(t.identifier('__hs_e')))])))));
+    return guarded(code, [threw, this.exit()]);
   }
 }

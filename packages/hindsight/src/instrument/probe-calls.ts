@@ -22,3 +22,16 @@ export const gen = (): T.Identifier => t.identifier(GENERATOR);
  */
 export const entryCall = (method: string, F: number, params: readonly string[] | undefined, ...args: T.Expression[]): T.CallExpression =>
   params ? probe(`${method}a`, num(F), ...args, t.arrayExpression(params.map((n) => t.identifier(n)))) : probe(method, num(F), ...args);
+
+/**
+ * `try { code } catch (__hs_e) { ...reports; throw __hs_e; } finally { ...exit }`: traced code
+ * whose exceptions are reported and rethrown unchanged (and, with `exit`, whose end is reported
+ * however it ends).
+ */
+export function guarded(code: T.Statement[], reports: T.Statement[], exit?: T.Statement[]): T.TryStatement {
+  const thrown = mark(t.blockStatement([...reports, mark(t.throwStatement(t.identifier('__hs_e')))]));
+  return mark(t.tryStatement(mark(t.blockStatement(code)), t.catchClause(t.identifier('__hs_e'), thrown), exit ? mark(t.blockStatement(exit)) : null));
+}
+
+/** `__hs.<method>(...args);` */
+export const report = (method: string, ...args: T.Expression[]): T.ExpressionStatement => mark(t.expressionStatement(probe(method, ...args)));

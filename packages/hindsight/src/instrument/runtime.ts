@@ -266,8 +266,10 @@ export class ProbeRuntime {
       S.current = g.a;
       if (site >= 0) emit(EventKind.Resume, site, g.a);
     };
-    /** The generator suspended (its Suspend reported): back to whoever resumed it; after an await, to the event loop from then on. */
-    const suspendGenerator = (g: GeneratorState, site: number, yielded: boolean): void => {
+    /** The generator suspends at `site` (module-local), reported: back to whoever resumed it; after an await, to the event loop from then on. */
+    const suspendGenerator = (g: GeneratorState, local: number, yielded: boolean): void => {
+      const site = base + local;
+      emit(EventKind.Suspend, site, g.a);
       g.waiting = site + 1;
       g.yielded = yielded;
       const to = g.resumer;
@@ -279,8 +281,7 @@ export class ProbeRuntime {
     const suspendAt =
       (yielded: boolean) =>
       <V>(site: number, g: GeneratorState, v: V): V => {
-        emit(EventKind.Suspend, base + site, g.a);
-        suspendGenerator(g, base + site, yielded);
+        suspendGenerator(g, site, yielded);
         return v;
       };
     // after a yield* whose last step ran inside a run of the generator (delegateIterable), it did not suspend
@@ -468,10 +469,7 @@ export class ProbeRuntime {
         loopIterable(
           iterable,
           () => again(statement, g.a),
-          () => {
-            emit(EventKind.Suspend, base + site, g.a);
-            suspendGenerator(g, base + site, false);
-          },
+          () => suspendGenerator(g, site, false),
           () => {
             if (g.waiting !== 0) resumeGenerator(g);
           },
@@ -487,8 +485,7 @@ export class ProbeRuntime {
           // an async generator awaits each step: it always suspends, and a yield or what follows the yield* resumes it
           (r) => {
             if (!isAsync && goesOn(r) === true) return;
-            emit(EventKind.Suspend, base + site, g.a);
-            suspendGenerator(g, base + site, true);
+            suspendGenerator(g, site, true);
           },
         ),
       hit: () => S.visitor !== undefined && S.visitor.wants(S.count - 1),

@@ -1,6 +1,6 @@
 import type { types as T, NodePath, Visitor } from '@babel/core';
 import { made, mark, t } from './babel.js';
-import { act, num, probe } from './probe-calls.js';
+import { act, num, report } from './probe-calls.js';
 import { toBlock } from './statements.js';
 import type { Transform } from './transform.js';
 
@@ -69,7 +69,7 @@ export function branchVisitor(x: Transform): Visitor {
         if (!fn || made.has(p.node)) return;
         mark(p.node);
         const site = x.siteOf('branch', p.node, x.nameOf(fn));
-        p.node.consequent.unshift(mark(t.expressionStatement(probe('bk', num(site), act()))));
+        p.node.consequent.unshift(report('bk', num(site), act()));
         if (x.sparse) x.caseSites.set(p.node, site);
       },
       exit(p) {

@@ -4,7 +4,7 @@ import { made, mark, t } from './babel.js';
 import { instrumentGenerator } from './generator-body.js';
 import { awaitsAtTopLevel, runsNothing } from './module-body.js';
 import { ModuleFrame, moduleWhere } from './module-frame.js';
-import { act, entryCall, num, probe, PROBE, PROGRESS } from './probe-calls.js';
+import { act, entryCall, guarded, num, PROBE, PROGRESS, report } from './probe-calls.js';
 import { RUNTIME_KEY } from './runtime.js';
 import { quiet, reportsItself, simple } from './statements.js';
 import type { FnPath, Owner, Transform } from './transform.js';
@@ -60,8 +60,8 @@ export function codeVisitor(x: Transform): Visitor {
       else {
         const S = x.siteOf('statement', node, x.nameOf(fn));
         x.statementSites.set(node, S);
-        const report = mark(t.expressionStatement(probe('st', num(S), act())));
-        p.insertBefore(x.values ? [report, x.valuePoint(p, fn as FnPath, node.start ?? 0)] : report);
+        const st = report('st', num(S), act());
+        p.insertBefore(x.values ? [st, x.valuePoint(p, fn as FnPath, node.start ?? 0)] : st);
       }
       if (fn === x.program && t.isReturnStatement(node)) x.frame!.returnFrom(p as NodePath<T.ReturnStatement>, x.statementSites);
     },
@@ -107,14 +107,13 @@ function wrapFunction(x: Transform, p: FnPath): void {
   const params = x.options.captureArgs?.matches(name) ? parameterNames(p.node) : undefined;
   const F = x.siteOf('function', p.node, name, { statements: x.statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(x.sparse ? { run: x.leading.get(body) ?? [] } : {}), ...(params ? { params } : {}) });
   if (p.node.generator) return instrumentGenerator(p, F, { sparse: x.sparse, sourceType: x.options.sourceType, valuePoint: x.values ? (q, fn, at) => x.valuePoint(q, fn, at) : undefined, params });
-  const e = t.identifier('__hs_e');
   const enter = entryCall(p.node.async ? 'ea' : 'en', F, params);
   const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];
   if (x.sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
   if (x.values) entry.push(x.valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
-  const thrown = mark(t.blockStatement([mark(t.expressionStatement(probe('th', num(F), act(), ...(x.sparse ? [t.identifier(PROGRESS)] : [])))), mark(t.throwStatement(t.identifier('__hs_e')))]));
-  const exit = mark(t.blockStatement([...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), mark(t.expressionStatement(probe(p.node.async ? 'xa' : 'ex', num(F), act())))]));
-  p.node.body = mark(t.blockStatement([...entry, mark(t.tryStatement(mark(t.blockStatement(body.body)), t.catchClause(e, thrown), exit))], body.directives));
+  const thrown = report('th', num(F), act(), ...(x.sparse ? [t.identifier(PROGRESS)] : []));
+  const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(p.node.async ? 'xa' : 'ex', num(F), act())];
+  p.node.body = mark(t.blockStatement([...entry, guarded(body.body, [thrown], exit)], body.directives));
 }
 
 /**
@@ -136,5 +135,5 @@ function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner): void {
   }
   // a compound statement's run stays empty: what follows it is reported again
   if (simple(node)) x.runOf.set(node, run);
-  p.insertBefore(mark(t.expressionStatement(probe('st', mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))), act()))));
+  p.insertBefore(report('st', mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))), act()));
 }

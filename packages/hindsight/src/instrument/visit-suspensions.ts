@@ -1,6 +1,6 @@
 import type { types as T, NodePath, Visitor } from '@babel/core';
 import { made, mark, t } from './babel.js';
-import { act, gen, num, probe } from './probe-calls.js';
+import { act, gen, num, probe, report } from './probe-calls.js';
 import type { Transform } from './transform.js';
 
 /**
@@ -52,7 +52,7 @@ export function suspensionVisitor(x: Transform): Visitor {
         while (!x.statementSites.has(statement.node) && statement.parentPath?.isLabeledStatement()) statement = statement.parentPath;
         const again = x.statementSites.get(statement.node) ?? -1;
         node.right = probe(g ? 'fg' : 'fa', num(S), g ? gen() : act(), node.right, num(again));
-        const resumed = mark(t.expressionStatement(probe(g ? 'rw' : 're', num(S), g ? gen() : act())));
+        const resumed = report(g ? 'rw' : 're', num(S), g ? gen() : act());
         (node.body as T.BlockStatement).body.unshift(resumed);
         // the loop ends when next() says done, after its await: resumed there
         let after: NodePath = p;
