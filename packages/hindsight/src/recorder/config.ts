@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type picomatchType from 'picomatch';
-import { defaultTransformCacheDir } from './transform-cache.js';
+import type { InstrumentOptions } from '../instrument/index.js';
+import { defaultTransformCacheDir, transformCacheIn } from './transform-cache.js';
 
 const picomatch = privateCopy<typeof picomatchType>('picomatch');
 
@@ -80,8 +81,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]) };
 }
 
+/**
+ * The options the recorder instruments a module with, on the loader thread (ES modules) as on the
+ * main one (CommonJS): sparse, with the module's body as a frame, through the transform cache,
+ * capturing the arguments asked for.
+ */
+export function recorderInstrumentOptions(config: Pick<RecorderConfig, 'transformCache' | 'captureArgs'>, warnings: string): InstrumentOptions {
+  return { sparse: true, modules: true, store: transformCacheIn(config.transformCache, warnings), captureArgs: captureArgsOption(config.captureArgs) };
+}
+
 /** What instrument() is given for config.captureArgs: the patterns, and a matcher of function names (`Cart.*`, `flush*`). */
-export function captureArgsOption(patterns: readonly string[]): { patterns: readonly string[]; matches: (functionName: string) => boolean } | undefined {
+function captureArgsOption(patterns: readonly string[]): { patterns: readonly string[]; matches: (functionName: string) => boolean } | undefined {
   if (patterns.length === 0) return undefined;
   return { patterns, matches: picomatch([...patterns], { dot: true }) };
 }

@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { instrument, isTypeScript, readInputMap, withInlineMap, type InstrumentOptions } from '../instrument/index.js';
-import { captureArgsOption, tracedFiles, type RecorderConfig } from './config.js';
-import { transformCacheIn } from './transform-cache.js';
+import { recorderInstrumentOptions, tracedFiles, type RecorderConfig } from './config.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
 type LoadResult = { format?: string | null; source?: string | ArrayBuffer | Uint8Array; shortCircuit?: boolean };
@@ -16,13 +15,13 @@ type NextLoad = (url: string, context: { format?: string | null }) => Promise<Lo
 let traced: (file: string) => boolean = () => false;
 let warn: (module: string, err: unknown) => void = () => {};
 let warnMap: (module: string, why: string) => void = () => {};
-let options: Pick<InstrumentOptions, 'store' | 'captureArgs'> = {};
+let options: InstrumentOptions = {};
 
 export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'cwd' | 'transformCache' | 'captureArgs'> & { warnings: string }): void {
   traced = tracedFiles(data);
   warn = untracedWarning(data.warnings);
   warnMap = sourceMapWarning(data.warnings);
-  options = { store: transformCacheIn(data.transformCache, data.warnings), captureArgs: captureArgsOption(data.captureArgs) };
+  options = recorderInstrumentOptions(data, data.warnings);
 }
 
 export async function load(url: string, context: { format?: string | null }, nextLoad: NextLoad): Promise<LoadResult> {
@@ -40,7 +39,7 @@ export async function load(url: string, context: { format?: string | null }, nex
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
     // the map inline: an uncaught error's stack and printed line show the user's source, not the probes
-    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { ...options, sourceType, sparse: true, modules: true });
+    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { ...options, sourceType });
     return { ...result, source: withInlineMap(out, file) };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all

@@ -13,13 +13,12 @@ import { isMainThread, threadId } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
 import { instrument, probeRuntime, readInputMap, withInlineMap, type InstrumentOptions, type ProbeRuntime } from '../instrument/index.js';
-import { captureArgsOption, configFromEnv, ENV, tracedFiles } from './config.js';
+import { configFromEnv, ENV, recorderInstrumentOptions, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared, touchPages } from './shared-memory.js';
 import { askThroughFile, snapshot } from './snapshot.js';
 import { oncePerBurst, watchSlowRequests, watchSlowWork } from './slow-requests.js';
 import { FILES, PARTS } from './spool.js';
-import { transformCacheIn } from './transform-cache.js';
 import { DEFAULT_VALUES_RING_BYTES, ValuesRingWriter } from './values-ring.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
@@ -73,7 +72,7 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   if (config.sourceMaps) process.setSourceMapsEnabled(true);
   const warnings = path.join(config.dir, FILES.warnings);
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, transformCache: config.transformCache, captureArgs: config.captureArgs, warnings } });
-  instrumentCommonJs(tracedFiles(config), untracedWarning(warnings), sourceMapWarning(warnings), { store: transformCacheIn(config.transformCache, warnings), captureArgs: captureArgsOption(config.captureArgs) });
+  instrumentCommonJs(tracedFiles(config), untracedWarning(warnings), sourceMapWarning(warnings), recorderInstrumentOptions(config, warnings));
   if (main) triggers(config, runtime);
   else askThroughFile(path.join(config.dir, FILES.snapshots));
   // a child process of the program: its supervisor tells a clean exit from a death by this
@@ -120,14 +119,14 @@ function own(folder: string): string | undefined {
 }
 
 /** CommonJS modules are instrumented where Node compiles them. */
-function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void, warnMap: (file: string, why: string) => void, options: Pick<InstrumentOptions, 'store' | 'captureArgs'>): void {
+function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void, warnMap: (file: string, why: string) => void, options: InstrumentOptions): void {
   const proto = Module.prototype as unknown as { _compile(content: string, filename: string): unknown };
   const compile = proto._compile;
   proto._compile = function (this: unknown, content: string, filename: string) {
     if (!traced(filename)) return compile.call(this, content, filename);
     let code = content;
     try {
-      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { ...options, sourceType: 'script', sparse: true, modules: true }), filename);
+      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { ...options, sourceType: 'script' }), filename);
     } catch (err) {
       warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }
