@@ -1,4 +1,4 @@
-import { namedValues, VALUES_RING_CALLS, type CapturedValue } from '../recorder/index.js';
+import { capturedCall, VALUES_RING_CALLS, type CapturedValue } from '../recorder/index.js';
 import { ValueError, type Evaluation, type Execution, type Sample, type ScopesAt, type Value, type ValueSource } from '../trace/index.js';
 
 /**
@@ -62,14 +62,11 @@ export class CapturedArguments implements ValueSource {
   /** The captured call whose frame runs event `index`, or why there is none. */
   #call(index: number): { enter: number; fn: string; variables: Value[] } | { error: ValueError } {
     const ex = this.execution;
-    const f = index >= 0 && index < ex.length ? ex.frame(index) : -1;
-    // a generator's runs are frames of their own, all of one call: its arguments are that call's
-    const enter = f >= 0 ? ex.frameCallEnter(f) : -1;
-    const site = enter >= 0 ? ex.siteOf(enter) : undefined;
-    if (!site?.params) return { error: new ValueError('HS_E_VALUES_NOT_CAPTURED', `${this.notCaptured}${site ? `; ${site.functionName} is not one of the functions whose arguments were captured (--capture-args)` : ''}`) };
-    const values = this.args.get(enter);
-    if (!values) return { error: new ValueError('HS_E_VALUES_NOT_CAPTURED', `the arguments of this call of ${site.functionName} were captured, but newer calls have overwritten them since (the values ring keeps the newest ${VALUES_RING_CALLS} captured calls)`) };
-    const variables = namedValues(site.params, values).map(({ name, type, preview }): Value => ({ name, value: preview, type, ref: 0 }));
-    return { enter, fn: site.functionName, variables };
+    const call = index >= 0 && index < ex.length ? capturedCall(ex, this.args, ex.frame(index)) : undefined;
+    const site = call?.site;
+    if (!call || !site?.params) return { error: new ValueError('HS_E_VALUES_NOT_CAPTURED', `${this.notCaptured}${site ? `; ${site.functionName} is not one of the functions whose arguments were captured (--capture-args)` : ''}`) };
+    if (!call.values) return { error: new ValueError('HS_E_VALUES_NOT_CAPTURED', `the arguments of this call of ${site.functionName} were captured, but newer calls have overwritten them since (the values ring keeps the newest ${VALUES_RING_CALLS} captured calls)`) };
+    const variables = call.values.map(({ name, type, preview }): Value => ({ name, value: preview, type, ref: 0 }));
+    return { enter: call.enter, fn: site.functionName, variables };
   }
 }

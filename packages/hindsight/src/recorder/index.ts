@@ -8,7 +8,7 @@
  */
 export { record, type RecordOptions, type RecordResult } from './supervisor.js';
 export { decodeRecording, decodeRecordingWithArguments } from './decode.js';
-export { namedValues, readValuesRing, VALUES_RING_CALLS, type CapturedValue } from './values-ring.js';
+export { capturedCall, readValuesRing, VALUES_RING_CALLS, type CapturedValue, type NamedValue } from './values-ring.js';
 export { readRing, ringEventCount, RingWriter, ringBytes, TIME_EVERY, type RingContents, type RingEvents } from './ring.js';
 export { DEFAULT_RING_BYTES } from './config.js';
 export { snapshot } from './snapshot.js';

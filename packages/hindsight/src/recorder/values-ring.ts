@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { HindsightError } from '../common/index.js';
+import type { Execution, Site } from '../trace/index.js';
 
 /**
  * The values ring: beside the event ring, in a file of its own mapped the same way (it survives
@@ -95,9 +96,23 @@ function typeOf(v: unknown, preview: string): string {
   return name && name !== 'Object' ? name : 'Object';
 }
 
-/** A captured call's values under its parameters' names (the function site's `params`), in order. */
-export function namedValues(params: readonly string[], values: readonly CapturedValue[]): { name: string; type: string; preview: string }[] {
-  return params.map((name, i) => ({ name, type: values[i]?.[0] ?? 'undefined', preview: values[i]?.[1] ?? 'not captured' }));
+/** A captured argument: its parameter's name, the value's type and its one-line preview. */
+export interface NamedValue {
+  readonly name: string;
+  readonly type: string;
+  readonly preview: string;
+}
+
+/**
+ * The call frame `f` runs (every run of a generator is its call's): its Enter, its function's site
+ * and, when its arguments were captured and are still in the values ring, them by parameter name
+ * (undefined when the function's are not captured, or newer calls overwrote them).
+ */
+export function capturedCall(ex: Execution, args: ReadonlyMap<number, readonly CapturedValue[]>, f: number): { enter: number; site: Site | undefined; values: NamedValue[] | undefined } {
+  const enter = ex.frameCallEnter(f);
+  const site = enter >= 0 ? ex.siteOf(enter) : undefined;
+  const values = site?.params ? args.get(enter) : undefined;
+  return { enter, site, values: values && site?.params?.map((name, i) => ({ name, type: values[i]?.[0] ?? 'undefined', preview: values[i]?.[1] ?? 'not captured' })) };
 }
 
 /** The captured calls still in a values ring: each Enter's event index (mod 2^32) and its values. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { decodeRecordingWithArguments, namedValues, type CapturedValue } from '../../../recorder/index.js';
+import { capturedCall, decodeRecordingWithArguments } from '../../../recorder/index.js';
 import type { Execution } from '../../../trace/index.js';
 import { notFound, withRecordings } from './index.js';
 
@@ -13,17 +13,9 @@ export function loadRecording(cmd: Command, id: string): { execution: Execution;
   const rec = withRecordings(cmd, (r) => r.get(id));
   if (!rec) throw notFound(id);
   const { execution, args } = decodeRecordingWithArguments(rec);
-  return {
-    execution,
-    frameArgs: (f) => {
-      const enter = execution.frameCallEnter(f);
-      return enter < 0 ? undefined : byName(execution, enter, args.get(enter));
-    },
+  const frameArgs = (f: number) => {
+    const values = capturedCall(execution, args, f).values;
+    return values && Object.fromEntries(values.map(({ name, preview }) => [name, preview]));
   };
-}
-
-function byName(ex: Execution, enter: number, values: readonly CapturedValue[] | undefined): Record<string, string> | undefined {
-  const params = ex.siteOf(enter)?.params;
-  if (!values || !params) return undefined;
-  return Object.fromEntries(namedValues(params, values).map(({ name, preview }) => [name, preview]));
+  return { execution, frameArgs };
 }
