@@ -3,3 +3,4 @@ export * from './duration.js';
 export * from './clock.js';
 export { recordable } from './serialize.js';
 export { columnBuffer, memoryAddon } from './memory.js';
+export { Slots, doubled } from './slots.js';

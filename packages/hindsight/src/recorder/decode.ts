@@ -1,8 +1,9 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
-import { column, EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
+import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
 import { readRing, type RingEvents } from './ring.js';
 import { readValuesRing, type CapturedValue } from './values-ring.js';
+import { EventColumns, QuietStatements, Runs } from './quiet-statements.js';
 
 const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, column: 0, functionName: '<unknown>' };
 
@@ -44,18 +45,18 @@ export function decodeRecordingWithArguments(recording: Pick<Recording, 'ring' |
 function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: ReadonlyMap<number, unknown> = new Map()): { execution: Execution; enters: Map<number, number> } {
   const sites: Site[] = [];
   const runs: (readonly number[] | undefined)[] = [];
-  const owners: number[] = [];
-  const loops: boolean[] = [];
+  for (const m of recording.modules) m.sites.forEach((s, i) => (sites[m.base + i] = s));
+  // a module whose table line was torn by the process dying: its events name an unknown site
+  for (let i = 0; i < sites.length; i++) sites[i] ??= UNKNOWN;
+  const owners = new Int32Array(sites.length).fill(-1);
+  const loops = new Uint8Array(sites.length);
   for (const m of recording.modules) {
     m.sites.forEach((s, i) => {
-      sites[m.base + i] = s;
-      if (s.loop === true) loops[m.base + i] = true;
+      if (s.loop === true) loops[m.base + i] = 1;
       if (s.run) runs[m.base + i] = s.run.map((id) => id + m.base);
       if (s.in !== undefined) owners[m.base + i] = s.in + m.base;
     });
   }
-  // a module whose table line was torn by the process dying: its events name an unknown site
-  for (let i = 0; i < sites.length; i++) sites[i] ??= UNKNOWN;
   const { events, firstEvent } = readRing(recording.ring);
   const { kinds, sites: ids, activations, times } = events;
   // the ring's positions of the events asked for, ascending
@@ -73,32 +74,15 @@ function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: Readonl
     return { execution: builder.takeColumns(kinds.subarray(0, n), ids.subarray(0, n), activations.subarray(0, n), times.subarray(0, n)).build(), enters };
   }
   // the events with their quiet statements put back, in columns of their own that the builder takes over
-  const out = new EventColumns(events.length + quietBound(events, runs));
-  const quiet = new QuietStatements(out, runs, owners, loops);
+  const flat = new Runs(runs, sites.length);
+  const out = new EventColumns(events.length + flat.bound(kinds, ids));
+  const quiet = new QuietStatements(out, flat, owners, loops);
   for (let i = 0, w = 0; i < events.length; i++) {
     // an Enter is the first event its call puts in the columns
     if (i === wanted[w]) enters.set((firstEvent + wanted[w++]!) >>> 0, out.length);
     quiet.event(kinds[i]!, ids[i]!, activations[i]!, times[i]!);
   }
   return { execution: builder.takeColumns(out.kinds.subarray(0, out.length), out.sites.subarray(0, out.length), out.activations.subarray(0, out.length), out.times.subarray(0, out.length)).build(), enters };
-}
-
-/**
- * The most quiet statements the events can put back: the runs of the sites that start one (a
- * function's entry, a statement, a branch). Most runs are put back whole, so columns of this size
- * are filled nearly to the end, and the builder takes them over rather than copying them.
- */
-function quietBound(events: RingEvents, runs: readonly (readonly number[] | undefined)[]): number {
-  const lengths = new Uint32Array(runs.length);
-  runs.forEach((run, site) => (lengths[site] = run?.length ?? 0));
-  const { kinds, sites } = events;
-  let bound = 0;
-  for (let i = 0; i < events.length; i++) {
-    const k = kinds[i]!;
-    const site = sites[i]!;
-    if ((k === EventKind.Enter || k === EventKind.Statement || k === EventKind.Branch) && site < lengths.length) bound += lengths[site]!;
-  }
-  return bound;
 }
 
 /** Leaves out the progress marks of a ring with no quiet statements, in place: the events left. */
@@ -114,148 +98,4 @@ function withoutProgress(events: RingEvents): number {
     n++;
   }
   return n;
-}
-
-/** Events appended as columns, which grow by half when full: what the builder takes over in one call. */
-class EventColumns {
-  length = 0;
-  kinds: Uint8Array;
-  sites: Uint32Array;
-  activations: Uint32Array;
-  times: Float64Array;
-
-  constructor(capacity: number) {
-    this.kinds = column(Uint8Array, capacity);
-    this.sites = column(Uint32Array, capacity);
-    this.activations = column(Uint32Array, capacity);
-    this.times = column(Float64Array, capacity);
-  }
-
-  push(kind: number, site: number, activation: number, time: number): void {
-    const i = this.length++;
-    if (i === this.kinds.length) this.#grow();
-    this.kinds[i] = kind;
-    this.sites[i] = site;
-    this.activations[i] = activation;
-    this.times[i] = time;
-  }
-
-  #grow(): void {
-    const capacity = this.kinds.length + (this.kinds.length >> 1) + 16;
-    const kinds = column(Uint8Array, capacity);
-    const sites = column(Uint32Array, capacity);
-    const activations = column(Uint32Array, capacity);
-    const times = column(Float64Array, capacity);
-    kinds.set(this.kinds);
-    sites.set(this.sites);
-    activations.set(this.activations);
-    times.set(this.times);
-    this.kinds = kinds;
-    this.sites = sites;
-    this.activations = activations;
-    this.times = times;
-  }
-}
-
-/** A frame's quiet statements not put back yet: the run of the event before, from `pos`. */
-interface Pending {
-  run: readonly number[] | undefined;
-  pos: number;
-  /** The statement reported or put back last (a branch of it is inside it), or -1. */
-  last: number;
-}
-
-/** Puts the quiet statements back, following each activation's frames as the builder will. */
-class QuietStatements {
-  readonly #stacks = new Map<number, Pending[]>();
-  /** Consecutive events mostly share their activation: its stack is looked up when it changes. */
-  #lastActivation = -1;
-  #lastStack: Pending[] | undefined;
-
-  constructor(
-    readonly out: EventColumns,
-    readonly runs: readonly (readonly number[] | undefined)[],
-    readonly owners: readonly number[],
-    readonly loops: readonly boolean[],
-  ) {}
-
-  event(kind: number, site: number, a: number, time: number): void {
-    let stack = a === this.#lastActivation ? this.#lastStack : this.#stacks.get(a);
-    this.#lastActivation = a;
-    this.#lastStack = stack;
-    const top = stack && stack.length > 0 ? stack[stack.length - 1] : undefined;
-    switch (kind) {
-      case PROGRESS_KIND:
-        if (top) {
-          this.#through(top, site, a, time);
-          top.run = undefined;
-        }
-        return;
-      case EventKind.Enter:
-        if (!stack) this.#stacks.set(a, (this.#lastStack = stack = []));
-        this.out.push(kind, site, a, time);
-        stack.push({ run: this.runs[site], pos: 0, last: -1 });
-        return;
-      case EventKind.Exit:
-      case EventKind.Throw:
-        if (top) {
-          if (kind === EventKind.Exit) this.#all(top, a, time);
-          stack!.pop();
-          if (stack!.length === 0) {
-            this.#stacks.delete(a);
-            this.#lastStack = undefined;
-          }
-        }
-        this.out.push(kind, site, a, time);
-        return;
-      case EventKind.Statement:
-        if (top) this.#all(top, a, time);
-        this.out.push(kind, site, a, time);
-        if (top) this.#set(top, this.runs[site], site);
-        return;
-      case EventKind.Branch: {
-        if (top) {
-          const of = this.owners[site] ?? -1;
-          if (!(of >= 0 && this.#through(top, of, a, time)) && (of < 0 || of !== top.last)) this.#all(top, a, time);
-        }
-        this.out.push(kind, site, a, time);
-        const run = this.runs[site];
-        if (top && run) this.#set(top, run, -1);
-        return;
-      }
-      case EventKind.Suspend:
-        // the await of `for await` comes after the iteration's statements; another, inside the statement reported before it
-        if (top && this.loops[site] === true) this.#all(top, a, time);
-        this.out.push(kind, site, a, time);
-        return;
-      default: // Resume: inside the statement reported before it
-        this.out.push(kind, site, a, time);
-    }
-  }
-
-  #set(p: Pending, run: readonly number[] | undefined, last: number): void {
-    p.run = run;
-    p.pos = 0;
-    p.last = last;
-  }
-
-  /** Puts back the pending statements up to `site` if it is one of them; false when it is not. */
-  #through(p: Pending, site: number, a: number, time: number): boolean {
-    const run = p.run;
-    if (!run) return false;
-    const k = run.indexOf(site, p.pos);
-    if (k < 0) return false;
-    for (let j = p.pos; j <= k; j++) this.out.push(EventKind.Statement, run[j]!, a, time);
-    p.pos = k + 1;
-    p.last = site;
-    return true;
-  }
-
-  #all(p: Pending, a: number, time: number): void {
-    const run = p.run;
-    if (!run) return;
-    for (let j = p.pos; j < run.length; j++) this.out.push(EventKind.Statement, run[j]!, a, time);
-    if (p.pos < run.length) p.last = run[run.length - 1]!;
-    p.pos = run.length;
-  }
 }

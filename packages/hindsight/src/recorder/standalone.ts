@@ -37,7 +37,7 @@ export function archiveAtExit(dir: string, store: string, code: number, errored:
       trigger: code === 0 && !errored ? 'exit' : 'crash',
       reason: code === 0 && !errored ? 'exited normally' : `exited with code ${code}`,
     };
-    return saveWithParts(store, dir, end);
+    return saveWithParts(store, dir, end, false); // exit listeners after ours may still run traced code
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -55,7 +55,7 @@ export function recoverOrphans(store: string): RecordingMeta[] {
     if (existsSync(path.join(dir, FILES.ring))) {
       const end: ProcessEnd = { command: ['(a process recorded without a supervisor)'], pid, exitCode: null, signal: null, trigger: 'crash', reason: 'died without a word (killed by a signal or a native crash)' };
       try {
-        recovered.push(saveWithParts(store, dir, end));
+        recovered.push(saveWithParts(store, dir, end, true));
       } catch {
         continue; // a damaged ring stays where it is, for a person to look at
       }
@@ -66,8 +66,8 @@ export function recoverOrphans(store: string): RecordingMeta[] {
 }
 
 /** The main thread's ring and, with it, those of its worker threads: the main recording's meta. */
-function saveWithParts(store: string, dir: string, end: ProcessEnd): RecordingMeta {
-  const main = archive(dir, end, newRecordingId());
+function saveWithParts(store: string, dir: string, end: ProcessEnd, ended: boolean): RecordingMeta {
+  const main = archive(dir, end, newRecordingId(), { ended });
   const r = openRecordings({ path: store });
   try {
     r.save(main);

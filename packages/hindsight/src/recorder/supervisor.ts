@@ -118,7 +118,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       trigger: crashed ? 'crash' : 'exit',
       reason: signal ? `killed by ${signal}` : crashed ? `exited with code ${code}` : 'exited normally',
     };
-    const archived = archive(dir, end, newRecordingId());
+    const archived = archive(dir, end, newRecordingId(), { ended: true });
     if (archived.meta.events === 0) {
       const what = archived.meta.error ? `${archived.meta.error.name}: ${archived.meta.error.message}` : end.reason;
       notify(`hindsight: ${opts.command.join(' ')} ended (${what}) before any traced code ran; nothing to archive (${whatIsTraced(opts)})`);

@@ -64,7 +64,11 @@ export interface BundleFile {
 
 export interface NewRecording {
   readonly meta: RecordingMeta;
-  readonly ring: Uint8Array;
+  /**
+   * The ring, or its bytes in pieces, in order, each read only until the next is asked for (the
+   * ring file of a process that ended, read as it is stored: a 64 MiB ring is not held at once).
+   */
+  readonly ring: Uint8Array | Iterable<Uint8Array>;
   readonly modules: readonly RecordedModule[];
   /** The bundle's files with their content. */
   readonly files: readonly (BundleFile & { readonly content: string })[];

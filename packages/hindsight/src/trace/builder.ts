@@ -2,6 +2,7 @@ import { HindsightError } from '../common/index.js';
 import { EventKind } from './events.js';
 import { Execution } from './execution.js';
 import { SiteTable } from './sites.js';
+import { Activations } from './activations.js';
 import { BLOCK_SHIFT, OVERFLOW } from './time.js';
 import { column, depths, eventLists, fit, framesFor, framesMade, functionLists, grow, ownable } from './columns.js';
 
@@ -52,20 +53,24 @@ export class ExecutionBuilder {
   #fSite: Int32Array;
   #fAct: Uint32Array;
   #fSynthetic: Uint8Array;
-  /** Build time only: the last event of each frame so far. */
+  /** Build time only: the last event of each frame so far, and the frame below it on its activation's stack. */
   #fLast: Int32Array;
+  #fBelow: Int32Array;
 
-  /** Per activation: its stack of open frames, and whether it has awaited (it is then run by the event loop). */
-  readonly #activations = new Map<number, ActivationState>();
+  /** Per activation: its open frames (a stack linked through #fBelow), and whether it has awaited. */
+  readonly #acts = new Activations();
   #lastActivation = -1;
   /** The largest site id seen that is not too large to index. */
   #maxKnownSite = -1;
-  #last: ActivationState | undefined;
+  /** The slot in #acts of #lastActivation, -1 when it must be looked up. */
+  #last = -1;
   /** The frame that ran the last event, or -1 (the event loop). */
   #current = -1;
   #built = false;
   /** Per site: 1 for the Suspend and Resume sites that end and start runs of a generator (yields, generator function sites). */
   readonly #yields: Uint8Array;
+  /** One event's columns, for append. */
+  readonly #one = { kinds: new Uint8Array(1), sites: new Uint32Array(1), activations: new Uint32Array(1), times: new Float64Array(1) };
   /** Room for the per-frame event lists that takeColumns found in the times column it took over. */
   #scratch: Uint32Array | undefined;
 
@@ -88,6 +93,7 @@ export class ExecutionBuilder {
     this.#fAct = column(Uint32Array, fcap);
     this.#fSynthetic = column(Uint8Array, fcap);
     this.#fLast = column(Int32Array, fcap);
+    this.#fBelow = column(Int32Array, fcap);
   }
 
   get length(): number {
@@ -99,96 +105,12 @@ export class ExecutionBuilder {
    * is recorded as a Branch (it carries no control-flow meaning) rather than failing.
    */
   append(kind: EventKind, site: number, activation: number, time: number): this {
-    if (this.#built) throw builtError();
-    if (this.#n === this.#kinds.length) this.#growEvents();
-    const i = this.#n++;
-    const k: EventKind = kind >= 0 && kind <= EventKind.Branch ? kind : EventKind.Branch;
-    this.#kinds[i] = k;
-    this.#siteIds[i] = site;
-    if (site > this.#maxKnownSite && site < MAX_UNKNOWN_SITE) this.#maxKnownSite = site;
-    if (i === 0) this.#base = Number.isFinite(time) ? time : 0;
-    const q = Math.round((time - this.#base) * this.#ticksPerUnit);
-    const d = Number.isFinite(q) && q > this.#lastTicks ? q - this.#lastTicks : 0;
-    if (d >= OVERFLOW) {
-      this.#deltas[i] = OVERFLOW;
-      this.#overflow.set(i, d);
-    } else this.#deltas[i] = d;
-    this.#lastTicks += d;
-    if ((i & BLOCK_MASK) === 0) this.#checkpoints[i >>> BLOCK_SHIFT] = this.#lastTicks;
-
-    // consecutive events mostly share their activation: the map is looked up when it changes
-    let a = this.#last;
-    if (activation !== this.#lastActivation || !a) {
-      a = this.#activations.get(activation);
-      if (!a) this.#activations.set(activation, (a = { stack: [], suspended: false, fn: -1 }));
-      this.#lastActivation = activation;
-      this.#last = a;
-    }
-    const stack = a.stack;
-    let f: number;
-    switch (k) {
-      case EventKind.Enter: {
-        const parent = stack.length > 0 ? stack[stack.length - 1]! : this.#current;
-        f = this.#newFrame(site, activation, i, parent, 0);
-        this.#fCall[f] = parent >= 0 ? this.#fLast[parent]! : -1;
-        stack.push(f);
-        this.#current = f;
-        if (this.#yields[site] === 1) a.fn = site;
-        break;
-      }
-      case EventKind.Exit:
-      case EventKind.Throw: {
-        f = stack.length > 0 ? stack.pop()! : this.#newFrame(site, activation, 0, -1, 1);
-        this.#fExit[f] = i;
-        if (this.#fParent[f] === -1 && this.#fSynthetic[f] === 1 && !a.suspended && this.#yields[site] !== 1) {
-          // the trace started inside f's caller too: give f a synthetic caller, which continues this activation
-          // (a resumed async activation returns to the event loop instead, a generator to the caller of next())
-          const caller = this.#newFrame(-1, activation, 0, -1, 1);
-          this.#fParent[f] = caller;
-          stack.push(caller);
-        }
-        if (stack.length > 0) this.#current = stack[stack.length - 1]!;
-        else {
-          this.#current = a.suspended ? -1 : this.#fParent[f]!;
-          this.#activations.delete(activation); // its outermost frame returned: the activation is over
-        }
-        break;
-      }
-      case EventKind.Suspend: {
-        f = this.#top(stack, site, activation);
-        if (this.#yields[site] === 1) {
-          // a yield ends the generator's run: back to the caller of next() (the event loop once it awaited)
-          this.#current = a.suspended ? -1 : this.#fParent[stack[0]!]!;
-          a.suspended = false;
-          while (stack.length > 0) this.#fExit[stack.pop()!] = i;
-          break;
-        }
-        // the first await returns to the caller; after a resume the activation was run by the event loop
-        this.#current = a.suspended ? -1 : this.#fParent[stack[0]!]!;
-        a.suspended = true;
-        break;
-      }
-      default: {
-        if (k === EventKind.Resume && stack.length === 0 && this.#yields[site] === 1) {
-          // next() runs the generator again: a frame called by the frame running before
-          const parent = this.#current;
-          f = this.#newFrame(a.fn >= 0 ? a.fn : site, activation, i, parent, 0);
-          this.#fCall[f] = parent >= 0 ? this.#fLast[parent]! : -1;
-          stack.push(f);
-          a.suspended = false;
-          this.#current = f;
-          break;
-        }
-        // Statement, Branch, Resume: the activation's innermost frame runs
-        if (k === EventKind.Resume && stack.length === 0) a.suspended = true; // it awaited before the trace began
-        f = this.#top(stack, site, activation);
-        this.#current = f;
-      }
-    }
-    if (this.#fSite[f] === -1) this.#fSite[f] = site;
-    this.#fLast[f] = i;
-    this.#frames[i] = f;
-    return this;
+    const one = this.#one;
+    one.kinds[0] = kind >= 0 && kind <= EventKind.Branch ? kind : EventKind.Branch;
+    one.sites[0] = site;
+    one.activations[0] = activation;
+    one.times[0] = time;
+    return this.appendColumns(one.kinds, one.sites, one.activations, one.times, 0, 1);
   }
 
   /**
@@ -221,9 +143,9 @@ export class ExecutionBuilder {
   }
 
   /**
-   * Appends events from..to-1 of the columns: the same as `append(kinds[i], sites[i],
-   * activations[i], times[i])` for each, in one loop over the columns with the builder's state in
-   * locals (the decoder's path: millions of events a call, no call or allocation per event).
+   * Appends events from..to-1 of the columns, in one loop with the builder's state in locals (the
+   * decoder's path: millions of events a call, no call or allocation per event; append is this
+   * for one event).
    */
   appendColumns(kinds: Uint8Array, sites: Uint32Array, activations: Uint32Array, times: Float64Array, from = 0, to = kinds.length): this {
     if (this.#built) throw builtError();
@@ -242,7 +164,9 @@ export class ExecutionBuilder {
     let maxKnownSite = this.#maxKnownSite;
     let current = this.#current;
     let lastActivation = this.#lastActivation;
+    const acts = this.#acts;
     let a = this.#last;
+    let { top, bottom, suspended, fn } = acts;
     let nf = this.#nf;
     let fEnter = this.#fEnter;
     let fExit = this.#fExit;
@@ -252,6 +176,7 @@ export class ExecutionBuilder {
     let fAct = this.#fAct;
     let fSynthetic = this.#fSynthetic;
     let fLast = this.#fLast;
+    let fBelow = this.#fBelow;
     const yields = this.#yields;
     for (let j = from; j < to; j++, n++) {
       const kind = kinds[j]!;
@@ -270,14 +195,14 @@ export class ExecutionBuilder {
       lastTicks += d;
       if ((n & BLOCK_MASK) === 0) C[n >>> BLOCK_SHIFT] = lastTicks;
 
-      if (activation !== lastActivation || a === undefined) {
-        a = this.#activations.get(activation);
-        if (a === undefined) this.#activations.set(activation, (a = { stack: [], suspended: false, fn: -1 }));
+      if (activation !== lastActivation || a < 0) {
+        a = acts.of(activation);
+        if (top !== acts.top) ({ top, bottom, suspended, fn } = acts);
         lastActivation = activation;
       }
-      const stack = a.stack;
+      const t = top[a]!;
       // an event makes at most two frames; near the capacity, count them (a column that ends exactly full is not copied)
-      if (nf + 2 > fEnter.length && nf + framesMade(k, stack, a.suspended, fParent, fSynthetic) > fEnter.length) {
+      if (nf + 2 > fEnter.length && nf + framesMade(k, t, suspended[a] === 1, fParent, fSynthetic) > fEnter.length) {
         this.#nf = nf;
         this.#growFrames();
         fEnter = this.#fEnter;
@@ -288,10 +213,11 @@ export class ExecutionBuilder {
         fAct = this.#fAct;
         fSynthetic = this.#fSynthetic;
         fLast = this.#fLast;
+        fBelow = this.#fBelow;
       }
       let f: number;
       if (k === EventKind.Enter) {
-        const parent = stack.length > 0 ? stack[stack.length - 1]! : current;
+        const parent = t >= 0 ? t : current;
         f = nf++;
         fEnter[f] = n;
         fExit[f] = -1;
@@ -300,12 +226,17 @@ export class ExecutionBuilder {
         fSite[f] = site;
         fAct[f] = activation;
         fSynthetic[f] = 0;
-        stack.push(f);
+        fBelow[f] = t;
+        if (t < 0) bottom[a] = f;
+        top[a] = f;
         current = f;
-        if (yields[site] === 1) a.fn = site;
+        if (yields[site] === 1) fn[a] = site;
       } else if (k === EventKind.Exit || k === EventKind.Throw) {
-        if (stack.length > 0) f = stack.pop()!;
-        else {
+        let below = -1;
+        if (t >= 0) {
+          f = t;
+          below = fBelow[f]!;
+        } else {
           f = nf++;
           fEnter[f] = 0;
           fParent[f] = -1;
@@ -315,8 +246,10 @@ export class ExecutionBuilder {
           fSynthetic[f] = 1;
         }
         fExit[f] = n;
-        if (fParent[f] === -1 && fSynthetic[f] === 1 && !a.suspended && yields[site] !== 1) {
+        if (fParent[f] === -1 && fSynthetic[f] === 1 && suspended[a] === 0 && yields[site] !== 1) {
           // the trace started inside f's caller too: give f a synthetic caller, which continues this activation
+          // (a resumed async activation returns to the event loop instead, a generator to the caller of next());
+          // a synthetic frame is made on an empty stack, so the caller is alone on it
           const caller = nf++;
           fEnter[caller] = 0;
           fExit[caller] = -1;
@@ -326,32 +259,37 @@ export class ExecutionBuilder {
           fAct[caller] = activation;
           fSynthetic[caller] = 1;
           fLast[caller] = -1;
+          fBelow[caller] = -1;
           fParent[f] = caller;
-          stack.push(caller);
+          below = bottom[a] = caller;
         }
-        if (stack.length > 0) current = stack[stack.length - 1]!;
+        top[a] = below;
+        if (below >= 0) current = below;
         else {
-          current = a.suspended ? -1 : fParent[f]!;
+          current = suspended[a] === 1 ? -1 : fParent[f]!;
           // its outermost frame returned: the activation is over (a recording has hundreds of thousands)
-          this.#activations.delete(activation);
+          acts.end(activation);
+          a = -1;
         }
-      } else if (k === EventKind.Resume && stack.length === 0 && yields[site] === 1) {
+      } else if (k === EventKind.Resume && t < 0 && yields[site] === 1) {
         // next() runs the generator again: a frame called by the frame running before
         f = nf++;
         fEnter[f] = n;
         fExit[f] = -1;
         fParent[f] = current;
         fCall[f] = current >= 0 ? fLast[current]! : -1;
-        fSite[f] = a.fn >= 0 ? a.fn : site;
+        fSite[f] = fn[a]! >= 0 ? fn[a]! : site;
         fAct[f] = activation;
         fSynthetic[f] = 0;
-        stack.push(f);
-        a.suspended = false;
+        fBelow[f] = -1;
+        top[a] = bottom[a] = f;
+        suspended[a] = 0;
         current = f;
       } else {
-        // Resume after an await made before the trace began
-        if (k === EventKind.Resume && stack.length === 0) a.suspended = true;
-        if (stack.length === 0) {
+        if (t >= 0) f = t;
+        else {
+          // an event of an activation whose start the trace does not hold (a Resume: it awaited before the trace began)
+          if (k === EventKind.Resume) suspended[a] = 1;
           f = nf++;
           fEnter[f] = 0;
           fExit[f] = -1;
@@ -360,17 +298,19 @@ export class ExecutionBuilder {
           fSite[f] = site;
           fAct[f] = activation;
           fSynthetic[f] = 1;
-          stack.push(f);
-        } else f = stack[stack.length - 1]!;
+          fBelow[f] = -1;
+          top[a] = bottom[a] = f;
+        }
         if (k === EventKind.Suspend && yields[site] === 1) {
           // a yield ends the generator's run: back to the caller of next() (the event loop once it awaited)
-          current = a.suspended ? -1 : fParent[stack[0]!]!;
-          a.suspended = false;
-          while (stack.length > 0) fExit[stack.pop()!] = n;
+          current = suspended[a] === 1 ? -1 : fParent[bottom[a]!]!;
+          suspended[a] = 0;
+          for (let g = f; g >= 0; g = fBelow[g]!) fExit[g] = n;
+          top[a] = -1;
         } else if (k === EventKind.Suspend) {
           // the first await returns to the caller; after a resume the activation was run by the event loop
-          current = a.suspended ? -1 : fParent[stack[0]!]!;
-          a.suspended = true;
+          current = suspended[a] === 1 ? -1 : fParent[bottom[a]!]!;
+          suspended[a] = 1;
         } else current = f;
       }
       if (fSite[f] === -1) fSite[f] = site;
@@ -442,25 +382,6 @@ export class ExecutionBuilder {
     return room !== undefined && room.length === n && room.buffer === this.#deltas.buffer && this.#deltas.length === n ? room : undefined;
   }
 
-  #top(stack: number[], site: number, activation: number): number {
-    if (stack.length === 0) stack.push(this.#newFrame(site, activation, 0, -1, 1));
-    return stack[stack.length - 1]!;
-  }
-
-  #newFrame(site: number, activation: number, enter: number, parent: number, synthetic: 0 | 1): number {
-    if (this.#nf === this.#fEnter.length) this.#growFrames();
-    const f = this.#nf++;
-    this.#fEnter[f] = enter;
-    this.#fExit[f] = -1;
-    this.#fParent[f] = parent;
-    this.#fCall[f] = -1;
-    this.#fSite[f] = site;
-    this.#fAct[f] = activation;
-    this.#fSynthetic[f] = synthetic;
-    this.#fLast[f] = -1;
-    return f;
-  }
-
   #growEvents(atLeast = 0): void {
     this.#kinds = grow(this.#kinds, atLeast);
     this.#siteIds = grow(this.#siteIds, atLeast);
@@ -478,6 +399,7 @@ export class ExecutionBuilder {
     this.#fAct = grow(this.#fAct);
     this.#fSynthetic = grow(this.#fSynthetic);
     this.#fLast = grow(this.#fLast);
+    this.#fBelow = grow(this.#fBelow);
   }
 
   /** Frame columns of at least `frames` (a copy when they are shorter), so that appending does not grow them piecemeal. */
@@ -491,6 +413,7 @@ export class ExecutionBuilder {
     this.#fAct = grow(this.#fAct, frames, true);
     this.#fSynthetic = grow(this.#fSynthetic, frames, true);
     this.#fLast = grow(this.#fLast, frames, true);
+    this.#fBelow = grow(this.#fBelow, frames, true);
   }
 
   #releaseBuffers(): void {
@@ -507,8 +430,9 @@ export class ExecutionBuilder {
     this.#fAct = new Uint32Array(0);
     this.#fSynthetic = new Uint8Array(0);
     this.#fLast = new Int32Array(0);
-    this.#activations.clear();
-    this.#last = undefined;
+    this.#fBelow = new Int32Array(0);
+    this.#acts.clear();
+    this.#last = -1;
     this.#scratch = undefined;
   }
 }
@@ -519,13 +443,6 @@ const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
 /** Checkpoints of n events: one per block begun. */
 function blocks(n: number): number {
   return (n + BLOCK_MASK) >>> BLOCK_SHIFT;
-}
-
-interface ActivationState {
-  readonly stack: number[];
-  suspended: boolean;
-  /** A generator's function site (its Enter's), for the frames of its later runs; -1 when not known. */
-  fn: number;
 }
 
 /** The per-site flags of `#yields`: yield sites and generator function sites. */

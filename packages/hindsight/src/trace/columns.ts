@@ -65,13 +65,12 @@ export function framesFor(kinds: Uint8Array): number {
   return enters + SLACK;
 }
 
-/** The frames appendColumns makes for an event of kind `k` on an activation with this stack. */
-export function framesMade(k: number, stack: number[], suspended: boolean, fParent: Int32Array, fSynthetic: Uint8Array): number {
+/** The frames appendColumns makes for an event of kind `k` on an activation whose innermost open frame is `top` (-1: none). */
+export function framesMade(k: number, top: number, suspended: boolean, fParent: Int32Array, fSynthetic: Uint8Array): number {
   if (k === EventKind.Enter) return 1;
   const exit = k === EventKind.Exit || k === EventKind.Throw;
-  if (stack.length === 0) return exit && !suspended ? 2 : 1;
+  if (top < 0) return exit && !suspended ? 2 : 1;
   if (!exit) return 0;
-  const top = stack[stack.length - 1]!;
   return fParent[top] === -1 && fSynthetic[top] === 1 && !suspended ? 1 : 0;
 }
 

@@ -104,6 +104,14 @@ export const SCHEMA: readonly string[] = [
      id TEXT PRIMARY KEY,
      ring BLOB NOT NULL
    )`,
+  // A ring in pieces of at most 1 MiB, in order (seq), for the rings stored since it came (their
+  // recordings row holds an empty ring): SQLite writes a 64 MiB ring two to three times faster so.
+  `CREATE TABLE IF NOT EXISTS recording_rings (
+     id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     bytes BLOB NOT NULL,
+     PRIMARY KEY (id, seq)
+   )`,
   `CREATE TABLE IF NOT EXISTS code_files (
      hash TEXT PRIMARY KEY,
      content BLOB NOT NULL

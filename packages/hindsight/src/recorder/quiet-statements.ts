@@ -1,0 +1,226 @@
+import { doubled, Slots } from '../common/index.js';
+import { PROGRESS_KIND } from '../instrument/index.js';
+import { column, EventKind } from '../trace/index.js';
+
+/**
+ * The quiet statements each site starts (Site.run: the statements after a function's entry, a
+ * statement or a branch that report nothing until the next event of their frame), flat: site s's
+ * run is `sites[start[s]..end[s])`, and start is -1 where it has none (not an empty run: a branch
+ * with an empty run still starts one).
+ */
+export class Runs {
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly sites: Uint32Array;
+
+  constructor(runs: readonly (readonly number[] | undefined)[], sites: number) {
+    this.start = new Int32Array(sites).fill(-1);
+    this.end = new Int32Array(sites);
+    const flat: number[] = [];
+    runs.forEach((run, site) => {
+      if (!run) return;
+      this.start[site] = flat.length;
+      flat.push(...run);
+      this.end[site] = flat.length;
+    });
+    this.sites = Uint32Array.from(flat);
+  }
+
+  /** The most quiet statements the events can put back: the runs of the events that start one (an entry, a statement, a branch). */
+  bound(kinds: Uint8Array, sites: Uint32Array): number {
+    let bound = 0;
+    for (let i = 0; i < kinds.length; i++) {
+      const k = kinds[i]!;
+      const site = sites[i]!;
+      if ((k === EventKind.Enter || k === EventKind.Statement || k === EventKind.Branch) && site < this.start.length) bound += this.end[site]! - Math.max(0, this.start[site]!);
+    }
+    return bound;
+  }
+}
+
+/** Events appended as columns, which grow by half when full: what the builder takes over in one call. */
+export class EventColumns {
+  length = 0;
+  kinds: Uint8Array;
+  sites: Uint32Array;
+  activations: Uint32Array;
+  times: Float64Array;
+
+  constructor(capacity: number) {
+    this.kinds = column(Uint8Array, capacity);
+    this.sites = column(Uint32Array, capacity);
+    this.activations = column(Uint32Array, capacity);
+    this.times = column(Float64Array, capacity);
+  }
+
+  push(kind: number, site: number, activation: number, time: number): void {
+    const i = this.length++;
+    if (i === this.kinds.length) this.#grow();
+    this.kinds[i] = kind;
+    this.sites[i] = site;
+    this.activations[i] = activation;
+    this.times[i] = time;
+  }
+
+  #grow(): void {
+    const capacity = this.kinds.length + (this.kinds.length >> 1) + 16;
+    const kinds = column(Uint8Array, capacity);
+    const sites = column(Uint32Array, capacity);
+    const activations = column(Uint32Array, capacity);
+    const times = column(Float64Array, capacity);
+    kinds.set(this.kinds);
+    sites.set(this.sites);
+    activations.set(this.activations);
+    times.set(this.times);
+    this.kinds = kinds;
+    this.sites = sites;
+    this.activations = activations;
+    this.times = times;
+  }
+}
+
+/**
+ * Puts the quiet statements back, following each activation's frames as the builder will. Each
+ * open frame has a pending run (the quiet statements not put back yet, from the event before),
+ * kept in typed arrays by number and stacked per activation through `#below`: no object per
+ * frame or activation (a recording has millions of frames).
+ */
+export class QuietStatements {
+  /** Per activation slot: the innermost frame's pending run, -1 when none. */
+  #tops = new Int32Array(256);
+  readonly #slots = new Slots();
+  /** Consecutive events mostly share their activation: its slot is looked up when it changes. */
+  #lastActivation = -1;
+  #lastSlot = -1;
+  /** Per pending run: its part of Runs.sites not put back yet (`#pos` to `#end`), -1 for a frame with no run. */
+  #pos = new Int32Array(256);
+  #end = new Int32Array(256);
+  /** Per pending run: the statement reported or put back last (a branch of it is inside it), or -1. */
+  #last = new Int32Array(256);
+  #below = new Int32Array(256);
+  readonly #free: number[] = [];
+  #made = 0;
+
+  constructor(
+    readonly out: EventColumns,
+    readonly runs: Runs,
+    /** Per site: the statement a branch is in, -1 for none. */
+    readonly owners: Int32Array,
+    /** Per site: 1 for the await of a `for await` loop. */
+    readonly loops: Uint8Array,
+  ) {}
+
+  event(kind: number, site: number, a: number, time: number): void {
+    let s = this.#lastSlot;
+    if (a !== this.#lastActivation) {
+      s = this.#lastSlot = this.#slots.find(a);
+      this.#lastActivation = a;
+    }
+    const top = s >= 0 ? this.#tops[s]! : -1;
+    const known = site < this.owners.length;
+    switch (kind) {
+      case PROGRESS_KIND:
+        if (top >= 0) {
+          this.#through(top, site, a, time);
+          this.#pos[top] = -1;
+        }
+        return;
+      case EventKind.Enter:
+        if (s < 0) s = this.#lastSlot = this.#add(a);
+        this.out.push(kind, site, a, time);
+        this.#tops[s] = this.#push(top, known ? site : -1);
+        return;
+      case EventKind.Exit:
+      case EventKind.Throw:
+        if (top >= 0) {
+          if (kind === EventKind.Exit) this.#all(top, a, time);
+          const below = (this.#tops[s] = this.#below[top]!);
+          this.#free.push(top);
+          if (below < 0) {
+            this.#slots.remove(a);
+            this.#lastSlot = -1;
+          }
+        }
+        this.out.push(kind, site, a, time);
+        return;
+      case EventKind.Statement:
+        if (top >= 0) this.#all(top, a, time);
+        this.out.push(kind, site, a, time);
+        if (top >= 0) this.#set(top, known ? site : -1, site);
+        return;
+      case EventKind.Branch: {
+        if (top >= 0) {
+          const of = known ? this.owners[site]! : -1;
+          if (!(of >= 0 && this.#through(top, of, a, time)) && (of < 0 || of !== this.#last[top])) this.#all(top, a, time);
+        }
+        this.out.push(kind, site, a, time);
+        if (top >= 0 && known && this.runs.start[site]! >= 0) this.#set(top, site, -1);
+        return;
+      }
+      case EventKind.Suspend:
+        // the await of `for await` comes after the iteration's statements; another, inside the statement reported before it
+        if (top >= 0 && known && this.loops[site] === 1) this.#all(top, a, time);
+        this.out.push(kind, site, a, time);
+        return;
+      default: // Resume: inside the statement reported before it
+        this.out.push(kind, site, a, time);
+    }
+  }
+
+  #add(a: number): number {
+    const s = this.#slots.add(a);
+    if (s === this.#tops.length) this.#tops = doubled(this.#tops);
+    this.#tops[s] = -1;
+    return s;
+  }
+
+  /** A pending run for a frame entered at `site` (-1: none known), above `below`. */
+  #push(below: number, site: number): number {
+    let p = this.#free.pop() ?? -1;
+    if (p < 0) {
+      p = this.#made++;
+      if (p === this.#pos.length) {
+        this.#pos = doubled(this.#pos);
+        this.#end = doubled(this.#end);
+        this.#last = doubled(this.#last);
+        this.#below = doubled(this.#below);
+      }
+    }
+    this.#below[p] = below;
+    this.#set(p, site, -1);
+    return p;
+  }
+
+  /** Pending: the run `site` starts (none when it has none, or for -1). */
+  #set(p: number, site: number, last: number): void {
+    const start = site >= 0 ? this.runs.start[site]! : -1;
+    this.#pos[p] = start;
+    this.#end[p] = start >= 0 ? this.runs.end[site]! : -1;
+    this.#last[p] = last;
+  }
+
+  /** Puts back the pending statements up to `site` if it is one of them; false when it is not. */
+  #through(p: number, site: number, a: number, time: number): boolean {
+    const pos = this.#pos[p]!;
+    if (pos < 0) return false;
+    const sites = this.runs.sites;
+    const end = this.#end[p]!;
+    let k = pos;
+    while (k < end && sites[k] !== site) k++;
+    if (k === end) return false;
+    for (let j = pos; j <= k; j++) this.out.push(EventKind.Statement, sites[j]!, a, time);
+    this.#pos[p] = k + 1;
+    this.#last[p] = site;
+    return true;
+  }
+
+  #all(p: number, a: number, time: number): void {
+    const pos = this.#pos[p]!;
+    const end = this.#end[p]!;
+    if (pos < 0 || pos === end) return;
+    const sites = this.runs.sites;
+    for (let j = pos; j < end; j++) this.out.push(EventKind.Statement, sites[j]!, a, time);
+    this.#last[p] = sites[end - 1]!;
+    this.#pos[p] = end;
+  }
+}
