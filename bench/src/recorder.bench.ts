@@ -6,11 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { decodeRecording, mapShared, RingWriter, ringBytes } from 'hindsight/recorder';
-import { openRecordings } from 'hindsight/store';
 import { EventKind, type Site } from 'hindsight/trace';
 import { median, percentile, round, type Benchmark, type Measure } from './harness.js';
 
 const APP = fileURLToPath(new URL('./apps/shop.js', import.meta.url));
+const DECODE = fileURLToPath(new URL('./apps/decode.js', import.meta.url));
 const CLI = path.join(path.dirname(createRequire(import.meta.url).resolve('hindsight')), 'cli', 'main.js');
 /** Pairs of load slices, plain and recorded in turn; the figures are medians of the pairs' ratios. */
 const PAIRS = 24;
@@ -199,31 +199,19 @@ async function fullRing(store: string): Promise<FullRing> {
 }
 
 /**
- * Decoding a real recording (fullRing). Unlike decode() above (one activation, no quiet
- * statements), it has the recorder's sparse statements to put back and an activation per async call.
+ * Decoding a real recording (fullRing), in a process of its own (apps/decode.ts). Unlike decode()
+ * above (one activation, no quiet statements), it has the recorder's sparse statements to put
+ * back and an activation per async call.
  */
 function decodeRecorded(store: string, full: FullRing): Measure[] {
-  const recordings = openRecordings({ path: store });
-  try {
-    const recording = recordings.get(full.id)!;
-    const rate: number[] = [];
-    let events = 0;
-    let added = 0;
-    for (let r = 0; r < 3; r++) {
-      const before = process.memoryUsage().rss;
-      const t0 = performance.now();
-      events = decodeRecording(recording).length;
-      rate.push(events / ((performance.now() - t0) / 1000));
-      if (r === 0) added = process.memoryUsage().rss - before; // later decodes find the earlier ones' memory not yet collected
-    }
-    const how = `the HTTP service recorded under load${full.wrapped ? ' until its 64 MiB ring wrapped' : ' (its 64 MiB ring did not wrap)'} (${full.events} ring events, ${events} decoded with the quiet statements put back)`;
-    return [
-      { name: 'recorder.decode_recorded_events_per_s', value: Math.round(median(rate)), unit: 'events/s', note: `${how}: ring read, statements put back, symbolicated and indexed, median of 3` },
-      { name: 'recorder.decode_recorded_rss_mb', value: round(added / 1024 / 1024, 1), unit: 'MB', note: `resident memory the first decode added: the Execution and what building it left (${how})` },
-    ];
-  } finally {
-    recordings.close();
-  }
+  const out = spawnSync(process.execPath, [DECODE, store, full.id], { env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`the decode of the recording failed: ${out.stderr}`);
+  const { events, rates, addedBytes } = JSON.parse(out.stdout) as { events: number; rates: number[]; addedBytes: number };
+  const how = `the HTTP service recorded under load${full.wrapped ? ' until its 64 MiB ring wrapped' : ' (its 64 MiB ring did not wrap)'} (${full.events} ring events, ${events} decoded with the quiet statements put back), decoded in a process of its own`;
+  return [
+    { name: 'recorder.decode_recorded_events_per_s', value: Math.round(median(rates)), unit: 'events/s', note: `${how}: ring read, statements put back, symbolicated and indexed, median of 3` },
+    { name: 'recorder.decode_recorded_rss_mb', value: round(addedBytes / 1024 / 1024, 1), unit: 'MB', note: `resident memory the first decode added: the Execution and what building it left (${how})` },
+  ];
 }
 
 /**
@@ -303,10 +291,9 @@ export const recorderBenchmark: Benchmark = {
       const needsFull = names.some((n) => (n.startsWith('recorder.crash') || n.startsWith('recorder.decode_recorded')) && only(n));
       const full = needsFull ? await fullRing(store) : undefined;
       if (full && names.some((n) => n.startsWith('recorder.crash') && only(n))) out.push(...(await crashToArchive(store, full)));
+      if (full && names.some((n) => n.startsWith('recorder.decode_recorded') && only(n))) out.push(...decodeRecorded(store, full));
       if (names.some((n) => n.startsWith('recorder.start_') && only(n))) out.push(...startUp(dir));
       if (['recorder.http_throughput_loss_pct', 'recorder.http_p99_increase_pct', 'recorder.http_cpu_per_request_increase_pct', 'recorder.rss_overhead_mb'].some(only)) out.push(...(await http(store)));
-      // last: the decoded Executions are garbage of this process, which is the HTTP benchmark's load generator
-      if (full && names.some((n) => n.startsWith('recorder.decode_recorded') && only(n))) out.push(...decodeRecorded(store, full));
       return out;
     } finally {
       rmSync(dir, { recursive: true, force: true });

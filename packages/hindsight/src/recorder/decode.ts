@@ -1,7 +1,7 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
-import { readRing, type RingEvents } from './ring.js';
+import { readRing, visitRingEvents, type RingEvents } from './ring.js';
 import { readValuesRing, type CapturedValue } from './values-ring.js';
 import { EventColumns, QuietStatements, Runs } from './quiet-statements.js';
 
@@ -57,29 +57,35 @@ function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: Readonl
       if (s.in !== undefined) owners[m.base + i] = s.in + m.base;
     });
   }
-  const { events, firstEvent } = readRing(recording.ring);
-  const { kinds, sites: ids, activations, times } = events;
-  // the ring's positions of the events asked for, ascending
-  const wanted = [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < events.length).sort((a, b) => a - b);
-  const enters = new Map<number, number>();
   const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: 0 });
+  const enters = new Map<number, number>();
+  /** The ring's positions of the events asked for, ascending. */
+  const wanted = (firstEvent: number, length: number) => [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < length).sort((a, b) => a - b);
   if (runs.length === 0) {
     // no quiet statements to put back (a ring of format 1, or not sparse): the ring's columns become the Execution's
+    const { events, firstEvent } = readRing(recording.ring);
+    const { kinds, sites: ids, activations, times } = events;
     let marks = 0;
-    for (let i = 0, w = 0; w < wanted.length; i++) {
-      if (i === wanted[w]) enters.set((firstEvent + wanted[w++]!) >>> 0, i - marks);
+    for (let i = 0, w = 0, at = wanted(firstEvent, events.length); w < at.length; i++) {
+      if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, i - marks);
       if (kinds[i] === PROGRESS_KIND) marks++;
     }
     const n = kinds.indexOf(PROGRESS_KIND) === -1 ? events.length : withoutProgress(events);
     return { execution: builder.takeColumns(kinds.subarray(0, n), ids.subarray(0, n), activations.subarray(0, n), times.subarray(0, n)).build(), enters };
   }
-  // the events with their quiet statements put back, in columns of their own that the builder takes over
+  // The events with their quiet statements put back, in columns the builder takes over. The ring is
+  // read into their end, `bound` (the most statements the events can put back) from their start:
+  // the events written never overtake the event being read, and a decode needs no other columns.
   const flat = new Runs(runs, sites.length);
-  const out = new EventColumns(events.length + flat.bound(kinds, ids));
+  let bound = 0;
+  const n = visitRingEvents(recording.ring, (kind, site) => (bound += flat.lengthOf(kind, site)));
+  const out = new EventColumns(n + bound);
+  const { events, firstEvent } = readRing(recording.ring, out.from(bound));
+  const { kinds, sites: ids, activations, times } = events;
   const quiet = new QuietStatements(out, flat, owners, loops);
-  for (let i = 0, w = 0; i < events.length; i++) {
+  for (let i = 0, w = 0, at = wanted(firstEvent, events.length); i < events.length; i++) {
     // an Enter is the first event its call puts in the columns
-    if (i === wanted[w]) enters.set((firstEvent + wanted[w++]!) >>> 0, out.length);
+    if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, out.length);
     quiet.event(kinds[i]!, ids[i]!, activations[i]!, times[i]!);
   }
   return { execution: builder.takeColumns(out.kinds.subarray(0, out.length), out.sites.subarray(0, out.length), out.activations.subarray(0, out.length), out.times.subarray(0, out.length)).build(), enters };

@@ -1,6 +1,7 @@
-import { doubled, Slots } from '../common/index.js';
+import { doubled, HindsightError, Slots } from '../common/index.js';
 import { PROGRESS_KIND } from '../instrument/index.js';
 import { column, EventKind } from '../trace/index.js';
+import type { RingColumns } from './ring.js';
 
 /**
  * The quiet statements each site starts (Site.run: the statements after a function's entry, a
@@ -26,25 +27,24 @@ export class Runs {
     this.sites = Uint32Array.from(flat);
   }
 
-  /** The most quiet statements the events can put back: the runs of the events that start one (an entry, a statement, a branch). */
-  bound(kinds: Uint8Array, sites: Uint32Array): number {
-    let bound = 0;
-    for (let i = 0; i < kinds.length; i++) {
-      const k = kinds[i]!;
-      const site = sites[i]!;
-      if ((k === EventKind.Enter || k === EventKind.Statement || k === EventKind.Branch) && site < this.start.length) bound += this.end[site]! - Math.max(0, this.start[site]!);
-    }
-    return bound;
+  /** The most quiet statements an event can put back: the run it starts (an entry, a statement, a branch). */
+  lengthOf(kind: number, site: number): number {
+    if ((kind !== EventKind.Enter && kind !== EventKind.Statement && kind !== EventKind.Branch) || site >= this.start.length) return 0;
+    return this.end[site]! - Math.max(0, this.start[site]!);
   }
 }
 
-/** Events appended as columns, which grow by half when full: what the builder takes over in one call. */
+/**
+ * Events appended as columns of a fixed capacity, which the builder takes over in one call. The
+ * decode sizes them from the ring (its events and the most statements they can put back): they
+ * never need more.
+ */
 export class EventColumns {
   length = 0;
-  kinds: Uint8Array;
-  sites: Uint32Array;
-  activations: Uint32Array;
-  times: Float64Array;
+  readonly kinds: Uint8Array;
+  readonly sites: Uint32Array;
+  readonly activations: Uint32Array;
+  readonly times: Float64Array;
 
   constructor(capacity: number) {
     this.kinds = column(Uint8Array, capacity);
@@ -53,29 +53,18 @@ export class EventColumns {
     this.times = column(Float64Array, capacity);
   }
 
+  /** Views of the columns from `at` on. */
+  from(at: number): RingColumns {
+    return { kinds: this.kinds.subarray(at), sites: this.sites.subarray(at), activations: this.activations.subarray(at), times: this.times.subarray(at) };
+  }
+
   push(kind: number, site: number, activation: number, time: number): void {
     const i = this.length++;
-    if (i === this.kinds.length) this.#grow();
+    if (i === this.kinds.length) throw new HindsightError('HS_E_DECODE_BOUND', `the decoder put back more quiet statements than the ring's sites allow (${i} events); please report this as a hindsight bug`);
     this.kinds[i] = kind;
     this.sites[i] = site;
     this.activations[i] = activation;
     this.times[i] = time;
-  }
-
-  #grow(): void {
-    const capacity = this.kinds.length + (this.kinds.length >> 1) + 16;
-    const kinds = column(Uint8Array, capacity);
-    const sites = column(Uint32Array, capacity);
-    const activations = column(Uint32Array, capacity);
-    const times = column(Float64Array, capacity);
-    kinds.set(this.kinds);
-    sites.set(this.sites);
-    activations.set(this.activations);
-    times.set(this.times);
-    this.kinds = kinds;
-    this.sites = sites;
-    this.activations = activations;
-    this.times = times;
   }
 }
 

@@ -260,11 +260,11 @@ function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; byte
 }
 
 /** A version 1 ring (recorded by an older hindsight): a time per event. */
-function readRing1(words: Uint32Array, capacity: number, count: number, wrapped: boolean): RingEvents {
+function readRing1(words: Uint32Array, capacity: number, count: number, wrapped: boolean, c?: RingColumns): RingEvents {
   const mask = capacity - 1;
   const n = wrapped ? capacity - 1 : count;
   const first = wrapped ? (count + 1) & mask : 0;
-  const events = { length: n, ...columns(n) };
+  const events = { length: n, ...(c ?? columns(n)) };
   for (let k = 0; k < n; k++) {
     const at = HEADER_WORDS + ((first + k) & mask) * EVENT_WORDS_1;
     const w0 = words[at]!;
@@ -301,19 +301,21 @@ class Timeline {
   }
 }
 
+/** Columns a ring's events are read into. */
+export type RingColumns = Omit<RingEvents, 'length'>;
+
 /** Columns for up to `slots` events. */
-function columns(slots: number): { kinds: Uint8Array; sites: Uint32Array; activations: Uint32Array; times: Float64Array } {
+function columns(slots: number): RingColumns {
   return { kinds: column(Uint8Array, slots), sites: column(Uint32Array, slots), activations: column(Uint32Array, slots), times: column(Float64Array, slots) };
 }
 
 /** The first `n` events of the columns (views, no copy). */
-function firstEvents(c: ReturnType<typeof columns>, n: number): RingEvents {
+function firstEvents(c: RingColumns, n: number): RingEvents {
   return { length: n, kinds: c.kinds.subarray(0, n), sites: c.sites.subarray(0, n), activations: c.activations.subarray(0, n), times: c.times.subarray(0, n) };
 }
 
 /** A version 2 ring: two words a slot, an activation with each event. */
-function readRing2(words: Uint32Array, first: number, slots: number, mask: number): RingEvents {
-  const c = columns(slots);
+function readRing2(words: Uint32Array, first: number, slots: number, mask: number, c: RingColumns = columns(slots)): RingEvents {
   const timeline = new Timeline(c.times);
   let n = 0;
   for (let k = 0; k < slots; k++) {
@@ -339,8 +341,7 @@ function readRing2(words: Uint32Array, first: number, slots: number, mask: numbe
  * slots in a row; half of one (its first slot overwritten, or its second never written) is not
  * a time.
  */
-function readRing3(words: Uint32Array, first: number, slots: number, mask: number): RingEvents {
-  const c = columns(slots);
+function readRing3(words: Uint32Array, first: number, slots: number, mask: number, c: RingColumns = columns(slots)): RingEvents {
   const timeline = new Timeline(c.times);
   let n = 0;
   let activation = -1;
@@ -370,19 +371,52 @@ function readRing3(words: Uint32Array, first: number, slots: number, mask: numbe
   return firstEvents(c, n);
 }
 
-/** Reads a ring (a live one's copy, or one left by a dead process). */
-export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
+/**
+ * Reads a ring (a live one's copy, or one left by a dead process), into columns of its own or
+ * `into`, which must hold as many events as visitRingEvents counts (the events are views of it).
+ */
+export function readRing(buffer: ArrayBuffer | Uint8Array, into?: RingColumns): RingContents {
   const { words, bytes, version, capacity, count, wrapped } = ringWords(buffer);
   const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + H_START * 4, bytes.byteOffset + H_START * 4 + 8))[0]!;
   const header = { pid: words[H_PID]!, startMs, capacity, wrapped, written: count };
   // the events read are the last ones written: the writer counted every slot but the records
   const total = version === VERSION_1 ? count : (count - words[H_RECORDS]!) >>> 0;
   const at = (events: RingEvents) => ({ ...header, events, firstEvent: (total - events.length) >>> 0 });
-  if (version === VERSION_1) return at(readRing1(words, capacity, count, wrapped));
+  if (version === VERSION_1) return at(readRing1(words, capacity, count, wrapped, into));
+  const { first, slots, mask } = slotRange(capacity, count, wrapped);
+  return at(version === VERSION_2 ? readRing2(words, first, slots, mask, into) : readRing3(words, first, slots, mask, into));
+}
+
+/** The slots a reader reads (formats 2 and 3): all of a wrapped ring but the one at the count, from the oldest. */
+function slotRange(capacity: number, count: number, wrapped: boolean): { first: number; slots: number; mask: number } {
   const mask = capacity - 1;
-  const slots = wrapped ? capacity - 1 : count;
-  const first = wrapped ? (count + 1) & mask : 0;
-  return at(version === VERSION_2 ? readRing2(words, first, slots, mask) : readRing3(words, first, slots, mask));
+  return { first: wrapped ? (count + 1) & mask : 0, slots: wrapped ? capacity - 1 : count, mask };
+}
+
+/**
+ * The kind and site of each event readRing reads, in order, told to `visit` without columns (a
+ * decode sizes its own from them), and how many there are.
+ */
+export function visitRingEvents(buffer: ArrayBuffer | Uint8Array, visit: (kind: number, site: number) => void): number {
+  const { words, version, capacity, count, wrapped } = ringWords(buffer);
+  if (version !== VERSION) {
+    const { events } = readRing(buffer); // older formats: read as they always were
+    for (let i = 0; i < events.length; i++) visit(events.kinds[i]!, events.sites[i]!);
+    return events.length;
+  }
+  const { first, slots, mask } = slotRange(capacity, count, wrapped);
+  let known = false; // an activation record read: the events from there on are read
+  let n = 0;
+  for (let k = 0; k < slots; k++) {
+    const w = words[HEADER_WORDS + ((first + k) & mask)]!;
+    const kind = w >>> SITE_BITS;
+    if (kind === ACTIVATION) known = true;
+    else if (known && (kind < TIME_LOW || kind === PROGRESS)) {
+      visit(kind, w & SITE_MASK);
+      n++;
+    }
+  }
+  return n;
 }
 
 /** Times of events from..to-1, between records at t0 and t1: the first at t0, the last at t1, the rest evenly between. */
@@ -396,22 +430,8 @@ function spread(times: Float64Array, from: number, to: number, t0: number, t1: n
 /** Events (not time or activation records) in a ring: exact, by a scan of the slots of a ring that wrapped. */
 export function ringEventCount(buffer: ArrayBuffer | Uint8Array): number {
   const { words, version, capacity, count, wrapped } = ringWords(buffer);
-  if (version === VERSION_1) return wrapped ? capacity - 1 : count;
-  if (!wrapped) return (count - words[H_RECORDS]!) >>> 0;
-  const mask = capacity - 1;
-  const first = (count + 1) & mask; // the slot at the count is left out, as readRing does
-  let events = 0;
-  if (version === VERSION_2) {
-    for (let k = 0; k < capacity - 1; k++) if (words[HEADER_WORDS + ((first + k) & mask) * SLOT_WORDS_2]! >>> SITE_BITS !== TIME) events++;
-    return events;
-  }
-  let known = false; // an activation record read: the events from there on are read
-  for (let k = 0; k < capacity - 1; k++) {
-    const kind = words[HEADER_WORDS + ((first + k) & mask)]! >>> SITE_BITS;
-    if (kind === ACTIVATION) known = true;
-    else if (known && (kind < TIME_LOW || kind === PROGRESS)) events++;
-  }
-  return events;
+  if (!wrapped) return version === VERSION_1 ? count : (count - words[H_RECORDS]!) >>> 0;
+  return version === VERSION_1 ? capacity - 1 : visitRingEvents(buffer, () => {});
 }
 
 /** What a ring's header says, without reading its events. */
