@@ -43,52 +43,78 @@ export function decodeRecordingWithArguments(recording: Pick<Recording, 'ring' |
  * statements put back and the progress marks taken out move.
  */
 function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: ReadonlyMap<number, unknown> = new Map()): { execution: Execution; enters: Map<number, number> } {
+  const tables = siteTables(recording.modules);
+  const builder = new ExecutionBuilder(new SiteTable(tables.sites), { capacity: 0 });
+  const enters = new Map<number, number>();
+  /** The ring's positions of the events asked for, ascending. */
+  const wanted = (firstEvent: number, length: number) => [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < length).sort((a, b) => a - b);
+  const columns = tables.runs.length === 0 ? asRecorded(recording.ring, wanted, enters) : withQuietStatements(recording.ring, tables, wanted, enters);
+  return { execution: builder.takeColumns(columns.kinds, columns.sites, columns.activations, columns.times).build(), enters };
+}
+
+interface SiteTables {
+  readonly sites: Site[];
+  /** Per site: the quiet statements it starts (Site.run), as global ids. */
+  readonly runs: (readonly number[] | undefined)[];
+  /** Per site: the statement a branch is in, -1 for none. */
+  readonly owners: Int32Array;
+  /** Per site: 1 for the await of a `for await` loop. */
+  readonly loops: Uint8Array;
+}
+
+/** The modules' site tables, over the ring's global site ids. */
+function siteTables(modules: Recording['modules']): SiteTables {
   const sites: Site[] = [];
   const runs: (readonly number[] | undefined)[] = [];
-  for (const m of recording.modules) m.sites.forEach((s, i) => (sites[m.base + i] = s));
+  for (const m of modules) m.sites.forEach((s, i) => (sites[m.base + i] = s));
   // a module whose table line was torn by the process dying: its events name an unknown site
   for (let i = 0; i < sites.length; i++) sites[i] ??= UNKNOWN;
   const owners = new Int32Array(sites.length).fill(-1);
   const loops = new Uint8Array(sites.length);
-  for (const m of recording.modules) {
+  for (const m of modules) {
     m.sites.forEach((s, i) => {
       if (s.loop === true) loops[m.base + i] = 1;
       if (s.run) runs[m.base + i] = s.run.map((id) => id + m.base);
       if (s.in !== undefined) owners[m.base + i] = s.in + m.base;
     });
   }
-  const builder = new ExecutionBuilder(new SiteTable(sites), { capacity: 0 });
-  const enters = new Map<number, number>();
-  /** The ring's positions of the events asked for, ascending. */
-  const wanted = (firstEvent: number, length: number) => [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < length).sort((a, b) => a - b);
-  if (runs.length === 0) {
-    // no quiet statements to put back (a ring of format 1, or not sparse): the ring's columns become the Execution's
-    const { events, firstEvent } = readRing(recording.ring);
-    const { kinds, sites: ids, activations, times } = events;
-    let marks = 0;
-    for (let i = 0, w = 0, at = wanted(firstEvent, events.length); w < at.length; i++) {
-      if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, i - marks);
-      if (kinds[i] === PROGRESS_KIND) marks++;
-    }
-    const n = kinds.indexOf(PROGRESS_KIND) === -1 ? events.length : withoutProgress(events);
-    return { execution: builder.takeColumns(kinds.subarray(0, n), ids.subarray(0, n), activations.subarray(0, n), times.subarray(0, n)).build(), enters };
+  return { sites, runs, owners, loops };
+}
+
+type Wanted = (firstEvent: number, length: number) => number[];
+
+/** No quiet statements to put back (a ring of format 1, or not sparse): the ring's columns become the Execution's. */
+function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number>): RingEvents {
+  const { events, firstEvent } = readRing(ring);
+  const { kinds, sites, activations, times } = events;
+  let marks = 0;
+  for (let i = 0, w = 0, at = wanted(firstEvent, events.length); w < at.length; i++) {
+    if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, i - marks);
+    if (kinds[i] === PROGRESS_KIND) marks++;
   }
-  // The events with their quiet statements put back, in columns the builder takes over. The ring is
-  // read into their end, `bound` (the most statements the events can put back) from their start:
-  // the events written never overtake the event being read, and a decode needs no other columns.
-  const flat = new Runs(runs, sites.length);
+  const n = kinds.indexOf(PROGRESS_KIND) === -1 ? events.length : withoutProgress(events);
+  return { length: n, kinds: kinds.subarray(0, n), sites: sites.subarray(0, n), activations: activations.subarray(0, n), times: times.subarray(0, n) };
+}
+
+/**
+ * The events with their quiet statements put back. The ring is read into the end of the columns,
+ * `bound` (the most statements its events can put back) from their start: the events written
+ * never overtake the event being read, and a decode needs no other columns.
+ */
+function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>): RingEvents {
+  const runs = new Runs(tables.runs, tables.sites.length);
   let bound = 0;
-  const n = visitRingEvents(recording.ring, (kind, site) => (bound += flat.lengthOf(kind, site)));
+  const n = visitRingEvents(ring, (kind, site) => (bound += runs.lengthOf(kind, site)));
   const out = new EventColumns(n + bound);
-  const { events, firstEvent } = readRing(recording.ring, out.from(bound));
-  const { kinds, sites: ids, activations, times } = events;
-  const quiet = new QuietStatements(out, flat, owners, loops);
+  const { events, firstEvent } = readRing(ring, out.from(bound));
+  const { kinds, sites, activations, times } = events;
+  const quiet = new QuietStatements(out, runs, tables.owners, tables.loops);
   for (let i = 0, w = 0, at = wanted(firstEvent, events.length); i < events.length; i++) {
     // an Enter is the first event its call puts in the columns
     if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, out.length);
-    quiet.event(kinds[i]!, ids[i]!, activations[i]!, times[i]!);
+    quiet.event(kinds[i]!, sites[i]!, activations[i]!, times[i]!);
   }
-  return { execution: builder.takeColumns(out.kinds.subarray(0, out.length), out.sites.subarray(0, out.length), out.activations.subarray(0, out.length), out.times.subarray(0, out.length)).build(), enters };
+  return out.written();
 }
 
 /** Leaves out the progress marks of a ring with no quiet statements, in place: the events left. */

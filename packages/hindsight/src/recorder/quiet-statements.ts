@@ -1,7 +1,7 @@
 import { doubled, HindsightError, Slots } from '../common/index.js';
 import { PROGRESS_KIND } from '../instrument/index.js';
 import { column, EventKind } from '../trace/index.js';
-import type { RingColumns } from './ring.js';
+import type { RingColumns, RingEvents } from './ring.js';
 
 /**
  * The quiet statements each site starts (Site.run: the statements after a function's entry, a
@@ -53,6 +53,12 @@ export class EventColumns {
     this.times = column(Float64Array, capacity);
   }
 
+  /** The events appended, as views. */
+  written(): RingEvents {
+    const n = this.length;
+    return { length: n, kinds: this.kinds.subarray(0, n), sites: this.sites.subarray(0, n), activations: this.activations.subarray(0, n), times: this.times.subarray(0, n) };
+  }
+
   /** Views of the columns from `at` on. */
   from(at: number): RingColumns {
     return { kinds: this.kinds.subarray(at), sites: this.sites.subarray(at), activations: this.activations.subarray(at), times: this.times.subarray(at) };
@@ -93,9 +99,8 @@ export class QuietStatements {
   constructor(
     readonly out: EventColumns,
     readonly runs: Runs,
-    /** Per site: the statement a branch is in, -1 for none. */
+    /** Per site: the statement a branch is in, -1 for none (decode.ts, SiteTables). */
     readonly owners: Int32Array,
-    /** Per site: 1 for the await of a `for await` loop. */
     readonly loops: Uint8Array,
   ) {}
 
