@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { openRecordings, type NewRecording } from '../../src/store/index.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'hindsight-recordings-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -54,21 +55,28 @@ describe('flight recordings in the SQLite store', () => {
     }
   });
 
-  it('a recording stored before rings were kept in pieces (its ring in the recordings row) is read as it was', () => {
+  it('a store of schema 1 (rings in the recordings row) is brought up to this version, and its recordings are read as they were', () => {
     const file = freshPath();
     openRecordings({ path: file }).close();
     const ring = bytes(5000, 7);
     const db = new Database(file);
+    db.exec('DROP TABLE recording_rings');
+    db.prepare(`UPDATE meta SET value = '1' WHERE key = 'schema_version'`).run();
     db.prepare('INSERT INTO recordings (id, created_at, meta, ring, modules, files) VALUES (?, ?, ?, ?, ?, ?)').run('rec-old', 1, JSON.stringify(recording('rec-old', ring).meta), Buffer.from(ring), '[]', '[]');
     db.close();
     const store = openRecordings({ path: file });
     try {
       assert.deepEqual(store.get('rec-old')!.ring, ring);
+      store.save(recording('rec-new', ring));
+      assert.deepEqual(store.get('rec-new')!.ring, ring);
       assert.equal(store.remove('rec-old'), true);
       assert.equal(store.get('rec-old'), undefined);
     } finally {
       store.close();
     }
+    const after = new Database(file, { readonly: true });
+    assert.equal(after.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
+    after.close();
   });
 
   it('removing a recording removes its ring, and only its', () => {

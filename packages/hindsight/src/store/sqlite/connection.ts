@@ -66,9 +66,10 @@ function migrate(db: Database.Database, where: string): void {
   // IMMEDIATE: two processes opening a new store at once create it once.
   db.transaction(() => {
     for (const sql of SCHEMA) db.exec(sql);
-    db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING`).run(
-      String(SCHEMA_VERSION),
-    );
+    // a new store gets this version, an older one is brought up to it (its tables were just created)
+    db.prepare(
+      `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)`,
+    ).run(String(SCHEMA_VERSION));
     checkVersion(db, where);
   }).immediate();
 }

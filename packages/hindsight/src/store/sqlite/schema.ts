@@ -3,8 +3,13 @@
  * PostgreSQL store can keep the same shape; only the triggers are SQLite dialect.
  */
 
-/** Bump when the tables change; a store written by a newer version is refused, never rewritten. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bump when the tables change so that an older version cannot read what a newer one writes; a
+ * store written by a newer version is refused, never rewritten. Opening an older store brings
+ * it up to this version. 2: rings stored in pieces (recording_rings), which version 1 would take
+ * for damaged recordings.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Every statement is idempotent: opening an existing store runs all of them again. */
 export const SCHEMA: readonly string[] = [
