@@ -171,21 +171,16 @@ export class RingWriter {
     return ns / 1e6;
   }
 
-  /** Writes one slot and publishes it (the count after the word: see the header comment). */
-  private slot(word: number): void {
+  /**
+   * Writes a slot that is not an event and publishes it (the count after the word: see the header
+   * comment), counted in the header so that a reader knows the events without a scan.
+   */
+  private record(word: number): void {
     const n = this.count;
     const w = this.words;
     w[HEADER_WORDS + (n & this.mask)] = word;
-    const next = (n + 1) >>> 0;
-    this.count = next;
-    w[H_COUNT] = next;
-  }
-
-  /** A slot that is not an event, counted in the header so that a reader knows the events without a scan. */
-  private record(word: number): void {
-    this.slot(word);
-    this.records = (this.records + 1) >>> 0;
-    this.words[H_RECORDS] = this.records;
+    w[H_COUNT] = this.count = (n + 1) >>> 0;
+    w[H_RECORDS] = this.records = (this.records + 1) >>> 0;
   }
 
   private switchTo(activation: number): void {
@@ -261,10 +256,8 @@ function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; byte
 
 /** A version 1 ring (recorded by an older hindsight): a time per event. */
 function readRing1(words: Uint32Array, capacity: number, count: number, wrapped: boolean, c?: RingColumns): RingEvents {
-  const mask = capacity - 1;
-  const n = wrapped ? capacity - 1 : count;
-  const first = wrapped ? (count + 1) & mask : 0;
-  const events = { length: n, ...(c ?? columns(n)) };
+  const { first, slots: n, mask } = slotRange(capacity, count, wrapped);
+  const events = firstEvents(c ?? columns(n), n);
   for (let k = 0; k < n; k++) {
     const at = HEADER_WORDS + ((first + k) & mask) * EVENT_WORDS_1;
     const w0 = words[at]!;
@@ -387,7 +380,7 @@ export function readRing(buffer: ArrayBuffer | Uint8Array, into?: RingColumns): 
   return at(version === VERSION_2 ? readRing2(words, first, slots, mask, into) : readRing3(words, first, slots, mask, into));
 }
 
-/** The slots a reader reads (formats 2 and 3): all of a wrapped ring but the one at the count, from the oldest. */
+/** The slots a reader reads: all of a wrapped ring but the one at the count, from the oldest. */
 function slotRange(capacity: number, count: number, wrapped: boolean): { first: number; slots: number; mask: number } {
   const mask = capacity - 1;
   return { first: wrapped ? (count + 1) & mask : 0, slots: wrapped ? capacity - 1 : count, mask };
@@ -399,14 +392,20 @@ function slotRange(capacity: number, count: number, wrapped: boolean): { first: 
  */
 export function visitRingEvents(buffer: ArrayBuffer | Uint8Array, visit: (kind: number, site: number) => void): number {
   const { words, version, capacity, count, wrapped } = ringWords(buffer);
-  if (version !== VERSION) {
-    const { events } = readRing(buffer); // older formats: read as they always were
-    for (let i = 0; i < events.length; i++) visit(events.kinds[i]!, events.sites[i]!);
-    return events.length;
-  }
   const { first, slots, mask } = slotRange(capacity, count, wrapped);
-  let known = false; // an activation record read: the events from there on are read
   let n = 0;
+  if (version !== VERSION) {
+    // formats 1 and 2: every slot is an event, but format 2's time records
+    const slotWords = version === VERSION_2 ? SLOT_WORDS_2 : EVENT_WORDS_1;
+    for (let k = 0; k < slots; k++) {
+      const w = words[HEADER_WORDS + ((first + k) & mask) * slotWords]!;
+      if (w >>> SITE_BITS === TIME) continue;
+      visit(w >>> SITE_BITS, w & SITE_MASK);
+      n++;
+    }
+    return n;
+  }
+  let known = false; // an activation record read: the events from there on are read
   for (let k = 0; k < slots; k++) {
     const w = words[HEADER_WORDS + ((first + k) & mask)]!;
     const kind = w >>> SITE_BITS;
@@ -429,9 +428,9 @@ function spread(times: Float64Array, from: number, to: number, t0: number, t1: n
 
 /** Events (not time or activation records) in a ring: exact, by a scan of the slots of a ring that wrapped. */
 export function ringEventCount(buffer: ArrayBuffer | Uint8Array): number {
-  const { words, version, capacity, count, wrapped } = ringWords(buffer);
+  const { words, version, count, wrapped } = ringWords(buffer);
   if (!wrapped) return version === VERSION_1 ? count : (count - words[H_RECORDS]!) >>> 0;
-  return version === VERSION_1 ? capacity - 1 : visitRingEvents(buffer, () => {});
+  return visitRingEvents(buffer, () => {});
 }
 
 /** What a ring's header says, without reading its events. */

@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readRing, RingWriter, ringBytes } from '../../src/recorder/index.js';
-import { MAX_RING_ACTIVATION, ringEventCount, ringHeader, TIME_EVERY, type RingEvents } from '../../src/recorder/ring.js';
+import { MAX_RING_ACTIVATION, ringEventCount, ringHeader, TIME_EVERY, visitRingEvents, type RingEvents } from '../../src/recorder/ring.js';
 import { EventKind } from '../../src/trace/index.js';
 
 /** [kind, site, activation] of each event read. */
 const triples = (e: RingEvents) => Array.from({ length: e.length }, (_, i) => [e.kinds[i], e.sites[i], e.activations[i]]);
+/** The kind and site of each event visitRingEvents tells of. */
+function visited(bytes: Uint8Array): number[][] {
+  const out: number[][] = [];
+  assert.equal(visitRingEvents(bytes, (kind, site) => out.push([kind, site])), out.length);
+  return out;
+}
 
 const KINDS = [EventKind.Enter, EventKind.Exit, EventKind.Throw, EventKind.Statement, EventKind.Suspend, EventKind.Resume, EventKind.Branch];
 
@@ -103,6 +109,7 @@ describe('the flight recorder ring', () => {
     assert.deepEqual(triples(read.events), [[EventKind.Enter, 5, 1], [EventKind.Statement, 6, 1], [EventKind.Exit, 5, 1]]);
     assert.deepEqual([...read.events.times], [0.01, 1.5, 2]);
     assert.equal(ringEventCount(bytes), 3);
+    assert.deepEqual(visited(bytes), [[EventKind.Enter, 5], [EventKind.Statement, 6], [EventKind.Exit, 5]], 'the scan a decode sizes its columns by sees the same events');
   });
 
   it('a ring of format 2 (two words a slot, an activation with each event) still reads', () => {
@@ -117,6 +124,7 @@ describe('the flight recorder ring', () => {
     assert.deepEqual(triples(read.events), [[EventKind.Enter, 5, 1], [EventKind.Statement, 6, 2], [EventKind.Exit, 5, 1]]);
     assert.deepEqual([...read.events.times], [1, 2.5, 4]);
     assert.equal(ringEventCount(bytes), 3);
+    assert.deepEqual(visited(bytes), [[EventKind.Enter, 5], [EventKind.Statement, 6], [EventKind.Exit, 5]], 'the scan a decode sizes its columns by sees the same events');
   });
 
   it('what is not a ring, or is cut short, is refused with a clear code and nothing else is read', () => {
