@@ -30,6 +30,7 @@ const names = [
   'recorder.crash_to_archive.sigkill_ms',
   'recorder.crash_to_archive.exception_ms',
   'recorder.crash_to_archive.full_ring_ms',
+  'recorder.crash_to_archive.full_ring_stored_ms',
   'recorder.rss_overhead_mb',
   'recorder.start_plain_ms',
   'recorder.start_cold_ms',
@@ -177,8 +178,10 @@ function decode(): Measure {
 /** A real recording: the HTTP service recorded under load until its 64 MiB ring wrapped, then killed. */
 interface FullRing {
   readonly id: string;
-  /** From the death of the process to its recording stored, as the supervisor measured it. */
+  /** From the death of the process to its recording committed, as the supervisor measured it. */
   readonly archiveMs: number;
+  /** From the death of the process to its ring copied into the store (read from its file until then). */
+  readonly ringStoredMs: number;
   readonly events: number;
   readonly wrapped: boolean;
 }
@@ -265,10 +268,11 @@ async function crashToArchive(store: string, full: FullRing): Promise<Measure[]>
     exception.push(archiveMs(thrown.output()));
   }
   return [
-    { name: 'recorder.crash_to_archive_ms', value: round(Math.max(median(sigkill), median(exception), full.archiveMs)), unit: 'ms', note: 'the largest of the three below' },
-    { name: 'recorder.crash_to_archive.sigkill_ms', value: round(median(sigkill)), unit: 'ms', note: 'the recorded service SIGKILLed: from the exit seen by the supervisor to the recording committed, median of 3' },
+    { name: 'recorder.crash_to_archive_ms', value: round(Math.max(median(sigkill), median(exception), full.archiveMs)), unit: 'ms', note: 'the largest of sigkill_ms, exception_ms and full_ring_ms below: from the death to the recording committed' },
+    { name: 'recorder.crash_to_archive.sigkill_ms', value: round(median(sigkill)), unit: 'ms', note: 'the recorded service SIGKILLed: from the exit seen by the supervisor to the recording committed (listed, debuggable, the notice printed), median of 3' },
     { name: 'recorder.crash_to_archive.exception_ms', value: round(median(exception)), unit: 'ms', note: 'the same for an uncaught exception' },
-    { name: 'recorder.crash_to_archive.full_ring_ms', value: round(full.archiveMs), unit: 'ms', note: `the service SIGKILLed after ${FULL_RING_LOAD_SECONDS} s under load: ${full.wrapped ? 'its 64 MiB ring full' : 'its ring not yet full'} (${full.events} events), one run` },
+    { name: 'recorder.crash_to_archive.full_ring_ms', value: round(full.archiveMs), unit: 'ms', note: `the service SIGKILLed after ${FULL_RING_LOAD_SECONDS} s under load: ${full.wrapped ? 'its 64 MiB ring full' : 'its ring not yet full'} (${full.events} events), one run; its ring is read from its file until it is copied in (below)` },
+    { name: 'recorder.crash_to_archive.full_ring_stored_ms', value: round(full.ringStoredMs), unit: 'ms', note: 'the same, to its ring copied into the store' },
   ];
 }
 

@@ -4,3 +4,4 @@ export * from './clock.js';
 export { recordable } from './serialize.js';
 export { columnBuffer, memoryAddon } from './memory.js';
 export { Slots, doubled } from './slots.js';
+export { readAt, withFile } from './files.js';

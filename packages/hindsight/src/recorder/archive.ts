@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readAt, withFile } from '../common/index.js';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingPart, RecordingTrigger } from '../store/index.js';
+import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingPart, RecordingTrigger, RingFile } from '../store/index.js';
 import { RING_HEADER_BYTES, ringHeader } from './ring.js';
 import { VALUES_RING_HEADER_BYTES, valuesRingUsedBytes } from './values-ring.js';
 import { endingError } from './ending-error.js';
@@ -86,15 +87,16 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: P
 
 /**
  * The ring: its header first, then only the bytes it says are used (a ring that never wrapped is
- * read no further than its last event), copied, or `inPieces` from the file as they are asked for.
+ * read no further than its last event), copied, or, when it is `done` (its process ended), left
+ * in its file for this process to store.
  */
-function readRingFile(file: string, inPieces: boolean): { ring: Uint8Array | Iterable<Uint8Array>; header: ReturnType<typeof ringHeader> } {
-  if (!inPieces) {
+function readRingFile(file: string, done: boolean): { ring: Uint8Array | RingFile; header: ReturnType<typeof ringHeader> } {
+  if (!done) {
     const ring = readUsed(file, RING_HEADER_BYTES, (head) => ringHeader(head).usedBytes);
     return { ring, header: ringHeader(ring) };
   }
   const header = ringHeader(withFile(file, (fd) => readAt(fd, new Uint8Array(RING_HEADER_BYTES), 0)));
-  return { ring: filePieces(file, header.usedBytes), header };
+  return { ring: { file, bytes: header.usedBytes, owner: process.pid }, header };
 }
 
 /** The values ring (captured arguments), its header and the slots written, when the program captured any. */
@@ -113,35 +115,6 @@ function readUsed(file: string, headerBytes: number, used: (head: Uint8Array) =>
     bytes.set(head);
     return bytes;
   });
-}
-
-/** The file's first `bytes` bytes in pieces of one buffer, read again for each piece (the store copies a piece before it asks for the next). */
-function* filePieces(file: string, bytes: number): Generator<Uint8Array> {
-  const fd = openSync(file, 'r');
-  try {
-    const piece = new Uint8Array(Math.min(bytes, PIECE_BYTES));
-    for (let at = 0; at < bytes; at += piece.byteLength) yield readAt(fd, piece.subarray(0, Math.min(piece.byteLength, bytes - at)), at);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Pieces of a ring read as it is stored: the store's own (1 MiB). */
-const PIECE_BYTES = 1 << 20;
-
-function withFile<T>(file: string, use: (fd: number) => T): T {
-  const fd = openSync(file, 'r');
-  try {
-    return use(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Fills `into` from the file at `position`; past the file's end (a file shorter than its header says), zeros. */
-function readAt(fd: number, into: Uint8Array, position: number): Uint8Array {
-  into.fill(0, readSync(fd, into, 0, into.byteLength, position));
-  return into;
 }
 
 function readModules(file: string): RecordedModule[] {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { defaultStorePath, openRecordings, type RecordingMeta } from '../store/index.js';
+import { defaultStorePath, openRecordings, type RecordingMeta, type RecordingStore } from '../store/index.js';
 import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archive.js';
 import { ENV } from './config.js';
 import { FILES } from './spool.js';
@@ -37,14 +37,47 @@ export function archiveAtExit(dir: string, store: string, code: number, errored:
       trigger: code === 0 && !errored ? 'exit' : 'crash',
       reason: code === 0 && !errored ? 'exited normally' : `exited with code ${code}`,
     };
-    return saveWithParts(store, dir, end, false); // exit listeners after ours may still run traced code
+    const recordings = openRecordings({ path: store });
+    try {
+      return saveWithParts(recordings, dir, end, false); // exit listeners after ours may still run traced code
+    } finally {
+      recordings.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Rings left in the spool by processes that are gone (killed outright): archived now, with what is known. */
+/**
+ * Recordings to finish before a store is read: rings left in the spool by processes recorded
+ * without a supervisor and killed outright (archived now, with what is known), and rings whose
+ * recording was committed by a process that died before it copied them in (stored now).
+ */
 export function recoverOrphans(store: string): RecordingMeta[] {
+  const recordings = openRecordings({ path: store });
+  try {
+    storeLeftRings(recordings);
+    return archiveOrphans(store, recordings);
+  } finally {
+    recordings.close();
+  }
+}
+
+/** Rings still in their files whose owner is gone: stored, and their folder (the owner's spool) removed. */
+function storeLeftRings(recordings: RecordingStore): void {
+  for (const pending of recordings.pendingRings()) {
+    if (alive(pending.owner)) continue;
+    try {
+      recordings.storeRing(pending.id);
+    } catch {
+      continue; // its file is gone: reading the recording says so
+    }
+    rmSync(path.dirname(pending.file), { recursive: true, force: true });
+  }
+}
+
+/** Rings left in the spool by processes that are gone (killed outright): archived now, with what is known. */
+function archiveOrphans(store: string, recordings: RecordingStore): RecordingMeta[] {
   const root = spoolRoot(store);
   if (!existsSync(root)) return [];
   const recovered: RecordingMeta[] = [];
@@ -55,7 +88,7 @@ export function recoverOrphans(store: string): RecordingMeta[] {
     if (existsSync(path.join(dir, FILES.ring))) {
       const end: ProcessEnd = { command: ['(a process recorded without a supervisor)'], pid, exitCode: null, signal: null, trigger: 'crash', reason: 'died without a word (killed by a signal or a native crash)' };
       try {
-        recovered.push(saveWithParts(store, dir, end, true));
+        recovered.push(saveWithParts(recordings, dir, end, true));
       } catch {
         continue; // a damaged ring stays where it is, for a person to look at
       }
@@ -65,15 +98,11 @@ export function recoverOrphans(store: string): RecordingMeta[] {
   return recovered;
 }
 
-/** The main thread's ring and, with it, those of its worker threads: the main recording's meta. */
-function saveWithParts(store: string, dir: string, end: ProcessEnd, ended: boolean): RecordingMeta {
+/** The main thread's ring and, with it, those of its worker threads: the main recording's meta. A ring left in its file (`ended`) is stored before this returns. */
+function saveWithParts(recordings: RecordingStore, dir: string, end: ProcessEnd, ended: boolean): RecordingMeta {
   const main = archive(dir, end, newRecordingId(), { ended });
-  const r = openRecordings({ path: store });
-  try {
-    r.save(main);
-    for (const part of archiveParts(dir, end, main.meta.id)) r.save(part);
-  } finally {
-    r.close();
-  }
+  recordings.save(main);
+  for (const part of archiveParts(dir, end, main.meta.id)) recordings.save(part);
+  recordings.storeRing(main.meta.id);
   return main.meta;
 }

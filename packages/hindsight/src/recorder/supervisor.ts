@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
-import { openRecordings, type RecordingMeta } from '../store/index.js';
+import { openRecordings, type RecordingMeta, type RecordingStore } from '../store/index.js';
 import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
@@ -46,8 +46,10 @@ export interface RecordResult {
   readonly recording?: RecordingMeta;
   /** Recordings taken while the program ran (SIGUSR2, snapshot(reason), a slow request, an error logged). */
   readonly snapshots: readonly RecordingMeta[];
-  /** From the process's death to the recording stored, ms. */
+  /** From the process's death to the recording committed (listed, debuggable, the notice printed), ms. */
   readonly archiveMs?: number;
+  /** From the process's death to its ring copied into the store (until then it is read from its file), ms. */
+  readonly ringStoredMs?: number;
   /** The own rings of the program's worker threads and child processes, archived with each recording. */
   readonly parts: readonly RecordingMeta[];
 }
@@ -64,6 +66,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const recordings = openRecordings({ path: opts.store });
   const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'hindsight-rec-'));
   const notify = opts.notify ?? ((line: string) => process.stderr.write(`${line}\n`));
+  /** The folder stays when the ring in it could not be stored. */
+  let keep = false;
   try {
     // the IPC channel carries the program's snapshot requests (snapshot(reason), SIGUSR2 to it, an error logged)
     const child = spawn(program, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv(opts, dir) });
@@ -129,11 +133,27 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const archiveMs = performance.now() - died;
     notice(recording, opts, notify);
     parts.push(...saveParts(dir, end, recording.id));
+    keep = !storeRing(recordings, recording.id, dir, notify);
+    const ringStoredMs = performance.now() - died;
     if (opts.webhook) await post(opts.webhook, recording, opts.store, notify);
-    return { exitCode: code, signal, recording, archiveMs, snapshots, parts };
+    return { exitCode: code, signal, recording, archiveMs, ringStoredMs, snapshots, parts };
   } finally {
     recordings.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The ring of the committed recording, copied into the store from its file. When that fails (a
+ * full disk), the file stays for the next hindsight command on the store to store.
+ */
+function storeRing(recordings: RecordingStore, id: string, dir: string, notify: (line: string) => void): boolean {
+  try {
+    recordings.storeRing(id);
+    return true;
+  } catch (err) {
+    notify(`hindsight: the ring of recording ${id} could not be copied into the store (${(err as Error).message}); it stays in ${dir}, and the next hindsight trace command on this store stores it`);
+    return false;
   }
 }
 

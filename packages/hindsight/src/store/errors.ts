@@ -14,7 +14,8 @@ export type StoreErrorCode =
   | 'HS_E_BAD_CURSOR'
   | 'HS_E_RUN_NOT_FOUND'
   | 'HS_E_RUN_CLOSED'
-  | 'HS_E_QUERY_NOT_FOUND';
+  | 'HS_E_QUERY_NOT_FOUND'
+  | 'HS_E_RING_LOST';
 
 /** A store that cannot be used as asked; the message says what to do about it. */
 export class StoreError extends HindsightError {

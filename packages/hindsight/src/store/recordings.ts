@@ -62,13 +62,27 @@ export interface BundleFile {
   readonly hash: string;
 }
 
+/**
+ * A ring left in its file when its recording is saved, copied into the store after (storeRing):
+ * a crash's recording is committed, listed and debuggable without waiting for its 64 MiB.
+ */
+export interface RingFile {
+  readonly file: string;
+  /** The ring is the file's first `bytes` bytes. */
+  readonly bytes: number;
+  /** The process that stores it; once that process is gone, whoever opens the store next does. */
+  readonly owner: number;
+}
+
+/** A recording whose ring is still in its file. */
+export interface PendingRing extends RingFile {
+  readonly id: string;
+}
+
 export interface NewRecording {
   readonly meta: RecordingMeta;
-  /**
-   * The ring, or its bytes in pieces, in order, each read only until the next is asked for (the
-   * ring file of a process that ended, read as it is stored: a 64 MiB ring is not held at once).
-   */
-  readonly ring: Uint8Array | Iterable<Uint8Array>;
+  /** The ring, or the file it is in (copied into the store later, by storeRing). */
+  readonly ring: Uint8Array | RingFile;
   readonly modules: readonly RecordedModule[];
   /** The bundle's files with their content. */
   readonly files: readonly (BundleFile & { readonly content: string })[];
@@ -87,6 +101,13 @@ export interface Recording {
 /** Where flight recordings are kept: the same store file as workflow runs. */
 export interface RecordingStore {
   save(recording: NewRecording): void;
+  /**
+   * Copies the ring of a recording saved with a RingFile into the store. False when there is
+   * none waiting (stored already, by this process or another). The file is left where it is.
+   */
+  storeRing(id: string): boolean;
+  /** The recordings whose ring is still in its file. */
+  pendingRings(): PendingRing[];
   /** Newest first. */
   list(): RecordingMeta[];
   get(id: string): Recording | undefined;

@@ -65,6 +65,7 @@ function onlyRecording(store: string): Recording {
   try {
     const list = r.list();
     assert.equal(list.length, 1, `one recording, not ${list.length}`);
+    assert.deepEqual(r.pendingRings(), [], 'its ring was copied into the store after it was committed');
     return r.get(list[0]!.id)!;
   } finally {
     r.close();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -25,31 +25,62 @@ function bytes(length: number, seed: number): Uint8Array {
   return out;
 }
 
-/** The ring as a reader of its file gives it: cut at `cuts`, each piece in one buffer overwritten once the next is asked for. */
-function* reusedPieces(ring: Uint8Array, cuts: number[]): Generator<Uint8Array> {
-  const bounds = [...new Set([0, ring.length, ...cuts.map((c) => c % (ring.length + 1))])].sort((a, b) => a - b);
-  const buffer = new Uint8Array(ring.length);
-  for (let j = 0; j + 1 < bounds.length; j++) {
-    const piece = buffer.subarray(0, bounds[j + 1]! - bounds[j]!);
-    piece.set(ring.subarray(bounds[j]!, bounds[j + 1]!));
-    yield piece;
-    piece.fill(0xee);
-  }
-}
-
 describe('flight recordings in the SQLite store', () => {
-  it('a ring given whole or in pieces (each read before the next overwrites it) is read back byte for byte', () => {
+  it('a ring is read back byte for byte (it is stored in pieces of 1 MiB)', () => {
     const store = openRecordings({ path: freshPath() });
     try {
       fc.assert(
-        fc.property(fc.integer({ min: 64, max: 3 << 20 }), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), (length, cuts, whole) => {
-          const ring = bytes(length, cuts.length);
+        fc.property(fc.integer({ min: 64, max: 3 << 20 }), fc.nat(255), (length, seed) => {
+          const ring = bytes(length, seed);
           const id = `rec-${++n}`;
-          store.save(recording(id, whole ? ring : reusedPieces(ring, cuts)));
+          store.save(recording(id, ring));
           assert.deepEqual(store.get(id)!.ring, ring);
         }),
         { numRuns: 25 },
       );
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a ring saved as its file is read from the file until it is stored, then from the store, byte for byte; it is stored once', () => {
+    const store = openRecordings({ path: freshPath() });
+    try {
+      fc.assert(
+        fc.property(fc.integer({ min: 64, max: 3 << 20 }), fc.integer({ min: -64, max: 64 }), (length, extra) => {
+          const ring = bytes(length, extra & 0xff);
+          const id = `rec-${++n}`;
+          const file = path.join(root, `${id}.ring`);
+          // the file may be longer than the ring (the rest of its slots), or cut short (what is missing reads as zeros)
+          writeFileSync(file, extra >= 0 ? Buffer.concat([ring, Buffer.alloc(extra, 0xab)]) : ring.subarray(0, length + extra));
+          const expected = extra >= 0 ? ring : Uint8Array.from([...ring.subarray(0, length + extra), ...new Uint8Array(-extra)]);
+          store.save(recording(id, { file, bytes: length, owner: process.pid }));
+          assert.deepEqual(store.pendingRings(), [{ id, file, bytes: length, owner: process.pid }]);
+          assert.deepEqual(store.get(id)!.ring, expected);
+          assert.equal(store.storeRing(id), true);
+          rmSync(file);
+          assert.deepEqual(store.get(id)!.ring, expected);
+          assert.equal(store.storeRing(id), false);
+          assert.deepEqual(store.pendingRings(), []);
+        }),
+        { numRuns: 15 },
+      );
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a recording whose ring file is gone before it was stored says so in one line and is kept, until it is removed', () => {
+    const store = openRecordings({ path: freshPath() });
+    try {
+      const file = path.join(root, 'gone.ring');
+      store.save(recording('rec-gone', { file, bytes: 4096, owner: process.pid }));
+      const lost = { code: 'HS_E_RING_LOST', message: /ring of recording rec-gone .* gone .* hindsight trace rm rec-gone$/ };
+      assert.throws(() => store.get('rec-gone'), lost);
+      assert.throws(() => store.storeRing('rec-gone'), lost);
+      assert.deepEqual(store.list().map((m) => m.id), ['rec-gone']);
+      assert.equal(store.remove('rec-gone'), true);
+      assert.deepEqual(store.pendingRings(), []);
     } finally {
       store.close();
     }

@@ -50,7 +50,7 @@ async function recordAction(command: string[], flags: RecordFlags, cmd: Command)
     ...(s.transformCache !== undefined ? { transformCache: s.transformCache } : {}),
     captureArgs: s.captureArgs ?? [],
   });
-  if (flags.json && result.recording) printJson({ ...result.recording, archiveMs: result.archiveMs });
+  if (flags.json && result.recording) printJson({ ...result.recording, archiveMs: result.archiveMs, ringStoredMs: result.ringStoredMs });
   // the recorder's exit status is the program's, as if it had run alone
   process.exitCode = result.signal ? 128 + (signalNumbers[result.signal] ?? 1) : (result.exitCode ?? 1);
 }

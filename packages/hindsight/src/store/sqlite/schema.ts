@@ -7,9 +7,10 @@
  * Bump when the tables change so that an older version cannot read what a newer one writes; a
  * store written by a newer version is refused, never rewritten. Opening an older store brings
  * it up to this version. 2: rings stored in pieces (recording_rings), which version 1 would take
- * for damaged recordings.
+ * for damaged recordings. 3: rings stored after their recording (recording_ring_files), whose
+ * recordings version 2 would take for damaged.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Every statement is idempotent: opening an existing store runs all of them again. */
 export const SCHEMA: readonly string[] = [
@@ -116,6 +117,15 @@ export const SCHEMA: readonly string[] = [
      seq INTEGER NOT NULL,
      bytes BLOB NOT NULL,
      PRIMARY KEY (id, seq)
+   )`,
+  // A ring still in the file it was recorded in, copied into recording_rings by its owner (a
+  // process id) just after its recording was committed, or by the next to open the store once
+  // the owner is gone.
+  `CREATE TABLE IF NOT EXISTS recording_ring_files (
+     id TEXT PRIMARY KEY,
+     file TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     owner INTEGER NOT NULL
    )`,
   `CREATE TABLE IF NOT EXISTS code_files (
      hash TEXT PRIMARY KEY,
