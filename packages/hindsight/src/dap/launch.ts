@@ -134,10 +134,10 @@ function openRecording(target: string, args: LaunchArguments, base: string): Ope
     throw new DapError('HS_E_DAP_LAUNCH_ARGS', `'recording' is neither a recording id (rec-…) nor a file: ${file} does not exist; \`hindsight trace list\` shows the recordings`);
   }
   const store = storeFile(args, base);
-  // rings of programs recorded without a supervisor and killed outright become recordings now
-  recoverOrphans(store);
   const recordings = openRecordings({ path: store });
   try {
+    // rings of programs recorded without a supervisor and killed outright become recordings now
+    recoverOrphans(store, recordings);
     const { recording, sources } = storedRecording(recordings, target);
     return startRecordingSession(recording, { bundle: sources });
   } finally {

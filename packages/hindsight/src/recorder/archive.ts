@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readAt, withFile } from '../common/index.js';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { readAt, withFile } from '../common/index.js';
 import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingPart, RecordingTrigger, RingFile } from '../store/index.js';
 import { RING_HEADER_BYTES, ringHeader } from './ring.js';
 import { VALUES_RING_HEADER_BYTES, valuesRingUsedBytes } from './values-ring.js';
@@ -28,9 +28,10 @@ export const newRecordingId = (): string => `rec-${randomUUID().slice(0, 8)}`;
  * never wrapped), the site table of every module that loaded, the error that ended it, and the
  * code bundle (the sources the sites name, as they are on disk now, by content hash).
  *
- * The ring of a process that `ended` is read from its file in pieces as the store writes it (a
- * full 64 MiB ring, copied first, took a fifth of the archive's time). A live process's (a
- * snapshot) is copied at once: what it writes meanwhile must not mix into the copy.
+ * The ring of a process that `ended` is left in its file, for the store to copy in once the
+ * recording is committed (RecordingStore.storeRing: a full 64 MiB ring takes a few hundred ms,
+ * the rest a few ms). A live process's (a snapshot) is copied at once: what it writes meanwhile
+ * must not mix into the copy.
  */
 export function archive(dir: string, end: ProcessEnd, id = newRecordingId(), { ended = false } = {}): NewRecording {
   // a snapshot reads the ring of a live process: the few newest events may be torn, never the rest
@@ -87,11 +88,11 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: P
 
 /**
  * The ring: its header first, then only the bytes it says are used (a ring that never wrapped is
- * read no further than its last event), copied, or, when it is `done` (its process ended), left
- * in its file for this process to store.
+ * read no further than its last event), copied, or, when its process has `ended`, left in its
+ * file for this process to store.
  */
-function readRingFile(file: string, done: boolean): { ring: Uint8Array | RingFile; header: ReturnType<typeof ringHeader> } {
-  if (!done) {
+function readRingFile(file: string, ended: boolean): { ring: Uint8Array | RingFile; header: ReturnType<typeof ringHeader> } {
+  if (!ended) {
     const ring = readUsed(file, RING_HEADER_BYTES, (head) => ringHeader(head).usedBytes);
     return { ring, header: ringHeader(ring) };
   }

@@ -52,15 +52,11 @@ export function archiveAtExit(dir: string, store: string, code: number, errored:
  * Recordings to finish before a store is read: rings left in the spool by processes recorded
  * without a supervisor and killed outright (archived now, with what is known), and rings whose
  * recording was committed by a process that died before it copied them in (stored now).
+ * `recordings` is the store at `store`, open.
  */
-export function recoverOrphans(store: string): RecordingMeta[] {
-  const recordings = openRecordings({ path: store });
-  try {
-    storeLeftRings(recordings);
-    return archiveOrphans(store, recordings);
-  } finally {
-    recordings.close();
-  }
+export function recoverOrphans(store: string, recordings: RecordingStore): RecordingMeta[] {
+  storeLeftRings(recordings);
+  return archiveOrphans(store, recordings);
 }
 
 /** Rings still in their files whose owner is gone: stored, and their folder (the owner's spool) removed. */

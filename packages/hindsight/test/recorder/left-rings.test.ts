@@ -36,10 +36,9 @@ describe('rings left in their files', () => {
     recordings.save(owned.recording);
     recordings.close();
 
-    recoverOrphans(store);
-
     const after = openRecordings({ path: store });
     try {
+      recoverOrphans(store, after);
       assert.deepEqual(after.pendingRings().map((p) => p.id), ['rec-owned']);
       assert.equal(existsSync(orphan.folder), false);
       assert.deepEqual(after.get('rec-orphan')!.ring, orphan.ring);

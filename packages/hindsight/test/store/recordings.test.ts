@@ -5,13 +5,22 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { openRecordings, type NewRecording } from '../../src/store/index.js';
+import { openRecordings, type NewRecording, type RecordingStore } from '../../src/store/index.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'hindsight-recordings-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshPath = (): string => path.join(root, `r${++n}.db`);
+
+function withFreshStore(use: (store: RecordingStore) => void): void {
+  const store = openRecordings({ path: freshPath() });
+  try {
+    use(store);
+  } finally {
+    store.close();
+  }
+}
 
 function recording(id: string, ring: NewRecording['ring']): NewRecording {
   const meta = { id, createdAt: ++n, trigger: 'crash', command: ['node', 'app.js'], pid: 1, exitCode: null, signal: 'SIGKILL', node: 'v20', host: 'h', events: 0, wrapped: false, reason: 'killed by SIGKILL' } as const;
@@ -27,8 +36,7 @@ function bytes(length: number, seed: number): Uint8Array {
 
 describe('flight recordings in the SQLite store', () => {
   it('a ring is read back byte for byte (it is stored in pieces of 1 MiB)', () => {
-    const store = openRecordings({ path: freshPath() });
-    try {
+    withFreshStore((store) => {
       fc.assert(
         fc.property(fc.integer({ min: 64, max: 3 << 20 }), fc.nat(255), (length, seed) => {
           const ring = bytes(length, seed);
@@ -38,14 +46,11 @@ describe('flight recordings in the SQLite store', () => {
         }),
         { numRuns: 25 },
       );
-    } finally {
-      store.close();
-    }
+    });
   });
 
   it('a ring saved as its file is read from the file until it is stored, then from the store, byte for byte; it is stored once', () => {
-    const store = openRecordings({ path: freshPath() });
-    try {
+    withFreshStore((store) => {
       fc.assert(
         fc.property(fc.integer({ min: 64, max: 3 << 20 }), fc.integer({ min: -64, max: 64 }), (length, extra) => {
           const ring = bytes(length, extra & 0xff);
@@ -65,14 +70,11 @@ describe('flight recordings in the SQLite store', () => {
         }),
         { numRuns: 15 },
       );
-    } finally {
-      store.close();
-    }
+    });
   });
 
   it('a recording whose ring file is gone before it was stored says so in one line and is kept, until it is removed', () => {
-    const store = openRecordings({ path: freshPath() });
-    try {
+    withFreshStore((store) => {
       const file = path.join(root, 'gone.ring');
       store.save(recording('rec-gone', { file, bytes: 4096, owner: process.pid }));
       const lost = { code: 'HS_E_RING_LOST', message: /ring of recording rec-gone .* gone .* hindsight trace rm rec-gone$/ };
@@ -81,9 +83,7 @@ describe('flight recordings in the SQLite store', () => {
       assert.deepEqual(store.list().map((m) => m.id), ['rec-gone']);
       assert.equal(store.remove('rec-gone'), true);
       assert.deepEqual(store.pendingRings(), []);
-    } finally {
-      store.close();
-    }
+    });
   });
 
   it('a store of schema 1 (rings in the recordings row) is brought up to this version, and its recordings are read as they were', () => {

@@ -32,10 +32,10 @@ export function withRecordings<T>(cmd: Command, fn: (r: RecordingStore) => T): T
   if (file !== ':memory:' && !existsSync(file)) {
     throw new HindsightError('HS_E_STORE_NOT_FOUND', `no store at ${file}; pass --store (or set HINDSIGHT_STORE) to the store \`hindsight record\` used`);
   }
-  // rings left by programs recorded without a supervisor and killed outright become recordings now
-  recoverOrphans(where);
   const r = openRecordings({ path: where });
   try {
+    // rings left by programs recorded without a supervisor and killed outright become recordings now
+    recoverOrphans(where, r);
     return fn(r);
   } finally {
     r.close();
