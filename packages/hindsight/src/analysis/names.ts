@@ -1,4 +1,4 @@
-import type { Execution } from '../trace/index.js';
+import { ANONYMOUS, type Execution } from '../trace/index.js';
 
 /** What a frame is called in reports and exports: its function, where it is defined. */
 export interface FrameName {
@@ -7,9 +7,6 @@ export interface FrameName {
   readonly line: number;
   readonly column: number;
 }
-
-/** The name of a function that has none (the instrumenter names what it can: see instrument/names.ts). */
-export const ANONYMOUS = '<anonymous>';
 
 const UNKNOWN: FrameName = { name: '<unknown>', file: '', line: 0, column: 0 };
 

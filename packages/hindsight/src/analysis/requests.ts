@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Execution } from '../trace/index.js';
+import { ANONYMOUS, type Execution } from '../trace/index.js';
 import { frameTimes } from './frame-times.js';
-import { ANONYMOUS, frameNamer, type FrameName } from './names.js';
+import { frameNamer, type FrameName } from './names.js';
 
 /**
  * One request: a root async activation, from its root frame's entry to its exit. The frame spans

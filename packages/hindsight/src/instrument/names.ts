@@ -1,5 +1,6 @@
 /** What instrumented code calls things: a function's readable name, the names a value point can see. */
 import type { NodePath, types as T } from '@babel/core';
+import { ANONYMOUS } from '../trace/index.js';
 import { t } from './babel.js';
 
 /**
@@ -40,7 +41,7 @@ export function functionName(fn: FnPath): string {
     const wrapper = t.isCallExpression(n) && t.isIdentifier(n.callee);
     if (!wrapper && !t.isTSAsExpression(n) && !t.isParenthesizedExpression(n)) break;
   }
-  return '<anonymous>';
+  return ANONYMOUS;
 }
 
 /**

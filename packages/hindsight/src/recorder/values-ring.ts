@@ -104,15 +104,18 @@ export interface NamedValue {
 }
 
 /**
- * The call frame `f` runs (every run of a generator is its call's): its Enter, its function's site
- * and, when its arguments were captured and are still in the values ring, them by parameter name
- * (undefined when the function's are not captured, or newer calls overwrote them).
+ * The call frame `f` runs (every run of a generator is its call's): its function's site and, for a
+ * function whose arguments are captured, its Enter (-1 otherwise) and, while they are still in the
+ * values ring, its arguments by parameter name (undefined when newer calls overwrote them).
  */
 export function capturedCall(ex: Execution, args: ReadonlyMap<number, readonly CapturedValue[]>, f: number): { enter: number; site: Site | undefined; values: NamedValue[] | undefined } {
+  // a generator's later runs look back for their call's Enter: only for the functions whose arguments were captured
+  const fn = ex.sites.get(ex.frameSite(f));
+  if (!fn?.params) return { enter: -1, site: fn, values: undefined };
   const enter = ex.frameCallEnter(f);
-  const site = enter >= 0 ? ex.siteOf(enter) : undefined;
-  const values = site?.params ? args.get(enter) : undefined;
-  return { enter, site, values: values && site?.params?.map((name, i) => ({ name, type: values[i]?.[0] ?? 'undefined', preview: values[i]?.[1] ?? 'not captured' })) };
+  const site = enter >= 0 ? fn : undefined;
+  const values = site ? args.get(enter) : undefined;
+  return { enter, site, values: values && fn.params.map((name, i) => ({ name, type: values[i]?.[0] ?? 'undefined', preview: values[i]?.[1] ?? 'not captured' })) };
 }
 
 /** The captured calls still in a values ring: each Enter's event index (mod 2^32) and its values. */

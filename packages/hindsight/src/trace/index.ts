@@ -10,7 +10,7 @@
  * parent, call site, activation, synthetic, depth), and sorted occurrence lists per site, per
  * function (its Enter events) and per frame, so navigation is binary search, never a scan.
  */
-export { SiteTable, type Site, type SiteKind } from './sites.js';
+export { ANONYMOUS, SiteTable, type Site, type SiteKind } from './sites.js';
 export { EventKind, eventKindName, type EventKindName } from './events.js';
 export { ExecutionBuilder } from './builder.js';
 export { ValuesNotCaptured, ValueError, type ValueSource, type Value, type Scope, type ScopesAt, type Evaluation, type Sample } from './values.js';

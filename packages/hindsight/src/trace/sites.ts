@@ -1,6 +1,9 @@
 /** What a site is: the static location an instrumenter numbered. */
 export type SiteKind = 'function' | 'statement' | 'call' | 'await' | 'yield' | 'branch' | 'throw';
 
+/** The functionName of a function that has none (the instrumenter names what it can). */
+export const ANONYMOUS = '<anonymous>';
+
 /** A numbered static location. `line` and `column` are 1-based, in the file as written (no source maps yet). */
 export interface Site {
   readonly kind: SiteKind;
