@@ -3,5 +3,5 @@ export * from './duration.js';
 export * from './clock.js';
 export { recordable } from './serialize.js';
 export { columnBuffer, memoryAddon } from './memory.js';
-export { Slots, doubled } from './slots.js';
+export { Slots } from './slots.js';
 export { readAt, withFile } from './files.js';

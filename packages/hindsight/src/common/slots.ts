@@ -89,10 +89,3 @@ export class Slots {
     for (let i = 0; i < keys.length; i++) if (values[i] !== 0) this.#put(keys[i]!, values[i]!);
   }
 }
-
-/** A copy of the array at twice its length (zeros after the old values). */
-export function doubled<T extends Int32Array | Uint8Array>(from: T): T {
-  const to = new (from.constructor as new (n: number) => T)(from.length * 2);
-  to.set(from);
-  return to;
-}

@@ -1,7 +1,7 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
-import { readRing, visitRingEvents, type RingEvents } from './ring.js';
+import { firstEvents, readRing, visitRingEvents, type RingEvents } from './ring.js';
 import { readValuesRing, type CapturedValue } from './values-ring.js';
 import { EventColumns, QuietStatements, Runs } from './quiet-statements.js';
 
@@ -86,14 +86,14 @@ type Wanted = (firstEvent: number, length: number) => number[];
 /** No quiet statements to put back (a ring of format 1, or not sparse): the ring's columns become the Execution's. */
 function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number>): RingEvents {
   const { events, firstEvent } = readRing(ring);
-  const { kinds, sites, activations, times } = events;
+  const { kinds } = events;
   let marks = 0;
   for (let i = 0, w = 0, at = wanted(firstEvent, events.length); w < at.length; i++) {
     if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, i - marks);
     if (kinds[i] === PROGRESS_KIND) marks++;
   }
   const n = kinds.indexOf(PROGRESS_KIND) === -1 ? events.length : withoutProgress(events);
-  return { length: n, kinds: kinds.subarray(0, n), sites: sites.subarray(0, n), activations: activations.subarray(0, n), times: times.subarray(0, n) };
+  return firstEvents(events, n);
 }
 
 /**

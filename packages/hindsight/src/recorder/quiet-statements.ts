@@ -1,7 +1,7 @@
-import { doubled, HindsightError, Slots } from '../common/index.js';
+import { HindsightError, Slots } from '../common/index.js';
 import { PROGRESS_KIND } from '../instrument/index.js';
-import { column, EventKind } from '../trace/index.js';
-import type { RingColumns, RingEvents } from './ring.js';
+import { column, EventKind, grow } from '../trace/index.js';
+import { firstEvents, type RingColumns, type RingEvents } from './ring.js';
 
 /**
  * The quiet statements each site starts (Site.run: the statements after a function's entry, a
@@ -55,8 +55,7 @@ export class EventColumns {
 
   /** The events appended, as views. */
   written(): RingEvents {
-    const n = this.length;
-    return { length: n, kinds: this.kinds.subarray(0, n), sites: this.sites.subarray(0, n), activations: this.activations.subarray(0, n), times: this.times.subarray(0, n) };
+    return firstEvents(this, this.length);
   }
 
   /** Views of the columns from `at` on. */
@@ -163,7 +162,7 @@ export class QuietStatements {
 
   #add(a: number): number {
     const s = this.#slots.add(a);
-    if (s === this.#tops.length) this.#tops = doubled(this.#tops);
+    if (s === this.#tops.length) this.#tops = grow(this.#tops);
     this.#tops[s] = -1;
     return s;
   }
@@ -174,10 +173,10 @@ export class QuietStatements {
     if (p < 0) {
       p = this.#made++;
       if (p === this.#pos.length) {
-        this.#pos = doubled(this.#pos);
-        this.#end = doubled(this.#end);
-        this.#last = doubled(this.#last);
-        this.#below = doubled(this.#below);
+        this.#pos = grow(this.#pos);
+        this.#end = grow(this.#end);
+        this.#last = grow(this.#last);
+        this.#below = grow(this.#below);
       }
     }
     this.#below[p] = below;

@@ -303,9 +303,14 @@ function columns(slots: number): RingColumns {
 }
 
 /** The first `n` events of the columns (views, no copy). */
-function firstEvents(c: RingColumns, n: number): RingEvents {
+export function firstEvents(c: RingColumns, n: number): RingEvents {
   return { length: n, kinds: c.kinds.subarray(0, n), sites: c.sites.subarray(0, n), activations: c.activations.subarray(0, n), times: c.times.subarray(0, n) };
 }
+
+/** A slot of a ring of format 2 (or 1) is an event unless it is a time record. readRing2 and visitRingEvents must agree. */
+const isEvent2 = (kind: number): boolean => kind !== TIME;
+/** A slot of a ring of format 3 is an event unless it is an activation or time record. readRing3 and visitRingEvents must agree. */
+const isEvent3 = (kind: number): boolean => kind < TIME_LOW || kind === PROGRESS;
 
 /** A version 2 ring: two words a slot, an activation with each event. */
 function readRing2(words: Uint32Array, first: number, slots: number, mask: number, c: RingColumns = columns(slots)): RingEvents {
@@ -315,7 +320,7 @@ function readRing2(words: Uint32Array, first: number, slots: number, mask: numbe
     const at = HEADER_WORDS + ((first + k) & mask) * SLOT_WORDS_2;
     const w0 = words[at]!;
     const kind = w0 >>> SITE_BITS;
-    if (kind !== TIME) {
+    if (isEvent2(kind)) {
       c.kinds[n] = kind;
       c.sites[n] = w0 & SITE_MASK;
       c.activations[n] = words[at + 1]!;
@@ -343,7 +348,7 @@ function readRing3(words: Uint32Array, first: number, slots: number, mask: numbe
     const w = words[HEADER_WORDS + ((first + k) & mask)]!;
     const kind = w >>> SITE_BITS;
     const payload = w & SITE_MASK;
-    if (kind < TIME_LOW || kind === PROGRESS) {
+    if (isEvent3(kind)) {
       high = -1;
       if (activation < 0) continue;
       c.kinds[n] = kind;
@@ -399,7 +404,7 @@ export function visitRingEvents(buffer: ArrayBuffer | Uint8Array, visit: (kind: 
     const slotWords = version === VERSION_2 ? SLOT_WORDS_2 : EVENT_WORDS_1;
     for (let k = 0; k < slots; k++) {
       const w = words[HEADER_WORDS + ((first + k) & mask) * slotWords]!;
-      if (w >>> SITE_BITS === TIME) continue;
+      if (!isEvent2(w >>> SITE_BITS)) continue;
       visit(w >>> SITE_BITS, w & SITE_MASK);
       n++;
     }
@@ -410,7 +415,7 @@ export function visitRingEvents(buffer: ArrayBuffer | Uint8Array, visit: (kind: 
     const w = words[HEADER_WORDS + ((first + k) & mask)]!;
     const kind = w >>> SITE_BITS;
     if (kind === ACTIVATION) known = true;
-    else if (known && (kind < TIME_LOW || kind === PROGRESS)) {
+    else if (known && isEvent3(kind)) {
       visit(kind, w & SITE_MASK);
       n++;
     }

@@ -1,4 +1,5 @@
-import { doubled, Slots } from '../common/index.js';
+import { Slots } from '../common/index.js';
+import { grow } from './columns.js';
 
 /**
  * The builder's per-activation state while it appends, in typed arrays by slot (a recording holds
@@ -22,10 +23,10 @@ export class Activations {
     if (known >= 0) return known;
     const slot = this.#slots.add(activation);
     if (slot === this.top.length) {
-      this.top = doubled(this.top);
-      this.bottom = doubled(this.bottom);
-      this.suspended = doubled(this.suspended);
-      this.fn = doubled(this.fn);
+      this.top = grow(this.top);
+      this.bottom = grow(this.bottom);
+      this.suspended = grow(this.suspended);
+      this.fn = grow(this.fn);
     }
     this.top[slot] = -1;
     this.bottom[slot] = -1;
