@@ -1,7 +1,7 @@
 /** A generator's body, instrumented: its call, each run, and how it ends (see GeneratorState). */
 import type { NodePath, types as T } from '@babel/core';
 import { mark, t } from './babel.js';
-import { act, entryCall, gen, guarded, num, PROGRESS, report } from './probe-calls.js';
+import { act, entryCall, gen, guarded, num, progressArgs, progressLocal, report } from './probe-calls.js';
 
 /**
  * A generator: an extra last parameter `__hs_g = __hs.eg(F)` reports the call (defaults run at
@@ -31,8 +31,8 @@ export function instrumentGenerator(p: NodePath<T.Function>, F: number, opts: { 
     param ? mark(t.expressionStatement(t.assignmentExpression('=', G, start))) : mark(t.variableDeclaration('const', [t.variableDeclarator(G, start)])),
     mark(t.variableDeclaration('const', [t.variableDeclarator(act(), t.memberExpression(gen(), t.identifier('a')))])),
   ];
-  const progress = sparse ? [t.identifier(PROGRESS)] : [];
-  if (sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
+  const progress = progressArgs(sparse);
+  if (sparse) entry.push(progressLocal());
   if (valuePoint) entry.push(valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
   node.body = mark(t.blockStatement([...entry, guarded(body.body, [report('tg', num(F), gen(), ...progress)], [report('xg', num(F), gen(), ...progress)])], body.directives));
 }

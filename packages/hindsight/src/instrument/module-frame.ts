@@ -4,7 +4,7 @@ import type { NodePath, types as T } from '@babel/core';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { mark, t } from './babel.js';
 import { guardBody, mergedNames } from './module-body.js';
-import { act, guarded, num, probe, PROGRESS, report } from './probe-calls.js';
+import { act, entryCall, guarded, num, progressArgs, progressLocal, report } from './probe-calls.js';
 
 /**
  * Where a module's frame is: line 1, column 1 of the file the user wrote (the source of the
@@ -62,8 +62,8 @@ export class ModuleFrame {
       return t.identifier(id.name);
     };
     const body = guardBody(p.node.body, { temp, guard: (code) => this.#guard(code), merged: mergedNames(p.node) });
-    const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), probe(this.async ? 'ea' : 'en', num(this.site)))]))];
-    if (this.sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
+    const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), entryCall(this.async ? 'ea' : 'en', this.site, undefined))]))];
+    if (this.sparse) entry.push(progressLocal());
     if (temps.length > 0) entry.push(mark(t.variableDeclaration('let', temps.map((id) => t.variableDeclarator(id)))));
     // imports first, as written (they are hoisted anyway); then the frame
     const imports = body.filter((n) => t.isImportDeclaration(n));
@@ -72,7 +72,7 @@ export class ModuleFrame {
 
   /** `try { code } catch (e) { <throw>; <exit>; throw e; }`: the module's frame ends by the error. */
   #guard(code: T.Statement[]): T.Statement {
-    const threw = report('th', num(this.site), act(), ...(this.sparse ? [t.identifier(PROGRESS)] : []));
+    const threw = report('th', num(this.site), act(), ...progressArgs(this.sparse));
     // the Exit probe after a Throw only ends the frame (its activation's bookkeeping), as a function's finally does
     return guarded(code, [threw, this.exit()]);
   }

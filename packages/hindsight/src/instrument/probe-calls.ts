@@ -16,6 +16,10 @@ export const probe = (method: string, ...args: T.Expression[]): T.CallExpression
 export const num = (n: number): T.NumericLiteral => t.numericLiteral(n);
 export const act = (): T.Identifier => t.identifier(ACTIVATION);
 export const gen = (): T.Identifier => t.identifier(GENERATOR);
+/** Sparse: a frame's progress local, `let __hs_p = -1;` (no statement of it started yet). */
+export const progressLocal = (): T.Statement => mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))]));
+/** Sparse: the progress local, as the last argument of a probe that reports where a throw or catch was; nothing in the dense variant. */
+export const progressArgs = (sparse: boolean): T.Identifier[] => (sparse ? [t.identifier(PROGRESS)] : []);
 /**
  * `__hs.<method>(F, ...args)`, the probe a call enters by; where the call's arguments are captured
  * (`params`, the names its parameters bind), its `<method>a` variant, handed their values last.

@@ -7,7 +7,7 @@ import type { InstrumentOptions } from './instrument.js';
 import type { ModuleFrame } from './module-frame.js';
 import { runsNothing } from './module-body.js';
 import { functionName, scopeNames, type ScopeNames } from './names.js';
-import { act, gen, num, probe, PROGRESS, report } from './probe-calls.js';
+import { act, gen, num, probe, progressArgs, report } from './probe-calls.js';
 import { simple } from './statements.js';
 
 export type FnPath = NodePath<T.Function>;
@@ -102,7 +102,7 @@ export class Transform {
 
   /** The probe a catch or finally block of `fn` starts with: it may have been suspended when the exception came. */
   caught(fn: Owner, withProgress = true): T.Statement {
-    const p = this.sparse && withProgress ? [t.identifier(PROGRESS)] : [];
+    const p = progressArgs(this.sparse && withProgress);
     return this.isGenerator(fn) ? report('cg', gen(), ...p) : report('ca', act(), ...p);
   }
 

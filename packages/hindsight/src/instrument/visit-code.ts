@@ -4,7 +4,7 @@ import { made, mark, t } from './babel.js';
 import { instrumentGenerator } from './generator-body.js';
 import { awaitsAtTopLevel, runsNothing } from './module-body.js';
 import { ModuleFrame, moduleWhere } from './module-frame.js';
-import { act, entryCall, guarded, num, PROBE, PROGRESS, report } from './probe-calls.js';
+import { act, entryCall, guarded, num, PROBE, PROGRESS, progressArgs, progressLocal, report } from './probe-calls.js';
 import { RUNTIME_KEY } from './runtime.js';
 import { quiet, reportsItself, simple } from './statements.js';
 import type { FnPath, Owner, Transform } from './transform.js';
@@ -109,9 +109,9 @@ function wrapFunction(x: Transform, p: FnPath): void {
   if (p.node.generator) return instrumentGenerator(p, F, { sparse: x.sparse, sourceType: x.options.sourceType, valuePoint: x.values ? (q, fn, at) => x.valuePoint(q, fn, at) : undefined, params });
   const enter = entryCall(p.node.async ? 'ea' : 'en', F, params);
   const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];
-  if (x.sparse) entry.push(mark(t.variableDeclaration('let', [t.variableDeclarator(t.identifier(PROGRESS), num(-1))])));
+  if (x.sparse) entry.push(progressLocal());
   if (x.values) entry.push(x.valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
-  const thrown = report('th', num(F), act(), ...(x.sparse ? [t.identifier(PROGRESS)] : []));
+  const thrown = report('th', num(F), act(), ...progressArgs(x.sparse));
   const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(p.node.async ? 'xa' : 'ex', num(F), act())];
   p.node.body = mark(t.blockStatement([...entry, guarded(body.body, [thrown], exit)], body.directives));
 }
