@@ -1,6 +1,5 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { HindsightError } from '../common/errors.js';
+import { HindsightError, tempBeside } from '../common/index.js';
 import { parseHistoryFile, type HistoryFile } from '../history/index.js';
 
 /** Reads and checks an exported history; every problem is one line naming the file. */
@@ -22,7 +21,7 @@ export async function readHistoryFile(file: string): Promise<HistoryFile> {
  * leaves a truncated history where a good one is expected.
  */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = tempBeside(file);
   try {
     await writeFile(tmp, text);
     await rename(tmp, file);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { tempBeside } from '../common/index.js';
 import { instrumenterId, type Instrumented, type TransformStore } from '../instrument/index.js';
 import { transformCacheWarning } from './warnings.js';
 
@@ -43,7 +43,7 @@ export class TransformCache implements TransformStore {
   set(key: string, value: Instrumented): void {
     if (!this.#writable) return;
     const file = this.#file(key);
-    const part = `${file}.${process.pid}-${threadId}.part`;
+    const part = tempBeside(file);
     try {
       if (!this.#ready) this.#create();
       writeFileSync(part, JSON.stringify(value));

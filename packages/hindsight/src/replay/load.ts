@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { init, parse } from 'es-module-lexer';
-import { HindsightError } from '../common/index.js';
+import { HindsightError, tempBeside } from '../common/index.js';
 import { isWorkflowDefinition, type WorkflowDefinition } from '../workflow/define.js';
 import { instrument, probeRuntime, readInputMap, type InstrumentOptions } from '../instrument/index.js';
 
@@ -121,7 +121,7 @@ function pruneCopies(parent: string, current: string): void {
 
 /** Another process may be importing the same copy: it sees the old file or the new one, never half of one. */
 function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = tempBeside(file);
   writeFileSync(tmp, text);
   renameSync(tmp, file);
 }
