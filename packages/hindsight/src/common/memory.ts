@@ -41,8 +41,10 @@ const LARGE = 2 << 20;
  * A zeroed ArrayBuffer of `bytes` bytes for a column: a large one backed by huge pages where the
  * kernel has them. A decode fills columns of hundreds of megabytes once, and backed 4 KiB at a
  * time each page is a fault on first touch: on a virtual machine that was measured at 10 µs a
- * page, more than decoding the 500 events it holds. A small column, or one on a machine without
- * the native part or without the memory, is a plain ArrayBuffer: the same, only slower to fill.
+ * page, more than decoding the 500 events it holds. A helper thread of the native part also faults
+ * its pages in while the decode computes, so what is left of that cost lands on another core. A
+ * small column, or one on a machine without the native part or without the memory, is a plain
+ * ArrayBuffer: the same, only slower to fill.
  */
 export function columnBuffer(bytes: number): ArrayBuffer {
   if (bytes >= LARGE && missing === undefined) {

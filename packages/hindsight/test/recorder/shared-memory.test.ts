@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { HindsightError, columnBuffer } from '../../src/common/index.js';
 import { mapShared } from '../../src/recorder/shared-memory.js';
 
@@ -175,6 +177,46 @@ describe('memory for the columns of a decode', () => {
     for (let i = 0; i < words.length; i++) words[i] = word(i);
     for (let i = 0; i < words.length; i += 4099) assert.equal(words[i], word(i));
     if (thp() !== 'never') assert.ok(hugeKb() - before >= 4096, `huge pages: ${before} kB before, ${hugeKb()} kB after`);
+  });
+
+  /** Resident anonymous memory of this process, in kB. */
+  const anonKb = (): number => Number(/Anonymous:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
+  /** Collects garbage and lets the finalizers run (Node runs a native buffer's on a later turn), so that memory figures hold still. */
+  const settle = async (): Promise<void> => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    for (let r = 0; r < 3; r++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+
+  it('a large column becomes resident without being touched (its pages are faulted in by a helper thread, not by the decode)', async () => {
+    const bytes = 64 << 20;
+    await settle();
+    const before = anonKb();
+    const buffer = columnBuffer(bytes);
+    const deadline = Date.now() + 10_000;
+    while (anonKb() - before < (bytes >> 10) * 0.9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(anonKb() - before >= (bytes >> 10) * 0.9, `resident: ${anonKb() - before} kB of ${bytes >> 10} kB, 10 s after it was allocated`);
+    assert.ok(new Uint32Array(buffer).every((w) => w === 0), 'still zeroed');
+  });
+
+  it('what is written into a large column while its pages are faulted in is kept, every word', async () => {
+    const words = new Uint32Array(columnBuffer(128 << 20));
+    for (let i = 0; i < words.length; i++) words[i] = word(i);
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < words.length; i++) if (words[i] !== word(i)) assert.fail(`word ${i} is ${words[i]}, not ${word(i)}`);
+  });
+
+  it('a large column dropped before its pages are all resident is released (the helper is stopped first), as often as it is asked', async () => {
+    await settle();
+    const before = anonKb();
+    for (let r = 0; r < 8; r++) {
+      columnBuffer(256 << 20);
+      await settle();
+    }
+    assert.ok(anonKb() - before < 256 << 10, `${anonKb() - before} kB still resident after 8 columns of 256 MiB were dropped`);
   });
 
   it('a small column is zeroed and exactly its size', () => {
