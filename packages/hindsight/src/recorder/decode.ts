@@ -1,9 +1,9 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
-import { firstEvents, readRing, visitRingEvents, type RingEvents } from './ring.js';
+import { firstEvents, readRing, tallyRingEvents, type RingEvents } from './ring.js';
 import { readValuesRing, type CapturedValue } from './values-ring.js';
-import { EventColumns, QuietStatements, Runs } from './quiet-statements.js';
+import { EventColumns, QuietStatements, RUN_KINDS, Runs } from './quiet-statements.js';
 
 const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, column: 0, functionName: '<unknown>' };
 
@@ -103,8 +103,7 @@ function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number
  */
 function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>): RingEvents {
   const runs = new Runs(tables.runs, tables.sites.length);
-  let bound = 0;
-  const n = visitRingEvents(ring, (kind, site) => (bound += runs.lengthOf(kind, site)));
+  const { events: n, weighted: bound } = tallyRingEvents(ring, runs.lengths, RUN_KINDS);
   const out = new EventColumns(n + bound);
   const { events, firstEvent } = readRing(ring, out.from(bound));
   const { kinds, sites, activations, times } = events;

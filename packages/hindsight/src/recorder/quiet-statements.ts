@@ -13,26 +13,27 @@ export class Runs {
   readonly start: Int32Array;
   readonly end: Int32Array;
   readonly sites: Uint32Array;
+  /** Per site: the length of its run, the most quiet statements an event of a kind in RUN_KINDS at it puts back. */
+  readonly lengths: Uint32Array;
 
   constructor(runs: readonly (readonly number[] | undefined)[], sites: number) {
     this.start = new Int32Array(sites).fill(-1);
     this.end = new Int32Array(sites);
+    this.lengths = new Uint32Array(sites);
     const flat: number[] = [];
     runs.forEach((run, site) => {
       if (!run) return;
       this.start[site] = flat.length;
       flat.push(...run);
       this.end[site] = flat.length;
+      this.lengths[site] = run.length;
     });
     this.sites = Uint32Array.from(flat);
   }
-
-  /** The most quiet statements an event can put back: the run it starts (an entry, a statement, a branch). */
-  lengthOf(kind: number, site: number): number {
-    if ((kind !== EventKind.Enter && kind !== EventKind.Statement && kind !== EventKind.Branch) || site >= this.start.length) return 0;
-    return this.end[site]! - Math.max(0, this.start[site]!);
-  }
 }
+
+/** The kinds of event that start a run (an entry, a statement, a branch), a bit per kind. */
+export const RUN_KINDS = (1 << EventKind.Enter) | (1 << EventKind.Statement) | (1 << EventKind.Branch);
 
 /**
  * Events appended as columns of a fixed capacity, which the builder takes over in one call. The
