@@ -11,6 +11,7 @@ import { median, percentile, round, type Benchmark, type Measure } from './harne
 
 const APP = fileURLToPath(new URL('./apps/shop.js', import.meta.url));
 const DECODE = fileURLToPath(new URL('./apps/decode.js', import.meta.url));
+const HANDLERS = fileURLToPath(new URL('./apps/handlers-load.js', import.meta.url));
 const CLI = path.join(path.dirname(createRequire(import.meta.url).resolve('hindsight')), 'cli', 'main.js');
 /** Pairs of load slices, plain and recorded in turn; the figures are medians of the pairs' ratios. */
 const PAIRS = 24;
@@ -22,6 +23,7 @@ const names = [
   'recorder.http_throughput_loss_pct',
   'recorder.http_p99_increase_pct',
   'recorder.http_cpu_per_request_increase_pct',
+  'recorder.handler_overhead_ns',
   'recorder.ns_per_event',
   'recorder.decode_events_per_s',
   'recorder.decode_recorded_events_per_s',
@@ -129,6 +131,39 @@ async function http(store: string): Promise<Measure[]> {
   } finally {
     await Promise.all([stop(plainService), stop(recordedService)]);
   }
+}
+
+/** Processes of the in-process handler load, plain and recorded in turn (ABBA). */
+const HANDLER_PAIRS = 4;
+
+/**
+ * What recording adds to the CPU time of the service's own code a request: its handlers called in
+ * process (apps/handlers-load.ts), plain and under `--import hindsight/register`, each process's
+ * median round, in pairs of processes alternated; the median of the pairs' differences. Without the
+ * loopback network and the load generator it moves much less with the machine's other loads than
+ * the HTTP figures, which it explains.
+ */
+function handlerOverhead(dir: string): Measure {
+  const spool = path.join(dir, 'handlers-spool');
+  const run = (recorded: boolean): number => {
+    const args = recorded ? ['--import', 'hindsight/register', HANDLERS] : [HANDLERS];
+    const out = spawnSync(process.execPath, args, { cwd: path.dirname(HANDLERS), env: { ...process.env, NODE_OPTIONS: '', HINDSIGHT_RECORDING_DIR: spool }, encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`the in-process handler load failed: ${out.stderr}`);
+    return median((JSON.parse(out.stdout) as { nsPerRequest: number[] }).nsPerRequest);
+  };
+  const plain: number[] = [];
+  const recorded: number[] = [];
+  for (let pair = 0; pair < HANDLER_PAIRS; pair++) {
+    if (pair % 2 === 0) plain.push(run(false)), recorded.push(run(true));
+    else recorded.push(run(true)), plain.push(run(false));
+  }
+  const added = median(recorded.map((r, i) => r - plain[i]!));
+  return {
+    name: 'recorder.handler_overhead_ns',
+    value: round(added, 0),
+    unit: 'ns',
+    note: `CPU time a request of the HTTP service's handlers, called in process (no network): ${round(median(plain), 0)} ns plain, ${round(median(recorded), 0)} ns recorded (medians of ${HANDLER_PAIRS} pairs of processes, ABBA)`,
+  };
 }
 
 /** Cost of one event written into a shared-memory ring (mixed kinds, as instrumented code writes them). */
@@ -290,6 +325,7 @@ export const recorderBenchmark: Benchmark = {
     try {
       const out: Measure[] = [];
       if (only('recorder.ns_per_event')) out.push(nsPerEvent(dir));
+      if (only('recorder.handler_overhead_ns')) out.push(handlerOverhead(dir));
       if (only('recorder.decode_events_per_s')) out.push(decode());
       // a recording of the service with its ring full: archived (crash_to_archive) and decoded (decode_recorded)
       const needsFull = names.some((n) => (n.startsWith('recorder.crash') || n.startsWith('recorder.decode_recorded')) && only(n));
