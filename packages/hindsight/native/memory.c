@@ -171,8 +171,12 @@ static void *populate(void *arg) {
   bool advise = true;
   for (size_t at = 0; at < a->length && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED); at += HUGE_PAGE) {
     size_t step = a->length - at < HUGE_PAGE ? a->length - at : HUGE_PAGE;
-    if (advise && madvise(a->data + at, step, MADV_POPULATE_WRITE) == 0) continue;
-    advise = false;
+    if (advise) {
+      if (madvise(a->data + at, step, MADV_POPULATE_WRITE) == 0) continue;
+      /* Out of memory, say: the decoder's own writes will meet it, not the helper. */
+      if (errno != EINVAL) break;
+      advise = false;
+    }
     for (size_t p = 0; p < step; p += SMALL_PAGE) __atomic_fetch_add(a->data + at + p, 0, __ATOMIC_RELAXED);
   }
   return NULL;
