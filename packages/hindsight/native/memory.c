@@ -9,8 +9,9 @@
  * dies -- SIGKILL, abort(), a native crash. The supervising parent then maps
  * the same file and reads what was written, with no flush ever needed.
  *
- * allocate(bytes) -> a zeroed ArrayBuffer of anonymous memory backed by huge
- * pages where the kernel has them (transparent huge pages, MADV_HUGEPAGE).
+ * allocate(bytes[, resident]) -> a zeroed ArrayBuffer of anonymous memory
+ * backed by huge pages where the kernel has them (transparent huge pages,
+ * MADV_HUGEPAGE), its first `resident` bytes (default all) faulted in ahead.
  *
  * The decoder fills columns of hundreds of megabytes once; backed 4 KiB at a
  * time, every page is a fault on first touch, and on virtual machines such a
@@ -159,6 +160,9 @@ done:
 typedef struct {
   char *data;
   size_t length;
+  /* The bytes its user will write, from the start: the helper faults in those only (a column grown
+   * by doubling may never fill its second half, which then stays out of memory as before). */
+  size_t resident;
   pthread_t thread;
   bool started;
   int stop; /* set when V8 frees the buffer: the helper stops at its next step */
@@ -169,8 +173,8 @@ typedef struct {
 static void *populate(void *arg) {
   Allocation *a = arg;
   bool advise = true;
-  for (size_t at = 0; at < a->length && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED); at += HUGE_PAGE) {
-    size_t step = a->length - at < HUGE_PAGE ? a->length - at : HUGE_PAGE;
+  for (size_t at = 0; at < a->resident && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED); at += HUGE_PAGE) {
+    size_t step = a->resident - at < HUGE_PAGE ? a->resident - at : HUGE_PAGE;
     if (advise) {
       if (madvise(a->data + at, step, MADV_POPULATE_WRITE) == 0) continue;
       /* Out of memory, say: the decoder's own writes will meet it, not the helper. */
@@ -210,8 +214,8 @@ static void *map_aligned(size_t length) {
 }
 
 static napi_value allocate(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   napi_valuetype type;
   double requested;
@@ -223,6 +227,13 @@ static napi_value allocate(napi_env env, napi_callback_info info) {
   }
   size_t bytes = (size_t)requested;
   size_t length = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+  /* The optional second argument: the bytes that will be written (all of them when left out). */
+  double resident = (double)bytes;
+  if (argc >= 2 && (napi_typeof(env, argv[1], &type) != napi_ok || type != napi_number ||
+                    napi_get_value_double(env, argv[1], &resident) != napi_ok || !(resident >= 0))) {
+    napi_throw_range_error(env, NULL, "allocate(bytes, resident): resident must be a number of bytes");
+    return NULL;
+  }
   void *data = map_aligned(length);
   if (data == NULL) {
     char message[256];
@@ -244,8 +255,9 @@ static napi_value allocate(napi_env env, napi_callback_info info) {
   }
   a->data = data;
   a->length = length;
+  a->resident = resident < (double)length ? (size_t)resident : length;
   /* Without the helper the decoder takes the faults itself: slower, never wrong. */
-  a->started = pthread_create(&a->thread, NULL, populate, a) == 0;
+  a->started = a->resident > 0 && pthread_create(&a->thread, NULL, populate, a) == 0;
   /* V8 counts it, so that the garbage collector frees it as it would an ArrayBuffer of its own. */
   int64_t ignored;
   napi_adjust_external_memory(env, (int64_t)length, &ignored);

@@ -10,7 +10,8 @@ import { HindsightError } from './errors.js';
 
 interface MemoryAddon {
   map(file: string, bytes: number): ArrayBuffer;
-  allocate(bytes: number): ArrayBuffer;
+  /** `resident`: the bytes that will be written, from the start, which a helper thread faults in ahead (default all). */
+  allocate(bytes: number, resident?: number): ArrayBuffer;
 }
 
 /** This file compiles to <package>/dist/src/common/; node-gyp builds into <package>/build/Release/. */
@@ -42,14 +43,14 @@ const LARGE = 2 << 20;
  * kernel has them. A decode fills columns of hundreds of megabytes once, and backed 4 KiB at a
  * time each page is a fault on first touch: on a virtual machine that was measured at 10 µs a
  * page, more than decoding the 500 events it holds. A helper thread of the native part also faults
- * its pages in while the decode computes, so what is left of that cost lands on another core. A
- * small column, or one on a machine without the native part or without the memory, is a plain
- * ArrayBuffer: the same, only slower to fill.
+ * in the part that will be written (`written` bytes from the start) while the decode computes, so
+ * what is left of that cost lands on another core. A small column, or one on a machine without the
+ * native part or without the memory, is a plain ArrayBuffer: the same, only slower to fill.
  */
-export function columnBuffer(bytes: number): ArrayBuffer {
+export function columnBuffer(bytes: number, written = bytes): ArrayBuffer {
   if (bytes >= LARGE && missing === undefined) {
     try {
-      return memoryAddon().allocate(bytes);
+      return memoryAddon().allocate(bytes, written);
     } catch {
       // a plain ArrayBuffer below, which throws V8's own RangeError if the memory is not there either
     }

@@ -10,9 +10,12 @@ const UNKNOWN_DEPTH = 0xffffffff;
 type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
 type ColumnType<T extends Column> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
 
-/** A zeroed column of n values, in huge pages when it is large (see columnBuffer): every column of a decode is made here. */
-export function column<T extends Column>(type: ColumnType<T>, n: number): T {
-  return new type(columnBuffer(n * type.BYTES_PER_ELEMENT), 0, n);
+/**
+ * A zeroed column of n values, in huge pages when it is large (see columnBuffer): every column of
+ * a decode is made here. `written`: how many of its values, from the first, will be written.
+ */
+export function column<T extends Column>(type: ColumnType<T>, n: number, written = n): T {
+  return new type(columnBuffer(n * type.BYTES_PER_ELEMENT, written * type.BYTES_PER_ELEMENT), 0, n);
 }
 
 /**
@@ -42,9 +45,14 @@ export function depths(frameParent: Int32Array, room: Uint32Array): Uint32Array 
   return fit(depth, nf);
 }
 
-/** A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast` when `exact`). */
+/**
+ * A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast`
+ * when `exact`: a size the caller means to fill). The room doubling adds may never be used, so it
+ * is not made resident ahead (see columnBuffer).
+ */
 export function grow<T extends Column>(from: T, atLeast = 0, exact = false): T {
-  const to = column(from.constructor as ColumnType<T>, exact ? atLeast : Math.max(from.length * 2, atLeast));
+  const type = from.constructor as ColumnType<T>;
+  const to = exact ? column(type, atLeast) : column(type, Math.max(from.length * 2, atLeast), Math.max(from.length, atLeast));
   to.set(from);
   return to;
 }

@@ -202,6 +202,18 @@ describe('memory for the columns of a decode', () => {
     assert.ok(new Uint32Array(buffer).every((w) => w === 0), 'still zeroed');
   });
 
+  it('only the part of a large column that will be written is faulted in ahead: room it may never use stays out of memory', async () => {
+    await settle();
+    const before = anonKb();
+    const buffer = columnBuffer(64 << 20, 16 << 20);
+    const deadline = Date.now() + 10_000;
+    while (anonKb() - before < (16 << 10) * 0.9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200)); // a helper that went on would be well past 16 MiB by now
+    const resident = anonKb() - before;
+    assert.ok(resident >= (16 << 10) * 0.9 && resident < 32 << 10, `resident: ${resident} kB for 16 MiB to be written of 64 MiB`);
+    assert.equal(buffer.byteLength, 64 << 20);
+  });
+
   it('what is written into a large column while its pages are faulted in is kept, every word', async () => {
     const words = new Uint32Array(columnBuffer(128 << 20));
     for (let i = 0; i < words.length; i++) words[i] = word(i);
