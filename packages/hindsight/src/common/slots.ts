@@ -54,13 +54,6 @@ export class Slots {
     return this.#used;
   }
 
-  clear(): void {
-    this.#values.fill(0);
-    this.#size = 0;
-    this.#free.length = 0;
-    this.#used = 0;
-  }
-
   /** Fibonacci hashing: keys a power of two apart do not share a probe run. */
   #home(key: number): number {
     return Math.imul(key, 0x9e3779b1) >>> (32 - this.#bits);

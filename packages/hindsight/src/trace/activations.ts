@@ -39,10 +39,6 @@ export class Activations {
   end(activation: number): void {
     this.#slots.remove(activation);
   }
-
-  clear(): void {
-    this.#slots.clear();
-  }
 }
 
 const INITIAL = 256;

@@ -58,7 +58,7 @@ export class ExecutionBuilder {
   #fBelow: Int32Array;
 
   /** Per activation: its open frames (a stack linked through #fBelow), and whether it has awaited. */
-  readonly #acts = new Activations();
+  #acts = new Activations();
   #lastActivation = -1;
   /** The largest site id seen that is not too large to index. */
   #maxKnownSite = -1;
@@ -431,7 +431,7 @@ export class ExecutionBuilder {
     this.#fSynthetic = new Uint8Array(0);
     this.#fLast = new Int32Array(0);
     this.#fBelow = new Int32Array(0);
-    this.#acts.clear();
+    this.#acts = new Activations();
     this.#last = -1;
     this.#scratch = undefined;
   }
