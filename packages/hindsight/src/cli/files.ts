@@ -1,5 +1,5 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { HindsightError, tempBeside } from '../common/index.js';
+import { readFile } from 'node:fs/promises';
+import { HindsightError, writeAtomically } from '../common/index.js';
 import { parseHistoryFile, type HistoryFile } from '../history/index.js';
 
 /** Reads and checks an exported history; every problem is one line naming the file. */
@@ -21,12 +21,9 @@ export async function readHistoryFile(file: string): Promise<HistoryFile> {
  * leaves a truncated history where a good one is expected.
  */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const tmp = tempBeside(file);
   try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
+    writeAtomically(file, text);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => {});
     throw new HindsightError('HS_E_FILE_WRITE', `cannot write ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -20,11 +20,20 @@ export function readAt(fd: number, into: Uint8Array, position: number): Uint8Arr
 }
 
 /**
- * A hidden name beside `file` for writing it before a rename. Unique per call:
- * worker threads share the pid, and two of them writing the same file under one
- * temporary name would rename it from under each other.
+ * Writes `file` through a hidden temporary file beside it and a rename: a reader (another process
+ * importing it, a later command) sees the old content or the new, never half of it. The temporary
+ * name is unique per call: worker threads share the pid, and two of them writing the same file
+ * under one name would rename it from under each other. On failure the temporary file goes and
+ * the error is thrown.
  */
-export function tempBeside(file: string): string {
+export function writeAtomically(file: string, text: string): void {
   const tag = `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
-  return path.join(path.dirname(file), `.${path.basename(file)}.${tag}.tmp`);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${tag}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }

@@ -4,4 +4,4 @@ export * from './clock.js';
 export { recordable } from './serialize.js';
 export { columnBuffer, memoryAddon } from './memory.js';
 export { Slots } from './slots.js';
-export { readAt, tempBeside, withFile } from './files.js';
+export { readAt, withFile, writeAtomically } from './files.js';

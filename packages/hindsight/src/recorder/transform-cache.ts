@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { tempBeside } from '../common/index.js';
+import { writeAtomically } from '../common/index.js';
 import { instrumenterId, type Instrumented, type TransformStore } from '../instrument/index.js';
 import { transformCacheWarning } from './warnings.js';
 
@@ -42,15 +42,11 @@ export class TransformCache implements TransformStore {
 
   set(key: string, value: Instrumented): void {
     if (!this.#writable) return;
-    const file = this.#file(key);
-    const part = tempBeside(file);
     try {
       if (!this.#ready) this.#create();
-      writeFileSync(part, JSON.stringify(value));
-      renameSync(part, file);
+      writeAtomically(this.#file(key), JSON.stringify(value));
     } catch (err) {
       this.#writable = false;
-      if (existsSync(part)) rmSync(part);
       this.unwritable(`${(err as Error).message.split('\n')[0]}`);
     }
   }

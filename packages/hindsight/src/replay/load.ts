@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { init, parse } from 'es-module-lexer';
-import { HindsightError, tempBeside } from '../common/index.js';
+import { HindsightError, writeAtomically } from '../common/index.js';
 import { isWorkflowDefinition, type WorkflowDefinition } from '../workflow/define.js';
 import { instrument, probeRuntime, readInputMap, type InstrumentOptions } from '../instrument/index.js';
 
@@ -117,11 +117,4 @@ function pruneCopies(parent: string, current: string): void {
   } catch {
     // pruning is housekeeping: a copy that cannot be listed or removed stays
   }
-}
-
-/** Another process may be importing the same copy: it sees the old file or the new one, never half of one. */
-function writeAtomically(file: string, text: string): void {
-  const tmp = tempBeside(file);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }

@@ -7,17 +7,12 @@ import { Worker } from 'node:worker_threads';
 
 const filesModule = new URL('../../src/common/files.js', import.meta.url).href;
 
-/** Writes `file` `times` times through tempBeside and a rename, in a worker thread of this process. */
+/** Writes `file` `times` times through writeAtomically, in a worker thread of this process. */
 function writer(file: string, times: number, text: string): Promise<void> {
   const code = `
     const { workerData } = require('node:worker_threads');
-    const { writeFileSync, renameSync } = require('node:fs');
-    import(workerData.filesModule).then(({ tempBeside }) => {
-      for (let i = 0; i < workerData.times; i++) {
-        const tmp = tempBeside(workerData.file);
-        writeFileSync(tmp, workerData.text);
-        renameSync(tmp, workerData.file);
-      }
+    import(workerData.filesModule).then(({ writeAtomically }) => {
+      for (let i = 0; i < workerData.times; i++) writeAtomically(workerData.file, workerData.text);
     });`;
   const worker = new Worker(code, { eval: true, workerData: { filesModule, file, times, text } });
   return new Promise((resolve, reject) => {
@@ -26,7 +21,7 @@ function writer(file: string, times: number, text: string): Promise<void> {
   });
 }
 
-describe('tempBeside', () => {
+describe('writeAtomically', () => {
   it('lets threads of one process write the same file at once: every rename finds its own temporary file, and one whole file is left', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hs-temp-beside-'));
     try {
