@@ -148,10 +148,9 @@ function handlerOverhead(dir: string): Measure {
   const run = (recorded: boolean): number => {
     const args = recorded ? ['--import', 'hindsight/register', HANDLERS] : [HANDLERS];
     // the load itself is not traced: it stands for Node's HTTP server, which is not either
-    const env = { ...process.env, NODE_OPTIONS: '', HINDSIGHT_RECORDING_DIR: spool, HINDSIGHT_EXCLUDE: path.basename(HANDLERS) };
-    const out = spawnSync(process.execPath, args, { cwd: path.dirname(HANDLERS), env, encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`the in-process handler load failed: ${out.stderr}`);
-    return median((JSON.parse(out.stdout) as { nsPerRequest: number[] }).nsPerRequest);
+    const env = { HINDSIGHT_RECORDING_DIR: spool, HINDSIGHT_EXCLUDE: path.basename(HANDLERS) };
+    const out = runNode(args, 'the in-process handler load', { cwd: path.dirname(HANDLERS), env });
+    return median((JSON.parse(out) as { nsPerRequest: number[] }).nsPerRequest);
   };
   const plain: number[] = [];
   const recorded: number[] = [];
@@ -234,8 +233,7 @@ async function fullRing(store: string): Promise<FullRing> {
   const closed = new Promise((r) => s.child.once('close', r));
   process.kill(s.pid, 'SIGKILL');
   await closed;
-  const out = s.output();
-  return JSON.parse(out.slice(out.indexOf('{'))) as FullRing;
+  return recordJson<FullRing>(s.output());
 }
 
 /**
@@ -244,9 +242,7 @@ async function fullRing(store: string): Promise<FullRing> {
  * back and an activation per async call.
  */
 function decodeRecorded(store: string, full: FullRing): Measure[] {
-  const out = spawnSync(process.execPath, [DECODE, store, full.id], { env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`the decode of the recording failed: ${out.stderr}`);
-  const { events, rates, addedBytes } = JSON.parse(out.stdout) as { events: number; rates: number[]; addedBytes: number };
+  const { events, rates, addedBytes } = JSON.parse(runNode([DECODE, store, full.id], 'the decode of the recording')) as { events: number; rates: number[]; addedBytes: number };
   const how = `the HTTP service recorded under load${full.wrapped ? ' until its 64 MiB ring wrapped' : ' (its 64 MiB ring did not wrap)'} (${full.events} ring events, ${events} decoded with the quiet statements put back), decoded in a process of its own`;
   return [
     { name: 'recorder.decode_recorded_events_per_s', value: Math.round(median(rates)), unit: 'events/s', note: `${how}: ring read, statements put back, symbolicated and indexed, median of 3` },
@@ -267,8 +263,7 @@ function startUp(dir: string): Measure[] {
   const cached: number[] = [];
   const run = (args: string[]) => {
     const t0 = performance.now();
-    const out = spawnSync(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: '' }, encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`start-up run failed: ${out.stderr}`);
+    runNode(args, 'a start-up run');
     return performance.now() - t0;
   };
   for (let r = 0; r < 3; r++) {
@@ -314,8 +309,19 @@ async function crashToArchive(store: string, full: FullRing): Promise<Measure[]>
 }
 
 function archiveMs(output: string): number {
-  const json = output.slice(output.indexOf('{'));
-  return (JSON.parse(json) as { archiveMs: number }).archiveMs;
+  return recordJson<{ archiveMs: number }>(output).archiveMs;
+}
+
+/** What `hindsight record --json` printed of its recording (after the program's own output). */
+function recordJson<T>(output: string): T {
+  return JSON.parse(output.slice(output.indexOf('{'))) as T;
+}
+
+/** Runs Node with `args` in a process of its own (without the bench's NODE_OPTIONS), to its end: its stdout; `what` names it when it fails. */
+function runNode(args: string[], what: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const out = spawnSync(process.execPath, args, { cwd: opts.cwd, env: { ...process.env, NODE_OPTIONS: '', ...opts.env }, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`${what} failed: ${out.stderr}`);
+  return out.stdout;
 }
 
 export const recorderBenchmark: Benchmark = {
