@@ -181,6 +181,11 @@ describe('memory for the columns of a decode', () => {
 
   /** Resident anonymous memory of this process, in kB. */
   const anonKb = (): number => Number(/Anonymous:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
+  /** Waits (10 s at most) until this process holds `kb` more resident anonymous memory than `before`. */
+  const residentAbove = async (before: number, kb: number): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    while (anonKb() - before < kb && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  };
   /** Collects garbage and lets the finalizers run (Node runs a native buffer's on a later turn), so that memory figures hold still. */
   const settle = async (): Promise<void> => {
     setFlagsFromString('--expose-gc');
@@ -196,8 +201,7 @@ describe('memory for the columns of a decode', () => {
     await settle();
     const before = anonKb();
     const buffer = columnBuffer(bytes);
-    const deadline = Date.now() + 10_000;
-    while (anonKb() - before < (bytes >> 10) * 0.9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await residentAbove(before, (bytes >> 10) * 0.9);
     assert.ok(anonKb() - before >= (bytes >> 10) * 0.9, `resident: ${anonKb() - before} kB of ${bytes >> 10} kB, 10 s after it was allocated`);
     assert.ok(new Uint32Array(buffer).every((w) => w === 0), 'still zeroed');
   });
@@ -206,8 +210,7 @@ describe('memory for the columns of a decode', () => {
     await settle();
     const before = anonKb();
     const buffer = columnBuffer(64 << 20, 16 << 20);
-    const deadline = Date.now() + 10_000;
-    while (anonKb() - before < (16 << 10) * 0.9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await residentAbove(before, (16 << 10) * 0.9);
     await new Promise((r) => setTimeout(r, 200)); // a helper that went on would be well past 16 MiB by now
     const resident = anonKb() - before;
     assert.ok(resident >= (16 << 10) * 0.9 && resident < 32 << 10, `resident: ${resident} kB for 16 MiB to be written of 64 MiB`);
