@@ -75,7 +75,7 @@ export class SqliteRecordings implements RecordingStore {
     const putPiece = this.#db.prepare('INSERT INTO recording_rings (id, seq, bytes) VALUES (?, ?, ?)');
     let seq = 0;
     for (const piece of ring) {
-      for (let at = 0; at < piece.byteLength; at += PIECE) putPiece.run(id, seq++, blob(piece.subarray(at, at + PIECE)));
+      for (let at = 0; at < piece.byteLength; at += RING_PIECE_BYTES) putPiece.run(id, seq++, blob(piece.subarray(at, at + RING_PIECE_BYTES)));
     }
   }
 
@@ -136,8 +136,6 @@ export class SqliteRecordings implements RecordingStore {
   }
 }
 
-/** The size of the pieces a ring is stored in. */
-const PIECE = RING_PIECE_BYTES;
 const EMPTY = Buffer.alloc(0);
 
 const isRingFile = (ring: NewRecording['ring']): ring is RingFile => !(ring instanceof Uint8Array);
