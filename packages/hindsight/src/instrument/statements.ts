@@ -8,14 +8,26 @@ export function simple(node: T.Statement): boolean {
 }
 
 /**
- * A statement that calls nothing the instrumenter can see as it starts (a compound statement: its
- * test, its loop head, its switch's cases): no call, `new`, tagged template,
- * `await`, `yield`, `import()`, `delete`, class, nor assignment to a property (a setter), also
- * inside a function it makes (to keep this simple). A getter, a valueOf or an iterator of traced
- * code may still run: its events then come before the statement's in the decoded trace.
+ * What a statement can do as it starts (a compound statement: its test, its loop head, its
+ * switch's cases), for the sparse variant, from the least to the most:
+ * - 'pure': reads no property and calls nothing: no traced code can run in it. It may join the
+ *   run of the probe before it.
+ * - 'reads': calls nothing the instrumenter can see, but reads a property (destructuring and
+ *   spreading too, `in`, `instanceof`): a getter of traced code may run. It may join a run too,
+ *   where the decoder puts the run back up to it before a callee's entry if nothing before it
+ *   could have entered it.
+ * - 'calls': a call, `new`, tagged template, `import()`, `delete`, class, or assignment to a
+ *   property (a setter), also inside a function it makes (to keep this simple), but neither awaits
+ *   nor yields. It may join a run in which no traced code could run before it: the decoder puts
+ *   the run back up to it before its callee's entry.
+ * - 'reports': awaits or yields (its Suspend follows it), or is a statement of another kind: it
+ *   reports itself.
+ * An operator's valueOf or a template's toString of traced code may still run in any of them, and
+ * a getter in a statement after another that may call: its events then come before the statements
+ * of the run in the decoded trace.
  */
-export function quiet(node: T.Statement): boolean {
-  // a compound statement is quiet by what it evaluates as it starts (its blocks have statements of their own)
+export function startsWith(node: T.Statement): 'pure' | 'reads' | 'calls' | 'reports' {
+  // a compound statement is judged by what it evaluates as it starts (its blocks have statements of their own)
   let heads: (T.Node | null | undefined)[];
   if (simple(node)) heads = [node];
   else if (t.isIfStatement(node) || t.isWhileStatement(node)) heads = [node.test];
@@ -23,16 +35,19 @@ export function quiet(node: T.Statement): boolean {
   else if (t.isForInStatement(node) || t.isForOfStatement(node)) heads = [node.left, node.right];
   else if (t.isSwitchStatement(node)) heads = [node.discriminant, ...node.cases.map((c) => c.test)];
   else if (t.isTryStatement(node) || t.isBlockStatement(node) || t.isLabeledStatement(node) || t.isDoWhileStatement(node)) heads = [];
-  else return false;
-  if (t.isForOfStatement(node) && node.await) return false;
-  let calls = false;
+  else return 'reports';
+  if (t.isForOfStatement(node) && node.await) return 'reports';
+  const levels = ['pure', 'reads', 'calls', 'reports'] as const;
+  let found = 0;
+  const atLeast = (level: number) => void (found = Math.max(found, level));
   for (const head of heads) if (head) t.traverseFast(head, (n) => {
-    if (calls) return;
-    if (t.isCallExpression(n) || t.isOptionalCallExpression(n) || t.isNewExpression(n) || t.isTaggedTemplateExpression(n) || t.isAwaitExpression(n) || t.isYieldExpression(n) || t.isImport(n) || t.isClass(n)) calls = true;
-    else if (t.isUnaryExpression(n) && n.operator === 'delete') calls = true;
-    else if ((t.isAssignmentExpression(n) && !t.isIdentifier(n.left)) || (t.isUpdateExpression(n) && !t.isIdentifier(n.argument))) calls = true;
+    if (t.isAwaitExpression(n) || t.isYieldExpression(n)) atLeast(3);
+    else if (t.isCallExpression(n) || t.isOptionalCallExpression(n) || t.isNewExpression(n) || t.isTaggedTemplateExpression(n) || t.isImport(n) || t.isClass(n)) atLeast(2);
+    else if (t.isUnaryExpression(n) && n.operator === 'delete') atLeast(2);
+    else if ((t.isAssignmentExpression(n) && !t.isIdentifier(n.left)) || (t.isUpdateExpression(n) && !t.isIdentifier(n.argument))) atLeast(2);
+    else if (t.isMemberExpression(n) || t.isOptionalMemberExpression(n) || t.isPattern(n) || t.isSpreadElement(n) || (t.isBinaryExpression(n) && (n.operator === 'in' || n.operator === 'instanceof'))) atLeast(1);
   });
-  return !calls;
+  return levels[found]!;
 }
 /**
  * A statement that reports itself though it calls nothing: a jump or throw inside a for-of loop

@@ -32,6 +32,12 @@ export class Transform {
   readonly leading = new WeakMap<T.Node, number[]>();
   /** Sparse: the run a statement belongs to (a probed statement's own, or the one a quiet statement joined). */
   readonly runOf = new WeakMap<T.Node, number[]>();
+  /**
+   * Sparse: the runs in which traced code may have run since their event (a getter, a call of the
+   * statement that reported, of one that joined): a statement that calls may not join them, as the
+   * decoder could not tell which of the two entered a callee.
+   */
+  readonly mayCall = new WeakSet<number[]>();
   readonly #names = new WeakMap<T.Node, string>();
   /** Sparse: a switch case's site, until its statements are instrumented and its run is known. */
   readonly caseSites = new WeakMap<T.Node, number>();

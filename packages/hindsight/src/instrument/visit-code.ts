@@ -6,7 +6,7 @@ import { awaitsAtTopLevel, runsNothing } from './module-body.js';
 import { ModuleFrame, moduleWhere } from './module-frame.js';
 import { act, entryCall, guarded, num, PROBE, PROGRESS, progressArgs, progressLocal, report } from './probe-calls.js';
 import { RUNTIME_KEY } from './runtime.js';
-import { quiet, reportsItself, simple } from './statements.js';
+import { reportsItself, simple, startsWith } from './statements.js';
 import type { FnPath, Owner, Transform } from './transform.js';
 
 /**
@@ -118,21 +118,30 @@ function wrapFunction(x: Transform, p: FnPath): void {
 
 /**
  * Sparse: a statement that calls nothing it can see and follows a simple statement (or opens a
- * block) joins the run of the probe before it and only sets the progress local; others report
- * themselves, and start a run of their own.
+ * block) joins the run of the probe before it and only sets the progress local; so does one that
+ * calls, where no traced code could run since the run's event. The first of a run that may enter
+ * traced code (a call, a getter) is marked `calls`: the decoder puts the run back up to it before
+ * a callee's entry, which only it can have made. Others report themselves, and start a run of
+ * their own.
  */
 function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner): void {
   const node = p.node;
   const run: number[] = [];
+  const starts = startsWith(node);
   const S = x.siteOf('statement', node, x.nameOf(fn), { run });
   x.statementSites.set(node, S);
-  const joins = quiet(node) && !reportsItself(p) ? x.runBefore(p) : undefined;
+  const before = starts !== 'reports' && !reportsItself(p) ? x.runBefore(p) : undefined;
+  const joins = starts === 'calls' && before && x.mayCall.has(before) ? undefined : before;
   if (joins) {
     joins.push(S);
     x.runOf.set(node, joins);
+    // the first statement of a run that may enter traced code: whatever is entered while it is pending, it entered
+    if (starts !== 'pure' && !x.mayCall.has(joins)) x.sites[S] = { ...x.sites[S]!, calls: true };
+    if (starts !== 'pure') x.mayCall.add(joins);
     p.insertBefore(mark(t.expressionStatement(mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))))));
     return;
   }
+  if (starts !== 'pure') x.mayCall.add(run);
   // a compound statement's run stays empty: what follows it is reported again
   if (simple(node)) x.runOf.set(node, run);
   p.insertBefore(report('st', mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))), act()));

@@ -15,7 +15,8 @@ const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, co
  *
  * The recorder's sparse instrumentation does not report quiet statements (see InstrumentOptions
  * .sparse): their Statement events are put back here, in order, where the next event of their
- * frame is (a statement, a branch of a later statement, the exit), and on a throw up to the
+ * frame is (a statement, a branch of a later statement, the exit) or, up to the one of them that
+ * calls, where its callee starts (an entry, a generator's run), and on a throw up to the
  * statement that threw.
  */
 export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>): Execution {
@@ -60,6 +61,8 @@ interface SiteTables {
   readonly owners: Int32Array;
   /** Per site: 1 for the await of a `for await` loop. */
   readonly loops: Uint8Array;
+  /** Per site: 1 for a quiet statement that calls (Site.calls). */
+  readonly calls: Uint8Array;
 }
 
 /** The modules' site tables, over the ring's global site ids. */
@@ -71,14 +74,16 @@ function siteTables(modules: Recording['modules']): SiteTables {
   for (let i = 0; i < sites.length; i++) sites[i] ??= UNKNOWN;
   const owners = new Int32Array(sites.length).fill(-1);
   const loops = new Uint8Array(sites.length);
+  const calls = new Uint8Array(sites.length);
   for (const m of modules) {
     m.sites.forEach((s, i) => {
       if (s.loop === true) loops[m.base + i] = 1;
+      if (s.calls === true) calls[m.base + i] = 1;
       if (s.run) runs[m.base + i] = s.run.map((id) => id + m.base);
       if (s.in !== undefined) owners[m.base + i] = s.in + m.base;
     });
   }
-  return { sites, runs, owners, loops };
+  return { sites, runs, owners, loops, calls };
 }
 
 type Wanted = (firstEvent: number, length: number) => number[];
@@ -107,11 +112,11 @@ function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wante
   const out = new EventColumns(n + bound);
   const { events, firstEvent } = readRing(ring, out.from(bound));
   const { kinds, sites, activations, times } = events;
-  const quiet = new QuietStatements(out, runs, tables.owners, tables.loops);
+  const quiet = new QuietStatements(out, runs, tables);
   for (let i = 0, w = 0, at = wanted(firstEvent, events.length); i < events.length; i++) {
-    // an Enter is the first event its call puts in the columns
-    if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, out.length);
     quiet.event(kinds[i]!, sites[i]!, activations[i]!, times[i]!);
+    // an Enter is the last event it puts in the columns (after its caller's statements)
+    if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, out.length - 1);
   }
   return out.written();
 }

@@ -5,9 +5,9 @@ import { firstEvents, type RingColumns, type RingEvents } from './ring.js';
 
 /**
  * The quiet statements each site starts (Site.run: the statements after a function's entry, a
- * statement or a branch that report nothing until the next event of their frame), flat: site s's
- * run is `sites[start[s]..end[s])`, and start is -1 where it has none (not an empty run: a branch
- * with an empty run still starts one).
+ * statement or a branch that report nothing themselves), flat: site s's run is
+ * `sites[start[s]..end[s])`, and start is -1 where it has none (not an empty run: a branch with an
+ * empty run still starts one).
  */
 export class Runs {
   readonly start: Int32Array;
@@ -87,6 +87,12 @@ export class QuietStatements {
   /** Consecutive events mostly share their activation: its slot is looked up when it changes. */
   #lastActivation = -1;
   #lastSlot = -1;
+  /**
+   * The activation whose code runs (that of the last event, unless it suspended or its outermost
+   * frame ended), and its slot, -1 when none: an event of another one comes from a call it made.
+   */
+  #runningActivation = -1;
+  #runningSlot = -1;
   /** Per pending run: its part of Runs.sites not put back yet (`#pos` to `#end`), -1 for a frame with no run. */
   #pos = new Int32Array(256);
   #end = new Int32Array(256);
@@ -96,15 +102,28 @@ export class QuietStatements {
   readonly #free: number[] = [];
   #made = 0;
 
+  readonly owners: Int32Array;
+  readonly loops: Uint8Array;
+  readonly calls: Uint8Array;
+
   constructor(
     readonly out: EventColumns,
     readonly runs: Runs,
-    /** Per site: the statement a branch is in, -1 for none (decode.ts, SiteTables). */
-    readonly owners: Int32Array,
-    readonly loops: Uint8Array,
-  ) {}
+    /** Per site (decode.ts, SiteTables): the statement a branch is in (-1 for none), the await of a `for await` loop, a quiet statement that calls. */
+    sites: { readonly owners: Int32Array; readonly loops: Uint8Array; readonly calls: Uint8Array },
+  ) {
+    this.owners = sites.owners;
+    this.loops = sites.loops;
+    this.calls = sites.calls;
+  }
 
   event(kind: number, site: number, a: number, time: number): void {
+    // control passed to another activation while one ran: a call from its innermost frame (an
+    // async function's entry, a generator's run)
+    if (a !== this.#runningActivation && this.#runningSlot >= 0) {
+      const caller = this.#tops[this.#runningSlot]!;
+      if (caller >= 0) this.#called(caller, this.#runningActivation, time);
+    }
     let s = this.#lastSlot;
     if (a !== this.#lastActivation) {
       s = this.#lastSlot = this.#slots.find(a);
@@ -112,6 +131,8 @@ export class QuietStatements {
     }
     const top = s >= 0 ? this.#tops[s]! : -1;
     const known = site < this.owners.length;
+    this.#runningActivation = a;
+    this.#runningSlot = s;
     switch (kind) {
       case PROGRESS_KIND:
         if (top >= 0) {
@@ -120,7 +141,9 @@ export class QuietStatements {
         }
         return;
       case EventKind.Enter:
-        if (s < 0) s = this.#lastSlot = this.#add(a);
+        // a call in the same activation
+        if (top >= 0) this.#called(top, a, time);
+        if (s < 0) s = this.#lastSlot = this.#runningSlot = this.#add(a);
         this.out.push(kind, site, a, time);
         this.#tops[s] = this.#push(top, known ? site : -1);
         return;
@@ -131,8 +154,9 @@ export class QuietStatements {
           const below = (this.#tops[s] = this.#below[top]!);
           this.#free.push(top);
           if (below < 0) {
+            // its outermost frame ended: it runs no more
             this.#slots.remove(a);
-            this.#lastSlot = -1;
+            this.#lastSlot = this.#runningSlot = -1;
           }
         }
         this.out.push(kind, site, a, time);
@@ -155,10 +179,19 @@ export class QuietStatements {
         // the await of `for await` comes after the iteration's statements; another, inside the statement reported before it
         if (top >= 0 && known && this.loops[site] === 1) this.#all(top, a, time);
         this.out.push(kind, site, a, time);
+        this.#runningSlot = -1; // back to its caller, its resumer or the event loop
         return;
       default: // Resume: inside the statement reported before it
         this.out.push(kind, site, a, time);
     }
+  }
+
+  /** A call from the frame of pending run `p`: when the statement of its run that may call (Site.calls) is still pending, it made it, and the run is put back up to it. */
+  #called(p: number, a: number, time: number): void {
+    const pos = this.#pos[p]!;
+    if (pos < 0) return;
+    const sites = this.runs.sites;
+    for (let k = pos, end = this.#end[p]!; k < end; k++) if (this.calls[sites[k]!] === 1) return void this.#through(p, sites[k]!, a, time);
   }
 
   #add(a: number): number {

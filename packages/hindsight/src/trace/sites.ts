@@ -23,9 +23,16 @@ export interface Site {
   /**
    * Sites of the flight recorder's sparse instrumentation: the quiet statements (module-local
    * site ids) that run right after this function's entry, this statement, or this branch into a
-   * block, and report nothing themselves; the decoder puts their Statement events back.
+   * block, and report nothing themselves (one of them may call); the decoder puts their
+   * Statement events back.
    */
   readonly run?: readonly number[];
+  /**
+   * Sparse: for the quiet statement of a run that may enter traced code first (it calls, or reads
+   * a property: a getter), with no code before it since the run's event that could: a callee
+   * entered while it is pending was entered by it.
+   */
+  readonly calls?: boolean;
   /**
    * For an await site: the await of `for await`, between two iterations (the statements of the
    * body before it have all run; the sparse decoder puts back the quiet ones before its Suspend).

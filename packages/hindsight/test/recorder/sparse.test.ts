@@ -163,6 +163,38 @@ async function agens() {
   s += await firstBig();
   return s;
 }
+function twice(x) { return x * 2; }
+async function bumpLater(x) { await null; return x + 1; }
+function calling(cart) {
+  twice(1);
+  const k = 2;
+  let u = k + 1;
+  u += twice(u);
+  if (u > 0) {
+    const size = cart.size;
+    u += twice(size);
+  }
+  const g = counter(3);
+  if (u > 0) {
+    [1, 2].forEach((x) => { u += twice(x); });
+    u++;
+  }
+  if (u > 1) { g.next(); }
+  while (u > 2) {
+    const later = bumpLater(u);
+    if (later) u = 0;
+  }
+  try {
+    JSON.parse('{');
+  } catch (e) {
+    u--;
+  }
+  if (u < 0) {
+    new Cart();
+    u = -u;
+  }
+  return bumpLater(u);
+}
 export async function main() {
   const c = new Cart();
   let t = 0;
@@ -176,6 +208,7 @@ export async function main() {
   t += loops(8);
   t += (await later(1)) + (await later(5));
   t += gens() + (await agens());
+  t += await calling(c);
   const f = t > 3 && t < 1000 ? t : 0;
   return f;
 }
