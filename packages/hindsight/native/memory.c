@@ -1,5 +1,6 @@
 /*
- * The memory Node cannot ask for itself: two functions, N-API only.
+ * The memory Node cannot ask for itself: two functions, N-API only (the
+ * module also exports loop-clock.c's stampLoopWaits).
  *
  * map(path, bytes) -> ArrayBuffer over a file mapped MAP_SHARED.
  *
@@ -38,6 +39,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "loop-clock.h"
 
 /* Throws an Error naming the failed step, the path and the errno text, with
  * err.errno and err.syscall set like Node's own fs errors. A pending throw is
@@ -270,5 +273,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (napi_set_named_property(env, exports, "map", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "allocate", NAPI_AUTO_LENGTH, allocate, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "allocate", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "stampLoopWaits", NAPI_AUTO_LENGTH, stamp_loop_waits, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "stampLoopWaits", fn) != napi_ok) return NULL;
   return exports;
 }

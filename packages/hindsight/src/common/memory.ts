@@ -12,6 +12,8 @@ interface MemoryAddon {
   map(file: string, bytes: number): ArrayBuffer;
   /** `resident`: the bytes that will be written, from the start, which a helper thread faults in ahead (default all). */
   allocate(bytes: number, resident?: number): ArrayBuffer;
+  /** The thread's event loop writes a time record into this ring before it waits, when events were written since the last (native/loop-clock.c). */
+  stampLoopWaits(ring: ArrayBuffer): void;
 }
 
 /** This file compiles to <package>/dist/src/common/; node-gyp builds into <package>/build/Release/. */

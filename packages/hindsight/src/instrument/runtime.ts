@@ -74,7 +74,8 @@ class State {
  * Activations: each async call is a new activation; sync calls run in the current one. `current`
  * follows control: set on entry, back to the caller on an activation's first await or when its
  * outermost frame returns, to the event loop (0) after a later await. The clock is read (into the
- * ring) where `current` goes from or to 0, that is where traced code starts and stops running.
+ * ring) where `current` goes from 0, that is where traced code starts running; where it stops, the
+ * recorder has the event loop write the time before it waits (stampLoopWaits).
  */
 export class ProbeRuntime {
   readonly sites: Site[] = [];
@@ -110,7 +111,8 @@ export class ProbeRuntime {
    * `onSlow` is told of each unit of work that took longer than `thresholdMs`: an async call made
    * from the event loop, or from synchronous code the event loop started (a request handler a
    * callback fires off, a message consumer), from its entry to its end, awaits included. Its
-   * (global) function site and how long it took; read off the clock reads the ring makes anyway.
+   * (global) function site and how long it took (from the clock read where it started, and one at
+   * its end: the only clock read a stop makes).
    */
   watchSlow(thresholdMs: number, onSlow: (site: number, ms: number) => void): void {
     this.#s.slowMs = thresholdMs;
@@ -272,10 +274,8 @@ export class ProbeRuntime {
       emit(EventKind.Suspend, site, g.a);
       g.waiting = site + 1;
       g.yielded = yielded;
-      const to = g.resumer;
+      S.current = g.resumer;
       if (!yielded) g.resumer = 0;
-      S.current = to;
-      if (to === 0) time();
     };
     // a yield and an await suspend alike, and resume alike; only what the generator waits for differs
     const suspendAt =
@@ -311,11 +311,10 @@ export class ProbeRuntime {
         S.awaiting[slot] = base + site + 1;
       }
       S.current = parent;
-      if (parent === 0) time(); // back to the event loop
     };
-    /** A unit of work ended (watchSlow); one that never awaited ended inside its caller's run: the clock is read for it. */
-    const endOfWork = (site: number, started: number, parent: number): void => {
-      if (parent !== 0) time();
+    /** A unit of work ended (watchSlow): the clock is read for it. */
+    const endOfWork = (site: number, started: number): void => {
+      time();
       const ms = S.lastTime - started;
       if (ms > S.slowMs) S.onSlow?.(site, ms);
     };
@@ -398,7 +397,6 @@ export class ProbeRuntime {
           // the outermost frame of an activation started from the event loop: back to it
           S.syncActivation = 0;
           S.current = 0;
-          if (a > 0) time();
         } else S.current = act;
       },
       xa: (site, a) => {
@@ -414,8 +412,7 @@ export class ProbeRuntime {
           S.live--;
         }
         S.current = parent;
-        if (parent === 0) time();
-        if (started >= 0) endOfWork(base + site, started, parent);
+        if (started >= 0) endOfWork(base + site, started);
       },
       eg: (site) => {
         const g = new GeneratorState(newGenerator(), base + site);
@@ -461,7 +458,6 @@ export class ProbeRuntime {
         if (S.threw) S.threw = false;
         else emit(EventKind.Exit, base + site, g.a);
         S.current = g.resumer;
-        if (g.resumer === 0) time();
       },
       fa: (site, a, iterable, statement) =>
         loopIterable(iterable, () => again(statement, a), () => suspendAsync(site, a)),

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { instrument, probeRuntime, readInputMap, withInlineMap, type InstrumentOptions, type ProbeRuntime } from '../instrument/index.js';
 import { configFromEnv, ENV, recorderInstrumentOptions, tracedFiles } from './config.js';
 import { RingWriter, ringBytes } from './ring.js';
-import { mapShared, touchPages } from './shared-memory.js';
+import { mapShared, stampLoopWaits, touchPages } from './shared-memory.js';
 import { askThroughFile, snapshot } from './snapshot.js';
 import { oncePerBurst, watchSlowRequests, watchSlowWork } from './slow-requests.js';
 import { FILES, PARTS } from './spool.js';
@@ -55,6 +55,7 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   const memory = mapShared(path.join(config.dir, FILES.ring), ringBytes(main ? config.ringBytes : config.workerRingBytes));
   touchPages(memory);
   const ring = new RingWriter(memory, process.pid);
+  stampLoopWaits(memory);
   const runtime = probeRuntime();
   const modules = path.join(config.dir, FILES.modules);
   runtime.onModule = (base, sites) => appendFileSync(modules, `${JSON.stringify({ base, sites })}\n`);

@@ -10,7 +10,8 @@ import { column, type EventKind } from '../trace/index.js';
  *   header (16 words): magic, version (3), capacity in slots (a power of two), slots written (mod
  *   2^32), wrapped flag, pid, start time (ms since the epoch, as a float64 in words 6-7), words
  *   per slot (1), records written (activation and time slots, mod 2^32), the most events between
- *   two time records (TIME_EVERY), rest 0
+ *   two time records (TIME_EVERY), the slots written at the last time record, the monotonic
+ *   clock when the ring started (process.hrtime(): seconds, nanoseconds), rest 0
  *   slots (1 word each), the kind in the top 4 bits:
  *     an event:            kind << 28 | site                  (kinds 0-6)
  *     a progress mark:     14 << 28 | statement site          (sparse instrumentation; read as
@@ -24,11 +25,13 @@ import { column, type EventKind } from '../trace/index.js';
  * within TIME_EVERY slots; the events before the first activation record it finds are left out.
  * Activations are below 2^28 (the probe runtime's ids wrap there).
  * The clock is not read per event. A time record is written wherever the writer's user asks for
- * one (the probe runtime does where traced code starts and stops running: a callback from the
- * event loop, an await resuming, an activation suspending or returning to the event loop) and
- * at least every TIME_EVERY events; the reader gives the events between two time records times
- * spread evenly between them (interpolated by position), so every time is exact at a record and
- * between records it is bounded by the records on either side.
+ * one (the probe runtime does where traced code starts running: a callback from the event loop,
+ * an await resuming), at least every TIME_EVERY events, and by the event loop just before it
+ * waits when events were written since the last one (stampLoopWaits, from the native part, into
+ * the same slots); the reader gives the events between two time records times spread evenly
+ * between them (interpolated by position), so every time is exact at a record and between
+ * records it is bounded by the records on either side. The writer keeps its count in the header
+ * (not in a field) for the loop's records to go in between.
  * A slot is written before the count that publishes it: a process that dies mid-record leaves a
  * count that does not include it. Once the ring has wrapped, the slot at the count may already
  * hold a newer word that the count does not include, so a reader starts one slot later. The
@@ -64,6 +67,11 @@ const H_SLOT_WORDS = 8;
 /** Format 3: activation and time slots written; format 2: time records written. */
 const H_RECORDS = 9;
 const H_TIME_EVERY = 10;
+/** Slots written (H_COUNT) at the last time record: the loop writes none while nothing else was written. */
+const H_TIME_AT = 11;
+/** The clock when the ring started (process.hrtime(): seconds, nanoseconds), for the loop's records (native/loop-clock.c). */
+const H_T0_S = 12;
+const H_T0_NS = 13;
 const SITE_BITS = 28;
 const SITE_MASK = (1 << SITE_BITS) - 1;
 const TIME_LOW_SCALE = 2 ** SITE_BITS;
@@ -96,9 +104,6 @@ export class RingWriter {
   private readonly mask: number;
   /** process.hrtime() when the ring started (seconds, nanoseconds): its time records count from there. */
   private readonly t0: readonly [number, number];
-  private count = 0;
-  /** Activation and time slots written (mod 2^32): the rest are events. */
-  private records = 0;
   /** The activation of the last event written, -1 before the first. */
   private activation = -1;
   /** Events left before the next periodic time record (time() starts the countdown again). */
@@ -122,6 +127,8 @@ export class RingWriter {
     words[H_SLOT_WORDS] = SLOT_WORDS;
     words[H_RECORDS] = 0;
     words[H_TIME_EVERY] = TIME_EVERY;
+    words[H_T0_S] = this.t0[0];
+    words[H_T0_NS] = this.t0[1];
     new Float64Array(buffer, H_START * 4, 1)[0] = startMs;
     words[H_MAGIC] = MAGIC; // last: a reader that sees the magic sees a whole header
     this.time();
@@ -129,7 +136,7 @@ export class RingWriter {
 
   /** Events written so far (mod 2^32): the index the next event will have in a ring that did not wrap. */
   get written(): number {
-    return (this.count - this.records) >>> 0;
+    return (this.words[H_COUNT]! - this.words[H_RECORDS]!) >>> 0;
   }
 
   /**
@@ -140,9 +147,10 @@ export class RingWriter {
    */
   write(kind: EventKind, site: number, activation: number): void {
     if (activation !== this.activation) this.switchTo(activation);
-    const n = this.count;
-    this.words[HEADER_WORDS + (n & this.mask)] = (kind << SITE_BITS) | (site & SITE_MASK);
-    this.words[H_COUNT] = this.count = (n + 1) >>> 0;
+    const w = this.words;
+    const n = w[H_COUNT]!;
+    w[HEADER_WORDS + (n & this.mask)] = (kind << SITE_BITS) | (site & SITE_MASK);
+    w[H_COUNT] = n + 1;
     if (--this.untilTime === 0) this.tick();
   }
 
@@ -158,14 +166,13 @@ export class RingWriter {
     const ns = (now[0] - this.t0[0]) * 1e9 + (now[1] - this.t0[1]);
     const high = Math.floor(ns / TIME_LOW_SCALE);
     const w = this.words;
-    const n = this.count;
+    const n = w[H_COUNT]!;
     w[HEADER_WORDS + (n & this.mask)] = (TIME << SITE_BITS) | (high & SITE_MASK);
     w[HEADER_WORDS + ((n + 1) & this.mask)] = (TIME_LOW << SITE_BITS) | (ns - high * TIME_LOW_SCALE);
     const next = (n + 2) >>> 0;
-    this.count = next;
     w[H_COUNT] = next;
-    this.records = (this.records + 2) >>> 0;
-    w[H_RECORDS] = this.records;
+    w[H_RECORDS] = w[H_RECORDS]! + 2;
+    w[H_TIME_AT] = next;
     this.untilTime = TIME_EVERY;
     if (next > this.mask + 1) w[H_WRAPPED] = 1;
     return ns / 1e6;
@@ -176,11 +183,11 @@ export class RingWriter {
    * comment), counted in the header so that a reader knows the events without a scan.
    */
   private record(word: number): void {
-    const n = this.count;
     const w = this.words;
+    const n = w[H_COUNT]!;
     w[HEADER_WORDS + (n & this.mask)] = word;
-    w[H_COUNT] = this.count = (n + 1) >>> 0;
-    w[H_RECORDS] = this.records = (this.records + 1) >>> 0;
+    w[H_COUNT] = n + 1;
+    w[H_RECORDS] = w[H_RECORDS]! + 1;
   }
 
   private switchTo(activation: number): void {

@@ -40,3 +40,13 @@ export function touchPages(buffer: ArrayBuffer): void {
   const words = new Uint32Array(buffer);
   for (let i = 0; i < words.length; i += 1024) words[i] = words[i]!;
 }
+
+/**
+ * From now on, this thread's event loop writes a time record into the ring (a started RingWriter's
+ * buffer) just before it waits for I/O, whenever events were written since the last time record.
+ * The probes then read the clock only where traced code starts running: where it stops, the time
+ * is bounded by the next start or by this record, and an idle program writes nothing.
+ */
+export function stampLoopWaits(ring: ArrayBuffer): void {
+  memoryAddon().stampLoopWaits(ring);
+}

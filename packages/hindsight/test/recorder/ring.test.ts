@@ -91,9 +91,9 @@ describe('the flight recorder ring', () => {
     spin(20);
     ring.write(EventKind.Statement, 2, 1);
     ring.write(EventKind.Exit, 1, 1);
-    ring.time(); // where traced code stops running
+    ring.time(); // a reading where asked
     spin(20);
-    ring.time(); // and starts again
+    ring.time(); // and another after the gap
     ring.write(EventKind.Enter, 3, 2);
     for (let i = 0; i < 3 * TIME_EVERY; i++) ring.write(EventKind.Statement, 4, 2);
     const { times, length } = readRing(buffer).events;
