@@ -22,9 +22,10 @@
 #include "loop-clock.h"
 
 /* Header words (ring.ts): capacity in slots, slots written, wrapped flag, records written, the
- * count after the last time record, and the clock when the ring started (uv_hrtime(), as
- * process.hrtime() gives it: seconds and nanoseconds). */
-enum { H_MAGIC = 0, H_VERSION = 1, H_CAPACITY = 2, H_COUNT = 3, H_WRAPPED = 4, H_RECORDS = 9, H_TIME_AT = 11, H_T0_S = 12, H_T0_NS = 13, HEADER_WORDS = 16 };
+ * count after the last time record, the clock when the ring started (uv_hrtime(), as
+ * process.hrtime() gives it: seconds and nanoseconds), and the loop's turns: 1 once stamped, one
+ * more before each wait (the writer reads the clock where an await resumes only if it changed). */
+enum { H_MAGIC = 0, H_VERSION = 1, H_CAPACITY = 2, H_COUNT = 3, H_WRAPPED = 4, H_RECORDS = 9, H_TIME_AT = 11, H_T0_S = 12, H_T0_NS = 13, H_WAITS = 14, HEADER_WORDS = 16 };
 #define MAGIC 0x31525348u
 #define VERSION 3u
 #define SITE_BITS 28
@@ -45,6 +46,7 @@ typedef struct {
 static void stamp(uv_prepare_t *handle) {
   Stamp *s = handle->data;
   uint32_t *w = s->words;
+  w[H_WAITS] = w[H_WAITS] + 1 == 0 ? 1 : w[H_WAITS] + 1; /* never 0 again: 0 says "not stamped" */
   uint32_t n = w[H_COUNT];
   if (n == w[H_TIME_AT]) return; /* nothing written since the last record: an idle loop leaves the ring alone */
   uint64_t ns = uv_hrtime() - ((uint64_t)w[H_T0_S] * 1000000000u + w[H_T0_NS]);
@@ -103,6 +105,7 @@ napi_value stamp_loop_waits(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "stampLoopWaits(ring): cannot watch this thread's event loop");
     return NULL;
   }
+  s->words[H_WAITS] = 1;
   uv_prepare_start(&s->prepare, stamp);
   uv_unref((uv_handle_t *)&s->prepare); /* it never keeps the program alive */
   napi_add_async_cleanup_hook(env, stop, s, NULL);

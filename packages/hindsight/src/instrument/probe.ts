@@ -18,6 +18,12 @@ export interface EventWriter {
   readonly written: number;
   /** Records the current time at this point of the event stream; returns it (ms, from any fixed origin). */
   time(): number;
+  /**
+   * Whether the program may have waited (the event loop polled for I/O) since the last time
+   * record: where an await resumes, the clock is read only then (within one burst of the event
+   * loop's work, the records around it bound its time).
+   */
+  waited(): boolean;
 }
 
 /**

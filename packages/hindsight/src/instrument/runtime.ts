@@ -74,7 +74,8 @@ class State {
  * Activations: each async call is a new activation; sync calls run in the current one. `current`
  * follows control: set on entry, back to the caller on an activation's first await or when its
  * outermost frame returns, to the event loop (0) after a later await. The clock is read (into the
- * ring) where `current` goes from 0, that is where traced code starts running; where it stops, the
+ * ring) where `current` goes from 0, that is where traced code starts running (where an await
+ * resumes, only if the program may have waited since the last reading); where it stops, the
  * recorder has the event loop write the time before it waits (stampLoopWaits).
  */
 export class ProbeRuntime {
@@ -190,6 +191,11 @@ export class ProbeRuntime {
       const ring = S.ring;
       if (ring !== undefined) S.lastTime = ring.time();
     };
+    /** Where an await resumes: the clock only if the program may have waited since it was last read (EventWriter.waited). */
+    const resumeTime = (): void => {
+      const ring = S.ring;
+      if (ring !== undefined && ring.waited()) S.lastTime = ring.time();
+    };
     /** A new async activation, called from `parent`: an id whose table slot is free. */
     const newAsync = (parent: number): number => {
       if (S.live >= (S.mask + 1) >> 1) growTable();
@@ -231,7 +237,7 @@ export class ProbeRuntime {
       if (S.ids[slot] !== a || S.awaiting[slot] === 0) return;
       const site = S.awaiting[slot]! - 1;
       S.awaiting[slot] = 0;
-      if (S.current === 0) time();
+      if (S.current === 0) resumeTime();
       S.current = a;
       emit(EventKind.Resume, site, a);
     };
@@ -264,7 +270,10 @@ export class ProbeRuntime {
       const site = g.waiting - 1;
       if (g.yielded) g.resumer = S.current;
       g.waiting = 0;
-      if (S.current === 0) time();
+      if (S.current === 0) {
+        if (g.yielded) time();
+        else resumeTime();
+      }
       S.current = g.a;
       if (site >= 0) emit(EventKind.Resume, site, g.a);
     };
@@ -363,7 +372,7 @@ export class ProbeRuntime {
         return v;
       },
       re: (site, a, v) => {
-        if (S.current === 0) time();
+        if (S.current === 0) resumeTime();
         const slot = a & S.mask;
         if (S.ids[slot] === a) S.awaiting[slot] = 0;
         S.current = a;

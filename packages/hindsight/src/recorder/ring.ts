@@ -11,7 +11,8 @@ import { column, type EventKind } from '../trace/index.js';
  *   2^32), wrapped flag, pid, start time (ms since the epoch, as a float64 in words 6-7), words
  *   per slot (1), records written (activation and time slots, mod 2^32), the most events between
  *   two time records (TIME_EVERY), the slots written at the last time record, the monotonic
- *   clock when the ring started (process.hrtime(): seconds, nanoseconds), rest 0
+ *   clock when the ring started (process.hrtime(): seconds, nanoseconds), the event loop's turns
+ *   (when it stamps the ring, else 0), rest 0
  *   slots (1 word each), the kind in the top 4 bits:
  *     an event:            kind << 28 | site                  (kinds 0-6)
  *     a progress mark:     14 << 28 | statement site          (sparse instrumentation; read as
@@ -26,9 +27,9 @@ import { column, type EventKind } from '../trace/index.js';
  * Activations are below 2^28 (the probe runtime's ids wrap there).
  * The clock is not read per event. A time record is written wherever the writer's user asks for
  * one (the probe runtime does where traced code starts running: a callback from the event loop,
- * an await resuming), at least every TIME_EVERY events, and by the event loop just before it
- * waits when events were written since the last one (stampLoopWaits, from the native part, into
- * the same slots); the reader gives the events between two time records times spread evenly
+ * an await resuming after the loop waited), at least every TIME_EVERY events, and by the event
+ * loop just before it waits when events were written since the last one (stampLoopWaits, from the
+ * native part, into the same slots); the reader gives the events between two time records times spread evenly
  * between them (interpolated by position), so every time is exact at a record and between
  * records it is bounded by the records on either side. The writer keeps its count in the header
  * (not in a field) for the loop's records to go in between.
@@ -72,6 +73,8 @@ const H_TIME_AT = 11;
 /** The clock when the ring started (process.hrtime(): seconds, nanoseconds), for the loop's records (native/loop-clock.c). */
 const H_T0_S = 12;
 const H_T0_NS = 13;
+/** The event loop's turns (1 when stamping starts, one more before each wait; 0: not stamped). */
+const H_WAITS = 14;
 const SITE_BITS = 28;
 const SITE_MASK = (1 << SITE_BITS) - 1;
 const TIME_LOW_SCALE = 2 ** SITE_BITS;
@@ -108,6 +111,8 @@ export class RingWriter {
   private activation = -1;
   /** Events left before the next periodic time record (time() starts the countdown again). */
   private untilTime = TIME_EVERY;
+  /** The loop's turns (H_WAITS) at the last time record. */
+  private waitsSeen = 0;
 
   /** Starts a ring over `buffer` (from ringBytes): the header is written, the slots are empty. */
   constructor(buffer: ArrayBuffer, pid: number, startMs = Date.now()) {
@@ -173,9 +178,19 @@ export class RingWriter {
     w[H_COUNT] = next;
     w[H_RECORDS] = w[H_RECORDS]! + 2;
     w[H_TIME_AT] = next;
+    this.waitsSeen = w[H_WAITS]!;
     this.untilTime = TIME_EVERY;
     if (next > this.mask + 1) w[H_WRAPPED] = 1;
     return ns / 1e6;
+  }
+
+  /**
+   * Whether the event loop may have waited since the last time record: it turned since (its
+   * stamps count the turns), or it does not stamp this ring, and then it always may have.
+   */
+  waited(): boolean {
+    const waits = this.words[H_WAITS]!;
+    return waits === 0 || waits !== this.waitsSeen;
   }
 
   /**

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { readRing, RingWriter, ringBytes } from '../../src/recorder/index.js';
+import { pathToFileURL } from 'node:url';
+import { instrument, probeRuntime } from '../../src/instrument/index.js';
+import { decodeRecording, readRing, RingWriter, ringBytes } from '../../src/recorder/index.js';
 import { mapShared, stampLoopWaits } from '../../src/recorder/shared-memory.js';
 import { EventKind } from '../../src/trace/index.js';
 
@@ -50,6 +52,40 @@ describe('the event loop stamps the ring before it waits', () => {
     for (let i = 0; i < 5; i++) await sleep(5);
     assert.equal(slots(memory), stamped, 'no slot written by the idle turns');
     assert.equal(readRing(memory).events.length, 1);
+  });
+
+  it('an await that resumes after the program waited reads the clock; one that resumes in the same burst of work does not', async () => {
+    const file = path.join(dir, 'awaits.js');
+    const out = instrument(
+      `export async function main() {
+        await null;
+        await null;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return 1;
+      }`,
+      file,
+      undefined,
+      { sparse: true },
+    );
+    writeFileSync(file, out.code);
+    const runtime = probeRuntime();
+    const base = runtime.sites.length;
+    const program = (await import(pathToFileURL(file).href)) as { main(): Promise<number> };
+    const { memory, ring } = stampedRing('awaits.ring');
+    let readings = 0;
+    const time = ring.time.bind(ring);
+    ring.time = () => (readings++, time());
+    runtime.record(ring);
+    try {
+      assert.equal(await program.main(), 1);
+    } finally {
+      runtime.reset(undefined);
+    }
+    assert.equal(readings, 2, 'the clock read where main starts and where it resumes after the timer, not after each await null');
+    const ex = decodeRecording({ ring: new Uint8Array(memory), modules: [{ url: file, base, sites: runtime.sites.slice(base, base + out.sites.length) }] });
+    const at = (kind: string) => Array.from({ length: ex.length }, (_, i) => i).filter((i) => ex.event(i).kindName === kind);
+    const [, , waited] = at('resume');
+    assert.ok(ex.event(waited!).time - ex.event(waited! - 1).time >= 29, `the resume after the timer is timed after the wait (${ex.event(waited! - 1).time} then ${ex.event(waited!).time} ms)`);
   });
 
   it('a worker thread stamps its own ring from its own loop, and ends cleanly with its loop watched', async () => {
