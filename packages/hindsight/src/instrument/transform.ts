@@ -33,6 +33,12 @@ export class Transform {
   /** Sparse: the run a statement belongs to (a probed statement's own, or the one a quiet statement joined). */
   readonly runOf = new WeakMap<T.Node, number[]>();
   /**
+   * Sparse: per if statement whose block always jumps away (it has no else), and per loop with a
+   * test that no break leaves: the run the branch out of it starts, which the statements after it
+   * join (they are reached only that way).
+   */
+  readonly after = new WeakMap<T.Node, number[]>();
+  /**
    * Sparse: the runs in which traced code may have run since their event (a getter, a call of the
    * statement that reported, of one that joined): a statement that calls may not join them, as the
    * decoder could not tell which of the two entered a callee.
@@ -155,7 +161,8 @@ export class Transform {
       if (!this.statementSites.has(prev) && t.isStatement(prev) && runsNothing(prev)) continue; // at the top level, an import or a type: no code
       // after a jump, a statement is never reached from it
       if (t.isReturnStatement(prev) || t.isThrowStatement(prev) || t.isBreakStatement(prev) || t.isContinueStatement(prev)) return undefined;
-      // after a compound statement, a statement is reached from its blocks: it is reported
+      // after a compound statement, a statement is reached from its blocks (it is reported), or only by its way out
+      if (t.isIfStatement(prev) || t.isLoop(prev)) return this.after.get(prev);
       return t.isStatement(prev) && simple(prev) ? this.runOf.get(prev) : undefined;
     }
     const parent = p.parentPath;
@@ -175,10 +182,41 @@ export class Transform {
     return run;
   }
 
+  /** Sparse: the fields of the branch out of an if or a loop (`p`), with the run of the statements after it when only that branch reaches them. */
+  branchOut(p: NodePath<T.IfStatement | T.Loop>, own: number | undefined): SparseFields {
+    if (!this.sparse) return {};
+    const node = p.node;
+    const onlyWay = t.isIfStatement(node) ? !node.alternate && jumpsAway(node.consequent) : !breaksOut(p as NodePath<T.Loop>);
+    if (!onlyWay) return this.sparseBranch(t.isIfStatement(node) ? node.alternate : undefined, own);
+    const run: number[] = [];
+    this.after.set(node, run);
+    return { ...(own !== undefined ? { in: own } : {}), run };
+  }
+
   /** `__hs.br(test, yes, no, __hs_a)`: the test's value, and which way it went. */
   branch(test: T.Expression, yes: number, no: number): T.Expression {
     const call = probe('br', test, num(yes), num(no), act());
     made.add(call.arguments[0]!);
     return call;
   }
+}
+
+/** A block whose last statement leaves it (return, throw, break, continue): what follows it is not reached through it. */
+function jumpsAway(block: T.Statement): boolean {
+  const last = t.isBlockStatement(block) ? block.body[block.body.length - 1] : block;
+  return t.isReturnStatement(last) || t.isThrowStatement(last) || t.isBreakStatement(last) || t.isContinueStatement(last);
+}
+
+/** Whether a break may leave the loop (one of its own, or a labeled one: over-approximated), not counting those of a loop or switch inside it. */
+function breaksOut(loop: NodePath<T.Loop>): boolean {
+  let found = false;
+  loop.get('body').traverse({
+    Function: (f) => f.skip(),
+    BreakStatement(b) {
+      // an unlabeled break leaves the innermost loop or switch around it
+      if (!b.node.label && b.findParent((q) => q.node === loop.node || q.isLoop() || q.isSwitchStatement())?.node !== loop.node) return;
+      found = true;
+    },
+  });
+  return found;
 }

@@ -23,7 +23,7 @@ export function branchVisitor(x: Transform): Visitor {
         const name = x.nameOf(fn);
         const own = x.ownerOf(p);
         const yes = x.siteOf('branch', p.node.consequent, name, x.sparseBranch(p.node.consequent, own));
-        const no = x.siteOf('branch', p.node.alternate ?? p.node, name, x.sparseBranch(p.node.alternate, own));
+        const no = x.siteOf('branch', p.node.alternate ?? p.node, name, x.branchOut(p, own));
         p.node.test = x.branch(p.node.test, yes, no);
       },
     },
@@ -39,7 +39,7 @@ export function branchVisitor(x: Transform): Visitor {
         const own = x.ownerOf(p);
         // a do-while body first runs without a branch before it: its block starts with a report
         const body = t.isDoWhileStatement(node) ? undefined : node.body;
-        node.test = x.branch(node.test, x.siteOf('branch', node.body, name, x.sparseBranch(body, own)), x.siteOf('branch', node, name, x.sparseBranch(undefined, own)));
+        node.test = x.branch(node.test, x.siteOf('branch', node.body, name, x.sparseBranch(body, own)), x.siteOf('branch', node, name, x.branchOut(p, own)));
       },
     },
     ConditionalExpression: {

@@ -193,6 +193,21 @@ function calling(cart) {
     new Cart();
     u = -u;
   }
+  let n = 0;
+  while (n < 10) {
+    n++;
+    if (n === 3) break;
+  }
+  u += n;
+  for (let j = 0; j < 3; j++) {
+    switch (j) {
+      case 1: break;
+      default: u++;
+    }
+  }
+  u += 2;
+  if (u > 1000) return 0;
+  u--;
   return bumpLater(u);
 }
 export async function main() {
