@@ -20,13 +20,15 @@ export function simple(node: T.Statement): boolean {
  *   property (a setter), also inside a function it makes (to keep this simple), but neither awaits
  *   nor yields. It may join a run in which no traced code could run before it: the decoder puts
  *   the run back up to it before its callee's entry.
- * - 'reports': awaits or yields (its Suspend follows it), or is a statement of another kind: it
- *   reports itself.
+ * - 'awaits': a simple statement that awaits (and may call): like 'calls', and the decoder also
+ *   puts the run back up to it at its Suspend.
+ * - 'reports': yields, awaits in a compound statement's head, or is a statement of another kind:
+ *   it reports itself.
  * An operator's valueOf or a template's toString of traced code may still run in any of them, and
  * a getter in a statement after another that may call: its events then come before the statements
  * of the run in the decoded trace.
  */
-export function startsWith(node: T.Statement): 'pure' | 'reads' | 'calls' | 'reports' {
+export function startsWith(node: T.Statement): 'pure' | 'reads' | 'calls' | 'awaits' | 'reports' {
   // a compound statement is judged by what it evaluates as it starts (its blocks have statements of their own)
   let heads: (T.Node | null | undefined)[];
   if (simple(node)) heads = [node];
@@ -37,11 +39,12 @@ export function startsWith(node: T.Statement): 'pure' | 'reads' | 'calls' | 'rep
   else if (t.isTryStatement(node) || t.isBlockStatement(node) || t.isLabeledStatement(node) || t.isDoWhileStatement(node)) heads = [];
   else return 'reports';
   if (t.isForOfStatement(node) && node.await) return 'reports';
-  const levels = ['pure', 'reads', 'calls', 'reports'] as const;
+  const levels = ['pure', 'reads', 'calls', 'awaits', 'reports'] as const;
   let found = 0;
   const atLeast = (level: number) => void (found = Math.max(found, level));
   for (const head of heads) if (head) t.traverseFast(head, (n) => {
-    if (t.isAwaitExpression(n) || t.isYieldExpression(n)) atLeast(3);
+    if (t.isYieldExpression(n) || (t.isAwaitExpression(n) && !simple(node))) atLeast(4);
+    else if (t.isAwaitExpression(n)) atLeast(3);
     else if (t.isCallExpression(n) || t.isOptionalCallExpression(n) || t.isNewExpression(n) || t.isTaggedTemplateExpression(n) || t.isImport(n) || t.isClass(n)) atLeast(2);
     else if (t.isUnaryExpression(n) && n.operator === 'delete') atLeast(2);
     else if ((t.isAssignmentExpression(n) && !t.isIdentifier(n.left)) || (t.isUpdateExpression(n) && !t.isIdentifier(n.argument))) atLeast(2);

@@ -119,19 +119,20 @@ function wrapFunction(x: Transform, p: FnPath): void {
 /**
  * Sparse: a statement that calls nothing it can see and follows a simple statement (or opens a
  * block) joins the run of the probe before it and only sets the progress local; so does one that
- * calls, where no traced code could run since the run's event. The first of a run that may enter
- * traced code (a call, a getter) is marked `calls`: the decoder puts the run back up to it before
- * a callee's entry, which only it can have made. Others report themselves, and start a run of
- * their own.
+ * calls or awaits, where no traced code could run since the run's event. The first of a run that
+ * may enter traced code (a call, a getter) is marked `calls`: the decoder puts the run back up to
+ * it before a callee's entry, which only it can have made, or at its await's Suspend. Others
+ * report themselves, and start a run of their own.
  */
 function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner): void {
   const node = p.node;
   const run: number[] = [];
-  const starts = startsWith(node);
+  let starts = startsWith(node);
+  if (starts === 'awaits' && x.isGenerator(fn)) starts = 'reports'; // an async generator's awaits go through its state
   const S = x.siteOf('statement', node, x.nameOf(fn), { run });
   x.statementSites.set(node, S);
   const before = starts !== 'reports' && !reportsItself(p) ? x.runBefore(p) : undefined;
-  const joins = starts === 'calls' && before && x.mayCall.has(before) ? undefined : before;
+  const joins = (starts === 'calls' || starts === 'awaits') && before && x.mayCall.has(before) ? undefined : before;
   if (joins) {
     joins.push(S);
     x.runOf.set(node, joins);

@@ -14,7 +14,9 @@ export function suspensionVisitor(x: Transform): Visitor {
       exit(p) {
         const fn = x.owner(p);
         if (!fn || made.has(p.node) || !x.isAsync(fn)) return;
-        const S = x.siteOf('await', p.node, x.nameOf(fn));
+        // sparse: the statement it is in, which the decoder puts back at its Suspend if it was quiet
+        const own = x.sparse ? x.ownerOf(p) : undefined;
+        const S = x.siteOf('await', p.node, x.nameOf(fn), own !== undefined ? { in: own } : {});
         // in an async generator, the generator's state knows who resumed it
         const [su, re, a] = x.isGenerator(fn) ? ['sw', 'rw', gen()] : ['su', 're', act()];
         const awaited = mark(t.awaitExpression(probe(su, num(S), a, p.node.argument)));

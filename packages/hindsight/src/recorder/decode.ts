@@ -57,7 +57,7 @@ interface SiteTables {
   readonly sites: Site[];
   /** Per site: the quiet statements it starts (Site.run), as global ids. */
   readonly runs: (readonly number[] | undefined)[];
-  /** Per site: the statement a branch is in, -1 for none. */
+  /** Per site: the statement a branch or an await is in, -1 for none. */
   readonly owners: Int32Array;
   /** Per site: 1 for the await of a `for await` loop. */
   readonly loops: Uint8Array;

@@ -109,7 +109,7 @@ export class QuietStatements {
   constructor(
     readonly out: EventColumns,
     readonly runs: Runs,
-    /** Per site (decode.ts, SiteTables): the statement a branch is in (-1 for none), the await of a `for await` loop, a quiet statement that calls. */
+    /** Per site (decode.ts, SiteTables): the statement a branch or an await is in (-1 for none), the await of a `for await` loop, a quiet statement that calls. */
     sites: { readonly owners: Int32Array; readonly loops: Uint8Array; readonly calls: Uint8Array },
   ) {
     this.owners = sites.owners;
@@ -176,8 +176,11 @@ export class QuietStatements {
         return;
       }
       case EventKind.Suspend:
-        // the await of `for await` comes after the iteration's statements; another, inside the statement reported before it
-        if (top >= 0 && known && this.loops[site] === 1) this.#all(top, a, time);
+        // the await of `for await` comes after the iteration's statements; another is inside its statement, which may be quiet
+        if (top >= 0 && known) {
+          if (this.loops[site] === 1) this.#all(top, a, time);
+          else if (this.owners[site]! >= 0) this.#through(top, this.owners[site]!, a, time);
+        }
         this.out.push(kind, site, a, time);
         this.#runningSlot = -1; // back to its caller, its resumer or the event loop
         return;

@@ -38,7 +38,7 @@ export interface Site {
    * body before it have all run; the sparse decoder puts back the quiet ones before its Suspend).
    */
   readonly loop?: boolean;
-  /** Sparse: for a branch site, the statement (module-local site id) its decision is part of. */
+  /** Sparse: for a branch or an await site, the statement (module-local site id) it is part of. */
   readonly in?: number;
   /**
    * For a function site whose arguments the recorder captures (`--capture-args`): the names its
