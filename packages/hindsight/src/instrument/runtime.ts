@@ -33,6 +33,8 @@ class State {
    */
   syncActivation = 0;
   syncDepth = 0;
+  /** The sync activation started an async unit of work (it dispatched a request): its own end is not one's. */
+  dispatched = false;
   threw = false;
   /**
    * Open frames of demoted functions (and of the sync functions they call). A muted frame's probes
@@ -57,7 +59,7 @@ class State {
   onHot: ((site: number, calls: number) => void) | undefined = undefined;
   /** The clock at the last time record (ms, the ring's origin). */
   lastTime = 0;
-  /** Per live async activation (by table slot), when its unit of work started, for watchSlow; -1 when it is not one. */
+  /** Per live async activation (by table slot), when its unit of work started; -1 when it is not one (an async call made by traced async code). */
   starts = new Float64Array(1024);
   /** watchSlow: units of work longer than this (ms) are told to onSlow; 0 when not watched. */
   slowMs = 0;
@@ -75,8 +77,9 @@ class State {
  * follows control: set on entry, back to the caller on an activation's first await or when its
  * outermost frame returns, to the event loop (0) after a later await. The clock is read (into the
  * ring) where `current` goes from 0, that is where traced code starts running (where an await
- * resumes, only if the program may have waited since the last reading); where it stops, the
- * recorder has the event loop write the time before it waits (stampLoopWaits).
+ * resumes, only if the program may have waited since the last reading), and where a unit of work
+ * the event loop started ends (a request: its latency is exact); where traced code otherwise
+ * stops, the recorder has the event loop write the time before it waits (stampLoopWaits).
  */
 export class ProbeRuntime {
   readonly sites: Site[] = [];
@@ -150,6 +153,7 @@ export class ProbeRuntime {
     s.current = 0;
     s.syncActivation = 0;
     s.syncDepth = 0;
+    s.dispatched = false;
     s.threw = false;
     s.muted = 0;
     s.ids.fill(0);
@@ -321,11 +325,14 @@ export class ProbeRuntime {
       }
       S.current = parent;
     };
-    /** A unit of work ended (watchSlow): the clock is read for it. */
+    /**
+     * A unit of work ended (a request, for the latency analysis): the clock is read for it, the
+     * only stop that reads it, so that its end is exact.
+     */
     const endOfWork = (site: number, started: number): void => {
       time();
       const ms = S.lastTime - started;
-      if (ms > S.slowMs) S.onSlow?.(site, ms);
+      if (S.slowMs > 0 && ms > S.slowMs) S.onSlow?.(site, ms);
     };
     /** The arguments of the call whose Enter was written `back` events ago (not of a muted call, which wrote none). */
     const args = (a: number, site: number, values: unknown[], back: number): number => {
@@ -348,6 +355,7 @@ export class ProbeRuntime {
           a = S.current = S.syncActivation = S.next;
           S.next = a >= MAX_ACTIVATION ? 1 : a + 1;
           S.syncDepth = 1;
+          S.dispatched = false;
         } else if (a === S.syncActivation) S.syncDepth++;
         emit(EventKind.Enter, g, a);
         return a;
@@ -357,7 +365,9 @@ export class ProbeRuntime {
         if (parent === 0) time();
         const a = newAsync(parent);
         // a unit of work starts where the event loop started it: the clock was read there (time())
-        if (S.slowMs > 0) S.starts[a & S.mask] = parent === 0 || parent === S.syncActivation ? S.lastTime : -1;
+        const unit = parent === 0 || parent === S.syncActivation;
+        S.starts[a & S.mask] = unit ? S.lastTime : -1;
+        if (unit && parent !== 0) S.dispatched = true;
         S.current = a;
         emit(EventKind.Enter, base + site, a);
         return a;
@@ -406,6 +416,9 @@ export class ProbeRuntime {
           // the outermost frame of an activation started from the event loop: back to it
           S.syncActivation = 0;
           S.current = 0;
+          // a unit of work of its own ended, unless it started one (its end is then that one's)
+          if (a > 0 && !S.dispatched) time();
+          S.dispatched = false;
         } else S.current = act;
       },
       xa: (site, a) => {
@@ -416,7 +429,7 @@ export class ProbeRuntime {
         let started = -1;
         if (S.ids[slot] === a) {
           parent = S.parents[slot]!;
-          if (S.slowMs > 0) started = S.starts[slot]!;
+          started = S.starts[slot]!;
           S.ids[slot] = 0;
           S.live--;
         }

@@ -54,7 +54,7 @@ describe('the event loop stamps the ring before it waits', () => {
     assert.equal(readRing(memory).events.length, 1);
   });
 
-  it('an await that resumes after the program waited reads the clock; one that resumes in the same burst of work does not', async () => {
+  it('an await that resumes after the program waited reads the clock, and so does the end of a unit of work; an await that resumes in the same burst of work does not', async () => {
     const file = path.join(dir, 'awaits.js');
     const out = instrument(
       `export async function main() {
@@ -81,7 +81,7 @@ describe('the event loop stamps the ring before it waits', () => {
     } finally {
       runtime.reset(undefined);
     }
-    assert.equal(readings, 2, 'the clock read where main starts and where it resumes after the timer, not after each await null');
+    assert.equal(readings, 3, 'the clock read where main starts, where it resumes after the timer and where it ends (a unit of work), not after each await null');
     const ex = decodeRecording({ ring: new Uint8Array(memory), modules: [{ url: file, base, sites: runtime.sites.slice(base, base + out.sites.length) }] });
     const at = (kind: string) => Array.from({ length: ex.length }, (_, i) => i).filter((i) => ex.event(i).kindName === kind);
     const [, , waited] = at('resume');
