@@ -27,12 +27,13 @@ import { column, type EventKind } from '../trace/index.js';
  * Activations are below 2^28 (the probe runtime's ids wrap there).
  * The clock is not read per event. A time record is written wherever the writer's user asks for
  * one (the probe runtime does where traced code starts running: a callback from the event loop,
- * an await resuming after the loop waited), at least every TIME_EVERY events, and by the event
- * loop just before it waits when events were written since the last one (stampLoopWaits, from the
- * native part, into the same slots); the reader gives the events between two time records times spread evenly
- * between them (interpolated by position), so every time is exact at a record and between
- * records it is bounded by the records on either side. The writer keeps its count in the header
- * (not in a field) for the loop's records to go in between.
+ * an await resuming after the loop waited; and where a unit of work ends), at least every
+ * TIME_EVERY events, and by the event loop just before it waits when events were written since
+ * the last one (stampLoopWaits, from the native part, into the same slots); the reader gives the
+ * events between two time records times spread evenly between them (interpolated by position),
+ * so every time is exact at a record and between records it is bounded by the records on either
+ * side. The writer keeps its count in the header (not in a field) for the loop's records to go
+ * in between.
  * A slot is written before the count that publishes it: a process that dies mid-record leaves a
  * count that does not include it. Once the ring has wrapped, the slot at the count may already
  * hold a newer word that the count does not include, so a reader starts one slot later. The
@@ -134,6 +135,7 @@ export class RingWriter {
     words[H_TIME_EVERY] = TIME_EVERY;
     words[H_T0_S] = this.t0[0];
     words[H_T0_NS] = this.t0[1];
+    words[H_WAITS] = 0; // not stamped (yet): a ring file used before may hold its old loop's turns
     new Float64Array(buffer, H_START * 4, 1)[0] = startMs;
     words[H_MAGIC] = MAGIC; // last: a reader that sees the magic sees a whole header
     this.time();
