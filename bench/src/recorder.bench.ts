@@ -15,6 +15,11 @@ const HANDLERS = fileURLToPath(new URL('./apps/handlers-load.js', import.meta.ur
 const CLI = path.join(path.dirname(createRequire(import.meta.url).resolve('hindsight')), 'cli', 'main.js');
 /** Pairs of load slices, plain and recorded in turn; the figures are medians of the pairs' ratios. */
 const PAIRS = 24;
+/**
+ * Processes of each kind, the pairs spread over them: two processes of the same service differ by
+ * a few percent for the whole of their lives (how V8 compiled them), as much as the figure sought.
+ */
+const PROCESSES = 3;
 const SLICE_SECONDS = 0.5;
 /** Load that fills the default 64 MiB ring of the recorded service and wraps it (fullRing). */
 const FULL_RING_LOAD_SECONDS = 14;
@@ -105,23 +110,27 @@ async function memory(port: number): Promise<number> {
  * machine's noise falls on both. A figure is the median over the pairs of the pair's own ratio:
  * on a shared machine the load of others moves throughput by tens of percent within a minute,
  * and a pair of half-second slices sees nearly the same machine (one service and one load
- * generator per run of a few seconds did not: the same code measured 9 % and 17 % apart).
+ * generator per run of a few seconds did not: the same code measured 9 % and 17 % apart). The
+ * pairs go round PROCESSES processes of each kind: two plain processes measured 3.2 % apart over
+ * twelve pairs, so one of each made the figure swing from 5 % to 13 % between runs.
  */
 async function http(store: string): Promise<Measure[]> {
-  const [plainService, recordedService] = await Promise.all([start(false, store), start(true, store)]);
+  const services = await Promise.all(Array.from({ length: PROCESSES }, () => Promise.all([start(false, store), start(true, store)])));
   const plain: { rps: number; p99: number; cpuUs: number }[] = [];
   const recorded: typeof plain = [];
   try {
-    for (const s of [plainService, recordedService]) await load(s.port, 1); // warm-up: JIT and instrumentation caches
+    for (const s of services.flat()) await load(s.port, 1); // warm-up: JIT and instrumentation caches
     for (let pair = 0; pair < PAIRS; pair++) {
+      const [plainService, recordedService] = services[pair % PROCESSES]!;
       const order = [[plainService, plain], [recordedService, recorded]] as const;
-      for (const [s, into] of pair % 2 === 0 ? order : [...order].reverse()) into.push(await load(s.port, SLICE_SECONDS, existsSync(`/proc/${s.pid}/stat`) ? s.pid : undefined));
+      for (const [s, into] of Math.floor(pair / PROCESSES) % 2 === 0 ? order : [...order].reverse()) into.push(await load(s.port, SLICE_SECONDS, existsSync(`/proc/${s.pid}/stat`) ? s.pid : undefined));
     }
+    const [plainService, recordedService] = services[0]!;
     const rss = { plain: await memory(plainService.port), recorded: await memory(recordedService.port) };
     /** The median over the pairs of recorded / plain, as a percentage change. */
     const change = (of: (x: (typeof plain)[number]) => number) => round((median(recorded.map((r, i) => of(r) / of(plain[i]!))) - 1) * 100, 1);
     const mid = (xs: typeof plain, of: (x: (typeof plain)[number]) => number) => round(median(xs.map(of)));
-    const how = `an HTTP service (routing, JSON, 4 layers of its functions, awaits) on loopback, plain and recorded both running, autocannon 16 connections on each in turn, ${PAIRS} pairs of ${SLICE_SECONDS} s slices (ABBA), the median of the pairs' ratios`;
+    const how = `an HTTP service (routing, JSON, 4 layers of its functions, awaits) on loopback, ${PROCESSES} processes plain and ${PROCESSES} recorded all running, autocannon 16 connections on each in turn, ${PAIRS} pairs of ${SLICE_SECONDS} s slices (ABBA) spread over the processes, the median of the pairs' ratios`;
     return [
       { name: 'recorder.http_throughput_loss_pct', value: -change((x) => x.rps), unit: '%', note: `${how}: ${mid(plain, (x) => x.rps)} req/s plain, ${mid(recorded, (x) => x.rps)} recorded (medians)` },
       { name: 'recorder.http_p99_increase_pct', value: change((x) => x.p99), unit: '%', note: `p99 latency of every response of a slice: ${mid(plain, (x) => x.p99)} ms plain, ${mid(recorded, (x) => x.p99)} ms recorded (medians)` },
@@ -129,7 +138,7 @@ async function http(store: string): Promise<Measure[]> {
       { name: 'recorder.rss_overhead_mb', value: round((rss.recorded - rss.plain) / 1024 / 1024, 1), unit: 'MB', note: `resident memory after the load, recorded minus plain, with the default 64 MiB ring (all of it: its pages are made resident when recording starts)` },
     ];
   } finally {
-    await Promise.all([stop(plainService), stop(recordedService)]);
+    await Promise.all(services.flat().map(stop));
   }
 }
 
