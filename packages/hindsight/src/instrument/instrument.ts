@@ -34,11 +34,12 @@ export interface InstrumentOptions {
    * tagged template, `await`, `yield`, assignment to a property; not a compound statement) and
    * follows a simple statement, or opens a function body or a branch's block, reports nothing
    * itself: the site of the probe before it lists it (`run`), and the decoder puts its Statement
-   * event back where the next event of its frame is. So does one that calls (but neither awaits
-   * nor yields) as the last of such a run: the decoder puts the run back before its callee's
-   * entry. It only sets a local (`__hs_p`) that a throw or catch reports, so a throw is placed on
-   * the statement it came from. Same sites and same decoded events as the dense variant, for a
-   * fraction of the probes.
+   * event back where the next event of its frame is. So does one that calls or awaits (not
+   * yields) where nothing before it in the run could have entered traced code: the decoder puts
+   * the run back up to it before its callee's entry or at its await's Suspend (see
+   * statements.ts, startsWith). It only sets a local (`__hs_p`) that a throw or catch reports, so
+   * a throw is placed on the statement it came from. Same sites and same decoded events as the
+   * dense variant, for a fraction of the probes.
    */
   readonly sparse?: boolean;
   /**
@@ -61,8 +62,6 @@ export interface InstrumentOptions {
 }
 
 const cache = new Map<string, Instrumented>();
-/** Part of every transform's key: changed whenever the instrumented code or its sites change, so that no store keeps an older transform. */
-const TRANSFORM_VERSION = 'v2\0';
 
 /**
  * Transforms compiled workflow JavaScript (an ES module) so that it reports its sites to the replay
@@ -83,7 +82,6 @@ export function instrument(code: string, file: string, inputMap?: object, option
   const sparse = !values && options.sparse === true;
   const modules = !values && options.modules === true;
   const key = createHash('sha256')
-    .update(TRANSFORM_VERSION)
     .update(values ? 'values\0' : sparse ? 'sparse\0' : 'trace\0')
     .update(modules ? 'modules\0' : '')
     .update(options.sourceType ?? 'module')

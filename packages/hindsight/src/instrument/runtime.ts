@@ -33,7 +33,7 @@ class State {
    */
   syncActivation = 0;
   syncDepth = 0;
-  /** The sync activation started an async unit of work (it dispatched a request): its own end is not one's. */
+  /** The sync activation started an async unit of work (it dispatched a request): its own end is not one's. Reset where it ends. */
   dispatched = false;
   threw = false;
   /**
@@ -355,7 +355,6 @@ export class ProbeRuntime {
           a = S.current = S.syncActivation = S.next;
           S.next = a >= MAX_ACTIVATION ? 1 : a + 1;
           S.syncDepth = 1;
-          S.dispatched = false;
         } else if (a === S.syncActivation) S.syncDepth++;
         emit(EventKind.Enter, g, a);
         return a;

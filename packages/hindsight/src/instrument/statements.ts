@@ -7,6 +7,10 @@ export function simple(node: T.Statement): boolean {
   return t.isExpressionStatement(node) || t.isVariableDeclaration(node) || t.isReturnStatement(node) || t.isThrowStatement(node) || t.isBreakStatement(node) || t.isContinueStatement(node) || t.isDebuggerStatement(node);
 }
 
+/** What a statement can do as it starts, from the least to the most (startsWith). */
+const LEVELS = ['pure', 'reads', 'calls', 'awaits', 'reports'] as const;
+type Level = (typeof LEVELS)[number];
+
 /**
  * What a statement can do as it starts (a compound statement: its test, its loop head, its
  * switch's cases), for the sparse variant, from the least to the most:
@@ -28,7 +32,7 @@ export function simple(node: T.Statement): boolean {
  * a getter in a statement after another that may call: its events then come before the statements
  * of the run in the decoded trace.
  */
-export function startsWith(node: T.Statement): 'pure' | 'reads' | 'calls' | 'awaits' | 'reports' {
+export function startsWith(node: T.Statement): Level {
   // a compound statement is judged by what it evaluates as it starts (its blocks have statements of their own)
   let heads: (T.Node | null | undefined)[];
   if (simple(node)) heads = [node];
@@ -39,18 +43,17 @@ export function startsWith(node: T.Statement): 'pure' | 'reads' | 'calls' | 'awa
   else if (t.isTryStatement(node) || t.isBlockStatement(node) || t.isLabeledStatement(node) || t.isDoWhileStatement(node)) heads = [];
   else return 'reports';
   if (t.isForOfStatement(node) && node.await) return 'reports';
-  const levels = ['pure', 'reads', 'calls', 'awaits', 'reports'] as const;
   let found = 0;
-  const atLeast = (level: number) => void (found = Math.max(found, level));
+  const atLeast = (level: Level) => void (found = Math.max(found, LEVELS.indexOf(level)));
   for (const head of heads) if (head) t.traverseFast(head, (n) => {
-    if (t.isYieldExpression(n) || (t.isAwaitExpression(n) && !simple(node))) atLeast(4);
-    else if (t.isAwaitExpression(n)) atLeast(3);
-    else if (t.isCallExpression(n) || t.isOptionalCallExpression(n) || t.isNewExpression(n) || t.isTaggedTemplateExpression(n) || t.isImport(n) || t.isClass(n)) atLeast(2);
-    else if (t.isUnaryExpression(n) && n.operator === 'delete') atLeast(2);
-    else if ((t.isAssignmentExpression(n) && !t.isIdentifier(n.left)) || (t.isUpdateExpression(n) && !t.isIdentifier(n.argument))) atLeast(2);
-    else if (t.isMemberExpression(n) || t.isOptionalMemberExpression(n) || t.isPattern(n) || t.isSpreadElement(n) || (t.isBinaryExpression(n) && (n.operator === 'in' || n.operator === 'instanceof'))) atLeast(1);
+    if (t.isYieldExpression(n) || (t.isAwaitExpression(n) && !simple(node))) atLeast('reports');
+    else if (t.isAwaitExpression(n)) atLeast('awaits');
+    else if (t.isCallExpression(n) || t.isOptionalCallExpression(n) || t.isNewExpression(n) || t.isTaggedTemplateExpression(n) || t.isImport(n) || t.isClass(n)) atLeast('calls');
+    else if (t.isUnaryExpression(n) && n.operator === 'delete') atLeast('calls');
+    else if ((t.isAssignmentExpression(n) && !t.isIdentifier(n.left)) || (t.isUpdateExpression(n) && !t.isIdentifier(n.argument))) atLeast('calls');
+    else if (t.isMemberExpression(n) || t.isOptionalMemberExpression(n) || t.isPattern(n) || t.isSpreadElement(n) || (t.isBinaryExpression(n) && (n.operator === 'in' || n.operator === 'instanceof'))) atLeast('reads');
   });
-  return levels[found]!;
+  return LEVELS[found]!;
 }
 /**
  * A statement that reports itself though it calls nothing: a jump or throw inside a for-of loop

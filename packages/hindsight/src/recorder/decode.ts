@@ -107,12 +107,12 @@ function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number
  * never overtake the event being read, and a decode needs no other columns.
  */
 function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>): RingEvents {
-  const runs = new Runs(tables.runs, tables.sites.length);
+  const runs = new Runs(tables.runs, tables.sites.length, tables.calls);
   const { events: n, weighted: bound } = tallyRingEvents(ring, runs.lengths, RUN_KINDS);
   const out = new EventColumns(n + bound);
   const { events, firstEvent } = readRing(ring, out.from(bound));
   const { kinds, sites, activations, times } = events;
-  const quiet = new QuietStatements(out, runs, tables);
+  const quiet = new QuietStatements(out, runs, tables.owners, tables.loops);
   for (let i = 0, w = 0, at = wanted(firstEvent, events.length); i < events.length; i++) {
     quiet.event(kinds[i]!, sites[i]!, activations[i]!, times[i]!);
     // an Enter is the last event it puts in the columns (after its caller's statements)

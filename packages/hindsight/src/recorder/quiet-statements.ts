@@ -15,15 +15,21 @@ export class Runs {
   readonly sites: Uint32Array;
   /** Per site: the length of its run, the most quiet statements an event of a kind in RUN_KINDS at it puts back. */
   readonly lengths: Uint32Array;
+  /** Per site: where in `sites` its run's statement that may call is (Site.calls: at most one a run), -1 for none. */
+  readonly calling: Int32Array;
 
-  constructor(runs: readonly (readonly number[] | undefined)[], sites: number) {
+  /** `calls`: per site, 1 for a quiet statement that may call (Site.calls). */
+  constructor(runs: readonly (readonly number[] | undefined)[], sites: number, calls: Uint8Array) {
     this.start = new Int32Array(sites).fill(-1);
     this.end = new Int32Array(sites);
     this.lengths = new Uint32Array(sites);
+    this.calling = new Int32Array(sites).fill(-1);
     const flat: number[] = [];
     runs.forEach((run, site) => {
       if (!run) return;
       this.start[site] = flat.length;
+      const k = run.findIndex((statement) => calls[statement] === 1);
+      if (k >= 0) this.calling[site] = flat.length + k;
       flat.push(...run);
       this.end[site] = flat.length;
       this.lengths[site] = run.length;
@@ -96,26 +102,21 @@ export class QuietStatements {
   /** Per pending run: its part of Runs.sites not put back yet (`#pos` to `#end`), -1 for a frame with no run. */
   #pos = new Int32Array(256);
   #end = new Int32Array(256);
+  /** Per pending run: where its statement that may call is in Runs.sites (Runs.calling), -1 for none. */
+  #call = new Int32Array(256);
   /** Per pending run: the statement reported or put back last (a branch of it is inside it), or -1. */
   #last = new Int32Array(256);
   #below = new Int32Array(256);
   readonly #free: number[] = [];
   #made = 0;
 
-  readonly owners: Int32Array;
-  readonly loops: Uint8Array;
-  readonly calls: Uint8Array;
-
   constructor(
     readonly out: EventColumns,
     readonly runs: Runs,
-    /** Per site (decode.ts, SiteTables): the statement a branch or an await is in (-1 for none), the await of a `for await` loop, a quiet statement that calls. */
-    sites: { readonly owners: Int32Array; readonly loops: Uint8Array; readonly calls: Uint8Array },
-  ) {
-    this.owners = sites.owners;
-    this.loops = sites.loops;
-    this.calls = sites.calls;
-  }
+    /** Per site: the statement a branch or an await is in, -1 for none (decode.ts, SiteTables). */
+    readonly owners: Int32Array,
+    readonly loops: Uint8Array,
+  ) {}
 
   event(kind: number, site: number, a: number, time: number): void {
     // control passed to another activation while one ran: a call from its innermost frame (an
@@ -192,9 +193,8 @@ export class QuietStatements {
   /** A call from the frame of pending run `p`: when the statement of its run that may call (Site.calls) is still pending, it made it, and the run is put back up to it. */
   #called(p: number, a: number, time: number): void {
     const pos = this.#pos[p]!;
-    if (pos < 0) return;
-    const sites = this.runs.sites;
-    for (let k = pos, end = this.#end[p]!; k < end; k++) if (this.calls[sites[k]!] === 1) return void this.#through(p, sites[k]!, a, time);
+    const k = this.#call[p]!;
+    if (pos >= 0 && k >= pos) this.#upTo(p, k, a, time);
   }
 
   #add(a: number): number {
@@ -212,6 +212,7 @@ export class QuietStatements {
       if (p === this.#pos.length) {
         this.#pos = grow(this.#pos);
         this.#end = grow(this.#end);
+        this.#call = grow(this.#call);
         this.#last = grow(this.#last);
         this.#below = grow(this.#below);
       }
@@ -226,6 +227,7 @@ export class QuietStatements {
     const start = site >= 0 ? this.runs.start[site]! : -1;
     this.#pos[p] = start;
     this.#end[p] = start >= 0 ? this.runs.end[site]! : -1;
+    this.#call[p] = start >= 0 ? this.runs.calling[site]! : -1;
     this.#last[p] = last;
   }
 
@@ -238,9 +240,7 @@ export class QuietStatements {
     let k = pos;
     while (k < end && sites[k] !== site) k++;
     if (k === end) return false;
-    for (let j = pos; j <= k; j++) this.out.push(EventKind.Statement, sites[j]!, a, time);
-    this.#pos[p] = k + 1;
-    this.#last[p] = site;
+    this.#upTo(p, k, a, time);
     return true;
   }
 
@@ -248,9 +248,14 @@ export class QuietStatements {
     const pos = this.#pos[p]!;
     const end = this.#end[p]!;
     if (pos < 0 || pos === end) return;
+    this.#upTo(p, end - 1, a, time);
+  }
+
+  /** Puts back the pending statements of run `p` up to position `k` of Runs.sites. */
+  #upTo(p: number, k: number, a: number, time: number): void {
     const sites = this.runs.sites;
-    for (let j = pos; j < end; j++) this.out.push(EventKind.Statement, sites[j]!, a, time);
-    this.#last[p] = sites[end - 1]!;
-    this.#pos[p] = end;
+    for (let j = this.#pos[p]!; j <= k; j++) this.out.push(EventKind.Statement, sites[j]!, a, time);
+    this.#pos[p] = k + 1;
+    this.#last[p] = sites[k]!;
   }
 }
