@@ -59,6 +59,14 @@ export interface InstrumentOptions {
    * (`ega`, after its defaults), or, where its call is seen only as its body first runs, there (`gsa`).
    */
   readonly captureArgs?: { readonly patterns: readonly string[]; readonly matches: (functionName: string) => boolean };
+  /**
+   * The flight recorder's overhead control: a sync function of at most this many statements (not a
+   * generator, a constructor or one whose arguments are captured, and declaring no function or
+   * class in its body) starts with an untraced copy of its code, `if (__hs.d[F] !== 0) { …; return; }`,
+   * which it runs once the runtime demotes it: a hot, tiny function then costs one check, not its
+   * probes. Its site says so (`demotable`), and it enters by `et`, which counts its calls.
+   */
+  readonly demotable?: number;
 }
 
 const cache = new Map<string, Instrumented>();
@@ -91,6 +99,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
     .update('\0')
     .update(inputMap ? JSON.stringify(inputMap) : '')
     .update(options.captureArgs?.patterns.length ? `\0args\0${options.captureArgs.patterns.join('\0')}` : '')
+    .update(options.demotable ? `\0demotable\0${options.demotable}` : '')
     .digest('hex');
   const hit = cache.get(key) ?? options.store?.get(key);
   if (hit) {

@@ -52,6 +52,10 @@ export interface ValuePoint {
 export interface Probe {
   /** Enter of a sync function: it runs in the caller's activation (a new one from the event loop). */
   en(site: number): number;
+  /** `en` of a function that may be demoted (its site is `demotable`): its calls are counted, for the demoter. */
+  et(site: number): number;
+  /** Per module-local function site, 1 once the function is demoted: it then runs its untraced copy (InstrumentOptions.demotable). */
+  readonly d: Uint8Array;
   /** Enter of an async function: each call is a new activation. */
   ea(site: number): number;
   /** `en` of a function whose arguments are captured: `values` are its parameters' (site.params) at entry. */

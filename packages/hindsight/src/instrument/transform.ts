@@ -52,6 +52,8 @@ export class Transform {
    * on the way out, so their `finally` first reports the Resume of that await (if any).
    */
   readonly forAwait = new WeakSet<T.Node>();
+  /** With `demotable`: the code of each function small enough to be demoted, as it was before it was instrumented. */
+  readonly originals = new WeakMap<T.Node, T.Statement[]>();
   /** With `modules`: the module's body, a frame of its own (see ModuleFrame). */
   program: NodePath<T.Program> | undefined;
   frame: ModuleFrame | undefined;

@@ -39,6 +39,7 @@ export function codeVisitor(x: Transform): Visitor {
           ret.loc = body.loc;
           (p.get('body') as NodePath).replaceWith(t.blockStatement([ret]));
         }
+        keepOriginal(x, p);
       },
       exit(p) {
         if (made.has(p.node.body)) return;
@@ -105,15 +106,54 @@ function wrapFunction(x: Transform, p: FnPath): void {
   const body = p.node.body as T.BlockStatement;
   const name = x.nameOf(p);
   const params = x.options.captureArgs?.matches(name) ? parameterNames(p.node) : undefined;
-  const F = x.siteOf('function', p.node, name, { statements: x.statementCounts.get(p.node) ?? 0, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(x.sparse ? { run: x.leading.get(body) ?? [] } : {}), ...(params ? { params } : {}) });
+  const statements = x.statementCounts.get(p.node) ?? 0;
+  const original = !params && statements <= (x.options.demotable ?? -1) ? x.originals.get(p.node) : undefined;
+  const F = x.siteOf('function', p.node, name, { statements, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(x.sparse ? { run: x.leading.get(body) ?? [] } : {}), ...(params ? { params } : {}), ...(original ? { demotable: true } : {}) });
   if (p.node.generator) return instrumentGenerator(p, F, { sparse: x.sparse, sourceType: x.options.sourceType, valuePoint: x.values ? (q, fn, at) => x.valuePoint(q, fn, at) : undefined, params });
-  const enter = entryCall(p.node.async ? 'ea' : 'en', F, params);
+  const enter = entryCall(p.node.async ? 'ea' : original ? 'et' : 'en', F, params);
   const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];
   if (x.sparse) entry.push(progressLocal());
   if (x.values) entry.push(x.valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
   const thrown = report('th', num(F), act(), ...progressArgs(x.sparse));
   const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(p.node.async ? 'xa' : 'ex', num(F), act())];
-  p.node.body = mark(t.blockStatement([...entry, guarded(body.body, [thrown], exit)], body.directives));
+  const traced = [...entry, guarded(body.body, [thrown], exit)];
+  p.node.body = mark(t.blockStatement(original ? untilDemoted(F, traced, original) : traced, body.directives));
+}
+
+/**
+ * With `demotable`, a copy of the code of a function that may be demoted, taken before its
+ * statements are instrumented: a sync function, not a generator or a constructor (a copy would
+ * call super() in a block of its own), with few enough statements at its top level to be under
+ * the limit (counted again at its exit, nested blocks included), and no function or class
+ * declared in it (two copies of a hoisted declaration would be one too many).
+ */
+function keepOriginal(x: Transform, p: FnPath): void {
+  const limit = x.options.demotable;
+  const node = p.node;
+  const body = node.body as T.BlockStatement;
+  if (!limit || node.async || node.generator || (t.isClassMethod(node) && node.kind === 'constructor') || body.body.length > limit) return;
+  let declares = false;
+  p.get('body').traverse({
+    Function: (f) => {
+      if (f.isFunctionDeclaration()) declares = true;
+      f.skip();
+    },
+    ClassDeclaration: () => void (declares = true),
+  });
+  if (declares) return;
+  const copy = body.body.map((s) => t.cloneNode(s, true));
+  for (const s of copy) t.traverseFast(s, (n) => void made.add(n)); // the copy is never instrumented
+  x.originals.set(node, copy);
+}
+
+/**
+ * `if (__hs.d[F] === 0) { …traced; return; } …the original code`: a demoted function runs its code
+ * untraced. The traced code comes first, so that it keeps its lines (the instrumented code's stacks
+ * name the source's lines without a source map); the copy follows on its last line.
+ */
+function untilDemoted(F: number, traced: T.Statement[], original: T.Statement[]): T.Statement[] {
+  const notDemoted = mark(t.binaryExpression('===', t.memberExpression(t.memberExpression(t.identifier(PROBE), t.identifier('d')), num(F), true), num(0)));
+  return [mark(t.ifStatement(notDemoted, mark(t.blockStatement([...traced, mark(t.returnStatement())])))), ...original];
 }
 
 /**

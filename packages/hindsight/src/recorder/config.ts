@@ -84,11 +84,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
 /**
  * The options the recorder instruments a module with, on the loader thread (ES modules) as on the
  * main one (CommonJS): sparse, with the module's body as a frame, through the transform cache,
- * capturing the arguments asked for.
+ * capturing the arguments asked for, tiny functions ready to be demoted.
  */
 export function recorderInstrumentOptions(config: Pick<RecorderConfig, 'transformCache' | 'captureArgs'>, warnings: string): InstrumentOptions {
-  return { sparse: true, modules: true, store: transformCacheIn(config.transformCache, warnings), captureArgs: captureArgsOption(config.captureArgs) };
+  return { sparse: true, modules: true, store: transformCacheIn(config.transformCache, warnings), captureArgs: captureArgsOption(config.captureArgs), demotable: TINY_STATEMENTS };
 }
+
+/** The most statements of a function the recorder may demote (register.ts): it is instrumented with an untraced copy of its code. */
+const TINY_STATEMENTS = 3;
 
 /** What instrument() is given for config.captureArgs: the patterns, and a matcher of function names (`Cart.*`, `flush*`). */
 function captureArgsOption(patterns: readonly string[]): { patterns: readonly string[]; matches: (functionName: string) => boolean } | undefined {

@@ -25,13 +25,13 @@ import { sourceMapWarning, untracedWarning } from './warnings.js';
 export { snapshot };
 
 /**
- * Demotion: a sync function of at most TINY_STATEMENTS statements is looked at every HOT_PERIOD
- * calls; when its own events (enter, exit and a statement each, at least) were at least
- * HOT_SHARE of all the events written over its last HOT_PERIOD calls, it is demoted.
+ * Demotion: a function that may be demoted (a tiny sync one: config.ts, recorderInstrumentOptions)
+ * is looked at every HOT_PERIOD calls; when its own events (enter, exit and a statement each, at
+ * least) were at least HOT_SHARE of all the events written over its last HOT_PERIOD calls, it is
+ * demoted.
  */
 const HOT_PERIOD = 8192;
 const HOT_SHARE = 0.1;
-const TINY_STATEMENTS = 3;
 
 // the store is loaded only without a supervisor: a supervised program carries none of it
 const standalone = process.env[ENV.dir] ? undefined : await import('./standalone.js');
@@ -136,11 +136,11 @@ function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: stri
 }
 
 /**
- * Overhead control without hand tuning: a tiny sync function (at most TINY_STATEMENTS statements)
- * called so often that its own events are a tenth or more of everything recorded costs more to
- * trace than its trace is worth (its calls tell little, and they would push the rest out of the
- * ring), so it is demoted: not traced any more from there on, which the recording says (where, from
- * which event). A tiny function that is called often but is not a large part of the trace stays.
+ * Overhead control without hand tuning: a tiny sync function (its site `demotable`) called so
+ * often that its own events are a tenth or more of everything recorded costs more to trace than
+ * its trace is worth (its calls tell little, and they would push the rest out of the ring), so it
+ * is demoted: from there on it runs its untraced copy, which the recording says (where, from which
+ * event). A tiny function that is called often but is not a large part of the trace stays.
  */
 function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
   /** Per function site: the events written when it was last looked at. */
@@ -148,7 +148,7 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
   runtime.watchHot(HOT_PERIOD, (site, calls) => {
     const s = runtime.sites[site];
     // a module's body runs once, and a function whose arguments are captured was asked for: never demoted
-    if (!s || s.kind !== 'function' || s.async || s.module || s.params || (s.statements ?? Infinity) > TINY_STATEMENTS) return;
+    if (!s?.demotable) return;
     const written = ring.written;
     const before = seen.get(site);
     seen.set(site, written);

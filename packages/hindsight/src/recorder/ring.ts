@@ -48,54 +48,62 @@ import { column, type EventKind } from '../trace/index.js';
 /** Read once: a property lookup on `process` per time record is measurable. */
 const hrtime = process.hrtime;
 
-const MAGIC = 0x31525348; // 'HSR1'
-const VERSION = 3;
-/** Version 2 (still read): 2-word slots, an activation with every event. */
-const VERSION_2 = 2;
-const SLOT_WORDS_2 = 2;
-/** Version 1 (still read): 4-word events (kind << 28 | site, activation, µs since start low, high), no time records. */
-const VERSION_1 = 1;
-const EVENT_WORDS_1 = 4;
-const HEADER_WORDS = 16;
-const SLOT_WORDS = 1;
-const H_MAGIC = 0;
-const H_VERSION = 1;
-const H_CAPACITY = 2;
-const H_COUNT = 3;
-const H_WRAPPED = 4;
-const H_PID = 5;
-const H_START = 6;
-const H_SLOT_WORDS = 8;
-/** Format 3: activation and time slots written; format 2: time records written. */
-const H_RECORDS = 9;
-const H_TIME_EVERY = 10;
-/** Slots written (H_COUNT) at the last time record: the loop writes none while nothing else was written. */
-const H_TIME_AT = 11;
-/** The clock when the ring started (process.hrtime(): seconds, nanoseconds), for the loop's records (native/loop-clock.c). */
-const H_T0_S = 12;
-const H_T0_NS = 13;
-/** The event loop's turns (1 when stamping starts, one more before each wait; 0: not stamped). */
-const H_WAITS = 14;
-const SITE_BITS = 28;
-const SITE_MASK = (1 << SITE_BITS) - 1;
-const TIME_LOW_SCALE = 2 ** SITE_BITS;
-/** The kind of a time record, or of its first slot (event kinds are 0-6). */
-const TIME = 15;
-/** Format 3: the second slot of a time record. */
-const TIME_LOW = 12;
-/** A progress mark of the sparse instrumentation (PROGRESS_KIND of the probe runtime): read as an event. */
-const PROGRESS = 14;
-/** Format 3: an activation record. */
-const ACTIVATION = 13;
+/**
+ * The ring's layout. A const enum: tsc writes its values where they are used, and the writer's
+ * bytecode (V8 inlines it into the probes, by size) then loads no constants.
+ */
+const enum Layout {
+  MAGIC = 0x31525348, // 'HSR1'
+  VERSION = 3,
+  /** Version 2 (still read): 2-word slots, an activation with every event. */
+  VERSION_2 = 2,
+  SLOT_WORDS_2 = 2,
+  /** Version 1 (still read): 4-word events (kind << 28 | site, activation, µs since start low, high), no time records. */
+  VERSION_1 = 1,
+  EVENT_WORDS_1 = 4,
+  HEADER_WORDS = 16,
+  SLOT_WORDS = 1,
+  H_MAGIC = 0,
+  H_VERSION = 1,
+  H_CAPACITY = 2,
+  H_COUNT = 3,
+  H_WRAPPED = 4,
+  H_PID = 5,
+  H_START = 6,
+  H_SLOT_WORDS = 8,
+  /** Format 3: activation and time slots written; format 2: time records written. */
+  H_RECORDS = 9,
+  H_TIME_EVERY = 10,
+  /** Slots written (H_COUNT) at the last time record: the loop writes none while nothing else was written. */
+  H_TIME_AT = 11,
+  /** The clock when the ring started (process.hrtime(): seconds, nanoseconds), for the loop's records (native/loop-clock.c). */
+  H_T0_S = 12,
+  H_T0_NS = 13,
+  /** The event loop's turns (1 when stamping starts, one more before each wait; 0: not stamped). */
+  H_WAITS = 14,
+  SITE_BITS = 28,
+  SITE_MASK = (1 << 28) - 1,
+  TIME_LOW_SCALE = 1 << 28,
+  /** The kind of a time record, or of its first slot (event kinds are 0-6). */
+  TIME = 15,
+  /** Format 3: the second slot of a time record. */
+  TIME_LOW = 12,
+  /** A progress mark of the sparse instrumentation (PROGRESS_KIND of the probe runtime): read as an event. */
+  PROGRESS = 14,
+  /** Format 3: an activation record. */
+  ACTIVATION = 13,
+  /** A time record at least every this many events (a power of two). */
+  TIME_EVERY = 64,
+}
 /** Activations a ring of format 3 holds: below 2^28. */
-export const MAX_RING_ACTIVATION = SITE_MASK;
-/** A time record at least every this many events (a power of two). */
-export const TIME_EVERY = 64;
+export const MAX_RING_ACTIVATION = Layout.SITE_MASK;
+/** A time record at least every this many events. */
+export const TIME_EVERY = Layout.TIME_EVERY;
 
 /** Bytes of a ring holding at least `bytes` (rounded down to a power-of-two number of slots, at least 1024). */
 export function ringBytes(bytes: number): number {
-  const slots = Math.max(1024, 2 ** Math.floor(Math.log2(Math.max(1, bytes / (SLOT_WORDS * 4)))));
-  return (HEADER_WORDS + slots * SLOT_WORDS) * 4;
+  const slots = Math.max(1024, 2 ** Math.floor(Math.log2(Math.max(1, bytes / (Layout.SLOT_WORDS * 4)))));
+  return (Layout.HEADER_WORDS + slots * Layout.SLOT_WORDS) * 4;
 }
 
 /**
@@ -111,39 +119,39 @@ export class RingWriter {
   /** The activation of the last event written, -1 before the first. */
   private activation = -1;
   /** Events left before the next periodic time record (time() starts the countdown again). */
-  private untilTime = TIME_EVERY;
-  /** The loop's turns (H_WAITS) at the last time record. */
+  private untilTime = Layout.TIME_EVERY;
+  /** The loop's turns (Layout.H_WAITS) at the last time record. */
   private waitsSeen = 0;
 
   /** Starts a ring over `buffer` (from ringBytes): the header is written, the slots are empty. */
   constructor(buffer: ArrayBuffer, pid: number, startMs = Date.now()) {
     const words = new Uint32Array(buffer);
-    const capacity = (words.length - HEADER_WORDS) / SLOT_WORDS;
-    if (!Number.isInteger(capacity) || capacity < TIME_EVERY || (capacity & (capacity - 1)) !== 0) {
+    const capacity = (words.length - Layout.HEADER_WORDS) / Layout.SLOT_WORDS;
+    if (!Number.isInteger(capacity) || capacity < Layout.TIME_EVERY || (capacity & (capacity - 1)) !== 0) {
       throw new HindsightError('HS_E_RING_SIZE', `a ring of ${buffer.byteLength} bytes does not hold a power-of-two number of events; size it with ringBytes()`);
     }
     this.words = words;
     this.mask = capacity - 1;
     this.t0 = hrtime();
-    words[H_COUNT] = 0;
-    words[H_WRAPPED] = 0;
-    words[H_CAPACITY] = capacity;
-    words[H_VERSION] = VERSION;
-    words[H_PID] = pid;
-    words[H_SLOT_WORDS] = SLOT_WORDS;
-    words[H_RECORDS] = 0;
-    words[H_TIME_EVERY] = TIME_EVERY;
-    words[H_T0_S] = this.t0[0];
-    words[H_T0_NS] = this.t0[1];
-    words[H_WAITS] = 0; // not stamped (yet): a ring file used before may hold its old loop's turns
-    new Float64Array(buffer, H_START * 4, 1)[0] = startMs;
-    words[H_MAGIC] = MAGIC; // last: a reader that sees the magic sees a whole header
+    words[Layout.H_COUNT] = 0;
+    words[Layout.H_WRAPPED] = 0;
+    words[Layout.H_CAPACITY] = capacity;
+    words[Layout.H_VERSION] = Layout.VERSION;
+    words[Layout.H_PID] = pid;
+    words[Layout.H_SLOT_WORDS] = Layout.SLOT_WORDS;
+    words[Layout.H_RECORDS] = 0;
+    words[Layout.H_TIME_EVERY] = Layout.TIME_EVERY;
+    words[Layout.H_T0_S] = this.t0[0];
+    words[Layout.H_T0_NS] = this.t0[1];
+    words[Layout.H_WAITS] = 0; // not stamped (yet): a ring file used before may hold its old loop's turns
+    new Float64Array(buffer, Layout.H_START * 4, 1)[0] = startMs;
+    words[Layout.H_MAGIC] = Layout.MAGIC; // last: a reader that sees the magic sees a whole header
     this.time();
   }
 
   /** Events written so far (mod 2^32): the index the next event will have in a ring that did not wrap. */
   get written(): number {
-    return (this.words[H_COUNT]! - this.words[H_RECORDS]!) >>> 0;
+    return (this.words[Layout.H_COUNT]! - this.words[Layout.H_RECORDS]!) >>> 0;
   }
 
   /**
@@ -155,9 +163,9 @@ export class RingWriter {
   write(kind: EventKind, site: number, activation: number): void {
     if (activation !== this.activation) this.switchTo(activation);
     const w = this.words;
-    const n = w[H_COUNT]!;
-    w[HEADER_WORDS + (n & this.mask)] = (kind << SITE_BITS) | (site & SITE_MASK);
-    w[H_COUNT] = n + 1;
+    const n = w[Layout.H_COUNT]!;
+    w[Layout.HEADER_WORDS + (n & this.mask)] = (kind << Layout.SITE_BITS) | (site & Layout.SITE_MASK);
+    w[Layout.H_COUNT] = n + 1;
     if (--this.untilTime === 0) this.tick();
   }
 
@@ -171,18 +179,18 @@ export class RingWriter {
   time(): number {
     const now = hrtime();
     const ns = (now[0] - this.t0[0]) * 1e9 + (now[1] - this.t0[1]);
-    const high = Math.floor(ns / TIME_LOW_SCALE);
+    const high = Math.floor(ns / Layout.TIME_LOW_SCALE);
     const w = this.words;
-    const n = w[H_COUNT]!;
-    w[HEADER_WORDS + (n & this.mask)] = (TIME << SITE_BITS) | (high & SITE_MASK);
-    w[HEADER_WORDS + ((n + 1) & this.mask)] = (TIME_LOW << SITE_BITS) | (ns - high * TIME_LOW_SCALE);
+    const n = w[Layout.H_COUNT]!;
+    w[Layout.HEADER_WORDS + (n & this.mask)] = (Layout.TIME << Layout.SITE_BITS) | (high & Layout.SITE_MASK);
+    w[Layout.HEADER_WORDS + ((n + 1) & this.mask)] = (Layout.TIME_LOW << Layout.SITE_BITS) | (ns - high * Layout.TIME_LOW_SCALE);
     const next = (n + 2) >>> 0;
-    w[H_COUNT] = next;
-    w[H_RECORDS] = w[H_RECORDS]! + 2;
-    w[H_TIME_AT] = next;
-    this.waitsSeen = w[H_WAITS]!;
-    this.untilTime = TIME_EVERY;
-    if (next > this.mask + 1) w[H_WRAPPED] = 1;
+    w[Layout.H_COUNT] = next;
+    w[Layout.H_RECORDS] = w[Layout.H_RECORDS]! + 2;
+    w[Layout.H_TIME_AT] = next;
+    this.waitsSeen = w[Layout.H_WAITS]!;
+    this.untilTime = Layout.TIME_EVERY;
+    if (next > this.mask + 1) w[Layout.H_WRAPPED] = 1;
     return ns / 1e6;
   }
 
@@ -191,7 +199,7 @@ export class RingWriter {
    * stamps count the turns), or it does not stamp this ring, and then it always may have.
    */
   waited(): boolean {
-    const waits = this.words[H_WAITS]!;
+    const waits = this.words[Layout.H_WAITS]!;
     return waits === 0 || waits !== this.waitsSeen;
   }
 
@@ -201,21 +209,21 @@ export class RingWriter {
    */
   private record(word: number): void {
     const w = this.words;
-    const n = w[H_COUNT]!;
-    w[HEADER_WORDS + (n & this.mask)] = word;
-    w[H_COUNT] = n + 1;
-    w[H_RECORDS] = w[H_RECORDS]! + 1;
+    const n = w[Layout.H_COUNT]!;
+    w[Layout.HEADER_WORDS + (n & this.mask)] = word;
+    w[Layout.H_COUNT] = n + 1;
+    w[Layout.H_RECORDS] = w[Layout.H_RECORDS]! + 1;
   }
 
   private switchTo(activation: number): void {
     this.activation = activation;
-    this.record((ACTIVATION << SITE_BITS) | (activation & SITE_MASK));
+    this.record((Layout.ACTIVATION << Layout.SITE_BITS) | (activation & Layout.SITE_MASK));
   }
 
   /** The periodic time record, and the activation again for a reader that starts after it. */
   private tick(): void {
     this.time();
-    if (this.activation >= 0) this.record((ACTIVATION << SITE_BITS) | (this.activation & SITE_MASK));
+    if (this.activation >= 0) this.record((Layout.ACTIVATION << Layout.SITE_BITS) | (this.activation & Layout.SITE_MASK));
   }
 }
 
@@ -243,36 +251,36 @@ export interface RingContents {
 }
 
 /** The versions this hindsight reads, for the error that names them. */
-const KNOWN = `${VERSION_1}, ${VERSION_2} and ${VERSION}`;
+const KNOWN = `${Layout.VERSION_1}, ${Layout.VERSION_2} and ${Layout.VERSION}`;
 
 /** Words a slot of this format takes (an event of format 1), or a typed error for an unknown format. */
 function slotWordsOf(version: number): number {
-  if (version === VERSION) return SLOT_WORDS;
-  if (version === VERSION_2) return SLOT_WORDS_2;
-  if (version === VERSION_1) return EVENT_WORDS_1;
+  if (version === Layout.VERSION) return Layout.SLOT_WORDS;
+  if (version === Layout.VERSION_2) return Layout.SLOT_WORDS_2;
+  if (version === Layout.VERSION_1) return Layout.EVENT_WORDS_1;
   throw new HindsightError('HS_E_RING_VERSION', `ring format ${version} is not known to this version of hindsight (it reads ${KNOWN}); upgrade hindsight`);
 }
 
 /** Whether the ring wrapped: its flag, or (format 3, whose flag is set at the next time record) a count past the capacity. */
 function isWrapped(version: number, flag: number, count: number, capacity: number): boolean {
-  return flag === 1 || (version === VERSION && count > capacity);
+  return flag === 1 || (version === Layout.VERSION && count > capacity);
 }
 
 /** The ring's words past a check of its header (magic, version, length). */
 function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; bytes: Uint8Array; version: number; capacity: number; count: number; wrapped: boolean; slotWords: number } {
   const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
-  if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) {
+  if (bytes.byteLength < Layout.HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) {
     throw new HindsightError('HS_E_RING_INVALID', `${bytes.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
   }
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
-  if (words[H_MAGIC] !== MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
-  const version = words[H_VERSION]!;
+  if (words[Layout.H_MAGIC] !== Layout.MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
+  const version = words[Layout.H_VERSION]!;
   const slotWords = slotWordsOf(version);
-  const capacity = words[H_CAPACITY]!;
-  const count = words[H_COUNT]!;
-  const wrapped = isWrapped(version, words[H_WRAPPED]!, count, capacity);
+  const capacity = words[Layout.H_CAPACITY]!;
+  const count = words[Layout.H_COUNT]!;
+  const wrapped = isWrapped(version, words[Layout.H_WRAPPED]!, count, capacity);
   // an archive of a ring that never wrapped keeps only the slots written (see RingHeader.usedBytes)
-  if (words.length < HEADER_WORDS + (wrapped ? capacity : count) * slotWords) {
+  if (words.length < Layout.HEADER_WORDS + (wrapped ? capacity : count) * slotWords) {
     throw new HindsightError('HS_E_RING_INVALID', 'the ring is shorter than its header says; the recording is truncated');
   }
   return { words, bytes, version, capacity, count, wrapped, slotWords };
@@ -283,10 +291,10 @@ function readRing1(words: Uint32Array, capacity: number, count: number, wrapped:
   const { first, slots: n, mask } = slotRange(capacity, count, wrapped);
   const events = firstEvents(c ?? columns(n), n);
   for (let k = 0; k < n; k++) {
-    const at = HEADER_WORDS + ((first + k) & mask) * EVENT_WORDS_1;
+    const at = Layout.HEADER_WORDS + ((first + k) & mask) * Layout.EVENT_WORDS_1;
     const w0 = words[at]!;
-    events.kinds[k] = w0 >>> SITE_BITS;
-    events.sites[k] = w0 & SITE_MASK;
+    events.kinds[k] = w0 >>> Layout.SITE_BITS;
+    events.sites[k] = w0 & Layout.SITE_MASK;
     events.activations[k] = words[at + 1]!;
     events.times[k] = (words[at + 3]! * 0x1_0000_0000 + words[at + 2]!) / 1000;
   }
@@ -332,26 +340,26 @@ export function firstEvents(c: RingColumns, n: number): RingEvents {
 }
 
 /** A slot of a ring of format 2 (or 1) is an event unless it is a time record. readRing2 and tallyRingEvents must agree. */
-const isEvent2 = (kind: number): boolean => kind !== TIME;
+const isEvent2 = (kind: number): boolean => kind !== Layout.TIME;
 /** A slot of a ring of format 3 is an event unless it is an activation or time record. readRing3 and tallyRingEvents must agree. */
-const isEvent3 = (kind: number): boolean => kind < TIME_LOW || kind === PROGRESS;
+const isEvent3 = (kind: number): boolean => kind < Layout.TIME_LOW || kind === Layout.PROGRESS;
 
 /** A version 2 ring: two words a slot, an activation with each event. */
 function readRing2(words: Uint32Array, first: number, slots: number, mask: number, c: RingColumns = columns(slots)): RingEvents {
   const timeline = new Timeline(c.times);
   let n = 0;
   for (let k = 0; k < slots; k++) {
-    const at = HEADER_WORDS + ((first + k) & mask) * SLOT_WORDS_2;
+    const at = Layout.HEADER_WORDS + ((first + k) & mask) * Layout.SLOT_WORDS_2;
     const w0 = words[at]!;
-    const kind = w0 >>> SITE_BITS;
+    const kind = w0 >>> Layout.SITE_BITS;
     if (isEvent2(kind)) {
       c.kinds[n] = kind;
-      c.sites[n] = w0 & SITE_MASK;
+      c.sites[n] = w0 & Layout.SITE_MASK;
       c.activations[n] = words[at + 1]!;
       n++;
       continue;
     }
-    timeline.record(n, ((w0 & SITE_MASK) * 0x1_0000_0000 + words[at + 1]!) / 1e6);
+    timeline.record(n, ((w0 & Layout.SITE_MASK) * 0x1_0000_0000 + words[at + 1]!) / 1e6);
   }
   timeline.end(n);
   return firstEvents(c, n);
@@ -369,9 +377,9 @@ function readRing3(words: Uint32Array, first: number, slots: number, mask: numbe
   let activation = -1;
   let high = -1; // the first slot of a time record, just read
   for (let k = 0; k < slots; k++) {
-    const w = words[HEADER_WORDS + ((first + k) & mask)]!;
-    const kind = w >>> SITE_BITS;
-    const payload = w & SITE_MASK;
+    const w = words[Layout.HEADER_WORDS + ((first + k) & mask)]!;
+    const kind = w >>> Layout.SITE_BITS;
+    const payload = w & Layout.SITE_MASK;
     if (isEvent3(kind)) {
       high = -1;
       if (activation < 0) continue;
@@ -379,13 +387,13 @@ function readRing3(words: Uint32Array, first: number, slots: number, mask: numbe
       c.sites[n] = payload;
       c.activations[n] = activation;
       n++;
-    } else if (kind === ACTIVATION) {
+    } else if (kind === Layout.ACTIVATION) {
       high = -1;
       activation = payload;
-    } else if (kind === TIME) {
+    } else if (kind === Layout.TIME) {
       high = payload;
-    } else if (kind === TIME_LOW && high >= 0) {
-      timeline.record(n, (high * TIME_LOW_SCALE + payload) / 1e6);
+    } else if (kind === Layout.TIME_LOW && high >= 0) {
+      timeline.record(n, (high * Layout.TIME_LOW_SCALE + payload) / 1e6);
       high = -1;
     }
   }
@@ -399,14 +407,14 @@ function readRing3(words: Uint32Array, first: number, slots: number, mask: numbe
  */
 export function readRing(buffer: ArrayBuffer | Uint8Array, into?: RingColumns): RingContents {
   const { words, bytes, version, capacity, count, wrapped } = ringWords(buffer);
-  const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + H_START * 4, bytes.byteOffset + H_START * 4 + 8))[0]!;
-  const header = { pid: words[H_PID]!, startMs, capacity, wrapped, written: count };
+  const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + Layout.H_START * 4, bytes.byteOffset + Layout.H_START * 4 + 8))[0]!;
+  const header = { pid: words[Layout.H_PID]!, startMs, capacity, wrapped, written: count };
   // the events read are the last ones written: the writer counted every slot but the records
-  const total = version === VERSION_1 ? count : (count - words[H_RECORDS]!) >>> 0;
+  const total = version === Layout.VERSION_1 ? count : (count - words[Layout.H_RECORDS]!) >>> 0;
   const at = (events: RingEvents) => ({ ...header, events, firstEvent: (total - events.length) >>> 0 });
-  if (version === VERSION_1) return at(readRing1(words, capacity, count, wrapped, into));
+  if (version === Layout.VERSION_1) return at(readRing1(words, capacity, count, wrapped, into));
   const { first, slots, mask } = slotRange(capacity, count, wrapped);
-  return at(version === VERSION_2 ? readRing2(words, first, slots, mask, into) : readRing3(words, first, slots, mask, into));
+  return at(version === Layout.VERSION_2 ? readRing2(words, first, slots, mask, into) : readRing3(words, first, slots, mask, into));
 }
 
 /** The slots a reader reads: all of a wrapped ring but the one at the count, from the oldest. */
@@ -430,27 +438,27 @@ export function tallyRingEvents(buffer: ArrayBuffer | Uint8Array, weights: Uint3
   const sites = weights.length;
   let events = 0;
   let weighted = 0;
-  if (version !== VERSION) {
+  if (version !== Layout.VERSION) {
     // formats 1 and 2: every slot is an event, but format 2's time records
-    const slotWords = version === VERSION_2 ? SLOT_WORDS_2 : EVENT_WORDS_1;
+    const slotWords = version === Layout.VERSION_2 ? Layout.SLOT_WORDS_2 : Layout.EVENT_WORDS_1;
     for (let k = 0; k < slots; k++) {
-      const w = words[HEADER_WORDS + ((first + k) & mask) * slotWords]!;
-      const kind = w >>> SITE_BITS;
+      const w = words[Layout.HEADER_WORDS + ((first + k) & mask) * slotWords]!;
+      const kind = w >>> Layout.SITE_BITS;
       if (!isEvent2(kind)) continue;
       events++;
-      const site = w & SITE_MASK;
+      const site = w & Layout.SITE_MASK;
       if (((kinds >>> kind) & 1) === 1 && site < sites) weighted += weights[site]!;
     }
     return { events, weighted };
   }
   let known = false; // an activation record read: the events from there on are read
   for (let k = 0; k < slots; k++) {
-    const w = words[HEADER_WORDS + ((first + k) & mask)]!;
-    const kind = w >>> SITE_BITS;
-    if (kind === ACTIVATION) known = true;
+    const w = words[Layout.HEADER_WORDS + ((first + k) & mask)]!;
+    const kind = w >>> Layout.SITE_BITS;
+    if (kind === Layout.ACTIVATION) known = true;
     else if (known && isEvent3(kind)) {
       events++;
-      const site = w & SITE_MASK;
+      const site = w & Layout.SITE_MASK;
       if (((kinds >>> kind) & 1) === 1 && site < sites) weighted += weights[site]!;
     }
   }
@@ -468,7 +476,7 @@ function spread(times: Float64Array, from: number, to: number, t0: number, t1: n
 /** Events (not time or activation records) in a ring: exact, by a scan of the slots of a ring that wrapped. */
 export function ringEventCount(buffer: ArrayBuffer | Uint8Array): number {
   const { words, version, count, wrapped } = ringWords(buffer);
-  if (!wrapped) return version === VERSION_1 ? count : (count - words[H_RECORDS]!) >>> 0;
+  if (!wrapped) return version === Layout.VERSION_1 ? count : (count - words[Layout.H_RECORDS]!) >>> 0;
   return tallyRingEvents(buffer).events;
 }
 
@@ -489,7 +497,7 @@ export interface RingHeader {
   readonly usedBytes: number;
 }
 
-export const RING_HEADER_BYTES = HEADER_WORDS * 4;
+export const RING_HEADER_BYTES = Layout.HEADER_WORDS * 4;
 
 /** The events of a wrapped ring, without reading it: its slots less the share of records written (when the counts have not wrapped 2^32). */
 function wrappedEvents(capacity: number, written: number, records: number): number {
@@ -501,14 +509,14 @@ export function ringHeader(header: Uint8Array): RingHeader {
   if (header.byteLength < RING_HEADER_BYTES) throw new HindsightError('HS_E_RING_INVALID', `${header.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
   const view = new DataView(header.buffer, header.byteOffset, RING_HEADER_BYTES);
   const word = (i: number) => view.getUint32(i * 4, true);
-  if (word(H_MAGIC) !== MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
-  const version = word(H_VERSION);
+  if (word(Layout.H_MAGIC) !== Layout.MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
+  const version = word(Layout.H_VERSION);
   const slotWords = slotWordsOf(version);
-  const capacity = word(H_CAPACITY);
-  const written = word(H_COUNT);
-  const wrapped = isWrapped(version, word(H_WRAPPED), written, capacity);
-  const usedBytes = (HEADER_WORDS + (wrapped ? capacity : written) * slotWords) * 4;
-  const at = { pid: word(H_PID), startMs: view.getFloat64(H_START * 4, true), capacity, written, wrapped, usedBytes };
-  if (version === VERSION_1) return { ...at, events: wrapped ? capacity - 1 : written };
-  return { ...at, events: wrapped ? wrappedEvents(capacity, written, word(H_RECORDS)) : (written - word(H_RECORDS)) >>> 0 };
+  const capacity = word(Layout.H_CAPACITY);
+  const written = word(Layout.H_COUNT);
+  const wrapped = isWrapped(version, word(Layout.H_WRAPPED), written, capacity);
+  const usedBytes = (Layout.HEADER_WORDS + (wrapped ? capacity : written) * slotWords) * 4;
+  const at = { pid: word(Layout.H_PID), startMs: view.getFloat64(Layout.H_START * 4, true), capacity, written, wrapped, usedBytes };
+  if (version === Layout.VERSION_1) return { ...at, events: wrapped ? capacity - 1 : written };
+  return { ...at, events: wrapped ? wrappedEvents(capacity, written, word(Layout.H_RECORDS)) : (written - word(Layout.H_RECORDS)) >>> 0 };
 }

@@ -21,6 +21,11 @@ export interface Site {
   /** For a function site: a module's body (its top-level code), a frame of its own; never demoted. */
   readonly module?: boolean;
   /**
+   * For a function site: a tiny sync function instrumented with an untraced copy of its code, which
+   * it runs once the flight recorder demotes it (InstrumentOptions.demotable).
+   */
+  readonly demotable?: boolean;
+  /**
    * Sites of the flight recorder's sparse instrumentation: the quiet statements (module-local
    * site ids) that run right after this function's entry, this statement, or this branch into a
    * block, and report nothing themselves (one of them may call); the decoder puts their
