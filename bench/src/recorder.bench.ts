@@ -8,6 +8,7 @@ import autocannon from 'autocannon';
 import { decodeRecording, mapShared, RingWriter, ringBytes } from 'hindsight/recorder';
 import { EventKind, type Site } from 'hindsight/trace';
 import { median, percentile, round, type Benchmark, type Measure } from './harness.js';
+import { httpInstructions } from './recorder-instructions.js';
 
 const APP = fileURLToPath(new URL('./apps/shop.js', import.meta.url));
 const DECODE = fileURLToPath(new URL('./apps/decode.js', import.meta.url));
@@ -20,7 +21,8 @@ const PAIRS = 24;
  * a few percent for the whole of their lives (how V8 compiled them), as much as the figure sought.
  */
 const PROCESSES = 3;
-const SLICE_SECONDS = 0.5;
+/** Whole seconds: autocannon runs a fractional duration for the next whole second (0.5 runs 1 s). */
+const SLICE_SECONDS = 1;
 /** Load that fills the default 64 MiB ring of the recorded service and wraps it (fullRing). */
 const FULL_RING_LOAD_SECONDS = 14;
 
@@ -28,6 +30,7 @@ const names = [
   'recorder.http_throughput_loss_pct',
   'recorder.http_p99_increase_pct',
   'recorder.http_cpu_per_request_increase_pct',
+  'recorder.http_instructions_increase_pct',
   'recorder.handler_overhead_ns',
   'recorder.ns_per_event',
   'recorder.decode_events_per_s',
@@ -88,7 +91,8 @@ async function load(port: number, seconds: number, pid?: number): Promise<{ rps:
     run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });
   const cpuUs = pid ? ((cpuMs(pid) - cpu0) * 1000) / result.requests.total : NaN;
-  return { rps: result.requests.total / seconds, p99: percentile(latencies, 99), cpuUs };
+  // the time it ran, not the time asked for
+  return { rps: result.requests.total / result.duration, p99: percentile(latencies, 99), cpuUs };
 }
 
 /**
@@ -109,7 +113,7 @@ async function memory(port: number): Promise<number> {
  * Plain and recorded, both running, loaded in turn: short slices, alternated ABBA, so that the
  * machine's noise falls on both. A figure is the median over the pairs of the pair's own ratio:
  * on a shared machine the load of others moves throughput by tens of percent within a minute,
- * and a pair of half-second slices sees nearly the same machine (one service and one load
+ * and a pair of one-second slices sees nearly the same machine (one service and one load
  * generator per run of a few seconds did not: the same code measured 9 % and 17 % apart). The
  * pairs go round PROCESSES processes of each kind: two plain processes measured 3.2 % apart over
  * twelve pairs, so one of each made the figure swing from 5 % to 13 % between runs.
@@ -350,6 +354,10 @@ export const recorderBenchmark: Benchmark = {
       if (full && names.some((n) => n.startsWith('recorder.crash') && only(n))) out.push(...(await crashToArchive(store, full)));
       if (full && names.some((n) => n.startsWith('recorder.decode_recorded') && only(n))) out.push(...decodeRecorded(store, full));
       if (names.some((n) => n.startsWith('recorder.start_') && only(n))) out.push(...startUp(dir));
+      if (only('recorder.http_instructions_increase_pct')) {
+        const instructions = await httpInstructions(APP, dir);
+        if (instructions) out.push(instructions);
+      }
       if (['recorder.http_throughput_loss_pct', 'recorder.http_p99_increase_pct', 'recorder.http_cpu_per_request_increase_pct', 'recorder.rss_overhead_mb'].some(only)) out.push(...(await http(store)));
       return out;
     } finally {
