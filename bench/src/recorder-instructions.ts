@@ -42,9 +42,9 @@ async function instructionsPerRequest(app: string, dir: string, recorded: boolea
   // two-thirds more instructions a request, recompiling as it went
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   await requests(port, agent, WARM_UP);
-  execFileSync('callgrind_control', ['--instr=on', String(pid)]);
+  execFileSync('callgrind_control', ['--instr=on', String(pid)], { stdio: 'ignore' });
   await requests(port, agent, COUNTED);
-  execFileSync('callgrind_control', ['--instr=off', String(pid)]);
+  execFileSync('callgrind_control', ['--instr=off', String(pid)], { stdio: 'ignore' });
   agent.destroy();
   process.kill(pid, 'SIGTERM');
   await closed;
