@@ -18,6 +18,11 @@ for (const root of roots) walk(root);
 files.sort();
 const only = process.argv.slice(2);
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+// node --test given no file looks for tests itself, fixtures included: an empty selection is a mistake
+if (selected.length === 0) {
+  console.error(`no test file's path contains ${only.map((o) => `"${o}"`).join(' or ')}: give part of a path under ${roots.join(' or ')}, e.g. recorder/ring`);
+  process.exit(2);
+}
 // Source maps on, as in production use: recorded stacks and reports name .ts lines.
 // The programs the tests record keep their instrumented modules in a cache of this run's own.
 const transforms = mkdtempSync(path.join(tmpdir(), 'hindsight-test-transforms-'));

@@ -5,7 +5,7 @@ import { PROGRESS_KIND, type EventWriter, type Probe, type ProbeSink, type Value
 
 /**
  * EventKind's values as literals in the compiled probes (tsc writes a const enum's values where
- * they are used): `Kind.Enter` is a module variable's load and a property's in the bytecode
+ * they are used): `EventKind.Enter` is a module variable's load and a property's in the bytecode
  * of every probe, and V8 inlines a probe by its bytecode size. A test checks they are EventKind's.
  */
 export const enum Kind {
@@ -22,10 +22,13 @@ export const enum Kind {
 export const RUNTIME_KEY = Symbol.for('hindsight.probes');
 
 /**
- * Activation ids wrap here (a ring holds far fewer events): they stay small integers, and fit the
- * 28 bits of a ring's activation record (ring.ts, MAX_RING_ACTIVATION).
+ * Activation ids wrap at Activation.Max (a ring holds far fewer events): they stay small integers,
+ * and fit the 28 bits of a ring's activation record (ring.ts, MAX_RING_ACTIVATION). A const enum,
+ * as Kind: a literal in the probes.
  */
-const MAX_ACTIVATION = 2 ** 28 - 1;
+const enum Activation {
+  Max = (1 << 28) - 1,
+}
 
 /**
  * The mutable state the probes share, in one object of plain fields (the probes are the hottest
@@ -249,8 +252,8 @@ function probes(S: State, base: number, scopeBase: number, allSites: readonly Si
   function newAsync(parent: number): number {
     if (S.live >= (S.mask + 1) >> 1) growTable();
     let a = S.next;
-    while (S.ids[a & S.mask] !== 0) a = a >= MAX_ACTIVATION ? 1 : a + 1;
-    S.next = a >= MAX_ACTIVATION ? 1 : a + 1;
+    while (S.ids[a & S.mask] !== 0) a = a >= Activation.Max ? 1 : a + 1;
+    S.next = a >= Activation.Max ? 1 : a + 1;
     const slot = a & S.mask;
     S.ids[slot] = a;
     S.parents[slot] = parent;
@@ -296,7 +299,7 @@ function probes(S: State, base: number, scopeBase: number, allSites: readonly Si
   function newGenerator(): number {
     if (S.current === 0) time(); // traced code runs: the call reports two events
     const a = S.next;
-    S.next = a >= MAX_ACTIVATION ? 1 : a + 1;
+    S.next = a >= Activation.Max ? 1 : a + 1;
     return a;
   }
   /**
@@ -385,7 +388,7 @@ function probes(S: State, base: number, scopeBase: number, allSites: readonly Si
   function enterFromLoop(g: number): number {
     time();
     const a = (S.current = S.syncActivation = S.next);
-    S.next = a >= MAX_ACTIVATION ? 1 : a + 1;
+    S.next = a >= Activation.Max ? 1 : a + 1;
     S.syncDepth = 1;
     S.writer.write(Kind.Enter, g, a);
     return a;
@@ -446,7 +449,7 @@ function probes(S: State, base: number, scopeBase: number, allSites: readonly Si
       const a = S.next;
       const slot = a & S.mask;
       // the common case: called by traced async code, its id's table slot free, the table not half full
-      if (parent === 0 || parent === S.syncActivation || S.ids[slot] !== 0 || a >= MAX_ACTIVATION || S.live >= (S.mask + 1) >> 1) return enterAsync(base + site);
+      if (parent === 0 || parent === S.syncActivation || S.ids[slot] !== 0 || a >= Activation.Max || S.live >= (S.mask + 1) >> 1) return enterAsync(base + site);
       S.next = a + 1;
       S.ids[slot] = a;
       S.parents[slot] = parent;

@@ -81,6 +81,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]) };
 }
 
+/** The most statements of a function the recorder may demote (register.ts): it is instrumented with an untraced copy of its code. */
+const TINY_STATEMENTS = 3;
+
 /**
  * The options the recorder instruments a module with, on the loader thread (ES modules) as on the
  * main one (CommonJS): sparse, with the module's body as a frame, through the transform cache,
@@ -90,8 +93,6 @@ export function recorderInstrumentOptions(config: Pick<RecorderConfig, 'transfor
   return { sparse: true, modules: true, store: transformCacheIn(config.transformCache, warnings), captureArgs: captureArgsOption(config.captureArgs), demotable: TINY_STATEMENTS };
 }
 
-/** The most statements of a function the recorder may demote (register.ts): it is instrumented with an untraced copy of its code. */
-const TINY_STATEMENTS = 3;
 
 /** What instrument() is given for config.captureArgs: the patterns, and a matcher of function names (`Cart.*`, `flush*`). */
 function captureArgsOption(patterns: readonly string[]): { patterns: readonly string[]; matches: (functionName: string) => boolean } | undefined {

@@ -147,7 +147,7 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
   const seen = new Map<number, number>();
   runtime.watchHot(HOT_PERIOD, (site, calls) => {
     const s = runtime.sites[site];
-    // a module's body runs once, and a function whose arguments are captured was asked for: never demoted
+    // only a function instrumented with an untraced copy: never a module's body, or a function whose arguments are captured
     if (!s?.demotable) return;
     const written = ring.written;
     const before = seen.get(site);
