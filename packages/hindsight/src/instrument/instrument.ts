@@ -62,9 +62,10 @@ export interface InstrumentOptions {
   /**
    * The flight recorder's overhead control: a sync function of at most this many statements (not a
    * generator, a constructor or one whose arguments are captured, and declaring no function or
-   * class in its body) starts with an untraced copy of its code, `if (__hs.d[F] !== 0) { …; return; }`,
-   * which it runs once the runtime demotes it: a hot, tiny function then costs one check, not its
-   * probes. Its site says so (`demotable`), and it enters by `et`, which counts its calls.
+   * class in its body) carries an untraced copy of its code after its traced code, `if (__hs.d[F]
+   * === 0) { …traced; return; } …copy`, and runs the copy once the runtime demotes it: a hot, tiny
+   * function then costs one check, not its probes. Its site says so (`demotable`), and it enters
+   * by `et`, which counts its calls.
    */
   readonly demotable?: number;
 }

@@ -38,9 +38,9 @@ class State {
   /** The ring, when recording into one (the flight recorder). */
   ring: EventWriter | undefined = undefined;
   /** Where the sink path's events go (replay), counted for the value visitor. */
-  sink = new SinkWriter(undefined);
+  sinkWriter = new SinkWriter(undefined);
   /** Where every event goes: the ring, or the sink path. */
-  writer: EventWriter = this.sink;
+  writer: EventWriter = this.sinkWriter;
   visitor: ValueVisitor | undefined = undefined;
   next = 1;
   /** The running activation, 0 for the event loop (no traced code on the stack). */
@@ -97,6 +97,7 @@ class SinkWriter implements EventWriter {
     this.sink?.event(kind, site, activation);
   }
 
+  /** Never asked (nor waited): the runtime reads the clock only into a ring. */
   time(): number {
     return 0;
   }
@@ -129,7 +130,7 @@ export class ProbeRuntime {
   readonly #modules: { readonly base: number; readonly demoted: Uint8Array }[] = [];
 
   get sink(): ProbeSink | undefined {
-    return this.#s.sink.sink;
+    return this.#s.sinkWriter.sink;
   }
 
   get visitor(): ValueVisitor | undefined {
@@ -180,8 +181,8 @@ export class ProbeRuntime {
   reset(sink: ProbeSink | undefined, visitor?: ValueVisitor): void {
     const s = this.#s;
     s.ring = undefined;
-    s.sink = new SinkWriter(sink);
-    s.writer = s.sink;
+    s.sinkWriter = new SinkWriter(sink);
+    s.writer = s.sinkWriter;
     s.visitor = visitor;
     this.#fresh();
   }
@@ -190,7 +191,7 @@ export class ProbeRuntime {
   record(ring: EventWriter): void {
     const s = this.#s;
     s.ring = ring;
-    s.sink = new SinkWriter(undefined);
+    s.sinkWriter = new SinkWriter(undefined);
     s.writer = ring;
     s.visitor = undefined;
     this.#fresh();
@@ -576,10 +577,10 @@ function probes(S: State, base: number, scopeBase: number, allSites: readonly Si
           suspendGenerator(g, site, true);
         },
       ),
-    hit: () => S.visitor !== undefined && S.visitor.wants(S.sink.count - 1),
+    hit: () => S.visitor !== undefined && S.visitor.wants(S.sinkWriter.count - 1),
     v: (evaluate, scope) => {
-      const index = S.sink.count - 1;
-      S.visitor?.visit({ index, site: allSites[S.sink.lastSite], scope: allScopes[scopeBase + scope]!, evaluate });
+      const index = S.sinkWriter.count - 1;
+      S.visitor?.visit({ index, site: allSites[S.sinkWriter.lastSite], scope: allScopes[scopeBase + scope]!, evaluate });
     },
     ena: (site, values) => args(probe.en(site), site, values, 1),
     eaa: (site, values) => args(probe.ea(site), site, values, 1),
