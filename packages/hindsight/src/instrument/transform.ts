@@ -192,7 +192,7 @@ export class Transform {
     if (!onlyWay) return this.sparseBranch(t.isIfStatement(node) ? node.alternate : undefined, own);
     const run: number[] = [];
     this.after.set(node, run);
-    return { ...(own !== undefined ? { in: own } : {}), run };
+    return { ...this.sparseBranch(undefined, own), run };
   }
 
   /** `__hs.br(test, yes, no, __hs_a)`: the test's value, and which way it went. */

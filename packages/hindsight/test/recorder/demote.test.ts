@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { instrument, probeRuntime } from '../../src/instrument/index.js';
-import { Kind } from '../../src/instrument/runtime.js';
+import { Kind } from '../../src/instrument/probe-state.js';
 import { decodeRecording, RingWriter, ringBytes } from '../../src/recorder/index.js';
 import { EventKind, type Execution } from '../../src/trace/index.js';
 
