@@ -24,7 +24,8 @@ let id: string | undefined;
 export function instrumenterId(): string {
   if (id !== undefined) return id;
   const hash = createHash('sha256');
-  const here = fileURLToPath(new URL('.', import.meta.url));
+  // this folder, from this file or from the recorder's bundle of it (one folder over, scripts/bundle.mjs)
+  const here = fileURLToPath(new URL('../instrument/', import.meta.url));
   for (const file of readdirSync(here).filter((f) => f.endsWith('.js')).sort()) hash.update(file).update('\0').update(readFileSync(here + file));
   const babel = createRequire(import.meta.url)('@babel/core/package.json') as { version: string };
   id = hash.update(babel.version).digest('hex').slice(0, 16);

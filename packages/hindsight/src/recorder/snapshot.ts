@@ -11,8 +11,13 @@ export function isSnapshotRequest(m: unknown): m is SnapshotRequest {
   return typeof m === 'object' && m !== null && (m as { hindsight?: unknown }).hindsight === 'snapshot';
 }
 
-/** Where a worker thread or child process writes its requests (set when it records into a part folder). */
-let partRequests: string | undefined;
+/**
+ * Where a worker thread or child process writes its requests (set when it records into a part
+ * folder), on the thread's global object: the program's `snapshot` may be another copy of this
+ * module than the recorder's own (hindsight/register is a bundle of its own: scripts/bundle.mjs).
+ */
+const PART_REQUESTS = Symbol.for('hindsight.partRequests');
+const thread = globalThis as unknown as Record<symbol, string | undefined>;
 
 /**
  * A worker thread has no channel to the supervisor, and a child process's is to the program that
@@ -20,7 +25,7 @@ let partRequests: string | undefined;
  * requests into a file of their folder, which the supervisor looks at.
  */
 export function askThroughFile(file: string): void {
-  partRequests = file;
+  thread[PART_REQUESTS] = file;
 }
 
 /**
@@ -30,6 +35,7 @@ export function askThroughFile(file: string): void {
  */
 export function snapshot(reason: string): boolean {
   if (!process.env[ENV.dir]) return false;
+  const partRequests = thread[PART_REQUESTS];
   if (partRequests) {
     appendFileSync(partRequests, `${JSON.stringify({ reason })}\n`);
     return true;

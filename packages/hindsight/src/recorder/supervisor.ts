@@ -158,7 +158,8 @@ function storeRing(recordings: RecordingStore, id: string, dir: string, notify: 
 }
 
 function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
-  const register = new URL('./register.js', import.meta.url).href;
+  // register.ts bundled into one module (scripts/bundle.mjs): what `hindsight/register` exports
+  const register = new URL('./register.bundle.js', import.meta.url).href;
   return {
     ...process.env,
     [ENV.dir]: dir,

@@ -17,7 +17,7 @@ import { CLI } from './oracle-helpers.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SCRIPT = path.join(here, 'fixtures', 'crash.js');
 const SOURCE = path.resolve(here, '../../../test/recorder/fixtures/crash.ts');
-const REGISTER = new URL('../../src/recorder/register.js', import.meta.url).href;
+const REGISTER = new URL('../../src/recorder/register.bundle.js', import.meta.url).href;
 const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-crash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const ENV = { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' };

@@ -248,7 +248,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const cwd = mkdtempSync(path.join(dir, 'standalone-'));
     const store = path.join(cwd, '.hindsight', 'hindsight.db');
     const env = { ...ENV, HINDSIGHT_STORE: store, HINDSIGHT_INCLUDE: path.join(here, 'fixtures', '**') };
-    const register = new URL('../../src/recorder/register.js', import.meta.url).href;
+    const register = new URL('../../src/recorder/register.bundle.js', import.meta.url).href;
     const thrown = spawnSync(process.execPath, ['--import', register, SERVICE, 'throw'], { cwd, env, encoding: 'utf8' });
     assert.equal(thrown.status, 1);
     assert.match(thrown.stderr, /hindsight: exited with code 1 \(Error: boom in checkout: sum \d+\); recording rec-[0-9a-f]+ archived/);
