@@ -93,6 +93,9 @@ export class SinkWriter implements EventWriter {
     this.sink?.event(kind, site, activation);
   }
 
+  /** The sink is told each event's activation with it. */
+  activate(): void {}
+
   /** Never asked (nor waited): the runtime reads the clock only into a ring. */
   time(): number {
     return 0;

@@ -13,7 +13,14 @@ export interface ProbeSink {
  * read only when asked (`time`), which the runtime does where traced code starts or stops running.
  */
 export interface EventWriter {
+  /**
+   * Appends an event of `activation`, which is the one last given to activate(): a ring names the
+   * activation only where it changes (the probes say where it may have), a sink is told it with
+   * each event.
+   */
   write(kind: EventKind, site: number, activation: number): void;
+  /** The activation that runs from here on (traced code runs in it until the next call). */
+  activate(activation: number): void;
   /** Events written so far: the index the next one will have. */
   readonly written: number;
   /** Records the current time at this point of the event stream; returns it (ms, from any fixed origin). */

@@ -20,6 +20,15 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
     const ring = S.ring;
     if (ring !== undefined && ring.waited()) S.lastTime = ring.time();
   }
+  /**
+   * Traced code runs in activation `a` from here (0: none runs, the event loop's turn). The ring
+   * names an activation where it changes, here, not at each event: whatever runs in between
+   * (another activation's code, the event loop) came through here too.
+   */
+  function runIn(a: number): void {
+    S.current = a;
+    if (a !== 0) S.writer.activate(a);
+  }
   /** A new async activation, called from `parent`: an id whose table slot is free. */
   function newAsync(parent: number): number {
     if (S.live >= (S.mask + 1) >> 1) growTable();
@@ -61,7 +70,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
     const site = S.awaiting[slot]! - 1;
     S.awaiting[slot] = 0;
     if (S.current === 0) resumeTime();
-    S.current = a;
+    runIn(a);
     S.writer.write(Kind.Resume, site, a);
   }
   function progress(a: number, p: number): void {
@@ -86,7 +95,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
       if (g.yielded) time();
       else resumeTime();
     }
-    S.current = g.a;
+    runIn(g.a);
     if (site >= 0) S.writer.write(Kind.Resume, site, g.a);
   }
   /** The generator suspends at `site` (module-local), reported: back to whoever resumed it; after an await, to the event loop from then on. */
@@ -95,7 +104,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
     S.writer.write(Kind.Suspend, site, g.a);
     g.waiting = site + 1;
     g.yielded = yielded;
-    S.current = g.resumer;
+    runIn(g.resumer);
     if (!yielded) g.resumer = 0;
   }
   // a yield and an await suspend alike, and resume alike; only what the generator waits for differs
@@ -108,7 +117,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
   // after a yield* whose last step ran inside a run of the generator (delegateIterable), it did not suspend
   function resumed<V>(_site: number, g: GeneratorState, v: V): V {
     if (g.waiting !== 0) resumeGenerator(g);
-    else S.current = g.a;
+    else runIn(g.a);
     return v;
   }
   function hot(site: number, calls: number): void {
@@ -118,7 +127,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
   /** `for await`: the loop's statement runs again (as `st`). */
   function again(site: number, a: number): void {
     if (site < 0) return;
-    S.current = a;
+    runIn(a);
     S.writer.write(Kind.Statement, base + site, a);
   }
   /** An async activation suspends at an await (its `su`, or the await of `for await`): back to its caller, or once it has suspended before, to the event loop. */
@@ -131,7 +140,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
       S.parents[slot] = 0;
       S.awaiting[slot] = base + site + 1;
     }
-    S.current = parent;
+    runIn(parent);
   }
   /**
    * A unit of work ended (a request, for the latency analysis): the clock is read for it, the
@@ -159,9 +168,10 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
   /** A sync function called from the event loop: a new activation, and traced code starts running. */
   function enterFromLoop(g: number): number {
     time();
-    const a = (S.current = S.syncActivation = S.next);
+    const a = (S.syncActivation = S.next);
     S.next = a >= Activation.Max ? 1 : a + 1;
     S.syncDepth = 1;
+    runIn(a);
     S.writer.write(Kind.Enter, g, a);
     return a;
   }
@@ -174,14 +184,14 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
     const unit = parent === 0 || parent === S.syncActivation;
     S.starts[a & S.mask] = unit ? S.lastTime : -1;
     if (unit && parent !== 0) S.dispatched = true;
-    S.current = a;
+    runIn(a);
     S.writer.write(Kind.Enter, g, a);
     return a;
   }
   /** The outermost frame of an activation started from the event loop returned: back to the loop. */
   function endSync(): void {
     S.syncActivation = 0;
-    S.current = 0;
+    runIn(0);
     // a unit of work of its own ended, unless it started one (its end is then that one's)
     if (!S.dispatched) time();
     S.dispatched = false;
@@ -199,7 +209,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
       S.ids[slot] = 0;
       S.live--;
     }
-    S.current = parent;
+    runIn(parent);
     if (started >= 0) endOfWork(g, started);
   }
   // The probes below are inlined into the instrumented code, and V8 inlines by bytecode size
@@ -228,14 +238,12 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
       S.awaiting[slot] = 0;
       S.starts[slot] = -1;
       S.live++;
-      S.current = a;
+      runIn(a);
       S.writer.write(Kind.Enter, base + site, a);
       return a;
     },
-    st: (site, a) => {
-      S.current = a;
-      S.writer.write(Kind.Statement, base + site, a);
-    },
+    // code of activation `a` runs in it (runIn): st, br, bk, en and ex write without looking
+    st: (site, a) => S.writer.write(Kind.Statement, base + site, a),
     su: (site, a, v) => {
       suspendAsync(site, a);
       return v;
@@ -244,7 +252,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
       if (S.current === 0) resumeTime();
       const slot = a & S.mask;
       if (S.ids[slot] === a) S.awaiting[slot] = 0;
-      S.current = a;
+      runIn(a);
       S.writer.write(Kind.Resume, base + site, a);
       return v;
     },
@@ -267,21 +275,23 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
       if (S.threw) S.threw = false;
       else S.writer.write(Kind.Exit, base + site, a);
       if (a === S.syncActivation && --S.syncDepth <= 0) endSync();
-      else S.current = a;
     },
     xa: (site, a) => {
       const slot = a & S.mask;
       // the common case: an async call made by traced async code, which returned
       if (S.threw || S.ids[slot] !== a || S.starts[slot]! >= 0) return exitAsync(base + site, a);
       S.writer.write(Kind.Exit, base + site, a);
-      S.current = S.parents[slot]!;
+      runIn(S.parents[slot]!);
       S.ids[slot] = 0;
       S.live--;
     },
     eg: (site) => {
       const g = new GeneratorState(newGenerator(), base + site);
+      // its call is an Enter and a Suspend of its own activation, written in the caller's
+      S.writer.activate(g.a);
       S.writer.write(Kind.Enter, base + site, g.a);
       S.writer.write(Kind.Suspend, base + site, g.a);
+      runIn(S.current);
       return g;
     },
     gs: (site, given) => {
@@ -294,7 +304,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
       g.waiting = 0;
       g.resumer = S.current;
       if (S.current === 0) time();
-      S.current = g.a;
+      runIn(g.a);
       S.writer.write(Kind.Enter, base + site, g.a);
       return g;
     },
@@ -321,7 +331,7 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
       } else if (g.forwarded && p !== undefined) progress(g.a, p);
       if (S.threw) S.threw = false;
       else S.writer.write(Kind.Exit, base + site, g.a);
-      S.current = g.resumer;
+      runIn(g.resumer);
     },
     fa: (site, a, iterable, statement) =>
       loopIterable(iterable, () => again(statement, a), () => suspendAsync(site, a)),

@@ -21,8 +21,9 @@ import { column, type EventKind } from '../trace/index.js';
  *                                                              one, are of this activation
  *     a time record, two slots: 15 << 28 | ns >> 28, then 12 << 28 | ns & 0xfffffff
  *                                                             (ns since the start, 56 bits: 2 years)
- * An event is one store: the activation is written only where it changes (an activation record),
- * and again after each periodic time record, so that a reader of a ring that wrapped learns it
+ * An event is one store: the activation is written only where it changes (an activation record:
+ * the writer's user says which activation runs, activate(), where it may have changed), and again
+ * after each periodic time record, so that a reader of a ring that wrapped learns it
  * within TIME_EVERY slots; the events before the first activation record it finds are left out.
  * Activations are below 2^28 (the probe runtime's ids wrap there).
  * The clock is not read per event. A time record is written wherever the writer's user asks for
@@ -155,13 +156,13 @@ export class RingWriter {
   }
 
   /**
-   * Appends one event. Hot: one store and the count (an activation record first when the
-   * activation changed); no clock (see time()). A time record follows every TIME_EVERY events
-   * without one, so the events between two records are never many. The activation is kept to
-   * its low 28 bits (MAX_RING_ACTIVATION): the probe runtime's ids stay below.
+   * Appends one event of the activation last given to activate() (EventWriter.write: the ring
+   * does not look at `_activation`, a sink does). Hot: one store and the count; no clock (see
+   * time()), and no comparison of activations, which the probes that change the running one do.
+   * A time record follows every TIME_EVERY events without one, so the events between two records
+   * are never many.
    */
-  write(kind: EventKind, site: number, activation: number): void {
-    if (activation !== this.activation) this.switchTo(activation);
+  write(kind: EventKind, site: number, _activation: number): void {
     const w = this.words;
     const n = w[Layout.H_COUNT]!;
     w[Layout.HEADER_WORDS + (n & this.mask)] = (kind << Layout.SITE_BITS) | (site & Layout.SITE_MASK);
@@ -213,6 +214,15 @@ export class RingWriter {
     w[Layout.HEADER_WORDS + (n & this.mask)] = word;
     w[Layout.H_COUNT] = n + 1;
     w[Layout.H_RECORDS] = w[Layout.H_RECORDS]! + 1;
+  }
+
+  /**
+   * The events written from now on are `activation`'s: an activation record, unless it is the one
+   * the last record named. Kept to its low 28 bits (MAX_RING_ACTIVATION): the probe runtime's ids
+   * stay below.
+   */
+  activate(activation: number): void {
+    if (activation !== this.activation) this.switchTo(activation);
   }
 
   private switchTo(activation: number): void {

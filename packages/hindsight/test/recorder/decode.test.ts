@@ -30,6 +30,7 @@ describe('decoding a ring without quiet statements', () => {
         const ring = new RingWriter(buffer, 1);
         const at = new Set(marks.map((m) => m * 7));
         g.events.forEach((e, i) => {
+          ring.activate(e.activation);
           if (at.has(i)) ring.write(PROGRESS_KIND as EventKind, e.site, e.activation);
           ring.write(e.kind, e.site, e.activation);
         });

@@ -33,6 +33,7 @@ const slots = (memory: ArrayBuffer) => new Uint32Array(memory)[3]!;
 describe('the event loop stamps the ring before it waits', () => {
   it('events written before the loop waits are timed before the wait, not spread over it up to the next clock reading', async () => {
     const { memory, ring } = stampedRing('before-wait.ring');
+    ring.activate(1);
     for (let i = 0; i < 10; i++) ring.write(EventKind.Statement, i, 1);
     await sleep(50); // traced code stopped; the loop waits for the timer
     ring.time(); // traced code starts again
@@ -46,6 +47,7 @@ describe('the event loop stamps the ring before it waits', () => {
 
   it('a loop that waits with nothing written since the last time record writes nothing: an idle program leaves its ring alone', async () => {
     const { memory, ring } = stampedRing('idle.ring');
+    ring.activate(1);
     ring.write(EventKind.Statement, 1, 1);
     await sleep(5);
     const stamped = slots(memory);
@@ -99,6 +101,7 @@ describe('the event loop stamps the ring before it waits', () => {
       const memory = mapShared(${JSON.stringify(file)}, ringBytes(64 * 1024));
       const ring = new RingWriter(memory, 1);
       stampLoopWaits(memory);
+      ring.activate(1);
       for (let i = 0; i < 10; i++) ring.write(1, i, 1);
       await new Promise((r) => setTimeout(r, 50));
       ring.time();

@@ -29,7 +29,10 @@ describe('the flight recorder ring', () => {
       fc.property(fc.array(fc.tuple(fc.constantFrom(...KINDS), fc.oneof(fc.nat(63), fc.nat(2 ** 28 - 1)), fc.oneof(fc.constant(1), fc.nat(MAX_RING_ACTIVATION))), { maxLength: 3000 }), (events) => {
         const buffer = new ArrayBuffer(ringBytes(4 * 1024)); // 1024 slots
         const ring = new RingWriter(buffer, 42);
-        for (const [k, s, a] of events) ring.write(k, s, a);
+        for (const [k, s, a] of events) {
+          ring.activate(a);
+          ring.write(k, s, a);
+        }
         const read = readRing(buffer);
         assert.equal(ring.written, events.length);
         if (!read.wrapped) assert.deepEqual(triples(read.events), events);
@@ -50,6 +53,7 @@ describe('the flight recorder ring', () => {
   it('one slot an event while the activation stays the same: a ring of 1024 slots that wrapped holds all but a few records of them', () => {
     const buffer = new ArrayBuffer(ringBytes(4 * 1024));
     const ring = new RingWriter(buffer, 1);
+    ring.activate(7);
     for (let i = 0; i < 5000; i++) ring.write(EventKind.Statement, i, 7);
     const read = readRing(buffer);
     assert.ok(read.wrapped);
@@ -62,6 +66,7 @@ describe('the flight recorder ring', () => {
   it('an event half written by a process that died is not read: the count publishes an event after its words', () => {
     const buffer = new ArrayBuffer(ringBytes(16 * 1024));
     const ring = new RingWriter(buffer, 1);
+    ring.activate(1);
     for (let i = 0; i < 5; i++) ring.write(EventKind.Statement, i, 1);
     // the word of a sixth event, without the count that would publish it (word 3 of the header)
     const words = new Uint32Array(buffer);
@@ -72,6 +77,7 @@ describe('the flight recorder ring', () => {
   it('an archive of a ring that never wrapped keeps only the events written, and reads the same', () => {
     const buffer = new ArrayBuffer(ringBytes(1024 * 1024));
     const ring = new RingWriter(buffer, 7);
+    ring.activate(3);
     for (let i = 0; i < 100; i++) ring.write(EventKind.Branch, i, 3);
     const compact = new Uint8Array(buffer).subarray(0, ringHeader(new Uint8Array(buffer)).usedBytes);
     // a word a slot: the 100 events, 2 time records of 2 slots (the start, and one after 64 events), the activation twice (first, and after that record)
@@ -87,6 +93,7 @@ describe('the flight recorder ring', () => {
       const until = performance.now() + ms;
       while (performance.now() < until);
     };
+    ring.activate(1);
     ring.write(EventKind.Enter, 1, 1);
     spin(20);
     ring.write(EventKind.Statement, 2, 1);
@@ -94,6 +101,7 @@ describe('the flight recorder ring', () => {
     ring.time(); // a reading where asked
     spin(20);
     ring.time(); // and another after the gap
+    ring.activate(2);
     ring.write(EventKind.Enter, 3, 2);
     for (let i = 0; i < 3 * TIME_EVERY; i++) ring.write(EventKind.Statement, 4, 2);
     const { times, length } = readRing(buffer).events;
@@ -140,6 +148,7 @@ describe('the flight recorder ring', () => {
     assert.throws(() => readRing(new Uint8Array(4096)), { code: 'HS_E_RING_INVALID', message: /bad magic/ });
     const buffer = new ArrayBuffer(ringBytes(16 * 1024));
     const ring = new RingWriter(buffer, 1);
+    ring.activate(1);
     for (let i = 0; i < 10; i++) ring.write(EventKind.Statement, i, 1);
     assert.throws(() => readRing(new Uint8Array(buffer).subarray(0, 100)), { code: 'HS_E_RING_INVALID', message: /truncated/ });
     assert.throws(() => new RingWriter(new ArrayBuffer(1000), 1), { code: 'HS_E_RING_SIZE' });
