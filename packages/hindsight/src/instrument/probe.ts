@@ -91,8 +91,14 @@ export interface Probe {
   ca(a: number, p?: number): void;
   /** A sync function exits (called from its `finally`). */
   ex(site: number, a: number): void;
-  /** An async function exits (called from its `finally`): its activation ends. */
+  /**
+   * An async function exits: its activation ends. Called where its body ends and, after `th`,
+   * where an exception leaves it; or from its `finally`, where a `return` of it runs one of its
+   * own (see `xr`).
+   */
   xa(site: number, a: number): void;
+  /** `return v` of an async function: it exits (`xa`); returns `v`. */
+  xr<T>(site: number, a: number, v?: T): T | undefined;
   /** A generator function is called: its activation starts and suspends at once (the body runs on `next()`). */
   eg(site: number): GeneratorState;
   /**

@@ -276,6 +276,10 @@ export function probes(S: State, base: number, scopeBase: number, allSites: read
       else S.writer.write(Kind.Exit, base + site, a);
       if (a === S.syncActivation && --S.syncDepth <= 0) endSync();
     },
+    xr: (site, a, v) => {
+      probe.xa(site, a);
+      return v;
+    },
     xa: (site, a) => {
       const slot = a & S.mask;
       // the common case: an async call made by traced async code, which returned
