@@ -24,16 +24,24 @@ export interface Service {
  * The shop service, plain or under `hindsight record` (its folder is the working folder, so it is
  * traced by default); `cli`: another build's (compare-recorders.ts).
  */
-export function start(recorded: boolean, store: string, mode = '', cli = CLI): Promise<Service> {
+export async function start(recorded: boolean, store: string, mode = '', cli = CLI): Promise<Service> {
   const args = recorded ? [cli, '--store', store, 'record', '--json', '--', process.execPath, APP, mode] : [APP, mode];
   const child = spawn(process.execPath, args.filter(Boolean), { cwd: path.dirname(APP), env: { ...process.env, NODE_OPTIONS: '' } });
-  let out = '';
   child.stderr!.resume();
+  return { ...(await listening(child)), child };
+}
+
+/**
+ * The port and pid the service prints once it listens (`listening <port> <pid>`), and all it
+ * prints; an error if it exits before.
+ */
+export function listening(child: ChildProcess): Promise<{ port: number; pid: number; output: () => string }> {
+  let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d;
       const m = /listening (\d+) (\d+)/.exec(out);
-      if (m) resolve({ port: Number(m[1]), pid: Number(m[2]), child, output: () => out });
+      if (m) resolve({ port: Number(m[1]), pid: Number(m[2]), output: () => out });
     });
     child.once('exit', (code) => reject(new Error(`the service exited (${code}) before listening: ${out}`)));
   });

@@ -4,6 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { round, type Measure } from './harness.js';
+import { listening } from './http-service.js';
 
 /** Requests before counting: the JIT settles (V8 compiles on the service's own thread here). */
 const WARM_UP = 20_000;
@@ -37,7 +38,7 @@ async function instructionsPerRequest(app: string, dir: string, recorded: boolea
   });
   child.stderr!.resume();
   const closed = new Promise((resolve) => child.once('close', resolve));
-  const { port, pid } = await listening(child.stdout!);
+  const { port, pid } = await listening(child);
   // the counted requests go over the warm-up's connections: over new ones, the service ran
   // two-thirds more instructions a request, recompiling as it went
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -58,17 +59,6 @@ async function instructionsPerRequest(app: string, dir: string, recorded: boolea
 function inclusive(annotated: string, entry: string): number {
   const line = annotated.split('\n').find((l) => l.includes(entry));
   return line ? Number(/^\s*([\d,]+)/.exec(line)![1]!.replaceAll(',', '')) : 0;
-}
-
-function listening(stdout: NodeJS.ReadableStream): Promise<{ port: number; pid: number }> {
-  let text = '';
-  return new Promise((resolve) => {
-    stdout.on('data', (d: Buffer) => {
-      text += d;
-      const m = /listening (\d+) (\d+)/.exec(text);
-      if (m) resolve({ port: Number(m[1]), pid: Number(m[2]) });
-    });
-  });
 }
 
 /** `n` requests of the quote route over the agent's 4 kept-alive connections, one after the other on each. */

@@ -40,20 +40,23 @@ export class ProbeRuntime {
   /**
    * Stops tracing the function with this (global) site: from its next call it runs the copy of its
    * original code it was instrumented with (InstrumentOptions.demotable), which reports nothing;
-   * the functions it calls are traced as before. A function without that copy is not demoted.
+   * the functions it calls are traced as before. A function without that copy is not demoted:
+   * false then.
    */
-  demote(functionSite: number): void {
-    if (!this.sites[functionSite]?.demotable) return;
+  demote(functionSite: number): boolean {
+    if (!this.sites[functionSite]?.demotable) return false;
     // modules in the order they loaded, their sites one after the other: the last that starts at or before it
     let m = this.#modules.length - 1;
     while (this.#modules[m]!.base > functionSite) m--;
     const { base, demoted } = this.#modules[m]!;
     demoted[functionSite - base] = 1;
+    return true;
   }
 
   /**
-   * Every `period` calls (a power of two) of a sync function, `onHot` is told its (global) site and
-   * its calls so far; it may demote it.
+   * Every `period` calls (a power of two) of a function that may be demoted (its site is
+   * `demotable`: it enters by `et`, the probe that counts calls), `onHot` is told its (global) site
+   * and its calls so far; it may demote it.
    */
   watchHot(period: number, onHot: (site: number, calls: number) => void): void {
     this.#s.hotMask = period - 1;

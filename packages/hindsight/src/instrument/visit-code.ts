@@ -104,7 +104,7 @@ export function codeVisitor(x: Transform): Visitor {
 /**
  * A function's body in `try { … } catch { th } finally { ex }`, after the probe of its entry (a
  * generator's: generator-body.ts); an async function's, mostly, in `try { …; xa } catch { th; xa }`
- * (exitAtReturns).
+ * (see there).
  */
 function wrapFunction(x: Transform, p: FnPath): void {
   const body = p.node.body as T.BlockStatement;
@@ -120,47 +120,37 @@ function wrapFunction(x: Transform, p: FnPath): void {
   if (x.values) entry.push(x.valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
   const thrown = report('th', num(F), act(), ...progressArgs(x.sparse));
   const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(p.node.async ? 'xa' : 'ex', num(F), act())];
+  // An async function reports its exit where it returns (`return __hs.xr(F, __hs_a, v)`), where
+  // its body ends (unless by its last return) and where an exception leaves it, rather than in a
+  // `finally`: V8 resolves an async function's promise with a value that went through a `finally`
+  // by looking its `then` up (0.24 k instructions a request of the benchmark's service, two calls
+  // returning objects). Not where a return runs a `finally` of the function's own, nor with a
+  // `for await` (its `finally` reports where the loop resumed).
+  const returns = p.node.async && !x.forAwait.has(p.node) ? ownReturns(p) : undefined;
   let traced: T.Statement[];
-  if (p.node.async && !x.forAwait.has(p.node) && !returnsThroughFinally(p)) {
-    exitAtReturns(p, F);
-    const ends = t.isReturnStatement(body.body.at(-1)) ? [] : exit; // where the body ends, unless by its last return
+  if (returns && !returns.some((r) => runsFinally(r, p))) {
+    for (const r of returns) r.node.argument = probe('xr', num(F), act(), ...(r.node.argument ? [r.node.argument] : []));
+    const ends = t.isReturnStatement(body.body.at(-1)) ? [] : exit;
     traced = [...entry, guarded([...body.body, ...ends], [thrown, ...exit])];
   } else traced = [...entry, guarded(body.body, [thrown], exit)];
   p.node.body = mark(t.blockStatement(original ? untilDemoted(F, traced, original) : traced, body.directives));
 }
 
-/**
- * An async function reports its exit where it returns (`return __hs.xr(F, __hs_a, v)`), where its
- * body ends and where an exception leaves it, rather than in a `finally`: V8 resolves an async
- * function's promise with a value that went through a `finally` by looking its `then` up (0.24 k
- * instructions a request of the benchmark's service, two calls returning objects).
- */
-function exitAtReturns(p: FnPath, F: number): void {
-  p.get('body').traverse({
-    Function: (f) => f.skip(),
-    ReturnStatement(r) {
-      const v = r.node.argument;
-      r.node.argument = probe('xr', num(F), act(), ...(v ? [v] : []));
-    },
-  });
+/** The function's own `return` statements (not those of the functions inside it). */
+function ownReturns(p: FnPath): NodePath<T.ReturnStatement>[] {
+  const returns: NodePath<T.ReturnStatement>[] = [];
+  p.get('body').traverse({ Function: (f) => f.skip(), ReturnStatement: (r) => void returns.push(r) });
+  return returns;
 }
 
 /**
- * Whether a `return` of the function runs a `finally` of its own on the way out (it is in the
- * `try` or `catch` block of a `try` with a `finally`): its exit is then reported after that
- * `finally`, from the function's own (an exit reported at the `return` would come before the
- * `finally`'s calls).
+ * Whether `return` `r` of function `p` runs a `finally` of `p`'s own on the way out (it is in the
+ * `try` or `catch` block of a `try` with a `finally`): the exit is then reported after that
+ * `finally`, from the function's own (one reported at the `return` would come before its calls).
  */
-function returnsThroughFinally(p: FnPath): boolean {
-  let found = false;
-  p.get('body').traverse({
-    Function: (f) => f.skip(),
-    ReturnStatement(r) {
-      const finallyAfter = (q: NodePath) => q.isTryStatement() && q.node.finalizer != null && !r.findParent((f) => f.node === q.node.finalizer);
-      if (r.findParent((q) => q === p || finallyAfter(q)) !== p) found = true;
-    },
-  });
-  return found;
+function runsFinally(r: NodePath<T.ReturnStatement>, p: FnPath): boolean {
+  const finallyAfter = (q: NodePath) => q.isTryStatement() && q.node.finalizer != null && !r.findParent((f) => f.node === q.node.finalizer);
+  return r.findParent((q) => q === p || finallyAfter(q)) !== p;
 }
 
 /**

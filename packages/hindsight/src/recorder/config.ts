@@ -93,7 +93,6 @@ export function recorderInstrumentOptions(config: Pick<RecorderConfig, 'transfor
   return { sparse: true, modules: true, store: transformCacheIn(config.transformCache, warnings), captureArgs: captureArgsOption(config.captureArgs), demotable: TINY_STATEMENTS };
 }
 
-
 /** What instrument() is given for config.captureArgs: the patterns, and a matcher of function names (`Cart.*`, `flush*`). */
 function captureArgsOption(patterns: readonly string[]): { patterns: readonly string[]; matches: (functionName: string) => boolean } | undefined {
   if (patterns.length === 0) return undefined;

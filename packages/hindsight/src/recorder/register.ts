@@ -146,17 +146,14 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
   /** Per function site: the events written when it was last looked at. */
   const seen = new Map<number, number>();
   runtime.watchHot(HOT_PERIOD, (site, calls) => {
-    const s = runtime.sites[site];
-    // only a function instrumented with an untraced copy: never a module's body, or a function whose arguments are captured
-    if (!s?.demotable) return;
+    const s = runtime.sites[site]!; // demotable: only such a function is watched (watchHot)
     const written = ring.written;
     const before = seen.get(site);
     seen.set(site, written);
     if (before === undefined) return;
     const own = HOT_PERIOD * (2 + (s.statements ?? 0));
     if (own < HOT_SHARE * ((written - before) >>> 0)) return;
-    runtime.demote(site);
-    appendFileSync(file, `${JSON.stringify({ functionName: s.functionName, file: s.file, line: s.line, calls, fromEvent: written })}\n`);
+    if (runtime.demote(site)) appendFileSync(file, `${JSON.stringify({ functionName: s.functionName, file: s.file, line: s.line, calls, fromEvent: written })}\n`);
   });
 }
 

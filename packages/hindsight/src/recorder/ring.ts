@@ -117,7 +117,7 @@ export class RingWriter {
   private readonly mask: number;
   /** process.hrtime() when the ring started (seconds, nanoseconds): its time records count from there. */
   private readonly t0: readonly [number, number];
-  /** The activation of the last event written, -1 before the first. */
+  /** The activation the last activation record named, -1 before the first. */
   private activation = -1;
   /** Events left before the next periodic time record (time() starts the countdown again). */
   private untilTime = Layout.TIME_EVERY;
@@ -227,13 +227,17 @@ export class RingWriter {
 
   private switchTo(activation: number): void {
     this.activation = activation;
-    this.record((Layout.ACTIVATION << Layout.SITE_BITS) | (activation & Layout.SITE_MASK));
+    this.nameActivation();
   }
 
   /** The periodic time record, and the activation again for a reader that starts after it. */
   private tick(): void {
     this.time();
-    if (this.activation >= 0) this.record((Layout.ACTIVATION << Layout.SITE_BITS) | (this.activation & Layout.SITE_MASK));
+    if (this.activation >= 0) this.nameActivation();
+  }
+
+  private nameActivation(): void {
+    this.record((Layout.ACTIVATION << Layout.SITE_BITS) | (this.activation & Layout.SITE_MASK));
   }
 }
 
