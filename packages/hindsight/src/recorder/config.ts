@@ -45,6 +45,8 @@ export interface RecorderConfig {
   readonly transformCache: string | undefined;
   /** Functions (names or globs of names) whose calls' arguments are captured. */
   readonly captureArgs: readonly string[];
+  /** V8's inlining budget in the recorded process, bytes of bytecode (see inlining.ts); 0 leaves V8's own. */
+  readonly inliningBudget: number;
 }
 
 export const ENV = {
@@ -62,6 +64,8 @@ export const ENV = {
   /** A folder, `off`, or unset for the default (defaultTransformCacheDir). */
   transformCache: 'HINDSIGHT_TRANSFORM_CACHE',
   captureArgs: 'HINDSIGHT_CAPTURE_ARGS',
+  /** Bytes; unset or 0: V8's own budget. */
+  inliningBudget: 'HINDSIGHT_INLINING_BUDGET',
 } as const;
 
 export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
@@ -78,7 +82,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
   const ringBytes = size(env[ENV.ringBytes], DEFAULT_RING_BYTES);
-  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]) };
+  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]), inliningBudget: budget(env[ENV.inliningBudget]) };
+}
+
+function budget(v: string | undefined): number {
+  const bytes = Number(v);
+  return Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
 }
 
 /** The most statements of a function the recorder may demote (register.ts): it is instrumented with an untraced copy of its code. */

@@ -14,6 +14,7 @@ import Module, { register } from 'node:module';
 import path from 'node:path';
 import { instrument, probeRuntime, readInputMap, withInlineMap, type InstrumentOptions, type ProbeRuntime } from '../instrument/index.js';
 import { configFromEnv, ENV, recorderInstrumentOptions, tracedFiles } from './config.js';
+import { raiseInliningBudget } from './inlining.js';
 import { RingWriter, ringBytes } from './ring.js';
 import { mapShared, stampLoopWaits, touchPages } from './shared-memory.js';
 import { askThroughFile, snapshot } from './snapshot.js';
@@ -52,6 +53,7 @@ if (recording && standalone && spool) {
 
 /** Records this thread into `config.dir`; the main recorder (not a worker's or child's) also sets the snapshot triggers. */
 function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: boolean): void {
+  if (isMainThread) raiseInliningBudget(config.inliningBudget); // V8's flags are the process's: once
   const memory = mapShared(path.join(config.dir, FILES.ring), ringBytes(main ? config.ringBytes : config.workerRingBytes));
   touchPages(memory);
   const ring = new RingWriter(memory, process.pid);

@@ -34,6 +34,8 @@ export interface RecordOptions {
   readonly sourceMaps?: boolean;
   /** Functions (names, or globs of names like `Cart.*`) whose calls' arguments are captured, as they are at entry. */
   readonly captureArgs?: readonly string[];
+  /** V8's inlining budget in the program, bytes (default: V8's own; see inlining.ts). */
+  readonly inliningBudget?: number;
   /** Where instrumented modules are kept between runs, or 'off' (default: node_modules/.cache/hindsight, see TransformCache). */
   readonly transformCache?: string;
   /** Where the notice goes (default: stderr). */
@@ -172,6 +174,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
     [ENV.demote]: opts.demote === false ? '0' : '1',
     [ENV.sourceMaps]: opts.sourceMaps ? '1' : '',
     [ENV.captureArgs]: (opts.captureArgs ?? []).join(','),
+    [ENV.inliningBudget]: opts.inliningBudget !== undefined ? String(opts.inliningBudget) : '',
     // unless given, the environment's (HINDSIGHT_TRANSFORM_CACHE), else the default
     ...(opts.transformCache !== undefined ? { [ENV.transformCache]: opts.transformCache } : {}),
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${register}`.trim(),

@@ -16,6 +16,7 @@ export interface RecordSettings {
   sourceMaps?: boolean;
   transformCache?: string;
   captureArgs?: string[];
+  inliningBudget?: string;
 }
 
 /** The file read when --config is not given and it exists in the working folder. */
@@ -34,6 +35,7 @@ const KINDS: Record<keyof RecordSettings, 'string' | 'strings' | 'boolean' | 'si
   sourceMaps: 'boolean',
   transformCache: 'string',
   captureArgs: 'strings',
+  inliningBudget: 'size',
 };
 
 /**

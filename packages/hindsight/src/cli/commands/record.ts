@@ -27,6 +27,7 @@ export function register(program: Command): void {
     .option('--slow <ms>', 'also take a snapshot when an HTTP request, or an async unit of work the event loop started (a message handler, a job), takes longer than this, at most one per 10 s')
     .option('--source-maps', "turn on Node's source maps in the program: its stack traces and crash output name the source as written, not the instrumented code (costs CPU per request)")
     .option('--capture-args <function...>', "also record the arguments of each call of these functions (names as the debugger shows them, globs allowed: 'Cart.*'), as they are at the call's entry, for print and info args")
+    .option('--inlining-budget <bytes>', "V8's inlining budget in the program, bytes of bytecode per optimized function (default: V8's own, 920): the probes make traced functions larger, and a larger budget, such as 4000, gives a long-running program back its inlining, for longer compiles")
     .option('--transform-cache <folder>', 'where instrumented modules are kept between runs, so that the next start does not instrument them again; off to instrument at each start (default: node_modules/.cache/hindsight)')
     .option('--json', 'print the recording as JSON when one is archived')
     .action(recordAction);
@@ -49,6 +50,7 @@ async function recordAction(command: string[], flags: RecordFlags, cmd: Command)
     sourceMaps: s.sourceMaps === true,
     ...(s.transformCache !== undefined ? { transformCache: s.transformCache } : {}),
     captureArgs: s.captureArgs ?? [],
+    ...(s.inliningBudget !== undefined ? { inliningBudget: parseBudget(s.inliningBudget) } : {}),
   });
   if (flags.json && result.recording) printJson({ ...result.recording, archiveMs: result.archiveMs, ringStoredMs: result.ringStoredMs });
   // the recorder's exit status is the program's, as if it had run alone
@@ -57,7 +59,7 @@ async function recordAction(command: string[], flags: RecordFlags, cmd: Command)
 
 /** The flags the user gave (commander also reports defaults, which must not override the config file). */
 function given(flags: RecordFlags, cmd: Command): RecordSettings {
-  const keys: (keyof RecordSettings)[] = ['ring', 'workerRing', 'include', 'exclude', 'always', 'webhook', 'onErrorLog', 'slow', 'demote', 'sourceMaps', 'transformCache', 'captureArgs'];
+  const keys: (keyof RecordSettings)[] = ['ring', 'workerRing', 'include', 'exclude', 'always', 'webhook', 'onErrorLog', 'slow', 'demote', 'sourceMaps', 'transformCache', 'captureArgs', 'inliningBudget'];
   return Object.fromEntries(keys.filter((k) => flags[k] !== undefined && cmd.getOptionValueSource(k) === 'cli').map((k) => [k, flags[k]]));
 }
 
@@ -65,6 +67,12 @@ function parseMs(text: string): number {
   const ms = Number(text);
   if (!(Number.isFinite(ms) && ms > 0)) throw new HindsightError('HS_E_INVALID_INPUT', `--slow ${JSON.stringify(text)} is not a number of milliseconds; write it like --slow 500`);
   return ms;
+}
+
+function parseBudget(text: string): number {
+  const bytes = Number(text);
+  if (!(Number.isInteger(bytes) && bytes >= 0)) throw new HindsightError('HS_E_INVALID_INPUT', `--inlining-budget ${JSON.stringify(text)} is not a number of bytes; write it like --inlining-budget 4000, or 0 for V8's own`);
+  return bytes;
 }
 
 const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
