@@ -111,25 +111,26 @@ function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wante
   const { events: n, weighted: bound } = tallyRingEvents(ring, runs.lengths, RUN_KINDS);
   const out = new EventColumns(n + bound);
   const firstEvent = firstRingEvent(ring, n);
-  readRingInto(ring, new QuietSink(new QuietStatements(out, runs, tables.owners, tables.loops), wanted(firstEvent, n), (k) => enters.set((firstEvent + k) >>> 0, out.length - 1)));
+  readRingInto(ring, new QuietSink(new QuietStatements(out, runs, tables.owners, tables.loops), firstEvent, wanted(firstEvent, n), enters));
   return out.written();
 }
 
-/** The ring's events as QuietStatements puts them in its columns; `found` is told where the events at the ring positions `at` (ascending) went. */
+/** The ring's events as QuietStatements puts them in its columns, and in `enters` where those at the ring positions `at` (ascending) went. */
 class QuietSink implements RingSink {
   #w = 0;
 
   constructor(
     readonly quiet: QuietStatements,
+    readonly firstEvent: number,
     readonly at: readonly number[],
-    readonly found: (position: number) => void,
+    readonly enters: Map<number, number>,
   ) {}
 
   event(kind: number, site: number, activation: number, index: number): void {
     // the time is not known yet: the event's index stands for it until the columns are stamped
     this.quiet.event(kind, site, activation, index);
     // an Enter is the last event it puts in the columns (after its caller's statements)
-    if (index === this.at[this.#w]) this.found(this.at[this.#w++]!);
+    if (index === this.at[this.#w]) this.enters.set((this.firstEvent + this.at[this.#w++]!) >>> 0, this.quiet.out.length - 1);
   }
 
   times(from: number, to: number, t0: number, t1: number): void {
