@@ -37,8 +37,12 @@ export function memoryAddon(): MemoryAddon {
   throw new HindsightError('HS_E_RECORDER_NATIVE', "hindsight's native part is not built; run `npm rebuild hindsight` (needs python3, make and a C compiler)", { cause: missing });
 }
 
-/** Columns of at least one huge page (2 MiB) are allocated as huge pages. */
-const LARGE = 2 << 20;
+/**
+ * Columns of at least half a huge page (1 MiB) are allocated as huge pages: one fault instead of
+ * 256 to 512 of 4 KiB (a decode's frame columns of a few hundred thousand frames are this size,
+ * and took their faults one page at a time), for at most as much memory again.
+ */
+const LARGE = 1 << 20;
 
 /**
  * A zeroed ArrayBuffer of `bytes` bytes for a column: a large one backed by huge pages where the

@@ -1,7 +1,7 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
-import { firstEvents, readRing, tallyRingEvents, type RingEvents } from './ring.js';
+import { firstEvents, firstRingEvent, readRing, readRingInto, tallyRingEvents, type RingEvents, type RingSink } from './ring.js';
 import { readValuesRing, type CapturedValue } from './values-ring.js';
 import { EventColumns, QuietStatements, RUN_KINDS, Runs } from './quiet-statements.js';
 
@@ -102,23 +102,40 @@ function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number
 }
 
 /**
- * The events with their quiet statements put back. The ring is read into the end of the columns,
- * `bound` (the most statements its events can put back) from their start: the events written
- * never overtake the event being read, and a decode needs no other columns.
+ * The events with their quiet statements put back, as the ring is read: its events go through
+ * QuietStatements straight into the columns, sized from the ring (its events and the most
+ * statements they can put back).
  */
 function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>): RingEvents {
   const runs = new Runs(tables.runs, tables.sites.length, tables.calls);
   const { events: n, weighted: bound } = tallyRingEvents(ring, runs.lengths, RUN_KINDS);
   const out = new EventColumns(n + bound);
-  const { events, firstEvent } = readRing(ring, out.from(bound));
-  const { kinds, sites, activations, times } = events;
-  const quiet = new QuietStatements(out, runs, tables.owners, tables.loops);
-  for (let i = 0, w = 0, at = wanted(firstEvent, events.length); i < events.length; i++) {
-    quiet.event(kinds[i]!, sites[i]!, activations[i]!, times[i]!);
-    // an Enter is the last event it puts in the columns (after its caller's statements)
-    if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, out.length - 1);
-  }
+  const firstEvent = firstRingEvent(ring, n);
+  readRingInto(ring, new QuietSink(new QuietStatements(out, runs, tables.owners, tables.loops), firstEvent, wanted(firstEvent, n), enters));
   return out.written();
+}
+
+/** The ring's events as QuietStatements puts them in its columns, and in `enters` where those at the ring positions `at` (ascending) went. */
+class QuietSink implements RingSink {
+  #w = 0;
+
+  constructor(
+    readonly quiet: QuietStatements,
+    readonly firstEvent: number,
+    readonly at: readonly number[],
+    readonly enters: Map<number, number>,
+  ) {}
+
+  event(kind: number, site: number, activation: number, index: number): void {
+    // the time is not known yet: the event's index stands for it until the columns are stamped
+    this.quiet.event(kind, site, activation, index);
+    // an Enter is the last event it puts in the columns (after its caller's statements)
+    if (index === this.at[this.#w]) this.enters.set((this.firstEvent + this.at[this.#w++]!) >>> 0, this.quiet.out.length - 1);
+  }
+
+  times(from: number, to: number, t0: number, t1: number): void {
+    this.quiet.out.time(from, to, t0, t1);
+  }
 }
 
 /** Leaves out the progress marks of a ring with no quiet statements, in place: the events left. */

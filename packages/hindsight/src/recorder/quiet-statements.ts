@@ -1,7 +1,7 @@
 import { HindsightError, Slots } from '../common/index.js';
 import { PROGRESS_KIND } from '../instrument/index.js';
 import { column, EventKind, grow } from '../trace/index.js';
-import { firstEvents, type RingColumns, type RingEvents } from './ring.js';
+import { firstEvents, timeStep, type RingEvents } from './ring.js';
 
 /**
  * The quiet statements each site starts (Site.run: the statements after a function's entry, a
@@ -44,10 +44,13 @@ export const RUN_KINDS = (1 << EventKind.Enter) | (1 << EventKind.Statement) | (
 /**
  * Events appended as columns of a fixed capacity, which the builder takes over in one call. The
  * decode sizes them from the ring (its events and the most statements they can put back): they
- * never need more.
+ * never need more. An event is appended before its time is known (the ring's next time record
+ * gives it): its time is the index of the ring event it came with until time() stamps it.
  */
 export class EventColumns {
   length = 0;
+  /** The events before this one have their times. */
+  #timed = 0;
   readonly kinds: Uint8Array;
   readonly sites: Uint32Array;
   readonly activations: Uint32Array;
@@ -65,9 +68,12 @@ export class EventColumns {
     return firstEvents(this, this.length);
   }
 
-  /** Views of the columns from `at` on. */
-  from(at: number): RingColumns {
-    return { kinds: this.kinds.subarray(at), sites: this.sites.subarray(at), activations: this.activations.subarray(at), times: this.times.subarray(at) };
+  /** The ring events from..to-1 have their times (RingSink.times): so have the events that came with them, all those not stamped yet. */
+  time(from: number, to: number, t0: number, t1: number): void {
+    const times = this.times;
+    const step = timeStep(from, to, t0, t1);
+    for (let i = this.#timed; i < this.length; i++) times[i] = t0 + step * (times[i]! - from);
+    this.#timed = this.length;
   }
 
   push(kind: number, site: number, activation: number, time: number): void {

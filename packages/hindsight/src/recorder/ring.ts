@@ -300,19 +300,30 @@ function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; byte
   return { words, bytes, version, capacity, count, wrapped, slotWords };
 }
 
+/**
+ * Where a reader puts a ring's events, oldest first: columns (readRing), or the decoder, which
+ * puts the quiet statements back as it reads (readRingInto) rather than reading the ring into
+ * columns and them again. An event's time is known only at the next time record: `times` gives
+ * it afterwards.
+ */
+export interface RingSink {
+  /** The event read `index`-th (from 0). */
+  event(kind: number, site: number, activation: number, index: number): void;
+  /** The events read from..to-1 take the times timeStep spreads from t0 towards t1 (all of them t0 when t0 = t1). */
+  times(from: number, to: number, t0: number, t1: number): void;
+}
+
 /** A version 1 ring (recorded by an older hindsight): a time per event. */
-function readRing1(words: Uint32Array, capacity: number, count: number, wrapped: boolean, c?: RingColumns): RingEvents {
+function readRing1(words: Uint32Array, capacity: number, count: number, wrapped: boolean, sink: RingSink): number {
   const { first, slots: n, mask } = slotRange(capacity, count, wrapped);
-  const events = firstEvents(c ?? columns(n), n);
   for (let k = 0; k < n; k++) {
     const at = Layout.HEADER_WORDS + ((first + k) & mask) * Layout.EVENT_WORDS_1;
     const w0 = words[at]!;
-    events.kinds[k] = w0 >>> Layout.SITE_BITS;
-    events.sites[k] = w0 & Layout.SITE_MASK;
-    events.activations[k] = words[at + 1]!;
-    events.times[k] = (words[at + 3]! * 0x1_0000_0000 + words[at + 2]!) / 1000;
+    sink.event(w0 >>> Layout.SITE_BITS, w0 & Layout.SITE_MASK, words[at + 1]!, k);
+    const ms = (words[at + 3]! * 0x1_0000_0000 + words[at + 2]!) / 1000;
+    sink.times(k, k + 1, ms, ms);
   }
-  return events;
+  return n;
 }
 
 /**
@@ -324,19 +335,19 @@ class Timeline {
   #at = -1;
   #ms = 0;
 
-  constructor(readonly times: Float64Array) {}
+  constructor(readonly sink: RingSink) {}
 
   /** A time record read after `events` events. */
   record(events: number, ms: number): void {
-    if (this.#at < 0) this.times.fill(ms, 0, events);
-    else spread(this.times, this.#at, events, this.#ms, ms);
+    if (this.#at < 0) this.sink.times(0, events, ms, ms);
+    else this.sink.times(this.#at, events, this.#ms, ms);
     this.#at = events;
     this.#ms = ms;
   }
 
   /** The ring read: `events` events in all. */
   end(events: number): void {
-    this.times.fill(this.#ms, Math.max(0, this.#at), events);
+    this.sink.times(Math.max(0, this.#at), events, this.#ms, this.#ms);
   }
 }
 
@@ -353,82 +364,136 @@ export function firstEvents(c: RingColumns, n: number): RingEvents {
   return { length: n, kinds: c.kinds.subarray(0, n), sites: c.sites.subarray(0, n), activations: c.activations.subarray(0, n), times: c.times.subarray(0, n) };
 }
 
+/** The sink of readRing: each event at its index of the columns. */
+class ColumnSink implements RingSink {
+  constructor(readonly c: RingColumns) {}
+
+  event(kind: number, site: number, activation: number, index: number): void {
+    this.c.kinds[index] = kind;
+    this.c.sites[index] = site;
+    this.c.activations[index] = activation;
+  }
+
+  times(from: number, to: number, t0: number, t1: number): void {
+    const times = this.c.times;
+    const step = timeStep(from, to, t0, t1);
+    for (let i = from; i < to; i++) times[i] = t0 + step * (i - from);
+  }
+}
+
 /** A slot of a ring of format 2 (or 1) is an event unless it is a time record. readRing2 and tallyRingEvents must agree. */
 const isEvent2 = (kind: number): boolean => kind !== Layout.TIME;
 /** A slot of a ring of format 3 is an event unless it is an activation or time record. readRing3 and tallyRingEvents must agree. */
 const isEvent3 = (kind: number): boolean => kind < Layout.TIME_LOW || kind === Layout.PROGRESS;
 
 /** A version 2 ring: two words a slot, an activation with each event. */
-function readRing2(words: Uint32Array, first: number, slots: number, mask: number, c: RingColumns = columns(slots)): RingEvents {
-  const timeline = new Timeline(c.times);
+function readRing2(words: Uint32Array, first: number, slots: number, mask: number, sink: RingSink): number {
+  const timeline = new Timeline(sink);
   let n = 0;
   for (let k = 0; k < slots; k++) {
     const at = Layout.HEADER_WORDS + ((first + k) & mask) * Layout.SLOT_WORDS_2;
     const w0 = words[at]!;
     const kind = w0 >>> Layout.SITE_BITS;
     if (isEvent2(kind)) {
-      c.kinds[n] = kind;
-      c.sites[n] = w0 & Layout.SITE_MASK;
-      c.activations[n] = words[at + 1]!;
-      n++;
+      sink.event(kind, w0 & Layout.SITE_MASK, words[at + 1]!, n++);
       continue;
     }
     timeline.record(n, ((w0 & Layout.SITE_MASK) * 0x1_0000_0000 + words[at + 1]!) / 1e6);
   }
   timeline.end(n);
-  return firstEvents(c, n);
+  return n;
 }
 
 /**
  * A version 3 ring: one word a slot. The activation of an event is the last activation record's;
  * the events before the first one (a ring that wrapped) are left out. A time record is its two
  * slots in a row; half of one (its first slot overwritten, or its second never written) is not
- * a time.
+ * a time. Read a chunk of slots a call (as ExecutionBuilder.appendColumns appends): one loop over
+ * millions of slots would run in baseline code, on every decode, until V8 had compiled it on the
+ * stack.
  */
-function readRing3(words: Uint32Array, first: number, slots: number, mask: number, c: RingColumns = columns(slots)): RingEvents {
-  const timeline = new Timeline(c.times);
-  let n = 0;
-  let activation = -1;
-  let high = -1; // the first slot of a time record, just read
-  for (let k = 0; k < slots; k++) {
-    const w = words[Layout.HEADER_WORDS + ((first + k) & mask)]!;
-    const kind = w >>> Layout.SITE_BITS;
-    const payload = w & Layout.SITE_MASK;
-    if (isEvent3(kind)) {
-      high = -1;
-      if (activation < 0) continue;
-      c.kinds[n] = kind;
-      c.sites[n] = payload;
-      c.activations[n] = activation;
-      n++;
-    } else if (kind === Layout.ACTIVATION) {
-      high = -1;
-      activation = payload;
-    } else if (kind === Layout.TIME) {
-      high = payload;
-    } else if (kind === Layout.TIME_LOW && high >= 0) {
-      timeline.record(n, (high * Layout.TIME_LOW_SCALE + payload) / 1e6);
-      high = -1;
-    }
-  }
-  timeline.end(n);
-  return firstEvents(c, n);
+function readRing3(words: Uint32Array, first: number, slots: number, mask: number, sink: RingSink): number {
+  const reader = new Reader3(words, first, mask, sink);
+  for (let k = 0; k < slots; k += READ_CHUNK) reader.read(k, Math.min(slots, k + READ_CHUNK));
+  reader.timeline.end(reader.events);
+  return reader.events;
 }
 
-/**
- * Reads a ring (a live one's copy, or one left by a dead process), into columns of its own or
- * `into`, which must hold as many events as tallyRingEvents counts (the events are views of it).
- */
-export function readRing(buffer: ArrayBuffer | Uint8Array, into?: RingColumns): RingContents {
-  const { words, bytes, version, capacity, count, wrapped } = ringWords(buffer);
+/** Slots readRing3 reads a call. */
+const READ_CHUNK = 1 << 16;
+
+/** readRing3's state between chunks. */
+class Reader3 {
+  readonly timeline: Timeline;
+  /** Events read so far. */
+  events = 0;
+  /** The last activation record's, -1 before the first. */
+  activation = -1;
+  /** The first slot of a time record, just read; -1 for none. */
+  high = -1;
+
+  constructor(
+    readonly words: Uint32Array,
+    readonly first: number,
+    readonly mask: number,
+    readonly sink: RingSink,
+  ) {
+    this.timeline = new Timeline(sink);
+  }
+
+  /** Reads slots from..to-1 (counted from the oldest), with the state in locals. */
+  read(from: number, to: number): void {
+    const { words, first, mask, sink, timeline } = this;
+    let n = this.events;
+    let activation = this.activation;
+    let high = this.high;
+    for (let k = from; k < to; k++) {
+      const w = words[Layout.HEADER_WORDS + ((first + k) & mask)]!;
+      const kind = w >>> Layout.SITE_BITS;
+      const payload = w & Layout.SITE_MASK;
+      if (isEvent3(kind)) {
+        high = -1;
+        if (activation < 0) continue;
+        sink.event(kind, payload, activation, n++);
+      } else if (kind === Layout.ACTIVATION) {
+        high = -1;
+        activation = payload;
+      } else if (kind === Layout.TIME) {
+        high = payload;
+      } else if (kind === Layout.TIME_LOW && high >= 0) {
+        timeline.record(n, (high * Layout.TIME_LOW_SCALE + payload) / 1e6);
+        high = -1;
+      }
+    }
+    this.events = n;
+    this.activation = activation;
+    this.high = high;
+  }
+}
+
+/** Reads a ring (a live one's copy, or one left by a dead process) into columns of its own. */
+export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
+  const { words, bytes, capacity, count, wrapped } = ringWords(buffer);
   const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + Layout.H_START * 4, bytes.byteOffset + Layout.H_START * 4 + 8))[0]!;
-  const header = { pid: words[Layout.H_PID]!, startMs, capacity, wrapped, written: count };
-  // the events read are the last ones written: the writer counted every slot but the records
-  const total = version === Layout.VERSION_1 ? count : (count - words[Layout.H_RECORDS]!) >>> 0;
-  const at = (events: RingEvents) => ({ ...header, events, firstEvent: (total - events.length) >>> 0 });
-  if (version === Layout.VERSION_1) return at(readRing1(words, capacity, count, wrapped, into));
+  const c = columns(slotRange(capacity, count, wrapped).slots);
+  const events = readRingInto(buffer, new ColumnSink(c));
+  return { pid: words[Layout.H_PID]!, startMs, capacity, wrapped, written: count, events: firstEvents(c, events), firstEvent: firstRingEvent(buffer, events) };
+}
+
+/** Reads a ring's events into a sink, oldest first (as many as tallyRingEvents counts): how many. */
+export function readRingInto(buffer: ArrayBuffer | Uint8Array, sink: RingSink): number {
+  const { words, version, capacity, count, wrapped } = ringWords(buffer);
+  if (version === Layout.VERSION_1) return readRing1(words, capacity, count, wrapped, sink);
   const { first, slots, mask } = slotRange(capacity, count, wrapped);
-  return at(version === Layout.VERSION_2 ? readRing2(words, first, slots, mask, into) : readRing3(words, first, slots, mask, into));
+  return version === Layout.VERSION_2 ? readRing2(words, first, slots, mask, sink) : readRing3(words, first, slots, mask, sink);
+}
+
+/** The index the writer gave the first of the `events` events a reader reads (RingWriter.written then), mod 2^32: the events read are the last ones written. */
+export function firstRingEvent(buffer: ArrayBuffer | Uint8Array, events: number): number {
+  const { words, version, count } = ringWords(buffer);
+  // the writer counted every slot but the records
+  const total = version === Layout.VERSION_1 ? count : (count - words[Layout.H_RECORDS]!) >>> 0;
+  return (total - events) >>> 0;
 }
 
 /** The slots a reader reads: all of a wrapped ring but the one at the count, from the oldest. */
@@ -479,12 +544,13 @@ export function tallyRingEvents(buffer: ArrayBuffer | Uint8Array, weights: Uint3
   return { events, weighted };
 }
 
-/** Times of events from..to-1, between records at t0 and t1: the first at t0, the last at t1, the rest evenly between. */
-function spread(times: Float64Array, from: number, to: number, t0: number, t1: number): void {
+/**
+ * The step between the times of events from..to-1 between records at t0 and t1: the first is at
+ * t0, the last at t1, the rest evenly between (never backwards: a clock that went back spreads none).
+ */
+export function timeStep(from: number, to: number, t0: number, t1: number): number {
   const n = to - from;
-  if (n <= 0) return;
-  const step = n > 1 ? (Math.max(t0, t1) - t0) / (n - 1) : 0;
-  for (let j = 0; j < n; j++) times[from + j] = t0 + step * j;
+  return n > 1 ? (Math.max(t0, t1) - t0) / (n - 1) : 0;
 }
 
 /** Events (not time or activation records) in a ring: exact, by a scan of the slots of a ring that wrapped. */

@@ -143,15 +143,21 @@ export class ExecutionBuilder {
   }
 
   /**
-   * Appends events from..to-1 of the columns, in one loop with the builder's state in locals (the
-   * decoder's path: millions of events a call, no call or allocation per event; append is this
-   * for one event).
+   * Appends events from..to-1 of the columns, a chunk at a time (the decoder's path: millions of
+   * events a call; append is this for one event). One loop over them all would run in baseline
+   * code, on every decode, until V8 had compiled it on the stack (OSR, tens of milliseconds on a
+   * busy machine): the chunks after the first few call the function's optimized code instead.
    */
   appendColumns(kinds: Uint8Array, sites: Uint32Array, activations: Uint32Array, times: Float64Array, from = 0, to = kinds.length): this {
     if (this.#built) throw builtError();
-    if (to <= from) return this;
+    if (this.#n + (to - from) > this.#kinds.length) this.#growEvents(this.#n + (to - from));
+    for (let at = from; at < to; at += CHUNK) this.#appendChunk(kinds, sites, activations, times, at, Math.min(to, at + CHUNK));
+    return this;
+  }
+
+  /** Appends events from..to-1 of the columns (room made), in one loop with the builder's state in locals: no call or allocation per event. */
+  #appendChunk(kinds: Uint8Array, sites: Uint32Array, activations: Uint32Array, times: Float64Array, from: number, to: number): void {
     let n = this.#n;
-    if (n + (to - from) > this.#kinds.length) this.#growEvents(n + (to - from));
     const K = this.#kinds;
     const S = this.#siteIds;
     const F = this.#frames;
@@ -324,7 +330,6 @@ export class ExecutionBuilder {
     this.#current = current;
     this.#lastActivation = lastActivation;
     this.#last = a;
-    return this;
   }
 
   /** The indexes are made here: O(n) counting sorts, no comparison sort. The builder cannot be used afterwards. */
@@ -438,6 +443,8 @@ export class ExecutionBuilder {
 }
 
 const MAX_UNKNOWN_SITE = 1 << 24;
+/** Events appendColumns appends a call of its loop: few enough that a decode's first chunks tier its code up, many enough that its calls cost nothing. */
+const CHUNK = 1 << 16;
 const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
 
 /** Checkpoints of n events: one per block begun. */

@@ -106,28 +106,41 @@ export interface Lists {
  * runs over every event of a build). `room` takes the frame lists when given.
  */
 export function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, nf: number, room: Uint32Array | undefined): { site: Lists; frame: Lists } {
-  const n = siteIds.length;
   const so = column(Uint32Array, sites + 1);
   const fo = column(Uint32Array, nf + 1);
-  for (let i = 0; i < n; i++) {
+  countEvents(siteIds, sites, frames, so, fo);
+  for (let k = 0; k < sites; k++) so[k + 1]! += so[k]!;
+  for (let f = 0; f < nf; f++) fo[f + 1]! += fo[f]!;
+  const se = column(Uint32Array, so[sites]!);
+  const fe = room ?? column(Uint32Array, siteIds.length);
+  fillLists(siteIds, sites, frames, so.slice(0, sites), fo, se, fe);
+  fo.copyWithin(1, 0, nf);
+  fo[0] = 0;
+  return { site: { offsets: so, events: se }, frame: { offsets: fo, events: fe } };
+}
+
+/*
+ * eventLists' two passes are functions of their own: a loop over every event is compiled on the
+ * stack (OSR) where it runs, and the code after it, not run yet, is then a deoptimization; a loop
+ * that returns when it ends leaves nothing after it.
+ */
+
+/** Counts the events at each site below `sites` into so[site + 1], and of each frame into fo[frame + 1]. */
+function countEvents(siteIds: Uint32Array, sites: number, frames: Uint32Array, so: Uint32Array, fo: Uint32Array): void {
+  for (let i = 0; i < siteIds.length; i++) {
     const k = siteIds[i]!;
     if (k < sites) so[k + 1]!++;
     fo[frames[i]! + 1]!++;
   }
-  for (let k = 0; k < sites; k++) so[k + 1]! += so[k]!;
-  for (let f = 0; f < nf; f++) fo[f + 1]! += fo[f]!;
-  const se = column(Uint32Array, so[sites]!);
-  const fe = room ?? column(Uint32Array, n);
-  const sc = so.slice(0, sites);
-  // the frame offsets are their own fill cursors (no second array of frames): each ends as the next frame's start
-  for (let i = 0; i < n; i++) {
+}
+
+/** Fills the site lists from the cursors `sc` and the frame lists from the frame offsets, which are their own cursors (no second array of frames): each ends as the next frame's start. */
+function fillLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, sc: Uint32Array, fo: Uint32Array, se: Uint32Array, fe: Uint32Array): void {
+  for (let i = 0; i < siteIds.length; i++) {
     const k = siteIds[i]!;
     if (k < sites) se[sc[k]!++] = i;
     fe[fo[frames[i]!]!++] = i;
   }
-  fo.copyWithin(1, 0, nf);
-  fo[0] = 0;
-  return { site: { offsets: so, events: se }, frame: { offsets: fo, events: fe } };
 }
 
 /**

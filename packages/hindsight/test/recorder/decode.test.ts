@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { PROGRESS_KIND } from '../../src/instrument/index.js';
-import { decodeRecording, readRing, RingWriter, ringBytes } from '../../src/recorder/index.js';
-import { EventKind, ExecutionBuilder, type Execution, type Site } from '../../src/trace/index.js';
+import { decodeRecording, readRing, RingWriter, ringBytes, TIME_EVERY } from '../../src/recorder/index.js';
+import { EventColumns, QuietStatements, RUN_KINDS, Runs } from '../../src/recorder/quiet-statements.js';
+import { tallyRingEvents } from '../../src/recorder/ring.js';
+import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../../src/trace/index.js';
 import { snapshot } from '../trace/snapshot.js';
 import { generate, siteTable } from '../trace/generate.js';
 
@@ -39,6 +41,78 @@ describe('decoding a ring without quiet statements', () => {
         assert.deepEqual(snapshot(decodeRecording({ ring: bytes, modules: [{ url: 'gen.ts', base: 0, sites }] })), expected);
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+/** Sites of a sparse module: two functions and a statement start runs of quiet statements, one of which calls. */
+const sparse: Site[] = [
+  { kind: 'function', file: 'q.ts', line: 1, column: 1, functionName: 'f', run: [1, 2] },
+  { kind: 'statement', file: 'q.ts', line: 2, column: 3, functionName: 'f', calls: true },
+  { kind: 'statement', file: 'q.ts', line: 3, column: 3, functionName: 'f' },
+  { kind: 'statement', file: 'q.ts', line: 4, column: 3, functionName: 'f', run: [4] },
+  { kind: 'statement', file: 'q.ts', line: 5, column: 3, functionName: 'f' },
+  { kind: 'function', file: 'q.ts', line: 7, column: 1, functionName: 'g', run: [6] },
+  { kind: 'statement', file: 'q.ts', line: 8, column: 3, functionName: 'g' },
+];
+
+/**
+ * A ring of format 3 written word by word, for times of our choosing: each step an event (an
+ * Enter of f or g, the statement that starts a run, an Exit, a progress mark), another
+ * activation, a time record `arg` µs after the last, or half of one. 256 slots: long ones wrap.
+ */
+function sparseRing(steps: readonly (readonly [number, number])[]): Uint8Array {
+  const capacity = 256;
+  const words = new Uint32Array(16 + capacity);
+  words.set([0x31525348, 3, capacity, 0, 0, 1, 0, 0, 1, 0, TIME_EVERY]);
+  let count = 0;
+  let records = 0;
+  const put = (kind: number, payload: number, record = false) => {
+    words[16 + (count++ % capacity)] = ((kind << 28) | payload) >>> 0;
+    if (record) records++;
+  };
+  let us = 0;
+  put(13, 1, true);
+  for (const [op, arg] of steps) {
+    if (op < 2) put(EventKind.Enter, op === 0 ? 0 : 5);
+    else if (op < 4) put(EventKind.Statement, 3);
+    else if (op < 6) put(EventKind.Exit, 0);
+    else if (op === 6) put(13, 1 + (arg % 3), true);
+    else if (op === 7 || op === 8) {
+      us += arg;
+      put(15, Math.floor((us * 1000) / 2 ** 28), true);
+      if (op === 7) put(12, (us * 1000) % 2 ** 28, true);
+    } else put(PROGRESS_KIND, 2);
+  }
+  words[3] = count;
+  words[4] = count > capacity ? 1 : 0;
+  words[9] = records;
+  return new Uint8Array(words.buffer);
+}
+
+/** The reference: the ring read into columns first, with its times, then its quiet statements put back event by event. */
+function readFirst(ring: Uint8Array): Execution {
+  const runs = new Runs(
+    sparse.map((s) => s.run),
+    sparse.length,
+    Uint8Array.from(sparse, (s) => (s.calls ? 1 : 0)),
+  );
+  const { events } = readRing(ring);
+  const out = new EventColumns(events.length + tallyRingEvents(ring, runs.lengths, RUN_KINDS).weighted);
+  const quiet = new QuietStatements(out, runs, new Int32Array(sparse.length).fill(-1), new Uint8Array(sparse.length));
+  for (let i = 0; i < events.length; i++) quiet.event(events.kinds[i]!, events.sites[i]!, events.activations[i]!, events.times[i]!);
+  const c = out.written();
+  return new ExecutionBuilder(new SiteTable(sparse)).appendColumns(c.kinds, c.sites, c.activations, c.times).build();
+}
+
+describe('decoding a ring with quiet statements', () => {
+  it('puts them back as the ring is read, each at the time of the event it came with: as reading the ring into columns first does, whole or wrapped', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: 9 }), fc.nat({ max: 5000 })), { maxLength: 500 }), (steps) => {
+        const ring = sparseRing(steps);
+        assert.deepEqual(snapshot(decodeRecording({ ring, modules: [{ url: 'q.ts', base: 0, sites: sparse }] })), snapshot(readFirst(ring)));
+      }),
+      { numRuns: 100 },
     );
   });
 });

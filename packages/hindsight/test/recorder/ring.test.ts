@@ -115,6 +115,27 @@ describe('the flight recorder ring', () => {
     assert.ok(times[length - 1]! > times[3]!);
   });
 
+  it('reads a ring longer than the chunks it is read in (2^16 slots) as one: an activation and a time record split across two chunks hold', () => {
+    const chunk = 1 << 16;
+    const words = new Uint32Array(16 + 4 * chunk);
+    let count = 0;
+    const put = (kind: number, payload: number) => (words[16 + count++] = ((kind << 28) | payload) >>> 0);
+    put(13, 7); // activation 7
+    while (count < chunk - 1) put(EventKind.Statement, count & 0xff);
+    put(15, 0); // a time record of 2.5 ms, its two slots in two chunks
+    put(12, 2_500_000);
+    while (count < 2 * chunk - 1) put(EventKind.Statement, count & 0xff);
+    put(13, 8); // the activation changes at the last slot of a chunk
+    put(EventKind.Exit, 1);
+    put(15, 0);
+    put(12, 4_000_000);
+    words.set([0x31525348, 3, 4 * chunk, count, 0, 1, 0, 0, 1, 6, TIME_EVERY]); // 6 record slots
+    const { events } = readRing(words.buffer);
+    assert.equal(events.length, 2 * chunk - 3);
+    assert.deepEqual([events.times[0], events.times[chunk - 3], events.times[chunk - 2], events.times[events.length - 1]], [2.5, 2.5, 2.5, 4], 'the events before the split record take its time; those after are spread up to the next');
+    assert.deepEqual([events.activations[events.length - 2], events.activations[events.length - 1]], [7, 8]);
+  });
+
   it('a ring of format 1 (an older hindsight: 4-word events with a time each) still reads', () => {
     const words = new Uint32Array(16 + 1024 * 4);
     words.set([0x31525348, 1, 1024, 3, 0, 9]);

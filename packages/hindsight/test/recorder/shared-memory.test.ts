@@ -179,6 +179,14 @@ describe('memory for the columns of a decode', () => {
     if (thp() !== 'never') assert.ok(hugeKb() - before >= 4096, `huge pages: ${before} kB before, ${hugeKb()} kB after`);
   });
 
+  it('a column of half a huge page is backed by a huge page too: its one fault, not 256 of 4 KiB', () => {
+    const before = hugeKb();
+    const words = new Uint32Array(columnBuffer(3 << 19));
+    assert.equal(words.length, 3 << 17);
+    words.fill(1);
+    if (thp() !== 'never') assert.ok(hugeKb() - before >= 2048, `huge pages: ${before} kB before, ${hugeKb()} kB after`);
+  });
+
   /** Resident anonymous memory of this process, in kB. */
   const anonKb = (): number => Number(/Anonymous:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
   /** Waits (10 s at most) until this process holds `kb` more resident anonymous memory than `before`. */

@@ -67,6 +67,20 @@ function taken(sites: SiteTable, rows: readonly Row[], spare: number, head: numb
   return b.build();
 }
 
+/** What an Execution of many events holds, cheaper to compare than its snapshot (whose stacks are a walk per event). */
+function whole(ex: Execution): unknown {
+  const frames = Array.from({ length: ex.frameCount }, (_, f) => f);
+  return {
+    kinds: Array.from(ex.kinds),
+    siteIds: Array.from(ex.siteIds),
+    frames: Array.from(ex.frames),
+    times: Array.from(ex.times(0, ex.length)),
+    frameInfo: frames.map((f) => ex.frameInfo(f)),
+    frameEvents: frames.map((f) => Array.from(ex.frameEvents(f))),
+    occurrences: Array.from({ length: ex.sites.size }, (_, s) => [Array.from(ex.siteOccurrences(s)), Array.from(ex.functionOccurrences(s))]),
+  };
+}
+
 describe('ExecutionBuilder.appendColumns and takeColumns', () => {
   const cuts = fc.array(fc.nat(), { maxLength: 6 });
   const capacity = fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined });
@@ -85,6 +99,23 @@ describe('ExecutionBuilder.appendColumns and takeColumns', () => {
         assert.deepEqual(snapshot(taken(sites, rows, a % 3 === 0 ? rows.length : a % 4, b % 5 === 0 ? b % 7 : 0, cap)), expected, 'takeColumns');
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('builds the Execution that append builds on programs longer than the chunks appendColumns appends a call (2^16 events), whole or cut anywhere', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 1 << 16 }), { minLength: 20, maxLength: 40 }), fc.nat(), (seed, cut) => {
+        // a program of some 140,000 events: the choices repeat with a twist each round
+        const g = generate(Array.from({ length: 140_000 }, (_, i) => (seed[i % seed.length]! + Math.floor(i / seed.length) * 7919) % 65536));
+        let t = 1_700_000_000_000;
+        const rows = g.events.map((e, i) => ({ ...e, time: (t += (i % 5) / 1000) }));
+        assert.ok(rows.length > 2 << 16, `${rows.length} events`);
+        const sites = siteTable();
+        const expected = whole(perEvent(sites, rows));
+        assert.deepEqual(whole(taken(sites, rows, 0, 0)), expected, 'takeColumns');
+        assert.deepEqual(whole(columnar(sites, rows, [cut, (1 << 16) + 1])), expected, 'appendColumns');
+      }),
+      { numRuns: 2 },
     );
   });
 
