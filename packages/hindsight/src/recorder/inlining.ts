@@ -16,13 +16,11 @@ const FLAG = 'max-inlined-bytecode-size-cumulative';
 /**
  * Sets the budget (bytes of bytecode) unless it is 0 or the program sets V8's flag itself (on its
  * command line, as `--max-inlined-bytecode-size-cumulative` or with underscores): the flag it
- * gave wins. Returns the flag set, if any. Called before the program's code runs, so that all of
- * it is optimized with the same budget.
+ * gave wins. Called before the program's code runs, so that all of it is optimized with the same
+ * budget.
  */
-export function raiseInliningBudget(bytes: number, execArgv: readonly string[] = process.execArgv, set: (flags: string) => void = setFlagsFromString): string | undefined {
-  if (!(bytes > 0)) return undefined;
-  if (execArgv.some((arg) => arg.replaceAll('_', '-').startsWith(`--${FLAG}`))) return undefined;
-  const flag = `--${FLAG}=${Math.round(bytes)}`;
-  set(flag);
-  return flag;
+export function raiseInliningBudget(bytes: number, execArgv: readonly string[] = process.execArgv, set: (flags: string) => void = setFlagsFromString): void {
+  if (!(bytes > 0)) return;
+  if (execArgv.some((arg) => arg.replaceAll('_', '-').startsWith(`--${FLAG}`))) return;
+  set(`--${FLAG}=${Math.round(bytes)}`);
 }
