@@ -1,7 +1,7 @@
 /*
  * stampLoopWaits(ring) -> undefined
  *
- * The flight recorder's ring (src/recorder/ring.ts, format 3) gets a time record from the event
+ * The flight recorder's ring (src/recorder/ring-layout.ts, format 3) gets a time record from the event
  * loop itself, just before the loop waits for I/O (libuv's prepare phase), whenever events were
  * written since the last time record. The probes then need not read the clock where traced code
  * stops running: the time it stopped is bounded by the next time record, either the next start of
@@ -10,7 +10,7 @@
  *
  * The loop runs on the thread that writes the ring, between two runs of its JavaScript, so the
  * record is written as the writer would (slots, then the count that publishes them) with no race.
- * The header's layout is ring.ts's: the two change together.
+ * The header's layout is ring-layout.ts's: the two change together.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -21,7 +21,7 @@
 
 #include "loop-clock.h"
 
-/* Header words (ring.ts): capacity in slots, slots written, wrapped flag, records written, the
+/* Header words (ring-layout.ts): capacity in slots, slots written, wrapped flag, records written, the
  * count after the last time record, the clock when the ring started (uv_hrtime(), as
  * process.hrtime() gives it: seconds and nanoseconds), and the loop's turns: 1 once stamped, one
  * more before each wait (the writer reads the clock where an await resumes only if it changed). */

@@ -19,7 +19,7 @@ export const enum Kind {
 
 /**
  * Activation ids wrap at Activation.Max (a ring holds far fewer events): they stay small integers,
- * and fit the 28 bits of a ring's activation record (ring.ts, MAX_RING_ACTIVATION). A const enum,
+ * and fit the 28 bits of a ring's activation record (ring-layout.ts, MAX_RING_ACTIVATION). A const enum,
  * as Kind: a literal in the probes.
  */
 export const enum Activation {

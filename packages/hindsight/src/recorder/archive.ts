@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { readAt, withFile } from '../common/index.js';
 import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingPart, RecordingTrigger, RingFile } from '../store/index.js';
-import { RING_HEADER_BYTES, ringHeader } from './ring.js';
+import { RING_HEADER_BYTES, ringHeader } from './ring-reader.js';
 import { VALUES_RING_HEADER_BYTES, valuesRingUsedBytes } from './values-ring.js';
 import { endingError } from './ending-error.js';
 import { FILES, PARTS } from './spool.js';

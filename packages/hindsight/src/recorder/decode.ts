@@ -1,7 +1,7 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
-import { firstEvents, firstRingEvent, readRing, readRingInto, tallyRingEvents, type RingEvents, type RingSink } from './ring.js';
+import { firstEvents, firstRingEvent, readRing, readRingInto, tallyRingEvents, type RingEvents, type RingSink } from './ring-reader.js';
 import { readValuesRing, type CapturedValue } from './values-ring.js';
 import { EventColumns, QuietStatements, RUN_KINDS, Runs } from './quiet-statements.js';
 

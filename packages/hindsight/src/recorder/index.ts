@@ -9,7 +9,9 @@
 export { record, type RecordOptions, type RecordResult } from './supervisor.js';
 export { decodeRecording, decodeRecordingWithArguments } from './decode.js';
 export { capturedCall, readValuesRing, VALUES_RING_CALLS, type CapturedValue, type NamedValue } from './values-ring.js';
-export { readRing, ringEventCount, RingWriter, ringBytes, TIME_EVERY, type RingContents, type RingEvents } from './ring.js';
+export { RingWriter } from './ring.js';
+export { ringBytes, TIME_EVERY } from './ring-layout.js';
+export { readRing, ringEventCount, type RingContents, type RingEvents } from './ring-reader.js';
 export { DEFAULT_RING_BYTES } from './config.js';
 export { snapshot } from './snapshot.js';
 export { recoverOrphans } from './standalone.js';

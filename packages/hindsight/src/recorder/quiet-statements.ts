@@ -1,7 +1,7 @@
 import { HindsightError, Slots } from '../common/index.js';
 import { PROGRESS_KIND } from '../instrument/index.js';
 import { column, EventKind, grow } from '../trace/index.js';
-import { firstEvents, timeStep, type RingEvents } from './ring.js';
+import { firstEvents, timeStep, type RingEvents } from './ring-reader.js';
 
 /**
  * The quiet statements each site starts (Site.run: the statements after a function's entry, a

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { PROGRESS_KIND } from '../../src/instrument/index.js';
 import { decodeRecording, readRing, RingWriter, ringBytes, TIME_EVERY } from '../../src/recorder/index.js';
 import { EventColumns, QuietStatements, RUN_KINDS, Runs } from '../../src/recorder/quiet-statements.js';
-import { tallyRingEvents } from '../../src/recorder/ring.js';
+import { tallyRingEvents } from '../../src/recorder/ring-reader.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../../src/trace/index.js';
 import { snapshot } from '../trace/snapshot.js';
 import { generate, siteTable } from '../trace/generate.js';

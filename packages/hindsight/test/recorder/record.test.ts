@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decodeRecording } from '../../src/recorder/index.js';
-import { ringHeader } from '../../src/recorder/ring.js';
+import { ringHeader } from '../../src/recorder/ring-reader.js';
 import { openRecordings, type Recording } from '../../src/store/index.js';
 import { EventKind, type Execution } from '../../src/trace/index.js';
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readRing, RingWriter, ringBytes } from '../../src/recorder/index.js';
-import { MAX_RING_ACTIVATION, ringEventCount, ringHeader, tallyRingEvents, TIME_EVERY, type RingEvents } from '../../src/recorder/ring.js';
+import { MAX_RING_ACTIVATION, TIME_EVERY } from '../../src/recorder/ring-layout.js';
+import { ringEventCount, ringHeader, tallyRingEvents, type RingEvents } from '../../src/recorder/ring-reader.js';
 import { EventKind } from '../../src/trace/index.js';
 
 /** [kind, site, activation] of each event read. */
