@@ -1,9 +1,10 @@
-// Two builds of the recorder side by side, on the same minutes of the same machine:
+// Two builds of the recorder, or two settings, side by side, on the same minutes of the same machine:
 //
 //   node bench/dist/compare-recorders.js <other checkout>/packages/hindsight/dist/src/cli/main.js [rounds]
+//   node bench/dist/compare-recorders.js <this or another CLI> [rounds] -- --inlining-budget 4000
 //
-// The benchmark's HTTP service runs plain, recorded by this checkout and recorded by the other
-// build, PROCESSES processes of each, all at once; each round loads one process of each in turn
+// (the flags after `--` are `hindsight record`'s, for the other). The benchmark's HTTP service
+// runs plain, recorded by this checkout and recorded by the other build, PROCESSES processes of each, all at once; each round loads one process of each in turn
 // (in alternating order) for a second. Prints each build's throughput loss and the CPU time its
 // process takes a request, against plain, each the median over the rounds of the round's own
 // ratio, as `{"name","value","unit"}` lines. Across
@@ -15,9 +16,14 @@ import { median, round, type Measure } from './harness.js';
 import { CLI, load, start, stop, type Service } from './http-service.js';
 
 const PROCESSES = 3;
-const [other, roundsArg] = process.argv.slice(2);
+const dashes = process.argv.indexOf('--', 2);
+const [otherArg, roundsArg] = process.argv.slice(2, dashes < 0 ? undefined : dashes);
+// the services run in the app's folder
+const other = otherArg && path.resolve(otherArg);
+/** `hindsight record`'s flags for the other. */
+const otherFlags = dashes < 0 ? [] : process.argv.slice(dashes + 1);
 if (!other || !existsSync(other)) {
-  console.error(`compare-recorders: give the other build's CLI (…/packages/hindsight/dist/src/cli/main.js)${other ? `: ${other} does not exist` : ''}`);
+  console.error(`compare-recorders: give the other build's CLI (…/packages/hindsight/dist/src/cli/main.js)${otherArg ? `: ${otherArg} does not exist` : ''}`);
   process.exit(2);
 }
 const rounds = Number(roundsArg ?? 24);
@@ -28,7 +34,7 @@ if (!Number.isInteger(rounds) || rounds < 1) {
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-compare-'));
 const kinds = ['plain', 'this', 'other'] as const;
-const startKind = (kind: (typeof kinds)[number]) => start(kind !== 'plain', path.join(dir, `${kind}.db`), '', kind === 'other' ? other : CLI);
+const startKind = (kind: (typeof kinds)[number]) => start(kind !== 'plain', path.join(dir, `${kind}.db`), '', kind === 'other' ? other : CLI, kind === 'other' ? otherFlags : []);
 const services: Record<(typeof kinds)[number], Service>[] = [];
 try {
   for (let p = 0; p < PROCESSES; p++) {
@@ -51,9 +57,9 @@ try {
   const how = `${PROCESSES} processes each of plain and both builds, all running, ${rounds} rounds of 1 s slices in turn, the median of the rounds' ratios`;
   const measures: Measure[] = [
     { name: 'compare.http_throughput_loss_pct.this', value: round(median(losses.this) * 100, 1), unit: '%', note: `this checkout (${how})` },
-    { name: 'compare.http_throughput_loss_pct.other', value: round(median(losses.other) * 100, 1), unit: '%', note: `${other} (${how})` },
+    { name: 'compare.http_throughput_loss_pct.other', value: round(median(losses.other) * 100, 1), unit: '%', note: `${[other, ...otherFlags].join(' ')} (${how})` },
     { name: 'compare.http_cpu_per_request_increase_pct.this', value: round(median(cpu.this) * 100, 1), unit: '%', note: `this checkout: CPU time of the service's process a request (${how})` },
-    { name: 'compare.http_cpu_per_request_increase_pct.other', value: round(median(cpu.other) * 100, 1), unit: '%', note: `${other}: CPU time of the service's process a request (${how})` },
+    { name: 'compare.http_cpu_per_request_increase_pct.other', value: round(median(cpu.other) * 100, 1), unit: '%', note: `${[other, ...otherFlags].join(' ')}: CPU time of the service's process a request (${how})` },
   ];
   for (const m of measures) console.log(JSON.stringify({ name: m.name, value: m.value, unit: m.unit }));
 } finally {

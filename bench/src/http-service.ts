@@ -22,10 +22,10 @@ export interface Service {
 
 /**
  * The shop service, plain or under `hindsight record` (its folder is the working folder, so it is
- * traced by default); `cli`: another build's (compare-recorders.ts).
+ * traced by default); `cli`: another build's, `flags`: more of `record`'s (compare-recorders.ts).
  */
-export async function start(recorded: boolean, store: string, mode = '', cli = CLI): Promise<Service> {
-  const args = recorded ? [cli, '--store', store, 'record', '--json', '--', process.execPath, APP, mode] : [APP, mode];
+export async function start(recorded: boolean, store: string, mode = '', cli = CLI, flags: readonly string[] = []): Promise<Service> {
+  const args = recorded ? [cli, '--store', store, 'record', '--json', ...flags, '--', process.execPath, APP, mode] : [APP, mode];
   const child = spawn(process.execPath, args.filter(Boolean), { cwd: path.dirname(APP), env: { ...process.env, NODE_OPTIONS: '' } });
   child.stderr!.resume();
   return { ...(await listening(child)), child };
