@@ -82,12 +82,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
   const ringBytes = size(env[ENV.ringBytes], DEFAULT_RING_BYTES);
-  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]), inliningBudget: budget(env[ENV.inliningBudget]) };
-}
-
-function budget(v: string | undefined): number {
-  const bytes = Number(v);
-  return Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
+  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]), inliningBudget: size(env[ENV.inliningBudget], 0) };
 }
 
 /** The most statements of a function the recorder may demote (register.ts): it is instrumented with an untraced copy of its code. */
