@@ -89,8 +89,10 @@ export interface Probe {
    * promise rejected, it has resumed (with the exception), which the Resume probe could not report.
    */
   ca(a: number, p?: number): void;
-  /** A sync function exits (called from its `finally`). */
+  /** A sync function exits: where its body ends, after `th` where an exception leaves it, or from its `finally` (see `xs`). */
   ex(site: number, a: number): void;
+  /** `return v` of a sync function: it exits (`ex`); returns `v`. */
+  xs<T>(site: number, a: number, v?: T): T | undefined;
   /**
    * An async function exits: its activation ends. Called where its body ends and, after `th`,
    * where an exception leaves it; or from its `finally`, where a `return` of it runs one of its

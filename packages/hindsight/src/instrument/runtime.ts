@@ -2,6 +2,7 @@ import type { Site } from '../trace/index.js';
 import type { ScopeNames } from './names.js';
 import type { EventWriter, Probe, ProbeSink, ValueVisitor } from './probe.js';
 import { SinkWriter, State } from './probe-state.js';
+import { probeKernel, type Kernel } from './probe-kernel.js';
 import { probes } from './probes.js';
 
 /** Where instrumented code finds the runtime: one registry per process, under a registered symbol. */
@@ -25,9 +26,16 @@ export class ProbeRuntime {
   readonly scopes: ScopeNames[] = [];
   /** Told of each instrumented module as it loads: its sites are ids base..base+n-1 (the recorder keeps the table). */
   onModule: ((base: number, sites: readonly Site[]) => void) | undefined;
-  readonly #s = new State();
+  readonly #s: State;
+  readonly #kernel: Kernel;
   /** Each module's sites from `base`, and its demoted functions' flags (by module-local site: its probe's `d`). */
   readonly #modules: { readonly base: number; readonly demoted: Uint8Array }[] = [];
+
+  /** With `ring`: recording into it from the start, as record() would, at the writer's full speed (State). */
+  constructor(ring?: EventWriter) {
+    this.#s = new State(ring);
+    this.#kernel = probeKernel(this.#s);
+  }
 
   get sink(): ProbeSink | undefined {
     return this.#s.sinkWriter.sink;
@@ -93,9 +101,10 @@ export class ProbeRuntime {
   /** Starts a recording into a ring (the flight recorder): fresh activations. */
   record(ring: EventWriter): void {
     const s = this.#s;
-    s.ring = ring;
+    // stored only where it changes: a store after construction makes it a variable for V8 (State)
+    if (s.ring !== ring) s.ring = ring;
+    if (s.writer !== ring) s.writer = ring;
     s.sinkWriter = new SinkWriter(undefined);
-    s.writer = ring;
     s.visitor = undefined;
     this.#fresh();
   }
@@ -129,12 +138,12 @@ export class ProbeRuntime {
     this.onModule?.(base, sites);
     const demoted = new Uint8Array(sites.length);
     this.#modules.push({ base, demoted });
-    return probes(this.#s, base, scopeBase, this.sites, this.scopes, demoted);
+    return probes(this.#s, this.#kernel, base, scopeBase, this.sites, this.scopes, demoted);
   }
 }
 
-/** The process's runtime, installed on first use. */
-export function probeRuntime(): ProbeRuntime {
+/** The process's runtime, installed on first use (recording into `ring` from the start, when given then). */
+export function probeRuntime(ring?: EventWriter): ProbeRuntime {
   const g = globalThis as unknown as Record<symbol, ProbeRuntime | undefined>;
-  return (g[RUNTIME_KEY] ??= new ProbeRuntime());
+  return (g[RUNTIME_KEY] ??= new ProbeRuntime(ring));
 }

@@ -102,9 +102,9 @@ export function codeVisitor(x: Transform): Visitor {
 }
 
 /**
- * A function's body in `try { … } catch { th } finally { ex }`, after the probe of its entry (a
- * generator's: generator-body.ts); an async function's, mostly, in `try { …; xa } catch { th; xa }`
- * (see there).
+ * A function's body in `try { …; ex } catch { th; ex }` (`xa` for an async one), after the probe
+ * of its entry, or where a `return` runs a `finally` of its own, in `try { … } catch { th }
+ * finally { ex }` (a generator's: generator-body.ts).
  */
 function wrapFunction(x: Transform, p: FnPath): void {
   const body = p.node.body as T.BlockStatement;
@@ -120,16 +120,17 @@ function wrapFunction(x: Transform, p: FnPath): void {
   if (x.values) entry.push(x.valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
   const thrown = report('th', num(F), act(), ...progressArgs(x.sparse));
   const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(p.node.async ? 'xa' : 'ex', num(F), act())];
-  // An async function reports its exit where it returns (`return __hs.xr(F, __hs_a, v)`), where
-  // its body ends (unless by its last return) and where an exception leaves it, rather than in a
-  // `finally`: V8 resolves an async function's promise with a value that went through a `finally`
-  // by looking its `then` up (0.24 k instructions a request of the benchmark's service, two calls
-  // returning objects). Not where a return runs a `finally` of the function's own, nor with a
-  // `for await` (its `finally` reports where the loop resumed).
-  const returns = p.node.async && !x.forAwait.has(p.node) ? ownReturns(p) : undefined;
+  // A function reports its exit where it returns (`return __hs.xr(F, __hs_a, v)`, `xs` for a sync
+  // one), where its body ends (unless by its last return) and where an exception leaves it, rather
+  // than in a `finally`: V8 resolves an async function's promise with a value that went through a
+  // `finally` by looking its `then` up (0.24 k instructions a request of the benchmark's service,
+  // two calls returning objects), and a `finally` is some 40 bytecodes of every function, which V8
+  // counts against its inlining budget. Not where a return runs a `finally` of the function's
+  // own, nor with a `for await` (its `finally` reports where the loop resumed).
+  const returns = !x.forAwait.has(p.node) ? ownReturns(p) : undefined;
   let traced: T.Statement[];
   if (returns && !returns.some((r) => runsFinally(r, p))) {
-    for (const r of returns) r.node.argument = probe('xr', num(F), act(), ...(r.node.argument ? [r.node.argument] : []));
+    for (const r of returns) r.node.argument = probe(p.node.async ? 'xr' : 'xs', num(F), act(), ...(r.node.argument ? [r.node.argument] : []));
     const ends = t.isReturnStatement(body.body.at(-1)) ? [] : exit;
     traced = [...entry, guarded([...body.body, ...ends], [thrown, ...exit])];
   } else traced = [...entry, guarded(body.body, [thrown], exit)];

@@ -59,7 +59,7 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   touchPages(memory);
   const ring = new RingWriter(memory, process.pid);
   stampLoopWaits(memory);
-  const runtime = probeRuntime();
+  const runtime = probeRuntime(ring);
   const modules = path.join(config.dir, FILES.modules);
   runtime.onModule = (base, sites) => appendFileSync(modules, `${JSON.stringify({ base, sites })}\n`);
   if (config.demote) demoter(runtime, ring, path.join(config.dir, FILES.demoted));

@@ -26,7 +26,7 @@
  * The clock is not read per event. A time record is written wherever the writer's user asks for
  * one (the probe runtime does where traced code starts running: a callback from the event loop,
  * an await resuming after the loop waited; and where a unit of work ends), at least every
- * TIME_EVERY events, and by the event loop just before it waits when events were written since
+ * TIME_EVERY slots, and by the event loop just before it waits when events were written since
  * the last one (stampLoopWaits, from the native part, into the same slots); the reader gives the
  * events between two time records times spread evenly between them (interpolated by position),
  * so every time is exact at a record and between records it is bounded by the records on either

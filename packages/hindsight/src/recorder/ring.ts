@@ -11,14 +11,15 @@ const hrtime = process.hrtime;
  * instructions and a named one one.
  */
 export class RingWriter {
-  private readonly words: Uint32Array;
-  private readonly mask: number;
+  // Declared, not initialized: each is stored once, in the constructor. A field V8 has seen stored
+  // only there is a constant where the writer is (the probes' State): the buffer's address and
+  // size are then in the compiled probes, and an event is a load, a store and the count's store.
+  private declare readonly words: Uint32Array;
+  private declare readonly mask: number;
   /** process.hrtime() when the ring started (seconds, nanoseconds): its time records count from there. */
-  private readonly t0: readonly [number, number];
+  private declare readonly t0: readonly [number, number];
   /** The activation the last activation record named, -1 before the first. */
   private activation = -1;
-  /** Events left before the next periodic time record (time() starts the countdown again). */
-  private untilTime = Layout.TIME_EVERY;
   /** The loop's turns (Layout.H_WAITS) at the last time record. */
   private waitsSeen = 0;
 
@@ -57,15 +58,16 @@ export class RingWriter {
    * Appends one event of the activation last given to activate() (EventWriter.write: the ring
    * does not look at `_activation`, a sink does). Hot: one store and the count; no clock (see
    * time()), and no comparison of activations, which the probes that change the running one do.
-   * A time record follows every TIME_EVERY events without one, so the events between two records
-   * are never many.
+   * A time record follows once TIME_EVERY slots were written since the last one (the header's
+   * H_TIME_AT, which the loop's records set too), so the events between two records are never
+   * many. `site` is below 2^28 (SITE_BITS): a process's sites are objects in its heap, far fewer.
    */
   write(kind: EventKind, site: number, _activation: number): void {
     const w = this.words;
     const n = w[Layout.H_COUNT]!;
-    w[Layout.HEADER_WORDS + (n & this.mask)] = (kind << Layout.SITE_BITS) | (site & Layout.SITE_MASK);
+    w[Layout.HEADER_WORDS + (n & this.mask)] = (kind << Layout.SITE_BITS) | site;
     w[Layout.H_COUNT] = n + 1;
-    if (--this.untilTime === 0) this.tick();
+    if (((n - w[Layout.H_TIME_AT]!) | 0) >= Layout.TIME_EVERY - 1) this.tick();
   }
 
   /**
@@ -88,7 +90,6 @@ export class RingWriter {
     w[Layout.H_RECORDS] = w[Layout.H_RECORDS]! + 2;
     w[Layout.H_TIME_AT] = next;
     this.waitsSeen = w[Layout.H_WAITS]!;
-    this.untilTime = Layout.TIME_EVERY;
     if (next > this.mask + 1) w[Layout.H_WRAPPED] = 1;
     return ns / 1e6;
   }

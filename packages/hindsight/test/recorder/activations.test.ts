@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { instrument, probeRuntime, type EventWriter } from '../../src/instrument/index.js';
+import { instrument, ProbeRuntime, probeRuntime, type EventWriter } from '../../src/instrument/index.js';
 import { decodeRecording, RingWriter, ringBytes } from '../../src/recorder/index.js';
 import { EventKind, eventKindName } from '../../src/trace/index.js';
 
@@ -112,5 +112,16 @@ describe('activation records: the probes name the running activation where it ch
       calls.set(name, (calls.get(name) ?? 0) + 1);
     }
     assert.deepEqual(Object.fromEntries([...calls].filter(([name]) => ['leaf', 'middle', 'callsAsync', 'numbers', 'outer', 'ticks', 'early', 'main'].includes(name)).sort()), { callsAsync: 1, early: 1, leaf: 5, main: 1, middle: 2, numbers: 1, outer: 1, ticks: 1 });
+  });
+
+  it('a runtime made with a ring records into it from the start, before any record(), and goes on after one with the same ring', () => {
+    const writer = new CheckingWriter();
+    const runtime = new ProbeRuntime(writer);
+    const probe = runtime.module([{ kind: 'function', file, line: 1, column: 1, functionName: 'f' }]);
+    probe.ex(0, probe.en(0));
+    runtime.record(writer);
+    probe.ex(0, probe.en(0));
+    assert.deepEqual(writer.wrong, []);
+    assert.deepEqual([...writer.kinds], [['enter', 2], ['exit', 2]]);
   });
 });

@@ -116,6 +116,21 @@ describe('the flight recorder ring', () => {
     assert.ok(times[length - 1]! > times[3]!);
   });
 
+  it('writes a time record once TIME_EVERY slots were written since the last, the activation records counted', () => {
+    const buffer = new ArrayBuffer(ringBytes(16 * 1024));
+    const ring = new RingWriter(buffer, 1);
+    for (let i = 0; i < 10 * TIME_EVERY; i++) {
+      ring.activate(1 + (i % 3 === 0 ? 1 : 0)); // an activation record before every third event or so
+      ring.write(EventKind.Statement, 4, 1);
+    }
+    const words = new Uint32Array(buffer, 16 * 4, new Uint32Array(buffer)[3]!);
+    const records = [...words.keys()].filter((i) => words[i]! >>> 28 === 15);
+    const gaps = records.slice(1).map((at, k) => at - records[k]!);
+    assert.ok(records.length >= 10, `${records.length} time records`);
+    // the record's own two slots, TIME_EVERY, and an activation record written just before the event that crossed the line
+    assert.ok(Math.max(...gaps) <= TIME_EVERY + 3, `at most TIME_EVERY slots and an activation record between two time records: ${gaps.join(' ')}`);
+  });
+
   it('reads a ring longer than the chunks it is read in (2^16 slots) as one: an activation and a time record split across two chunks hold', () => {
     const chunk = 1 << 16;
     const words = new Uint32Array(16 + 4 * chunk);
