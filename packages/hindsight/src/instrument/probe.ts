@@ -84,6 +84,10 @@ export interface Probe {
    * `p` is the last statement of the function that started, for the decoder.
    */
   th(site: number, a: number, p?: number): void;
+  /** `th`, then `ex`: the exception leaves a sync function that reports its exits where it returns (`xs`). */
+  ts(site: number, a: number, p?: number): void;
+  /** `th`, then `xa`: the exception leaves an async function. */
+  ta(site: number, a: number, p?: number): void;
   /**
    * A catch or finally block of the code starts: if the activation was suspended in an `await` whose
    * promise rejected, it has resumed (with the exception), which the Resume probe could not report.

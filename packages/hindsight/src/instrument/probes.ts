@@ -67,6 +67,14 @@ export function probes(S: State, K: Kernel, base: number, scopeBase: number, all
       progress(a, p);
       K.thrown(base + site, a);
     },
+    ts: (site, a, p) => {
+      probe.th(site, a, p);
+      probe.ex(site, a);
+    },
+    ta: (site, a, p) => {
+      probe.th(site, a, p);
+      K.exitAsync(base + site, a);
+    },
     ex: (site, a) => {
       if (S.threw) S.threw = false;
       else S.writer.write(Kind.Exit, base + site, a);

@@ -132,7 +132,8 @@ function wrapFunction(x: Transform, p: FnPath): void {
   if (returns && !returns.some((r) => runsFinally(r, p))) {
     for (const r of returns) r.node.argument = probe(p.node.async ? 'xr' : 'xs', num(F), act(), ...(r.node.argument ? [r.node.argument] : []));
     const ends = t.isReturnStatement(body.body.at(-1)) ? [] : exit;
-    traced = [...entry, guarded([...body.body, ...ends], [thrown, ...exit])];
+    // the throw and the exit in one call: every function's bytecode, counted against V8's inlining budget
+    traced = [...entry, guarded([...body.body, ...ends], [report(p.node.async ? 'ta' : 'ts', num(F), act(), ...progressArgs(x.sparse))])];
   } else traced = [...entry, guarded(body.body, [thrown], exit)];
   p.node.body = mark(t.blockStatement(original ? untilDemoted(F, traced, original) : traced, body.directives));
 }

@@ -1,6 +1,8 @@
-// An async function reports its exit at its returns, where its body ends and where an exception
-// leaves it (after its Throw, which ends the frame), not from a `finally` (V8 looks `then` up on a value returned through one); one whose
-// `return` runs a `finally` of its own keeps reporting it from its `finally`, after that one's code.
+// A function reports its exit at its returns, where its body ends and where an exception leaves it
+// (with its Throw, which ends the frame), not from a `finally` (V8 looks `then` up on a value an
+// async function returned through one, and a `finally` is bytecode V8 counts against its inlining
+// budget); one whose `return` runs a `finally` of its own keeps reporting it from its `finally`,
+// after that one's code.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,12 +70,18 @@ class Events implements EventWriter {
   }
 }
 
-describe('an async function reports its exit where it returns', () => {
-  it('with no finally of its own: at each return, where its body ends, and after the throw probe where an exception leaves it', () => {
+describe('a function reports its exit where it returns', () => {
+  it('with no finally of its own: at each return, where its body ends, and in one probe with the throw where an exception leaves it', () => {
     for (const name of ['early', 'throws', 'arrow']) assert.doesNotMatch(bodyOf(name), /finally/, name);
     assert.equal(bodyOf('early').match(/__hs\.xr\(/g)?.length, 1);
-    assert.match(bodyOf('early'), /__hs\.xa\(\d+, __hs_a\);\} catch \(__hs_e\) \{__hs\.th\(\d+, __hs_a, __hs_p\);__hs\.xa\(\d+, __hs_a\);throw __hs_e;\}/);
+    assert.match(bodyOf('early'), /__hs\.xa\(\d+, __hs_a\);\} catch \(__hs_e\) \{__hs\.ta\(\d+, __hs_a, __hs_p\);throw __hs_e;\}/);
     assert.match(bodyOf('arrow'), /return __hs\.xr\(\d+, __hs_a, n \+ 1\);\} catch/, 'an arrow with an expression body returns it');
+  });
+
+  it('so does a sync function', () => {
+    for (const name of ['cleanup', 'fail']) assert.doesNotMatch(bodyOf(name), /finally/, name);
+    assert.match(bodyOf('cleanup'), /return __hs\.xs\(\d+, __hs_a, 1\);\} catch \(__hs_e\) \{__hs\.ts\(\d+, __hs_a, __hs_p\);throw __hs_e;\}/);
+    assert.match(bodyOf('fail'), /__hs\.ex\(\d+, __hs_a\);\} catch \(__hs_e\) \{__hs\.ts\(/, 'its body ends in its exit, after a throw that never gets there');
   });
 
   it('one whose return runs a finally of its own reports its exit from its finally', () => {
