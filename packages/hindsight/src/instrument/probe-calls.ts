@@ -1,5 +1,5 @@
 /** The names and calls instrumented code is made of: what the plugin and its parts build into the code. */
-import type { types as T } from '@babel/core';
+import type { NodePath, types as T } from '@babel/core';
 import { mark, t } from './babel.js';
 
 /** The module's probe (ProbeRuntime.module's result). */
@@ -11,8 +11,29 @@ export const PROGRESS = '__hs_p';
 /** In a generator: its GeneratorState (an extra parameter, then a local of its body). */
 export const GENERATOR = '__hs_g';
 
-/** `__hs.<method>(...args)`. */
-export const probe = (method: string, ...args: T.Expression[]): T.CallExpression => mark(t.callExpression(t.memberExpression(t.identifier(PROBE), t.identifier(method)), args));
+/**
+ * `__hs_<method>(...args)`: each probe the module calls is a `const` of its own, `__hs_<method> =
+ * __hs.<method>` (probeBindings), so that a call is a load and a call. As `__hs.<method>(…)`, a
+ * function that V8 cannot compile for its module's context (an async one, past its first await)
+ * checks the probe object's shape and loads the method at every call, and each call is a few
+ * bytecodes longer, which V8 counts against its inlining budget.
+ */
+export const probe = (method: string, ...args: T.Expression[]): T.CallExpression => mark(t.callExpression(t.identifier(`${PROBE}_${method}`), args));
+
+/** The Probe's methods the instrumented code calls (`d` it indexes: `__hs.d[F]`). */
+const METHODS = new Set(['en', 'et', 'ea', 'ena', 'eaa', 'st', 'su', 're', 'br', 'bk', 'th', 'ts', 'ta', 'ca', 'ex', 'xs', 'xa', 'xr', 'eg', 'gs', 'ega', 'gsa', 'sy', 'ry', 'dg', 'sw', 'rw', 'cg', 'tg', 'xg', 'fa', 'fg', 'hit', 'v']);
+
+/** `__hs_<method> = __hs.<method>` for each probe the program calls, in the order first called. */
+export function probeBindings(program: NodePath<T.Program>): T.VariableDeclarator[] {
+  const used = new Set<string>();
+  program.traverse({
+    CallExpression(c) {
+      const callee = c.node.callee;
+      if (t.isIdentifier(callee) && callee.name.startsWith(`${PROBE}_`) && METHODS.has(callee.name.slice(PROBE.length + 1))) used.add(callee.name);
+    },
+  });
+  return [...used].map((name) => t.variableDeclarator(t.identifier(name), t.memberExpression(t.identifier(PROBE), t.identifier(name.slice(PROBE.length + 1)))));
+}
 export const num = (n: number): T.NumericLiteral => t.numericLiteral(n);
 export const act = (): T.Identifier => t.identifier(ACTIVATION);
 export const gen = (): T.Identifier => t.identifier(GENERATOR);

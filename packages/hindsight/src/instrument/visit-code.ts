@@ -4,7 +4,7 @@ import { made, mark, t } from './babel.js';
 import { instrumentGenerator } from './generator-body.js';
 import { awaitsAtTopLevel, runsNothing } from './module-body.js';
 import { ModuleFrame, moduleWhere } from './module-frame.js';
-import { act, entryCall, guarded, num, probe, PROBE, PROGRESS, progressArgs, progressLocal, report } from './probe-calls.js';
+import { act, entryCall, guarded, num, probe, PROBE, probeBindings, PROGRESS, progressArgs, progressLocal, report } from './probe-calls.js';
 import { RUNTIME_KEY } from './runtime.js';
 import { reportsItself, simple, startsWith } from './statements.js';
 import type { FnPath, Owner, Transform } from './transform.js';
@@ -95,7 +95,7 @@ export function codeVisitor(x: Transform): Visitor {
         // the runtime is found through a registered symbol; the module's sites are registered once, at load
         const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
         const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(x.sites), t.valueToNode(x.scopes)]);
-        p.unshiftContainer('body', mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register)])));
+        p.unshiftContainer('body', mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register), ...probeBindings(p)])));
       },
     },
   };
