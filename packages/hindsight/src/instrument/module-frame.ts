@@ -27,7 +27,7 @@ export class ModuleFrame {
 
   /** The Exit probe that ends the frame. */
   exit(): T.Statement {
-    return report(this.async ? 'xa' : 'ex', num(this.site), act());
+    return report(this.async ? 'xr' : 'xs', num(this.site), act());
   }
 
   /**
@@ -70,10 +70,8 @@ export class ModuleFrame {
     p.node.body = [...imports, ...entry, ...body.filter((n) => !t.isImportDeclaration(n)), this.exit()];
   }
 
-  /** `try { code } catch (e) { <throw>; <exit>; throw e; }`: the module's frame ends by the error. */
+  /** `try { code } catch (e) { <throw and exit>; throw e; }`: the module's frame ends by the error. */
   #guard(code: T.Statement[]): T.Statement {
-    const threw = report('th', num(this.site), act(), ...progressArgs(this.sparse));
-    // the Exit probe after a Throw only ends the frame (its activation's bookkeeping), as a function's finally does
-    return guarded(code, [threw, this.exit()]);
+    return guarded(code, [report(this.async ? 'ta' : 'ts', num(this.site), act(), ...progressArgs(this.sparse))]);
   }
 }

@@ -249,8 +249,13 @@ export function probeKernel(S: State) {
   }
   /** An async function exits (`xa`). Its common case first: an async call made by traced async code, which returned. */
   function exitAsync(g: number, a: number): void {
+    if (S.threw) exitUnit(g, a);
+    else returnAsync(g, a);
+  }
+  /** exitAsync where no throw came before (`xr`: a return, the end of the body). */
+  function returnAsync(g: number, a: number): void {
     const slot = a & S.mask;
-    if (S.threw || S.ids[slot] !== a || S.starts[slot]! >= 0) return exitUnit(g, a);
+    if (S.ids[slot] !== a || S.starts[slot]! >= 0) return exitUnit(g, a);
     S.writer.write(Kind.Exit, g, a);
     runIn(S.parents[slot]!);
     S.ids[slot] = 0;
@@ -291,5 +296,6 @@ export function probeKernel(S: State) {
     enterAsync,
     endSync,
     exitAsync,
+    returnAsync,
   };
 }

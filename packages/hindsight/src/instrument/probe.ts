@@ -93,17 +93,19 @@ export interface Probe {
    * promise rejected, it has resumed (with the exception), which the Resume probe could not report.
    */
   ca(a: number, p?: number): void;
-  /** A sync function exits: where its body ends, after `th` where an exception leaves it, or from its `finally` (see `xs`). */
-  ex(site: number, a: number): void;
-  /** `return v` of a sync function: it exits (`ex`); returns `v`. */
-  xs<T>(site: number, a: number, v?: T): T | undefined;
   /**
-   * An async function exits: its activation ends. Called where its body ends and, after `th`,
-   * where an exception leaves it; or from its `finally`, where a `return` of it runs one of its
-   * own (see `xr`).
+   * A sync function exits, from its `finally`, where a `return` of it runs one of its own: after
+   * `th`, which reported the exception that left it, it writes nothing.
    */
+  ex(site: number, a: number): void;
+  /**
+   * `return v` of a sync function, or the end of its body (`v` undefined): it exits; returns `v`.
+   * No throw came before it (`ts` reports the exit of one that threw).
+   */
+  xs<T>(site: number, a: number, v?: T): T | undefined;
+  /** `ex` of an async function: its activation ends. */
   xa(site: number, a: number): void;
-  /** `return v` of an async function: it exits (`xa`); returns `v`. */
+  /** `xs` of an async function: its activation ends (`ta` where an exception left it). */
   xr<T>(site: number, a: number, v?: T): T | undefined;
   /** A generator function is called: its activation starts and suspends at once (the body runs on `next()`). */
   eg(site: number): GeneratorState;

@@ -80,12 +80,14 @@ export function probes(S: State, K: Kernel, base: number, scopeBase: number, all
       else S.writer.write(Kind.Exit, base + site, a);
       if (a === S.syncActivation && --S.syncDepth <= 0) K.endSync();
     },
+    // a return, or the end of the body: no throw before it to look for (ts and ta report theirs with the exit)
     xs: (site, a, v) => {
-      probe.ex(site, a);
+      S.writer.write(Kind.Exit, base + site, a);
+      if (a === S.syncActivation && --S.syncDepth <= 0) K.endSync();
       return v;
     },
     xr: (site, a, v) => {
-      K.exitAsync(base + site, a);
+      K.returnAsync(base + site, a);
       return v;
     },
     xa: (site, a) => K.exitAsync(base + site, a),

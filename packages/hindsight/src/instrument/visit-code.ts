@@ -131,7 +131,7 @@ function wrapFunction(x: Transform, p: FnPath): void {
   let traced: T.Statement[];
   if (returns && !returns.some((r) => runsFinally(r, p))) {
     for (const r of returns) r.node.argument = probe(p.node.async ? 'xr' : 'xs', num(F), act(), ...(r.node.argument ? [r.node.argument] : []));
-    const ends = t.isReturnStatement(body.body.at(-1)) ? [] : exit;
+    const ends = t.isReturnStatement(body.body.at(-1)) ? [] : [report(p.node.async ? 'xr' : 'xs', num(F), act())];
     // the throw and the exit in one call: every function's bytecode, counted against V8's inlining budget
     traced = [...entry, guarded([...body.body, ...ends], [report(p.node.async ? 'ta' : 'ts', num(F), act(), ...progressArgs(x.sparse))])];
   } else traced = [...entry, guarded(body.body, [thrown], exit)];
