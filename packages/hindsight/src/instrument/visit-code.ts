@@ -92,15 +92,35 @@ export function codeVisitor(x: Transform): Visitor {
           x.sites[x.frame.site] = { ...x.sites[x.frame.site]!, statements: x.statementCounts.get(p.node) ?? 0, ...(x.sparse ? { run: x.leading.get(p.node) ?? [] } : {}) };
           x.frame.instrument(p);
         }
-        // the runtime is found through a registered symbol; the module's sites are registered once, at load
-        const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
-        const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(x.sites), t.valueToNode(x.scopes)]);
-        p.unshiftContainer('body', mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register), ...probeBindings(p)])));
+        p.unshiftContainer('body', x.options.sourceType === 'script' ? registration(x, p) : registrationModule(x, p));
       },
     },
   };
 }
 
+/**
+ * `const __hs = <the runtime>.module(sites, scopes), __hs_en = __hs.en, …`: the module's sites,
+ * registered once, as it starts (the runtime is found through a registered symbol).
+ */
+function registration(x: Transform, p: NodePath<T.Program>): T.VariableDeclaration {
+  const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
+  const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(x.sites), t.valueToNode(x.scopes)]);
+  return mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register), ...probeBindings(p)]));
+}
+
+/**
+ * An ES module's registration, imported from a module of its own (a `data:` URL): the modules a
+ * module imports run before its body, so a function of it that another module calls before its
+ * body has run (a cycle of imports: the other module runs first, as this one's dependency) finds
+ * its probes; `const`s at its top would still be in their dead zone then.
+ */
+function registrationModule(x: Transform, p: NodePath<T.Program>): T.ImportDeclaration {
+  const probes = probeBindings(p).map((d) => (d.id as T.Identifier).name);
+  const register = `globalThis[Symbol.for(${JSON.stringify(RUNTIME_KEY.description)})].module(${JSON.stringify(x.sites)}, ${JSON.stringify(x.scopes)})`;
+  const source = `export const ${[`${PROBE} = ${register}`, ...probes.map((name) => `${name} = ${PROBE}.${name.slice(PROBE.length + 1)}`)].join(', ')};`;
+  const specifiers = [PROBE, ...probes].map((name) => t.importSpecifier(t.identifier(name), t.identifier(name)));
+  return mark(t.importDeclaration(specifiers, t.stringLiteral(`data:text/javascript,${encodeURIComponent(source)}`)));
+}
 /**
  * A function's body in `try { …; ex } catch { th; ex }` (`xa` for an async one), after the probe
  * of its entry, or where a `return` runs a `finally` of its own, in `try { … } catch { th }
