@@ -12,8 +12,9 @@ export const PROGRESS = '__hs_p';
 export const GENERATOR = '__hs_g';
 
 /**
- * `__hs_<method>(...args)`: each probe the module calls is a `const` of its own, `__hs_<method> =
- * __hs.<method>` (probeBindings), so that a call is a load and a call. As `__hs.<method>(…)`, a
+ * `__hs_<method>(...args)`: each probe the module calls is a binding of its own, `__hs_<method> =
+ * __hs.<method>` (probeBindings: a `const`, or an import in an ES module, see visit-code.ts), so
+ * that a call is a load and a call. As `__hs.<method>(…)`, a
  * function that V8 cannot compile for its module's context (an async one, past its first await)
  * checks the probe object's shape and loads the method at every call, and each call is a few
  * bytecodes longer, which V8 counts against its inlining budget.

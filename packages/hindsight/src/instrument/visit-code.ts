@@ -121,9 +121,10 @@ function registrationModule(x: Transform, p: NodePath<T.Program>): T.ImportDecla
   const specifiers = [PROBE, ...probes].map((name) => t.importSpecifier(t.identifier(name), t.identifier(name)));
   return mark(t.importDeclaration(specifiers, t.stringLiteral(`data:text/javascript,${encodeURIComponent(source)}`)));
 }
+
 /**
- * A function's body in `try { …; ex } catch { th; ex }` (`xa` for an async one), after the probe
- * of its entry, or where a `return` runs a `finally` of its own, in `try { … } catch { th }
+ * A function's body in `try { …; xs } catch { ts }` (`xr` and `ta` for an async one), after the
+ * probe of its entry; where a `return` runs a `finally` of its own, in `try { … } catch { th }
  * finally { ex }` (a generator's: generator-body.ts).
  */
 function wrapFunction(x: Transform, p: FnPath): void {
@@ -140,7 +141,7 @@ function wrapFunction(x: Transform, p: FnPath): void {
   if (x.values) entry.push(x.valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
   const thrown = report('th', num(F), act(), ...progressArgs(x.sparse));
   const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(p.node.async ? 'xa' : 'ex', num(F), act())];
-  // A function reports its exit where it returns (`return __hs.xr(F, __hs_a, v)`, `xs` for a sync
+  // A function reports its exit where it returns (`return __hs_xr(F, __hs_a, v)`, `xs` for a sync
   // one), where its body ends (unless by its last return) and where an exception leaves it, rather
   // than in a `finally`: V8 resolves an async function's promise with a value that went through a
   // `finally` by looking its `then` up (0.24 k instructions a request of the benchmark's service,
