@@ -119,7 +119,9 @@ function registrationModule(x: Transform, p: NodePath<T.Program>): T.ImportDecla
   const register = `globalThis[Symbol.for(${JSON.stringify(RUNTIME_KEY.description)})].module(${JSON.stringify(x.sites)}, ${JSON.stringify(x.scopes)})`;
   const source = `export const ${[`${PROBE} = ${register}`, ...probes.map((name) => `${name} = ${PROBE}.${name.slice(PROBE.length + 1)}`)].join(', ')};`;
   const specifiers = [PROBE, ...probes].map((name) => t.importSpecifier(t.identifier(name), t.identifier(name)));
-  return mark(t.importDeclaration(specifiers, t.stringLiteral(`data:text/javascript,${encodeURIComponent(source)}`)));
+  // percent-encoded only where a URL needs it (a `#` or `?` would end its path, a `%` starts an
+  // escape): the site table of a large module is hundreds of kilobytes, and fully encoded, half again
+  return mark(t.importDeclaration(specifiers, t.stringLiteral(`data:text/javascript,${source.replace(/[%#?]/g, encodeURIComponent)}`)));
 }
 
 /**
