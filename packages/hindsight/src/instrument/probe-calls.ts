@@ -13,7 +13,7 @@ export const GENERATOR = '__hs_g';
 
 /**
  * `__hs_<method>(...args)`: each probe the module calls is a binding of its own, `__hs_<method> =
- * __hs.<method>` (probeBindings: a `const`, or an import in an ES module, see visit-code.ts), so
+ * __hs.<method>` (usedProbes: a `const`, or an import in an ES module, see visit-code.ts), so
  * that a call is a load and a call. As `__hs.<method>(…)`, a
  * function that V8 cannot compile for its module's context (an async one, past its first await)
  * checks the probe object's shape and loads the method at every call, and each call is a few
@@ -24,8 +24,8 @@ export const probe = (method: string, ...args: T.Expression[]): T.CallExpression
 /** The Probe's methods the instrumented code calls (`d` it indexes: `__hs.d[F]`). */
 const METHODS = new Set(['en', 'et', 'ea', 'ena', 'eaa', 'st', 'su', 're', 'br', 'bk', 'th', 'ts', 'ta', 'ca', 'ex', 'xs', 'xa', 'xr', 'eg', 'gs', 'ega', 'gsa', 'sy', 'ry', 'dg', 'sw', 'rw', 'cg', 'tg', 'xg', 'fa', 'fg', 'hit', 'v']);
 
-/** `__hs_<method> = __hs.<method>` for each probe the program calls, in the order first called. */
-export function probeBindings(program: NodePath<T.Program>): T.VariableDeclarator[] {
+/** The bindings (`__hs_<method>`) of the probes the program calls, in the order first called. */
+export function usedProbes(program: NodePath<T.Program>): string[] {
   const used = new Set<string>();
   program.traverse({
     CallExpression(c) {
@@ -33,8 +33,11 @@ export function probeBindings(program: NodePath<T.Program>): T.VariableDeclarato
       if (t.isIdentifier(callee) && callee.name.startsWith(`${PROBE}_`) && METHODS.has(callee.name.slice(PROBE.length + 1))) used.add(callee.name);
     },
   });
-  return [...used].map((name) => t.variableDeclarator(t.identifier(name), t.memberExpression(t.identifier(PROBE), t.identifier(name.slice(PROBE.length + 1)))));
+  return [...used];
 }
+
+/** The probe method a binding of usedProbes stands for: `st` for `__hs_st`. */
+export const probeMethod = (binding: string): string => binding.slice(PROBE.length + 1);
 export const num = (n: number): T.NumericLiteral => t.numericLiteral(n);
 export const act = (): T.Identifier => t.identifier(ACTIVATION);
 export const gen = (): T.Identifier => t.identifier(GENERATOR);

@@ -142,8 +142,14 @@ export class ProbeRuntime {
   }
 }
 
-/** The process's runtime, installed on first use (recording into `ring` from the start, when given then). */
+/**
+ * The process's runtime, installed on first use; with `ring`, recording into it (from the start
+ * when it is installed now: see the constructor).
+ */
 export function probeRuntime(ring?: EventWriter): ProbeRuntime {
   const g = globalThis as unknown as Record<symbol, ProbeRuntime | undefined>;
-  return (g[RUNTIME_KEY] ??= new ProbeRuntime(ring));
+  const installed = g[RUNTIME_KEY];
+  if (installed === undefined) return (g[RUNTIME_KEY] = new ProbeRuntime(ring));
+  if (ring !== undefined) installed.record(ring);
+  return installed;
 }

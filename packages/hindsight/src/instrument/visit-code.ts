@@ -4,7 +4,7 @@ import { made, mark, t } from './babel.js';
 import { instrumentGenerator } from './generator-body.js';
 import { awaitsAtTopLevel, runsNothing } from './module-body.js';
 import { ModuleFrame, moduleWhere } from './module-frame.js';
-import { act, entryCall, guarded, num, probe, PROBE, probeBindings, PROGRESS, progressArgs, progressLocal, report } from './probe-calls.js';
+import { act, entryCall, guarded, num, probe, PROBE, probeMethod, PROGRESS, progressArgs, progressLocal, report, usedProbes } from './probe-calls.js';
 import { RUNTIME_KEY } from './runtime.js';
 import { reportsItself, simple, startsWith } from './statements.js';
 import type { FnPath, Owner, Transform } from './transform.js';
@@ -105,7 +105,8 @@ export function codeVisitor(x: Transform): Visitor {
 function registration(x: Transform, p: NodePath<T.Program>): T.VariableDeclaration {
   const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
   const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(x.sites), t.valueToNode(x.scopes)]);
-  return mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register), ...probeBindings(p)]));
+  const probes = usedProbes(p).map((name) => t.variableDeclarator(t.identifier(name), t.memberExpression(t.identifier(PROBE), t.identifier(probeMethod(name)))));
+  return mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register), ...probes]));
 }
 
 /**
@@ -115,9 +116,9 @@ function registration(x: Transform, p: NodePath<T.Program>): T.VariableDeclarati
  * its probes; `const`s at its top would still be in their dead zone then.
  */
 function registrationModule(x: Transform, p: NodePath<T.Program>): T.ImportDeclaration {
-  const probes = probeBindings(p).map((d) => (d.id as T.Identifier).name);
+  const probes = usedProbes(p);
   const register = `globalThis[Symbol.for(${JSON.stringify(RUNTIME_KEY.description)})].module(${JSON.stringify(x.sites)}, ${JSON.stringify(x.scopes)})`;
-  const source = `export const ${[`${PROBE} = ${register}`, ...probes.map((name) => `${name} = ${PROBE}.${name.slice(PROBE.length + 1)}`)].join(', ')};`;
+  const source = `export const ${[`${PROBE} = ${register}`, ...probes.map((name) => `${name} = ${PROBE}.${probeMethod(name)}`)].join(', ')};`;
   const specifiers = [PROBE, ...probes].map((name) => t.importSpecifier(t.identifier(name), t.identifier(name)));
   // percent-encoded only where a URL needs it (a `#` or `?` would end its path, a `%` starts an
   // escape): the site table of a large module is hundreds of kilobytes, and fully encoded, half again
@@ -153,10 +154,11 @@ function wrapFunction(x: Transform, p: FnPath): void {
   const returns = !x.forAwait.has(p.node) ? ownReturns(p) : undefined;
   let traced: T.Statement[];
   if (returns && !returns.some((r) => runsFinally(r, p))) {
-    for (const r of returns) r.node.argument = probe(p.node.async ? 'xr' : 'xs', num(F), act(), ...(r.node.argument ? [r.node.argument] : []));
-    const ends = t.isReturnStatement(body.body.at(-1)) ? [] : [report(p.node.async ? 'xr' : 'xs', num(F), act())];
+    const [exits, throws] = p.node.async ? ['xr', 'ta'] : ['xs', 'ts'];
+    for (const r of returns) r.node.argument = probe(exits, num(F), act(), ...(r.node.argument ? [r.node.argument] : []));
+    const ends = t.isReturnStatement(body.body.at(-1)) ? [] : [report(exits, num(F), act())];
     // the throw and the exit in one call: every function's bytecode, counted against V8's inlining budget
-    traced = [...entry, guarded([...body.body, ...ends], [report(p.node.async ? 'ta' : 'ts', num(F), act(), ...progressArgs(x.sparse))])];
+    traced = [...entry, guarded([...body.body, ...ends], [report(throws, num(F), act(), ...progressArgs(x.sparse))])];
   } else traced = [...entry, guarded(body.body, [thrown], exit)];
   p.node.body = mark(t.blockStatement(original ? untilDemoted(F, traced, original) : traced, body.directives));
 }

@@ -67,7 +67,6 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
     const values = new ValuesRingWriter(mapShared(path.join(config.dir, FILES.values), DEFAULT_VALUES_RING_BYTES));
     runtime.captureArgs((event, _site, args) => values.write(event, args));
   }
-  runtime.record(ring);
 
   // the instrumented modules carry source maps (withInlineMap): with Node's source maps on, stacks
   // and the line Node prints when the program dies show the user's source rather than the probes.

@@ -124,4 +124,17 @@ describe('activation records: the probes name the running activation where it ch
     assert.deepEqual(writer.wrong, []);
     assert.deepEqual([...writer.kinds], [['enter', 2], ['exit', 2]]);
   });
+
+  it("probeRuntime(ring) records the process's runtime into the ring, installed before or not", () => {
+    const installed = probeRuntime();
+    const writer = new CheckingWriter();
+    assert.equal(probeRuntime(writer), installed);
+    try {
+      const probe = installed.module([{ kind: 'function', file, line: 1, column: 1, functionName: 'g' }]);
+      probe.ex(0, probe.en(0));
+    } finally {
+      installed.reset(undefined);
+    }
+    assert.deepEqual([...writer.kinds], [['enter', 1], ['exit', 1]]);
+  });
 });
