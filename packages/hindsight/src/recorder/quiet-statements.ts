@@ -1,6 +1,6 @@
 import { HindsightError, Slots } from '../common/index.js';
 import { PROGRESS_KIND } from '../instrument/index.js';
-import { column, EventKind, grow } from '../trace/index.js';
+import { EventKind, grow } from '../trace/index.js';
 import { firstEvents, timeStep, type RingEvents } from './ring-reader.js';
 
 /**
@@ -57,10 +57,10 @@ export class EventColumns {
   readonly times: Float64Array;
 
   constructor(capacity: number) {
-    this.kinds = column(Uint8Array, capacity);
-    this.sites = column(Uint32Array, capacity);
-    this.activations = column(Uint32Array, capacity);
-    this.times = column(Float64Array, capacity);
+    this.kinds = new Uint8Array(capacity);
+    this.sites = new Uint32Array(capacity);
+    this.activations = new Uint32Array(capacity);
+    this.times = new Float64Array(capacity);
   }
 
   /** The events appended, as views. */

@@ -1,5 +1,4 @@
 import { HindsightError } from '../common/index.js';
-import { column } from '../trace/index.js';
 import { Layout } from './ring-layout.js';
 
 /** The events still in a ring, oldest first, as columns (times in ms since the recording started). */
@@ -117,7 +116,7 @@ export type RingColumns = Omit<RingEvents, 'length'>;
 
 /** Columns for up to `slots` events. */
 function columns(slots: number): RingColumns {
-  return { kinds: column(Uint8Array, slots), sites: column(Uint32Array, slots), activations: column(Uint32Array, slots), times: column(Float64Array, slots) };
+  return { kinds: new Uint8Array(slots), sites: new Uint32Array(slots), activations: new Uint32Array(slots), times: new Float64Array(slots) };
 }
 
 /** The first `n` events of the columns (views, no copy). */

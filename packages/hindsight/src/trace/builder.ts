@@ -4,7 +4,7 @@ import { Execution } from './execution.js';
 import { SiteTable } from './sites.js';
 import { Activations } from './activations.js';
 import { BLOCK_SHIFT, OVERFLOW } from './time.js';
-import { column, depths, eventLists, fit, framesFor, framesMade, functionLists, grow, ownable } from './columns.js';
+import { depths, eventLists, fit, framesFor, framesMade, functionLists, grow, ownable } from './columns.js';
 
 /**
  * Appends events in time order and builds an immutable Execution.
@@ -79,21 +79,21 @@ export class ExecutionBuilder {
     this.#yields = yieldSites(sites);
     this.#ticksPerUnit = options.ticksPerUnit !== undefined && options.ticksPerUnit > 0 ? options.ticksPerUnit : 1000;
     const cap = Math.max(16, options.capacity ?? 1024);
-    this.#kinds = column(Uint8Array, cap);
-    this.#siteIds = column(Uint32Array, cap);
-    this.#frames = column(Uint32Array, cap);
-    this.#deltas = column(Uint32Array, cap);
-    this.#checkpoints = column(Float64Array, blocks(cap));
+    this.#kinds = new Uint8Array(cap);
+    this.#siteIds = new Uint32Array(cap);
+    this.#frames = new Uint32Array(cap);
+    this.#deltas = new Uint32Array(cap);
+    this.#checkpoints = new Float64Array(blocks(cap));
     const fcap = Math.max(16, cap >> 2);
-    this.#fEnter = column(Int32Array, fcap);
-    this.#fExit = column(Int32Array, fcap);
-    this.#fParent = column(Int32Array, fcap);
-    this.#fCall = column(Int32Array, fcap);
-    this.#fSite = column(Int32Array, fcap);
-    this.#fAct = column(Uint32Array, fcap);
-    this.#fSynthetic = column(Uint8Array, fcap);
-    this.#fLast = column(Int32Array, fcap);
-    this.#fBelow = column(Int32Array, fcap);
+    this.#fEnter = new Int32Array(fcap);
+    this.#fExit = new Int32Array(fcap);
+    this.#fParent = new Int32Array(fcap);
+    this.#fCall = new Int32Array(fcap);
+    this.#fSite = new Int32Array(fcap);
+    this.#fAct = new Uint32Array(fcap);
+    this.#fSynthetic = new Uint8Array(fcap);
+    this.#fLast = new Int32Array(fcap);
+    this.#fBelow = new Int32Array(fcap);
   }
 
   get length(): number {
@@ -136,7 +136,7 @@ export class ExecutionBuilder {
       this.#frames = activations;
       this.#deltas = words.subarray(0, n);
       this.#scratch = words.subarray(n, 2 * n);
-      this.#checkpoints = column(Float64Array, blocks(n));
+      this.#checkpoints = new Float64Array(blocks(n));
       this.#reserveFrames(framesFor(kinds));
     }
     return this.appendColumns(kinds, sites, activations, times, 0, n);

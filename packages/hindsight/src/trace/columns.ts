@@ -1,4 +1,3 @@
-import { columnBuffer } from '../common/index.js';
 import { EventKind } from './events.js';
 
 /**
@@ -8,15 +7,7 @@ import { EventKind } from './events.js';
 const UNKNOWN_DEPTH = 0xffffffff;
 
 type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
-type ColumnType<T extends Column> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
-
-/**
- * A zeroed column of n values, in huge pages when it is large (see columnBuffer): every column of
- * a decode is made here. `written`: how many of its values, from the first, will be written.
- */
-export function column<T extends Column>(type: ColumnType<T>, n: number, written = n): T {
-  return new type(columnBuffer(n * type.BYTES_PER_ELEMENT, written * type.BYTES_PER_ELEMENT), 0, n);
-}
+type ColumnType<T extends Column> = new (length: number) => T;
 
 /**
  * Each frame's depth, written into `room` (the builder's spent last-event column: no fresh
@@ -45,14 +36,10 @@ export function depths(frameParent: Int32Array, room: Uint32Array): Uint32Array 
   return fit(depth, nf);
 }
 
-/**
- * A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast`
- * when `exact`: a size the caller means to fill). The room doubling adds may never be used, so it
- * is not made resident ahead (see columnBuffer).
- */
+/** A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast` when `exact`: a size the caller means to fill). */
 export function grow<T extends Column>(from: T, atLeast = 0, exact = false): T {
   const type = from.constructor as ColumnType<T>;
-  const to = exact ? column(type, atLeast) : column(type, Math.max(from.length * 2, atLeast), Math.max(from.length, atLeast));
+  const to = new type(exact ? atLeast : Math.max(from.length * 2, atLeast));
   to.set(from);
   return to;
 }
@@ -106,13 +93,13 @@ export interface Lists {
  * runs over every event of a build). `room` takes the frame lists when given.
  */
 export function eventLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, nf: number, room: Uint32Array | undefined): { site: Lists; frame: Lists } {
-  const so = column(Uint32Array, sites + 1);
-  const fo = column(Uint32Array, nf + 1);
+  const so = new Uint32Array(sites + 1);
+  const fo = new Uint32Array(nf + 1);
   countEvents(siteIds, sites, frames, so, fo);
   for (let k = 0; k < sites; k++) so[k + 1]! += so[k]!;
   for (let f = 0; f < nf; f++) fo[f + 1]! += fo[f]!;
-  const se = column(Uint32Array, so[sites]!);
-  const fe = room ?? column(Uint32Array, siteIds.length);
+  const se = new Uint32Array(so[sites]!);
+  const fe = room ?? new Uint32Array(siteIds.length);
   fillLists(siteIds, sites, frames, so.slice(0, sites), fo, se, fe);
   fo.copyWithin(1, 0, nf);
   fo[0] = 0;
@@ -150,14 +137,14 @@ function fillLists(siteIds: Uint32Array, sites: number, frames: Uint32Array, sc:
  */
 export function functionLists(frameEnter: Int32Array, frameSynthetic: Uint8Array, siteIds: Uint32Array, sites: number): Lists {
   const nf = frameEnter.length;
-  const offsets = column(Uint32Array, sites + 1);
+  const offsets = new Uint32Array(sites + 1);
   for (let f = 0; f < nf; f++) {
     if (frameSynthetic[f] === 1) continue;
     const k = siteIds[frameEnter[f]!]!;
     if (k < sites) offsets[k + 1]!++;
   }
   for (let k = 0; k < sites; k++) offsets[k + 1]! += offsets[k]!;
-  const events = column(Uint32Array, offsets[sites]!);
+  const events = new Uint32Array(offsets[sites]!);
   const fill = offsets.slice(0, sites);
   for (let f = 0; f < nf; f++) {
     if (frameSynthetic[f] === 1) continue;

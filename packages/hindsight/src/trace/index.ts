@@ -15,4 +15,4 @@ export { EventKind, eventKindName, type EventKindName } from './events.js';
 export { ExecutionBuilder } from './builder.js';
 export { ValuesNotCaptured, ValueError, type ValueSource, type Value, type Scope, type ScopesAt, type Evaluation, type Sample } from './values.js';
 export { Execution, firstAfter, lastBefore, countBelow, type EventView, type FrameView } from './execution.js';
-export { column, grow } from './columns.js';
+export { grow } from './columns.js';

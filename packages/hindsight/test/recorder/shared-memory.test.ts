@@ -11,9 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { HindsightError, columnBuffer } from '../../src/common/index.js';
+import { HindsightError } from '../../src/common/index.js';
 import { mapShared } from '../../src/recorder/shared-memory.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-shm-'));
@@ -144,7 +142,6 @@ describe('shared memory for the flight recorder', () => {
     const unbuilt = (await import(new URL(`file://${root}/dist/src/recorder/shared-memory.js`).href)) as {
       mapShared: typeof mapShared;
     };
-    const memory = (await import(new URL(`file://${root}/dist/src/common/memory.js`).href)) as { columnBuffer: typeof columnBuffer };
     assert.throws(
       () => unbuilt.mapShared(path.join(dir, 'never.ring'), 4096),
       (err: unknown) => {
@@ -155,96 +152,5 @@ describe('shared memory for the flight recorder', () => {
         return true;
       },
     );
-    // a decode's large columns do without it: plain memory, zeroed
-    const plain = new Uint32Array(memory.columnBuffer(4 << 20));
-    assert.equal(plain.length, 1 << 20);
-    assert.ok(plain.every((w) => w === 0));
-  });
-});
-
-describe('memory for the columns of a decode', () => {
-  /** Anonymous memory in huge pages, in kB, of this process. */
-  const hugeKb = (): number => Number(/AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
-  const thp = (): string => /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))![1]!;
-
-  it('a large column is zeroed, exactly its size, and backed by huge pages where the kernel gives them on request', () => {
-    const bytes = 8 * 1024 * 1024 + 12;
-    const before = hugeKb();
-    const buffer = columnBuffer(bytes);
-    assert.equal(buffer.byteLength, bytes);
-    const words = new Uint32Array(buffer, 0, bytes >> 2);
-    assert.ok(words.every((w) => w === 0), 'zeroed, as an ArrayBuffer is');
-    for (let i = 0; i < words.length; i++) words[i] = word(i);
-    for (let i = 0; i < words.length; i += 4099) assert.equal(words[i], word(i));
-    if (thp() !== 'never') assert.ok(hugeKb() - before >= 4096, `huge pages: ${before} kB before, ${hugeKb()} kB after`);
-  });
-
-  it('a column of half a huge page is backed by a huge page too: its one fault, not 256 of 4 KiB', () => {
-    const before = hugeKb();
-    const words = new Uint32Array(columnBuffer(3 << 19));
-    assert.equal(words.length, 3 << 17);
-    words.fill(1);
-    if (thp() !== 'never') assert.ok(hugeKb() - before >= 2048, `huge pages: ${before} kB before, ${hugeKb()} kB after`);
-  });
-
-  /** Resident anonymous memory of this process, in kB. */
-  const anonKb = (): number => Number(/Anonymous:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
-  /** Waits (10 s at most) until this process holds `kb` more resident anonymous memory than `before`. */
-  const residentAbove = async (before: number, kb: number): Promise<void> => {
-    const deadline = Date.now() + 10_000;
-    while (anonKb() - before < kb && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  };
-  /** Collects garbage and lets the finalizers run (Node runs a native buffer's on a later turn), so that memory figures hold still. */
-  const settle = async (): Promise<void> => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    for (let r = 0; r < 3; r++) {
-      gc();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-
-  it('a large column becomes resident without being touched (its pages are faulted in by a helper thread, not by the decode)', async () => {
-    const bytes = 64 << 20;
-    await settle();
-    const before = anonKb();
-    const buffer = columnBuffer(bytes);
-    await residentAbove(before, (bytes >> 10) * 0.9);
-    assert.ok(anonKb() - before >= (bytes >> 10) * 0.9, `resident: ${anonKb() - before} kB of ${bytes >> 10} kB, 10 s after it was allocated`);
-    assert.ok(new Uint32Array(buffer).every((w) => w === 0), 'still zeroed');
-  });
-
-  it('only the part of a large column that will be written is faulted in ahead: room it may never use stays out of memory', async () => {
-    await settle();
-    const before = anonKb();
-    const buffer = columnBuffer(64 << 20, 16 << 20);
-    await residentAbove(before, (16 << 10) * 0.9);
-    await new Promise((r) => setTimeout(r, 200)); // a helper that went on would be well past 16 MiB by now
-    const resident = anonKb() - before;
-    assert.ok(resident >= (16 << 10) * 0.9 && resident < 32 << 10, `resident: ${resident} kB for 16 MiB to be written of 64 MiB`);
-    assert.equal(buffer.byteLength, 64 << 20);
-  });
-
-  it('what is written into a large column while its pages are faulted in is kept, every word', async () => {
-    const words = new Uint32Array(columnBuffer(128 << 20));
-    for (let i = 0; i < words.length; i++) words[i] = word(i);
-    await new Promise((r) => setTimeout(r, 200));
-    for (let i = 0; i < words.length; i++) if (words[i] !== word(i)) assert.fail(`word ${i} is ${words[i]}, not ${word(i)}`);
-  });
-
-  it('a large column dropped before its pages are all resident is released (the helper is stopped first), as often as it is asked', async () => {
-    await settle();
-    const before = anonKb();
-    for (let r = 0; r < 8; r++) {
-      columnBuffer(256 << 20);
-      await settle();
-    }
-    assert.ok(anonKb() - before < 256 << 10, `${anonKb() - before} kB still resident after 8 columns of 256 MiB were dropped`);
-  });
-
-  it('a small column is zeroed and exactly its size', () => {
-    const buffer = columnBuffer(4096);
-    assert.equal(buffer.byteLength, 4096);
-    assert.ok(new Uint8Array(buffer).every((b) => b === 0));
   });
 });
