@@ -15,9 +15,12 @@ const HANDLERS = fileURLToPath(new URL('./apps/handlers-load.js', import.meta.ur
 const PAIRS = 24;
 /**
  * Processes of each kind, the pairs spread over them: two processes of the same service differ by
- * a few percent for the whole of their lives (how V8 compiled them), as much as the figure sought.
+ * a few percent for the whole of their lives (how V8 compiled them, where their maps and names
+ * fell in its caches), as much as the figure sought. Loaded in turn with one reference process,
+ * pinned to a core, four plain processes ran 0-5 % slower than it and four recorded ones 5.6-11.7 %:
+ * with three of each, the figure moved with which processes a run happened to start.
  */
-const PROCESSES = 3;
+const PROCESSES = 6;
 /** Whole seconds: autocannon runs a fractional duration for the next whole second (0.5 runs 1 s). */
 const SLICE_SECONDS = 1;
 /** Load that fills the default 64 MiB ring of the recorded service and wraps it (fullRing). */
