@@ -4,7 +4,7 @@ import { mark, t } from './babel.js';
 import { act, entryCall, gen, guarded, num, progressArgs, progressLocal, report } from './probe-calls.js';
 
 /**
- * A generator: an extra last parameter `__hs_g = __hs.eg(F)` reports the call (defaults run at
+ * A generator: an extra last parameter `__hs_g = __hs<id>_eg(F)` reports the call (defaults run at
  * the call, the body only on next()); the body reports each start of a run and keeps the state
  * in `__hs_g`. Where a parameter cannot be added (a rest parameter, a 'use strict' body, which
  * needs simple parameters, or sloppy code reading `arguments`), the call is reported as the body

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { PluginObj } from '@babel/core';
 import { TraceMap, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { HindsightError } from '../common/index.js';
 import type { Site } from '../trace/index.js';
 import { syntaxOf } from './output-map.js';
 import { loadBabel } from './babel.js';
+import { INSTANCE } from './probe-calls.js';
 import type { TransformStore } from './store.js';
 import { Transform } from './transform.js';
 import { codeVisitor } from './visit-code.js';
@@ -62,12 +63,19 @@ export interface InstrumentOptions {
   /**
    * The flight recorder's overhead control: a sync function of at most this many statements (not a
    * generator, a constructor or one whose arguments are captured, and declaring no function or
-   * class in its body) carries an untraced copy of its code after its traced code, `if (__hs.d[F]
+   * class in its body) carries an untraced copy of its code after its traced code, `if (__hs<id>.d[F]
    * === 0) { …traced; return; } …copy`, and runs the copy once the runtime demotes it: a hot, tiny
    * function then costs one check, not its probes. Its site says so (`demotable`), and it enters
    * by `et`, which counts its calls.
    */
   readonly demotable?: number;
+  /**
+   * The id that names the module instance's probes in the code (ProbeRuntime.install): `new`
+   * (default) gives each call one of its own (instanceId), for code that Node is about to load as
+   * a module; `content` gives the same input the same one, for replay, which writes one copy of a
+   * module's code per content and imports it once per process.
+   */
+  readonly instance?: 'new' | 'content';
 }
 
 const cache = new Map<string, Instrumented>();
@@ -84,7 +92,8 @@ const cache = new Map<string, Instrumented>();
  * source map) is given. With `modules` (the flight recorder's), the module's body too, as a frame
  * of its own (see ModuleFrame).
  * Results are cached by content hash (in memory, and in `options.store` when given): instrumenting
- * the same input twice is free.
+ * the same input twice is free. The code names its module instance's probes (globals:
+ * ProbeRuntime.install) by an id that options.instance chooses.
  */
 export function instrument(code: string, file: string, inputMap?: object, options: InstrumentOptions = {}): Instrumented {
   const values = options.values === true;
@@ -102,10 +111,11 @@ export function instrument(code: string, file: string, inputMap?: object, option
     .update(options.captureArgs?.patterns.length ? `\0args\0${options.captureArgs.patterns.join('\0')}` : '')
     .update(options.demotable ? `\0demotable\0${options.demotable}` : '')
     .digest('hex');
+  const id = options.instance === 'content' ? base36(key.slice(0, 16), INSTANCE.length) : instanceId();
   const hit = cache.get(key) ?? options.store?.get(key);
   if (hit) {
     cache.set(key, hit);
-    return hit;
+    return instance(hit, id);
   }
   const { transformSync } = loadBabel();
   const trace = inputMap ? new TraceMap(inputMap as SourceMapInput, file) : undefined;
@@ -131,7 +141,29 @@ export function instrument(code: string, file: string, inputMap?: object, option
   const out: Instrumented = { code: result?.code ?? code, map: (result?.map as object | null | undefined) ?? null, sites };
   cache.set(key, out);
   options.store?.set(key, out);
-  return out;
+  return instance(out, id);
+}
+
+/** The module's code for the instance `id`: the placeholder INSTANCE replaced. */
+function instance(out: Instrumented, id: string): Instrumented {
+  return { ...out, code: out.code.replaceAll(INSTANCE, id) };
+}
+
+/** `digits` letters and digits made from the hexadecimal `hex`. */
+const base36 = (hex: string, digits: number): string => BigInt(`0x${hex}`).toString(36).padStart(digits, '0').slice(-digits);
+
+/**
+ * This thread's prefix of the ids it gives (random: an ES module's code is made on the loader
+ * thread, a CommonJS module's compiled by a require hook on the program's, and both run in its
+ * realm), then a count. As long as INSTANCE, in letters and digits, so that it makes identifiers.
+ */
+let prefix = '';
+let given = 0;
+const COUNT_DIGITS = 4;
+
+function instanceId(): string {
+  if (given % 36 ** COUNT_DIGITS === 0) prefix = base36(randomBytes(8).toString('hex'), INSTANCE.length - COUNT_DIGITS);
+  return prefix + (given++ % 36 ** COUNT_DIGITS).toString(36).padStart(COUNT_DIGITS, '0');
 }
 
 /** The transform of one module: its visitors share the Transform's state. */

@@ -1,9 +1,16 @@
 /** The names and calls instrumented code is made of: what the plugin and its parts build into the code. */
 import type { NodePath, types as T } from '@babel/core';
 import { mark, t } from './babel.js';
+import { probeGlobal } from './runtime.js';
 
-/** The module's probe (ProbeRuntime.module's result). */
-export const PROBE = '__hs';
+/**
+ * Stands for the id of the module instance (instanceId) in the instrumented code, which is cached
+ * and shared by every instance of the module: each instance gets its own as its code is handed
+ * over, of the same length, so that the source map still holds.
+ */
+export const INSTANCE = '$$$$$$$$$$';
+/** The module instance's Probe (ProbeRuntime.install), a global. */
+export const PROBE = probeGlobal(INSTANCE);
 /** A function's activation, the probe's answer at its entry. */
 export const ACTIVATION = '__hs_a';
 /** Sparse variant: the last statement of the function that started (a throw reports it). */
@@ -12,32 +19,28 @@ export const PROGRESS = '__hs_p';
 export const GENERATOR = '__hs_g';
 
 /**
- * `__hs_<method>(...args)`: each probe the module calls is a binding of its own, `__hs_<method> =
- * __hs.<method>` (usedProbes: a `const`, or an import in an ES module, see visit-code.ts), so
- * that a call is a load and a call. As `__hs.<method>(…)`, a
- * function that V8 cannot compile for its module's context (an async one, past its first await)
- * checks the probe object's shape and loads the method at every call, and each call is a few
- * bytecodes longer, which V8 counts against its inlining budget.
+ * `__hs<id>_<method>(...args)`: each probe the module calls is a global of its own, which V8 takes
+ * for a constant (ProbeRuntime.install): a call is a call. As `__hs<id>.<method>(…)`, each call
+ * would be a few bytecodes longer, which V8 counts against its inlining budget.
  */
-export const probe = (method: string, ...args: T.Expression[]): T.CallExpression => mark(t.callExpression(t.identifier(`${PROBE}_${method}`), args));
+export const probe = (method: string, ...args: T.Expression[]): T.CallExpression => mark(t.callExpression(t.identifier(probeGlobal(INSTANCE, method)), args));
 
-/** The Probe's methods the instrumented code calls (`d` it indexes: `__hs.d[F]`). */
+/** The Probe's methods the instrumented code calls (`d` it indexes: `__hs<id>.d[F]`). */
 const METHODS = new Set(['en', 'et', 'ea', 'ena', 'eaa', 'st', 'su', 're', 'br', 'bk', 'th', 'ts', 'ta', 'ca', 'ex', 'xs', 'xa', 'xr', 'eg', 'gs', 'ega', 'gsa', 'sy', 'ry', 'dg', 'sw', 'rw', 'cg', 'tg', 'xg', 'fa', 'fg', 'hit', 'v']);
 
-/** The bindings (`__hs_<method>`) of the probes the program calls, in the order first called. */
+/** The probe methods the program calls (`st` for `__hs<id>_st(…)`), in the order first called. */
 export function usedProbes(program: NodePath<T.Program>): string[] {
   const used = new Set<string>();
   program.traverse({
     CallExpression(c) {
       const callee = c.node.callee;
-      if (t.isIdentifier(callee) && callee.name.startsWith(`${PROBE}_`) && METHODS.has(callee.name.slice(PROBE.length + 1))) used.add(callee.name);
+      if (!t.isIdentifier(callee) || !callee.name.startsWith(`${PROBE}_`)) return;
+      const method = callee.name.slice(PROBE.length + 1);
+      if (METHODS.has(method)) used.add(method);
     },
   });
   return [...used];
 }
-
-/** The probe method a binding of usedProbes stands for: `st` for `__hs_st`. */
-export const probeMethod = (binding: string): string => binding.slice(PROBE.length + 1);
 export const num = (n: number): T.NumericLiteral => t.numericLiteral(n);
 export const act = (): T.Identifier => t.identifier(ACTIVATION);
 export const gen = (): T.Identifier => t.identifier(GENERATOR);
@@ -46,7 +49,7 @@ export const progressLocal = (): T.Statement => mark(t.variableDeclaration('let'
 /** Sparse: the progress local, as the last argument of a probe that reports where a throw or catch was; nothing in the dense variant. */
 export const progressArgs = (sparse: boolean): T.Identifier[] => (sparse ? [t.identifier(PROGRESS)] : []);
 /**
- * `__hs.<method>(F, ...args)`, the probe a call enters by; where the call's arguments are captured
+ * `__hs<id>_<method>(F, ...args)`, the probe a call enters by; where the call's arguments are captured
  * (`params`, the names its parameters bind), its `<method>a` variant, handed their values last.
  */
 export const entryCall = (method: string, F: number, params: readonly string[] | undefined, ...args: T.Expression[]): T.CallExpression =>
@@ -62,5 +65,5 @@ export function guarded(code: T.Statement[], reports: T.Statement[], exit?: T.St
   return mark(t.tryStatement(mark(t.blockStatement(code)), t.catchClause(t.identifier('__hs_e'), thrown), exit ? mark(t.blockStatement(exit)) : null));
 }
 
-/** `__hs.<method>(...args);` */
+/** `__hs<id>_<method>(...args);` */
 export const report = (method: string, ...args: T.Expression[]): T.ExpressionStatement => mark(t.expressionStatement(probe(method, ...args)));

@@ -9,6 +9,13 @@ import { probes } from './probes.js';
 export const RUNTIME_KEY = Symbol.for('hindsight.probes');
 
 /**
+ * The global names a module instance's code calls its probes by (ProbeRuntime.install): `__hs<id>`
+ * for its Probe, `__hs<id>_<method>` for each method. `id` is the instance's (instanceId), or the
+ * placeholder the cached code holds instead.
+ */
+export const probeGlobal = (id: string, method?: string): string => (method === undefined ? `__hs${id}` : `__hs${id}_${method}`);
+
+/**
  * The process-wide registry of instrumented modules: their sites (ids dense over all modules
  * loaded in this process) and where their events go: a ring (the recorder), a sink (replay), or
  * nowhere. One recording at a time.
@@ -127,6 +134,22 @@ export class ProbeRuntime {
     const calls = new Int32Array(Math.max(sites, s.calls.length * 2));
     calls.set(s.calls);
     s.calls = calls;
+  }
+
+  /**
+   * Registers a module instance (module()) and makes its Probe and the methods its code calls
+   * (`methods`) read-only, non-enumerable properties of `global`, named by probeGlobal(id). V8
+   * compiles a call of a global that cannot change into a call of that very function: no load and
+   * no check, where a call of an import loads it through the module's context and imports and
+   * checks it for its dead zone, and a `const` of the module is no constant to V8 in an async
+   * function past its first await. They are defined before any of the module's code runs (an ES
+   * module imports its registration first, a CommonJS one runs it first), so a function another
+   * module calls before this one's body has run (a cycle of imports) finds them.
+   */
+  install(global: object, id: string, sites: readonly Site[], scopes: readonly ScopeNames[], methods: readonly string[]): void {
+    const probe = this.module(sites, scopes);
+    Object.defineProperty(global, probeGlobal(id), { value: probe });
+    for (const m of methods) Object.defineProperty(global, probeGlobal(id, m), { value: probe[m as keyof Probe] });
   }
 
   module(sites: readonly Site[], scopes: readonly ScopeNames[] = []): Probe {

@@ -82,7 +82,7 @@ export class Transform {
     return this.sites.length - 1;
   }
 
-  /** `__hs.hit() && __hs.v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */
+  /** `__hs<id>_hit() && __hs<id>_v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */
   valuePoint(p: NodePath, fn: FnPath, at: number): T.Statement {
     const names = scopeNames(p, fn, at);
     const key = JSON.stringify(names);
@@ -195,7 +195,7 @@ export class Transform {
     return { ...this.sparseBranch(undefined, own), run };
   }
 
-  /** `__hs.br(test, yes, no, __hs_a)`: the test's value, and which way it went. */
+  /** `__hs<id>_br(test, yes, no, __hs_a)`: the test's value, and which way it went. */
   branch(test: T.Expression, yes: number, no: number): T.Expression {
     const call = probe('br', test, num(yes), num(no), act());
     made.add(call.arguments[0]!);

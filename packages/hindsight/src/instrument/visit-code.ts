@@ -4,7 +4,7 @@ import { made, mark, t } from './babel.js';
 import { instrumentGenerator } from './generator-body.js';
 import { awaitsAtTopLevel, runsNothing } from './module-body.js';
 import { ModuleFrame, moduleWhere } from './module-frame.js';
-import { act, entryCall, guarded, num, probe, PROBE, probeMethod, PROGRESS, progressArgs, progressLocal, report, usedProbes } from './probe-calls.js';
+import { act, entryCall, guarded, INSTANCE, num, probe, PROBE, PROGRESS, progressArgs, progressLocal, report, usedProbes } from './probe-calls.js';
 import { RUNTIME_KEY } from './runtime.js';
 import { reportsItself, simple, startsWith } from './statements.js';
 import type { FnPath, Owner, Transform } from './transform.js';
@@ -98,31 +98,31 @@ export function codeVisitor(x: Transform): Visitor {
   };
 }
 
+/** `globalThis[Symbol.for("hindsight.probes")]`: the process's runtime, found through a registered symbol. */
+const RUNTIME = `globalThis[Symbol.for(${JSON.stringify(RUNTIME_KEY.description)})]`;
+
 /**
- * `const __hs = <the runtime>.module(sites, scopes), __hs_en = __hs.en, …`: the module's sites,
- * registered once, as it starts (the runtime is found through a registered symbol).
+ * A CommonJS module's registration, its first statement: `<the runtime>.install(globalThis, id,
+ * sites, scopes, methods)` makes the probes it calls globals of this module instance (see
+ * ProbeRuntime.install); it runs before the module's first require.
  */
-function registration(x: Transform, p: NodePath<T.Program>): T.VariableDeclaration {
+function registration(x: Transform, p: NodePath<T.Program>): T.ExpressionStatement {
   const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
-  const register = t.callExpression(t.memberExpression(runtime, t.identifier('module')), [t.valueToNode(x.sites), t.valueToNode(x.scopes)]);
-  const probes = usedProbes(p).map((name) => t.variableDeclarator(t.identifier(name), t.memberExpression(t.identifier(PROBE), t.identifier(probeMethod(name)))));
-  return mark(t.variableDeclaration('const', [t.variableDeclarator(t.identifier(PROBE), register), ...probes]));
+  const args = [t.identifier('globalThis'), t.stringLiteral(INSTANCE), t.valueToNode(x.sites), t.valueToNode(x.scopes), t.valueToNode(usedProbes(p))];
+  return mark(t.expressionStatement(t.callExpression(t.memberExpression(runtime, t.identifier('install')), args)));
 }
 
 /**
- * An ES module's registration, imported from a module of its own (a `data:` URL): the modules a
- * module imports run before its body, so a function of it that another module calls before its
- * body has run (a cycle of imports: the other module runs first, as this one's dependency) finds
- * its probes; `const`s at its top would still be in their dead zone then.
+ * An ES module's registration, the same call imported from a module of its own (a `data:` URL):
+ * the modules a module imports run before its body, and this one first, so a function of it that
+ * another module calls before its body has run (a cycle of imports: the other module runs first,
+ * as this one's dependency) finds its probes.
  */
 function registrationModule(x: Transform, p: NodePath<T.Program>): T.ImportDeclaration {
-  const probes = usedProbes(p);
-  const register = `globalThis[Symbol.for(${JSON.stringify(RUNTIME_KEY.description)})].module(${JSON.stringify(x.sites)}, ${JSON.stringify(x.scopes)})`;
-  const source = `export const ${[`${PROBE} = ${register}`, ...probes.map((name) => `${name} = ${PROBE}.${probeMethod(name)}`)].join(', ')};`;
-  const specifiers = [PROBE, ...probes].map((name) => t.importSpecifier(t.identifier(name), t.identifier(name)));
+  const source = `${RUNTIME}.install(globalThis, ${[INSTANCE, x.sites, x.scopes, usedProbes(p)].map((v) => JSON.stringify(v)).join(', ')});`;
   // percent-encoded only where a URL needs it (a `#` or `?` would end its path, a `%` starts an
   // escape): the site table of a large module is hundreds of kilobytes, and fully encoded, half again
-  return mark(t.importDeclaration(specifiers, t.stringLiteral(`data:text/javascript,${source.replace(/[%#?]/g, encodeURIComponent)}`)));
+  return mark(t.importDeclaration([], t.stringLiteral(`data:text/javascript,${source.replace(/[%#?]/g, encodeURIComponent)}`)));
 }
 
 /**
@@ -207,7 +207,7 @@ function keepOriginal(x: Transform, p: FnPath): void {
 }
 
 /**
- * `if (__hs.d[F] === 0) { …traced; return; } …the original code`: a demoted function runs its code
+ * `if (__hs<id>.d[F] === 0) { …traced; return; } …the original code`: a demoted function runs its code
  * untraced. The traced code comes first, so that it keeps its lines (the instrumented code's stacks
  * name the source's lines without a source map); the copy follows on its last line.
  */

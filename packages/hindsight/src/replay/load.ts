@@ -46,7 +46,7 @@ export async function loadInstrumented(modulePath: string, options: InstrumentOp
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(file, 'utf8');
-    const done = instrument(source, file, readInputMap(file, source, (why) => mapProblems.push(`${path.relative(process.cwd(), file)}: ${why}; its lines are the JavaScript's`)), options);
+    const done = instrument(source, file, readInputMap(file, source, (why) => mapProblems.push(`${path.relative(process.cwd(), file)}: ${why}; its lines are the JavaScript's`)), { ...options, instance: 'content' });
     // point local imports that leave the root at the originals
     let code = done.code;
     const [imports] = parse(code);

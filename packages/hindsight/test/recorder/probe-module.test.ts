@@ -1,10 +1,12 @@
 /**
- * An instrumented ES module imports its probes from a module of its own, a `data:` URL that holds
- * its site table. The table holds whatever the code and its path hold: a `#` or `?` would end a
- * URL's path and a `%` start an escape, so those are encoded; the rest goes as it is.
+ * An instrumented ES module imports its registration from a module of its own, a `data:` URL that
+ * holds its site table. The table holds whatever the code and its path hold: a `#` or `?` would
+ * end a URL's path and a `%` start an escape, so those are encoded; the rest goes as it is. The
+ * registration makes the probes globals of the module instance, hidden from the program.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -29,7 +31,7 @@ describe("an ES module's probes module", () => {
     mkdirSync(folder);
     const file = path.join(folder, 'vault.mjs');
     const out = instrument(PROGRAM, file, undefined, { sparse: true });
-    assert.match(out.code.split('\n')[0]!, /^import \{ __hs, .*\} from ["']data:text\/javascript,export const __hs = /);
+    assert.match(out.code.split('\n')[0]!, /^import ["']data:text\/javascript,globalThis\[Symbol\.for\(\\?"hindsight\.probes\\?"\)\]\.install\(globalThis, \\?"\w{10}\\?", /);
     writeFileSync(file, out.code);
     const runtime = probeRuntime();
     const entered: string[] = [];
@@ -42,5 +44,41 @@ describe("an ES module's probes module", () => {
     }
     assert.deepEqual(entered, ['café', 'Vault.open', 'Vault.#secret']);
     assert.ok(runtime.sites.some((s) => s.file === file), 'the sites name the file by its path, # and all');
+  });
+
+  it('gives each instance of a module probes of its own, which the program does not see among its globals', async () => {
+    const file = path.join(dir, 'counter.mjs');
+    const code = 'export function bump(n) { return n + 1; }\n';
+    const copies = [0, 1].map((i) => {
+      const copy = path.join(dir, `counter-${i}.mjs`);
+      writeFileSync(copy, instrument(code, file, undefined, { sparse: true }).code); // the same module: one cached transform
+      return copy;
+    });
+    const runtime = probeRuntime();
+    const before = runtime.sites.length;
+    const entered: number[] = [];
+    runtime.reset({ event: (kind, site) => void (kind === EventKind.Enter && entered.push(site)) });
+    try {
+      const [a, b] = (await Promise.all(copies.map((c) => import(pathToFileURL(c).href)))) as { bump(n: number): number }[];
+      assert.equal(a!.bump(1) + b!.bump(2), 5);
+    } finally {
+      runtime.reset(undefined);
+    }
+    const bumps = runtime.sites.flatMap((s, i) => (i >= before && s.kind === 'function' && s.functionName === 'bump' ? [i] : []));
+    assert.equal(bumps.length, 2, 'each instance registered its sites');
+    assert.deepEqual(entered.filter((site) => bumps.includes(site)), bumps, 'each call entered its own instance');
+    assert.ok(!Object.keys(globalThis).some((k) => k.startsWith('__hs')), 'the probes are not enumerable globals');
+  });
+
+  it('gives a CommonJS module loaded again (its require cache cleared) probes of its own', () => {
+    const file = path.join(dir, 'again.cjs');
+    writeFileSync(file, instrument('exports.twice = (n) => 2 * n;\n', file, undefined, { sparse: true, sourceType: 'script' }).code);
+    const require = createRequire(import.meta.url);
+    const first = require(file) as { twice(n: number): number };
+    delete require.cache[file];
+    writeFileSync(file, instrument('exports.twice = (n) => 2 * n;\n', file, undefined, { sparse: true, sourceType: 'script' }).code);
+    const second = require(file) as { twice(n: number): number };
+    assert.notEqual(first, second);
+    assert.equal(first.twice(2) + second.twice(3), 10);
   });
 });

@@ -117,11 +117,18 @@ describe('instrumented replay of a run recorded by a real worker (fixtures/shop.
 });
 
 describe('instrument', () => {
-  it('caches by content: the same input gives the same result without transforming again', () => {
+  it('caches by content: the same input gives the same result without transforming again, for a module instance of its own', () => {
     const code = readFileSync(modulePath, 'utf8');
     const map = JSON.parse(readFileSync(`${modulePath}.map`, 'utf8')) as object;
     const a = instrument(code, modulePath, map);
-    assert.equal(instrument(code, modulePath, map), a);
+    const b = instrument(code, modulePath, map);
+    assert.equal(b.sites, a.sites, 'not transformed again');
+    const ids = (out: { code: string }) => new Set([...out.code.matchAll(/__hs(\w{10})_/g)].map((m) => m[1]));
+    assert.equal(ids(a).size, 1);
+    assert.notDeepEqual(ids(b), ids(a), 'a new instance names its probes apart');
+    assert.equal(b.code.replaceAll([...ids(b)][0]!, 'ID'), a.code.replaceAll([...ids(a)][0]!, 'ID'));
+    const byContent = instrument(code, modulePath, map, { instance: 'content' });
+    assert.equal(instrument(code, modulePath, map, { instance: 'content' }).code, byContent.code, "replay's: the same code for the same input");
     assert.ok(a.sites.some((s) => s.kind === 'function' && s.functionName === 'total' && s.line === 9 && s.file === source));
   });
 
