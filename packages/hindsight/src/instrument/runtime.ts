@@ -1,3 +1,4 @@
+import { HindsightError } from '../common/index.js';
 import type { Site } from '../trace/index.js';
 import type { ScopeNames } from './names.js';
 import type { EventWriter, Probe, ProbeSink, ValueVisitor } from './probe.js';
@@ -147,6 +148,11 @@ export class ProbeRuntime {
    * module calls before this one's body has run (a cycle of imports) finds them.
    */
   install(global: object, id: string, sites: readonly Site[], scopes: readonly ScopeNames[], methods: readonly string[]): void {
+    if (!Object.isExtensible(global)) {
+      // its code would die on its first probe, naming a global nobody wrote
+      const file = sites[0]?.file ?? 'a module';
+      throw new HindsightError('HS_E_RECORDER_GLOBAL', `cannot trace ${file}: the program made globalThis non-extensible (frozen) before it loaded, and the recorder's probes are globals; freeze it after the traced modules load, or leave this one out (--exclude)`);
+    }
     const probe = this.module(sites, scopes);
     Object.defineProperty(global, probeGlobal(id), { value: probe });
     for (const m of methods) Object.defineProperty(global, probeGlobal(id, m), { value: probe[m as keyof Probe] });

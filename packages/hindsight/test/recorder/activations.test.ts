@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { instrument, ProbeRuntime, probeRuntime, type EventWriter } from '../../src/instrument/index.js';
 import { decodeRecording, RingWriter, ringBytes } from '../../src/recorder/index.js';
+import { HindsightError } from '../../src/common/index.js';
 import { EventKind, eventKindName } from '../../src/trace/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-activations-'));
@@ -123,6 +124,19 @@ describe('activation records: the probes name the running activation where it ch
     probe.ex(0, probe.en(0));
     assert.deepEqual(writer.wrong, []);
     assert.deepEqual([...writer.kinds], [['enter', 2], ['exit', 2]]);
+  });
+
+  it('install makes the probes read-only globals of the module instance, and says plainly when the global object cannot take them', () => {
+    const runtime = new ProbeRuntime();
+    const global: Record<string, unknown> = {};
+    runtime.install(global, 'abc', [{ kind: 'function', file, line: 1, column: 1, functionName: 'f' }], [], ['en', 'xs']);
+    assert.equal(typeof global.__hsabc_en, 'function');
+    assert.deepEqual(Object.keys(global), [], 'not enumerable');
+    assert.throws(() => (global.__hsabc_en = null), TypeError, 'read-only');
+    assert.throws(
+      () => runtime.install(Object.freeze({}), 'def', [{ kind: 'function', file, line: 1, column: 1, functionName: 'g' }], [], ['en']),
+      (err: unknown) => HindsightError.is(err, 'HS_E_RECORDER_GLOBAL') && err.message.includes(file) && !err.message.includes('\n'),
+    );
   });
 
   it("probeRuntime(ring) records the process's runtime into the ring, installed before or not", () => {
