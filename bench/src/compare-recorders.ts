@@ -4,11 +4,12 @@
 //   node bench/dist/compare-recorders.js <this or another CLI> [rounds] -- --inlining-budget 4000
 //
 // (the flags after `--` are `hindsight record`'s, for the other). The benchmark's HTTP service
-// runs plain, recorded by this checkout and recorded by the other build, PROCESSES processes of each, all at once; each round loads one process of each in turn
-// (in alternating order) for a second. Prints each build's throughput loss and the CPU time its
-// process takes a request, against plain, each the median over the rounds of the round's own
-// ratio, as `{"name","value","unit"}` lines. Across
-// days the machine moves the bench's figure by points; side by side, a change's effect shows.
+// runs plain, recorded by this checkout and recorded by the other build, PROCESSES processes of
+// each, all at once; each round loads one process of each in turn (in alternating order) for a
+// second. Prints each build's throughput loss and the CPU time its process takes a request,
+// against plain, each the median over the rounds of the round's own ratio, as
+// `{"name","value","unit"}` lines. Across days the machine moves the bench's figure by points;
+// side by side, a change's effect shows.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,8 @@ const [otherArg, roundsArg] = process.argv.slice(2, dashes < 0 ? undefined : das
 const other = otherArg && path.resolve(otherArg);
 /** `hindsight record`'s flags for the other. */
 const otherFlags = dashes < 0 ? [] : process.argv.slice(dashes + 1);
+/** The other, as its figures' notes name it. */
+const otherName = [other, ...otherFlags].join(' ');
 if (!other || !existsSync(other)) {
   console.error(`compare-recorders: give the other build's CLI (…/packages/hindsight/dist/src/cli/main.js)${otherArg ? `: ${otherArg} does not exist` : ''}`);
   process.exit(2);
@@ -57,9 +60,9 @@ try {
   const how = `${PROCESSES} processes each of plain and both builds, all running, ${rounds} rounds of 1 s slices in turn, the median of the rounds' ratios`;
   const measures: Measure[] = [
     { name: 'compare.http_throughput_loss_pct.this', value: round(median(losses.this) * 100, 1), unit: '%', note: `this checkout (${how})` },
-    { name: 'compare.http_throughput_loss_pct.other', value: round(median(losses.other) * 100, 1), unit: '%', note: `${[other, ...otherFlags].join(' ')} (${how})` },
+    { name: 'compare.http_throughput_loss_pct.other', value: round(median(losses.other) * 100, 1), unit: '%', note: `${otherName} (${how})` },
     { name: 'compare.http_cpu_per_request_increase_pct.this', value: round(median(cpu.this) * 100, 1), unit: '%', note: `this checkout: CPU time of the service's process a request (${how})` },
-    { name: 'compare.http_cpu_per_request_increase_pct.other', value: round(median(cpu.other) * 100, 1), unit: '%', note: `${[other, ...otherFlags].join(' ')}: CPU time of the service's process a request (${how})` },
+    { name: 'compare.http_cpu_per_request_increase_pct.other', value: round(median(cpu.other) * 100, 1), unit: '%', note: `${otherName}: CPU time of the service's process a request (${how})` },
   ];
   for (const m of measures) console.log(JSON.stringify({ name: m.name, value: m.value, unit: m.unit }));
 } finally {

@@ -25,18 +25,16 @@ export const GENERATOR = '__hs_g';
  */
 export const probe = (method: string, ...args: T.Expression[]): T.CallExpression => mark(t.callExpression(t.identifier(probeGlobal(INSTANCE, method)), args));
 
-/** The Probe's methods the instrumented code calls (`d` it indexes: `__hs<id>.d[F]`). */
-const METHODS = new Set(['en', 'et', 'ea', 'ena', 'eaa', 'st', 'su', 're', 'br', 'bk', 'th', 'ts', 'ta', 'ca', 'ex', 'xs', 'xa', 'xr', 'eg', 'gs', 'ega', 'gsa', 'sy', 'ry', 'dg', 'sw', 'rw', 'cg', 'tg', 'xg', 'fa', 'fg', 'hit', 'v']);
-
-/** The probe methods the program calls (`st` for `__hs<id>_st(…)`), in the order first called. */
+/**
+ * The probe methods the program calls (`st` for `__hs<id>_st(…)`), in the order first called: only
+ * probe() makes a name with the placeholder's prefix.
+ */
 export function usedProbes(program: NodePath<T.Program>): string[] {
   const used = new Set<string>();
   program.traverse({
     CallExpression(c) {
       const callee = c.node.callee;
-      if (!t.isIdentifier(callee) || !callee.name.startsWith(`${PROBE}_`)) return;
-      const method = callee.name.slice(PROBE.length + 1);
-      if (METHODS.has(method)) used.add(method);
+      if (t.isIdentifier(callee) && callee.name.startsWith(`${PROBE}_`)) used.add(callee.name.slice(PROBE.length + 1));
     },
   });
   return [...used];

@@ -37,12 +37,22 @@ export function probeKernel(S: State) {
     S.current = a;
     if (a !== 0) S.writer.activate(a);
   }
+  /** The activation id after `a`: ids wrap at Activation.Max. */
+  function following(a: number): number {
+    return a >= Activation.Max ? 1 : a + 1;
+  }
+  /** A new activation id that takes no slot of the async table (a sync activation's, a generator's). */
+  function takeId(): number {
+    const a = S.next;
+    S.next = following(a);
+    return a;
+  }
   /** A new async activation, called from `parent`: an id whose table slot is free. */
   function newAsync(parent: number): number {
     if (S.live >= (S.mask + 1) >> 1) growTable();
     let a = S.next;
-    while (S.ids[a & S.mask] !== 0) a = a >= Activation.Max ? 1 : a + 1;
-    S.next = a >= Activation.Max ? 1 : a + 1;
+    while (S.ids[a & S.mask] !== 0) a = following(a);
+    S.next = following(a);
     const slot = a & S.mask;
     S.ids[slot] = a;
     S.parents[slot] = parent;
@@ -88,9 +98,7 @@ export function probeKernel(S: State) {
   /** A generator's activation id: like a sync activation's, not in the table (see GeneratorState). */
   function newGenerator(): number {
     if (S.current === 0) time(); // traced code runs: the call reports two events
-    const a = S.next;
-    S.next = a >= Activation.Max ? 1 : a + 1;
-    return a;
+    return takeId();
   }
   /**
    * The generator runs again: after a yield (or at its start), run by the caller of `next()`,
@@ -200,8 +208,7 @@ export function probeKernel(S: State) {
   /** A sync function called from the event loop: a new activation, and traced code starts running. */
   function enterFromLoop(g: number): number {
     time();
-    const a = (S.syncActivation = S.next);
-    S.next = a >= Activation.Max ? 1 : a + 1;
+    const a = (S.syncActivation = takeId());
     S.syncDepth = 1;
     runIn(a);
     S.writer.write(Kind.Enter, g, a);

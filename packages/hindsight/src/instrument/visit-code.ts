@@ -142,8 +142,6 @@ function wrapFunction(x: Transform, p: FnPath): void {
   const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];
   if (x.sparse) entry.push(progressLocal());
   if (x.values) entry.push(x.valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
-  const thrown = report('th', num(F), act(), ...progressArgs(x.sparse));
-  const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(p.node.async ? 'xa' : 'ex', num(F), act())];
   // A function reports its exit where it returns (`return __hs_xr(F, __hs_a, v)`, `xs` for a sync
   // one), where its body ends (unless by its last return) and where an exception leaves it, rather
   // than in a `finally`: V8 resolves an async function's promise with a value that went through a
@@ -159,7 +157,10 @@ function wrapFunction(x: Transform, p: FnPath): void {
     const ends = t.isReturnStatement(body.body.at(-1)) ? [] : [report(exits, num(F), act())];
     // the throw and the exit in one call: every function's bytecode, counted against V8's inlining budget
     traced = [...entry, guarded([...body.body, ...ends], [report(throws, num(F), act(), ...progressArgs(x.sparse))])];
-  } else traced = [...entry, guarded(body.body, [thrown], exit)];
+  } else {
+    const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(p.node.async ? 'xa' : 'ex', num(F), act())];
+    traced = [...entry, guarded(body.body, [report('th', num(F), act(), ...progressArgs(x.sparse))], exit)];
+  }
   p.node.body = mark(t.blockStatement(original ? untilDemoted(F, traced, original) : traced, body.directives));
 }
 
