@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** The files of a recording in progress, in the folder the supervisor gives the recorded process. */
 export const FILES = {
@@ -28,6 +28,11 @@ export const PARTS = {
   threads: 'threads',
   processes: 'processes',
 } as const;
+
+/** Linux's memory file system, where rings are kept when the machine has it: memory, not disk. */
+export function memoryFolder(): string | undefined {
+  return existsSync('/dev/shm') ? '/dev/shm' : undefined;
+}
 
 /** A JSON file of a recording's folder; undefined when it is absent, or torn by the death it tells of. */
 export function readJson<T>(file: string): T | undefined {

@@ -8,7 +8,7 @@ import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archiv
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
-import { FILES } from './spool.js';
+import { FILES, memoryFolder } from './spool.js';
 
 export interface RecordOptions {
   /** The command to run, e.g. ['node', 'app.js']. */
@@ -66,7 +66,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   if (!program) throw new HindsightError('HS_E_RECORD_USAGE', 'nothing to record: give the command after --, e.g. hindsight record -- node app.js');
   // opened before the program starts: a bad store is said at once, and a crash is archived without the wait
   const recordings = openRecordings({ path: opts.store });
-  const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'hindsight-rec-'));
+  const dir = mkdtempSync(path.join(memoryFolder() ?? tmpdir(), 'hindsight-rec-'));
   const notify = opts.notify ?? ((line: string) => process.stderr.write(`${line}\n`));
   /** The folder stays when the ring in it could not be stored. */
   let keep = false;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -244,7 +244,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.match(run.stderr, /recording rec-\w+ archived \(0 events\)\nhindsight: no traced code has run yet \(is --include right\? it traces \/nowhere\/\*\*\)/);
   });
 
-  it('without a supervisor (node --import hindsight/register): a crash is archived by the process itself; a SIGKILLed one is recovered by the next trace command', async () => {
+  it('without a supervisor (node --import hindsight/register): a crash is archived by the process itself; a SIGKILLed one, whose ring is in memory (/dev/shm), is recovered by the next trace command, as is one an earlier version left beside the store', async () => {
     const cwd = mkdtempSync(path.join(dir, 'standalone-'));
     const store = path.join(cwd, '.hindsight', 'hindsight.db');
     const env = { ...ENV, HINDSIGHT_STORE: store, HINDSIGHT_INCLUDE: path.join(here, 'fixtures', '**') };
@@ -258,10 +258,24 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     await new Promise<void>((resolve) => killed.stdout.on('data', (d: Buffer) => /ready/.test(String(d)) && resolve()));
     killed.kill('SIGKILL');
     await new Promise((r) => killed.once('close', r));
+    // in memory, not on disk (the kernel would write a file's ring back as the program writes it)
+    const left = readdirSync('/dev/shm').map((d) => path.join('/dev/shm', d, String(killed.pid))).filter((d) => existsSync(path.join(d, 'ring')));
+    assert.equal(left.length, 1, `the killed process's ring in /dev/shm: ${left.join(', ')}`);
+
+    // a ring in the folder beside the store (where earlier versions put it) is recovered too
+    const earlier = spawn(process.execPath, ['--import', register, SERVICE, 'wait'], { cwd, env });
+    await new Promise<void>((resolve) => earlier.stdout.on('data', (d: Buffer) => /ready/.test(String(d)) && resolve()));
+    earlier.kill('SIGKILL');
+    await new Promise((r) => earlier.once('close', r));
+    const from = readdirSync('/dev/shm').map((d) => path.join('/dev/shm', d, String(earlier.pid))).find((d) => existsSync(d))!;
+    cpSync(from, path.join(path.dirname(store), 'rings', String(earlier.pid)), { recursive: true });
+    rmSync(from, { recursive: true });
+
     const list = spawnSync(process.execPath, [CLI, '--store', store, 'trace', 'list', '--json'], { cwd, encoding: 'utf8', env: ENV });
     const recordings = JSON.parse(list.stdout) as { reason: string; events: number }[];
-    assert.deepEqual(recordings.map((r) => r.reason).sort(), ['died without a word (killed by a signal or a native crash)', 'exited with code 1']);
+    assert.deepEqual(recordings.map((r) => r.reason).sort(), ['died without a word (killed by a signal or a native crash)', 'died without a word (killed by a signal or a native crash)', 'exited with code 1']);
     assert.ok(recordings.every((r) => r.events > 0));
+    assert.equal(existsSync(left[0]!), false, 'its spool folder is cleared once it is archived');
   });
 
   it('a very hot, tiny function is demoted once its events are a tenth of the trace (looked at every 8192 calls): not traced from there on, and the recording says where and from when', async () => {
