@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { defaultStorePath, openRecordings, type RecordingMeta, type RecordingStore } from '../store/index.js';
 import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archive.js';
@@ -18,8 +18,25 @@ import { alive } from './alive.js';
 export function spoolFor(env: NodeJS.ProcessEnv, cwd: string, pid: number): { dir: string; store: string } {
   const store = env.HINDSIGHT_STORE || defaultStorePath(cwd);
   const dir = path.join(spoolRoots(store)[0]!, String(pid));
-  mkdirSync(dir, { recursive: true });
-  return { dir, store };
+  for (;;) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      return { dir, store };
+    } catch (err) {
+      // the spool was removed as it was made, by a process that found it empty (leaveSpool): again
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
+/** A process's folder of the spool, gone, and the spool too once no other process has one in it (a folder of /dev/shm's outlives the store's). */
+function leaveSpool(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    rmdirSync(path.dirname(dir)); // only when empty
+  } catch {
+    // another process records into it
+  }
 }
 
 /**
@@ -58,7 +75,7 @@ export function archiveAtExit(dir: string, store: string, code: number, errored:
       recordings.close();
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    leaveSpool(dir);
   }
 }
 
@@ -105,7 +122,7 @@ function archiveOrphansIn(root: string, recordings: RecordingStore): RecordingMe
         continue; // a damaged ring stays where it is, for a person to look at
       }
     }
-    rmSync(dir, { recursive: true, force: true });
+    leaveSpool(dir);
   }
   return recovered;
 }
