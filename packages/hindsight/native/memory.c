@@ -54,6 +54,17 @@ static void throw_errno(napi_env env, const char *syscall, const char *path, int
   napi_throw(env, error);
 }
 
+/* Grows the file to `bytes` with its blocks reserved where the system can
+ * (Linux); elsewhere, or on a file system that cannot, sized only. 0 or an
+ * errno value. */
+static int grow(int fd, off_t bytes) {
+#ifdef __linux__
+  int err = posix_fallocate(fd, 0, bytes);
+  if (err != EOPNOTSUPP && err != EINVAL) return err;
+#endif
+  return ftruncate(fd, bytes) == 0 ? 0 : errno;
+}
+
 /* Runs when V8 frees the ArrayBuffer. The mapping length travels in the hint
  * so that no allocation has to be tracked per mapping. */
 static void unmap(napi_env env, void *data, void *hint) {
@@ -115,11 +126,16 @@ static napi_value map(napi_env env, napi_callback_info info) {
    * what a reader maps after a crash, so its content must survive; and a
    * larger file is not cut short by a reader asking for less. Touching a
    * mapped page beyond the end of the file would raise SIGBUS, hence the
-   * growth before mapping. */
-  if (st.st_size < (off_t)bytes && ftruncate(fd, (off_t)bytes) != 0) {
-    throw_errno(env, "ftruncate", path, errno);
-    close(fd);
-    goto done;
+   * growth before mapping; and so would a page the file system has no room
+   * for (a small /dev/shm: Docker gives containers 64 MiB), hence the blocks
+   * reserved as it grows, which says ENOSPC here instead. */
+  if (st.st_size < (off_t)bytes) {
+    int err = grow(fd, (off_t)bytes);
+    if (err != 0) {
+      throw_errno(env, "fallocate", path, err);
+      close(fd);
+      goto done;
+    }
   }
   void *data = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   int mmap_errno = errno;

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { readAt, withFile } from '../common/index.js';
 import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingPart, RecordingTrigger, RingFile } from '../store/index.js';
+import { Layout } from './ring-layout.js';
 import { RING_HEADER_BYTES, ringHeader } from './ring-reader.js';
 import { VALUES_RING_HEADER_BYTES, valuesRingUsedBytes } from './values-ring.js';
 import { endingError } from './ending-error.js';
@@ -75,7 +76,7 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: P
     if (!existsSync(root)) continue;
     for (const name of readdirSync(root).sort((a, b) => Number(a) - Number(b))) {
       const folder = path.join(root, name);
-      if (!existsSync(path.join(folder, FILES.ring))) continue;
+      if (!ringStarted(folder)) continue;
       const id = Number(name);
       const part: RecordingPart = { kind, id, of };
       const crashed = ended?.kind === kind && ended.id === id;
@@ -98,6 +99,17 @@ function readRingFile(file: string, ended: boolean): { ring: Uint8Array | RingFi
   }
   const header = ringHeader(withFile(file, (fd) => readAt(fd, new Uint8Array(RING_HEADER_BYTES), 0)));
   return { ring: { file, bytes: header.usedBytes, owner: process.pid }, header };
+}
+
+/**
+ * Whether the folder's ring was started (its header written, the magic last): a ring's file is
+ * made, and its room reserved, before its program runs (spool.ts, reserveRing).
+ */
+export function ringStarted(dir: string): boolean {
+  const file = path.join(dir, FILES.ring);
+  if (!existsSync(file)) return false;
+  const head = withFile(file, (fd) => readAt(fd, new Uint8Array(4), 0));
+  return new DataView(head.buffer).getUint32(0, true) === Layout.MAGIC;
 }
 
 /** The values ring (captured arguments), its header and the slots written, when the program captured any. */

@@ -66,6 +66,8 @@ export const ENV = {
   captureArgs: 'HINDSIGHT_CAPTURE_ARGS',
   /** Bytes; unset or 0: V8's own budget. */
   inliningBudget: 'HINDSIGHT_INLINING_BUDGET',
+  /** The memory file system rings are kept in (spool.ts, memoryFolder); unset: /dev/shm. */
+  memoryDir: 'HINDSIGHT_MEMORY_DIR',
 } as const;
 
 export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
@@ -77,11 +79,16 @@ function size(v: string | undefined, otherwise: number): number {
   return Number.isFinite(bytes) && bytes > 0 ? bytes : otherwise;
 }
 
+/** The main ring's size the environment asks for (HINDSIGHT_RING_BYTES), in events' bytes (ringBytes adds the header). */
+export function configuredRingBytes(env: NodeJS.ProcessEnv): number {
+  return size(env[ENV.ringBytes], DEFAULT_RING_BYTES);
+}
+
 /** The recorder's settings; `dir` defaults to the standalone spool folder (see standalone.ts). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), standaloneDir?: () => string): RecorderConfig | undefined {
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
-  const ringBytes = size(env[ENV.ringBytes], DEFAULT_RING_BYTES);
+  const ringBytes = configuredRingBytes(env);
   return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]), inliningBudget: size(env[ENV.inliningBudget], 0) };
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordingPart } from '../store/index.js';
+import { ringStarted } from './archive.js';
 import { endingError } from './ending-error.js';
 import { FILES, PARTS, readJson } from './spool.js';
 import { alive } from './alive.js';
@@ -95,7 +96,7 @@ function* parts(dir: string): Generator<{ kind: EndedPart['kind']; id: number; f
     for (const name of readdirSync(root)) {
       const id = Number(name);
       const folder = path.join(root, name);
-      if (!existsSync(path.join(folder, FILES.ring))) continue;
+      if (!ringStarted(folder)) continue;
       yield { kind, id, folder, how: kind === 'worker thread' ? crashed(folder) : processEnd(folder, id) };
     }
   }

@@ -1,4 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
+import { ENV } from './config.js';
+import { mapShared } from './shared-memory.js';
 
 /** The files of a recording in progress, in the folder the supervisor gives the recorded process. */
 export const FILES = {
@@ -29,9 +32,34 @@ export const PARTS = {
   processes: 'processes',
 } as const;
 
-/** Linux's memory file system, where rings are kept when the machine has it: memory, not disk. */
+/**
+ * The memory file system where rings are kept when the machine has one: Linux's /dev/shm, or
+ * another tmpfs named by HINDSIGHT_MEMORY_DIR (one with more room than a container's /dev/shm).
+ */
 export function memoryFolder(): string | undefined {
-  return existsSync('/dev/shm') ? '/dev/shm' : undefined;
+  const folder = process.env[ENV.memoryDir] || '/dev/shm';
+  return existsSync(folder) ? folder : undefined;
+}
+
+/**
+ * Makes the ring file of `bytes` (ringBytes) at `file` with its room reserved (mapShared); false,
+ * with the file removed, when the file system has no room for it (ENOSPC). A ring whose pages a
+ * file system cannot back kills the program with SIGBUS at its first write to one.
+ */
+export function reserveRing(file: string, bytes: number): boolean {
+  try {
+    mapShared(file, bytes);
+    return true;
+  } catch (err) {
+    if ((err as { errno?: number }).errno !== -constants.errno.ENOSPC) throw err;
+    rmSync(file, { force: true });
+    return false;
+  }
+}
+
+/** What the user is told when memory has no room for the ring, which goes to `instead`. */
+export function noRoomInMemory(bytes: number, instead: string): string {
+  return `hindsight: ${memoryFolder()} has no room for the ${Math.round(bytes / 2 ** 20)} MiB ring; it is a file in ${instead} instead, which costs the program more CPU (a container's /dev/shm is 64 MiB unless run with --shm-size; HINDSIGHT_MEMORY_DIR names another tmpfs)`;
 }
 
 /** A JSON file of a recording's folder; undefined when it is absent, or torn by the death it tells of. */

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { defaultStorePath, openRecordings, type RecordingMeta, type RecordingStore } from '../store/index.js';
-import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archive.js';
-import { ENV } from './config.js';
-import { FILES, memoryFolder } from './spool.js';
+import { archive, archiveParts, newRecordingId, ringStarted, type ProcessEnd } from './archive.js';
+import { configuredRingBytes, ENV } from './config.js';
+import { ringBytes } from './ring-layout.js';
+import { FILES, memoryFolder, noRoomInMemory, reserveRing } from './spool.js';
 import { alive } from './alive.js';
 
 /**
@@ -14,14 +15,31 @@ import { alive } from './alive.js';
  * the spool and the next `hindsight trace` command recovers it.
  */
 
-/** Where a standalone recording's files go, for this process. */
-export function spoolFor(env: NodeJS.ProcessEnv, cwd: string, pid: number): { dir: string; store: string } {
+/**
+ * Where a standalone recording's files go, for this process: its folder of the store's spool in
+ * memory, with the ring's room reserved there, unless memory has none (then on disk, and `warn`
+ * says so).
+ */
+export function spoolFor(env: NodeJS.ProcessEnv, cwd: string, pid: number, warn = (line: string) => void process.stderr.write(`${line}\n`)): { dir: string; store: string } {
   const store = env.HINDSIGHT_STORE || defaultStorePath(cwd);
-  const dir = path.join(spoolRoots(store)[0]!, String(pid));
+  const [first, ...others] = spoolRoots(store);
+  const bytes = ringBytes(configuredRingBytes(env));
+  if (others.length > 0) {
+    const dir = folderIn(first!, pid);
+    if (reserveRing(path.join(dir, FILES.ring), bytes)) return { dir, store };
+    leaveSpool(dir);
+    warn(noRoomInMemory(bytes, others[0]!));
+  }
+  return { dir: folderIn(others[0] ?? first!, pid), store };
+}
+
+/** This process's folder in the spool `root`, made. */
+function folderIn(root: string, pid: number): string {
+  const dir = path.join(root, String(pid));
   for (;;) {
     try {
       mkdirSync(dir, { recursive: true });
-      return { dir, store };
+      return dir;
     } catch (err) {
       // the spool was removed as it was made, by a process that found it empty (leaveSpool): again
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -114,7 +132,7 @@ function archiveOrphansIn(root: string, recordings: RecordingStore): RecordingMe
     const pid = Number(name);
     const dir = path.join(root, name);
     if (!Number.isInteger(pid) || alive(pid)) continue;
-    if (existsSync(path.join(dir, FILES.ring))) {
+    if (ringStarted(dir)) {
       const end: ProcessEnd = { command: ['(a process recorded without a supervisor)'], pid, exitCode: null, signal: null, trigger: 'crash', reason: 'died without a word (killed by a signal or a native crash)' };
       try {
         recovered.push(saveWithParts(recordings, dir, end, true));

@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
 import { openRecordings, type RecordingMeta, type RecordingStore } from '../store/index.js';
-import { archive, archiveParts, newRecordingId, type ProcessEnd } from './archive.js';
+import { archive, archiveParts, newRecordingId, ringStarted, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
-import { FILES, memoryFolder } from './spool.js';
+import { ringBytes } from './ring-layout.js';
+import { FILES, memoryFolder, noRoomInMemory, reserveRing } from './spool.js';
 
 export interface RecordOptions {
   /** The command to run, e.g. ['node', 'app.js']. */
@@ -66,8 +67,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   if (!program) throw new HindsightError('HS_E_RECORD_USAGE', 'nothing to record: give the command after --, e.g. hindsight record -- node app.js');
   // opened before the program starts: a bad store is said at once, and a crash is archived without the wait
   const recordings = openRecordings({ path: opts.store });
-  const dir = mkdtempSync(path.join(memoryFolder() ?? tmpdir(), 'hindsight-rec-'));
   const notify = opts.notify ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dir = recordingFolder(ringBytes(opts.ringBytes ?? DEFAULT_RING_BYTES), notify);
   /** The folder stays when the ring in it could not be stored. */
   let keep = false;
   try {
@@ -112,7 +113,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     for (const [s, h] of handlers) process.off(s, h);
     const crashed = signal !== null || code !== 0;
     if (!crashed && !opts.always) return { exitCode: code, signal, snapshots, parts };
-    if (!existsSync(path.join(dir, FILES.ring))) {
+    if (!ringStarted(dir)) {
       notify(`hindsight: ${program} ended before it started recording (was it a Node.js program?); nothing to archive`);
       return { exitCode: code, signal, snapshots, parts };
     }
@@ -157,6 +158,21 @@ function storeRing(recordings: RecordingStore, id: string, dir: string, notify: 
     notify(`hindsight: the ring of recording ${id} could not be copied into the store (${(err as Error).message}); it stays in ${dir}, and the next hindsight trace command on this store stores it`);
     return false;
   }
+}
+
+/**
+ * The folder of the recording in progress, with the ring's room reserved in it: in memory
+ * (/dev/shm) when that has room for it, else in the temporary folder, which the user is told.
+ */
+function recordingFolder(bytes: number, notify: (line: string) => void): string {
+  const memory = memoryFolder();
+  if (memory !== undefined) {
+    const dir = mkdtempSync(path.join(memory, 'hindsight-rec-'));
+    if (reserveRing(path.join(dir, FILES.ring), bytes)) return dir;
+    rmSync(dir, { recursive: true, force: true });
+    notify(noRoomInMemory(bytes, tmpdir()));
+  }
+  return mkdtempSync(path.join(tmpdir(), 'hindsight-rec-'));
 }
 
 function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {

@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decodeRecording } from '../../src/recorder/index.js';
 import { ringHeader } from '../../src/recorder/ring-reader.js';
@@ -37,11 +37,11 @@ interface Run {
 }
 
 /** `hindsight record -- node service.js <mode>`; `onReady` gets the service's pid once it prints it. */
-function recordService(mode: string, opts: { args?: string[]; include?: string; nodeArgs?: string[]; onReady?: (pid: number) => void; onStderr?: (text: string) => void } = {}): Promise<Run> {
+function recordService(mode: string, opts: { args?: string[]; include?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv; onReady?: (pid: number) => void; onStderr?: (text: string) => void } = {}): Promise<Run> {
   const store = path.join(mkdtempSync(path.join(dir, 'run-')), 'store.db');
   const child = spawn(process.execPath, [CLI, '--store', store, 'record', '--include', opts.include ?? path.join(here, 'fixtures', '**'), ...(opts.args ?? []), '--', process.execPath, ...(opts.nodeArgs ?? []), SERVICE, mode], {
     cwd: dir,
-    env: ENV,
+    env: opts.env ?? ENV,
   });
   let stdout = '';
   let stderr = '';
@@ -70,6 +70,22 @@ function onlyRecording(store: string): Recording {
   } finally {
     r.close();
   }
+}
+
+/** A 32 MiB tmpfs (a container's /dev/shm is 64 MiB), unmounted after the test; undefined, the test skipped, where mounting is not allowed (it needs root). */
+function smallMemory(t: TestContext): string | undefined {
+  const at = mkdtempSync(path.join(tmpdir(), 'hindsight-small-memory-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', at], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    rmSync(at, { recursive: true, force: true });
+    t.skip(`cannot mount a small tmpfs here: ${mounted.error?.message ?? mounted.stderr.trim()}`);
+    return undefined;
+  }
+  t.after(() => {
+    spawnSync('umount', [at]);
+    rmSync(at, { recursive: true, force: true });
+  });
+  return at;
 }
 
 /** `kind function:line` of every event, for the events of the service's own code. */
@@ -276,6 +292,30 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.deepEqual(recordings.map((r) => r.reason).sort(), ['died without a word (killed by a signal or a native crash)', 'died without a word (killed by a signal or a native crash)', 'exited with code 1']);
     assert.ok(recordings.every((r) => r.events > 0));
     assert.equal(existsSync(path.dirname(left[0]!)), false, "the store's spool in /dev/shm is gone once its rings are archived");
+  });
+
+  it('where memory has no room for the ring (a small /dev/shm), it is a file on disk instead, which the user is told; a worker whose ring has no room runs untraced; nothing dies of SIGBUS', async (t) => {
+    const memory = smallMemory(t);
+    if (memory === undefined) return;
+    const env = { ...ENV, HINDSIGHT_MEMORY_DIR: memory };
+    const crashed = await recordService('throw', { env });
+    assert.equal(crashed.code, 1, crashed.stderr);
+    assert.match(crashed.stderr, new RegExp(`hindsight: ${memory} has no room for the 64 MiB ring; it is a file in \\S+ instead`));
+    assert.ok(onlyRecording(crashed.store).meta.events > 0);
+
+    const standalone = spawnSync(process.execPath, ['--import', new URL('../../src/recorder/register.bundle.js', import.meta.url).href, SERVICE, 'throw'], { cwd: dir, encoding: 'utf8', env: { ...env, HINDSIGHT_STORE: path.join(mkdtempSync(path.join(dir, 'small-')), 'store.db'), HINDSIGHT_INCLUDE: path.join(here, 'fixtures', '**') } });
+    assert.equal(standalone.status, 1);
+    assert.match(standalone.stderr, /has no room for the 64 MiB ring; it is a file in \S+rings instead[^]*recording rec-[0-9a-f]+ archived/);
+
+    // the main ring fits (16 MiB of 32), the worker's (32 MiB) does not
+    const worker = await recordService('thread', { env, args: ['--always', '--ring', '16MiB', '--worker-ring', '32MiB'] });
+    assert.match(worker.stdout, /thread done/, worker.stderr);
+    assert.doesNotMatch(worker.stderr, /has no room for the 16 MiB ring/);
+    assert.match(worker.stderr, /no room for the 32 MiB ring of worker thread \d+ in \S+: it runs untraced/);
+    const r = openRecordings({ path: worker.store });
+    const all = r.list();
+    r.close();
+    assert.deepEqual(all.map((m) => m.part === undefined), [true], 'the main recording, no part');
   });
 
   it('a very hot, tiny function is demoted once its events are a tenth of the trace (looked at every 8192 calls): not traced from there on, and the recording says where and from when', async () => {
