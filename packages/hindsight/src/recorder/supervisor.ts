@@ -68,7 +68,13 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   // opened before the program starts: a bad store is said at once, and a crash is archived without the wait
   const recordings = openRecordings({ path: opts.store });
   const notify = opts.notify ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const dir = recordingFolder(ringBytes(opts.ringBytes ?? DEFAULT_RING_BYTES), notify);
+  let dir: string;
+  try {
+    dir = recordingFolder(ringBytes(opts.ringBytes ?? DEFAULT_RING_BYTES), notify);
+  } catch (err) {
+    recordings.close();
+    throw err;
+  }
   /** The folder stays when the ring in it could not be stored. */
   let keep = false;
   try {
