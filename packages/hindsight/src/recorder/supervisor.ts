@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -77,9 +77,21 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   }
   /** The folder stays when the ring in it could not be stored. */
   let keep = false;
+  // listened for before the program starts: one that came in between would end this process and leave the program running
+  let running: ChildProcess | undefined;
+  const notYet = (reason: string) => notify(`hindsight: no snapshot (${reason}): ${program} has not started recording yet`);
+  let snap = (reason: string, _ended?: EndedPart): void => notYet(reason);
+  const forward = (signal: NodeJS.Signals) => () => running?.kill(signal);
+  const handlers = [...(['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const), ['SIGUSR2', () => snap('SIGUSR2 to hindsight record')] as const];
+  for (const [s, h] of handlers) process.on(s, h);
+  // once the program is gone (a signal then does what it would without hindsight), and on every way out
+  const stopListening = () => {
+    for (const [s, h] of handlers) process.off(s, h);
+  };
   try {
     // the IPC channel carries the program's snapshot requests (snapshot(reason), SIGUSR2 to it, an error logged)
     const child = spawn(program, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv(opts, dir) });
+    running = child;
     const snapshots: RecordingMeta[] = [];
     const parts: RecordingMeta[] = [];
     const saveParts = (from: string, end: ProcessEnd, of: string, ended?: EndedPart) =>
@@ -88,7 +100,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         notify(`hindsight: with it, ${p.meta.part!.kind} ${p.meta.part!.id}'s own ring: recording ${p.meta.id} (${p.meta.events} events)`);
         return p.meta;
       });
-    const snap = (reason: string, ended?: EndedPart) => {
+    snap = (reason: string, ended?: EndedPart) => {
+      // asked for (SIGUSR2) before the program got as far as recording: nothing to take yet
+      if (!ringStarted(dir)) return notYet(reason);
       const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: `snapshot: ${reason}` };
       const taken = archive(dir, end);
       recordings.save(taken);
@@ -107,16 +121,13 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     child.on('message', (m) => {
       if (isSnapshotRequest(m)) snap(m.reason);
     });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const handlers = [...(['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const), ['SIGUSR2', () => snap('SIGUSR2 to hindsight record')] as const];
-    for (const [s, h] of handlers) process.on(s, h);
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
       child.once('error', (err) => reject(new HindsightError('HS_E_RECORD_SPAWN', `cannot run ${program}: ${err.message}`, { cause: err })));
       child.once('exit', (c, s) => resolve([c, s]));
     });
     const died = performance.now();
     partWatch.stop();
-    for (const [s, h] of handlers) process.off(s, h);
+    stopListening();
     const crashed = signal !== null || code !== 0;
     if (!crashed && !opts.always) return { exitCode: code, signal, snapshots, parts };
     if (!ringStarted(dir)) {
@@ -147,6 +158,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     if (opts.webhook) await post(opts.webhook, recording, opts.store, notify);
     return { exitCode: code, signal, recording, archiveMs, ringStoredMs, snapshots, parts };
   } finally {
+    stopListening();
     recordings.close();
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }

@@ -318,6 +318,18 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.deepEqual(all.map((m) => m.part === undefined), [true], 'the main recording, no part');
   });
 
+  it('SIGUSR2 to hindsight record before its program records (not Node.js, or not started yet) says so, and the supervisor goes on', async () => {
+    const store = path.join(mkdtempSync(path.join(dir, 'early-')), 'store.db');
+    const supervisor = spawn(process.execPath, [CLI, '--store', store, 'record', '--', 'sh', '-c', 'echo up; sleep 2'], { cwd: dir, env: ENV });
+    let stderr = '';
+    supervisor.stderr.on('data', (d: Buffer) => (stderr += d));
+    // its program is running: the supervisor listens for the signal by then
+    supervisor.stdout.once('data', () => supervisor.kill('SIGUSR2'));
+    const code = await new Promise((r) => supervisor.once('close', r));
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /hindsight: no snapshot \(SIGUSR2 to hindsight record\): sh has not started recording yet/);
+  });
+
   it('a very hot, tiny function is demoted once its events are a tenth of the trace (looked at every 8192 calls): not traced from there on, and the recording says where and from when', async () => {
     const run = await recordService('hot', { args: ['--always'] });
     assert.match(run.stdout, /hot 250000/, 'the program computes the same with its function demoted');
