@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
+import { HindsightError } from '../common/index.js';
 import { ENV } from './config.js';
 import { mapShared } from './shared-memory.js';
 
@@ -37,7 +38,9 @@ export const PARTS = {
  * another tmpfs named by HINDSIGHT_MEMORY_DIR (one with more room than a container's /dev/shm).
  */
 export function memoryFolder(): string | undefined {
-  const folder = process.env[ENV.memoryDir] || '/dev/shm';
+  const named = process.env[ENV.memoryDir];
+  if (named && !existsSync(named)) throw new HindsightError('HS_E_MEMORY_DIR', `${ENV.memoryDir} names ${named}, which does not exist: make it (a tmpfs) or unset it to keep rings in /dev/shm`);
+  const folder = named || '/dev/shm';
   return existsSync(folder) ? folder : undefined;
 }
 

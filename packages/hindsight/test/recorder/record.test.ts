@@ -318,6 +318,13 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.deepEqual(all.map((m) => m.part === undefined), [true], 'the main recording, no part');
   });
 
+  it('HINDSIGHT_MEMORY_DIR naming no folder is said in one line, before the program starts', () => {
+    const run = spawnSync(process.execPath, [CLI, '--store', path.join(mkdtempSync(path.join(dir, 'memory-')), 'store.db'), 'record', '--', process.execPath, '-e', "console.log('ran')"], { cwd: dir, encoding: 'utf8', env: { ...ENV, HINDSIGHT_MEMORY_DIR: path.join(dir, 'no-such-tmpfs') } });
+    assert.equal(run.status, 1);
+    assert.equal(run.stdout, '', 'the program did not run');
+    assert.match(run.stderr, /HINDSIGHT_MEMORY_DIR names \S+no-such-tmpfs, which does not exist: make it \(a tmpfs\) or unset it to keep rings in \/dev\/shm \[HS_E_MEMORY_DIR\]/);
+  });
+
   it('SIGUSR2 to hindsight record before its program records (not Node.js, or not started yet) says so, and the supervisor goes on', async () => {
     const store = path.join(mkdtempSync(path.join(dir, 'early-')), 'store.db');
     const supervisor = spawn(process.execPath, [CLI, '--store', store, 'record', '--', 'sh', '-c', 'echo up; sleep 2'], { cwd: dir, env: ENV });
