@@ -38,7 +38,8 @@ const HOT_SHARE = 0.1;
 // the store is loaded only without a supervisor: a supervised program carries none of it
 const standalone = process.env[ENV.dir] ? undefined : await import('./standalone.js');
 const spool = standalone?.spoolFor(process.env, process.cwd(), process.pid);
-const config = configFromEnv(process.env, process.cwd(), () => spool!.dir);
+// no spool where no file system has room for the ring (spoolFor said so): the program runs unrecorded
+const config = configFromEnv(process.env, process.cwd(), () => spool?.dir ?? '');
 const folder = config !== undefined ? claim(config.dir) : undefined;
 const recording = folder !== undefined;
 if (folder !== undefined) start({ ...config!, dir: folder }, folder === config!.dir);

@@ -60,6 +60,11 @@ export function reserveRing(file: string, bytes: number): boolean {
   }
 }
 
+/** What the user is told when none of `folders` has room for the ring. */
+export function noRoomAnywhere(bytes: number, folders: readonly string[]): string {
+  return `hindsight: no room for the ${Math.round(bytes / 2 ** 20)} MiB ring in ${folders.join(' or ')}: the program runs unrecorded`;
+}
+
 /** What the user is told when memory has no room for the ring, which goes to `instead`. */
 export function noRoomInMemory(bytes: number, instead: string): string {
   return `hindsight: ${memoryFolder()} has no room for the ${Math.round(bytes / 2 ** 20)} MiB ring; it is a file in ${instead} instead, which costs the program more CPU (a container's /dev/shm is 64 MiB unless run with --shm-size; HINDSIGHT_MEMORY_DIR names another tmpfs)`;

@@ -5,7 +5,7 @@ import { defaultStorePath, openRecordings, type RecordingMeta, type RecordingSto
 import { archive, archiveParts, newRecordingId, ringStarted, type ProcessEnd } from './archive.js';
 import { configuredRingBytes, ENV } from './config.js';
 import { ringBytes } from './ring-layout.js';
-import { FILES, memoryFolder, noRoomInMemory, reserveRing } from './spool.js';
+import { FILES, memoryFolder, noRoomAnywhere, noRoomInMemory, reserveRing } from './spool.js';
 import { alive } from './alive.js';
 
 /**
@@ -16,21 +16,25 @@ import { alive } from './alive.js';
  */
 
 /**
- * Where a standalone recording's files go, for this process: its folder of the store's spool in
- * memory, with the ring's room reserved there, unless memory has none (then on disk, and `warn`
- * says so).
+ * Where a standalone recording's files go, for this process: its folder of the store's spool, in
+ * memory unless memory has no room for the ring (then on disk, and `warn` says so), the ring's
+ * room reserved there; undefined, said too, where no spool has room for it (the program then runs
+ * unrecorded).
  */
-export function spoolFor(env: NodeJS.ProcessEnv, cwd: string, pid: number, warn = (line: string) => void process.stderr.write(`${line}\n`)): { dir: string; store: string } {
+export function spoolFor(env: NodeJS.ProcessEnv, cwd: string, pid: number, warn = (line: string) => void process.stderr.write(`${line}\n`)): { dir: string; store: string } | undefined {
   const store = env.HINDSIGHT_STORE || defaultStorePath(cwd);
-  const [first, ...others] = spoolRoots(store);
+  const roots = spoolRoots(store);
   const bytes = ringBytes(configuredRingBytes(env));
-  if (others.length > 0) {
-    const dir = folderIn(first!, pid);
-    if (reserveRing(path.join(dir, FILES.ring), bytes)) return { dir, store };
+  for (const [i, root] of roots.entries()) {
+    const dir = folderIn(root, pid);
+    if (reserveRing(path.join(dir, FILES.ring), bytes)) {
+      if (i > 0) warn(noRoomInMemory(bytes, root));
+      return { dir, store };
+    }
     leaveSpool(dir);
-    warn(noRoomInMemory(bytes, others[0]!));
   }
-  return { dir: folderIn(others[0] ?? first!, pid), store };
+  warn(noRoomAnywhere(bytes, roots));
+  return undefined;
 }
 
 /** This process's folder in the spool `root`, made. */

@@ -9,7 +9,7 @@ import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
 import { ringBytes } from './ring-layout.js';
-import { FILES, memoryFolder, noRoomInMemory, reserveRing } from './spool.js';
+import { FILES, memoryFolder, noRoomAnywhere, noRoomInMemory, reserveRing } from './spool.js';
 
 export interface RecordOptions {
   /** The command to run, e.g. ['node', 'app.js']. */
@@ -68,12 +68,16 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   // opened before the program starts: a bad store is said at once, and a crash is archived without the wait
   const recordings = openRecordings({ path: opts.store });
   const notify = opts.notify ?? ((line: string) => process.stderr.write(`${line}\n`));
-  let dir: string;
+  let dir: string | undefined;
   try {
     dir = recordingFolder(ringBytes(opts.ringBytes ?? DEFAULT_RING_BYTES), notify);
   } catch (err) {
     recordings.close();
     throw err;
+  }
+  if (dir === undefined) {
+    recordings.close();
+    return runUnrecorded(program, args);
   }
   /** The folder stays when the ring in it could not be stored. */
   let keep = false;
@@ -121,10 +125,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     child.on('message', (m) => {
       if (isSnapshotRequest(m)) snap(m.reason);
     });
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', (err) => reject(new HindsightError('HS_E_RECORD_SPAWN', `cannot run ${program}: ${err.message}`, { cause: err })));
-      child.once('exit', (c, s) => resolve([c, s]));
-    });
+    const [code, signal] = await exited(child, program);
     const died = performance.now();
     partWatch.stop();
     stopListening();
@@ -180,17 +181,43 @@ function storeRing(recordings: RecordingStore, id: string, dir: string, notify: 
 
 /**
  * The folder of the recording in progress, with the ring's room reserved in it: in memory
- * (/dev/shm) when that has room for it, else in the temporary folder, which the user is told.
+ * (/dev/shm) when that has room for it, else in the temporary folder, which the user is told;
+ * undefined, said too, when neither has room.
  */
-function recordingFolder(bytes: number, notify: (line: string) => void): string {
-  const memory = memoryFolder();
-  if (memory !== undefined) {
-    const dir = mkdtempSync(path.join(memory, 'hindsight-rec-'));
-    if (reserveRing(path.join(dir, FILES.ring), bytes)) return dir;
+function recordingFolder(bytes: number, notify: (line: string) => void): string | undefined {
+  const folders = [memoryFolder(), tmpdir()].filter((f) => f !== undefined);
+  for (const [i, folder] of folders.entries()) {
+    const dir = mkdtempSync(path.join(folder, 'hindsight-rec-'));
+    if (reserveRing(path.join(dir, FILES.ring), bytes)) {
+      if (i > 0) notify(noRoomInMemory(bytes, folder));
+      return dir;
+    }
     rmSync(dir, { recursive: true, force: true });
-    notify(noRoomInMemory(bytes, tmpdir()));
   }
-  return mkdtempSync(path.join(tmpdir(), 'hindsight-rec-'));
+  notify(noRoomAnywhere(bytes, folders));
+  return undefined;
+}
+
+/** The program as if hindsight were not there (no file system had room for its ring): its end is hindsight record's. */
+async function runUnrecorded(program: string, args: readonly string[]): Promise<RecordResult> {
+  const child = spawn(program, args, { stdio: 'inherit' });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  try {
+    const [exitCode, signal] = await exited(child, program);
+    return { exitCode, signal, snapshots: [], parts: [] };
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+  }
+}
+
+/** The program's exit code and signal once it ends; HS_E_RECORD_SPAWN when it could not be run. */
+function exited(child: ChildProcess, program: string): Promise<[number | null, NodeJS.Signals | null]> {
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => reject(new HindsightError('HS_E_RECORD_SPAWN', `cannot run ${program}: ${err.message}`, { cause: err })));
+    child.once('exit', (c, s) => resolve([c, s]));
+  });
 }
 
 function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {

@@ -294,7 +294,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(existsSync(path.dirname(left[0]!)), false, "the store's spool in /dev/shm is gone once its rings are archived");
   });
 
-  it('where memory has no room for the ring (a small /dev/shm), it is a file on disk instead, which the user is told; a worker whose ring has no room runs untraced; nothing dies of SIGBUS', async (t) => {
+  it('where memory has no room for the ring (a small /dev/shm), it is a file on disk instead, which the user is told; a worker whose ring has no room runs untraced; with no room on disk either, the program runs unrecorded; nothing dies of SIGBUS', async (t) => {
     const memory = smallMemory(t);
     if (memory === undefined) return;
     const env = { ...ENV, HINDSIGHT_MEMORY_DIR: memory };
@@ -316,6 +316,18 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const all = r.list();
     r.close();
     assert.deepEqual(all.map((m) => m.part === undefined), [true], 'the main recording, no part');
+
+    // the disk (the temporary folder, the store's folder) has no room either: the program runs unrecorded, and says so
+    const disk = smallMemory(t)!;
+    const full = { ...env, TMPDIR: disk };
+    const unrecorded = await recordService('throw', { env: full });
+    assert.equal(unrecorded.code, 1, 'the program ran, and its exit is hindsight record\'s');
+    assert.match(unrecorded.stderr, /boom in checkout/);
+    assert.match(unrecorded.stderr, new RegExp(`hindsight: no room for the 64 MiB ring in ${memory} or ${disk}: the program runs unrecorded`));
+    const alone = spawnSync(process.execPath, ['--import', new URL('../../src/recorder/register.bundle.js', import.meta.url).href, SERVICE, 'throw'], { cwd: dir, encoding: 'utf8', env: { ...full, HINDSIGHT_STORE: path.join(disk, 'store.db'), HINDSIGHT_INCLUDE: path.join(here, 'fixtures', '**') } });
+    assert.equal(alone.status, 1);
+    assert.match(alone.stderr, /hindsight: no room for the 64 MiB ring in \S+ or \S+rings: the program runs unrecorded/);
+    assert.doesNotMatch(alone.stderr, /archived/);
   });
 
   it('HINDSIGHT_MEMORY_DIR naming no folder is said in one line, before the program starts', () => {
