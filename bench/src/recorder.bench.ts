@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeRecording, mapShared, RingWriter, ringBytes } from 'hindsight/recorder';
+import { decodeRecording, mapShared, memoryFolder, RingWriter, ringBytes } from 'hindsight/recorder';
 import { EventKind, type Site } from 'hindsight/trace';
 import { median, round, type Benchmark, type Measure } from './harness.js';
 import { APP, CLI, load, start, stop } from './http-service.js';
@@ -287,7 +287,7 @@ export const recorderBenchmark: Benchmark = {
   async run(only) {
     const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-bench-recorder-'));
     // rings in memory, where the recorder keeps them (a ring in a file on disk costs more: standalone.ts)
-    const rings = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'hindsight-bench-rings-'));
+    const rings = mkdtempSync(path.join(memoryFolder() ?? tmpdir(), 'hindsight-bench-rings-'));
     const store = path.join(dir, 'store.db');
     try {
       const out: Measure[] = [];

@@ -16,4 +16,5 @@ export { DEFAULT_RING_BYTES } from './config.js';
 export { snapshot } from './snapshot.js';
 export { recoverOrphans } from './standalone.js';
 export { mapShared } from './shared-memory.js';
+export { memoryFolder } from './spool.js';
 export { toRecordingFile, fromRecordingFile, isRecordingFile, storedRecording, recordingNotFound, RECORDING_ID, type RecordingFile } from './file.js';

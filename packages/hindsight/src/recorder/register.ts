@@ -20,7 +20,7 @@ import { RingWriter } from './ring.js';
 import { mapShared, stampLoopWaits, touchPages } from './shared-memory.js';
 import { askThroughFile, snapshot } from './snapshot.js';
 import { oncePerBurst, watchSlowRequests, watchSlowWork } from './slow-requests.js';
-import { FILES, PARTS, reserveRing } from './spool.js';
+import { FILES, mapRing, PARTS } from './spool.js';
 import { DEFAULT_VALUES_RING_BYTES, ValuesRingWriter } from './values-ring.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
 
@@ -60,8 +60,8 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   const bytes = ringBytes(main ? config.ringBytes : config.workerRingBytes);
   // the main ring's room was reserved with its folder (supervisor.ts, standalone.ts); a worker's or
   // child's that the file system has no room for leaves that part unrecorded, not the program down
-  if (!main && !reserveRing(file, bytes)) return void process.stderr.write(`hindsight: no room for the ${Math.round(bytes / 2 ** 20)} MiB ring of ${isMainThread ? `process ${process.pid}` : `worker thread ${threadId}`} in ${config.dir}: it runs untraced (a smaller --worker-ring fits more)\n`);
-  const memory = mapShared(file, bytes);
+  const memory = main ? mapShared(file, bytes) : mapRing(file, bytes);
+  if (memory === undefined) return void process.stderr.write(`hindsight: no room for the ${Math.round(bytes / 2 ** 20)} MiB ring of ${isMainThread ? `process ${process.pid}` : `worker thread ${threadId}`} in ${config.dir}: it runs untraced (a smaller --worker-ring fits more)\n`);
   touchPages(memory);
   const ring = new RingWriter(memory, process.pid);
   stampLoopWaits(memory);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
+import path from 'node:path';
 import { HindsightError } from '../common/index.js';
 import { ENV } from './config.js';
 import { mapShared } from './shared-memory.js';
@@ -45,29 +46,39 @@ export function memoryFolder(): string | undefined {
 }
 
 /**
- * Makes the ring file of `bytes` (ringBytes) at `file` with its room reserved (mapShared); false,
- * with the file removed, when the file system has no room for it (ENOSPC). A ring whose pages a
- * file system cannot back kills the program with SIGBUS at its first write to one.
+ * The ring file of `bytes` (ringBytes) at `file`, mapped (mapShared), its room reserved as it is
+ * made; undefined, the file removed, when the file system has no room for it (ENOSPC). A ring
+ * whose pages a file system cannot back would kill the program with SIGBUS at its first write to one.
  */
-export function reserveRing(file: string, bytes: number): boolean {
+export function mapRing(file: string, bytes: number): ArrayBuffer | undefined {
   try {
-    mapShared(file, bytes);
-    return true;
+    return mapShared(file, bytes);
   } catch (err) {
     if ((err as { errno?: number }).errno !== -constants.errno.ENOSPC) throw err;
     rmSync(file, { force: true });
-    return false;
+    return undefined;
   }
 }
 
-/** What the user is told when none of `folders` has room for the ring. */
-export function noRoomAnywhere(bytes: number, folders: readonly string[]): string {
-  return `hindsight: no room for the ${Math.round(bytes / 2 ** 20)} MiB ring in ${folders.join(' or ')}: the program runs unrecorded`;
-}
-
-/** What the user is told when memory has no room for the ring, which goes to `instead`. */
-export function noRoomInMemory(bytes: number, instead: string): string {
-  return `hindsight: ${memoryFolder()} has no room for the ${Math.round(bytes / 2 ** 20)} MiB ring; it is a file in ${instead} instead, which costs the program more CPU (a container's /dev/shm is 64 MiB unless run with --shm-size; HINDSIGHT_MEMORY_DIR names another tmpfs)`;
+/**
+ * The folder for a recording's ring of `bytes`, in the first of `roots` with room for it (memory
+ * first, where the machine has it): `make` makes a folder in a root, where the ring's file is made
+ * with its room reserved (mapRing); a folder without room is `discard`ed. The user is told when the
+ * ring is not in the first root (memory had no room), and when no root has room (undefined: the
+ * program runs unrecorded).
+ */
+export function ringFolder(roots: readonly string[], bytes: number, make: (root: string) => string, discard: (dir: string) => void, warn: (line: string) => void): string | undefined {
+  const mib = Math.round(bytes / 2 ** 20);
+  for (const [i, root] of roots.entries()) {
+    const dir = make(root);
+    if (mapRing(path.join(dir, FILES.ring), bytes)) {
+      if (i > 0) warn(`hindsight: ${roots[0]} has no room for the ${mib} MiB ring; it is a file in ${root} instead, which costs the program more CPU (a container's /dev/shm is 64 MiB unless run with --shm-size; HINDSIGHT_MEMORY_DIR names another tmpfs)`);
+      return dir;
+    }
+    discard(dir);
+  }
+  warn(`hindsight: no room for the ${mib} MiB ring in ${roots.join(' or ')}: the program runs unrecorded`);
+  return undefined;
 }
 
 /** A JSON file of a recording's folder; undefined when it is absent, or torn by the death it tells of. */

@@ -5,7 +5,7 @@ import { defaultStorePath, openRecordings, type RecordingMeta, type RecordingSto
 import { archive, archiveParts, newRecordingId, ringStarted, type ProcessEnd } from './archive.js';
 import { configuredRingBytes, ENV } from './config.js';
 import { ringBytes } from './ring-layout.js';
-import { FILES, memoryFolder, noRoomAnywhere, noRoomInMemory, reserveRing } from './spool.js';
+import { memoryFolder, ringFolder } from './spool.js';
 import { alive } from './alive.js';
 
 /**
@@ -23,18 +23,8 @@ import { alive } from './alive.js';
  */
 export function spoolFor(env: NodeJS.ProcessEnv, cwd: string, pid: number, warn = (line: string) => void process.stderr.write(`${line}\n`)): { dir: string; store: string } | undefined {
   const store = env.HINDSIGHT_STORE || defaultStorePath(cwd);
-  const roots = spoolRoots(store);
-  const bytes = ringBytes(configuredRingBytes(env));
-  for (const [i, root] of roots.entries()) {
-    const dir = folderIn(root, pid);
-    if (reserveRing(path.join(dir, FILES.ring), bytes)) {
-      if (i > 0) warn(noRoomInMemory(bytes, root));
-      return { dir, store };
-    }
-    leaveSpool(dir);
-  }
-  warn(noRoomAnywhere(bytes, roots));
-  return undefined;
+  const dir = ringFolder(spoolRoots(store), ringBytes(configuredRingBytes(env)), (root) => folderIn(root, pid), leaveSpool, warn);
+  return dir === undefined ? undefined : { dir, store };
 }
 
 /** This process's folder in the spool `root`, made. */

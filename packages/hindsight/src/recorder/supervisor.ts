@@ -9,7 +9,7 @@ import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
 import { ringBytes } from './ring-layout.js';
-import { FILES, memoryFolder, noRoomAnywhere, noRoomInMemory, reserveRing } from './spool.js';
+import { memoryFolder, ringFolder } from './spool.js';
 
 export interface RecordOptions {
   /** The command to run, e.g. ['node', 'app.js']. */
@@ -85,13 +85,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   let running: ChildProcess | undefined;
   const notYet = (reason: string) => notify(`hindsight: no snapshot (${reason}): ${program} has not started recording yet`);
   let snap = (reason: string, _ended?: EndedPart): void => notYet(reason);
-  const forward = (signal: NodeJS.Signals) => () => running?.kill(signal);
-  const handlers = [...(['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const), ['SIGUSR2', () => snap('SIGUSR2 to hindsight record')] as const];
-  for (const [s, h] of handlers) process.on(s, h);
-  // once the program is gone (a signal then does what it would without hindsight), and on every way out
-  const stopListening = () => {
-    for (const [s, h] of handlers) process.off(s, h);
-  };
+  // removed once the program is gone (a signal then does what it would without hindsight), and on every way out
+  const stopListening = listen([...forwarding(() => running), ['SIGUSR2', () => snap('SIGUSR2 to hindsight record')]]);
   try {
     // the IPC channel carries the program's snapshot requests (snapshot(reason), SIGUSR2 to it, an error logged)
     const child = spawn(program, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv(opts, dir) });
@@ -181,35 +176,40 @@ function storeRing(recordings: RecordingStore, id: string, dir: string, notify: 
 
 /**
  * The folder of the recording in progress, with the ring's room reserved in it: in memory
- * (/dev/shm) when that has room for it, else in the temporary folder, which the user is told;
- * undefined, said too, when neither has room.
+ * (/dev/shm) when that has room for it, else in the temporary folder; undefined when neither has
+ * (ringFolder tells the user).
  */
 function recordingFolder(bytes: number, notify: (line: string) => void): string | undefined {
-  const folders = [memoryFolder(), tmpdir()].filter((f) => f !== undefined);
-  for (const [i, folder] of folders.entries()) {
-    const dir = mkdtempSync(path.join(folder, 'hindsight-rec-'));
-    if (reserveRing(path.join(dir, FILES.ring), bytes)) {
-      if (i > 0) notify(noRoomInMemory(bytes, folder));
-      return dir;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
-  notify(noRoomAnywhere(bytes, folders));
-  return undefined;
+  const roots = [memoryFolder(), tmpdir()].filter((f) => f !== undefined);
+  return ringFolder(roots, bytes, (root) => mkdtempSync(path.join(root, 'hindsight-rec-')), (dir) => rmSync(dir, { recursive: true, force: true }), notify);
 }
 
 /** The program as if hindsight were not there (no file system had room for its ring): its end is hindsight record's. */
 async function runUnrecorded(program: string, args: readonly string[]): Promise<RecordResult> {
-  const child = spawn(program, args, { stdio: 'inherit' });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
-  for (const [s, h] of handlers) process.on(s, h);
+  let child: ChildProcess | undefined;
+  const stopListening = listen(forwarding(() => child));
   try {
+    child = spawn(program, args, { stdio: 'inherit' });
     const [exitCode, signal] = await exited(child, program);
     return { exitCode, signal, snapshots: [], parts: [] };
   } finally {
-    for (const [s, h] of handlers) process.off(s, h);
+    stopListening();
   }
+}
+
+type Handlers = readonly (readonly [NodeJS.Signals, () => void])[];
+
+/** Handlers that pass SIGINT, SIGTERM and SIGHUP on to the program, once it runs. */
+function forwarding(program: () => ChildProcess | undefined): Handlers {
+  return (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, () => void program()?.kill(s)] as const);
+}
+
+/** `handlers` installed on this process; returns what removes them. */
+function listen(handlers: Handlers): () => void {
+  for (const [s, h] of handlers) process.on(s, h);
+  return () => {
+    for (const [s, h] of handlers) process.off(s, h);
+  };
 }
 
 /** The program's exit code and signal once it ends; HS_E_RECORD_SPAWN when it could not be run. */
