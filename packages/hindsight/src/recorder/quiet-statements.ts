@@ -1,7 +1,7 @@
 import { HindsightError, Slots } from '../common/index.js';
 import { PROGRESS_KIND } from '../instrument/index.js';
 import { EventKind, grow } from '../trace/index.js';
-import { firstEvents, timeStep, type RingEvents } from './ring-reader.js';
+import { columns, firstEvents, timeStep, type RingEvents } from './ring-reader.js';
 
 /**
  * The quiet statements each site starts (Site.run: the statements after a function's entry, a
@@ -57,10 +57,7 @@ export class EventColumns {
   readonly times: Float64Array;
 
   constructor(capacity: number) {
-    this.kinds = new Uint8Array(capacity);
-    this.sites = new Uint32Array(capacity);
-    this.activations = new Uint32Array(capacity);
-    this.times = new Float64Array(capacity);
+    ({ kinds: this.kinds, sites: this.sites, activations: this.activations, times: this.times } = columns(capacity));
   }
 
   /** The events appended, as views. */

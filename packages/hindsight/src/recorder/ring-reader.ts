@@ -40,24 +40,31 @@ function isWrapped(version: number, flag: number, count: number, capacity: numbe
   return flag === 1 || (version === Layout.VERSION && count > capacity);
 }
 
-/** The ring's words past a check of its header (magic, version, length). */
+/**
+ * What every reader checks of a ring's header, its words read by `word` (the header may be any
+ * bytes): its magic, format, size in slots, count, whether it wrapped, and the words it fills.
+ */
+function checkedHeader(bytes: number, word: (i: number) => number) {
+  if (bytes < RING_HEADER_BYTES) throw new HindsightError('HS_E_RING_INVALID', `${bytes} bytes are not a flight recorder ring; the recording is damaged`);
+  if (word(Layout.H_MAGIC) !== Layout.MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
+  const version = word(Layout.H_VERSION);
+  const slotWords = slotWordsOf(version);
+  const capacity = word(Layout.H_CAPACITY);
+  const count = word(Layout.H_COUNT);
+  const wrapped = isWrapped(version, word(Layout.H_WRAPPED), count, capacity);
+  // an archive of a ring that never wrapped keeps only the slots written (see RingHeader.usedBytes)
+  const usedWords = Layout.HEADER_WORDS + (wrapped ? capacity : count) * slotWords;
+  return { version, slotWords, capacity, count, wrapped, usedWords };
+}
+
+/** The ring's words past a check of its header and its length. */
 function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; bytes: Uint8Array; version: number; capacity: number; count: number; wrapped: boolean; slotWords: number } {
   const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
-  if (bytes.byteLength < Layout.HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) {
-    throw new HindsightError('HS_E_RING_INVALID', `${bytes.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
-  }
+  if (bytes.byteOffset % 4 !== 0) throw new HindsightError('HS_E_RING_INVALID', `${bytes.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
-  if (words[Layout.H_MAGIC] !== Layout.MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
-  const version = words[Layout.H_VERSION]!;
-  const slotWords = slotWordsOf(version);
-  const capacity = words[Layout.H_CAPACITY]!;
-  const count = words[Layout.H_COUNT]!;
-  const wrapped = isWrapped(version, words[Layout.H_WRAPPED]!, count, capacity);
-  // an archive of a ring that never wrapped keeps only the slots written (see RingHeader.usedBytes)
-  if (words.length < Layout.HEADER_WORDS + (wrapped ? capacity : count) * slotWords) {
-    throw new HindsightError('HS_E_RING_INVALID', 'the ring is shorter than its header says; the recording is truncated');
-  }
-  return { words, bytes, version, capacity, count, wrapped, slotWords };
+  const header = checkedHeader(bytes.byteLength, (i) => words[i]!);
+  if (words.length < header.usedWords) throw new HindsightError('HS_E_RING_INVALID', 'the ring is shorter than its header says; the recording is truncated');
+  return { words, bytes, ...header };
 }
 
 /**
@@ -115,7 +122,7 @@ class Timeline {
 export type RingColumns = Omit<RingEvents, 'length'>;
 
 /** Columns for up to `slots` events. */
-function columns(slots: number): RingColumns {
+export function columns(slots: number): RingColumns {
   return { kinds: new Uint8Array(slots), sites: new Uint32Array(slots), activations: new Uint32Array(slots), times: new Float64Array(slots) };
 }
 
@@ -346,17 +353,10 @@ function wrappedEvents(capacity: number, written: number, records: number): numb
 }
 
 export function ringHeader(header: Uint8Array): RingHeader {
-  if (header.byteLength < RING_HEADER_BYTES) throw new HindsightError('HS_E_RING_INVALID', `${header.byteLength} bytes are not a flight recorder ring; the recording is damaged`);
-  const view = new DataView(header.buffer, header.byteOffset, RING_HEADER_BYTES);
+  const view = new DataView(header.buffer, header.byteOffset, Math.min(header.byteLength, RING_HEADER_BYTES));
   const word = (i: number) => view.getUint32(i * 4, true);
-  if (word(Layout.H_MAGIC) !== Layout.MAGIC) throw new HindsightError('HS_E_RING_INVALID', 'not a flight recorder ring (bad magic); the recording is damaged or the process never started recording');
-  const version = word(Layout.H_VERSION);
-  const slotWords = slotWordsOf(version);
-  const capacity = word(Layout.H_CAPACITY);
-  const written = word(Layout.H_COUNT);
-  const wrapped = isWrapped(version, word(Layout.H_WRAPPED), written, capacity);
-  const usedBytes = (Layout.HEADER_WORDS + (wrapped ? capacity : written) * slotWords) * 4;
-  const at = { pid: word(Layout.H_PID), startMs: view.getFloat64(Layout.H_START * 4, true), capacity, written, wrapped, usedBytes };
+  const { version, capacity, count: written, wrapped, usedWords } = checkedHeader(header.byteLength, word);
+  const at = { pid: word(Layout.H_PID), startMs: view.getFloat64(Layout.H_START * 4, true), capacity, written, wrapped, usedBytes: usedWords * 4 };
   if (version === Layout.VERSION_1) return { ...at, events: wrapped ? capacity - 1 : written };
   return { ...at, events: wrapped ? wrappedEvents(capacity, written, word(Layout.H_RECORDS)) : (written - word(Layout.H_RECORDS)) >>> 0 };
 }
