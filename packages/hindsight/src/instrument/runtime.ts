@@ -161,8 +161,9 @@ export class ProbeRuntime {
   module(sites: readonly Site[], scopes: readonly ScopeNames[] = []): Probe {
     const base = this.sites.length;
     const scopeBase = this.scopes.length;
-    this.sites.push(...sites);
-    this.scopes.push(...scopes);
+    // one at a time: a spread passes them all as arguments, more than the stack holds for a bundle of 100,000 sites
+    for (const site of sites) this.sites.push(site);
+    for (const scope of scopes) this.scopes.push(scope);
     this.#grow(this.sites.length);
     this.onModule?.(base, sites);
     const demoted = new Uint8Array(sites.length);

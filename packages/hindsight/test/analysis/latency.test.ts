@@ -111,6 +111,13 @@ describe('explainTail: what the slow requests do that the typical ones do not', 
     assert.equal(explainTail(s.build(), 'health').summary, 'the slow requests spend the 29 ms they take longer in `health` itself (its own code, or awaits of code that is not traced)');
   });
 
+  it('explains a trace of 400,000 requests, as a full ring of a busy service holds (no argument list as long as the requests)', () => {
+    const s = new ServiceTrace();
+    for (let i = 0; i < 400_000; i++) s.health(i % 10 === 9 ? 5 : 1).idle(1);
+    const why = explainTail(s.build(), 'health');
+    assert.deepEqual([why.slow.count, why.slow.minDuration, why.slow.maxDuration, why.typical.count, why.typical.maxDuration], [40_000, 5, 5, 200_000, 1]);
+  });
+
   it('calls that became requests of their own do not count against their caller', () => {
     const why = explainTail(new ServiceTrace().routed(4, 50).idle(1).routed(2, 1).build(), 'handle');
     assert.deepEqual(why.paths.map((p) => p.path.join(' > ')), ['handle > get'], '`audit` outlives `handle`: it is not in its call tree');

@@ -83,4 +83,13 @@ describe("an ES module's probes module", () => {
     assert.notEqual(first, second);
     assert.equal(first.twice(2) + second.twice(3), 10);
   });
+
+  it('registers a module of 300,000 sites, as a large bundle has (no argument list as long as its sites)', () => {
+    const runtime = probeRuntime();
+    const before = runtime.sites.length;
+    const sites = Array.from({ length: 300_000 }, (_, i) => ({ kind: 'statement' as const, file: path.join(dir, 'bundle.mjs'), line: i + 1, column: 1, functionName: '<module bundle.mjs>' }));
+    runtime.module(sites);
+    assert.equal(runtime.sites.length, before + sites.length);
+    assert.equal(runtime.sites[before + 299_999]!.line, 300_000);
+  });
 });

@@ -12,7 +12,7 @@ export function renderTable(head: string[], rows: string[][], opts: { borderless
     chars: opts.borderless ? BORDERLESS : NO_ROW_RULES,
     wordWrap: false,
   });
-  table.push(...rows);
+  for (const row of rows) table.push(row); // not push(...rows): a long list would pass more arguments than the stack holds
   return table.toString();
 }
 

@@ -73,7 +73,8 @@ function resolveLocation(s: DebugSession, where: string): Location {
 function candidates(s: DebugSession, sites: number[], line: boolean): number[] {
   const ex = s.cursor.execution;
   const all: number[] = [];
-  for (const site of sites) all.push(...(line ? ex.siteOccurrences(site) : ex.functionOccurrences(site)));
+  // one push per hit: a spread passes them all as arguments, more than the stack holds past about 100,000
+  for (const site of sites) for (const hit of line ? ex.siteOccurrences(site) : ex.functionOccurrences(site)) all.push(hit);
   return all.sort((a, b) => a - b);
 }
 
