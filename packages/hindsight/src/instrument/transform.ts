@@ -8,6 +8,7 @@ import type { ModuleFrame } from './module-frame.js';
 import { runsNothing } from './module-body.js';
 import { functionName, scopeNames, type ScopeNames } from './names.js';
 import { act, gen, num, probe, progressArgs, report } from './probe-calls.js';
+import { StatementInserts } from './statement-inserts.js';
 import { simple } from './statements.js';
 
 export type FnPath = NodePath<T.Function>;
@@ -55,6 +56,8 @@ export class Transform {
   /** With `demotable`: the code of each function small enough to be demoted, as it was before it was instrumented. */
   readonly originals = new WeakMap<T.Node, T.Statement[]>();
   /** With `modules`: the module's body, a frame of its own (see ModuleFrame). */
+  /** The statement probes, put in as each owner's traversal ends (StatementInserts). */
+  readonly inserts = new StatementInserts();
   program: NodePath<T.Program> | undefined;
   frame: ModuleFrame | undefined;
 

@@ -42,6 +42,7 @@ export function codeVisitor(x: Transform): Visitor {
         keepOriginal(x, p);
       },
       exit(p) {
+        x.inserts.apply(p.node);
         if (made.has(p.node.body)) return;
         wrapFunction(x, p);
       },
@@ -62,9 +63,12 @@ export function codeVisitor(x: Transform): Visitor {
         const S = x.siteOf('statement', node, x.nameOf(fn));
         x.statementSites.set(node, S);
         const st = report('st', num(S), act());
-        p.insertBefore(x.values ? [st, x.valuePoint(p, fn as FnPath, node.start ?? 0)] : st);
+        x.inserts.before(p, fn.node, x.values ? [st, x.valuePoint(p, fn as FnPath, node.start ?? 0)] : [st]);
       }
-      if (fn === x.program && t.isReturnStatement(node)) x.frame!.returnFrom(p as NodePath<T.ReturnStatement>, x.statementSites);
+      if (fn === x.program && t.isReturnStatement(node)) {
+        x.frame!.returnFrom(p as NodePath<T.ReturnStatement>, x.statementSites);
+        x.inserts.retarget(fn.node, node, p.node);
+      }
     },
     CatchClause(p) {
       const fn = x.owner(p);
@@ -88,6 +92,7 @@ export function codeVisitor(x: Transform): Visitor {
         x.frame = new ModuleFrame(x.sites.push({ kind: 'function', ...where, functionName: x.nameOf(p), ...(async ? { async: true } : {}), module: true }) - 1, async, x.sparse);
       },
       exit(p) {
+        x.inserts.apply(p.node);
         if (x.frame) {
           x.sites[x.frame.site] = { ...x.sites[x.frame.site]!, statements: x.statementCounts.get(p.node) ?? 0, ...(x.sparse ? { run: x.leading.get(p.node) ?? [] } : {}) };
           x.frame.instrument(p);
@@ -240,11 +245,11 @@ function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner): void {
     // the first statement of a run that may enter traced code: whatever is entered while it is pending, it entered
     if (starts !== 'pure' && !x.mayCall.has(joins)) x.sites[S] = { ...x.sites[S]!, calls: true };
     if (starts !== 'pure') x.mayCall.add(joins);
-    p.insertBefore(mark(t.expressionStatement(mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))))));
+    x.inserts.before(p, fn.node, [mark(t.expressionStatement(mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S)))))]);
     return;
   }
   if (starts !== 'pure') x.mayCall.add(run);
   // a compound statement's run stays empty: what follows it is reported again
   if (simple(node)) x.runOf.set(node, run);
-  p.insertBefore(report('st', mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))), act()));
+  x.inserts.before(p, fn.node, [report('st', mark(t.assignmentExpression('=', t.identifier(PROGRESS), num(S))), act())]);
 }
