@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { chromeTrace, speedscope } from '../../../analysis/index.js';
 import { InvalidInputError } from '../../../common/errors.js';
-import { println } from '../../output/json.js';
+import { println, writeJsonFile } from '../../output/json.js';
 import { loadRecording } from './recording.js';
 
 /** `hindsight`: the recording itself, to debug elsewhere; the others are for trace viewers. */
@@ -18,7 +17,7 @@ export function exportFormat(text: string): ExportFormat {
 export function exportForViewer(cmd: Command, id: string, format: Exclude<ExportFormat, 'hindsight'>, output: string): void {
   const { execution: ex, frameArgs } = loadRecording(cmd, id);
   const doc = format === 'chrome' ? chromeTrace(ex, { name: id, frameArgs }) : speedscope(ex, { name: id });
-  writeFileSync(output, JSON.stringify(doc));
+  writeJsonFile(output, doc);
   const open = format === 'chrome' ? 'open it in https://ui.perfetto.dev or chrome://tracing' : 'open it in https://www.speedscope.app';
   println(`Wrote ${id} (${ex.length} events) to ${output} in ${format} format; ${open}`);
 }
