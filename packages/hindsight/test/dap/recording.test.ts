@@ -172,6 +172,19 @@ describe('hindsight dap: a flight recording of a crashed service, debugged backw
     assert.match(current[0]!, new RegExp(`^\\* ${waiting} +handle @[\\d.]+ms +<anonymous> at app\\.mjs:${line('for (let id')} \\(event \\d+\\)$`));
   });
 
+  it('goto time +<duration> goes to the first event at or after it, on the recording\'s clock (as info threads gives times); what it cannot do, it says', () => {
+    const script = path.join(dir, 'time.txt');
+    writeFileSync(script, 'info threads\n');
+    const waiting = /^  \d+ +handle @([\d.]+)ms/m.exec(cli('debug', id, '--commands', script).stdout)![1]!;
+    writeFileSync(script, `goto time +0ms\ngoto time +${waiting}ms\ngoto time +1h\ngoto time 2026-01-01T00:00:00Z\n`);
+    const out = cli('debug', id, '--commands', script).stdout;
+    const events = [...out.matchAll(/\(event (\d+)\/\d+, /g)].map((m) => Number(m[1]));
+    assert.equal(events[1], 0, 'before the first event: the first event');
+    assert.ok(events[2]! > 0, `the waiting request's start is later (${out})`);
+    assert.match(out, /error no event at or after \+3600s; its events run from \+[\d.]+m?s to \+[\d.]+m?s \[HS_E_DEBUG_NO_EVENT\]/);
+    assert.match(out, /error this session has no history: goto time takes \+<duration> from the recording's start, like \+1\.5s; its events run from/);
+  });
+
   async function reconnect(): Promise<void> {
     await dc.stop();
     dc = new AdapterClient();

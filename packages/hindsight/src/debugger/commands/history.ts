@@ -111,6 +111,7 @@ function stepIndex(s: DebugSession, name: string, nth: string | undefined): numb
 /** Where the code reached the first history event recorded at or after the time `text` names. */
 function timeIndex(s: DebugSession, text: string): number {
   const t = s.timeline;
+  if (t.events.length === 0) return traceTimeIndex(s, text);
   const at = text.startsWith('+') ? t.startedAt + offsetMillis(text) : isoMillis(text);
   const e = t.events.find((x) => x.ts >= at && t.indexOf(x.id) !== undefined);
   if (!e) {
@@ -119,6 +120,28 @@ function timeIndex(s: DebugSession, text: string): number {
     throw new DebugError('HS_E_DEBUG_NO_EVENT', `no history event the code reached at or after ${iso(at)} (${formatOffset(at - t.startedAt)}); ${span}`);
   }
   return t.indexOf(e.id)!;
+}
+
+/**
+ * The first event at or after `+<duration>` in a session without history (a flight recording),
+ * on the trace's own clock: from the recording's start, as `info threads` gives times.
+ */
+function traceTimeIndex(s: DebugSession, text: string): number {
+  const ex = s.cursor.execution;
+  const us = (ms: number) => formatOffset(Math.round(ms * 1000) / 1000);
+  const span = `its events run from ${us(ex.time(0))} to ${us(ex.time(ex.length - 1))}`;
+  if (!text.startsWith('+')) throw new DebugError('HS_E_DEBUG_USAGE', `this session has no history: goto time takes +<duration> from the recording's start, like +1.5s; ${span}`);
+  const at = offsetMillis(text);
+  // times never decrease along the trace
+  let lo = 0;
+  let hi = ex.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ex.time(mid) < at) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === ex.length) throw new DebugError('HS_E_DEBUG_NO_EVENT', `no event at or after ${us(at)}; ${span}`);
+  return lo;
 }
 
 function offsetMillis(text: string): number {
