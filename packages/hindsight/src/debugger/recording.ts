@@ -29,7 +29,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   const recorded = captured ? new CapturedArguments(execution, args, why) : new ValuesNotCaptured(why);
   const values = crash && m.error ? new WithThrownError(recorded, execution, crash, m.error) : recorded;
   const startIndex = crash?.index ?? Math.max(0, execution.length - 1);
-  const session = new DebugSession(execution, { ...opts, startIndex, values, requestLanes: true });
+  const session = new DebugSession(execution, { ...opts, startIndex, values, requestLanes: true, demoted: m.demoted ?? [] });
   const stop = execution.length > 0 ? { ...session.view(session.cursor.goto(startIndex)), reason: 'start' as const } : undefined;
   return {
     session,

@@ -33,6 +33,14 @@ export interface SessionOptions {
   bundle?: ReadonlyMap<string, string>;
   /** A recording: its request lanes are its threads (`info threads`, `thread <id>`). */
   requestLanes?: boolean;
+  /** A recording's demoted functions: a breakpoint on one says that its later calls are not in the trace. */
+  demoted?: readonly DemotedCalls[];
+}
+
+/** A function the recorder stopped tracing, and after which of the ring's events. */
+export interface DemotedCalls {
+  readonly functionName: string;
+  readonly fromEvent: number;
 }
 
 export class DebugSession {
@@ -48,6 +56,7 @@ export class DebugSession {
   readonly workflowsModulePath: string | undefined;
   readonly divergence: DivergenceView | undefined;
   readonly bundle: ReadonlyMap<string, string>;
+  readonly demoted: readonly DemotedCalls[];
   readonly #requestLanes: boolean;
   #lanes: RequestLanes | undefined;
   /** Why there is no trace (the session still answers help, print and quit). */
@@ -67,6 +76,7 @@ export class DebugSession {
     this.history = opts.history;
     this.workflowsModulePath = opts.workflowsModulePath;
     this.divergence = opts.divergence;
+    this.demoted = opts.demoted ?? [];
   }
 
   /** A recording's request lanes (its threads), found on first use; undefined for a workflow run (one thread). */

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startRecordingSession } from '../../src/debugger/index.js';
 import { decodeRecording } from '../../src/recorder/index.js';
 import { ringHeader } from '../../src/recorder/ring-reader.js';
 import { openRecordings, type Recording } from '../../src/store/index.js';
@@ -358,6 +359,10 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const ex = decodeRecording(rec);
     assert.equal(calls(ex, 'bump'), 16_384, 'its calls after the demotion are not in the trace');
     assert.equal(calls(ex, 'handle'), 20, 'the rest is traced as before');
+    const { session } = startRecordingSession(rec);
+    const set = await session.execute('break bump');
+    assert.match(set.result?.kind === 'breakpoint' ? (set.result.breakpoint.note ?? '') : '', /^'bump' was demoted after event \d+ \(too hot and too small to trace\): its calls from there on are not in the trace$/, 'a breakpoint on it says so');
+    await session.close();
     const plain = await recordService('hot', { args: ['--always', '--no-demote'] });
     assert.equal(calls(decodeRecording(onlyRecording(plain.store)), 'bump'), 250_000);
   });

@@ -63,9 +63,12 @@ function resolveLocation(s: DebugSession, where: string): Location {
   const sites = ex.sites.functionSites(where);
   if (sites.length === 0) throw new DebugError('HS_E_DEBUG_NO_CODE', `no function named '${where}' in the workflow code`);
   const results = s.timeline.stepResults(where);
+  const demoted = s.demoted.find((d) => d.functionName === where);
   const note = results.length
     ? `'${where}' is a step: its code is not replayed, so it never stops here; its recorded results are history event${results.length === 1 ? '' : 's'} #${results.join(', #')}`
-    : undefined;
+    : demoted
+      ? `'${where}' was demoted after event ${demoted.fromEvent} (too hot and too small to trace): its calls from there on are not in the trace`
+      : undefined;
   return { spec: { function: where }, sites, ...(note ? { note } : {}) };
 }
 
