@@ -3,6 +3,7 @@ import { Cursor, type Stop } from '../timetravel/index.js';
 import { eventKindName, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
 import type { RecordedEvent } from '../history/index.js';
 import type { TimelineEntry } from '../replay/index.js';
+import type { DemotedFunction } from '../store/index.js';
 import { findCommand } from './commands/index.js';
 import { HistoryTimeline, historyNotes } from './commands/history.js';
 import { RequestLanes } from './lanes.js';
@@ -34,13 +35,7 @@ export interface SessionOptions {
   /** A recording: its request lanes are its threads (`info threads`, `thread <id>`). */
   requestLanes?: boolean;
   /** A recording's demoted functions: a breakpoint on one says that its later calls are not in the trace. */
-  demoted?: readonly DemotedCalls[];
-}
-
-/** A function the recorder stopped tracing, and after which of the ring's events. */
-export interface DemotedCalls {
-  readonly functionName: string;
-  readonly fromEvent: number;
+  demoted?: readonly DemotedFunction[];
 }
 
 export class DebugSession {
@@ -56,7 +51,7 @@ export class DebugSession {
   readonly workflowsModulePath: string | undefined;
   readonly divergence: DivergenceView | undefined;
   readonly bundle: ReadonlyMap<string, string>;
-  readonly demoted: readonly DemotedCalls[];
+  readonly demoted: readonly DemotedFunction[];
   readonly #requestLanes: boolean;
   #lanes: RequestLanes | undefined;
   /** Why there is no trace (the session still answers help, print and quit). */

@@ -55,9 +55,9 @@ export class Transform {
   readonly forAwait = new WeakSet<T.Node>();
   /** With `demotable`: the code of each function small enough to be demoted, as it was before it was instrumented. */
   readonly originals = new WeakMap<T.Node, T.Statement[]>();
-  /** With `modules`: the module's body, a frame of its own (see ModuleFrame). */
   /** The statement probes, put in as each owner's traversal ends (StatementInserts). */
   readonly inserts = new StatementInserts();
+  /** With `modules`: the module's body, a frame of its own (see ModuleFrame). */
   program: NodePath<T.Program> | undefined;
   frame: ModuleFrame | undefined;
 

@@ -103,7 +103,7 @@ function readRingFile(file: string, ended: boolean): { ring: Uint8Array | RingFi
 
 /**
  * Whether the folder's ring was started (its header written, the magic last): a ring's file is
- * made, and its room reserved, before its program runs (spool.ts, reserveRing).
+ * made, and its room reserved, before its program runs (spool.ts, ringFolder).
  */
 export function ringStarted(dir: string): boolean {
   const file = path.join(dir, FILES.ring);

@@ -42,7 +42,7 @@ const spool = standalone?.spoolFor(process.env, process.cwd(), process.pid);
 const config = configFromEnv(process.env, process.cwd(), () => spool?.dir ?? '');
 const folder = config !== undefined ? claim(config.dir) : undefined;
 const recording = folder !== undefined;
-if (folder !== undefined) start({ ...config!, dir: folder }, folder === config!.dir);
+if (folder !== undefined) start({ ...config!, dir: folder }, folder === config!.dir, spool?.ring);
 if (recording && standalone && spool) {
   const { dir, store } = spool;
   let errored = false;
@@ -54,13 +54,14 @@ if (recording && standalone && spool) {
 }
 
 /** Records this thread into `config.dir`; the main recorder (not a worker's or child's) also sets the snapshot triggers. */
-function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: boolean): void {
+function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: boolean, reserved?: ArrayBuffer): void {
   if (isMainThread) raiseInliningBudget(config.inliningBudget); // V8's flags are the process's: once
   const file = path.join(config.dir, FILES.ring);
   const bytes = ringBytes(main ? config.ringBytes : config.workerRingBytes);
-  // the main ring's room was reserved with its folder (supervisor.ts, standalone.ts); a worker's or
-  // child's that the file system has no room for leaves that part unrecorded, not the program down
-  const memory = main ? mapShared(file, bytes) : mapRing(file, bytes);
+  // the main ring's room was reserved with its folder (supervisor.ts; standalone.ts, which maps it
+  // for this process); a worker's or child's that the file system has no room for leaves that part
+  // unrecorded, not the program down
+  const memory = main ? (reserved ?? mapShared(file, bytes)) : mapRing(file, bytes);
   if (memory === undefined) return void process.stderr.write(`hindsight: no room for the ${Math.round(bytes / 2 ** 20)} MiB ring of ${isMainThread ? `process ${process.pid}` : `worker thread ${threadId}`} in ${config.dir}: it runs untraced (a smaller --worker-ring fits more)\n`);
   touchPages(memory);
   const ring = new RingWriter(memory, process.pid);

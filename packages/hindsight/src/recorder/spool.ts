@@ -62,18 +62,19 @@ export function mapRing(file: string, bytes: number): ArrayBuffer | undefined {
 
 /**
  * The folder for a recording's ring of `bytes`, in the first of `roots` with room for it (memory
- * first, where the machine has it): `make` makes a folder in a root, where the ring's file is made
- * with its room reserved (mapRing); a folder without room is `discard`ed. The user is told when the
- * ring is not in the first root (memory had no room), and when no root has room (undefined: the
- * program runs unrecorded).
+ * first, where the machine has it), and the ring's mapping: `make` makes a folder in a root, where
+ * the ring's file is made with its room reserved (mapRing); a folder without room is `discard`ed.
+ * The user is told when the ring is not in the first root (memory had no room), and when no root
+ * has room (undefined: the program runs unrecorded).
  */
-export function ringFolder(roots: readonly string[], bytes: number, make: (root: string) => string, discard: (dir: string) => void, warn: (line: string) => void): string | undefined {
+export function ringFolder(roots: readonly string[], bytes: number, make: (root: string) => string, discard: (dir: string) => void, warn: (line: string) => void): { dir: string; ring: ArrayBuffer } | undefined {
   const mib = Math.round(bytes / 2 ** 20);
   for (const [i, root] of roots.entries()) {
     const dir = make(root);
-    if (mapRing(path.join(dir, FILES.ring), bytes)) {
+    const ring = mapRing(path.join(dir, FILES.ring), bytes);
+    if (ring) {
       if (i > 0) warn(`hindsight: ${roots[0]} has no room for the ${mib} MiB ring; it is a file in ${root} instead, which costs the program more CPU (a container's /dev/shm is 64 MiB unless run with --shm-size; HINDSIGHT_MEMORY_DIR names another tmpfs)`);
-      return dir;
+      return { dir, ring };
     }
     discard(dir);
   }

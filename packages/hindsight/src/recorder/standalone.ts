@@ -17,14 +17,14 @@ import { alive } from './alive.js';
 
 /**
  * Where a standalone recording's files go, for this process: its folder of the store's spool, in
- * memory unless memory has no room for the ring (then on disk, and `warn` says so), the ring's
- * room reserved there; undefined, said too, where no spool has room for it (the program then runs
- * unrecorded).
+ * memory unless memory has no room for the ring (then on disk, and `warn` says so), and the ring,
+ * its room reserved there and mapped (the recorder writes into this mapping: the file is mapped
+ * once); undefined, said too, where no spool has room for it (the program then runs unrecorded).
  */
-export function spoolFor(env: NodeJS.ProcessEnv, cwd: string, pid: number, warn = (line: string) => void process.stderr.write(`${line}\n`)): { dir: string; store: string } | undefined {
+export function spoolFor(env: NodeJS.ProcessEnv, cwd: string, pid: number, warn = (line: string) => void process.stderr.write(`${line}\n`)): { dir: string; store: string; ring: ArrayBuffer } | undefined {
   const store = env.HINDSIGHT_STORE || defaultStorePath(cwd);
-  const dir = ringFolder(spoolRoots(store), ringBytes(configuredRingBytes(env)), (root) => folderIn(root, pid), leaveSpool, warn);
-  return dir === undefined ? undefined : { dir, store };
+  const reserved = ringFolder(spoolRoots(store), ringBytes(configuredRingBytes(env)), (root) => folderIn(root, pid), leaveSpool, warn);
+  return reserved === undefined ? undefined : { ...reserved, store };
 }
 
 /** This process's folder in the spool `root`, made. */

@@ -181,7 +181,7 @@ function storeRing(recordings: RecordingStore, id: string, dir: string, notify: 
  */
 function recordingFolder(bytes: number, notify: (line: string) => void): string | undefined {
   const roots = [memoryFolder(), tmpdir()].filter((f) => f !== undefined);
-  return ringFolder(roots, bytes, (root) => mkdtempSync(path.join(root, 'hindsight-rec-')), (dir) => rmSync(dir, { recursive: true, force: true }), notify);
+  return ringFolder(roots, bytes, (root) => mkdtempSync(path.join(root, 'hindsight-rec-')), (dir) => rmSync(dir, { recursive: true, force: true }), notify)?.dir;
 }
 
 /** The program as if hindsight were not there (no file system had room for its ring): its end is hindsight record's. */
