@@ -132,6 +132,8 @@ export function instrument(code: string, file: string, inputMap?: object, option
       sourceMaps: true,
       // the code keeps its line numbers: stack traces of a recorded process name the lines users wrote
       retainLines: true,
+      // as printed for any module: Babel prints one of more than 500 KB compactly, and says so on stderr, the recorded program's
+      compact: false,
       ...(inputMap ? { inputSourceMap: inputMap as never } : {}),
       plugins: [plugin(new Transform(sites, file, trace, values, sparse, modules, options))],
     });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { NodePath, types as T } from '@babel/core';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { mark, t } from './babel.js';
-import { guardBody, mergedNames } from './module-body.js';
+import { guardBody } from './module-body.js';
 import { act, entryCall, guarded, num, progressArgs, progressLocal, report } from './probe-calls.js';
 
 /**
@@ -18,11 +18,15 @@ export function moduleWhere(trace: TraceMap | undefined, file: string): { file: 
 }
 
 export class ModuleFrame {
-  /** `site`: the module's function site; `async`: it awaits at its top level (an async activation, as an async function's). */
+  /**
+   * `site`: the module's function site; `async`: it awaits at its top level (an async activation,
+   * as an async function's); `merged`: the names of its enums and namespaces that merge (mergedNames).
+   */
   constructor(
     readonly site: number,
     readonly async: boolean,
     private readonly sparse: boolean,
+    private readonly merged: Set<string>,
   ) {}
 
   /** The Exit probe that ends the frame. */
@@ -61,7 +65,7 @@ export class ModuleFrame {
       temps.push(id);
       return t.identifier(id.name);
     };
-    const body = guardBody(p.node.body, { temp, guard: (code) => this.#guard(code), merged: mergedNames(p.node) });
+    const body = guardBody(p.node.body, { temp, guard: (code) => this.#guard(code), merged: this.merged });
     const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), entryCall(this.async ? 'ea' : 'en', this.site, undefined))]))];
     if (this.sparse) entry.push(progressLocal());
     if (temps.length > 0) entry.push(mark(t.variableDeclaration('let', temps.map((id) => t.variableDeclarator(id)))));

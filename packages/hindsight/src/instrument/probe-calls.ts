@@ -1,5 +1,5 @@
 /** The names and calls instrumented code is made of: what the plugin and its parts build into the code. */
-import type { NodePath, types as T } from '@babel/core';
+import type { types as T } from '@babel/core';
 import { mark, t } from './babel.js';
 import { probeGlobal } from './runtime.js';
 
@@ -29,17 +29,16 @@ export const probe = (method: string, ...args: T.Expression[]): T.CallExpression
  * The probe methods the program calls (`st` for `__hs<id>_st(…)`), in the order first called: only
  * probe() makes a name with the placeholder's prefix.
  */
-export function usedProbes(program: NodePath<T.Program>): string[] {
+export function usedProbes(program: T.Program): string[] {
   const used = new Set<string>();
-  program.traverse({
-    CallExpression(c) {
-      const callee = c.node.callee;
-      if (t.isIdentifier(callee) && callee.name.startsWith(`${PROBE}_`)) used.add(callee.name.slice(PROBE.length + 1));
-    },
+  // traverseFast: no paths, so no scope crawl of the whole instrumented module (most of the cost of a traversal here)
+  t.traverseFast(program, (n) => {
+    if (t.isCallExpression(n) && t.isIdentifier(n.callee) && n.callee.name.startsWith(`${PROBE}_`)) used.add(n.callee.name.slice(PROBE.length + 1));
   });
   return [...used];
 }
-export const num = (n: number): T.NumericLiteral => t.numericLiteral(n);
+/** A number: a negative one as `-n`, as Babel wants it (its literal of a negative number is made at the cost of an Error, stack and all, which it drops). */
+export const num = (n: number): T.NumericLiteral | T.UnaryExpression => (n < 0 ? t.unaryExpression('-', t.numericLiteral(-n)) : t.numericLiteral(n));
 export const act = (): T.Identifier => t.identifier(ACTIVATION);
 export const gen = (): T.Identifier => t.identifier(GENERATOR);
 /** Sparse: a frame's progress local, `let __hs_p = -1;` (no statement of it started yet). */

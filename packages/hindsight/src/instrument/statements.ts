@@ -1,6 +1,6 @@
 /** What the instrumenter asks of a statement: for the sparse variant, does it report itself, or can the site before stand for it. */
 import type { NodePath, types as T } from '@babel/core';
-import { t } from './babel.js';
+import { eachChild, t } from './babel.js';
 
 /** A statement with no block of its own: what runs after it is the next statement. */
 export function simple(node: T.Statement): boolean {
@@ -44,16 +44,67 @@ export function startsWith(node: T.Statement): Level {
   else return 'reports';
   if (t.isForOfStatement(node) && node.await) return 'reports';
   let found = 0;
-  const atLeast = (level: Level) => void (found = Math.max(found, LEVELS.indexOf(level)));
-  for (const head of heads) if (head) t.traverseFast(head, (n) => {
-    if (t.isYieldExpression(n) || (t.isAwaitExpression(n) && !simple(node))) atLeast('reports');
-    else if (t.isAwaitExpression(n)) atLeast('awaits');
-    else if (t.isCallExpression(n) || t.isOptionalCallExpression(n) || t.isNewExpression(n) || t.isTaggedTemplateExpression(n) || t.isImport(n) || t.isClass(n)) atLeast('calls');
-    else if (t.isUnaryExpression(n) && n.operator === 'delete') atLeast('calls');
-    else if ((t.isAssignmentExpression(n) && !t.isIdentifier(n.left)) || (t.isUpdateExpression(n) && !t.isIdentifier(n.argument))) atLeast('calls');
-    else if (t.isMemberExpression(n) || t.isOptionalMemberExpression(n) || t.isPattern(n) || t.isSpreadElement(n) || (t.isBinaryExpression(n) && (n.operator === 'in' || n.operator === 'instanceof'))) atLeast('reads');
-  });
-  return LEVELS[found]!;
+  for (const head of heads) if (head) found |= holds(head);
+  if (found & Holds.Yield || (found & Holds.Await && !simple(node))) return 'reports';
+  if (found & Holds.Await) return 'awaits';
+  return found & Holds.Call ? 'calls' : found & Holds.Read ? 'reads' : 'pure';
+}
+
+/** What startsWith looks for in a subtree, as flags. */
+const enum Holds {
+  Read = 1,
+  Call = 2,
+  Await = 4,
+  Yield = 8,
+}
+
+/**
+ * A function's Holds, once: every statement that holds a function walks it, so a function nested
+ * in n others would be walked n times over (a bundle's modules are functions in a function). A
+ * statement is looked at before anything inside it is instrumented, so what was found stays true.
+ */
+const functionHolds = new WeakMap<T.Node, number>();
+
+/** What `node` and the nodes under it hold (startsWith); a function's, as its code may run as the statement starts. */
+function holds(node: T.Node): number {
+  const isFunction = t.isFunction(node);
+  if (isFunction && functionHolds.has(node)) return functionHolds.get(node)!;
+  let found = ownHolds(node);
+  eachChild(node, (child) => void (found |= holds(child)));
+  if (isFunction) functionHolds.set(node, found);
+  return found;
+}
+
+/** What `n` itself is, by its type: this runs on every node of the module, where one t.isX call per kind would be as many again. */
+function ownHolds(n: T.Node): number {
+  switch (n.type) {
+    case 'YieldExpression':
+      return Holds.Yield;
+    case 'AwaitExpression':
+      return Holds.Await;
+    case 'CallExpression':
+    case 'OptionalCallExpression':
+    case 'NewExpression':
+    case 'TaggedTemplateExpression':
+    case 'Import':
+    case 'ClassExpression':
+    case 'ClassDeclaration':
+      return Holds.Call;
+    case 'UnaryExpression':
+      return n.operator === 'delete' ? Holds.Call : 0;
+    case 'AssignmentExpression':
+      return n.left.type === 'Identifier' ? 0 : Holds.Call;
+    case 'UpdateExpression':
+      return n.argument.type === 'Identifier' ? 0 : Holds.Call;
+    case 'BinaryExpression':
+      return n.operator === 'in' || n.operator === 'instanceof' ? Holds.Read : 0;
+    case 'MemberExpression':
+    case 'OptionalMemberExpression':
+    case 'SpreadElement':
+      return Holds.Read;
+    default:
+      return t.isPattern(n) ? Holds.Read : 0;
+  }
 }
 /**
  * A statement that reports itself though it calls nothing: a jump or throw inside a for-of loop
@@ -72,10 +123,16 @@ export function reportsItself(p: NodePath): boolean {
   return false;
 }
 
-/** A branch's or loop's body that is one statement becomes a block, for the probes to go in. */
-export function toBlock(p: NodePath<T.Statement | null | undefined>): void {
-  if (!p.node || t.isBlockStatement(p.node)) return;
-  const block = t.blockStatement([p.node]);
-  block.loc = p.node.loc; // the branch site of the block is the statement's place
-  p.replaceWith(block);
+/**
+ * A branch's or loop's body that is one statement becomes a block, for the probes to go in. Set on
+ * the node, from the enter of its if or loop, before the traversal reaches it: Babel's replaceWith
+ * would crawl the new block's scope, its whole subtree, at each level of nested bodies.
+ */
+export function toBlock<N extends T.IfStatement | T.Loop>(node: N, key: 'consequent' | 'alternate' | 'body'): void {
+  const bodies = node as unknown as Record<typeof key, T.Statement | null | undefined>;
+  const body = bodies[key];
+  if (!body || t.isBlockStatement(body)) return;
+  const block = t.blockStatement([body]);
+  block.loc = body.loc; // the branch site of the block is the statement's place
+  bodies[key] = block;
 }

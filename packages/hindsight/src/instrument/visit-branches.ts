@@ -1,4 +1,4 @@
-import type { types as T, NodePath, Visitor } from '@babel/core';
+import type { NodePath, Visitor } from '@babel/core';
 import { made, mark, t } from './babel.js';
 import { act, num, report } from './probe-calls.js';
 import { toBlock } from './statements.js';
@@ -14,8 +14,8 @@ export function branchVisitor(x: Transform): Visitor {
     IfStatement: {
       enter(p) {
         if (!x.owner(p)) return;
-        toBlock(p.get('consequent'));
-        toBlock(p.get('alternate'));
+        toBlock(p.node, 'consequent');
+        toBlock(p.node, 'alternate');
       },
       exit(p) {
         const fn = x.owner(p);
@@ -29,7 +29,7 @@ export function branchVisitor(x: Transform): Visitor {
     },
     Loop: {
       enter(p) {
-        if (x.owner(p)) toBlock(p.get('body') as NodePath<T.Statement>);
+        if (x.owner(p)) toBlock(p.node, 'body');
       },
       exit(p) {
         const fn = x.owner(p);

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { types as T, NodePath, Visitor } from '@babel/core';
-import { made, mark, t } from './babel.js';
+import { eachChild, loadBabel, made, mark, t } from './babel.js';
 import { instrumentGenerator } from './generator-body.js';
-import { awaitsAtTopLevel, runsNothing } from './module-body.js';
+import { awaitsAtTopLevel, mergedNames, runsNothing } from './module-body.js';
+import { isTypeScript } from './output-map.js';
 import { ModuleFrame, moduleWhere } from './module-frame.js';
 import { act, entryCall, guarded, INSTANCE, num, probe, PROBE, PROGRESS, progressArgs, progressLocal, report, usedProbes } from './probe-calls.js';
 import { RUNTIME_KEY } from './runtime.js';
@@ -89,7 +90,9 @@ export function codeVisitor(x: Transform): Visitor {
         // the module's frame starts at its first line, where V8 puts the module's own function
         const where = moduleWhere(x.trace, x.file);
         x.name(p.node, `<module ${path.basename(where.file)}>`);
-        x.frame = new ModuleFrame(x.sites.push({ kind: 'function', ...where, functionName: x.nameOf(p), ...(async ? { async: true } : {}), module: true }) - 1, async, x.sparse);
+        // only TypeScript has enums and namespaces: the walk is left out of a JavaScript module
+        const merged = isTypeScript(x.file) ? mergedNames(p.node) : new Set<string>();
+        x.frame = new ModuleFrame(x.sites.push({ kind: 'function', ...where, functionName: x.nameOf(p), ...(async ? { async: true } : {}), module: true }) - 1, async, x.sparse, merged);
       },
       exit(p) {
         x.inserts.apply(p.node);
@@ -107,27 +110,39 @@ export function codeVisitor(x: Transform): Visitor {
 const RUNTIME = `globalThis[Symbol.for(${JSON.stringify(RUNTIME_KEY.description)})]`;
 
 /**
- * A CommonJS module's registration, its first statement: `<the runtime>.install(globalThis, id,
- * sites, scopes, methods)` makes the probes it calls globals of this module instance (see
- * ProbeRuntime.install); it runs before the module's first require.
+ * The module's registration: `<the runtime>.install(globalThis, id, sites, scopes, methods)` makes
+ * the probes it calls globals of this module instance (see ProbeRuntime.install); `table` writes
+ * its sites and scopes.
  */
-function registration(x: Transform, p: NodePath<T.Program>): T.ExpressionStatement {
-  const runtime = t.memberExpression(t.identifier('globalThis'), t.callExpression(t.memberExpression(t.identifier('Symbol'), t.identifier('for')), [t.stringLiteral(RUNTIME_KEY.description!)]), true);
-  const args = [t.identifier('globalThis'), t.stringLiteral(INSTANCE), t.valueToNode(x.sites), t.valueToNode(x.scopes), t.valueToNode(usedProbes(p))];
-  return mark(t.expressionStatement(t.callExpression(t.memberExpression(runtime, t.identifier('install')), args)));
+function installSource(x: Transform, p: NodePath<T.Program>, table: (v: unknown) => string): string {
+  return `${RUNTIME}.install(globalThis, ${JSON.stringify(INSTANCE)}, ${table(x.sites)}, ${table(x.scopes)}, ${JSON.stringify(usedProbes(p.node))});`;
 }
 
 /**
- * An ES module's registration, the same call imported from a module of its own (a `data:` URL):
- * the modules a module imports run before its body, and this one first, so a function of it that
- * another module calls before its body has run (a cycle of imports: the other module runs first,
- * as this one's dependency) finds its probes.
+ * A CommonJS module's registration, its first statement: it runs before the module's first
+ * require. Its tables are JSON strings it parses: a large module's are megabytes, here one string
+ * token each (as literals, as many nodes to make and print), and V8 parses JSON faster than the
+ * same literal.
+ */
+function registration(x: Transform, p: NodePath<T.Program>): T.Statement {
+  const source = installSource(x, p, (v) => `JSON.parse(${JSON.stringify(JSON.stringify(v))})`);
+  return mark(loadBabel().parseSync(source, { configFile: false, babelrc: false, sourceType: 'script' })!.program.body[0]!);
+}
+
+/**
+ * An ES module's registration, imported from a module of its own (a `data:` URL): the modules a
+ * module imports run before its body, and this one first, so a function of it that another
+ * module calls before its body has run (a cycle of imports: the other module runs first, as this
+ * one's dependency) finds its probes. Its tables are literals, the URL's own JSON: as strings to
+ * parse they would be escaped once more.
  */
 function registrationModule(x: Transform, p: NodePath<T.Program>): T.ImportDeclaration {
-  const source = `${RUNTIME}.install(globalThis, ${[INSTANCE, x.sites, x.scopes, usedProbes(p)].map((v) => JSON.stringify(v)).join(', ')});`;
   // percent-encoded only where a URL needs it (a `#` or `?` would end its path, a `%` starts an
   // escape): the site table of a large module is hundreds of kilobytes, and fully encoded, half again
-  return mark(t.importDeclaration([], t.stringLiteral(`data:text/javascript,${source.replace(/[%#?]/g, encodeURIComponent)}`)));
+  const url = `data:text/javascript,${installSource(x, p, JSON.stringify).replace(/[%#?]/g, encodeURIComponent)}`;
+  const specifier = t.stringLiteral(url);
+  specifier.extra = { raw: JSON.stringify(url), rawValue: url }; // printed as it is, not escaped again character by character
+  return mark(t.importDeclaration([], specifier));
 }
 
 /**
@@ -154,11 +169,11 @@ function wrapFunction(x: Transform, p: FnPath): void {
   // two calls returning objects), and a `finally` is some 40 bytecodes of every function, which V8
   // counts against its inlining budget. Not where a return runs a `finally` of the function's
   // own, nor with a `for await` (its `finally` reports where the loop resumed).
-  const returns = !x.forAwait.has(p.node) ? ownReturns(p) : undefined;
+  const own = !x.forAwait.has(p.node) ? ownReturns(body) : undefined;
   let traced: T.Statement[];
-  if (returns && !returns.some((r) => runsFinally(r, p))) {
+  if (own && !own.runFinally) {
     const [exits, throws] = p.node.async ? ['xr', 'ta'] : ['xs', 'ts'];
-    for (const r of returns) r.node.argument = probe(exits, num(F), act(), ...(r.node.argument ? [r.node.argument] : []));
+    for (const r of own.returns) r.argument = probe(exits, num(F), act(), ...(r.argument ? [r.argument] : []));
     const ends = t.isReturnStatement(body.body.at(-1)) ? [] : [report(exits, num(F), act())];
     // the throw and the exit in one call: every function's bytecode, counted against V8's inlining budget
     traced = [...entry, guarded([...body.body, ...ends], [report(throws, num(F), act(), ...progressArgs(x.sparse))])];
@@ -169,21 +184,29 @@ function wrapFunction(x: Transform, p: FnPath): void {
   p.node.body = mark(t.blockStatement(original ? untilDemoted(F, traced, original) : traced, body.directives));
 }
 
-/** The function's own `return` statements (not those of the functions inside it). */
-function ownReturns(p: FnPath): NodePath<T.ReturnStatement>[] {
-  const returns: NodePath<T.ReturnStatement>[] = [];
-  p.get('body').traverse({ Function: (f) => f.skip(), ReturnStatement: (r) => void returns.push(r) });
-  return returns;
-}
-
 /**
- * Whether `return` `r` of function `p` runs a `finally` of `p`'s own on the way out (it is in the
- * `try` or `catch` block of a `try` with a `finally`): the exit is then reported after that
- * `finally`, from the function's own (one reported at the `return` would come before its calls).
+ * The function's own `return` statements (not those of the functions inside it), and whether one
+ * of them runs a `finally` of the function's own on the way out (it is in the `try` or `catch`
+ * block of a `try` with a `finally`): the exit is then reported after that `finally`, from the
+ * function's own (one reported at the `return` would come before its calls).
  */
-function runsFinally(r: NodePath<T.ReturnStatement>, p: FnPath): boolean {
-  const finallyAfter = (q: NodePath) => q.isTryStatement() && q.node.finalizer != null && !r.findParent((f) => f.node === q.node.finalizer);
-  return r.findParent((q) => q === p || finallyAfter(q)) !== p;
+function ownReturns(body: T.BlockStatement): { returns: T.ReturnStatement[]; runFinally: boolean } {
+  const returns: T.ReturnStatement[] = [];
+  let runFinally = false;
+  const walk = (node: T.Node, inTry: boolean): void => {
+    if (t.isFunction(node)) return;
+    if (node.type === 'ReturnStatement') {
+      returns.push(node);
+      runFinally ||= inTry;
+    }
+    if (node.type === 'TryStatement' && node.finalizer) {
+      walk(node.block, true);
+      if (node.handler) walk(node.handler, true);
+      walk(node.finalizer, inTry);
+    } else eachChild(node, (child) => walk(child, inTry));
+  };
+  walk(body, false);
+  return { returns, runFinally };
 }
 
 /**
@@ -198,18 +221,19 @@ function keepOriginal(x: Transform, p: FnPath): void {
   const node = p.node;
   const body = node.body as T.BlockStatement;
   if (!limit || node.async || node.generator || (t.isClassMethod(node) && node.kind === 'constructor') || body.body.length > limit) return;
-  let declares = false;
-  p.get('body').traverse({
-    Function: (f) => {
-      if (f.isFunctionDeclaration()) declares = true;
-      f.skip();
-    },
-    ClassDeclaration: () => void (declares = true),
-  });
-  if (declares) return;
+  if (body.body.some(declares)) return;
   const copy = body.body.map((s) => t.cloneNode(s, true));
   for (const s of copy) t.traverseFast(s, (n) => void made.add(n)); // the copy is never instrumented
   x.originals.set(node, copy);
+}
+
+/** Whether `node` is or holds a function or class declaration, not one inside a function of its own. */
+function declares(node: T.Node): boolean {
+  if (t.isFunctionDeclaration(node) || t.isClassDeclaration(node)) return true;
+  if (t.isFunction(node)) return false;
+  let found = false;
+  eachChild(node, (child) => void (found ||= declares(child)));
+  return found;
 }
 
 /**

@@ -2,7 +2,8 @@
  * An instrumented ES module imports its registration from a module of its own, a `data:` URL that
  * holds its site table. The table holds whatever the code and its path hold: a `#` or `?` would
  * end a URL's path and a `%` start an escape, so those are encoded; the rest goes as it is. The
- * registration makes the probes globals of the module instance, hidden from the program.
+ * registration makes the probes globals of the module instance, hidden from the program. A
+ * CommonJS module's registration is its first statement, its tables JSON strings it parses.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +83,22 @@ describe("an ES module's probes module", () => {
     const second = require(file) as { twice(n: number): number };
     assert.notEqual(first, second);
     assert.equal(first.twice(2) + second.twice(3), 10);
+  });
+
+  it("gives a CommonJS module its site table as JSON it parses, quotes, backslashes and line separators as they were", () => {
+    const folder = path.join(dir, `it's "quoted" \\ here`);
+    mkdirSync(folder);
+    const file = path.join(folder, 'names.cjs');
+    const name = 'say "hi" \\ \u2028 */ \u00e9';
+    const out = instrument(`exports.o = { ${JSON.stringify(name)}() { return 1; } };\n`, file, undefined, { sparse: true, modules: true, sourceType: 'script' });
+    assert.match(out.code.split('\n')[0]!, /^globalThis\[Symbol\.for\("hindsight\.probes"\)\]\.install\(globalThis, "\w{10}", JSON\.parse\("/);
+    writeFileSync(file, out.code);
+    const runtime = probeRuntime();
+    const before = runtime.sites.length;
+    const o = (createRequire(import.meta.url)(file) as { o: Record<string, () => number> }).o;
+    assert.equal(o[name]!(), 1);
+    assert.deepEqual(runtime.sites.slice(before), out.sites);
+    assert.ok(out.sites.some((s) => s.functionName.includes(name)), 'the method is a site, named as written');
   });
 
   it('registers a module of 300,000 sites, as a large bundle has (no argument list as long as its sites)', () => {
