@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { HindsightError } from '../common/index.js';
 import type { BundleFile, Recording, RecordingStore } from '../store/index.js';
 
@@ -14,13 +15,25 @@ export interface RecordingFile {
   readonly values?: string;
 }
 
+/**
+ * The longest string V8 makes: the file is one JSON text, read back as one string, so its ring
+ * (in base64, 4 characters for 3 bytes) and all else must fit in it, a ring of about 380 MiB.
+ */
+const LONGEST_TEXT = constants.MAX_STRING_LENGTH;
+
 export function toRecordingFile(rec: Recording, content: (hash: string) => string | undefined): RecordingFile {
+  const files = rec.files.map((f) => ({ ...f, content: content(f.hash) ?? null }));
+  const text = JSON.stringify({ meta: rec.meta, modules: rec.modules, files }).length + base64Length(rec.ring) + (rec.values ? base64Length(rec.values) : 0);
+  if (text > LONGEST_TEXT) {
+    const mib = (rec.ring.byteLength / 1024 ** 2).toFixed(0);
+    throw new HindsightError('HS_E_RECORDING_TOO_LARGE', `recording ${rec.meta.id} is too large for an export file (its ring is ${mib} MiB; a file holds one of up to about 380 MiB): copy the store file to the other machine and run hindsight debug ${rec.meta.id} --store <the copy> there`);
+  }
   return {
     format: 'hindsight-recording',
     version: 1,
     meta: rec.meta,
     modules: rec.modules,
-    files: rec.files.map((f) => ({ ...f, content: content(f.hash) ?? null })),
+    files,
     ring: base64(rec.ring),
     ...(rec.values ? { values: base64(rec.values) } : {}),
   };
@@ -42,6 +55,7 @@ export function fromRecordingFile(v: RecordingFile, name: string): { recording: 
   return { recording: { meta: v.meta, modules: v.modules, files: v.files.map(({ path, hash }) => ({ path, hash })), ring: bytes(v.ring), ...values }, sources };
 }
 
+const base64Length = (b: Uint8Array): number => 4 * Math.ceil(b.byteLength / 3);
 const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 const bytes = (text: string): Uint8Array => {
   const b = Buffer.from(text, 'base64');
