@@ -151,7 +151,10 @@ export class ProbeRuntime {
     if (!Object.isExtensible(global)) {
       // its code would die on its first probe, naming a global nobody wrote
       const file = sites[0]?.file ?? 'a module';
-      throw new HindsightError('HS_E_RECORDER_GLOBAL', `cannot trace ${file}: the program made globalThis non-extensible (frozen) before it loaded, and the recorder's probes are globals; freeze it after the traced modules load, or leave this one out (--exclude)`);
+      const err = new HindsightError('HS_E_RECORDER_GLOBAL', `cannot trace ${file}: the program made globalThis non-extensible (frozen) before it loaded, and the recorder's probes are globals; freeze it after the traced modules load, or leave this one out (--exclude)`);
+      // an ES module's registration is a data: URL of its whole site table, megabytes for a bundle, which its stack frame would print
+      err.stack = err.stack!.split('\n').filter((line) => !line.includes('data:text/javascript,')).join('\n');
+      throw err;
     }
     const probe = this.module(sites, scopes);
     Object.defineProperty(global, probeGlobal(id), { value: probe });

@@ -6,6 +6,7 @@
  * CommonJS module's registration is its first statement, its tables JSON strings it parses.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -83,6 +84,18 @@ describe("an ES module's probes module", () => {
     const second = require(file) as { twice(n: number): number };
     assert.notEqual(first, second);
     assert.equal(first.twice(2) + second.twice(3), 10);
+  });
+
+  it("refuses a global object that cannot take the probes with a stack that names the modules, not its registration's data: URL", () => {
+    const file = path.join(dir, 'frozen-lib.mjs');
+    writeFileSync(file, instrument('export const f = (x) => x * 2;\n', file, undefined, { sparse: true }).code);
+    const main = path.join(dir, 'frozen-main.mjs');
+    const runtime = new URL('../../src/instrument/index.js', import.meta.url).href;
+    writeFileSync(main, `(await import(${JSON.stringify(runtime)})).probeRuntime();\nObject.freeze(globalThis);\ntry { await import('./frozen-lib.mjs'); } catch (err) { console.log(err.stack); }\n`);
+    const stack = spawnSync(process.execPath, [main], { encoding: 'utf8' }).stdout;
+    assert.match(stack, /^HindsightError: cannot trace .*frozen-lib\.mjs: the program made globalThis non-extensible/);
+    assert.match(stack, /frozen-main\.mjs/, 'the importer is in the stack');
+    assert.doesNotMatch(stack, /data:/);
   });
 
   it("gives a CommonJS module its site table as JSON it parses, quotes, backslashes and line separators as they were", () => {
