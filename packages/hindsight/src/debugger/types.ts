@@ -103,7 +103,10 @@ export interface FrameLine {
   readonly function: string | null;
   readonly file: string | null;
   readonly line: number | null;
+  /** Its event at the cursor, -1 for a frame with none (a synthetic caller that the trace shows nothing of). */
   readonly index: number;
+  /** A frame whose entry the trace does not hold (a ring that wrapped starts in the middle of the program). */
+  readonly synthetic?: true;
 }
 
 export interface SourceListing {

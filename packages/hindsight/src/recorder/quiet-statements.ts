@@ -110,6 +110,8 @@ export class QuietStatements {
   /** Per pending run: the statement reported or put back last (a branch of it is inside it), or -1. */
   #last = new Int32Array(256);
   #below = new Int32Array(256);
+  /** Per pending run: 1 for a frame whose entry the trace does not hold (it started before the ring's oldest event). */
+  #synthetic = new Uint8Array(256);
   readonly #free: number[] = [];
   #made = 0;
 
@@ -133,7 +135,14 @@ export class QuietStatements {
       s = this.#lastSlot = this.#slots.find(a);
       this.#lastActivation = a;
     }
-    const top = s >= 0 ? this.#tops[s]! : -1;
+    let top = s >= 0 ? this.#tops[s]! : -1;
+    if (top < 0 && kind !== EventKind.Enter && kind !== EventKind.Exit && kind !== EventKind.Throw) {
+      // a frame whose entry is older than the ring's oldest event: its runs are followed from
+      // here on, in a pending run of its own, as the builder gives it a synthetic frame
+      if (s < 0) s = this.#lastSlot = this.#add(a);
+      top = this.#tops[s] = this.#push(-1, -1);
+      this.#synthetic[top] = 1;
+    }
     const known = site < this.owners.length;
     this.#runningActivation = a;
     this.#runningSlot = s;
@@ -157,8 +166,9 @@ export class QuietStatements {
           if (kind === EventKind.Exit) this.#all(top, a, time);
           const below = (this.#tops[s] = this.#below[top]!);
           this.#free.push(top);
-          if (below < 0) {
-            // its outermost frame ended: it runs no more
+          // its outermost frame ended: it runs no more, unless the trace did not hold its entry
+          // (the builder gives it a synthetic caller, whose runs the next event starts following)
+          if (below < 0 && this.#synthetic[top] === 0) {
             this.#slots.remove(a);
             this.#lastSlot = this.#runningSlot = -1;
           }
@@ -218,9 +228,11 @@ export class QuietStatements {
         this.#call = grow(this.#call);
         this.#last = grow(this.#last);
         this.#below = grow(this.#below);
+        this.#synthetic = grow(this.#synthetic);
       }
     }
     this.#below[p] = below;
+    this.#synthetic[p] = 0;
     this.#set(p, site, -1);
     return p;
   }

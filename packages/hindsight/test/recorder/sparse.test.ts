@@ -413,3 +413,66 @@ describe('sparse instrumentation of module bodies decodes to the dense events', 
     assert.deepEqual([d.ex.event(last).kindName, d.ex.siteOf(last)?.functionName, d.ex.siteOf(last - 1)?.line], ['exit', '<module commonjs-dense.cjs>', 16], 'the return ended the module body');
   });
 });
+
+/**
+ * A loop in an async function whose frame outlives the ring's 1024 slots: once the ring has
+ * wrapped, its entry is gone, and its statements are still put back.
+ */
+const LONG_RUN = `
+function inner(x) {
+  const y = x * 2;
+  if (y > 5) return y - 1;
+  return y + 1;
+}
+async function step(i) {
+  const a = i + 1;
+  await null;
+  const b = inner(a);
+  return a + b;
+}
+export async function main(n) {
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const u = i % 3;
+    t += await step(u);
+    t += inner(i);
+  }
+  const done = t;
+  if (done < 0) throw new Error('never');
+  return done;
+}
+`;
+
+/** LONG_RUN's main(300) recorded sparse into a ring of `bytes`, decoded. */
+async function longRun(bytes: number, name: string): Promise<{ ex: Execution; base: number; wrapped: boolean }> {
+  const file = path.join(dir, `${name}.js`);
+  const out = instrument(LONG_RUN, file, undefined, { sparse: true });
+  writeFileSync(file, out.code);
+  const runtime = probeRuntime();
+  const base = runtime.sites.length;
+  const mod = (await import(pathToFileURL(file).href)) as { main(n: number): Promise<number> };
+  const buffer = new ArrayBuffer(ringBytes(bytes));
+  const ring = new RingWriter(buffer, 1);
+  runtime.record(ring);
+  try {
+    await mod.main(300);
+    const ex = decodeRecording({ ring: new Uint8Array(buffer), modules: [{ url: file, base, sites: runtime.sites.slice(base, base + out.sites.length) }] });
+    return { ex, base, wrapped: ring.written > new Uint32Array(buffer).length };
+  } finally {
+    runtime.reset(undefined);
+  }
+}
+
+describe('a ring that wrapped, its oldest frames entered before its first event', () => {
+  it("decodes to the whole trace's last events, the quiet statements of those frames put back", async () => {
+    const whole = await longRun(1024 * 1024, 'long-whole');
+    const wrapped = await longRun(4096, 'long-wrapped');
+    assert.ok(wrapped.wrapped && !whole.wrapped, 'the small ring wrapped, the large one did not');
+    // the start of the wrapped trace may miss what came before its first event in each frame
+    const tail = Math.floor(wrapped.ex.length / 2);
+    assert.deepEqual(events(wrapped.ex, wrapped.base).slice(-tail), events(whole.ex, whole.base).slice(-tail));
+    const last = wrapped.ex.length - 1;
+    assert.equal(wrapped.ex.siteOf(last - 1)?.line, 22, 'main ends on its last statement, which was quiet');
+    assert.equal(wrapped.ex.frameSynthetic(wrapped.ex.frame(last)), true, "main's entry is not in the wrapped trace");
+  });
+});

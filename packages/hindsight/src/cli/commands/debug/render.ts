@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
-import { formatOffset, type BreakpointView, type CommandResult, type HistoryLine, type Position, type ResultBody, type SessionStart, type StopView } from '../../../debugger/index.js';
+import { formatOffset, type BreakpointView, type CommandResult, type FrameLine, type HistoryLine, type Position, type ResultBody, type SessionStart, type StopView } from '../../../debugger/index.js';
 import { renderDivergence, renderWhatIf } from './compare.js';
 
 /** A path as the user reads it: relative to the working folder when it is below it. */
@@ -21,6 +21,17 @@ function position(p: Position): string[] {
 function frameLine(level: number, p: Position): string[] {
   const [, source] = position(p);
   return [`#${level}  ${pc.bold(p.function ?? '<unknown>')} at ${shownPath(p.file)}:${p.line ?? '?'} ${pc.dim(`(event ${p.index})`)}`, source!];
+}
+
+/**
+ * A frame of `backtrace`, as gdb prints one; a frame whose entry the trace does not hold is marked
+ * as the editor marks it, and one the trace shows nothing of (a caller made up for a return whose
+ * call was overwritten) is gdb's `??`.
+ */
+function frameOfBacktrace(f: FrameLine): string {
+  const mark = f.synthetic ? ` ${pc.dim('(caller not in the trace)')}` : '';
+  if (f.index < 0) return `#${f.level}  ??${mark}`;
+  return `#${f.level}  ${pc.bold(f.function ?? '<unknown>')} at ${shownPath(f.file)}:${f.line ?? '?'} ${pc.dim(`(event ${f.index})`)}${mark}`;
 }
 
 function stop(s: StopView): string[] {
@@ -67,7 +78,7 @@ function result(r: ResultBody): string[] {
         ...r.breakpoints.map((b) => `${String(b.id).padEnd(4)} ${location(b.location)}${when(b)} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`),
       ];
     case 'backtrace':
-      return r.frames.map((f) => `#${f.level}  ${pc.bold(f.function ?? '<unknown>')} at ${shownPath(f.file)}:${f.line ?? '?'} ${pc.dim(`(event ${f.index})`)}`);
+      return r.frames.map(frameOfBacktrace);
     case 'list':
       return r.listing.lines.map((l) => `${l.current ? pc.green('>') : ' '}${String(l.line).padStart(4)}  ${l.text}`);
     case 'where':
