@@ -74,7 +74,8 @@ export function requests(ex: Execution): Request[] {
     const from = dispatch === -1 ? f : dispatch;
     const start = times.start[from]!;
     const end = times.end[f]!;
-    const complete = !ex.frameSynthetic(f) && ex.frameExit(f) !== -1;
+    // one whose caller is lost may be part of a request that began before the trace
+    const complete = !ex.frameSynthetic(f) && !ex.frameCallerLost(f) && ex.frameExit(f) !== -1;
     out.push({ frame: f, activation: ex.frameActivation(f), entry: entryName(name(f)), site: ex.frameSite(f), start, end, duration: end - start, dispatch, complete });
   }
   // synthetic frames are made when their first event is seen, not at their (unseen) entry

@@ -23,7 +23,7 @@ export function stackFrames(ex: Execution, index: number, firstId: number, sourc
     const name = f.site?.functionName ?? site?.functionName ?? '<unknown>';
     const frame: DebugProtocol.StackFrame = {
       id: firstId + level,
-      name: f.synthetic ? `${name} (caller not in the trace)` : name,
+      name: f.callerLost ? `${name} (caller not in the trace)` : name,
       line: site?.line ?? 0,
       column: site?.column ?? 0,
       ...(site ? { source: sources.source(site.file) } : {}),

@@ -58,13 +58,17 @@ export class RequestLanes {
     return (this.#dispatched.get(root) ?? root) + 1;
   }
 
-  /** The requests in flight at the event (begun, not yet returned), in the order they began. */
+  /**
+   * The requests in flight at the event (begun, not yet returned), in the order they began; one
+   * that began before the trace from its first event in it on (the trace shows nothing of it before).
+   */
   inFlight(index: number): LaneThread[] {
     const ex = this.#ex;
     const current = this.threadOf(index);
+    const begun = (r: Request) => this.#begin(r) <= index && (!ex.frameSynthetic(r.frame) || this.positionAt(r.frame + 1, index) !== -1);
     return this.#requests
-      .filter((r) => r.frame + 1 === current || (this.#begin(r) <= index && (ex.frameExit(r.frame) === -1 || ex.frameExit(r.frame) >= index)))
-      .map((r) => ({ id: r.frame + 1, name: `${r.entry} @${r.start.toFixed(1)}ms${ex.frameSynthetic(r.frame) ? ' (began before the trace)' : ''}` }));
+      .filter((r) => r.frame + 1 === current || (begun(r) && (ex.frameExit(r.frame) === -1 || ex.frameExit(r.frame) >= index)))
+      .map((r) => ({ id: r.frame + 1, name: `${r.entry} @${r.start.toFixed(1)}ms${ex.frameSynthetic(r.frame) || ex.frameCallerLost(r.frame) ? ' (began before the trace)' : ''}` }));
   }
 
   /** Where the thread's request stood at the event: its last event at or before it, or -1 before it began. */

@@ -105,8 +105,8 @@ export interface FrameLine {
   readonly line: number | null;
   /** Its event at the cursor, -1 for a frame with none (a synthetic caller that the trace shows nothing of). */
   readonly index: number;
-  /** A frame whose entry the trace does not hold (a ring that wrapped starts in the middle of the program). */
-  readonly synthetic?: true;
+  /** The trace does not hold its caller (a ring that wrapped starts in the middle of the program): its entry, or what called it, was overwritten. */
+  readonly callerLost?: true;
 }
 
 export interface SourceListing {

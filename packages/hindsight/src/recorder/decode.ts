@@ -1,7 +1,7 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
 import type { Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
-import { firstEvents, firstRingEvent, readRing, readRingInto, tallyRingEvents, type RingEvents, type RingSink } from './ring-reader.js';
+import { firstEvents, firstRingEvent, readRing, readRingInto, ringHeader, tallyRingEvents, type RingEvents, type RingSink } from './ring-reader.js';
 import { readValuesRing, type CapturedValue } from './values-ring.js';
 import { EventColumns, QuietStatements, RUN_KINDS, Runs } from './quiet-statements.js';
 
@@ -45,7 +45,8 @@ export function decodeRecordingWithArguments(recording: Pick<Recording, 'ring' |
  */
 function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: ReadonlyMap<number, unknown> = new Map()): { execution: Execution; enters: Map<number, number> } {
   const tables = siteTables(recording.modules);
-  const builder = new ExecutionBuilder(new SiteTable(tables.sites), { capacity: 0 });
+  // a ring that wrapped starts in the middle of the program: what ran before its first event is unknown
+  const builder = new ExecutionBuilder(new SiteTable(tables.sites), { capacity: 0, partial: ringHeader(recording.ring).wrapped });
   const enters = new Map<number, number>();
   /** The ring's positions of the events asked for, ascending. */
   const wanted = (firstEvent: number, length: number) => [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < length).sort((a, b) => a - b);

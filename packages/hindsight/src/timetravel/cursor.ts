@@ -28,6 +28,8 @@ export interface BacktraceFrame {
   readonly callIndex: number;
   readonly activation: number;
   readonly synthetic: boolean;
+  /** The trace does not hold its caller: it is synthetic, or was entered before the trace showed what ran (Execution.frameCallerLost). */
+  readonly callerLost: boolean;
 }
 
 /**
@@ -223,6 +225,7 @@ export function backtraceAt(ex: Execution, index: number): BacktraceFrame[] {
       callIndex: ex.frameCall(f),
       activation: ex.frameActivation(f),
       synthetic: ex.frameSynthetic(f),
+      callerLost: ex.frameSynthetic(f) || ex.frameCallerLost(f),
     });
     at = ex.frameCall(f);
   }

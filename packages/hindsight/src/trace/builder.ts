@@ -4,7 +4,7 @@ import { Execution } from './execution.js';
 import { SiteTable } from './sites.js';
 import { Activations } from './activations.js';
 import { BLOCK_SHIFT, OVERFLOW } from './time.js';
-import { depths, eventLists, fit, framesFor, framesMade, functionLists, grow, ownable } from './columns.js';
+import { closeMadeUpCallers, depths, eventLists, fit, framesFor, framesMade, functionLists, grow, ownable } from './columns.js';
 
 /**
  * Appends events in time order and builds an immutable Execution.
@@ -66,6 +66,13 @@ export class ExecutionBuilder {
   #last = -1;
   /** The frame that ran the last event, or -1 (the event loop). */
   #current = -1;
+  /**
+   * Where #current is -1: whether the trace shows that the event loop runs, not that it only does
+   * not show what does (at the start of a trace that begins in the middle of the program, and back
+   * from a frame whose caller it does not hold). A frame entered from an unknown -1 is not known to
+   * be a root (CALLER_LOST). Set where #current becomes -1 only.
+   */
+  #currentKnown: boolean;
   #built = false;
   /** Per site: 1 for the Suspend and Resume sites that end and start runs of a generator (yields, generator function sites). */
   readonly #yields: Uint8Array;
@@ -74,8 +81,10 @@ export class ExecutionBuilder {
   /** Room for the per-frame event lists that takeColumns found in the times column it took over. */
   #scratch: Uint32Array | undefined;
 
-  constructor(sites: SiteTable = new SiteTable([]), options: { capacity?: number; ticksPerUnit?: number } = {}) {
+  /** `partial`: the events start in the middle of the program (a ring that wrapped): what ran before the first is unknown. */
+  constructor(sites: SiteTable = new SiteTable([]), options: { capacity?: number; ticksPerUnit?: number; partial?: boolean } = {}) {
     this.#sites = sites;
+    this.#currentKnown = options.partial !== true;
     this.#yields = yieldSites(sites);
     this.#ticksPerUnit = options.ticksPerUnit !== undefined && options.ticksPerUnit > 0 ? options.ticksPerUnit : 1000;
     const cap = Math.max(16, options.capacity ?? 1024);
@@ -169,6 +178,7 @@ export class ExecutionBuilder {
     let lastTicks = this.#lastTicks;
     let maxKnownSite = this.#maxKnownSite;
     let current = this.#current;
+    let known = this.#currentKnown;
     let lastActivation = this.#lastActivation;
     const acts = this.#acts;
     let a = this.#last;
@@ -231,7 +241,7 @@ export class ExecutionBuilder {
         fCall[f] = parent >= 0 ? fLast[parent]! : -1;
         fSite[f] = site;
         fAct[f] = activation;
-        fSynthetic[f] = 0;
+        fSynthetic[f] = parent < 0 && !known ? CALLER_LOST : 0;
         fBelow[f] = t;
         if (t < 0) bottom[a] = f;
         top[a] = f;
@@ -272,6 +282,7 @@ export class ExecutionBuilder {
         top[a] = below;
         if (below >= 0) current = below;
         else {
+          known = goesBackToKnown(f, suspended[a] === 1, fParent, fSynthetic);
           current = suspended[a] === 1 ? -1 : fParent[f]!;
           // its outermost frame returned: the activation is over (a recording has hundreds of thousands)
           acts.end(activation);
@@ -286,7 +297,7 @@ export class ExecutionBuilder {
         fCall[f] = current >= 0 ? fLast[current]! : -1;
         fSite[f] = fn[a]! >= 0 ? fn[a]! : site;
         fAct[f] = activation;
-        fSynthetic[f] = 0;
+        fSynthetic[f] = current < 0 && !known ? CALLER_LOST : 0;
         fBelow[f] = -1;
         top[a] = bottom[a] = f;
         suspended[a] = 0;
@@ -309,12 +320,14 @@ export class ExecutionBuilder {
         }
         if (k === EventKind.Suspend && yields[site] === 1) {
           // a yield ends the generator's run: back to the caller of next() (the event loop once it awaited)
+          known = goesBackToKnown(bottom[a]!, suspended[a] === 1, fParent, fSynthetic);
           current = suspended[a] === 1 ? -1 : fParent[bottom[a]!]!;
           suspended[a] = 0;
           for (let g = f; g >= 0; g = fBelow[g]!) fExit[g] = n;
           top[a] = -1;
         } else if (k === EventKind.Suspend) {
           // the first await returns to the caller; after a resume the activation was run by the event loop
+          known = goesBackToKnown(bottom[a]!, suspended[a] === 1, fParent, fSynthetic);
           current = suspended[a] === 1 ? -1 : fParent[bottom[a]!]!;
           suspended[a] = 1;
         } else current = f;
@@ -328,6 +341,7 @@ export class ExecutionBuilder {
     this.#lastTicks = lastTicks;
     this.#maxKnownSite = maxKnownSite;
     this.#current = current;
+    this.#currentKnown = known;
     this.#lastActivation = lastActivation;
     this.#last = a;
   }
@@ -346,13 +360,15 @@ export class ExecutionBuilder {
     const time = { base: this.#base, ticksPerUnit: this.#ticksPerUnit, deltas, checkpoints: fit(this.#checkpoints, blocks(n)), overflow: this.#overflow };
     const frameParent = fit(this.#fParent, nf);
     const frameSite = fit(this.#fSite, nf);
+    const frameExit = fit(this.#fExit, nf);
+    const frameSynthetic = fit(this.#fSynthetic, nf);
+    closeMadeUpCallers(frameParent, frameSite, frameExit, frameSynthetic);
 
     const frameDepth = depths(frameParent, new Uint32Array(this.#fLast.buffer, 0, this.#fLast.length));
 
     // site ids are dense table indexes; ids far beyond the table (a corrupt record) stay out of the occurrence lists
     const maxSite = Math.max(this.#sites.size, this.#maxKnownSite + 1);
     const frameEnter = fit(this.#fEnter, nf);
-    const frameSynthetic = fit(this.#fSynthetic, nf);
     const { site, frame } = eventLists(siteIds, maxSite, frames, nf, this.#frameEventsRoom(n));
     const fn = functionLists(frameEnter, frameSynthetic, siteIds, maxSite);
 
@@ -363,7 +379,7 @@ export class ExecutionBuilder {
       frames,
       time,
       frameEnter,
-      frameExit: fit(this.#fExit, nf),
+      frameExit,
       frameParent,
       frameCall: fit(this.#fCall, nf),
       frameSite,
@@ -443,6 +459,17 @@ export class ExecutionBuilder {
 }
 
 const MAX_UNKNOWN_SITE = 1 << 24;
+/** frameSynthetic's value for an entered frame whose caller the trace does not hold (Execution.frameCallerLost). */
+const CALLER_LOST = 2;
+
+/**
+ * Whether the trace shows where control goes as an activation suspends, or returns from its
+ * bottom frame: back to the event loop when the activation resumed from there, else to the
+ * caller of that frame, known unless the frame has none the trace holds.
+ */
+function goesBackToKnown(bottom: number, resumed: boolean, fParent: Int32Array, fSynthetic: Uint8Array): boolean {
+  return resumed || fParent[bottom]! >= 0 || fSynthetic[bottom] === 0;
+}
 /** Events appendColumns appends a call of its loop: few enough that a decode's first chunks tier its code up, many enough that its calls cost nothing. */
 const CHUNK = 1 << 16;
 const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;

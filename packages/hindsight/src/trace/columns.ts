@@ -36,6 +36,26 @@ export function depths(frameParent: Int32Array, room: Uint32Array): Uint32Array 
   return fit(depth, nf);
 }
 
+/**
+ * Ends the callers the builder made up for returns whose calls the trace did not hold (synthetic,
+ * and no event of their own: site -1) where their last callee ended, unless a callee is still
+ * open: the trace shows nothing of them after, and a caller left open would stand for a request
+ * in flight to the end of the trace (one per callback the ring began inside).
+ */
+export function closeMadeUpCallers(frameParent: Int32Array, frameSite: Int32Array, frameExit: Int32Array, frameSynthetic: Uint8Array): void {
+  const nf = frameParent.length;
+  /** Per made-up caller: the last exit of its callees, -1 while one is open (-2: not one). */
+  const ends = new Map<number, number>();
+  for (let f = 0; f < nf; f++) {
+    const p = frameParent[f]!;
+    if (p < 0 || frameSite[p] !== -1 || frameSynthetic[p] !== 1 || frameExit[p] !== -1) continue;
+    const exit = frameExit[f]!;
+    const end = ends.get(p);
+    ends.set(p, end === -1 || exit === -1 ? -1 : Math.max(end ?? 0, exit));
+  }
+  for (const [p, end] of ends) if (end >= 0) frameExit[p] = end;
+}
+
 /** A copy of the column with twice its capacity, or `atLeast` when that is more (exactly `atLeast` when `exact`: a size the caller means to fill). */
 export function grow<T extends Column>(from: T, atLeast = 0, exact = false): T {
   const type = from.constructor as ColumnType<T>;

@@ -48,6 +48,7 @@ export interface ExecutionParts {
   frameCall: Int32Array;
   frameSite: Int32Array;
   frameActivation: Uint32Array;
+  /** 1 for a synthetic frame, 2 for an entered one whose caller is lost (frameCallerLost), else 0. */
   frameSynthetic: Uint8Array;
   frameDepth: Uint32Array;
   siteOffsets: Uint32Array;
@@ -175,6 +176,14 @@ export class Execution {
   }
   frameSynthetic(f: number): boolean {
     return this.#p.frameSynthetic[f] === 1;
+  }
+  /**
+   * An entered frame whose caller the trace does not hold: entered by the first frames of a trace
+   * that starts in the middle of the program, before it shows what ran (it has no parent, and is
+   * not known to be a root: its caller may have been overwritten).
+   */
+  frameCallerLost(f: number): boolean {
+    return this.#p.frameSynthetic[f] === 2;
   }
   frameDepth(f: number): number {
     return this.#p.frameDepth[f]!;

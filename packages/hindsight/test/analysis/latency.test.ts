@@ -48,6 +48,22 @@ describe('requests: the root async activations of an execution', () => {
     const g = latency(ex).groups[0]!;
     assert.deepEqual([g.entry, g.count, g.partial, g.max], ['handle', 1, 2, 2]);
   });
+
+  it("a ring that begins just before a request's awaited call: the call is not a request of its own, its caller is lost with the rest", () => {
+    const ex = new ServiceTrace(true).handleFromItsGet(5).idle(1).handle(2).build();
+    assert.deepEqual(
+      requests(ex).map((r) => [r.entry, r.complete]),
+      [
+        ['get', false],
+        ['handle', false],
+        ['handle', true],
+      ],
+    );
+    assert.deepEqual(
+      latency(ex).groups.map((g) => [g.entry, g.count, g.partial]),
+      [['handle', 1, 1], ['get', 0, 1]],
+    );
+  });
 });
 
 describe('latency: per entry point, nearest-rank percentiles and a histogram', () => {

@@ -25,9 +25,14 @@ export const sites = new SiteTable([
 
 /** Appends a service's events in time order; requests run one after another unless said otherwise. */
 export class ServiceTrace {
-  readonly b = new ExecutionBuilder(sites);
+  readonly b: ExecutionBuilder;
   #act = 1;
   t = 0;
+
+  /** `partial`: the trace starts in the middle of the program, as a ring that wrapped does. */
+  constructor(partial = false) {
+    this.b = new ExecutionBuilder(sites, { partial });
+  }
 
   #e(kind: EventKind, site: number, act: number): void {
     this.b.append(kind, site, act, this.t);
@@ -90,6 +95,21 @@ export class ServiceTrace {
     this.t += auditMs;
     this.#e(EventKind.Resume, S.AUDIT_AWAIT, au);
     this.#e(EventKind.Exit, S.AUDIT, au);
+    return this;
+  }
+
+  /** A `handle` whose Enter the ring overwrote, from its call of `get` (`ms` long) on. */
+  handleFromItsGet(ms: number): this {
+    const h = this.#act++;
+    const g = this.#act++;
+    this.#e(EventKind.Enter, S.GET, g);
+    this.#e(EventKind.Suspend, S.GET_AWAIT, g);
+    this.#e(EventKind.Suspend, S.HANDLE_AWAIT, h);
+    this.t += ms;
+    this.#e(EventKind.Resume, S.GET_AWAIT, g);
+    this.#e(EventKind.Exit, S.GET, g);
+    this.#e(EventKind.Resume, S.HANDLE_AWAIT, h);
+    this.#e(EventKind.Exit, S.HANDLE, h);
     return this;
   }
 

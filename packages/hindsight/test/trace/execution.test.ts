@@ -40,7 +40,7 @@ describe('Execution: call tree', () => {
     assert.equal(ex.frameCall(2), 1, 'load(2) was called from the statement at line 21');
   });
 
-  it('gives a trace that starts mid-call synthetic frames: one per open frame, a synthetic caller at each unmatched exit', () => {
+  it('gives a trace that starts mid-call synthetic frames: one per open frame, a synthetic caller at each unmatched exit, ended with its callee when it shows nothing of its own', () => {
     const ex = partial(); // recursion events 9..19, re-indexed from 0
     assert.deepEqual(frameOf(ex), [0, 0, 1, 2, 3, 4, 4, 4, 3, 3, 3]);
     assert.deepEqual(ex.stackAt(0), [0, 1, 2, 3, 5], 'fact(1) < fact(2) < fact(3) < main < (caller of main)');
@@ -49,10 +49,37 @@ describe('Execution: call tree', () => {
       assert.equal(ex.frameEnter(f), 0);
     }
     assert.equal(ex.frameSynthetic(4), false, 'risky was entered inside the trace');
-    assert.deepEqual([0, 1, 2, 3, 4, 5].map((f) => ex.frameExit(f)), [1, 2, 3, 10, 7, -1]);
+    // the caller made up for main's return ends with it: the trace shows nothing of it after
+    assert.deepEqual([0, 1, 2, 3, 4, 5].map((f) => ex.frameExit(f)), [1, 2, 3, 10, 7, 10]);
     assert.equal(ex.frameSite(1), S.FACT, 'a synthetic frame takes the site of its first event');
     assert.equal(sites.get(ex.frameSite(3))?.functionName, 'main');
     assert.equal(ex.frameCall(0), -1, 'the call site of a frame entered before the trace is unknown');
+  });
+
+  it("marks a frame entered before a partial trace shows what ran as one whose caller is lost, until it shows the event loop running", () => {
+    // handler (activation 1) awaits load (2), as a request does; the trace starts inside handler, after its call of load
+    const events: [EventKind, number, number][] = [
+      [EventKind.Enter, S.LOAD, 2], // load entered by handler, whose frames the ring lost
+      [EventKind.Suspend, S.LOAD_AWAIT, 2],
+      [EventKind.Suspend, S.HANDLER_AWAIT, 1], // handler's first event: synthetic; back to its caller, unknown
+      [EventKind.Resume, S.LOAD_AWAIT, 2], // the event loop runs load again: from here on the trace knows what runs
+      [EventKind.Exit, S.LOAD, 2],
+      [EventKind.Resume, S.HANDLER_AWAIT, 1],
+      [EventKind.Exit, S.HANDLER, 1],
+      [EventKind.Enter, S.HANDLER, 3], // a request the event loop started
+      [EventKind.Exit, S.HANDLER, 3],
+    ];
+    const built = (partial: boolean) => {
+      const b = new ExecutionBuilder(sites, { partial });
+      events.forEach(([k, site, a], t) => b.append(k, site, a, t));
+      return b.build();
+    };
+    const ex = built(true);
+    const [load, handler, next] = [ex.frame(0), ex.frame(2), ex.frame(7)];
+    assert.deepEqual([ex.frameCallerLost(load), ex.frameSynthetic(load)], [true, false], "load's Enter is in the trace, its caller is not");
+    assert.deepEqual([ex.frameCallerLost(handler), ex.frameSynthetic(handler)], [false, true]);
+    assert.equal(ex.frameCallerLost(next), false, 'once the trace shows the event loop running, a frame with no caller is a root');
+    assert.equal(built(false).frameCallerLost(load), false, 'a trace from the start of the program has lost no caller');
   });
 
   it('indexes occurrences per site and per function, ascending, and finds the neighbours of any event by binary search', () => {

@@ -15,7 +15,7 @@ function backtrace(s: DebugSession): ResultBody {
   const ex = s.cursor.execution;
   const frames = s.cursor.backtrace().map((f, level) => {
     const at = f.index >= 0 ? ex.siteOf(f.index) : undefined;
-    return { level, function: f.site?.functionName ?? null, file: at?.file ?? null, line: at?.line ?? null, index: f.index, ...(f.synthetic ? { synthetic: true as const } : {}) };
+    return { level, function: f.site?.functionName ?? null, file: at?.file ?? null, line: at?.line ?? null, index: f.index, ...(f.callerLost ? { callerLost: true as const } : {}) };
   });
   return { kind: 'backtrace', frames };
 }

@@ -24,12 +24,12 @@ function frameLine(level: number, p: Position): string[] {
 }
 
 /**
- * A frame of `backtrace`, as gdb prints one; a frame whose entry the trace does not hold is marked
+ * A frame of `backtrace`, as gdb prints one; a frame whose caller the trace does not hold is marked
  * as the editor marks it, and one the trace shows nothing of (a caller made up for a return whose
  * call was overwritten) is gdb's `??`.
  */
 function frameOfBacktrace(f: FrameLine): string {
-  const mark = f.synthetic ? ` ${pc.dim('(caller not in the trace)')}` : '';
+  const mark = f.callerLost ? ` ${pc.dim('(caller not in the trace)')}` : '';
   if (f.index < 0) return `#${f.level}  ??${mark}`;
   return `#${f.level}  ${pc.bold(f.function ?? '<unknown>')} at ${shownPath(f.file)}:${f.line ?? '?'} ${pc.dim(`(event ${f.index})`)}${mark}`;
 }
