@@ -156,6 +156,24 @@ describe('Execution: properties over random traces', () => {
     );
   });
 
+  it('a slice told it starts mid-program takes a frame for a root, no caller, only where the whole trace has it so', () => {
+    fc.assert(
+      fc.property(choices, fc.nat(), (cs, a) => {
+        const g = generate(cs);
+        if (g.events.length === 0) return;
+        const from = a % g.events.length;
+        const whole = build(g.events);
+        const slice = build(g.events, from, g.events.length, true);
+        for (let f = 0; f < slice.frameCount; f++) {
+          if (slice.frameParent(f) !== -1 || slice.frameSynthetic(f) || slice.frameCallerLost(f)) continue;
+          const entered = whole.frame(from + slice.frameEnter(f));
+          assert.equal(whole.frameParent(entered), -1, `frame ${f}, entered at ${from + slice.frameEnter(f)}, has a caller in the whole trace`);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('never fails on a slice of a trace (a ring buffer) or on arbitrary events, and its stacks are finite', () => {
     fc.assert(
       fc.property(choices, fc.nat(), fc.nat(), (cs, a, b) => {

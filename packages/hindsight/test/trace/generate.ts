@@ -107,9 +107,9 @@ export function generate(choices: number[], options: { async?: boolean; maxDepth
   return { events, stacks, tokens };
 }
 
-/** Builds events[from, to) into an Execution; timestamps are 10 per event. */
-export function build(events: readonly RawEvent[], from = 0, to = events.length): Execution {
-  const b = new ExecutionBuilder(siteTable());
+/** Builds events[from, to) into an Execution; timestamps are 10 per event. `partial`: told that it starts mid-program. */
+export function build(events: readonly RawEvent[], from = 0, to = events.length, partial = false): Execution {
+  const b = new ExecutionBuilder(siteTable(), { partial });
   for (let i = from; i < to; i++) b.append(events[i]!.kind, events[i]!.site, events[i]!.activation, (i - from) * 10);
   return b.build();
 }
