@@ -11,8 +11,9 @@ export interface CrashPoint {
  * A trace that ends with an exception leaving frame after frame ends with their Throw events,
  * innermost first (an async function's rejection resumes the frame awaiting it, a Resume, before
  * that one's Throw); the statement before the innermost Throw, in its frame, threw it (a debugger
- * stops there on an uncaught exception, with the whole stack of the throw). Undefined when the
- * trace does not end with a Throw.
+ * stops there on an uncaught exception, with the whole stack of the throw). Between them may be
+ * the calls the statement made and the awaits of the exception's way out (a `for await` loop left
+ * by it awaits its iterator's return()). Undefined when the trace does not end with a Throw.
  */
 export function crashPoint(execution: Execution): CrashPoint | undefined {
   let i = execution.length - 1;
@@ -23,8 +24,10 @@ export function crashPoint(execution: Execution): CrashPoint | undefined {
     frames.add(execution.frame(i - 1));
     if (execution.kind(i - 1) === EventKind.Throw) innermost = i - 1;
   }
-  const before = innermost - 1;
-  const index = before >= 0 && execution.kind(before) === EventKind.Statement && execution.frame(before) === execution.frame(innermost) ? before : innermost;
+  const frame = execution.frame(innermost);
+  let before = execution.previousInFrame(frame, innermost);
+  while (before >= 0 && (execution.kind(before) === EventKind.Suspend || execution.kind(before) === EventKind.Resume)) before = execution.previousInFrame(frame, before);
+  const index = before >= 0 && execution.kind(before) === EventKind.Statement ? before : innermost;
   return { index, frames };
 }
 
