@@ -4,6 +4,7 @@ import { ValuesNotCaptured } from '../trace/index.js';
 import { CapturedArguments } from './captured-args.js';
 import { crashPoint, EXCEPTION, WithThrownError } from './thrown-error.js';
 import { DebugSession, type SessionOptions } from './session.js';
+import { demotedCalls } from './types.js';
 import type { SessionStart } from './start.js';
 
 /**
@@ -14,14 +15,15 @@ import type { SessionStart } from './start.js';
  * (`opts.bundle`): the code as it ran, whatever the checkout holds now.
  */
 export function startRecordingSession(recording: Recording, opts: Pick<SessionOptions, 'bundle'> = {}): { session: DebugSession; start: SessionStart } {
-  const { execution, args } = decodeRecordingWithArguments(recording);
   const m = recording.meta;
+  const { execution, args, located } = decodeRecordingWithArguments(recording, (m.demoted ?? []).map((d) => d.fromEvent));
+  const demoted = (m.demoted ?? []).map((d) => ({ ...d, from: located.get(d.fromEvent) ?? -1 }));
   const notes: string[] = [];
   const crash = m.error ? crashPoint(execution) : undefined;
   if (m.error) notes.push(`the process died of ${m.error.name}: ${m.error.message}; the cursor is at ${crash ? `the statement that threw it (\`print ${EXCEPTION}\`)` : 'its last event'}, go back with the reverse commands`);
   else notes.push(`the process ${m.reason}; the cursor is at its last event`);
-  for (const d of m.demoted ?? []) {
-    notes.push(`${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls: too hot and too small to trace, its calls after event ${d.fromEvent} are not in the trace`);
+  for (const d of demoted) {
+    notes.push(`${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls (too hot and too small to trace): ${demotedCalls(d.from)}`);
   }
   if (m.wrapped) notes.push('the ring wrapped: older events were overwritten, so the trace starts in the middle of the program (frames whose calls were lost are marked)');
   const why = `values are not captured in flight recordings (control flow only): record with --capture-args <function> to keep a function's arguments; the error that ended the process is in \`hindsight trace show ${m.id}\``;
@@ -29,7 +31,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   const recorded = captured ? new CapturedArguments(execution, args, why) : new ValuesNotCaptured(why);
   const values = crash && m.error ? new WithThrownError(recorded, execution, crash, m.error) : recorded;
   const startIndex = crash?.index ?? Math.max(0, execution.length - 1);
-  const session = new DebugSession(execution, { ...opts, startIndex, values, requestLanes: true, demoted: m.demoted ?? [] });
+  const session = new DebugSession(execution, { ...opts, startIndex, values, requestLanes: true, demoted });
   const stop = execution.length > 0 ? { ...session.view(session.cursor.goto(startIndex)), reason: 'start' as const } : undefined;
   return {
     session,

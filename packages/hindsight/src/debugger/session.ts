@@ -3,11 +3,10 @@ import { Cursor, type Stop } from '../timetravel/index.js';
 import { eventKindName, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
 import type { RecordedEvent } from '../history/index.js';
 import type { TimelineEntry } from '../replay/index.js';
-import type { DemotedFunction } from '../store/index.js';
 import { findCommand } from './commands/index.js';
 import { HistoryTimeline, historyNotes } from './commands/history.js';
 import { RequestLanes } from './lanes.js';
-import { DebugError, type CommandResult, type DivergenceView, type Position, type StopView, type WatchChange } from './types.js';
+import { DebugError, type CommandResult, type DemotedCalls, type DivergenceView, type Position, type StopView, type WatchChange } from './types.js';
 
 /**
  * A debugging session over one Execution: commands in as text (gdb names and aliases), structured
@@ -35,7 +34,7 @@ export interface SessionOptions {
   /** A recording: its request lanes are its threads (`info threads`, `thread <id>`). */
   requestLanes?: boolean;
   /** A recording's demoted functions: a breakpoint on one says that its later calls are not in the trace. */
-  demoted?: readonly DemotedFunction[];
+  demoted?: readonly DemotedCalls[];
 }
 
 export class DebugSession {
@@ -51,7 +50,7 @@ export class DebugSession {
   readonly workflowsModulePath: string | undefined;
   readonly divergence: DivergenceView | undefined;
   readonly bundle: ReadonlyMap<string, string>;
-  readonly demoted: readonly DemotedFunction[];
+  readonly demoted: readonly DemotedCalls[];
   readonly #requestLanes: boolean;
   #lanes: RequestLanes | undefined;
   /** Why there is no trace (the session still answers help, print and quit). */

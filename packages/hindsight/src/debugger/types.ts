@@ -212,3 +212,17 @@ export class DebugError extends Error {
     super(message);
   }
 }
+
+/**
+ * A function the recorder demoted (the store's DemotedFunction), where that is in the trace: its
+ * calls from event `from` on are not in it; -1 when it was demoted before the trace began.
+ */
+export interface DemotedCalls {
+  readonly functionName: string;
+  readonly from: number;
+}
+
+/** Which calls of a function demoted from trace event `from` on (DemotedCalls) the trace holds, in words. */
+export function demotedCalls(from: number): string {
+  return from >= 0 ? `its calls after event ${from} are not in the trace` : 'that was before the trace began, so none of its calls are in it';
+}

@@ -25,17 +25,29 @@ export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>):
 
 /**
  * decodeRecording, and the arguments the recording captured (`--capture-args`): for each Enter
- * event of the Execution whose call's arguments are still in the values ring, its values.
+ * event of the Execution whose call's arguments are still in the values ring, its values. `locate`:
+ * events as the recorder counted them (a demotion's DemotedFunction.fromEvent), whose index in the
+ * Execution is wanted back (`located`): none for one older than the ring's oldest event.
  */
-export function decodeRecordingWithArguments(recording: Pick<Recording, 'ring' | 'modules' | 'values'>): { execution: Execution; args: Map<number, readonly CapturedValue[]> } {
+export function decodeRecordingWithArguments(
+  recording: Pick<Recording, 'ring' | 'modules' | 'values'>,
+  locate: readonly number[] = [],
+): { execution: Execution; args: Map<number, readonly CapturedValue[]>; located: Map<number, number> } {
   const captured = recording.values ? readValuesRing(recording.values) : new Map<number, readonly CapturedValue[]>();
-  const { execution, enters } = decode(recording, captured);
+  const wanted = new Map<number, unknown>(captured);
+  for (const event of locate) wanted.set(event >>> 0, undefined);
+  const { execution, enters } = decode(recording, wanted);
   const args = new Map<number, readonly CapturedValue[]>();
   for (const [event, values] of captured) {
     const index = enters.get(event);
     if (index !== undefined && execution.kind(index) === EventKind.Enter) args.set(index, values);
   }
-  return { execution, args };
+  const located = new Map<number, number>();
+  for (const event of locate) {
+    const index = enters.get(event >>> 0);
+    if (index !== undefined) located.set(event, index);
+  }
+  return { execution, args, located };
 }
 
 /**

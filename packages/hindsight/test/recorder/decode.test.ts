@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { PROGRESS_KIND } from '../../src/instrument/index.js';
-import { decodeRecording, readRing, RingWriter, ringBytes, TIME_EVERY } from '../../src/recorder/index.js';
+import { decodeRecording, decodeRecordingWithArguments, readRing, RingWriter, ringBytes, TIME_EVERY } from '../../src/recorder/index.js';
 import { EventColumns, QuietStatements, RUN_KINDS, Runs } from '../../src/recorder/quiet-statements.js';
 import { tallyRingEvents } from '../../src/recorder/ring-reader.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../../src/trace/index.js';
@@ -114,5 +114,19 @@ describe('decoding a ring with quiet statements', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('locating events as the recorder counted them (a demotion), in the decoded trace', () => {
+  it("gives an event's index in the Execution, and none for one the ring overwrote", () => {
+    const buffer = new ArrayBuffer(ringBytes(16 * 1024));
+    const ring = new RingWriter(buffer, 1);
+    ring.activate(1);
+    const site = sites.findIndex((s) => s.kind === 'statement');
+    for (let i = 0; i < 10_000; i++) ring.write(EventKind.Statement, site, 1); // more than the ring holds
+    const written = ring.written;
+    const { execution, located } = decodeRecordingWithArguments({ ring: new Uint8Array(buffer), modules: [{ url: 'gen.ts', base: 0, sites }] }, [5, written - 10]);
+    assert.equal(located.has(5), false, 'overwritten: before the trace began');
+    assert.equal(located.get(written - 10), execution.length - 10);
   });
 });

@@ -361,7 +361,12 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(calls(ex, 'handle'), 20, 'the rest is traced as before');
     const { session } = startRecordingSession(rec);
     const set = await session.execute('break bump');
-    assert.match(set.result?.kind === 'breakpoint' ? (set.result.breakpoint.note ?? '') : '', /^'bump' was demoted after event \d+ \(too hot and too small to trace\): its calls from there on are not in the trace$/, 'a breakpoint on it says so');
+    const note = set.result?.kind === 'breakpoint' ? (set.result.breakpoint.note ?? '') : '';
+    assert.match(note, /^'bump' was demoted \(too hot and too small to trace\): its calls after event \d+ are not in the trace$/, 'a breakpoint on it says so');
+    // the event it names is in the trace's own numbering: bump's last traced call is at or just before it
+    const after = Number(/after event (\d+)/.exec(note)![1]);
+    const bumps = ex.functionOccurrences(ex.sites.functionSites('bump')[0]!);
+    assert.ok(bumps.at(-1)! <= after && after - bumps.at(-1)! < 50, `bump's last traced call ${bumps.at(-1)} is at or just before event ${after}`);
     await session.close();
     const plain = await recordService('hot', { args: ['--always', '--no-demote'] });
     assert.equal(calls(decodeRecording(onlyRecording(plain.store)), 'bump'), 250_000);

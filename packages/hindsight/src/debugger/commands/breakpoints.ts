@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DebugSession } from '../session.js';
-import { DebugError, type BreakpointView, type ResultBody } from '../types.js';
+import { DebugError, demotedCalls, type BreakpointView, type ResultBody } from '../types.js';
 import { valueAnswer } from './values.js';
 import { checkSyntax } from './watch.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
@@ -67,7 +67,7 @@ function resolveLocation(s: DebugSession, where: string): Location {
   const note = results.length
     ? `'${where}' is a step: its code is not replayed, so it never stops here; its recorded results are history event${results.length === 1 ? '' : 's'} #${results.join(', #')}`
     : demoted
-      ? `'${where}' was demoted after event ${demoted.fromEvent} (too hot and too small to trace): its calls from there on are not in the trace`
+      ? `'${where}' was demoted (too hot and too small to trace): ${demotedCalls(demoted.from)}`
       : undefined;
   return { spec: { function: where }, sites, ...(note ? { note } : {}) };
 }
