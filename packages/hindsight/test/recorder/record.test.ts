@@ -367,6 +367,8 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const after = Number(/after event (\d+)/.exec(note)![1]);
     const bumps = ex.functionOccurrences(ex.sites.functionSites('bump')[0]!);
     assert.ok(bumps.at(-1)! <= after && after - bumps.at(-1)! < 50, `bump's last traced call ${bumps.at(-1)} is at or just before event ${after}`);
+    const shown = spawnSync(process.execPath, [CLI, '--store', run.store, 'trace', 'show', rec.meta.id], { encoding: 'utf8', env: ENV }).stdout;
+    assert.match(shown, /^ {2}demoted \(too hot and too small to trace\): bump \(.*service\.ts:\d+\), after 16384 calls$/m, 'trace show lists it');
     await session.close();
     const plain = await recordService('hot', { args: ['--always', '--no-demote'] });
     assert.equal(calls(decodeRecording(onlyRecording(plain.store)), 'bump'), 250_000);

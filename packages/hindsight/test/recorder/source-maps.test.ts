@@ -21,7 +21,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const APP = 'function add(a, b) {\n  return a + b;\n}\nconsole.log(add(1, 2));\n';
 
-function recordWith(name: string, mapComment: string, mapFile?: [string, string]): { stderr: string; warnings: readonly string[]; files: Set<string> } {
+function recordWith(name: string, mapComment: string, mapFile?: [string, string]): { stderr: string; warnings: readonly string[]; files: Set<string>; shown: string } {
   const cwd = mkdtempSync(path.join(dir, `${name}-`));
   writeFileSync(path.join(cwd, 'app.mjs'), `${APP}${mapComment}\n`);
   if (mapFile) writeFileSync(path.join(cwd, mapFile[0]), mapFile[1]);
@@ -33,7 +33,8 @@ function recordWith(name: string, mapComment: string, mapFile?: [string, string]
   try {
     const rec = recordings.get(recordings.list()[0]!.id)!;
     const ex = decodeRecording(rec);
-    return { stderr: r.stderr, warnings: rec.meta.warnings ?? [], files: new Set(Array.from({ length: ex.length }, (_, i) => path.basename(ex.siteOf(i)!.file))) };
+    const shown = spawnSync(process.execPath, [CLI, '--store', store, 'trace', 'show', rec.meta.id], { cwd, env: ENV, encoding: 'utf8' }).stdout;
+    return { stderr: r.stderr, warnings: rec.meta.warnings ?? [], files: new Set(Array.from({ length: ex.length }, (_, i) => path.basename(ex.siteOf(i)!.file))), shown };
   } finally {
     recordings.close();
   }
@@ -46,11 +47,12 @@ describe('hindsight record: source maps that cannot serve', () => {
     ['stale', '//# sourceMappingURL=app.mjs.map', ['app.mjs.map', JSON.stringify({ version: 3, sources: ['app.ts'], names: [], mappings: 'AAAA;'.repeat(40) })], /app\.mjs: its source map app\.mjs\.map does not match it: the map covers 41 lines, the file has 6 \(a stale build\?\); its events name the JavaScript/m],
   ];
   for (const [name, comment, mapFile, expected] of cases) {
-    it(`a source map that is ${name}: the module is traced under its JavaScript name, and the recording says why`, () => {
+    it(`a source map that is ${name}: the module is traced under its JavaScript name, and the recording says why (trace show too)`, () => {
       const r = recordWith(name, comment, mapFile);
       assert.match(r.stderr, expected);
       assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
       assert.match(r.warnings[0]!, expected);
+      assert.match(r.shown, expected);
       assert.deepEqual([...r.files], ['app.mjs']);
     });
   }

@@ -61,8 +61,11 @@ function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
   println(`${pc.bold(m.id)}: ${m.command.join(' ')} (pid ${m.pid}) on ${m.host}, Node ${m.node}`);
   println(`  ${ending(m)} at ${localTime(m.createdAt)}; trigger: ${m.trigger}`);
   if (m.error?.stack) for (const l of m.error.stack.split('\n')) println(pc.dim(`  ${l}`));
-  println(`  ${m.events} events${m.wrapped ? ', the ring wrapped: the trace starts mid-program' : ''}; ${rec.modules.length} modules traced; ${rec.files.length} source files in its code bundle`);
+  // recorded: the debugger shows more, the statements the recorder leaves implicit put back
+  println(`  ${m.events} events recorded${m.wrapped ? ', the ring wrapped: the trace starts mid-program' : ''}; ${rec.modules.length} modules traced; ${rec.files.length} source files in its code bundle`);
   if (capturedArgs) println(`  arguments captured (--capture-args) of ${captured.join(', ')}: ${capturedArgs.calls} calls kept`);
+  for (const d of m.demoted ?? []) println(`  demoted (too hot and too small to trace): ${d.functionName} (${d.file}:${d.line}), after ${d.calls} calls`);
+  for (const w of m.warnings ?? []) println(pc.yellow(`  ${w}`));
   println(`  debug it: hindsight debug ${m.id}`);
 }
 
