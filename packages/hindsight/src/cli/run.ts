@@ -11,6 +11,7 @@ const DISPLAY_CODES = new Set(['commander.helpDisplayed', 'commander.version', '
  */
 export async function runMain(program: Command, argv: string[]): Promise<void> {
   quietCommander(program);
+  dropOutputNobodyReads();
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -25,6 +26,19 @@ export async function runMain(program: Command, argv: string[]): Promise<void> {
       return;
     }
     throw err;
+  }
+}
+
+/**
+ * A reader that stops early (`hindsight trace list | head -3`) closes the pipe: what is left to
+ * print has nowhere to go and is dropped, as by any Unix tool, rather than failing with EPIPE's
+ * stack (and `record` goes on supervising its program).
+ */
+function dropOutputNobodyReads(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
   }
 }
 
