@@ -38,6 +38,11 @@ export function frameTimes(ex: Execution): FrameTimes {
       else if (k === EventKind.Suspend && ex.frameExit(frames[i]!) === i) end[frames[i]!] = buffer[i - from]!;
     }
   }
+  // a caller the trace made up for a return ends with its last callee, at that one's event
+  for (let f = 0; f < ex.frameCount; f++) {
+    const exit = ex.frameExit(f);
+    if (exit >= 0 && frames[exit] !== f) end[f] = ex.time(exit);
+  }
   const times = { start, end };
   cache.set(ex, times);
   return times;

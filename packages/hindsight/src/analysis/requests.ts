@@ -67,6 +67,7 @@ export function requests(ex: Execution): Request[] {
   const dispatches = new Set<number>();
   const name = frameNamer(ex);
   const times = frameTimes(ex);
+  const named = namedFrame(ex);
   for (let f = 0; f < ex.frameCount; f++) {
     if (!isRootActivation(ex, f)) continue;
     const dispatch = dispatchOf(ex, f);
@@ -76,10 +77,27 @@ export function requests(ex: Execution): Request[] {
     const end = times.end[f]!;
     // one whose caller is lost may be part of a request that began before the trace
     const complete = !ex.frameSynthetic(f) && !ex.frameCallerLost(f) && ex.frameExit(f) !== -1;
-    out.push({ frame: f, activation: ex.frameActivation(f), entry: entryName(name(f)), site: ex.frameSite(f), start, end, duration: end - start, dispatch, complete });
+    out.push({ frame: f, activation: ex.frameActivation(f), entry: entryName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, dispatch, complete });
   }
   // synthetic frames are made when their first event is seen, not at their (unseen) entry
   return out.filter((r) => !dispatches.has(r.frame)).sort((a, b) => a.start - b.start || a.frame - b.frame);
+}
+
+/**
+ * The frame a request goes by: its root, or where the trace made that up (a caller for a return
+ * whose call it lost, with no event of its own: no site), the first callee of it that has a name.
+ */
+function namedFrame(ex: Execution): (f: number) => number {
+  const firstCallee = new Map<number, number>();
+  for (let f = 0; f < ex.frameCount; f++) {
+    const p = ex.frameParent(f);
+    if (p >= 0 && ex.frameSite(p) < 0 && !firstCallee.has(p)) firstCallee.set(p, f);
+  }
+  return (f) => {
+    let g = f;
+    while (ex.frameSite(g) < 0 && firstCallee.has(g)) g = firstCallee.get(g)!;
+    return g;
+  };
 }
 
 function entryName(n: FrameName): string {

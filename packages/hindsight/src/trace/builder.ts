@@ -233,7 +233,10 @@ export class ExecutionBuilder {
       }
       let f: number;
       if (k === EventKind.Enter) {
-        const parent = t >= 0 ? t : current;
+        // a new activation's caller: the frame running, unless that is a caller made up for a
+        // return (no event of its own: a sync callback's return to the event loop looks the same)
+        const guessed = t < 0 && current >= 0 && fSite[current] === -1;
+        const parent = t >= 0 ? t : guessed ? -1 : current;
         f = nf++;
         fEnter[f] = n;
         fExit[f] = -1;
@@ -241,7 +244,7 @@ export class ExecutionBuilder {
         fCall[f] = parent >= 0 ? fLast[parent]! : -1;
         fSite[f] = site;
         fAct[f] = activation;
-        fSynthetic[f] = parent < 0 && !known ? CALLER_LOST : 0;
+        fSynthetic[f] = guessed || (parent < 0 && !known) ? CALLER_LOST : 0;
         fBelow[f] = t;
         if (t < 0) bottom[a] = f;
         top[a] = f;

@@ -49,6 +49,18 @@ describe('requests: the root async activations of an execution', () => {
     assert.deepEqual([g.entry, g.count, g.partial, g.max], ['handle', 1, 2, 2]);
   });
 
+  it('a request the trace began inside a synchronous callback of goes by that callback, not by the caller it makes up for its return; what starts next may have been called by that caller, and is not counted', () => {
+    const ex = new ServiceTrace(true).tailOfHealth().idle(1).handle(2).idle(1).handle(3).build();
+    assert.deepEqual(
+      requests(ex).map((r) => [r.entry, r.complete, r.duration]),
+      [
+        ['health', false, 0],
+        ['handle', false, 2],
+        ['handle', true, 3],
+      ],
+    );
+  });
+
   it("a ring that begins just before a request's awaited call: the call is not a request of its own, its caller is lost with the rest", () => {
     const ex = new ServiceTrace(true).handleFromItsGet(5).idle(1).handle(2).build();
     assert.deepEqual(

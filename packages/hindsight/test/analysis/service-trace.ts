@@ -98,6 +98,14 @@ export class ServiceTrace {
     return this;
   }
 
+  /** The end of a `health` whose beginning the ring overwrote: its statement, then its return (to a caller the trace makes up). */
+  tailOfHealth(): this {
+    const a = this.#act++;
+    this.#e(EventKind.Statement, S.HEALTH_ST, a);
+    this.#e(EventKind.Exit, S.HEALTH, a);
+    return this;
+  }
+
   /** A `handle` whose Enter the ring overwrote, from its call of `get` (`ms` long) on. */
   handleFromItsGet(ms: number): this {
     const h = this.#act++;

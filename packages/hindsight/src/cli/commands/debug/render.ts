@@ -25,12 +25,13 @@ function frameLine(level: number, p: Position): string[] {
 
 /**
  * A frame of `backtrace`, as gdb prints one; a frame whose caller the trace does not hold is marked
- * as the editor marks it, and one the trace shows nothing of (a caller made up for a return whose
- * call was overwritten) is gdb's `??`.
+ * as the editor marks it; where the trace does not show where a caller stood (one made up for a
+ * return whose call was overwritten), it has no place, and no name either (gdb's `??`) until it
+ * shows an event of its own.
  */
 function frameOfBacktrace(f: FrameLine): string {
   const mark = f.callerLost ? ` ${pc.dim('(caller not in the trace)')}` : '';
-  if (f.index < 0) return `#${f.level}  ??${mark}`;
+  if (f.index < 0) return `#${f.level}  ${f.function === null ? '??' : pc.bold(f.function)}${mark}`;
   return `#${f.level}  ${pc.bold(f.function ?? '<unknown>')} at ${shownPath(f.file)}:${f.line ?? '?'} ${pc.dim(`(event ${f.index})`)}${mark}`;
 }
 
