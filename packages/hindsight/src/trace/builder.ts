@@ -73,6 +73,7 @@ export class ExecutionBuilder {
    * be a root (CALLER_LOST). Set where #current becomes -1 only.
    */
   #currentKnown: boolean;
+  readonly #partial: boolean;
   #built = false;
   /** Per site: 1 for the Suspend and Resume sites that end and start runs of a generator (yields, generator function sites). */
   readonly #yields: Uint8Array;
@@ -84,7 +85,8 @@ export class ExecutionBuilder {
   /** `partial`: the events start in the middle of the program (a ring that wrapped): what ran before the first is unknown. */
   constructor(sites: SiteTable = new SiteTable([]), options: { capacity?: number; ticksPerUnit?: number; partial?: boolean } = {}) {
     this.#sites = sites;
-    this.#currentKnown = options.partial !== true;
+    this.#partial = options.partial === true;
+    this.#currentKnown = !this.#partial;
     this.#yields = yieldSites(sites);
     this.#ticksPerUnit = options.ticksPerUnit !== undefined && options.ticksPerUnit > 0 ? options.ticksPerUnit : 1000;
     const cap = Math.max(16, options.capacity ?? 1024);
@@ -377,6 +379,7 @@ export class ExecutionBuilder {
 
     const execution = new Execution({
       sites: this.#sites,
+      partial: this.#partial,
       kinds,
       siteIds,
       frames,

@@ -38,6 +38,8 @@ export interface FrameView {
 /** Columns and indexes, as the builder hands them over. */
 export interface ExecutionParts {
   sites: SiteTable;
+  /** The events start in the middle of the program (a ring that wrapped). */
+  partial: boolean;
   kinds: Uint8Array;
   siteIds: Uint32Array;
   frames: Uint32Array;
@@ -79,6 +81,8 @@ export class Execution {
   readonly siteIds: Uint32Array;
   /** Per event: the frame it belongs to. */
   readonly frames: Uint32Array;
+  /** The events start in the middle of the program (a ring that wrapped): what ran before the first is unknown. */
+  readonly partial: boolean;
   readonly #p: ExecutionParts;
 
   constructor(parts: ExecutionParts) {
@@ -87,6 +91,7 @@ export class Execution {
     this.kinds = parts.kinds;
     this.siteIds = parts.siteIds;
     this.frames = parts.frames;
+    this.partial = parts.partial;
   }
 
   get length(): number {

@@ -132,6 +132,8 @@ function traceTimeIndex(s: DebugSession, text: string): number {
   const span = `its events run from ${us(ex.time(0))} to ${us(ex.time(ex.length - 1))}`;
   if (!text.startsWith('+')) throw new DebugError('HS_E_DEBUG_USAGE', `this session has no history: goto time takes +<duration> from the recording's start, like +1.5s; ${span}`);
   const at = offsetMillis(text);
+  // a ring that wrapped starts later than the program: the time asked for may be before it
+  if (ex.partial && at < ex.time(0)) throw new DebugError('HS_E_DEBUG_NO_EVENT', `no event at ${us(at)}: the trace starts later (the ring overwrote what came before); ${span}`);
   // times never decrease along the trace
   let lo = 0;
   let hi = ex.length;
