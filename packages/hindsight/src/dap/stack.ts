@@ -18,7 +18,8 @@ export interface FrameAt {
  */
 export function stackFrames(ex: Execution, index: number, firstId: number, sources: SourceBook): FrameAt[] {
   return backtraceAt(ex, index).map((f: BacktraceFrame, level): FrameAt => {
-    const index = f.index === -1 ? f.enterIndex : f.index;
+    // a caller with no place in the trace stands at its entry; a synthetic one has none there either (its enterIndex 0 is another frame's event)
+    const index = f.index !== -1 ? f.index : f.synthetic ? -1 : f.enterIndex;
     const site = ex.length > 0 && index >= 0 ? ex.siteOf(index) : undefined;
     const name = f.site?.functionName ?? site?.functionName ?? '<unknown>';
     const frame: DebugProtocol.StackFrame = {

@@ -192,3 +192,45 @@ describe('hindsight dap: a flight recording of a crashed service, debugged backw
     await dc.initializeRequest();
   }
 });
+
+/** A loop long enough to wrap a small ring, in functions the trace began inside, and a normal exit. */
+const LOOP = `function step(i) {
+  const x = i % 7;
+  return x > 3 ? x : -x;
+}
+function spin(n) {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += step(i) + 1;
+  return s;
+}
+console.log(spin(200000));
+`;
+
+describe('hindsight dap: a recording whose ring wrapped, of a process that ended without an error', () => {
+  it('marks the frames whose caller the trace lost, shows a caller it made up with no place, and says there is no exception', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-dap-wrapped-'));
+    const dc = new AdapterClient();
+    try {
+      const app = path.join(dir, 'loop.mjs');
+      const store = path.join(dir, 'store.db');
+      writeFileSync(app, LOOP);
+      const recorded = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--always', '--no-demote', '--ring', '64KiB', '--', process.execPath, app], { cwd: dir, env: ENV, encoding: 'utf8' });
+      assert.equal(recorded.status, 0, recorded.stderr);
+      const id = /recording (rec-[0-9a-f]+)/.exec(recorded.stderr)![1]!;
+      await dc.start();
+      await dc.initializeRequest();
+      const stopped = await dc.open({ recording: id, store });
+      await assert.rejects(dc.exceptionInfoRequest({ threadId: stopped.body.threadId! }), /no exception: the process exited normally, not of an error/);
+      // back into the loop: spin's statement, called by the module body, which the trace made up a caller for
+      await dc.moveBy('stepBack', { threadId: stopped.body.threadId });
+      const frames = await dc.frames(stopped.body.threadId);
+      assert.ok(frames.length >= 2);
+      assert.ok(frames.some((f) => f.name.endsWith('(caller not in the trace)')), frames.map((f) => f.name).join(', '));
+      const madeUp = frames.at(-1)!;
+      assert.deepEqual([madeUp.name, madeUp.line, madeUp.source, madeUp.presentationHint], ['<unknown> (caller not in the trace)', 0, undefined, 'subtle'], 'no place: not the location of the trace\'s first event');
+    } finally {
+      await dc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
