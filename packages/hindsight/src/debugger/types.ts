@@ -215,7 +215,7 @@ export class DebugError extends Error {
 
 /**
  * A function the recorder demoted (the store's DemotedFunction), where that is in the trace: its
- * calls from event `from` on are not in it; -1 when it was demoted before the trace began.
+ * calls after trace event `from` are not in it; -1 when it was demoted before the trace began.
  */
 export interface DemotedCalls {
   readonly functionName: string;

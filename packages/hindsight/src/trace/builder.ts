@@ -67,10 +67,10 @@ export class ExecutionBuilder {
   /** The frame that ran the last event, or -1 (the event loop). */
   #current = -1;
   /**
-   * Where #current is -1: whether the trace shows that the event loop runs, not that it only does
-   * not show what does (at the start of a trace that begins in the middle of the program, and back
-   * from a frame whose caller it does not hold). A frame entered from an unknown -1 is not known to
-   * be a root (CALLER_LOST). Set where #current becomes -1 only.
+   * Where #current is -1: whether that is the event loop as the trace shows it, or only that the
+   * trace does not show what runs (at the start of a trace that begins in the middle of the
+   * program, and back from a frame whose caller it does not hold). A frame entered from an unknown
+   * -1 is not known to be a root (CALLER_LOST). Set where #current becomes -1 only.
    */
   #currentKnown: boolean;
   readonly #partial: boolean;
