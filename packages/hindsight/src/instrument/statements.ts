@@ -128,7 +128,7 @@ export function reportsItself(p: NodePath): boolean {
  * the node, from the enter of its if or loop, before the traversal reaches it: Babel's replaceWith
  * would crawl the new block's scope, its whole subtree, at each level of nested bodies.
  */
-export function toBlock<N extends T.IfStatement | T.Loop>(node: N, key: 'consequent' | 'alternate' | 'body'): void {
+export function toBlock(node: T.IfStatement | T.Loop, key: 'consequent' | 'alternate' | 'body'): void {
   const bodies = node as unknown as Record<typeof key, T.Statement | null | undefined>;
   const body = bodies[key];
   if (!body || t.isBlockStatement(body)) return;
