@@ -1,4 +1,4 @@
-import { decodeRecordingWithArguments } from '../recorder/index.js';
+import { decodeRecordingWithArguments, type DecodeOptions } from '../recorder/index.js';
 import type { Recording } from '../store/index.js';
 import { ValuesNotCaptured } from '../trace/index.js';
 import { CapturedArguments } from './captured-args.js';
@@ -14,9 +14,9 @@ import type { SessionStart } from './start.js';
  * for (`--capture-args`) and that error (`$exception`); the session says so rather than guessing. Listings come from the code bundle
  * (`opts.bundle`): the code as it ran, whatever the checkout holds now.
  */
-export function startRecordingSession(recording: Recording, opts: Pick<SessionOptions, 'bundle'> = {}): { session: DebugSession; start: SessionStart } {
+export function startRecordingSession(recording: Recording, opts: Pick<SessionOptions, 'bundle'> & Pick<DecodeOptions, 'progress'> = {}): { session: DebugSession; start: SessionStart } {
   const m = recording.meta;
-  const { execution, args, located } = decodeRecordingWithArguments(recording, (m.demoted ?? []).map((d) => d.fromEvent));
+  const { execution, args, located } = decodeRecordingWithArguments(recording, { locate: (m.demoted ?? []).map((d) => d.fromEvent), progress: opts.progress });
   const demoted = (m.demoted ?? []).map((d) => ({ ...d, from: located.get(d.fromEvent) ?? -1 }));
   const notes: string[] = [];
   const crash = m.error ? crashPoint(execution) : undefined;
@@ -31,7 +31,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   const recorded = captured ? new CapturedArguments(execution, args, why) : new ValuesNotCaptured(why);
   const values = crash && m.error ? new WithThrownError(recorded, execution, crash, m.error) : recorded;
   const startIndex = crash?.index ?? Math.max(0, execution.length - 1);
-  const session = new DebugSession(execution, { ...opts, startIndex, values, requestLanes: true, demoted });
+  const session = new DebugSession(execution, { bundle: opts.bundle, startIndex, values, requestLanes: true, demoted });
   const stop = execution.length > 0 ? { ...session.view(session.cursor.goto(startIndex)), reason: 'start' as const } : undefined;
   return {
     session,

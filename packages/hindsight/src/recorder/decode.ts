@@ -5,6 +5,11 @@ import { firstEvents, firstRingEvent, readRing, readRingInto, ringHeader, tallyR
 import { readValuesRing, type CapturedValue } from './values-ring.js';
 import { EventColumns, QuietStatements, RUN_KINDS, Runs } from './quiet-statements.js';
 
+/** The share of a decode that reading the ring takes (progress). */
+const READ_SHARE = 0.6;
+/** Ring events between two reports of progress. */
+const PROGRESS_EVENTS = 1 << 18;
+
 const UNKNOWN: Site = { kind: 'statement', file: '<unknown module>', line: 0, column: 0, functionName: '<unknown>' };
 
 /**
@@ -23,20 +28,29 @@ export function decodeRecording(recording: Pick<Recording, 'ring' | 'modules'>):
   return decode(recording).execution;
 }
 
+/** What a caller of decodeRecordingWithArguments may ask besides the arguments. */
+export interface DecodeOptions {
+  /**
+   * Events as the recorder counted them (a demotion's DemotedFunction.fromEvent), whose index in
+   * the Execution is wanted back (`located`): none for one older than the ring's oldest event.
+   */
+  readonly locate?: readonly number[];
+  /** Told how far the decode is, from 0 to 1 (a recording of millions of events takes seconds). */
+  readonly progress?: (fraction: number) => void;
+}
+
 /**
  * decodeRecording, and the arguments the recording captured (`--capture-args`): for each Enter
- * event of the Execution whose call's arguments are still in the values ring, its values. `locate`:
- * events as the recorder counted them (a demotion's DemotedFunction.fromEvent), whose index in the
- * Execution is wanted back (`located`): none for one older than the ring's oldest event.
+ * event of the Execution whose call's arguments are still in the values ring, its values.
  */
 export function decodeRecordingWithArguments(
   recording: Pick<Recording, 'ring' | 'modules' | 'values'>,
-  locate: readonly number[] = [],
+  { locate = [], progress }: DecodeOptions = {},
 ): { execution: Execution; args: Map<number, readonly CapturedValue[]>; located: Map<number, number> } {
   const captured = recording.values ? readValuesRing(recording.values) : new Map<number, readonly CapturedValue[]>();
   const wanted = new Map<number, unknown>(captured);
   for (const event of locate) wanted.set(event >>> 0, undefined);
-  const { execution, enters } = decode(recording, wanted);
+  const { execution, enters } = decode(recording, wanted, progress);
   const args = new Map<number, readonly CapturedValue[]>();
   for (const [event, values] of captured) {
     const index = enters.get(event);
@@ -55,15 +69,20 @@ export function decodeRecordingWithArguments(
  * the Execution is wanted back (`enters`): the captured calls' Enter events, which the quiet
  * statements put back and the progress marks taken out move.
  */
-function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: ReadonlyMap<number, unknown> = new Map()): { execution: Execution; enters: Map<number, number> } {
+function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: ReadonlyMap<number, unknown> = new Map(), progress?: (fraction: number) => void): { execution: Execution; enters: Map<number, number> } {
   const tables = siteTables(recording.modules);
   // a ring that wrapped starts in the middle of the program: what ran before its first event is unknown
   const builder = new ExecutionBuilder(new SiteTable(tables.sites), { capacity: 0, partial: ringHeader(recording.ring).wrapped });
   const enters = new Map<number, number>();
   /** The ring's positions of the events asked for, ascending. */
   const wanted = (firstEvent: number, length: number) => [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < length).sort((a, b) => a - b);
-  const columns = tables.runs.length === 0 ? asRecorded(recording.ring, wanted, enters) : withQuietStatements(recording.ring, tables, wanted, enters);
-  return { execution: builder.takeColumns(columns.kinds, columns.sites, columns.activations, columns.times).build(), enters };
+  // reading the ring (and putting the quiet statements back) is most of a decode; building and indexing the rest
+  const read = progress && ((done: number) => progress(READ_SHARE * done));
+  const columns = tables.runs.length === 0 ? asRecorded(recording.ring, wanted, enters) : withQuietStatements(recording.ring, tables, wanted, enters, read);
+  progress?.(READ_SHARE);
+  const execution = builder.takeColumns(columns.kinds, columns.sites, columns.activations, columns.times).build();
+  progress?.(1);
+  return { execution, enters };
 }
 
 interface SiteTables {
@@ -119,12 +138,13 @@ function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number
  * QuietStatements straight into the columns, sized from the ring (its events and the most
  * statements they can put back).
  */
-function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>): RingEvents {
+function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>, read?: (fraction: number) => void): RingEvents {
   const runs = new Runs(tables.runs, tables.sites.length, tables.calls);
   const { events: n, weighted: bound } = tallyRingEvents(ring, runs.lengths, RUN_KINDS);
   const out = new EventColumns(n + bound);
   const firstEvent = firstRingEvent(ring, n);
-  readRingInto(ring, new QuietSink(new QuietStatements(out, runs, tables.owners, tables.loops), firstEvent, wanted(firstEvent, n), enters));
+  const sink = new QuietSink(new QuietStatements(out, runs, tables.owners, tables.loops), firstEvent, wanted(firstEvent, n), enters, read && ((events) => read(events / n)));
+  readRingInto(ring, sink);
   return out.written();
 }
 
@@ -137,6 +157,8 @@ class QuietSink implements RingSink {
     readonly firstEvent: number,
     readonly at: readonly number[],
     readonly enters: Map<number, number>,
+    /** Told the ring events read so far, every PROGRESS_EVENTS or so. */
+    readonly read?: (events: number) => void,
   ) {}
 
   event(kind: number, site: number, activation: number, index: number): void {
@@ -148,6 +170,8 @@ class QuietSink implements RingSink {
 
   times(from: number, to: number, t0: number, t1: number): void {
     this.quiet.out.time(from, to, t0, t1);
+    // the ring's time records come every few hundred events: told where one passes a multiple
+    if (this.read !== undefined && Math.floor(to / PROGRESS_EVENTS) !== Math.floor(from / PROGRESS_EVENTS)) this.read(to);
   }
 }
 

@@ -125,8 +125,25 @@ describe('locating events as the recorder counted them (a demotion), in the deco
     const site = sites.findIndex((s) => s.kind === 'statement');
     for (let i = 0; i < 10_000; i++) ring.write(EventKind.Statement, site, 1); // more than the ring holds
     const written = ring.written;
-    const { execution, located } = decodeRecordingWithArguments({ ring: new Uint8Array(buffer), modules: [{ url: 'gen.ts', base: 0, sites }] }, [5, written - 10]);
+    const { execution, located } = decodeRecordingWithArguments({ ring: new Uint8Array(buffer), modules: [{ url: 'gen.ts', base: 0, sites }] }, { locate: [5, written - 10] });
     assert.equal(located.has(5), false, 'overwritten: before the trace began');
     assert.equal(located.get(written - 10), execution.length - 10);
+  });
+});
+
+describe('decoding progress', () => {
+  it('is told as the ring is read and built, rising to 1', () => {
+    const buffer = new ArrayBuffer(ringBytes(8 * 1024 * 1024)); // two million slots
+    const ring = new RingWriter(buffer, 1);
+    ring.activate(1);
+    ring.write(EventKind.Enter, 0, 1);
+    for (let i = 0; i < 1_500_000; i++) ring.write(EventKind.Statement, 3, 1); // its run puts statement 4 back each time
+    const told: number[] = [];
+    const { execution } = decodeRecordingWithArguments({ ring: new Uint8Array(buffer), modules: [{ url: 'q.ts', base: 0, sites: sparse }] }, { progress: (f) => told.push(f) });
+    assert.ok(execution.length > 3_000_000, 'the quiet statements put back');
+    assert.ok(told.length >= 5, `told ${told.length} times`);
+    assert.deepEqual([...told].sort((a, b) => a - b), told, 'never back');
+    assert.ok(told[0]! > 0 && told[0]! < 0.2, `first ${told[0]}`);
+    assert.equal(told.at(-1), 1);
   });
 });

@@ -6,8 +6,10 @@ import { HindsightError } from '../../../common/errors.js';
 import { COMMAND_NAMES, startRecordingSession, startSession, type CommandResult, type DebugSession, type RunInfo, type SessionStart } from '../../../debugger/index.js';
 import type { RecordedEvent } from '../../../history/index.js';
 import { fromRecordingFile, isRecordingFile, RECORDING_ID, storedRecording } from '../../../recorder/index.js';
+import type { Recording } from '../../../store/index.js';
 import { readHistoryFile } from '../../files.js';
 import { jsonLine, println } from '../../output/json.js';
+import { decodingBar } from '../../output/progress.js';
 import { withClient } from '../../store.js';
 import { withRecordings } from '../trace/index.js';
 import { renderResult, renderStart } from './render.js';
@@ -67,7 +69,17 @@ async function openRun(target: string, flags: DebugFlags, cmd: Command): Promise
 /** A recording in the store, with its code bundle. */
 function openRecording(id: string, cmd: Command): { session: DebugSession; start: SessionStart } {
   const { recording, sources } = withRecordings(cmd, (r) => storedRecording(r, id));
-  return startRecordingSession(recording, { bundle: sources });
+  return recordingSession(recording, sources);
+}
+
+/** A session over a recording, its decode shown by a bar on a terminal (a full ring of a busy service takes seconds). */
+function recordingSession(recording: Recording, sources: Map<string, string>): { session: DebugSession; start: SessionStart } {
+  const bar = decodingBar(recording.meta.events);
+  try {
+    return startRecordingSession(recording, { bundle: sources, progress: bar?.progress });
+  } finally {
+    bar?.stop();
+  }
 }
 
 /** An exported recording file (`hindsight trace export`), when the target is one. */
@@ -81,7 +93,7 @@ async function recordingFileAt(target: string): Promise<{ session: DebugSession;
   }
   if (!isRecordingFile(json)) return undefined;
   const { recording, sources } = fromRecordingFile(json, target);
-  return startRecordingSession(recording, { bundle: sources });
+  return recordingSession(recording, sources);
 }
 
 /** A history file when the target names one (or looks like one), else a workflow or run id in the store. */
