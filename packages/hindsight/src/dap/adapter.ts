@@ -33,6 +33,9 @@ export class HindsightDebugAdapter extends ProtocolSession {
   #runs: OpenedRuns | undefined;
   /** The client counts lines from 1 (DAP's default) or from 0; the sites count from 1. */
   #linesFrom1 = true;
+  /** The client shows progress (initialize's supportsProgressReporting). */
+  #progressShown = false;
+  #progressCount = 0;
   readonly #options: AdapterOptions;
 
   constructor(options: AdapterOptions = {}) {
@@ -67,6 +70,7 @@ export class HindsightDebugAdapter extends ProtocolSession {
 
   initialize(args: DebugProtocol.InitializeRequestArguments): Answer {
     this.#linesFrom1 = args.linesStartAt1 !== false;
+    this.#progressShown = args.supportsProgressReporting === true;
     return { body: CAPABILITIES };
   }
 
@@ -110,7 +114,10 @@ export class HindsightDebugAdapter extends ProtocolSession {
   /** Opens the run (with its child runs, each a thread) or the recording; the entry stop follows configurationDone. */
   async launch(args: unknown): Promise<Answer> {
     await this.close();
-    const { main, children, notes } = await openRun(args);
+    // ended here too when the decode fails half way
+    let decoding: ((fraction: number) => void) | undefined;
+    const opened = openRun(args, this.#progressShown ? (events) => (decoding = this.#decoding(events)) : undefined);
+    const { main, children, notes } = await opened.finally(() => decoding?.(1));
     if (!main.start.stop) {
       await Promise.all([main, ...children].map((r) => r.session.close()));
       throw new DapError('HS_E_DAP_NOTHING_TO_DEBUG', `nothing to debug: ${main.start.notes.join('; ') || 'the run has no trace'}`);
@@ -122,6 +129,23 @@ export class HindsightDebugAdapter extends ProtocolSession {
         // configuration (breakpoints) needs the run's code: the client configures once it is open
         this.sendEvent(new Event('initialized'));
       },
+    };
+  }
+
+  /**
+   * The decode of a recording, as the editor's progress (a full ring of a busy service takes
+   * seconds): a percentage as it goes, ended when it is done. The decode runs without yielding;
+   * over stdio, a pipe, the events are written as they are sent.
+   */
+  #decoding(events: number): (fraction: number) => void {
+    const progressId = `decode-${++this.#progressCount}`;
+    this.sendEvent(new Event('progressStart', { progressId, title: 'Decoding the recording', message: `${events.toLocaleString('en')} events recorded`, percentage: 0 }));
+    let shown = 0;
+    return (fraction) => {
+      const percentage = Math.min(100, Math.round(fraction * 100));
+      if (percentage <= shown) return;
+      this.sendEvent(percentage === 100 ? new Event('progressEnd', { progressId }) : new Event('progressUpdate', { progressId, percentage }));
+      shown = percentage;
     };
   }
 

@@ -5,7 +5,7 @@ import { Client } from '../client/index.js';
 import { startRecordingSession, startSession, type DebugSession, type RunInfo, type SessionStart } from '../debugger/index.js';
 import { parseHistoryFile, type RecordedEvent } from '../history/index.js';
 import { fromRecordingFile, isRecordingFile, RECORDING_ID, recoverOrphans, storedRecording } from '../recorder/index.js';
-import { defaultStorePath, openRecordings, openStore } from '../store/index.js';
+import { defaultStorePath, openRecordings, openStore, type Recording } from '../store/index.js';
 import { DapError } from './errors.js';
 
 /** The `launch` request's arguments (a launch configuration of type `hindsight`). */
@@ -46,11 +46,17 @@ interface Loaded {
 
 const USAGE = 'launch takes { workflows: "<compiled module.js>", and history: "<file.json>" or run: "<workflow or run id>" } or { recording: "<rec-… or exported recording file>" }, with store: "<sqlite file>" for ids';
 
-/** Checks the arguments and opens the run (replayed) or the recording (decoded) in a session; every problem is a one-line DapError. */
-export async function openRun(raw: unknown): Promise<Opened> {
+/** Told how far the decode of a recording of `events` ring events is, from 0 to 1 (the editor shows it). */
+export type Decoding = (events: number) => (fraction: number) => void;
+
+/**
+ * Checks the arguments and opens the run (replayed) or the recording (decoded, `decoding` told
+ * how far) in a session; every problem is a one-line DapError.
+ */
+export async function openRun(raw: unknown, decoding?: Decoding): Promise<Opened> {
   const args = checkArguments(raw);
   const base = args.cwd ?? process.cwd();
-  if (args.recording !== undefined) return { main: openRecording(args.recording, args, base), children: [], notes: [] };
+  if (args.recording !== undefined) return { main: openRecording(args.recording, args, base, decoding), children: [], notes: [] };
   const workflows = path.resolve(base, args.workflows!);
   if (!existsSync(workflows)) throw new DapError('HS_E_DAP_LAUNCH_ARGS', `no workflows module at ${workflows}; point workflows at the compiled module (.js) that exports the workflows`);
   const { main, children } = args.history !== undefined ? { main: await fromFile(path.resolve(base, args.history)), children: [] } : await fromStore(args.run!, storeFile(args, base));
@@ -127,9 +133,10 @@ async function fromStore(id: string, file: string): Promise<{ main: Loaded; chil
 }
 
 /** A flight recording, by id in the store or as an exported file; its listings come from its code bundle. */
-function openRecording(target: string, args: LaunchArguments, base: string): OpenRun {
+function openRecording(target: string, args: LaunchArguments, base: string, decoding?: Decoding): OpenRun {
   const file = path.resolve(base, target);
-  if (existsSync(file)) return startRecordingSession(...recordingFile(file));
+  const start = (recording: Recording, sources: Map<string, string>) => startRecordingSession(recording, { bundle: sources, progress: decoding?.(recording.meta.events) });
+  if (existsSync(file)) return start(...recordingFile(file));
   if (!RECORDING_ID.test(target)) {
     throw new DapError('HS_E_DAP_LAUNCH_ARGS', `'recording' is neither a recording id (rec-…) nor a file: ${file} does not exist; \`hindsight trace list\` shows the recordings`);
   }
@@ -139,13 +146,13 @@ function openRecording(target: string, args: LaunchArguments, base: string): Ope
     // rings of programs recorded without a supervisor and killed outright become recordings now
     recoverOrphans(store, recordings);
     const { recording, sources } = storedRecording(recordings, target);
-    return startRecordingSession(recording, { bundle: sources });
+    return start(recording, sources);
   } finally {
     recordings.close();
   }
 }
 
-function recordingFile(file: string): Parameters<typeof startRecordingSession> {
+function recordingFile(file: string): [Recording, Map<string, string>] {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
@@ -154,5 +161,5 @@ function recordingFile(file: string): Parameters<typeof startRecordingSession> {
   }
   if (!isRecordingFile(json)) throw new DapError('HS_E_RECORDING_FILE_INVALID', `${file} is not a recording file; write one with \`hindsight trace export <rec-id> -o ${path.basename(file)}\``);
   const { recording, sources } = fromRecordingFile(json, file);
-  return [recording, { bundle: sources }];
+  return [recording, sources];
 }

@@ -207,7 +207,7 @@ console.log(spin(200000));
 `;
 
 describe('hindsight dap: a recording whose ring wrapped, of a process that ended without an error', () => {
-  it('marks the frames whose caller the trace lost, shows a caller it made up with no place, and says there is no exception', async () => {
+  it('shows the decode as progress, marks the frames whose caller the trace lost, shows a caller it made up with no place, and says there is no exception', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-dap-wrapped-'));
     const dc = new AdapterClient();
     try {
@@ -218,8 +218,17 @@ describe('hindsight dap: a recording whose ring wrapped, of a process that ended
       assert.equal(recorded.status, 0, recorded.stderr);
       const id = /recording (rec-[0-9a-f]+)/.exec(recorded.stderr)![1]!;
       await dc.start();
-      await dc.initializeRequest();
-      const stopped = await dc.open({ recording: id, store });
+      await dc.initializeRequest({ adapterID: 'hindsight', supportsProgressReporting: true, linesStartAt1: true, columnsStartAt1: true });
+      const progress: string[] = [];
+      for (const name of ['progressStart', 'progressUpdate', 'progressEnd']) dc.on(name, (e: DebugProtocol.Event) => progress.push(`${name} ${e.body?.percentage ?? ''}`.trim()));
+      // launched as an editor does, after the one initialize (DebugClient's launch() sends another, without progress)
+      const configured = dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest());
+      const [, , event] = await Promise.all([configured, dc.launchRequest({ recording: id, store } as DebugProtocol.LaunchRequestArguments), dc.waitForEvent('stopped')]);
+      const stopped = event as DebugProtocol.StoppedEvent;
+      assert.equal(progress[0], 'progressStart 0', progress.join(', '));
+      assert.equal(progress.at(-1), 'progressEnd', 'ended before the entry stop');
+      const percentages = progress.slice(1, -1).map((p) => Number(p.split(' ')[1]));
+      assert.ok(percentages.length > 0 && percentages.every((p, i) => p > 0 && p < 100 && (i === 0 || p > percentages[i - 1]!)), progress.join(', '));
       await assert.rejects(dc.exceptionInfoRequest({ threadId: stopped.body.threadId! }), /no exception: the process exited normally, not of an error/);
       // back into the loop: spin's statement, called by the module body, which the trace made up a caller for
       await dc.moveBy('stepBack', { threadId: stopped.body.threadId });
