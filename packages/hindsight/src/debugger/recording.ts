@@ -21,6 +21,8 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   const notes: string[] = [];
   const crash = m.error ? crashPoint(execution) : undefined;
   if (m.error) notes.push(`the process died of ${m.error.name}: ${m.error.message}; the cursor is at ${crash ? `the statement that threw it (\`print ${EXCEPTION}\`)` : 'its last event'}, go back with the reverse commands`);
+  // a snapshot's reason says why it was taken ('snapshot: slow request: …'): the process went on
+  else if (m.trigger === 'snapshot') notes.push(`a snapshot of the process, which went on running (${m.reason.replace(/^snapshot: /, '')}); the cursor is at its last event`);
   else notes.push(`the process ${m.reason}; the cursor is at its last event`);
   for (const d of demoted) {
     notes.push(`${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls (too hot and too small to trace): ${demotedCalls(d.from)}`);

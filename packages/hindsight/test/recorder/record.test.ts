@@ -230,6 +230,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(fromApi.meta.trigger, 'snapshot');
     assert.match(fromApi.meta.reason, /^snapshot: after 20 requests, sum \d+$/);
     assert.equal(calls(decodeRecording(fromApi), 'handle'), 20);
+    assert.match(startRecordingSession(fromApi).start.notes[0]!, /^a snapshot of the process, which went on running \(after 20 requests, sum \d+\); the cursor is at its last event$/, 'the debugger says what it is');
 
     let pid = 0;
     const signalled = await recordService('wait', {
