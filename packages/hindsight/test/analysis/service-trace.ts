@@ -109,14 +109,7 @@ export class ServiceTrace {
   /** A `handle` whose Enter the ring overwrote, from its call of `get` (`ms` long) on. */
   handleFromItsGet(ms: number): this {
     const h = this.#act++;
-    const g = this.#act++;
-    this.#e(EventKind.Enter, S.GET, g);
-    this.#e(EventKind.Suspend, S.GET_AWAIT, g);
-    this.#e(EventKind.Suspend, S.HANDLE_AWAIT, h);
-    this.t += ms;
-    this.#e(EventKind.Resume, S.GET_AWAIT, g);
-    this.#e(EventKind.Exit, S.GET, g);
-    this.#e(EventKind.Resume, S.HANDLE_AWAIT, h);
+    this.#awaitingCall(S.GET, S.GET_AWAIT, ms, h);
     this.#e(EventKind.Exit, S.HANDLE, h);
     return this;
   }
