@@ -8,8 +8,7 @@ export function simple(node: T.Statement): boolean {
 }
 
 /** What a statement can do as it starts, from the least to the most (startsWith). */
-const LEVELS = ['pure', 'reads', 'calls', 'awaits', 'reports'] as const;
-type Level = (typeof LEVELS)[number];
+type Level = 'pure' | 'reads' | 'calls' | 'awaits' | 'reports';
 
 /**
  * What a statement can do as it starts (a compound statement: its test, its loop head, its
@@ -68,7 +67,8 @@ const functionHolds = new WeakMap<T.Node, number>();
 /** What `node` and the nodes under it hold (startsWith); a function's, as its code may run as the statement starts. */
 function holds(node: T.Node): number {
   const isFunction = t.isFunction(node);
-  if (isFunction && functionHolds.has(node)) return functionHolds.get(node)!;
+  const known = isFunction ? functionHolds.get(node) : undefined;
+  if (known !== undefined) return known;
   let found = ownHolds(node);
   eachChild(node, (child) => void (found |= holds(child)));
   if (isFunction) functionHolds.set(node, found);

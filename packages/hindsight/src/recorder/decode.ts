@@ -76,9 +76,8 @@ function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: Readonl
   const enters = new Map<number, number>();
   /** The ring's positions of the events asked for, ascending. */
   const wanted = (firstEvent: number, length: number) => [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < length).sort((a, b) => a - b);
-  // reading the ring (and putting the quiet statements back) is most of a decode; building and indexing the rest
-  const read = progress && ((done: number) => progress(READ_SHARE * done));
-  const columns = tables.runs.length === 0 ? asRecorded(recording.ring, wanted, enters) : withQuietStatements(recording.ring, tables, wanted, enters, read);
+  // reading the ring (and putting the quiet statements back) is most of a decode (READ_SHARE); building and indexing the rest
+  const columns = tables.runs.length === 0 ? asRecorded(recording.ring, wanted, enters) : withQuietStatements(recording.ring, tables, wanted, enters, progress);
   progress?.(READ_SHARE);
   const execution = builder.takeColumns(columns.kinds, columns.sites, columns.activations, columns.times).build();
   progress?.(1);
@@ -138,12 +137,12 @@ function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number
  * QuietStatements straight into the columns, sized from the ring (its events and the most
  * statements they can put back).
  */
-function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>, read?: (fraction: number) => void): RingEvents {
+function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>, progress?: (fraction: number) => void): RingEvents {
   const runs = new Runs(tables.runs, tables.sites.length, tables.calls);
   const { events: n, weighted: bound } = tallyRingEvents(ring, runs.lengths, RUN_KINDS);
   const out = new EventColumns(n + bound);
   const firstEvent = firstRingEvent(ring, n);
-  const sink = new QuietSink(new QuietStatements(out, runs, tables.owners, tables.loops), firstEvent, wanted(firstEvent, n), enters, read && ((events) => read(events / n)));
+  const sink = new QuietSink(new QuietStatements(out, runs, tables.owners, tables.loops), firstEvent, wanted(firstEvent, n), enters, progress && ((events) => progress((READ_SHARE * events) / n)));
   readRingInto(ring, sink);
   return out.written();
 }

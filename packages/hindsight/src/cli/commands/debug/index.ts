@@ -9,7 +9,7 @@ import { fromRecordingFile, isRecordingFile, RECORDING_ID, storedRecording } fro
 import type { Recording } from '../../../store/index.js';
 import { readHistoryFile } from '../../files.js';
 import { jsonLine, println } from '../../output/json.js';
-import { decodingBar } from '../../output/progress.js';
+import { withDecodingBar } from '../../output/progress.js';
 import { withClient } from '../../store.js';
 import { withRecordings } from '../trace/index.js';
 import { renderResult, renderStart } from './render.js';
@@ -74,12 +74,7 @@ function openRecording(id: string, cmd: Command): { session: DebugSession; start
 
 /** A session over a recording, its decode shown by a bar on a terminal (a full ring of a busy service takes seconds). */
 function recordingSession(recording: Recording, sources: Map<string, string>): { session: DebugSession; start: SessionStart } {
-  const bar = decodingBar(recording.meta.events);
-  try {
-    return startRecordingSession(recording, { bundle: sources, progress: bar?.progress });
-  } finally {
-    bar?.stop();
-  }
+  return withDecodingBar(recording.meta.events, (progress) => startRecordingSession(recording, { bundle: sources, progress }));
 }
 
 /** An exported recording file (`hindsight trace export`), when the target is one. */

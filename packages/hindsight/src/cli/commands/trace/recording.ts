@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { capturedCall, decodeRecordingWithArguments } from '../../../recorder/index.js';
 import type { Execution } from '../../../trace/index.js';
-import { decodingBar } from '../../output/progress.js';
+import { withDecodingBar } from '../../output/progress.js';
 import { notFound, withRecordings } from './index.js';
 
 /** A recording of the command's store, decoded; a typed error when the store does not hold it. */
@@ -13,14 +13,7 @@ export function loadExecution(cmd: Command, id: string): Execution {
 export function loadRecording(cmd: Command, id: string): { execution: Execution; frameArgs: (frame: number) => Record<string, string> | undefined } {
   const rec = withRecordings(cmd, (r) => r.get(id));
   if (!rec) throw notFound(id);
-  const bar = decodingBar(rec.meta.events);
-  let decoded;
-  try {
-    decoded = decodeRecordingWithArguments(rec, { progress: bar?.progress });
-  } finally {
-    bar?.stop();
-  }
-  const { execution, args } = decoded;
+  const { execution, args } = withDecodingBar(rec.meta.events, (progress) => decodeRecordingWithArguments(rec, { progress }));
   const frameArgs = (f: number) => {
     const values = capturedCall(execution, args, f).values;
     return values && Object.fromEntries(values.map(({ name, preview }) => [name, preview]));
