@@ -3,7 +3,7 @@ import type { PluginObj } from '@babel/core';
 import { TraceMap, type SourceMapInput } from '@jridgewell/trace-mapping';
 import { HindsightError } from '../common/index.js';
 import type { Site } from '../trace/index.js';
-import { syntaxOf } from './output-map.js';
+import { syntaxOf, withoutProbeNames } from './output-map.js';
 import { loadBabel } from './babel.js';
 import { INSTANCE } from './probe-calls.js';
 import type { TransformStore } from './store.js';
@@ -140,7 +140,7 @@ export function instrument(code: string, file: string, inputMap?: object, option
   } catch (err) {
     throw new HindsightError('HS_E_INSTRUMENT', `cannot instrument ${file}: ${(err as Error).message}; pass compiled JavaScript (ES2022 or older syntax)`, { cause: err });
   }
-  const out: Instrumented = { code: result?.code ?? code, map: (result?.map as object | null | undefined) ?? null, sites };
+  const out: Instrumented = { code: result?.code ?? code, map: result?.map ? withoutProbeNames(result.map) : null, sites };
   cache.set(key, out);
   options.store?.set(key, out);
   return instance(out, id);

@@ -1,5 +1,6 @@
 /** The instrumented code as it leaves instrument(): the syntax it is parsed with, and its source map inline. */
 import { pathToFileURL } from 'node:url';
+import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
 import type { Instrumented } from './instrument.js';
 
 /** A TypeScript file, by its extension. */
@@ -34,4 +35,28 @@ export function withInlineMap(out: Instrumented, file: string): string {
   const sources = (map.sources ?? []).map((s) => (s === null ? s : new URL(s, base).href));
   const json = JSON.stringify({ ...map, sources, sourceRoot: undefined });
   return `${code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(json).toString('base64')}\n`;
+}
+
+/**
+ * The map without the names of the probes' identifiers (`__hs_e`, `__hs<module>_en`): Babel names
+ * every identifier it prints, and Node's stack traces under source maps take a frame's function
+ * name from the name nearest the function's start, so a recorded program's own stacks read
+ * `at __hs_e (app.ts:6:25)` where unrecorded ones read `at <anonymous>`.
+ */
+export function withoutProbeNames<M extends { names?: string[]; mappings?: string }>(map: M): M {
+  const names = map.names ?? [];
+  if (!names.some(isProbeName) || map.mappings === undefined) return map;
+  const kept: string[] = [];
+  const renumbered = names.map((n) => (isProbeName(n) ? -1 : kept.push(n) - 1));
+  const lines = decode(map.mappings).map((line) => line.map((s) => (s.length === 5 ? named(s, renumbered[s[4]]!) : s)));
+  return { ...map, names: kept, mappings: encode(lines) };
+}
+
+/** A named segment with the name `name` (an index into the kept names), or none when it is -1. */
+function named(s: [number, number, number, number, number], name: number): SourceMapSegment {
+  return name < 0 ? [s[0], s[1], s[2], s[3]] : [s[0], s[1], s[2], s[3], name];
+}
+
+function isProbeName(name: string): boolean {
+  return name.startsWith('__hs');
 }

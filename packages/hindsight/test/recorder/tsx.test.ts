@@ -183,3 +183,35 @@ describe('hindsight record: TypeScript with decorators under tsx', () => {
     });
   }
 });
+
+/** CommonJS TypeScript (tsx compiles it, then the recorder instruments it) that logs a caught error's stack. */
+const LOGGED = `interface Order { id: number; total: number }
+function check(o: Order): void {
+  if (o.total < 0) throw new Error(\`order \${o.id} has a negative total\`);
+}
+try {
+  for (const o of [{ id: 1, total: 3 }, { id: 2, total: -1 }]) check(o);
+} catch (err) {
+  console.log((err as Error).stack);
+}
+`;
+
+describe('hindsight record: the stacks a CommonJS TypeScript program logs under tsx', () => {
+  it('name its own functions and lines, never a probe of the instrumented code', () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'hindsight-tsx-stack-'));
+    try {
+      writeFileSync(path.join(cwd, 'orders.ts'), LOGGED);
+      const run = spawnSync(process.execPath, [CLI, '--store', path.join(cwd, 'store.db'), 'record', '--always', '--', process.execPath, '--import', TSX, 'orders.ts'], { cwd, env: ENV, encoding: 'utf8' });
+      const plain = spawnSync(process.execPath, ['--import', TSX, 'orders.ts'], { cwd, env: ENV, encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const ownFrames = (out: string) => out.split('\n').filter((l) => l.includes('orders.ts:'));
+      assert.doesNotMatch(run.stdout, /__hs/);
+      // the function names Node reads off the source map may differ where it names none; the places may not
+      const places = (out: string) => ownFrames(out).map((l) => /orders\.ts:\d+:\d+/.exec(l)![0]);
+      assert.deepEqual(places(run.stdout), places(plain.stdout));
+      assert.match(ownFrames(run.stdout)[0]!, new RegExp(`at check \\(.*orders\\.ts:${lineOf(LOGGED, 'throw new Error')}:\\d+\\)`));
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
