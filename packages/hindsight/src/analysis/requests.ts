@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ANONYMOUS, type Execution } from '../trace/index.js';
+import { ANONYMOUS, EventKind, type Execution } from '../trace/index.js';
 import { frameTimes } from './frame-times.js';
 import { frameNamer, type FrameName } from './names.js';
 
@@ -45,12 +45,16 @@ export interface Request {
  * activation: an async call), and nothing waited for it to finish: it has no caller (the event loop
  * called it: a timer, an I/O callback, an HTTP request listener), or its caller returned before it
  * did (an async call fired and not awaited before the caller returned: a request handler started by
- * a router). An awaited async call ends before its caller and is part of the caller's request.
+ * a router). An awaited async call ends before its caller and is part of the caller's request, as
+ * is a run of a generator that has a caller.
  */
 export function isRootActivation(ex: Execution, f: number): boolean {
   const parent = ex.frameParent(f);
   if (parent === -1) return true;
   if (ex.frameActivation(parent) === ex.frameActivation(f)) return false;
+  // a step of the iteration its caller drives, however long it awaits (an async generator's run
+  // under a yield* outlives the run of the outer one that called it)
+  if (ex.kinds[ex.frameEnter(f)] === EventKind.Resume && !ex.frameSynthetic(f)) return false;
   const parentExit = ex.frameExit(parent);
   if (parentExit === -1) return false; // the caller is still running when the trace ends
   const exit = ex.frameExit(f);

@@ -295,17 +295,19 @@ export class ExecutionBuilder {
         }
       } else if (k === EventKind.Resume && t < 0 && yields[site] === 1) {
         // next() runs the generator again: a frame called by the frame running before
+        const parent = current >= 0 || !known ? current : stillWaiting(bottom[a]!, activation, fParent, fExit, fAct);
         f = nf++;
         fEnter[f] = n;
         fExit[f] = -1;
-        fParent[f] = current;
-        fCall[f] = current >= 0 ? fLast[current]! : -1;
+        fParent[f] = parent;
+        fCall[f] = parent >= 0 ? fLast[parent]! : -1;
         fSite[f] = fn[a]! >= 0 ? fn[a]! : site;
         fAct[f] = activation;
-        fSynthetic[f] = current < 0 && !known ? CALLER_LOST : 0;
+        fSynthetic[f] = parent < 0 && !known ? CALLER_LOST : 0;
         fBelow[f] = -1;
         top[a] = bottom[a] = f;
-        suspended[a] = 0;
+        // run by the event loop, it goes back there when it awaits or yields, not to the caller waiting for it
+        suspended[a] = current < 0 && known ? 1 : 0;
         current = f;
       } else {
         if (t >= 0) f = t;
@@ -475,6 +477,18 @@ const CALLER_LOST = 2;
  */
 function goesBackToKnown(bottom: number, resumed: boolean, fParent: Int32Array, fSynthetic: Uint8Array): boolean {
   return resumed || fParent[bottom]! >= 0 || fSynthetic[bottom] === 0;
+}
+/**
+ * The caller of a generator's run that the event loop started: the caller of its previous run
+ * (`previous`, -1 for none), if that is still running in another activation. An async generator
+ * at a yield that `return()` or `throw()` resumes first awaits (the language's own await, not the
+ * program's), so its finally blocks run from the event loop while the caller of `return()` (a
+ * `for await` left by a throw or a break) awaits them: the run is that caller's, not a unit of
+ * work of its own.
+ */
+function stillWaiting(previous: number, activation: number, fParent: Int32Array, fExit: Int32Array, fAct: Uint32Array): number {
+  const caller = previous >= 0 ? fParent[previous]! : -1;
+  return caller >= 0 && fExit[caller] === -1 && fAct[caller] !== activation ? caller : -1;
 }
 /** Events appendColumns appends a call of its loop: few enough that a decode's first chunks tier its code up, many enough that its calls cost nothing. */
 const CHUNK = 1 << 16;

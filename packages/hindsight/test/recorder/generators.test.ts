@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { requests } from '../../src/analysis/index.js';
 import { backtraceAt } from '../../src/timetravel/index.js';
 import { EventKind, eventKindName, type Execution } from '../../src/trace/index.js';
 import { enterCounts, MODULE as V8_MODULE, recordAndDecode, v8Functions } from './oracle-helpers.js';
@@ -124,7 +125,6 @@ describe('generators in a recording', () => {
       assert.ok(ex.sites.get(ex.frameSite(f))!.generator, `its site is the generator's function site (${nameOf(f)})`);
       const parent = ex.frameParent(f);
       if (parent === -1) {
-        // an async generator's return() awaits before it resumes the generator: the event loop runs that piece
         eventLoopRuns.push(nameOf(f));
         continue;
       }
@@ -135,9 +135,12 @@ describe('generators in a recording', () => {
     // guarded 3 (2 yields, the throw()), then 2 under shielded (a yield, the return() it forwarded); shielded 2 (to the
     // first step of its yield*, the return()); failing 2; outer 4 (its yield, the first step of its yield*, then a run per
     // step: the last one goes on to the return); listed 3 (two values, then done); ticks 4, 3 under relay, 3 (2 yields,
-    // the return()); relay 4 (a run per step, the last one ending at the await of the step, then what follows the yield*)
-    assert.equal(runs, 12 + 3 + 2 + 2 + 2 + 4 + 3 + 10 + 4);
-    assert.deepEqual(eventLoopRuns.sort(), ['relay', 'ticks'], 'no caller: the run of ticks that return() resumed after its own await; relay after its yield*, which awaited the last step');
+    // the return()); relay 4 (a run per step, the last one ending at the await of the step, then what follows the yield*);
+    // pages 3 (2 yields, the return() of a loop left by a throw)
+    assert.equal(runs, 12 + 3 + 2 + 2 + 2 + 4 + 3 + 10 + 4 + 3);
+    // the event loop runs some (the run of ticks that return() resumed after the language's own await, relay after its
+    // yield*, which awaited the last step), for a caller still waiting for them
+    assert.deepEqual(eventLoopRuns, [], 'every run has a caller');
   });
 
   it('the events after a yield are the caller’s again, in the frame that called next()', () => {
@@ -163,6 +166,16 @@ describe('generators in a recording', () => {
     const loop = [...Array(ex.length).keys()].filter((i) => ex.siteOf(i)!.kind === 'await' && ex.siteOf(i)!.functionName === 'firstOver' && ex.siteOf(i)!.loop);
     assert.deepEqual(loop.map((i) => eventKindName(ex.kinds[i]!)), ['suspend', 'resume', 'suspend', 'resume', 'suspend', 'resume'], 'two values, then return()');
     assert.deepEqual(activationsOf('ticks').at(-1), ['enter', 'suspend', 'resume', 'exit'], 'return() ended the generator at its yield');
+  });
+
+  it('for await left by a throw: the generator’s finally, which the event loop runs after the language’s own await, is a run called by the loop’s function, part of its request', () => {
+    const runs = [...Array(ex.frameCount).keys()].filter((f) => nameOf(f) === 'pages');
+    const closing = runs.at(-1)!;
+    assert.ok(ex.frames.some((f, i) => f === closing && ex.siteOf(i)!.kind === 'await'), 'the last run is the finally, which awaits');
+    assert.equal(nameOf(ex.frameParent(closing)), 'stopOnError');
+    assert.equal(ex.frameCallerLost(closing), false);
+    // main outlives the module's body, which does not await it
+    assert.deepEqual(requests(ex).map((r) => r.entry), [MODULE, 'main'], 'no run of a generator is a request of its own');
   });
 
   it('yield*: inside the inner generator, the stack is the inner one, the outer one at its yield* line, then the caller of next()', () => {
@@ -198,13 +211,13 @@ describe('generators in a recording', () => {
       ...['suspend yield Y', 'resume yield Y', 'statement statement S', 'exit function F'],
     ]);
     // an async generator awaits each step: it suspends after each, and the event loop runs what follows the yield*
-    // (a return of a value awaits it, too)
+    // (a return of a value awaits it, too), for relayLoop, which awaits the value of its next()
     assert.deepEqual(runEventsOf('relay', { F: 'async function* relay', Y: 'yield* ticks(n)', R: 'return last' }), [
       ...['enter function F', 'suspend function F', 'resume function F', 'statement statement Y'],
       ...['suspend yield Y', 'resume yield Y', 'suspend yield Y', 'resume yield Y', 'suspend yield Y'],
       ...['resume yield Y', 'statement statement R', 'suspend await R', 'resume await R', 'exit function F'],
     ]);
     const relayRuns = [...Array(ex.frameCount).keys()].filter((f) => nameOf(f) === 'relay' && ex.kinds[ex.frameEnter(f)] === EventKind.Resume);
-    assert.deepEqual(relayRuns.map((f) => (ex.frameParent(f) === -1 ? 'event loop' : nameOf(ex.frameParent(f)))), ['relayLoop', 'relayLoop', 'relayLoop', 'event loop']);
+    assert.deepEqual(relayRuns.map((f) => (ex.frameParent(f) === -1 ? 'event loop' : nameOf(ex.frameParent(f)))), ['relayLoop', 'relayLoop', 'relayLoop', 'relayLoop']);
   });
 });
