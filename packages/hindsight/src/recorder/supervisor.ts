@@ -242,6 +242,18 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * What became of the program, as a shell or gdb would say it: a crash is an uncaught error; a
+ * program killed by a signal (SIGTERM from a deploy) or that exited with a code of failure did
+ * not crash, though its recording is archived as one.
+ */
+function happened(r: RecordingMeta): string {
+  if (r.error) return `crashed (${r.error.name}: ${r.error.message})`;
+  if (r.trigger === 'snapshot') return `was snapshotted (${r.reason})`;
+  if (r.trigger === 'crash') return r.reason.startsWith('killed by') ? `was ${r.reason}` : r.reason;
+  return `ended (${r.reason})`;
+}
+
 /** The hint for a recording that holds nothing: what is traced, and how to change it. */
 function whatIsTraced(opts: RecordOptions): string {
   const include = opts.include ?? [];
@@ -252,9 +264,7 @@ function whatIsTraced(opts: RecordOptions): string {
 
 /** A short notice on stderr: what happened, the recording, the command to debug it, and the link that opens it in VS Code. */
 function notice(r: RecordingMeta, opts: RecordOptions, notify: (line: string) => void): void {
-  const what = r.error ? `${r.error.name}: ${r.error.message}` : r.reason;
-  const happened = r.trigger === 'crash' ? 'crashed' : r.trigger === 'snapshot' ? 'was snapshotted' : 'ended';
-  notify(`hindsight: ${r.command.join(' ')} ${happened} (${what}); recording ${r.id} archived (${r.events} events)`);
+  notify(`hindsight: ${r.command.join(' ')} ${happened(r)}; recording ${r.id} archived (${r.events} events)`);
   if (r.events === 0) return notify(`hindsight: no traced code has run yet (${whatIsTraced(opts)})`);
   notify(`hindsight: debug it backwards with: hindsight debug ${r.id}`);
   notify(`hindsight: reverse debug in VS Code: ${vscodeLink(r.id, opts.store)}`);
