@@ -1,4 +1,4 @@
-import { explainTail, latency, requests } from 'hindsight/analysis';
+import { explainTail, latency, profile, requests } from 'hindsight/analysis';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from 'hindsight/trace';
 import { median, round, type Benchmark, type Measure } from './harness.js';
 
@@ -96,7 +96,7 @@ function synthesize(): () => Execution {
   };
 }
 
-const names = ['analysis.latency_events_per_s', 'analysis.latency_ms'];
+const names = ['analysis.latency_events_per_s', 'analysis.latency_ms', 'analysis.profile_events_per_s'];
 
 export const analysisBenchmark: Benchmark = {
   prefix: 'analysis.',
@@ -119,6 +119,7 @@ export const analysisBenchmark: Benchmark = {
     }
     if (!summary.includes('`flush`')) throw new Error(`the tail explanation misses flush: ${summary}`);
     const ms = median(times);
+    const profileMs = profileTimes(make);
     const m: Measure[] = [
       {
         name: 'analysis.latency_events_per_s',
@@ -127,7 +128,26 @@ export const analysisBenchmark: Benchmark = {
         note: `requests + latency (3 entry points) + explainTail(checkout) over a synthetic ${events}-event execution (built anew for each run: nothing cached) of ${count} requests, 16 in flight, one in ten awaiting a 20 ms flush; median of ${RUNS} after a warm-up`,
       },
       { name: 'analysis.latency_ms', value: round(ms), unit: 'ms', note: 'the same, in ms' },
+      {
+        name: 'analysis.profile_events_per_s',
+        value: Math.round(events / (profileMs / 1000)),
+        unit: 'events/s',
+        note: `profile (self and total time per function, as \`trace profile\` prints) over the same execution, built anew for each run; median of ${RUNS} after a warm-up (${round(profileMs)} ms)`,
+      },
     ];
     return m;
   },
 };
+
+/** ms per profile() of a fresh execution: the median of RUNS after a warm-up. */
+function profileTimes(make: () => Execution): number {
+  const times: number[] = [];
+  for (let k = 0; k < RUNS + 1; k++) {
+    const ex = make();
+    const t0 = performance.now();
+    const p = profile(ex);
+    if (k > 0) times.push(performance.now() - t0);
+    if (p.functions[0]?.name === undefined) throw new Error('the profile names no function');
+  }
+  return median(times);
+}

@@ -10,9 +10,10 @@ import { localTime } from '../../output/time.js';
 import { storeFile, storePath } from '../../store.js';
 import { exportFormat, exportForViewer } from './export-formats.js';
 import { registerLatency } from './latency.js';
+import { registerProfile } from './profile.js';
 
 export function register(program: Command): void {
-  const trace = program.command('trace').description('flight recordings: list, show, latency, export, remove');
+  const trace = program.command('trace').description('flight recordings: list, show, latency, profile, export, remove');
   trace.command('list').description('the recordings in the store, newest first').option('--json', 'print JSON').action(listAction);
   trace.command('show <recordingId>').description('what a recording holds: the process, how it ended, its code').option('--json', 'print JSON').action(showAction);
   trace
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .option('--format <format>', 'hindsight (the recording), chrome (Trace Event Format) or speedscope', exportFormat, 'hindsight')
     .action(exportAction);
   registerLatency(trace);
+  registerProfile(trace);
   trace.command('rm <recordingId>').description('remove a recording (code it shares with others stays)').action(rmAction);
 }
 

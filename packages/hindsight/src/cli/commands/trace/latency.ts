@@ -26,7 +26,7 @@ function latencyAction(id: string, flags: LatencyFlags, cmd: Command): void {
   const list = requests(ex);
   const report = latency(ex, { requests: list });
   if (report.requests === 0) {
-    throw new HindsightError('HS_E_NO_REQUESTS', `recording ${id} holds no complete request (an async call started from the event loop that began and ended in it); record for longer, or with a larger --ring`);
+    throw new HindsightError('HS_E_NO_REQUESTS', `recording ${id} holds no complete request (an async call started from the event loop that began and ended in it); record for longer, or with a larger --ring; for where a program without requests spent its time: hindsight trace profile ${id}`);
   }
   const groups = report.groups.filter((g) => g.count > 0 && (flags.group === undefined || g.entry === flags.group));
   if (groups.length === 0) {

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { profile, type FunctionTime } from '../../../analysis/index.js';
+import { InvalidInputError } from '../../../common/errors.js';
+import { intFlag } from '../../flags.js';
+import { printJson, println } from '../../output/json.js';
+import { renderTable } from '../../output/table.js';
+import { ms } from './latency.js';
+import { loadExecution } from './recording.js';
+
+const ORDERS = ['self', 'total', 'calls'] as const;
+type Order = (typeof ORDERS)[number];
+
+interface ProfileFlags {
+  by: Order;
+  limit: number;
+  json?: boolean;
+}
+
+/** `hindsight trace profile <recordingId>`: where the time went, per function, as a profiler's bottom-up view. */
+export function registerProfile(trace: Command): void {
+  trace
+    .command('profile <recordingId>')
+    .description('where the time went: per function, its self time, its total time and its calls, as a profiler shows them (for any program: a service, a batch job, a CLI)')
+    .option('--by <order>', `sort by ${ORDERS.join(', ')}`, orderFlag, 'self')
+    .option('--limit <n>', 'show the first n functions', (v) => intFlag('--limit', v), 25)
+    .option('--json', 'print JSON (every function)')
+    .action(profileAction);
+}
+
+function orderFlag(text: string): Order {
+  if ((ORDERS as readonly string[]).includes(text)) return text as Order;
+  throw new InvalidInputError(`--by ${JSON.stringify(text)} is not one of ${ORDERS.join(', ')}; self is the time in a function's own code, total with what it called`);
+}
+
+function profileAction(id: string, flags: ProfileFlags, cmd: Command): void {
+  const ex = loadExecution(cmd, id);
+  const p = profile(ex);
+  const functions = [...p.functions].sort((a, b) => b[flags.by] - a[flags.by] || b.self - a.self);
+  if (flags.json) return printJson({ recording: id, span: p.span, running: p.running, partial: ex.partial, functions });
+  const share = (v: number) => (p.running > 0 ? `${((v / p.running) * 100).toFixed(1)} %` : '-');
+  println(`${pc.bold(id)}: traced code ran for ${ms(p.running)} of the ${ms(p.span)} the trace spans${ex.partial ? ' (the ring wrapped: the trace starts mid-program, and calls before it are not counted)' : ''}`);
+  const shown = functions.slice(0, flags.limit);
+  println(renderTable(['Function', 'Calls', 'Self', 'Self %', 'Total', 'Total %', 'Where'], shown.map((f) => [f.name, String(f.calls), ms(f.self), share(f.self), ms(f.total), share(f.total), where(f)])));
+  if (functions.length > shown.length) println(pc.dim(`${functions.length - shown.length} more functions; --limit ${functions.length} shows them all`));
+  println(pc.dim('Self: in its own code and the untraced code it called; total: with the traced functions it called and awaited, not the time it waited. Times between readings of the clock are spread over the events between them: estimates for the shortest functions.'));
+}
+
+function where(f: FunctionTime): string {
+  return f.file ? `${f.file}:${f.line}` : '';
+}
