@@ -365,7 +365,7 @@ export class HindsightDebugAdapter extends ProtocolSession {
     const { start } = this.run('exceptionInfo', args.threadId);
     const f = start.failure;
     // a recording's status says how the process ended ('exited with code 1'), a run's what it is ('completed')
-    if (!f) throw new DapError('HS_E_DAP_NO_EXCEPTION', start.source === 'recording' ? `no exception: the process ${start.status}, not of an error` : `no exception: the run is ${start.status}, not failed`);
+    if (!f) throw new DapError('HS_E_DAP_NO_EXCEPTION', start.source === 'recording' ? `no exception: the process ended (${start.status}), not of an error` : `no exception: the run is ${start.status}, not failed`);
     return { body: { exceptionId: f.name, description: f.message, breakMode: 'unhandled', details: { message: f.message, typeName: f.name, ...(f.stack ? { stackTrace: f.stack } : {}) } } };
   }
 

@@ -22,6 +22,11 @@ export interface ProcessEnd {
   readonly part?: RecordingPart;
 }
 
+/** How a process ended (a ProcessEnd's reason) as a sentence says it: 'was killed by SIGTERM', 'exited with code 2'. */
+export function endedAs(reason: string): string {
+  return reason.startsWith('killed by ') ? `was ${reason}` : reason;
+}
+
 export const newRecordingId = (): string => `rec-${randomUUID().slice(0, 8)}`;
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
 import { openRecordings, type RecordingMeta, type RecordingStore } from '../store/index.js';
-import { archive, archiveParts, newRecordingId, ringStarted, type ProcessEnd } from './archive.js';
+import { archive, archiveParts, endedAs, newRecordingId, ringStarted, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
@@ -250,7 +250,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
 function happened(r: RecordingMeta): string {
   if (r.error) return `crashed (${r.error.name}: ${r.error.message})`;
   if (r.trigger === 'snapshot') return `was snapshotted (${r.reason})`;
-  if (r.trigger === 'crash') return r.reason.startsWith('killed by') ? `was ${r.reason}` : r.reason;
+  if (r.trigger === 'crash') return endedAs(r.reason);
   return `ended (${r.reason})`;
 }
 

@@ -229,7 +229,7 @@ describe('hindsight dap: a recording whose ring wrapped, of a process that ended
       assert.equal(progress.at(-1), 'progressEnd', 'ended before the entry stop');
       const percentages = progress.slice(1, -1).map((p) => Number(p.split(' ')[1]));
       assert.ok(percentages.length > 0 && percentages.every((p, i) => p > 0 && p < 100 && (i === 0 || p > percentages[i - 1]!)), progress.join(', '));
-      await assert.rejects(dc.exceptionInfoRequest({ threadId: stopped.body.threadId! }), /no exception: the process exited normally, not of an error/);
+      await assert.rejects(dc.exceptionInfoRequest({ threadId: stopped.body.threadId! }), /no exception: the process ended \(exited normally\), not of an error/);
       // back into the loop: spin's statement, called by the module body, which the trace made up a caller for
       await dc.moveBy('stepBack', { threadId: stopped.body.threadId });
       const frames = await dc.frames(stopped.body.threadId);

@@ -131,6 +131,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(rec.meta.reason, 'killed by SIGKILL');
     assert.equal(rec.meta.error, undefined);
     assert.match(run.stderr, new RegExp(` was killed by SIGKILL; recording ${rec.meta.id} archived`), 'killed, not crashed, as a shell says');
+    assert.equal(startRecordingSession(rec).start.notes[0], 'the process was killed by SIGKILL; the cursor is at its last event');
     const ex = decodeRecording(rec);
     assert.equal(calls(ex, 'handle'), 20, 'all 20 requests before the kill are in the ring');
     // the kill comes as main says it is ready: before or after the module's body, which awaits main, ends

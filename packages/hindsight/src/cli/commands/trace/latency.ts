@@ -62,12 +62,17 @@ function tailLines(t: TailExplanation): string[] {
   const out = ['', `  Slow tail: ${t.slow.count} slowest (mean ${ms(t.slow.meanDuration)}) against ${t.typical.count} typical (mean ${ms(t.typical.meanDuration)})`, `  ${pc.yellow(t.summary)}`];
   const shown = t.paths.filter((p) => p.addedTime > 0 || p.addedCalls !== 0);
   if (shown.length === 0) return out;
-  const rows = shown.map((p) => [p.path.join(' > '), calls(p.slow.calls), calls(p.typical.calls), ms(p.slow.time), ms(p.typical.time), `+${ms(p.addedTime)}`]);
+  const rows = shown.map((p) => [p.path.join(' > '), calls(p.slow.calls), calls(p.typical.calls), ms(p.slow.time), ms(p.typical.time), added(p.addedTime)]);
   out.push(renderTable(['Call path', 'Calls slow', 'Calls typical', 'Time slow', 'Time typical', 'Adds'], rows).replace(/^/gm, '  '));
   return out;
 }
 
 const calls = (c: number) => String(Number(c.toFixed(2)));
+
+/** The time a path adds to a slow request, signed: one the typical requests spend longer in takes time away. */
+export function added(v: number): string {
+  return v < 0 ? `-${ms(-v)}` : `+${ms(v)}`;
+}
 
 /** A duration in ms for people: 3 significant digits, seconds from 1000 ms. */
 export function ms(v: number): string {
