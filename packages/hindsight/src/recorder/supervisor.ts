@@ -249,7 +249,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
  */
 function happened(r: RecordingMeta): string {
   if (r.error) return `crashed (${r.error.name}: ${r.error.message})`;
-  if (r.trigger === 'snapshot') return `was snapshotted (${r.reason})`;
+  if (r.trigger === 'snapshot') return `was snapshotted, and goes on (${r.reason.replace(/^snapshot: /, '')})`;
   if (r.trigger === 'crash') return endedAs(r.reason);
   return `ended (${r.reason})`;
 }

@@ -143,6 +143,7 @@ describe('hindsight record --capture-args', () => {
   it('trace show says whose arguments were captured, and how many calls are kept', () => {
     const shown = cli('trace', 'show', id);
     assert.match(shown.stdout, /arguments captured \(--capture-args\) of Cart\.constructor, Cart\.total, price, tiny, checkout: 8192 calls kept/);
+    assert.match(shown.stdout, /^  \d+ events recorded; 1 module traced; 1 source file in its code bundle$/m, 'one of each, in the singular');
   });
 
   it('a Chrome trace export shows each captured call with its arguments, for Perfetto', () => {

@@ -99,6 +99,7 @@ describe('the slow-request trigger', () => {
     const [snap] = run.recordings;
     assert.equal(snap!.meta.trigger, 'snapshot');
     assert.match(snap!.meta.reason, /^snapshot: slow request: GET \/slow took \d+ ms \(threshold 200 ms\)$/);
+    assert.match(run.stderr, new RegExp(`was snapshotted, and goes on \\(slow request: GET /slow took \\d+ ms \\(threshold 200 ms\\)\\); recording ${snap!.meta.id} archived`));
     const ex = decodeRecording(snap!);
     const names = new Set(Array.from({ length: ex.length }, (_, i) => ex.siteOf(i)?.functionName));
     assert.ok(names.has('slowReport'), [...names].join(', '));

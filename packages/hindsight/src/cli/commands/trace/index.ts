@@ -7,6 +7,7 @@ import { openRecordings, type RecordingMeta, type RecordingStore } from '../../.
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { localTime } from '../../output/time.js';
+import { plural } from '../../output/values.js';
 import { storeFile, storePath } from '../../store.js';
 import { exportFormat, exportForViewer } from './export-formats.js';
 import { registerLatency } from './latency.js';
@@ -64,7 +65,7 @@ function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
   println(`  ${ending(m)} at ${localTime(m.createdAt)}; trigger: ${m.trigger}`);
   if (m.error?.stack) for (const l of m.error.stack.split('\n')) println(pc.dim(`  ${l}`));
   // recorded: the debugger shows more, the statements the recorder leaves implicit put back
-  println(`  ${m.events} events recorded${m.wrapped ? ', the ring wrapped: the trace starts mid-program' : ''}; ${rec.modules.length} modules traced; ${rec.files.length} source files in its code bundle`);
+  println(`  ${m.events} events recorded${m.wrapped ? ', the ring wrapped: the trace starts mid-program' : ''}; ${plural(rec.modules.length, 'module')} traced; ${plural(rec.files.length, 'source file')} in its code bundle`);
   if (capturedArgs) println(`  arguments captured (--capture-args) of ${captured.join(', ')}: ${capturedArgs.calls} calls kept`);
   for (const d of m.demoted ?? []) println(`  demoted (too hot and too small to trace): ${d.functionName} (${d.file}:${d.line}), after ${d.calls} calls`);
   for (const w of m.warnings ?? []) println(pc.yellow(`  ${w}`));
