@@ -360,10 +360,18 @@ export class HindsightDebugAdapter extends ProtocolSession {
     return { body: { breakpoints: set } };
   }
 
-  /** exceptionInfo: the error that ended the run or the process (the entry stop is where it was thrown). */
+  /**
+   * exceptionInfo: the error that ended the run or the process (the entry stop is where it was
+   * thrown), or, at a stop of the exception filter `thrown`, the exception thrown there.
+   */
   exceptionInfo(args: DebugProtocol.ExceptionInfoArguments): Answer {
-    const { start } = this.run('exceptionInfo', args.threadId);
+    const { start, session } = this.run('exceptionInfo', args.threadId);
     const f = start.failure;
+    const at = session.cursor.index;
+    if ((!f || start.stop?.index !== at) && session.caughtAt(at)) {
+      const where = session.position(at);
+      return { body: { exceptionId: 'thrown', description: `an exception was thrown here, out of ${where.function ?? '<unknown>'} (line ${where.line ?? '?'})`, breakMode: 'always' } };
+    }
     // a recording's status says how the process ended ('exited with code 1'), a run's what it is ('completed')
     if (!f) throw new DapError('HS_E_DAP_NO_EXCEPTION', start.source === 'recording' ? `no exception: the process ended (${start.status}), not of an error` : `no exception: the run is ${start.status}, not failed`);
     return { body: { exceptionId: f.name, description: f.message, breakMode: 'unhandled', details: { message: f.message, typeName: f.name, ...(f.stack ? { stackTrace: f.stack } : {}) } } };

@@ -5,7 +5,8 @@ import { oneLine } from './errors.js';
 /**
  * DAP breakpoints as the debugger's own `break`, `watch` and `delete` commands, in every open run
  * (a workflow run and its child runs run the same code): setBreakpoints replaces one file's
- * breakpoints, setFunctionBreakpoints all function breakpoints, setDataBreakpoints all watches.
+ * breakpoints, setFunctionBreakpoints all function breakpoints, setDataBreakpoints all watches,
+ * setExceptionBreakpoints the catchpoint of its filter `thrown`.
  * Conditions are evaluated by each session at every hit when set (one re-execution); a hit condition
  * N stops at the N-th hit. A breakpoint no run takes (no code on the line, a bad condition) comes
  * back unverified with the session's message. Sessions number their breakpoints each on its own,
@@ -19,6 +20,7 @@ export class BreakpointBook {
   readonly #byFile = new Map<string, number[]>();
   #functions: number[] = [];
   #data: number[] = [];
+  #thrown: number[] = [];
 
   constructor(sessions: readonly DebugSession[]) {
     this.#sessions = sessions;
@@ -67,6 +69,23 @@ export class BreakpointBook {
     return out;
   }
 
+  /**
+   * The exception filter `thrown` as `catch throw` in every run: on, continue and reverse-continue
+   * stop at each statement that threw an exception out of its function; off, they do not.
+   */
+  async setThrown(on: boolean): Promise<DebugProtocol.Breakpoint[]> {
+    await this.#delete(this.#thrown);
+    this.#thrown = [];
+    if (!on) return [];
+    const bp = await this.#everywhere((s) => this.#catch(s));
+    this.#thrown = ids([bp]);
+    return [bp];
+  }
+
+  isExceptionBreakpoint(id: number): boolean {
+    return this.#thrown.includes(id);
+  }
+
   /** Places a breakpoint in every session; verified where any run takes it, with the hits of all. */
   async #everywhere(place: (s: DebugSession) => Promise<Placed>): Promise<DebugProtocol.Breakpoint> {
     const where = new Map<DebugSession, number>();
@@ -110,6 +129,14 @@ export class BreakpointBook {
     const bp = r.result.breakpoint;
     const note = [`${bp.hits} hit${bp.hits === 1 ? '' : 's'} in this run`, bp.note].filter(Boolean).join('; ');
     return { id: bp.id, hits: bp.hits, bp: { verified: true, message: oneLine(note) } };
+  }
+
+  async #catch(session: DebugSession): Promise<Placed> {
+    const r = await session.execute('catch throw');
+    if (r.error) return unverified(`${r.error.message} [${r.error.code}]`);
+    if (r.result?.kind !== 'breakpoint') return unverified(`unexpected answer to catch: ${r.result?.kind}`);
+    const n = r.result.breakpoint.hits;
+    return { id: r.result.breakpoint.id, hits: n, bp: { verified: true, message: `${n} hit${n === 1 ? '' : 's'} in this run: the statements that threw an exception out of their function` } };
   }
 
   async #watch(b: DataBreakpoint): Promise<Placed> {

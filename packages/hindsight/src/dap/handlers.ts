@@ -22,6 +22,7 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsLoadedSourcesRequest: true,
   supportsExceptionInfoRequest: true,
   supportsDataBreakpoints: true,
+  exceptionBreakpointFilters: [{ filter: 'thrown', label: 'Thrown Exceptions', description: 'Stop where an exception is thrown out of a function, going forward or back', default: false }],
   supportsSetVariable: false,
   supportsRestartRequest: false,
   supportsTerminateRequest: true,
@@ -60,8 +61,10 @@ export const HANDLERS: Record<string, Handler> = {
     a.valuesMoved();
     return { body: { breakpoints: result } };
   },
-  // no exception filters are offered; clients send this request anyway
-  setExceptionBreakpoints: () => ({ body: {} }),
+  setExceptionBreakpoints: async (a, args: DebugProtocol.SetExceptionBreakpointsArguments) => {
+    const set = await a.breakpoints('setExceptionBreakpoints').setThrown((args.filters ?? []).includes('thrown'));
+    return { body: { breakpoints: set } };
+  },
   stackTrace: (a, args) => a.stackTrace(args),
   scopes: (a, args) => a.scopes(args),
   variables: (a, args) => a.variables(args),

@@ -16,6 +16,8 @@ export function stoppedBody(stop: StopView, opts: { entry?: string; exception?: 
   // a run or process that died of an error opens at the throw: the editor then asks exceptionInfo
   if (opts.entry !== undefined) return { reason: opts.exception ? 'exception' : 'entry', threadId, allThreadsStopped: true, description: opts.entry, text: where };
   const base = { threadId, allThreadsStopped: true, text: where };
+  // a catchpoint (`catch throw`, the filter `thrown`): the editor then asks exceptionInfo
+  if (stop.caught !== undefined) return { ...base, reason: 'exception', description: 'exception thrown', hitBreakpointIds: [...(stop.breakpoints ?? [])] };
   switch (stop.reason) {
     case 'breakpoint': {
       const ids = [...(stop.breakpoints ?? [])];

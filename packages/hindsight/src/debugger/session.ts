@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Cursor, type Stop } from '../timetravel/index.js';
-import { eventKindName, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
+import { countBelow, eventKindName, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
 import type { RecordedEvent } from '../history/index.js';
 import type { TimelineEntry } from '../replay/index.js';
 import { findCommand } from './commands/index.js';
@@ -43,6 +43,8 @@ export class DebugSession {
   #values: ValueSource;
   /** Watchpoints by breakpoint id: the cursor stops at their changes like at any breakpoint. */
   readonly watches = new Map<number, { expression: string; changes: readonly WatchChange[] }>();
+  /** The ids of catchpoints (`catch throw`): breakpoints at the statements that threw. */
+  readonly catchpoints = new Set<number>();
   /** Conditions of breakpoints by id (evaluated at every hit when the breakpoint was set). */
   readonly conditions = new Map<number, string>();
   #timeline: HistoryTimeline;
@@ -115,9 +117,10 @@ export class DebugSession {
     const cursor = new Cursor(execution, Math.min(index, Math.max(0, execution.length - 1)));
     carryBreakpoints(old, cursor);
     // watchpoints and conditions were answered over the old execution: they do not carry over
-    for (const id of [...this.watches.keys(), ...this.conditions.keys()]) cursor.removeBreakpoint(id);
+    for (const id of [...this.watches.keys(), ...this.conditions.keys(), ...this.catchpoints]) cursor.removeBreakpoint(id);
     this.watches.clear();
     this.conditions.clear();
+    this.catchpoints.clear();
     this.#cursor = cursor;
     this.#values = parts.values;
     this.#timeline = parts.timeline;
@@ -172,9 +175,15 @@ export class DebugSession {
     };
   }
 
+  /** Whether a catchpoint (`catch throw`) stops at event `index`: a statement that threw. */
+  caughtAt(index: number): boolean {
+    return this.cursor.breakpoints.some((b) => this.catchpoints.has(b.id) && 'events' in b.spec && countBelow(b.spec.events, index + 1) > countBelow(b.spec.events, index));
+  }
+
   view(stop: Stop): StopView {
     const watch = stop.breakpoints?.map((id) => ({ id, w: this.watches.get(id) })).find((x) => x.w);
     const change = watch?.w!.changes.find((c) => c.index === stop.index);
+    const caught = stop.breakpoints?.find((id) => this.catchpoints.has(id));
     const history = historyNotes(this, stop.index);
     return {
       ...this.position(stop.index),
@@ -182,6 +191,7 @@ export class DebugSession {
       ...(stop.message !== undefined ? { message: stop.message } : {}),
       ...(stop.breakpoints ? { breakpoints: [...stop.breakpoints] } : {}),
       ...(watch && change ? { watch: { id: watch.id, expression: watch.w!.expression, ...change } } : {}),
+      ...(caught !== undefined ? { caught } : {}),
       ...(history.length > 0 ? { history } : {}),
     };
   }

@@ -24,11 +24,32 @@ export function crashPoint(execution: Execution): CrashPoint | undefined {
     frames.add(execution.frame(i - 1));
     if (execution.kind(i - 1) === EventKind.Throw) innermost = i - 1;
   }
+  return { index: throwingStatement(execution, innermost), frames };
+}
+
+/** The statement before Throw event `innermost`, in its frame: it threw; the Throw itself when the trace does not hold it. */
+function throwingStatement(execution: Execution, innermost: number): number {
   const frame = execution.frame(innermost);
   let before = execution.previousInFrame(frame, innermost);
   while (before >= 0 && (execution.kind(before) === EventKind.Suspend || execution.kind(before) === EventKind.Resume)) before = execution.previousInFrame(frame, before);
-  const index = before >= 0 && execution.kind(before) === EventKind.Statement ? before : innermost;
-  return { index, frames };
+  return before >= 0 && execution.kind(before) === EventKind.Statement ? before : innermost;
+}
+
+/**
+ * Where exceptions were thrown, ascending: for each exception that left a function, the statement
+ * that threw it (as crashPoint finds the crash's). A Throw right after a callee's Throw is the same
+ * exception on its way out, as is one right after the Resume it made its awaiting caller take. An
+ * exception caught in the function that threw it leaves no Throw: it is not among them.
+ */
+export function throwPoints(execution: Execution): Uint32Array {
+  const { kinds, frames } = execution;
+  const out: number[] = [];
+  for (let i = 0; i < execution.length; i++) {
+    if (kinds[i] !== EventKind.Throw) continue;
+    const propagated = i > 0 && (kinds[i - 1] === EventKind.Throw || (kinds[i - 1] === EventKind.Resume && frames[i - 1] === frames[i] && i > 1 && kinds[i - 2] === EventKind.Throw));
+    if (!propagated) out.push(throwingStatement(execution, i));
+  }
+  return Uint32Array.from(new Set(out)).sort();
 }
 
 /** The name the error that killed the process goes by, in `print` and the Locals scope (as gdb's `$_exception`). */

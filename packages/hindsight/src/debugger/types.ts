@@ -27,6 +27,8 @@ export interface WatchChange {
 
 export interface StopView extends Position {
   readonly reason: StopReason;
+  /** For a catchpoint's stop (`catch throw`): its id; the cursor is at a statement that threw. */
+  readonly caught?: number;
   /** For a watchpoint's stop: which watch, and the change that stopped it. */
   readonly watch?: { readonly id: number; readonly expression: string } & WatchChange;
   /** For 'start'/'end': what was looked for and not found. */
@@ -87,7 +89,7 @@ export interface ThreadLine {
 
 export interface BreakpointView {
   readonly id: number;
-  /** `file:line` (absolute file) or `function <name>`. */
+  /** `file:line` (absolute file), `function <name>`, `watch <expression>` or `catch throw`. */
   readonly location: string;
   readonly hitCount?: number;
   /** An expression evaluated at each hit: it stops only where that is truthy. */

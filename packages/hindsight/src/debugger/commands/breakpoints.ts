@@ -1,12 +1,14 @@
 import path from 'node:path';
 import type { DebugSession } from '../session.js';
 import { DebugError, demotedCalls, type BreakpointView, type ResultBody } from '../types.js';
+import { throwPoints } from '../thrown-error.js';
 import { valueAnswer } from './values.js';
 import { checkSyntax } from './watch.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
 
 export const breakpointCommands: readonly CommandSpec[] = [
   { name: 'break', aliases: ['b'], usage: 'break <file:line | line | function> [if <expression> | if hit N]', help: 'set a breakpoint', trace: true, run: async (s, a) => ({ result: await addBreakpoint(s, a) }) },
+  { name: 'catch', aliases: [], usage: 'catch throw', help: 'stop where an exception is thrown (continue and reverse-continue), as gdb’s catch throw', trace: true, run: (s, a) => ({ result: addCatchpoint(s, a) }) },
   { name: 'delete', aliases: ['d'], usage: 'delete [n]', help: 'delete breakpoint n (all when no n)', trace: true, run: (s, a) => ({ result: deleteBreakpoint(s, a) }) },
 ];
 
@@ -38,6 +40,18 @@ async function addBreakpoint(s: DebugSession, args: string): Promise<ResultBody>
   const counts = `the condition holds at ${holds.size} of its ${hits.length} hit${hits.length === 1 ? '' : 's'}`;
   const errors = threw.length ? `; it threw at ${threw.length} (${threw[0]!.text}), taken as false` : '';
   return added(s, bp.id, [location.note, counts + errors].filter(Boolean).join('; '));
+}
+
+/**
+ * catch throw: a breakpoint at the statement that threw each exception that left a function (the
+ * trace holds no other: one caught where it was thrown leaves no Throw).
+ */
+function addCatchpoint(s: DebugSession, args: string): ResultBody {
+  if (args !== 'throw') throw new DebugError('HS_E_DEBUG_USAGE', `\`catch throw\` stops where an exception is thrown (the one event catch knows)${args ? `; got '${args}'` : ''}`);
+  const bp = s.cursor.addBreakpoint({ events: throwPoints(s.cursor.execution) });
+  s.catchpoints.add(bp.id);
+  const view = breakpointView(s, bp.id)!;
+  return { kind: 'breakpoint', breakpoint: view.hits > 0 ? view : { ...view, note: 'no exception left a function in this trace' } };
 }
 
 interface Location {
@@ -92,6 +106,7 @@ function deleteBreakpoint(s: DebugSession, args: string): ResultBody {
     const ids = c.breakpoints.map((b) => b.id);
     c.clearBreakpoints();
     s.watches.clear();
+    s.catchpoints.clear();
     s.conditions.clear();
     return { kind: 'deleted', ids };
   }
@@ -99,6 +114,7 @@ function deleteBreakpoint(s: DebugSession, args: string): ResultBody {
   const id = Number(args);
   if (!c.removeBreakpoint(id)) throw new DebugError('HS_E_DEBUG_NO_BREAKPOINT', `no breakpoint ${id}; \`info breakpoints\` lists them`);
   s.watches.delete(id);
+  s.catchpoints.delete(id);
   s.conditions.delete(id);
   return { kind: 'deleted', ids: [id] };
 }
@@ -117,7 +133,7 @@ function breakpointView(s: DebugSession, id: number): BreakpointView | undefined
     location = `function ${spec.function}`;
     for (const site of bp.sites) hits += ex.functionOccurrences(site).length;
   } else if ('events' in spec) {
-    location = `watch ${s.watches.get(id)?.expression ?? '?'}`;
+    location = s.catchpoints.has(id) ? 'catch throw' : `watch ${s.watches.get(id)?.expression ?? '?'}`;
     hits = spec.events.length;
   } else {
     location = `site ${spec.site}`;

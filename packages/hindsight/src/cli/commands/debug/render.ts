@@ -42,7 +42,8 @@ function stop(s: StopView): string[] {
   if (s.watch) {
     const w = s.watch;
     lines.push(`${pc.cyan(`Watchpoint ${w.id}`)}: ${w.expression}`, `  Old value = ${w.from}`, `  New value = ${w.to}`, pc.dim(`  changed by line ${w.line ?? '?'} (event ${w.by})`));
-  } else if (s.reason === 'breakpoint') head[0] = `${pc.cyan(`Breakpoint ${s.breakpoints!.join(', ')}`)}, ${head[0]}`;
+  } else if (s.caught !== undefined) head[0] = `${pc.cyan(`Catchpoint ${s.caught} (exception thrown)`)}, ${head[0]}`;
+  else if (s.reason === 'breakpoint') head[0] = `${pc.cyan(`Breakpoint ${s.breakpoints!.join(', ')}`)}, ${head[0]}`;
   return [...lines, ...head, ...(s.history ?? []).map((h) => pc.yellow(`      ${h.note}`))];
 }
 
@@ -67,7 +68,8 @@ function result(r: ResultBody): string[] {
   switch (r.kind) {
     case 'breakpoint': {
       const b = r.breakpoint;
-      const line = `Breakpoint ${b.id} at ${location(b.location)}${when(b)} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`;
+      const what = b.location === 'catch throw' ? `Catchpoint ${b.id} (throw)` : `Breakpoint ${b.id} at ${location(b.location)}${when(b)}`;
+      const line = `${what} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`;
       return b.note ? [line, pc.yellow(b.note)] : [line];
     }
     case 'deleted':
@@ -127,7 +129,7 @@ function when(b: BreakpointView): string {
 }
 
 function location(l: string): string {
-  if (l.startsWith('function ') || l.startsWith('watch ')) return l;
+  if (l.startsWith('function ') || l.startsWith('watch ') || l === 'catch throw') return l;
   const colon = l.lastIndexOf(':');
   return `${shownPath(l.slice(0, colon))}${l.slice(colon)}`;
 }

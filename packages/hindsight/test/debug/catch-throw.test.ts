@@ -1,0 +1,128 @@
+/**
+ * `catch throw` (gdb's catchpoint), and the DAP exception filter `thrown` that is the same in an
+ * editor: continue and reverse-continue stop at each statement that threw an exception out of
+ * its function, over a recorded program whose exceptions go every way: out of a sync chain and
+ * caught by the loop that called it, out of an async chain through an await, caught and wrapped in
+ * a new one, and one caught inside the untraced code that threw it (JSON.parse), which no trace sees.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { startRecordingSession, type DebugSession } from '../../src/debugger/index.js';
+import { openRecordings } from '../../src/store/index.js';
+import { AdapterClient, CLI } from '../dap/client.js';
+
+const APP = `function h(x) {
+  const y = x * 2;
+  if (y > 3) throw new RangeError(\`too big: \${y}\`);
+  return y;
+}
+function g(x) {
+  const r = h(x);
+  return r + 1;
+}
+async function a2(x) {
+  await null;
+  return g(x);
+}
+async function f() {
+  let total = 0;
+  for (let i = 0; i < 3; i++) {
+    try {
+      total += g(i);
+    } catch (e) {
+      total = -1;
+    }
+  }
+  try {
+    await a2(5);
+  } catch (e) {
+    try { JSON.parse('{'); } catch { total -= 1; }
+    throw new Error('wrapped', { cause: e });
+  }
+  return total;
+}
+f().catch(() => (process.exitCode = 3));
+`;
+const line = (text: string) => APP.split('\n').findIndex((l) => l.includes(text)) + 1;
+const THROW_H = line('throw new RangeError');
+const THROW_F = line("throw new Error('wrapped'");
+const ENV = { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' };
+
+describe('catch throw: stops where exceptions were thrown, forward and back', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-catch-'));
+  const store = path.join(dir, 'store.db');
+  let id: string;
+  let session: DebugSession;
+  before(() => {
+    writeFileSync(path.join(dir, 'app.mjs'), APP);
+    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--always', '--', process.execPath, 'app.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
+    assert.equal(run.status, 3, run.stderr);
+    const recordings = openRecordings({ path: store });
+    try {
+      const rec = recordings.get(recordings.list()[0]!.id)!;
+      id = rec.meta.id;
+      session = startRecordingSession(rec).session;
+    } finally {
+      recordings.close();
+    }
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const where = () => {
+    const p = session.position();
+    return `${p.function}:${p.line}`;
+  };
+  const stack = () => session.cursor.execution.stackAt(session.cursor.index).map((f) => session.cursor.execution.sites.get(session.cursor.execution.frameSite(f))!.functionName);
+
+  it('stops at the three throws, newest first going back: the wrapping one, the one under the await, the one out of the loop’s call', async () => {
+    const set = (await session.execute('catch throw')).result;
+    assert.ok(set?.kind === 'breakpoint');
+    assert.deepEqual([set.breakpoint.location, set.breakpoint.hits], ['catch throw', 3], 'not the propagations, not JSON.parse’s');
+    const stops: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      assert.equal((await session.execute('reverse-continue')).stop?.caught, set.breakpoint.id);
+      stops.push(`${where()} < ${stack().slice(1).join(' < ')}`);
+    }
+    assert.deepEqual(stops, [`f:${THROW_F} < <module app.mjs>`, `h:${THROW_H} < g < a2 < f < <module app.mjs>`, `h:${THROW_H} < g < f < <module app.mjs>`]);
+    const past = await session.execute('reverse-continue');
+    assert.equal(past.stop?.reason, 'start', 'no throw before the loop’s third call');
+    assert.equal((await session.execute('continue')).stop?.caught, set.breakpoint.id);
+    assert.equal(where(), `h:${THROW_H}`);
+  });
+
+  it('says what it takes, and is deleted like a breakpoint', async () => {
+    assert.match((await session.execute('catch exceptions')).error!.message, /^`catch throw` stops where an exception is thrown \(the one event catch knows\); got 'exceptions'$/);
+    const listed = await session.execute('info breakpoints');
+    assert.deepEqual(listed.result?.kind === 'breakpoints' && listed.result.breakpoints.map((b) => b.location), ['catch throw']);
+    assert.deepEqual((await session.execute('delete 1')).result, { kind: 'deleted', ids: [1] });
+    assert.equal((await session.execute('continue')).stop?.reason, 'end');
+  });
+
+  it('in an editor: the exception filter `thrown` stops there too, as an exception, and exceptionInfo says where it was thrown', async () => {
+    const dc = new AdapterClient();
+    await dc.start();
+    try {
+      const init = await dc.initializeRequest();
+      assert.deepEqual(init.body?.exceptionBreakpointFilters?.map((f) => f.filter), ['thrown']);
+      const entry = await dc.open({ recording: id, store });
+      const set = await dc.setExceptionBreakpointsRequest({ filters: ['thrown'] });
+      assert.match(set.body!.breakpoints![0]!.message!, /^3 hits in this run/);
+      const hit = await dc.moveBy('reverseContinue', { threadId: entry.body.threadId });
+      assert.equal(hit.body.reason, 'exception', JSON.stringify(hit.body));
+      const [top] = await dc.frames(hit.body.threadId!);
+      assert.deepEqual([top!.name, top!.line], ['f', THROW_F]);
+      const info = (await dc.customRequest('exceptionInfo', { threadId: hit.body.threadId })).body as DebugProtocol.ExceptionInfoResponse['body'];
+      assert.deepEqual([info.exceptionId, info.description, info.breakMode], ['thrown', `an exception was thrown here, out of f (line ${THROW_F})`, 'always']);
+      await dc.setExceptionBreakpointsRequest({ filters: [] });
+      const off = await dc.moveBy('reverseContinue', { threadId: hit.body.threadId });
+      assert.equal(off.body.reason, 'step', 'the filter off: back to the start');
+    } finally {
+      await dc.stop();
+    }
+  });
+});
