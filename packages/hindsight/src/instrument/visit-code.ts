@@ -100,7 +100,7 @@ export function codeVisitor(x: Transform): Visitor {
           x.sites[x.frame.site] = { ...x.sites[x.frame.site]!, statements: x.statementCounts.get(p.node) ?? 0, ...(x.sparse ? { run: x.leading.get(p.node) ?? [] } : {}) };
           x.frame.instrument(p);
         }
-        p.unshiftContainer('body', x.options.sourceType === 'script' ? registration(x, p) : registrationModule(x, p));
+        register(x, p);
       },
     },
   };
@@ -119,15 +119,47 @@ function installSource(x: Transform, p: NodePath<T.Program>, table: (v: unknown)
 }
 
 /**
- * A CommonJS module's registration, its first statement: it runs before the module's first
- * require. Its tables are JSON strings it parses: a large module's are megabytes, here one string
- * token each (as literals, as many nodes to make and print), and V8 parses JSON faster than the
- * same literal.
+ * Puts the module's registration where it runs before anything of the module, on a line of its
+ * own below the module's code where it can: the code keeps its lines (retainLines), and the line
+ * Node prints under an uncaught error (from the instrumented code, without source maps) would
+ * otherwise hold the whole site table when the error is on the module's first line.
+ * - CommonJS: a call first (on the first line), of a function declared on that last line (hoisted).
+ * - An ES module: its import is evaluated before the module's other imports only if it comes before
+ *   them in the text; without any, it may come last.
  */
-function registration(x: Transform, p: NodePath<T.Program>): T.Statement {
-  const source = installSource(x, p, (v) => `JSON.parse(${JSON.stringify(JSON.stringify(v))})`);
-  return mark(loadBabel().parseSync(source, { configFile: false, babelrc: false, sourceType: 'script' })!.program.body[0]!);
+function register(x: Transform, p: NodePath<T.Program>): void {
+  if (x.options.sourceType === 'script') {
+    const [call, declaration] = registration(x, p);
+    p.unshiftContainer('body', call);
+    p.pushContainer('body', onLineAfter(declaration, p.node));
+  } else if (p.node.body.some(requestsModule)) p.unshiftContainer('body', registrationModule(x, p));
+  else p.pushContainer('body', onLineAfter(registrationModule(x, p), p.node));
 }
+
+/** An import, or an export from another module: the module requests it, in the order of the text. */
+function requestsModule(s: T.Statement): boolean {
+  return t.isImportDeclaration(s) || t.isExportAllDeclaration(s) || (t.isExportNamedDeclaration(s) && s.source != null);
+}
+
+/** The node printed on the line after the program's last (retainLines prints a node on its line). */
+function onLineAfter<N extends T.Node>(node: N, program: T.Program): N {
+  const line = (program.loc?.end.line ?? 0) + 1;
+  node.loc = { start: { line, column: 0, index: 0 }, end: { line, column: 0, index: 0 }, filename: '', identifierName: undefined };
+  return node;
+}
+
+/**
+ * A CommonJS module's registration: its first statement calls a function declared at its end. Its
+ * tables are JSON strings it parses: a large module's are megabytes, here one string token each (as
+ * literals, as many nodes to make and print), and V8 parses JSON faster than the same literal.
+ */
+function registration(x: Transform, p: NodePath<T.Program>): [T.Statement, T.Statement] {
+  const source = `${REGISTER}();function ${REGISTER}() {${installSource(x, p, (v) => `JSON.parse(${JSON.stringify(JSON.stringify(v))})`)}}`;
+  const [call, declaration] = loadBabel().parseSync(source, { configFile: false, babelrc: false, sourceType: 'script' })!.program.body;
+  return [mark(call!), mark(declaration!)];
+}
+
+const REGISTER = '__hs_register';
 
 /**
  * An ES module's registration, imported from a module of its own (a `data:` URL): the modules a

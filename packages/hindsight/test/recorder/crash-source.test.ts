@@ -63,4 +63,17 @@ describe('a recorded program that crashes shows its own source in what Node prin
     assertOriginal(run.stderr, file, line, '3:30');
     assert.equal(run.stdout.trim(), `at parse (${file}:3:30)`, 'error.stack, read by the program, names the original position');
   });
+
+  it('without source maps, an error on a module’s first line prints that line with the probes of its statement, never the module’s site table', () => {
+    for (const name of ['first.mjs', 'first.cjs']) {
+      const cwd = mkdtempSync(path.join(dir, 'first-'));
+      const line = 'const config = process.env.HINDSIGHT_NO_SUCH_VARIABLE.trim(); export1(config);';
+      writeFileSync(path.join(cwd, name), `${line}\nfunction export1(c) { return c; }\n`);
+      const run = spawnSync(process.execPath, [CLI, '--store', path.join(cwd, 'store.db'), 'record', '--', process.execPath, name], { cwd, env: ENV, encoding: 'utf8' });
+      assert.equal(run.status, 1, run.stderr);
+      const printed = run.stderr.split('\n')[1]!;
+      assert.ok(printed.includes('process.env.HINDSIGHT_NO_SUCH_VARIABLE.trim()'), `${name}: ${printed}`);
+      assert.doesNotMatch(run.stderr, /hindsight\.probes|data:text/, `${name}: the site table stays out of what Node prints`);
+    }
+  });
 });

@@ -33,7 +33,10 @@ describe("an ES module's probes module", () => {
     mkdirSync(folder);
     const file = path.join(folder, 'vault.mjs');
     const out = instrument(PROGRAM, file, undefined, { sparse: true });
-    assert.match(out.code.split('\n')[0]!, /^import ["']data:text\/javascript,globalThis\[Symbol\.for\(\\?"hindsight\.probes\\?"\)\]\.install\(globalThis, \\?"\w{10}\\?", /);
+    // importing nothing else, its registration is its last line, below its own
+    const lines = out.code.trimEnd().split('\n');
+    assert.match(lines.at(-1)!, /^import ["']data:text\/javascript,globalThis\[Symbol\.for\(\\?"hindsight\.probes\\?"\)\]\.install\(globalThis, \\?"\w{10}\\?", /);
+    assert.equal(lines.length, PROGRAM.split('\n').length + 1, 'on the line after the module’s end');
     writeFileSync(file, out.code);
     const runtime = probeRuntime();
     const entered: string[] = [];
@@ -104,7 +107,9 @@ describe("an ES module's probes module", () => {
     const file = path.join(folder, 'names.cjs');
     const name = 'say "hi" \\ \u2028 */ \u00e9';
     const out = instrument(`exports.o = { ${JSON.stringify(name)}() { return 1; } };\n`, file, undefined, { sparse: true, modules: true, sourceType: 'script' });
-    assert.match(out.code.split('\n')[0]!, /^globalThis\[Symbol\.for\("hindsight\.probes"\)\]\.install\(globalThis, "\w{10}", JSON\.parse\("/);
+    // a call of it first, and the registration on a line of its own at the end
+    assert.match(out.code.split('\n')[0]!, /^__hs_register\(\);/);
+    assert.match(out.code.trimEnd().split('\n').at(-1)!, /^function __hs_register\(\) \{globalThis\[Symbol\.for\("hindsight\.probes"\)\]\.install\(globalThis, "\w{10}", JSON\.parse\("/);
     writeFileSync(file, out.code);
     const runtime = probeRuntime();
     const before = runtime.sites.length;
