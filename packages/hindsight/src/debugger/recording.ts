@@ -20,7 +20,9 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   const demoted = (m.demoted ?? []).map((d) => ({ ...d, from: located.get(d.fromEvent) ?? -1 }));
   const notes: string[] = [];
   const crash = m.error ? crashPoint(execution) : undefined;
-  if (m.error) notes.push(`the process died of ${m.error.name}: ${m.error.message}; the cursor is at ${crash ? `the statement that threw it (\`print ${EXCEPTION}\`)` : 'its last event'}, go back with the reverse commands`);
+  // a worker thread's own ring is a recording of its own, archived with the process's
+  const who = m.part?.kind === 'worker thread' ? `worker thread ${m.part.id}` : 'the process';
+  if (m.error) notes.push(`${who} died of ${m.error.name}: ${m.error.message}; the cursor is at ${crash ? `the statement that threw it (\`print ${EXCEPTION}\`)` : 'its last event'}, go back with the reverse commands`);
   // a snapshot's reason says why it was taken ('snapshot: slow request: …'): the process went on
   else if (m.trigger === 'snapshot') notes.push(`a snapshot of the process, which went on running (${m.reason.replace(/^snapshot: /, '')}); the cursor is at its last event`);
   else notes.push(`the process ${endedAs(m.reason)}; the cursor is at its last event`);

@@ -18,10 +18,13 @@ const ENV = { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' };
 const SPIN_MS = 60;
 const WAIT_MS = 150;
 
-const JOB = `function spin(ms) {
+const JOB = `function inc(n) {
+  return n + 1;
+}
+function spin(ms) {
   const until = performance.now() + ms;
   let n = 0;
-  while (performance.now() < until) n++;
+  while (performance.now() < until) n = inc(n);
   return n;
 }
 function step(i) {
@@ -67,13 +70,14 @@ describe('hindsight trace profile: where a recorded batch job spent its time', (
     assert.ok(Math.abs(p.functions.reduce((s, f) => s + f.self, 0) - p.running) < 1e-6, 'running time is the sum of self times');
   });
 
-  it('prints a table, the first functions by the order asked for; bad flags say what to pass', () => {
-    const out = cli('trace', 'profile', id, '--by', 'calls', '--limit', '2');
+  it('prints a table, the first functions by the order asked for, and the functions demoted; bad flags say what to pass', () => {
+    const out = cli('trace', 'profile', id, '--by', 'calls', '--limit', '3');
     assert.equal(out.status, 0, out.stderr);
     assert.match(out.stdout, new RegExp(`^${id}: traced code ran for [\\d.]+ ms of the [\\d.]+ ms the trace spans$`, 'm'));
     const rows = out.stdout.split('\n').filter((l) => /^│ (?!Function)/.test(l)).map((l) => l.split('│')[1]!.trim());
-    assert.deepEqual(rows.sort(), ['spin', 'step'], 'the two functions called three times');
-    assert.match(out.stdout, /4 more functions; --limit 6 shows them all/, 'pause, main, the module and the promise executor');
+    assert.deepEqual(rows, ['inc', 'spin', 'step'], 'inc, called until it was demoted, then the two functions called three times, the greater self time first');
+    assert.match(out.stdout, /4 more functions; --limit 7 shows them all/, 'pause, main, the module and the promise executor');
+    assert.match(out.stdout, /^inc was demoted after \d+ calls \(too hot and too small to trace\): its later calls are not counted, their time is their callers' self time$/m);
     const bad = cli('trace', 'profile', id, '--by', 'time');
     assert.equal(bad.status, 1);
     assert.equal(bad.stderr.trim(), 'error --by "time" is not one of self, total, calls; self is the time in a function\'s own code, total with what it called [HS_E_INVALID_INPUT]');

@@ -419,6 +419,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
       if (kind === 'worker thread') {
         assert.match(part!.meta.error?.message ?? '', /^boom in checkout/, 'the thread\'s error is its recording\'s');
         assert.equal(calls(decodeRecording(part!), 'explode'), 1);
+        assert.match(startRecordingSession(part!).start.notes[0]!, new RegExp(`^worker thread ${part!.meta.part!.id} died of Error: boom in checkout`), 'the thread died, not the process');
       }
       assert.equal(all.length, 2, `${mode}: nothing else archived (the program ended well)`);
     }

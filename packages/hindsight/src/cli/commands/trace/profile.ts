@@ -6,7 +6,7 @@ import { intFlag } from '../../flags.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { ms } from './latency.js';
-import { loadExecution } from './recording.js';
+import { loadRecording } from './recording.js';
 
 const ORDERS = ['self', 'total', 'calls'] as const;
 type Order = (typeof ORDERS)[number];
@@ -34,7 +34,7 @@ function orderFlag(text: string): Order {
 }
 
 function profileAction(id: string, flags: ProfileFlags, cmd: Command): void {
-  const ex = loadExecution(cmd, id);
+  const { execution: ex, meta } = loadRecording(cmd, id);
   const p = profile(ex);
   const functions = [...p.functions].sort((a, b) => b[flags.by] - a[flags.by] || b.self - a.self);
   if (flags.json) return printJson({ recording: id, span: p.span, running: p.running, partial: ex.partial, functions });
@@ -43,6 +43,7 @@ function profileAction(id: string, flags: ProfileFlags, cmd: Command): void {
   const shown = functions.slice(0, flags.limit);
   println(renderTable(['Function', 'Calls', 'Self', 'Self %', 'Total', 'Total %', 'Where'], shown.map((f) => [f.name, String(f.calls), ms(f.self), share(f.self), ms(f.total), share(f.total), where(f)])));
   if (functions.length > shown.length) println(pc.dim(`${functions.length - shown.length} more functions; --limit ${functions.length} shows them all`));
+  for (const d of meta.demoted ?? []) println(pc.yellow(`${d.functionName} was demoted after ${d.calls} calls (too hot and too small to trace): its later calls are not counted, their time is their callers' self time`));
   println(pc.dim('Self: in its own code and the untraced code it called; total: with the traced functions it called and awaited, not the time it waited. Times between readings of the clock are spread over the events between them: estimates for the shortest functions.'));
 }
 

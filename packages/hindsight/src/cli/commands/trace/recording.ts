@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { capturedCall, decodeRecordingWithArguments } from '../../../recorder/index.js';
+import type { RecordingMeta } from '../../../store/index.js';
 import type { Execution } from '../../../trace/index.js';
 import { withDecodingBar } from '../../output/progress.js';
 import { notFound, withRecordings } from './index.js';
@@ -10,7 +11,7 @@ export function loadExecution(cmd: Command, id: string): Execution {
 }
 
 /** loadExecution, and each frame's captured arguments (`--capture-args`), by parameter name. */
-export function loadRecording(cmd: Command, id: string): { execution: Execution; frameArgs: (frame: number) => Record<string, string> | undefined } {
+export function loadRecording(cmd: Command, id: string): { execution: Execution; meta: RecordingMeta; frameArgs: (frame: number) => Record<string, string> | undefined } {
   const rec = withRecordings(cmd, (r) => r.get(id));
   if (!rec) throw notFound(id);
   const { execution, args } = withDecodingBar(rec.meta.events, (progress) => decodeRecordingWithArguments(rec, { progress }));
@@ -18,5 +19,5 @@ export function loadRecording(cmd: Command, id: string): { execution: Execution;
     const values = capturedCall(execution, args, f).values;
     return values && Object.fromEntries(values.map(({ name, preview }) => [name, preview]));
   };
-  return { execution, frameArgs };
+  return { execution, meta: rec.meta, frameArgs };
 }
