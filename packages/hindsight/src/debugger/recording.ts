@@ -2,7 +2,8 @@ import { decodeRecordingWithArguments, endedAs, type DecodeOptions } from '../re
 import type { Recording } from '../store/index.js';
 import { ValuesNotCaptured } from '../trace/index.js';
 import { CapturedArguments } from './captured-args.js';
-import { crashPoint, EXCEPTION, WithThrownError } from './thrown-error.js';
+import { EXCEPTION, WithThrownError } from './thrown-error.js';
+import { crashPoint } from './throws.js';
 import { DebugSession, type SessionOptions } from './session.js';
 import { demotedCalls } from './types.js';
 import type { SessionStart } from './start.js';

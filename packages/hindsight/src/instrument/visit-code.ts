@@ -61,7 +61,7 @@ export function codeVisitor(x: Transform): Visitor {
       x.statementCounts.set(fn.node, (x.statementCounts.get(fn.node) ?? 0) + 1);
       if (x.sparse) reportSparse(x, p, fn);
       else {
-        const S = x.siteOf('statement', node, x.nameOf(fn));
+        const S = x.siteOf('statement', node, x.nameOf(fn), inFinally(p, fn) ? { finally: true } : {});
         x.statementSites.set(node, S);
         const st = report('st', num(S), act());
         x.inserts.before(p, fn.node, x.values ? [st, x.valuePoint(p, fn as FnPath, node.start ?? 0)] : [st]);
@@ -286,12 +286,18 @@ function untilDemoted(F: number, traced: T.Statement[], original: T.Statement[])
  * it before a callee's entry, which only it can have made, or at its await's Suspend. Others
  * report themselves, and start a run of their own.
  */
+/** Whether a statement is in a `finally` block of its own function (not of a function around it). */
+function inFinally(p: NodePath, fn: Owner): boolean {
+  for (let q = p.parentPath; q && q.node !== fn.node; q = q.parentPath) if (q.key === 'finalizer' && q.parentPath?.isTryStatement()) return true;
+  return false;
+}
+
 function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner): void {
   const node = p.node;
   const run: number[] = [];
   let starts = startsWith(node);
   if (starts === 'awaits' && x.isGenerator(fn)) starts = 'reports'; // an async generator's awaits go through its state
-  const S = x.siteOf('statement', node, x.nameOf(fn), { run });
+  const S = x.siteOf('statement', node, x.nameOf(fn), { run, ...(inFinally(p, fn) ? { finally: true } : {}) });
   x.statementSites.set(node, S);
   const before = starts !== 'reports' && !reportsItself(p) ? x.runBefore(p) : undefined;
   const joins = (starts === 'calls' || starts === 'awaits') && before && x.mayCall.has(before) ? undefined : before;

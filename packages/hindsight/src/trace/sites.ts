@@ -43,6 +43,11 @@ export interface Site {
    * body before it have all run; the sparse decoder puts back the quiet ones before its Suspend).
    */
   readonly loop?: boolean;
+  /**
+   * For a statement site: it is in a `finally` block of its function, where an exception may be
+   * on its way out (the function's Throw after it passes that exception on).
+   */
+  readonly finally?: boolean;
   /** Sparse: for a branch or an await site, the statement (module-local site id) it is part of. */
   readonly in?: number;
   /**

@@ -1,8 +1,8 @@
 /**
  * `catch throw` (gdb's catchpoint), and the DAP exception filter `thrown` that is the same in an
  * editor: continue and reverse-continue stop at each statement that threw an exception out of
- * its function, over a recorded program whose exceptions go every way: out of a sync chain and
- * caught by the loop that called it, out of an async chain through an await, caught and wrapped in
+ * its function, over a recorded program whose exceptions go every way: out of a sync chain, through
+ * a finally block, and caught by the loop that called it, out of an async chain through an await, caught and wrapped in
  * a new one, and one caught inside the untraced code that threw it (JSON.parse), which no trace sees.
  */
 import assert from 'node:assert/strict';
@@ -21,9 +21,14 @@ const APP = `function h(x) {
   if (y > 3) throw new RangeError(\`too big: \${y}\`);
   return y;
 }
+const seen = [];
 function g(x) {
-  const r = h(x);
-  return r + 1;
+  try {
+    const r = h(x);
+    return r + 1;
+  } finally {
+    seen.push(x);
+  }
 }
 async function a2(x) {
   await null;

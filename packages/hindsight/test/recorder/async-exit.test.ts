@@ -43,7 +43,8 @@ writeFileSync(file, out.code);
 /** An instrumented function's code: from its declaration to the next line that starts one. */
 const bodyOf = (name: string) => {
   const from = out.code.search(new RegExp(`(function ${name}\\(|const ${name} =)`));
-  const next = out.code.slice(from + 1).search(/\n(export |const |function )/);
+  // up to the next function, or the module's registration (its site table), on its last line
+  const next = out.code.slice(from + 1).search(/\n(export |const |function |import )/);
   return out.code.slice(from, next < 0 ? undefined : from + 1 + next);
 };
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { DebugSession } from '../session.js';
 import { DebugError, demotedCalls, type BreakpointView, type ResultBody } from '../types.js';
-import { throwPoints } from '../thrown-error.js';
+import { throwPoints } from '../throws.js';
 import { valueAnswer } from './values.js';
 import { checkSyntax } from './watch.js';
 import type { CommandSpec, InfoTopic } from './spec.js';

@@ -1,0 +1,85 @@
+import { EventKind, type Execution } from '../trace/index.js';
+
+/**
+ * Where exceptions were thrown. An exception that leaves a function leaves a Throw event in each
+ * frame it leaves, innermost first: right after the callee's Throw, or after the Resume it makes an
+ * awaiting caller take (an async function's rejection), or after the statements of the `finally`
+ * blocks it runs on its way (their sites say so). The statement before the innermost Throw, in its
+ * frame, threw it. An exception caught in the function that threw it leaves no Throw.
+ */
+
+/** Where the error that killed the process was thrown, and the frames it left on its way out. */
+export interface CrashPoint {
+  /** The statement that threw it (or the innermost Throw, when the statement is not in the trace). */
+  readonly index: number;
+  readonly frames: ReadonlySet<number>;
+}
+
+/**
+ * The throw of the exception the trace ends with, followed back to where it was thrown (a debugger
+ * stops there on an uncaught exception, with the whole stack of the throw). Undefined when the
+ * trace does not end with a Throw.
+ */
+export function crashPoint(execution: Execution): CrashPoint | undefined {
+  let i = execution.length - 1;
+  if (i < 0 || execution.kinds[i] !== EventKind.Throw) return undefined;
+  const frames = new Set<number>([execution.frames[i]!]);
+  for (let from = passedOn(execution, i); from >= 0; from = passedOn(execution, i)) {
+    for (let k = from; k < i; k++) if (execution.kinds[k] === EventKind.Throw || execution.kinds[k] === EventKind.Resume) frames.add(execution.frames[k]!);
+    i = from;
+  }
+  return { index: throwingStatement(execution, i), frames };
+}
+
+/** Where each exception that left a function was thrown (the statements that threw, ascending): not its way out. */
+export function throwPoints(execution: Execution): Uint32Array {
+  const out = new Set<number>();
+  for (let i = 0; i < execution.length; i++) {
+    if (execution.kinds[i] === EventKind.Throw && passedOn(execution, i) < 0) out.add(throwingStatement(execution, i));
+  }
+  return Uint32Array.from(out).sort();
+}
+
+/**
+ * The Throw that Throw event i passes on (the same exception, leaving a callee), or -1 when the
+ * exception was thrown in i's own frame. The awaits of an exception's way out (the Resume of each
+ * frame awaiting it; a `for await` loop left by it awaits its iterator's return()) stand between.
+ */
+function passedOn(execution: Execution, i: number): number {
+  const { kinds, frames } = execution;
+  let k = i - 1;
+  while (k >= 0 && kinds[k] === EventKind.Resume) k--;
+  if (k >= 0 && kinds[k] === EventKind.Throw) return k;
+  // after the finally blocks it ran: the last Throw of a callee before the first of them
+  const f = frames[i]!;
+  const before = ownBefore(execution, f, i);
+  if (before < 0 || kinds[before] !== EventKind.Statement || !inFinally(execution, before)) return -1;
+  let first = before;
+  let j = ownBefore(execution, f, before);
+  while (j >= 0 && kinds[j] === EventKind.Statement && inFinally(execution, j)) [first, j] = [j, ownBefore(execution, f, j)];
+  for (let e = first - 1; e > j; e--) if (kinds[e] === EventKind.Throw && frames[e] !== f) return e;
+  return -1;
+}
+
+/** The statement before Throw event i, in its frame, and before the finally blocks it ran: it threw; the Throw itself when the trace does not hold it. */
+function throwingStatement(execution: Execution, i: number): number {
+  const f = execution.frames[i]!;
+  let before = ownBefore(execution, f, i);
+  while (before >= 0 && execution.kinds[before] === EventKind.Statement && inFinally(execution, before)) {
+    const earlier = ownBefore(execution, f, before);
+    if (earlier < 0 || execution.kinds[earlier] !== EventKind.Statement) break;
+    before = earlier;
+  }
+  return before >= 0 && execution.kinds[before] === EventKind.Statement ? before : i;
+}
+
+/** Frame f's event before event i, its awaits (Suspend and Resume) passed over; -1 for none. */
+function ownBefore(execution: Execution, f: number, i: number): number {
+  let j = execution.previousInFrame(f, i);
+  while (j >= 0 && (execution.kinds[j] === EventKind.Suspend || execution.kinds[j] === EventKind.Resume)) j = execution.previousInFrame(f, j);
+  return j;
+}
+
+function inFinally(execution: Execution, i: number): boolean {
+  return execution.siteOf(i)?.finally === true;
+}
