@@ -82,10 +82,6 @@ export class BreakpointBook {
     return [bp];
   }
 
-  isExceptionBreakpoint(id: number): boolean {
-    return this.#thrown.includes(id);
-  }
-
   /** Places a breakpoint in every session; verified where any run takes it, with the hits of all. */
   async #everywhere(place: (s: DebugSession) => Promise<Placed>): Promise<DebugProtocol.Breakpoint> {
     const where = new Map<DebugSession, number>();

@@ -278,6 +278,12 @@ function untilDemoted(F: number, traced: T.Statement[], original: T.Statement[])
   return [mark(t.ifStatement(notDemoted, mark(t.blockStatement([...traced, mark(t.returnStatement())])))), ...original];
 }
 
+/** Whether a statement is in a `finally` block of its own function (not of a function around it). */
+function inFinally(p: NodePath, fn: Owner): boolean {
+  for (let q = p.parentPath; q && q.node !== fn.node; q = q.parentPath) if (q.key === 'finalizer' && q.parentPath?.isTryStatement()) return true;
+  return false;
+}
+
 /**
  * Sparse: a statement that calls nothing it can see and follows a simple statement (or opens a
  * block) joins the run of the probe before it and only sets the progress local; so does one that
@@ -286,12 +292,6 @@ function untilDemoted(F: number, traced: T.Statement[], original: T.Statement[])
  * it before a callee's entry, which only it can have made, or at its await's Suspend. Others
  * report themselves, and start a run of their own.
  */
-/** Whether a statement is in a `finally` block of its own function (not of a function around it). */
-function inFinally(p: NodePath, fn: Owner): boolean {
-  for (let q = p.parentPath; q && q.node !== fn.node; q = q.parentPath) if (q.key === 'finalizer' && q.parentPath?.isTryStatement()) return true;
-  return false;
-}
-
 function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner): void {
   const node = p.node;
   const run: number[] = [];

@@ -10,7 +10,7 @@ export function loadExecution(cmd: Command, id: string): Execution {
   return loadRecording(cmd, id).execution;
 }
 
-/** loadExecution, and each frame's captured arguments (`--capture-args`), by parameter name. */
+/** loadExecution, the recording's meta, and each frame's captured arguments (`--capture-args`), by parameter name. */
 export function loadRecording(cmd: Command, id: string): { execution: Execution; meta: RecordingMeta; frameArgs: (frame: number) => Record<string, string> | undefined } {
   const rec = withRecordings(cmd, (r) => r.get(id));
   if (!rec) throw notFound(id);
