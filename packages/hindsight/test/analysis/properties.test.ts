@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { chromeTrace, explainTail, isRootActivation, latency, requests, speedscope } from '../../src/analysis/index.js';
+import { chromeTrace, explainTail, isRootActivation, latency, profile, requests, speedscope } from '../../src/analysis/index.js';
 import { EventKind, ExecutionBuilder, type Execution } from '../../src/trace/index.js';
 import { build, generate, siteTable } from '../trace/generate.js';
 import { assertChromeBalanced, assertSpeedscopeBalanced } from './viewers.js';
@@ -65,6 +65,21 @@ describe('analysis properties on random traces', () => {
   it('every export is balanced per lane, in time order, with one open and one close per frame', () => {
     fc.assert(fc.property(traces, checkExports), { numRuns: 300 });
     fc.assert(fc.property(soup, checkExports), { numRuns: 300 });
+  });
+
+  it('the profile never fails: self times add up to the time traced code ran, within the trace’s span; a total holds its self time; calls are the entries', () => {
+    const check = (ex: Execution) => {
+      const p = profile(ex);
+      const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+      assert.ok(close(p.functions.reduce((sum, f) => sum + f.self, 0), p.running));
+      assert.ok(p.running <= p.span + 1e-6 && p.span >= 0, `${p.running} ms ran in a span of ${p.span} ms`);
+      let entries = 0;
+      for (let i = 0; i < ex.length; i++) if (ex.kinds[i] === EventKind.Enter) entries++;
+      assert.ok(p.functions.reduce((sum, f) => sum + f.calls, 0) <= entries);
+      for (const f of p.functions) assert.ok(f.self >= 0 && f.total >= f.self - 1e-6 && f.total <= p.running + 1e-6, JSON.stringify(f));
+    };
+    fc.assert(fc.property(traces, check), { numRuns: 300 });
+    fc.assert(fc.property(soup, check), { numRuns: 300 });
   });
 
   it('Execution.times(from, to) gives the same times as time(i), in one pass', () => {
