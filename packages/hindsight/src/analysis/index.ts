@@ -18,4 +18,4 @@ export { percentile, histogram, type Bucket } from './stats.js';
 export { chromeTrace, type ChromeTrace, type ChromeTraceEvent, type ExportOptions } from './chrome.js';
 export { speedscope, type SpeedscopeFile, type SpeedscopeFrame, type SpeedscopeProfile } from './speedscope.js';
 export { walkLanes, type LaneVisitor } from './lanes.js';
-export { profile, type Profile, type FunctionTime } from './profile.js';
+export { profile, type Profile, type ProfileOptions, type FunctionTime } from './profile.js';

@@ -26,6 +26,11 @@ export interface Profile {
   readonly functions: readonly FunctionTime[];
 }
 
+export interface ProfileOptions {
+  /** Only these frames and what they called and awaited: the root frames of some requests (`requests()`). */
+  readonly roots?: readonly number[];
+}
+
 const CHUNK = 1 << 16;
 
 /**
@@ -37,7 +42,7 @@ const CHUNK = 1 << 16;
  * layout), so a short function's share is an estimate; a long one's is as exact as the readings.
  * O(events + frames).
  */
-export function profile(ex: Execution): Profile {
+export function profile(ex: Execution, options: ProfileOptions = {}): Profile {
   const self = selfTimes(ex);
   const inclusive = Float64Array.from(self);
   const key = functionKeys(ex);
@@ -47,7 +52,7 @@ export function profile(ex: Execution): Profile {
     if (!t) totals.set(k, (t = { calls: 0, self: 0, total: 0 }));
     return t;
   };
-  walkTrees(ex, key, {
+  walkTrees(ex, options.roots ?? allRoots(ex), key, {
     enter(f, k) {
       const t = of(k);
       t.self += self[f]!;
@@ -95,17 +100,24 @@ function ranUpTo(ex: Execution, kind: number, f: number, before: number, i: numb
   return f;
 }
 
+/** Every frame without a caller, and every request's root. */
+function allRoots(ex: Execution): number[] {
+  const roots: number[] = [];
+  for (let f = 0; f < ex.frameCount; f++) if (ex.frameParent(f) < 0 || isRootActivation(ex, f)) roots.push(f);
+  return roots;
+}
+
 /**
- * Every frame, depth first from each root (a frame without a caller, or a request's root): entered
- * before its callees, left after them, with its key, and whether a frame of the same key encloses it.
+ * The frames of the trees of `roots`, depth first: entered before their callees, left after them,
+ * with their key, and whether a frame of the same key encloses them. A callee that is a request's
+ * root is a tree of its own.
  */
-function walkTrees(ex: Execution, key: (f: number) => number, visitor: { enter(f: number, k: number): void; leave(f: number, k: number, outermost: boolean): void }): void {
+function walkTrees(ex: Execution, roots: readonly number[], key: (f: number) => number, visitor: { enter(f: number, k: number): void; leave(f: number, k: number, outermost: boolean): void }): void {
   const { offsets, list } = callees(ex);
   const open = new Map<number, number>();
   // a frame f to enter, or ~f to leave once its callees are done
   const stack: number[] = [];
-  for (let root = 0; root < ex.frameCount; root++) {
-    if (ex.frameParent(root) >= 0 && !isRootActivation(ex, root)) continue;
+  for (const root of roots) {
     stack.push(root);
     while (stack.length > 0) {
       const top = stack.pop()!;

@@ -83,6 +83,17 @@ describe('hindsight trace profile: where a recorded batch job spent its time', (
     assert.equal(bad.stderr.trim(), 'error --by "time" is not one of self, total, calls; self is the time in a function\'s own code, total with what it called [HS_E_INVALID_INPUT]');
   });
 
+  it('--group: the functions of one entry point’s requests only; an unknown one names the entry points', () => {
+    const out = cli('trace', 'profile', id, '--group', 'main', '--json');
+    assert.equal(out.status, 0, out.stderr);
+    const p = JSON.parse(out.stdout) as { group: string; requests: number; running: number; functions: FunctionTime[] };
+    assert.deepEqual([p.group, p.requests], ['main', 1]);
+    assert.deepEqual(p.functions.map((f) => f.name).sort(), ['<anonymous>', 'inc', 'main', 'pause', 'spin', 'step'], 'not the module’s body, which called main and did not wait for it');
+    const unknown = cli('trace', 'profile', id, '--group', 'handle');
+    assert.equal(unknown.status, 1);
+    assert.equal(unknown.stderr.trim(), `error no request enters at "handle" in ${id}; the entry points are: <module job.mjs>, main [HS_E_UNKNOWN_GROUP]`);
+  });
+
   it('trace latency, which finds no complete request in a ring that the job wrapped, points at the profile', () => {
     const wrapped = path.join(dir, 'wrapped.db');
     const run = spawnSync(process.execPath, [CLI, '--store', wrapped, 'record', '--always', '--ring', '64KiB', '--', process.execPath, 'job.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
