@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { DebugSession } from '../debugger/index.js';
 import { oneLine } from './errors.js';
@@ -6,7 +7,7 @@ import { oneLine } from './errors.js';
  * DAP breakpoints as the debugger's own `break`, `watch` and `delete` commands, in every open run
  * (a workflow run and its child runs run the same code): setBreakpoints replaces one file's
  * breakpoints, setFunctionBreakpoints all function breakpoints, setDataBreakpoints all watches,
- * setExceptionBreakpoints the catchpoint of its filter `thrown`.
+ * setExceptionBreakpoints the catchpoint of its filter `thrown`; a logpoint is `log`.
  * Conditions are evaluated by each session at every hit when set (one re-execution); a hit condition
  * N stops at the N-th hit. A breakpoint no run takes (no code on the line, a bad condition) comes
  * back unverified with the session's message. Sessions number their breakpoints each on its own,
@@ -21,6 +22,8 @@ export class BreakpointBook {
   #functions: number[] = [];
   #data: number[] = [];
   #thrown: number[] = [];
+  /** Logpoints written, by `file:line`: their message, and what the editor was told. */
+  readonly #logged = new Map<string, { message: string; bp: DebugProtocol.Breakpoint }>();
 
   constructor(sessions: readonly DebugSession[]) {
     this.#sessions = sessions;
@@ -37,12 +40,40 @@ export class BreakpointBook {
     return out;
   }
 
-  async setLines(file: string, wanted: readonly DebugProtocol.SourceBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
+  /**
+   * One file's breakpoints. A logpoint (one with a log message) is `log`: its message is written
+   * (`write`) at once for every hit over the whole run, and again only when its message changes;
+   * nothing stops there.
+   */
+  async setLines(file: string, wanted: readonly DebugProtocol.SourceBreakpoint[], write: (text: string) => void = () => {}): Promise<DebugProtocol.Breakpoint[]> {
     await this.#delete(this.#byFile.get(file) ?? []);
+    for (const key of this.#logged.keys()) if (key.startsWith(`${file}:`) && !wanted.some((b) => b.logMessage && key === `${file}:${b.line}`)) this.#logged.delete(key);
     const out: DebugProtocol.Breakpoint[] = [];
-    for (const b of wanted) out.push({ ...(await this.#everywhere((s) => this.#break(s, `${file}:${b.line}`, b))), line: b.line, source: { path: file } });
+    for (const b of wanted) {
+      const bp = b.logMessage ? await this.#logpoint(file, b.line, b.logMessage, write) : await this.#everywhere((s) => this.#break(s, `${file}:${b.line}`, b));
+      out.push({ ...bp, line: b.line, source: { path: file } });
+    }
     this.#byFile.set(file, ids(out));
     return out;
+  }
+
+  async #logpoint(file: string, line: number, message: string, write: (text: string) => void): Promise<DebugProtocol.Breakpoint> {
+    const where = `${file}:${line}`;
+    const known = this.#logged.get(where);
+    if (known?.message === message) return known.bp;
+    const lines: string[] = [];
+    let refused: string | undefined;
+    for (const s of this.#sessions) {
+      const r = await s.execute(`log ${where} ${message}`);
+      if (r.result?.kind === 'log') for (const l of r.result.lines) lines.push(`${path.basename(file)}:${line} (event ${l.index}): ${l.text}\n`);
+      else refused ??= r.error ? `${r.error.message} [${r.error.code}]` : `unexpected answer to log: ${r.result?.kind}`;
+    }
+    if (lines.length === 0 && refused) return { verified: false, message: oneLine(refused) };
+    for (const text of lines.slice(0, LOG_LINES)) write(text);
+    if (lines.length > LOG_LINES) write(`… and ${lines.length - LOG_LINES} more hits of ${path.basename(file)}:${line}, not written here\n`);
+    const bp = { verified: true, message: `${lines.length} hit${lines.length === 1 ? '' : 's'} in this run, logged to the Debug Console` };
+    this.#logged.set(where, { message, bp });
+    return bp;
   }
 
   async setFunctions(wanted: readonly DebugProtocol.FunctionBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
@@ -173,6 +204,9 @@ interface Placed {
   readonly hits?: number;
   readonly bp: DebugProtocol.Breakpoint;
 }
+
+/** Hits of one logpoint written to the Debug Console at most. */
+const LOG_LINES = 1000;
 
 const unverified = (message: string): Placed => ({ bp: { verified: false, message: oneLine(message) } });
 

@@ -1,3 +1,4 @@
+import { Event } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Answer, HindsightDebugAdapter } from './adapter.js';
 import { DapError, readOnly } from './errors.js';
@@ -15,6 +16,7 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsConfigurationDoneRequest: true,
   supportsStepBack: true,
   supportsConditionalBreakpoints: true,
+  supportsLogPoints: true,
   supportsHitConditionalBreakpoints: true,
   supportsFunctionBreakpoints: true,
   supportsEvaluateForHovers: true,
@@ -51,7 +53,7 @@ export const HANDLERS: Record<string, Handler> = {
     const book = a.breakpoints('setBreakpoints');
     if (!args.source?.path) throw new DapError('HS_E_DAP_BAD_ARGS', 'setBreakpoints needs source.path');
     const wanted = (args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }))).map((b) => ({ ...b, line: a.lineIn(b.line) }));
-    const set = await book.setLines(args.source.path, wanted);
+    const set = await book.setLines(args.source.path, wanted, (output) => a.sendEvent(new Event('output', { category: 'console', output })));
     // conditions are sampled by re-execution: the values sources have moved
     a.valuesMoved();
     return { body: { breakpoints: set.map((b) => (b.line === undefined ? b : { ...b, line: a.lineOut(b.line) })) } };

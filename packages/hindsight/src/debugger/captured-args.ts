@@ -47,7 +47,8 @@ export class CapturedArguments implements ValueSource {
     const out: Sample[] = [];
     for (const index of indices) {
       try {
-        out.push({ index, text: (await this.evaluate(index, expression)).text!, threw: false });
+        // the value alone: where it was taken is the same for all, and a condition or a log line reads the value
+        out.push({ index, text: (await this.evaluate(index, expression)).value!.value, threw: false });
       } catch (err) {
         out.push({ index, text: (err as Error).message, threw: true });
       }

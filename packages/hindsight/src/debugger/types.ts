@@ -25,6 +25,13 @@ export interface WatchChange {
   readonly to: string;
 }
 
+/** One hit of a logpoint (`log`): its event, when (ms on the trace's clock), and its message with the values put in. */
+export interface LogLine {
+  readonly index: number;
+  readonly time: number;
+  readonly text: string;
+}
+
 export interface StopView extends Position {
   readonly reason: StopReason;
   /** For a catchpoint's stop (`catch throw`): its id; the cursor is at a statement that threw. */
@@ -137,6 +144,7 @@ export type ResultBody =
   | { kind: 'value'; expression: string; at: number; note?: string; value: Value; text: string }
   | { kind: 'scopes'; at: number; note?: string; scopes: Scope[]; this?: Value }
   | { kind: 'watch'; id: number; expression: string; function: string | null; initial: string; changes: WatchChange[] }
+  | { kind: 'log'; location: string; message: string; lines: LogLine[] }
   | { kind: 'message'; message: string }
   | { kind: 'quit' }
   | { kind: 'divergence'; divergence: DivergenceView | null }

@@ -111,4 +111,26 @@ describe('hindsight dap: breakpoints, reverse continue and goto over a recorded 
     assert.match(await dc.refused('goto', { threadId: 1, targetId: target.id }), /line 13 of orders\.ts does not run after event \d+; goto with direction: 'reverse' to go back \[HS_E_DAP_NO_EXECUTION\]/);
     assert.deepEqual((await dc.gotoTargetsRequest({ source, line: line('/** A plain helper') })).body.targets, [], 'a line without code has no targets');
   });
+
+  it('a logpoint writes its message at every hit over the whole run to the Debug Console, its {expressions} evaluated there, and never stops', async () => {
+    const outputs: string[] = [];
+    const collect = (e: { body: { output: string } }) => outputs.push(e.body.output);
+    dc.on('output', collect);
+    try {
+      const r = await dc.setBreakpointsRequest({ source, breakpoints: [{ line: line('sum += cents;'), logMessage: 'adding {cents} to {sum}' }] });
+      assert.deepEqual([r.body.breakpoints[0]!.verified, r.body.breakpoints[0]!.message], [true, '3 hits in this run, logged to the Debug Console']);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the output events came before the response; let them be handled
+      const logged = outputs.filter((o) => o.startsWith('orders.ts:'));
+      assert.deepEqual(logged.map((o) => o.replace(/\(event \d+\)/, '(event N)')), ['adding 300 to 0', 'adding 200 to 300', 'adding 100 to 500'].map((m) => `orders.ts:${line('sum += cents;')} (event N): ${m}\n`));
+      await dc.setBreakpointsRequest({ source, breakpoints: [{ line: line('sum += cents;'), logMessage: 'adding {cents} to {sum}' }, { line: line('sum += cents;') + 1 }] });
+      await dc.setBreakpointsRequest({ source, breakpoints: [{ line: line('sum += cents;'), logMessage: 'adding {cents} to {sum}' }] });
+      assert.equal(outputs.filter((o) => o.startsWith('orders.ts:')).length, 3, 'set again unchanged, beside another breakpoint and then alone, it is not written again');
+      await dc.moveBy('hindsight/gotoEvent', { index: 0 });
+      const end = await dc.moveBy('continue');
+      assert.notEqual(end.body.reason, 'breakpoint', 'nothing stops at a logpoint');
+    } finally {
+      dc.off('output', collect);
+      await dc.setBreakpointsRequest({ source, breakpoints: [] });
+    }
+  });
 });

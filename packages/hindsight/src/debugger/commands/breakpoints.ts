@@ -54,13 +54,13 @@ function addCatchpoint(s: DebugSession, args: string): ResultBody {
   return { kind: 'breakpoint', breakpoint: view.hits > 0 ? view : { ...view, note: 'no exception left a function in this trace' } };
 }
 
-interface Location {
+export interface Location {
   spec: { file: string; line: number } | { function: string };
   sites: number[];
   note?: string;
 }
 
-function resolveLocation(s: DebugSession, where: string): Location {
+export function resolveLocation(s: DebugSession, where: string): Location {
   const ex = s.cursor.execution;
   const lineMatch = /^(?:(.+):)?(\d+)$/.exec(where);
   if (lineMatch) {
@@ -75,7 +75,7 @@ function resolveLocation(s: DebugSession, where: string): Location {
     return { spec: { file, line }, sites };
   }
   const sites = ex.sites.functionSites(where);
-  if (sites.length === 0) throw new DebugError('HS_E_DEBUG_NO_CODE', `no function named '${where}' in the workflow code`);
+  if (sites.length === 0) throw new DebugError('HS_E_DEBUG_NO_CODE', `no function named '${where}' in the traced code`);
   const results = s.timeline.stepResults(where);
   const demoted = s.demoted.find((d) => d.functionName === where);
   const note = results.length
@@ -87,7 +87,7 @@ function resolveLocation(s: DebugSession, where: string): Location {
 }
 
 /** Every hit of these sites (statements of a line, or entries of functions), ascending. */
-function candidates(s: DebugSession, sites: number[], line: boolean): number[] {
+export function candidates(s: DebugSession, sites: number[], line: boolean): number[] {
   const ex = s.cursor.execution;
   const all: number[] = [];
   // one push per hit: a spread passes them all as arguments, more than the stack holds past about 100,000
@@ -167,7 +167,7 @@ function resolveFile(s: DebugSession, given: string): string {
   const found = all.filter((f) => f === given || f === abs || f.endsWith(`/${given}`) || f.endsWith(`${path.sep}${given}`));
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
-    throw new DebugError('HS_E_DEBUG_NO_CODE', `no workflow code in '${given}'; files with code: ${all.map((f) => path.basename(f)).join(', ') || 'none'}`);
+    throw new DebugError('HS_E_DEBUG_NO_CODE', `no traced code in '${given}'; files with code: ${all.map((f) => path.basename(f)).join(', ') || 'none'}`);
   }
   throw new DebugError('HS_E_DEBUG_USAGE', `'${given}' matches several files (${found.join(', ')}); give more of the path`);
 }

@@ -6,6 +6,7 @@ import { navigationCommands } from './navigation.js';
 import { sourceCommands } from './source.js';
 import { valueCommands, valueTopics } from './values.js';
 import { watchCommands } from './watch.js';
+import { logCommands } from './log.js';
 import { originCommands } from './origin.js';
 import type { CommandSpec, InfoTopic } from './spec.js';
 import { threadCommands, threadTopics } from './threads.js';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...sourceCommands,
   ...valueCommands,
   ...watchCommands,
+  ...logCommands,
   ...originCommands,
   ...whatIfCommands,
   ...threadCommands,

@@ -112,6 +112,11 @@ function result(r: ResultBody): string[] {
       const head = `Watchpoint ${r.id}: ${r.expression} in ${r.function ?? '<unknown>'} (${r.changes.length} change${r.changes.length === 1 ? '' : 's'} in this frame; first value ${r.initial})`;
       return [head, ...r.changes.slice(0, 50).map((c) => pc.dim(`  event ${c.index}: ${c.from} -> ${c.to} (line ${c.line ?? '?'})`))];
     }
+    case 'log': {
+      const head = `Logged ${r.lines.length} hit${r.lines.length === 1 ? '' : 's'} of ${location(r.location)}: ${r.message}`;
+      const first = r.lines[0]?.time ?? 0;
+      return [head, ...r.lines.slice(0, LOG_LINES).map((l) => `  ${pc.dim(`event ${l.index} (+${(l.time - first).toFixed(3)} ms)`)} ${l.text}`), ...(r.lines.length > LOG_LINES ? [pc.dim(`  … ${r.lines.length - LOG_LINES} more (--json prints them all)`)] : [])];
+    }
     case 'message':
       return [r.message];
     case 'quit':
@@ -122,6 +127,9 @@ function result(r: ResultBody): string[] {
       return [...renderWhatIf(r.whatif), ...position(r.whatif.cursor)];
   }
 }
+
+/** Hits of a logpoint printed for people; --json has them all. */
+const LOG_LINES = 200;
 
 function when(b: BreakpointView): string {
   if (b.hitCount) return ` if hit ${b.hitCount}`;
