@@ -122,6 +122,12 @@ describe('hindsight record --capture-args', () => {
     assert.deepEqual(args(checkout!)[0], 'id: number = 3');
   });
 
+  it('log writes each call of a captured function with its arguments, as a console.log at its entry would have', () => {
+    const [log, missing] = debug(id, 'log price {sku} x {qty}', 'log price {sku.length}');
+    assert.deepEqual(log!.result.lines.map((l: { text: string }) => l.text), ['sku-1 x 1', 'sku-2 x 2', 'sku-3 x 3'], 'strings as console.log writes them: no quotes; qty as passed');
+    assert.match(missing!.error.message, /^\{sku.length\} has no value at any hit: only the arguments of price are captured/);
+  });
+
   it('up selects a caller: info args are then of its call', () => {
     const [frame, info] = debug(id, 'up 2', 'info args');
     assert.equal(frame!.result.position.function, 'Cart.total');
