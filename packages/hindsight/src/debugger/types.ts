@@ -134,7 +134,7 @@ export type ResultBody =
   | { kind: 'breakpoint'; breakpoint: BreakpointView }
   | { kind: 'deleted'; ids: number[] }
   | { kind: 'breakpoints'; breakpoints: BreakpointView[] }
-  | { kind: 'backtrace'; frames: FrameLine[] }
+  | { kind: 'backtrace'; frames: FrameLine[]; more?: number }
   | { kind: 'list'; listing: SourceListing }
   /** The cursor's position, or with `level` the frame `frame`, `up` or `down` selected. */
   | { kind: 'where'; position: Position; level?: number }

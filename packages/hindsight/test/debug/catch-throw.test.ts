@@ -94,6 +94,14 @@ describe('catch throw: stops where exceptions were thrown, forward and back', ()
       stops.push(`${where()} < ${stack().slice(1).join(' < ')}`);
     }
     assert.deepEqual(stops, [`f:${THROW_F} < <module app.mjs>`, `h:${THROW_H} < g < a2 < f < <module app.mjs>`, `h:${THROW_H} < g < f < <module app.mjs>`]);
+    // as gdb's `bt n` and `bt -n`: the innermost frames, or the outermost
+    const bt = async (n: string) => {
+      const r = (await session.execute(`backtrace ${n}`)).result;
+      assert.ok(r?.kind === 'backtrace');
+      return [r.frames.map((f) => f.function).join(' < '), r.more ?? 0];
+    };
+    assert.deepEqual([await bt('2'), await bt('-2'), await bt('9')], [['h < g', 2], ['f < <module app.mjs>', 2], ['h < g < f < <module app.mjs>', 0]]);
+    assert.match((await session.execute('backtrace 0')).error!.message, /^backtrace takes a number of frames, the innermost n \(backtrace 5\) or the outermost \(backtrace -5\); got '0'$/);
     const past = await session.execute('reverse-continue');
     assert.equal(past.stop?.reason, 'start', 'no throw before the loop’s third call');
     assert.equal((await session.execute('continue')).stop?.caught, set.breakpoint.id);

@@ -80,8 +80,13 @@ function result(r: ResultBody): string[] {
         pc.bold('Num  Where'),
         ...r.breakpoints.map((b) => `${String(b.id).padEnd(4)} ${location(b.location)}${when(b)} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`),
       ];
-    case 'backtrace':
-      return r.frames.map(frameOfBacktrace);
+    case 'backtrace': {
+      const lines = r.frames.map(frameOfBacktrace);
+      if (!r.more) return lines;
+      // `bt n` leaves out the outer frames (gdb: "More stack frames follow"), `bt -n` the inner ones
+      const s = r.more === 1 ? '' : 's';
+      return r.frames[0]?.level === 0 ? [...lines, pc.dim(`(${r.more} more stack frame${s} follow)`)] : [pc.dim(`(${r.more} inner stack frame${s} left out)`), ...lines];
+    }
     case 'list':
       return r.listing.lines.map((l) => `${l.current ? pc.green('>') : ' '}${String(l.line).padStart(4)}  ${l.text}`);
     case 'where':
