@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
@@ -257,9 +257,25 @@ function happened(r: RecordingMeta): string {
 /** The hint for a recording that holds nothing: what is traced, and how to change it. */
 function whatIsTraced(opts: RecordOptions): string {
   const include = opts.include ?? [];
-  return include.length > 0
-    ? `is --include right? it traces ${include.join(', ')}`
-    : `is --include right? by default only the program's own files under ${process.cwd()} are traced, not node_modules`;
+  if (include.length === 0) return `is --include right? by default only the program's own files under ${process.cwd()} are traced, not node_modules`;
+  const linked = include.map(realGlob).filter((g) => g !== undefined);
+  return `is --include right? it traces ${include.join(', ')}${linked.length ? `; globs match files where they really are: --include '${linked.join("' '")}'` : ''}`;
+}
+
+/**
+ * The glob as the files' real paths spell it, when the folder it starts with is reached through
+ * a symbolic link (a workspace package, a pnpm store); undefined otherwise. Node loads a module
+ * by its real path, which is what the globs are matched against.
+ */
+function realGlob(glob: string): string | undefined {
+  const fixed = glob.split(/[*?[{]/)[0]!.replace(/[^/]*$/, '');
+  if (!fixed) return undefined;
+  try {
+    const real = realpathSync(path.resolve(fixed));
+    return real === path.resolve(fixed) ? undefined : path.join(real, glob.slice(fixed.length));
+  } catch {
+    return undefined; // not there: nothing to say of it
+  }
 }
 
 /** A short notice on stderr: what happened, the recording, the command to debug it, and the link that opens it in VS Code. */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -483,5 +483,19 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const notAProgram = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', 'no-such-program-anywhere'], { cwd: dir, encoding: 'utf8', env: ENV });
     assert.equal(notAProgram.status, 1);
     assert.match(notAProgram.stderr, /cannot run no-such-program-anywhere: spawn no-such-program-anywhere ENOENT \[HS_E_RECORD_SPAWN\]/);
+  });
+
+  it('a program whose files are reached through a symbolic link (a workspace package) is traced by their real path: when nothing was, the notice says which glob to pass', () => {
+    const cwd = mkdtempSync(path.join(dir, 'linked-'));
+    const real = mkdtempSync(path.join(dir, 'real-pkg-'));
+    writeFileSync(path.join(real, 'main.cjs'), "function fail() { throw new Error('linked'); }\nfail();\n");
+    mkdirSync(path.join(cwd, 'node_modules'));
+    symlinkSync(real, path.join(cwd, 'node_modules', 'pkg'));
+    const run = spawnSync(process.execPath, [CLI, '--store', path.join(cwd, 'store.db'), 'record', '--include', 'node_modules/pkg/**', '--', process.execPath, 'node_modules/pkg/main.cjs'], { cwd, encoding: 'utf8', env: ENV });
+    assert.equal(run.status, 1);
+    const suggested = `${realpathSync(real)}/**`;
+    assert.ok(run.stderr.includes(`it traces node_modules/pkg/**; globs match files where they really are: --include '${suggested}'`), run.stderr);
+    const again = spawnSync(process.execPath, [CLI, '--store', path.join(cwd, 'store.db'), 'record', '--include', suggested, '--', process.execPath, 'node_modules/pkg/main.cjs'], { cwd, encoding: 'utf8', env: ENV });
+    assert.match(again.stderr, /crashed \(Error: linked\); recording rec-\w+ archived/, 'traced with the glob it suggested');
   });
 });
