@@ -8,7 +8,7 @@ import { decodedMappings, TraceMap } from '@jridgewell/trace-mapping';
  * any. A map that cannot be read, or that does not fit the file (a stale build: it maps more lines
  * than the file has), is not used: sites then name the JavaScript, and `problem` says why.
  */
-export function readInputMap(file: string, source: string, problem: (why: string) => void = () => {}): object | undefined {
+export function readInputMap(file: string, source: string, problem: (why: string, missing: boolean) => void = () => {}): object | undefined {
   const m = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(source);
   if (!m) return undefined;
   const url = m[1]!;
@@ -22,7 +22,7 @@ export function readInputMap(file: string, source: string, problem: (why: string
     } else {
       const mapFile = url.startsWith('file:') ? fileURLToPath(url) : path.resolve(path.dirname(file), url);
       if (!existsSync(mapFile)) {
-        problem(`${name} is missing (${mapFile})`);
+        problem(`${name} is missing (${mapFile})`, true);
         return undefined;
       }
       map = JSON.parse(readFileSync(mapFile, 'utf8')) as object;
@@ -30,12 +30,12 @@ export function readInputMap(file: string, source: string, problem: (why: string
     const mapped = decodedMappings(new TraceMap(map as ConstructorParameters<typeof TraceMap>[0])).length;
     const lines = source.split('\n').length;
     if (mapped > lines) {
-      problem(`${name} does not match it: the map covers ${mapped} lines, the file has ${lines} (a stale build?)`);
+      problem(`${name} does not match it: the map covers ${mapped} lines, the file has ${lines} (a stale build?)`, false);
       return undefined;
     }
     return map;
   } catch (err) {
-    problem(`${name} cannot be read: ${(err as Error).message.split('\n')[0]}`);
+    problem(`${name} cannot be read: ${(err as Error).message.split('\n')[0]}`, false);
     return undefined;
   }
 }

@@ -14,7 +14,7 @@ type NextLoad = (url: string, context: { format?: string | null }) => Promise<Lo
 
 let traced: (file: string) => boolean = () => false;
 let warn: (module: string, err: unknown) => void = () => {};
-let warnMap: (module: string, why: string) => void = () => {};
+let warnMap: (module: string, why: string, missing: boolean) => void = () => {};
 let options: InstrumentOptions = {};
 
 export function initialize(data: Pick<RecorderConfig, 'include' | 'exclude' | 'cwd' | 'transformCache' | 'captureArgs'> & { warnings: string }): void {
@@ -39,7 +39,7 @@ export async function load(url: string, context: { format?: string | null }, nex
   const source = result.source == null ? readFileSync(file, 'utf8') : typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   try {
     // the map inline: an uncaught error's stack and printed line show the user's source, not the probes
-    const out = instrument(source, file, readInputMap(file, source, (why) => warnMap(file, why)), { ...options, sourceType });
+    const out = instrument(source, file, readInputMap(file, source, (why, missing) => warnMap(file, why, missing)), { ...options, sourceType });
     return { ...result, source: withInlineMap(out, file) };
   } catch (err) {
     warn(file, err); // code the instrumenter cannot parse runs untraced rather than not at all

@@ -129,14 +129,14 @@ function own(folder: string): string | undefined {
 }
 
 /** CommonJS modules are instrumented where Node compiles them. */
-function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void, warnMap: (file: string, why: string) => void, options: InstrumentOptions): void {
+function instrumentCommonJs(traced: (file: string) => boolean, warn: (file: string, err: unknown) => void, warnMap: (file: string, why: string, missing: boolean) => void, options: InstrumentOptions): void {
   const proto = Module.prototype as unknown as { _compile(content: string, filename: string): unknown };
   const compile = proto._compile;
   proto._compile = function (this: unknown, content: string, filename: string) {
     if (!traced(filename)) return compile.call(this, content, filename);
     let code = content;
     try {
-      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why) => warnMap(filename, why)), { ...options, sourceType: 'script' }), filename);
+      code = withInlineMap(instrument(content, filename, readInputMap(filename, content, (why, missing) => warnMap(filename, why, missing)), { ...options, sourceType: 'script' }), filename);
     } catch (err) {
       warn(filename, err); // code the instrumenter cannot parse runs untraced rather than not at all
     }

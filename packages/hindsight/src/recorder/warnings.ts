@@ -5,9 +5,16 @@ export function untracedWarning(file: string): (module: string, err: unknown) =>
   return (module, err) => say(file, `hindsight: ${module} runs untraced (it could not be instrumented: ${((err as Error)?.message ?? String(err)).split('\n')[0]})`);
 }
 
-/** Said on stderr and kept with the recording: a module traced without its source map, and why. */
-export function sourceMapWarning(file: string): (module: string, why: string) => void {
-  return (module, why) => say(file, `hindsight: ${module}: ${why}; its events name the JavaScript, not the TypeScript`);
+/**
+ * Said on stderr and kept with the recording: a module traced without its source map, and why. Not
+ * of a dependency whose map is missing: packages name maps they do not ship (typescript's
+ * `_tsc.js.map`), and every recording that traced one would say so.
+ */
+export function sourceMapWarning(file: string): (module: string, why: string, missing: boolean) => void {
+  return (module, why, missing) => {
+    if (missing && /[\\/]node_modules[\\/]/.test(module)) return;
+    say(file, `hindsight: ${module}: ${why}; its events name the JavaScript, not the TypeScript`);
+  };
 }
 
 /** Said on stderr and kept with the recording: the transform cache's folder cannot be written. */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -56,4 +56,25 @@ describe('hindsight record: source maps that cannot serve', () => {
       assert.deepEqual([...r.files], ['app.mjs']);
     });
   }
+
+  it('a dependency (in node_modules) that names a source map it does not ship is traced without a word: packages do that, every recording would say so', () => {
+    const cwd = mkdtempSync(path.join(dir, 'dependency-'));
+    mkdirSync(path.join(cwd, 'node_modules', 'dep'), { recursive: true });
+    writeFileSync(path.join(cwd, 'node_modules', 'dep', 'index.mjs'), 'export function add(a, b) {\n  return a + b;\n}\n//# sourceMappingURL=index.mjs.map\n');
+    writeFileSync(path.join(cwd, 'node_modules', 'dep', 'package.json'), '{"name": "dep", "type": "module", "main": "index.mjs"}\n');
+    writeFileSync(path.join(cwd, 'app.mjs'), "import { add } from 'dep';\nconsole.log(add(1, 2));\n");
+    const store = path.join(cwd, 'store.db');
+    const r = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--always', '--include', '*.mjs', 'node_modules/dep/**', '--', process.execPath, 'app.mjs'], { cwd, env: ENV, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /source map/);
+    const recordings = openRecordings({ path: store });
+    try {
+      const rec = recordings.get(recordings.list()[0]!.id)!;
+      assert.equal(rec.meta.warnings, undefined);
+      const ex = decodeRecording(rec);
+      assert.ok(Array.from({ length: ex.length }, (_, i) => ex.siteOf(i)?.functionName).includes('add'), 'the dependency is traced');
+    } finally {
+      recordings.close();
+    }
+  });
 });
