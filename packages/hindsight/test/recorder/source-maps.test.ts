@@ -53,6 +53,7 @@ describe('hindsight record: source maps that cannot serve', () => {
       assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
       assert.match(r.warnings[0]!, expected);
       assert.match(r.shown, expected);
+      assert.match(r.shown, /^  warning: .*app\.mjs: its source map/m, 'trace show marks it a warning, not a line of the recorder');
       assert.deepEqual([...r.files], ['app.mjs']);
     });
   }
