@@ -20,8 +20,8 @@ export const logCommands: readonly CommandSpec[] = [
 async function log(s: DebugSession, args: string): Promise<ResultBody> {
   const m = /^(\S+)\s+(.+)$/s.exec(args.trim());
   if (!m) throw new DebugError('HS_E_DEBUG_USAGE', `log needs a location and a message: ${USAGE}, e.g. \`log cart.ts:12 total is {total}\``);
-  const [, where, message] = m as unknown as [string, string, string];
-  const location = resolveLocation(s, where);
+  const message = m[2]!;
+  const location = resolveLocation(s, m[1]!);
   const hits = 'line' in location.spec ? visits(s, candidates(s, location.sites, true)) : candidates(s, location.sites, false);
   const parts = message.split(/\{([^{}]+)\}/);
   // parts alternate: text, expression, text, …
