@@ -1,4 +1,4 @@
-import { decodeRecordingWithArguments, endedAs, type DecodeOptions } from '../recorder/index.js';
+import { decodeRecordingWithArguments, endedAs, snapshotWhy, type DecodeOptions } from '../recorder/index.js';
 import type { Recording } from '../store/index.js';
 import { ValuesNotCaptured } from '../trace/index.js';
 import { CapturedArguments } from './captured-args.js';
@@ -24,8 +24,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   // a worker thread's own ring is a recording of its own, archived with the process's
   const who = m.part?.kind === 'worker thread' ? `worker thread ${m.part.id}` : 'the process';
   if (m.error) notes.push(`${who} died of ${m.error.name}: ${m.error.message}; the cursor is at ${crash ? `the statement that threw it (\`print ${EXCEPTION}\`)` : 'its last event'}, go back with the reverse commands`);
-  // a snapshot's reason says why it was taken ('snapshot: slow request: …'): the process went on
-  else if (m.trigger === 'snapshot') notes.push(`a snapshot of the process, which went on running (${m.reason.replace(/^snapshot: /, '')}); the cursor is at its last event`);
+  else if (m.trigger === 'snapshot') notes.push(`a snapshot of the process, which went on running (${snapshotWhy(m.reason)}); the cursor is at its last event`);
   else notes.push(`the process ${endedAs(m.reason)}; the cursor is at its last event`);
   for (const d of demoted) {
     notes.push(`${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls (too hot and too small to trace): ${demotedCalls(d.from)}`);

@@ -9,6 +9,7 @@ import { act, entryCall, guarded, INSTANCE, num, probe, PROBE, PROGRESS, progres
 import { RUNTIME_KEY } from './runtime.js';
 import { reportsItself, simple, startsWith } from './statements.js';
 import type { FnPath, Owner, Transform } from './transform.js';
+import type { Site } from '../trace/index.js';
 
 /**
  * The names a function's parameters bind, in the order they are written: `(a, { b = 1, c } = {},
@@ -59,9 +60,10 @@ export function codeVisitor(x: Transform): Visitor {
       if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent) || t.isProgram(parent)) || p.listKey === undefined) return;
       mark(node); // an enclosing rewrite (an await's operand) may queue it again: instrumented once
       x.statementCounts.set(fn.node, (x.statementCounts.get(fn.node) ?? 0) + 1);
-      if (x.sparse) reportSparse(x, p, fn);
+      const inBlock = inFinally(p, fn) ? { finally: true } : {};
+      if (x.sparse) reportSparse(x, p, fn, inBlock);
       else {
-        const S = x.siteOf('statement', node, x.nameOf(fn), inFinally(p, fn) ? { finally: true } : {});
+        const S = x.siteOf('statement', node, x.nameOf(fn), inBlock);
         x.statementSites.set(node, S);
         const st = report('st', num(S), act());
         x.inserts.before(p, fn.node, x.values ? [st, x.valuePoint(p, fn as FnPath, node.start ?? 0)] : [st]);
@@ -292,12 +294,12 @@ function inFinally(p: NodePath, fn: Owner): boolean {
  * it before a callee's entry, which only it can have made, or at its await's Suspend. Others
  * report themselves, and start a run of their own.
  */
-function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner): void {
+function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner, inBlock: Pick<Site, 'finally'>): void {
   const node = p.node;
   const run: number[] = [];
   let starts = startsWith(node);
   if (starts === 'awaits' && x.isGenerator(fn)) starts = 'reports'; // an async generator's awaits go through its state
-  const S = x.siteOf('statement', node, x.nameOf(fn), { run, ...(inFinally(p, fn) ? { finally: true } : {}) });
+  const S = x.siteOf('statement', node, x.nameOf(fn), { run, ...inBlock });
   x.statementSites.set(node, S);
   const before = starts !== 'reports' && !reportsItself(p) ? x.runBefore(p) : undefined;
   const joins = (starts === 'calls' || starts === 'awaits') && before && x.mayCall.has(before) ? undefined : before;

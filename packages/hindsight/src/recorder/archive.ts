@@ -22,6 +22,18 @@ export interface ProcessEnd {
   readonly part?: RecordingPart;
 }
 
+const SNAPSHOT = 'snapshot: ';
+
+/** A snapshot's reason, as a ProcessEnd keeps it: `snapshot: <why>`. */
+export function snapshotReason(why: string): string {
+  return `${SNAPSHOT}${why}`;
+}
+
+/** Why a snapshot was taken, from its reason (snapshotReason). */
+export function snapshotWhy(reason: string): string {
+  return reason.startsWith(SNAPSHOT) ? reason.slice(SNAPSHOT.length) : reason;
+}
+
 /** How a process ended (a ProcessEnd's reason) as a sentence says it: 'was killed by SIGTERM', 'exited with code 2'. */
 export function endedAs(reason: string): string {
   return reason.startsWith('killed by ') ? `was ${reason}` : reason;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
 import { openRecordings, type RecordingMeta, type RecordingStore } from '../store/index.js';
-import { archive, archiveParts, endedAs, newRecordingId, ringStarted, type ProcessEnd } from './archive.js';
+import { archive, archiveParts, endedAs, newRecordingId, ringStarted, snapshotReason, snapshotWhy, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
@@ -102,7 +102,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     snap = (reason: string, ended?: EndedPart) => {
       // asked for (SIGUSR2) before the program got as far as recording: nothing to take yet
       if (!ringStarted(dir)) return notYet(reason);
-      const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: `snapshot: ${reason}` };
+      const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: snapshotReason(reason) };
       const taken = archive(dir, end);
       recordings.save(taken);
       snapshots.push(taken.meta);
@@ -249,7 +249,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
  */
 function happened(r: RecordingMeta): string {
   if (r.error) return `crashed (${r.error.name}: ${r.error.message})`;
-  if (r.trigger === 'snapshot') return `was snapshotted, and goes on (${r.reason.replace(/^snapshot: /, '')})`;
+  if (r.trigger === 'snapshot') return `was snapshotted, and goes on (${snapshotWhy(r.reason)})`;
   if (r.trigger === 'crash') return endedAs(r.reason);
   return `ended (${r.reason})`;
 }

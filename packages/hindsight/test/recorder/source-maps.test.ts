@@ -52,6 +52,8 @@ describe('hindsight record: source maps that cannot serve', () => {
       assert.match(r.stderr, expected);
       assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
       assert.match(r.warnings[0]!, expected);
+      assert.match(r.stderr, /^hindsight: /m, 'said as hindsight’s on the program’s stderr');
+      assert.doesNotMatch(r.warnings[0]!, /^hindsight: /, 'kept as it is in the recording');
       assert.match(r.shown, expected);
       assert.match(r.shown, /^  warning: .*app\.mjs: its source map/m, 'trace show marks it a warning, not a line of the recorder');
       assert.deepEqual([...r.files], ['app.mjs']);

@@ -68,7 +68,7 @@ function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
   println(`  ${m.events} events recorded${m.wrapped ? ', the ring wrapped: the trace starts mid-program' : ''}; ${plural(rec.modules.length, 'module')} traced; ${plural(rec.files.length, 'source file')} in its code bundle`);
   if (capturedArgs) println(`  arguments captured (--capture-args) of ${captured.join(', ')}: ${capturedArgs.calls} calls kept`);
   for (const d of m.demoted ?? []) println(`  demoted (too hot and too small to trace): ${d.functionName} (${d.file}:${d.line}), after ${d.calls} calls`);
-  // kept as the recorder said them on the program's stderr, where they had to say whose they were
+  // recordings archived before 2026-12-07 kept them as said on the program's stderr, `hindsight: ` and all
   for (const w of m.warnings ?? []) println(pc.yellow(`  warning: ${w.replace(/^hindsight: /, '')}`));
   println(`  debug it: hindsight debug ${m.id}`);
 }

@@ -30,8 +30,7 @@ function latencyAction(id: string, flags: LatencyFlags, cmd: Command): void {
   }
   const groups = report.groups.filter((g) => g.count > 0 && (flags.group === undefined || g.entry === flags.group));
   if (groups.length === 0) {
-    const known = report.groups.filter((g) => g.count > 0).map((g) => g.entry);
-    throw new HindsightError('HS_E_UNKNOWN_GROUP', `no complete request enters at ${JSON.stringify(flags.group)} in ${id}; the entry points are: ${known.join(', ')}`);
+    throw unknownEntry(id, flags.group!, 'complete request', report.groups.filter((g) => g.count > 0).map((g) => g.entry));
   }
   const tails = new Map(groups.filter((g) => g.count >= 2).map((g) => [g.entry, explainTail(ex, g.entry, { requests: list, limit: 8 })]));
   if (flags.json) {
@@ -46,6 +45,11 @@ function latencyAction(id: string, flags: LatencyFlags, cmd: Command): void {
     const tail = tails.get(g.entry);
     if (tail) for (const line of tailLines(tail)) println(line);
   }
+}
+
+/** `--group` names no entry point of the recording: the error that names those it has. */
+export function unknownEntry(id: string, entry: string, what: string, known: readonly string[]): HindsightError {
+  return new HindsightError('HS_E_UNKNOWN_GROUP', `no ${what} enters at ${JSON.stringify(entry)} in ${id}; the entry points are: ${known.join(', ') || 'none'}`);
 }
 
 const BAR = 40;

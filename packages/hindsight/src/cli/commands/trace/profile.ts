@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { profile, requests, type FunctionTime, type Request } from '../../../analysis/index.js';
-import { HindsightError, InvalidInputError } from '../../../common/errors.js';
+import { InvalidInputError } from '../../../common/errors.js';
 import type { Execution } from '../../../trace/index.js';
 import { intFlag } from '../../flags.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { plural } from '../../output/values.js';
-import { ms } from './latency.js';
+import { ms, unknownEntry } from './latency.js';
 import { loadRecording } from './recording.js';
 
 const ORDERS = ['self', 'total', 'calls'] as const;
@@ -57,9 +57,8 @@ function profileAction(id: string, flags: ProfileFlags, cmd: Command): void {
 function requestsOf(ex: Execution, id: string, entry: string): Request[] {
   const all = requests(ex);
   const of = all.filter((r) => r.entry === entry);
-  if (of.length > 0) return of;
-  const known = [...new Set(all.map((r) => r.entry))];
-  throw new HindsightError('HS_E_UNKNOWN_GROUP', `no request enters at ${JSON.stringify(entry)} in ${id}; the entry points are: ${known.join(', ') || 'none'}`);
+  if (of.length === 0) throw unknownEntry(id, entry, 'request', [...new Set(all.map((r) => r.entry))]);
+  return of;
 }
 
 function where(f: FunctionTime): string {
