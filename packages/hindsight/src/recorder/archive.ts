@@ -39,6 +39,18 @@ export function endedAs(reason: string): string {
   return reason.startsWith('killed by ') ? `was ${reason}` : reason;
 }
 
+/**
+ * What became of a recorded program, as a shell or gdb would say it, wherever a recording is
+ * named (the supervisor's notice, `trace list` and `trace show`): a crash is an uncaught error; a
+ * program killed by a signal (SIGTERM from a deploy) or that exited with a code of failure did not
+ * crash, though its recording is archived as one.
+ */
+export function howItEnded(m: Pick<RecordingMeta, 'error' | 'trigger' | 'reason' | 'part'>): string {
+  if (m.error) return `crashed (${m.error.name}: ${m.error.message})${m.part ? ` (${m.part.kind} ${m.part.id} of ${m.part.of})` : ''}`;
+  if (m.trigger === 'snapshot') return `was snapshotted, and goes on (${snapshotWhy(m.reason)})`;
+  return endedAs(m.reason);
+}
+
 export const newRecordingId = (): string => `rec-${randomUUID().slice(0, 8)}`;
 
 /**

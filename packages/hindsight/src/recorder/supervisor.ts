@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
 import { openRecordings, type RecordingMeta, type RecordingStore } from '../store/index.js';
-import { archive, archiveParts, endedAs, newRecordingId, ringStarted, snapshotReason, snapshotWhy, type ProcessEnd } from './archive.js';
+import { archive, archiveParts, howItEnded, newRecordingId, ringStarted, snapshotReason, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
@@ -242,18 +242,6 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
   };
 }
 
-/**
- * What became of the program, as a shell or gdb would say it: a crash is an uncaught error; a
- * program killed by a signal (SIGTERM from a deploy) or that exited with a code of failure did
- * not crash, though its recording is archived as one.
- */
-function happened(r: RecordingMeta): string {
-  if (r.error) return `crashed (${r.error.name}: ${r.error.message})`;
-  if (r.trigger === 'snapshot') return `was snapshotted, and goes on (${snapshotWhy(r.reason)})`;
-  if (r.trigger === 'crash') return endedAs(r.reason);
-  return `ended (${r.reason})`;
-}
-
 /** The hint for a recording that holds nothing: what is traced, and how to change it. */
 function whatIsTraced(opts: RecordOptions): string {
   const include = opts.include ?? [];
@@ -280,7 +268,7 @@ function realGlob(glob: string): string | undefined {
 
 /** A short notice on stderr: what happened, the recording, the command to debug it, and the link that opens it in VS Code. */
 function notice(r: RecordingMeta, opts: RecordOptions, notify: (line: string) => void): void {
-  notify(`hindsight: ${r.command.join(' ')} ${happened(r)}; recording ${r.id} archived (${r.events} events)`);
+  notify(`hindsight: ${r.command.join(' ')} ${howItEnded(r)}; recording ${r.id} archived (${r.events} events)`);
   if (r.events === 0) return notify(`hindsight: no traced code has run yet (${whatIsTraced(opts)})`);
   notify(`hindsight: debug it backwards with: hindsight debug ${r.id}`);
   notify(`hindsight: reverse debug in VS Code: ${vscodeLink(r.id, opts.store)}`);

@@ -122,6 +122,10 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(calls(ex, 'handle'), 20);
     assert.equal(calls(ex, 'price'), 20);
     assert.ok(rec.files.some((f) => f.path === SOURCE), 'the code bundle holds the TypeScript source');
+    // said as the notice says it, not by the exit code the crash left
+    const trace = (...args: string[]) => spawnSync(process.execPath, [CLI, '--store', run.store, 'trace', ...args], { encoding: 'utf8', env: { ...ENV, NO_COLOR: '1' } }).stdout;
+    assert.match(trace('list'), /│ crashed \(Error: boom in checkout: sum \d+\) +│/);
+    assert.match(trace('show', rec.meta.id), /^ {2}crashed \(Error: boom in checkout: sum \d+\) at .*; trigger: crash$/m);
   });
 
   it('SIGKILL from outside: nothing runs in the process, yet every event it wrote is archived', async () => {

@@ -2,8 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { HindsightError } from '../../../common/errors.js';
-import { readValuesRing, recordingNotFound as notFound, recoverOrphans, toRecordingFile } from '../../../recorder/index.js';
-import { openRecordings, type RecordingMeta, type RecordingStore } from '../../../store/index.js';
+import { howItEnded, readValuesRing, recordingNotFound as notFound, recoverOrphans, toRecordingFile } from '../../../recorder/index.js';
+import { openRecordings, type RecordingStore } from '../../../store/index.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { localTime } from '../../output/time.js';
@@ -51,7 +51,7 @@ function listAction(flags: { json?: boolean }, cmd: Command): void {
   const list = withRecordings(cmd, (r) => r.list());
   if (flags.json) return printJson(list);
   if (list.length === 0) return println('No recordings. Record a program with: hindsight record -- node app.js');
-  println(renderTable(['Recording', 'When', 'How it ended', 'Command', 'Events'], list.map((m) => [m.id, localTime(m.createdAt), ending(m), m.command.join(' '), `${m.events}${m.wrapped ? ' (wrapped)' : ''}`])));
+  println(renderTable(['Recording', 'When', 'How it ended', 'Command', 'Events'], list.map((m) => [m.id, localTime(m.createdAt), howItEnded(m), m.command.join(' '), `${m.events}${m.wrapped ? ' (wrapped)' : ''}`])));
 }
 
 function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
@@ -62,7 +62,7 @@ function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
   const capturedArgs = captured.length ? { functions: captured, calls: rec.values ? readValuesRing(rec.values).size : 0 } : undefined;
   if (flags.json) return printJson({ ...m, modules: rec.modules.length, files: rec.files, ...(capturedArgs ? { capturedArgs } : {}) });
   println(`${pc.bold(m.id)}: ${m.command.join(' ')} (pid ${m.pid}) on ${m.host}, Node ${m.node}`);
-  println(`  ${ending(m)} at ${localTime(m.createdAt)}; trigger: ${m.trigger}`);
+  println(`  ${howItEnded(m)} at ${localTime(m.createdAt)}; trigger: ${m.trigger}`);
   if (m.error?.stack) for (const l of m.error.stack.split('\n')) println(pc.dim(`  ${l}`));
   // recorded: the debugger shows more, the statements the recorder leaves implicit put back
   println(`  ${m.events} events recorded${m.wrapped ? ', the ring wrapped: the trace starts mid-program' : ''}; ${plural(rec.modules.length, 'module')} traced; ${plural(rec.files.length, 'source file')} in its code bundle`);
@@ -87,8 +87,4 @@ function exportAction(id: string, flags: { output: string; format: ReturnType<ty
 function rmAction(id: string, _flags: unknown, cmd: Command): void {
   if (!withRecordings(cmd, (r) => r.remove(id))) throw notFound(id);
   println(`Removed ${id}.`);
-}
-
-function ending(m: RecordingMeta): string {
-  return m.error ? `${m.reason}: ${m.error.name}: ${m.error.message}` : m.reason;
 }
