@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ANONYMOUS, type Execution } from '../trace/index.js';
 
 /** What a frame is called in reports and exports: its function, where it is defined. */
@@ -29,4 +30,12 @@ export function frameNamer(ex: Execution): (f: number) => FrameName {
     if (!n) memo.set(site, (n = frameName(ex, f)));
     return n;
   };
+}
+
+/**
+ * A frame's name as a report prints it: its function's, or, for an anonymous function (a callback
+ * written inline), where it is defined, `<anonymous> server.ts:19`: two such callbacks are two, not one.
+ */
+export function shortName(n: FrameName): string {
+  return n.name === ANONYMOUS ? `${ANONYMOUS} ${path.basename(n.file)}:${n.line}` : n.name;
 }

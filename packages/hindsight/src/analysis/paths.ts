@@ -1,6 +1,6 @@
 import type { Execution } from '../trace/index.js';
 import { frameTimes, type FrameTimes } from './frame-times.js';
-import { frameNamer } from './names.js';
+import { frameNamer, shortName } from './names.js';
 import { isRootActivation } from './requests.js';
 import { TopK } from './top-k.js';
 import type { Callees } from './tree.js';
@@ -14,7 +14,7 @@ export interface PathUse {
 
 /** One call path below the entry point, compared between the slow tail and the typical requests. */
 export interface PathDifference {
-  /** Function names from the entry point down, e.g. ['handle', 'flush']. */
+  /** Function names from the entry point down, e.g. ['handle', 'flush'] (shortName: an anonymous one with where it is defined). */
   readonly path: readonly string[];
   readonly slow: PathUse;
   readonly typical: PathUse;
@@ -43,7 +43,7 @@ export class PathTrie {
   /** Child nodes by (node, function site), keyed node × span + site + 1: small integers, one Map. */
   readonly #children = new Map<number, number>();
   readonly #span: number;
-  readonly #nameOf: (f: number) => { name: string };
+  readonly #nameOf: ReturnType<typeof frameNamer>;
   readonly #times: FrameTimes;
 
   constructor(
@@ -108,7 +108,7 @@ export class PathTrie {
       node = this.#parent.length;
       this.#children.set(key, node);
       this.#parent.push(parent);
-      this.#name.push(this.#nameOf(f).name);
+      this.#name.push(shortName(this.#nameOf(f)));
       this.#depth.push(this.#depth[parent]! + 1);
       this.#calls[0].push(0);
       this.#calls[1].push(0);

@@ -1,7 +1,6 @@
-import path from 'node:path';
-import { ANONYMOUS, EventKind, type Execution } from '../trace/index.js';
+import { EventKind, type Execution } from '../trace/index.js';
 import { frameTimes } from './frame-times.js';
-import { frameNamer, type FrameName } from './names.js';
+import { frameNamer, shortName } from './names.js';
 
 /**
  * One request: a root async activation, from its root frame's entry to its exit. The frame spans
@@ -43,22 +42,91 @@ export interface Request {
  *
  * f is the first frame of its activation (it has no caller, or its caller runs in another
  * activation: an async call), and nothing waited for it to finish: it has no caller (the event loop
- * called it: a timer, an I/O callback, an HTTP request listener), or its caller returned before it
- * did (an async call fired and not awaited before the caller returned: a request handler started by
- * a router). An awaited async call ends before its caller and is part of the caller's request, as
- * is a run of a generator that has a caller.
+ * called it: a timer, an I/O callback, an HTTP request listener), or the activation that called it
+ * was over before it was (an async call fired and not awaited: a request handler started by a
+ * router). An async call the calling activation awaits ends before that activation does and is
+ * part of its request, even when it was made through a callback that returned at once
+ * (`Promise.all(ids.map((id) => load(id)))`), as is one it returned (`return load(id)`: see
+ * returnedBy), and a run of a generator that has a caller.
  */
 export function isRootActivation(ex: Execution, f: number): boolean {
+  return classify(ex, f) === ROOT;
+}
+
+const ROOT = -2;
+const PART = -1;
+
+/** ROOT; PART of its caller's request; or the caller's first frame, whose request f is part of because the caller returned it (returnedBy). */
+function classify(ex: Execution, f: number): number {
   const parent = ex.frameParent(f);
-  if (parent === -1) return true;
-  if (ex.frameActivation(parent) === ex.frameActivation(f)) return false;
+  if (parent === -1) return ROOT;
+  if (ex.frameActivation(parent) === ex.frameActivation(f)) return PART;
   // a step of the iteration its caller drives, however long it awaits (an async generator's run
   // under a yield* outlives the run of the outer one that called it)
-  if (ex.kinds[ex.frameEnter(f)] === EventKind.Resume && !ex.frameSynthetic(f)) return false;
-  const parentExit = ex.frameExit(parent);
-  if (parentExit === -1) return false; // the caller is still running when the trace ends
+  if (ex.kinds[ex.frameEnter(f)] === EventKind.Resume && !ex.frameSynthetic(f)) return PART;
+  const caller = outermostInActivation(ex, parent);
+  const callerEnd = settles(ex, caller);
+  if (callerEnd === -1) return PART; // the caller is still running when the trace ends
+  const end = settles(ex, f);
+  if (end !== -1 && end < callerEnd) return PART;
+  return returnedBy(ex, caller, f) ? caller : ROOT;
+}
+
+/** The first frame of frame f's activation: f's outermost caller that runs in it. */
+function outermostInActivation(ex: Execution, f: number): number {
+  const activation = ex.frameActivation(f);
+  let root = f;
+  for (let up = ex.frameParent(root); up !== -1 && ex.frameActivation(up) === activation; up = ex.frameParent(up)) root = up;
+  return root;
+}
+
+/**
+ * Whether async call f was made by the `return` that ended its caller (frame `caller`, an async
+ * function: `return db.read(key)`, `return Promise.all(keys.map(read))`): the caller's promise then
+ * follows f's, so whoever awaits the caller waits for f too, though the caller's frame is over.
+ */
+function returnedBy(ex: Execution, caller: number, f: number): boolean {
+  const statement = finalReturn(ex, caller);
+  const enter = ex.frameEnter(f);
+  return statement !== -1 && statement < enter && enter < ex.frameExit(caller);
+}
+
+/** The event of the `return` of a value that ended frame f, an async function's (Site.returnsValue); -1 when none did. */
+function finalReturn(ex: Execution, f: number): number {
   const exit = ex.frameExit(f);
-  return exit === -1 || parentExit < exit;
+  if (exit === -1 || ex.kinds[exit] !== EventKind.Exit || ex.sites.get(ex.frameSite(f))?.async !== true) return -1;
+  const statement = ex.previousInFrame(f, exit);
+  return statement !== -1 && ex.kinds[statement] === EventKind.Statement && ex.siteOf(statement)?.returnsValue === true ? statement : -1;
+}
+
+const settledCache = new WeakMap<Execution, Map<number, number>>();
+
+/**
+ * The event where frame f's work ends: its exit, or, for a frame that returned async calls
+ * (returnedBy), the exit of the last of them, or of what that returned in turn; -1 when the trace
+ * ends first. Memoized per Execution, which is immutable.
+ */
+function settles(ex: Execution, f: number): number {
+  const exit = ex.frameExit(f);
+  const statement = finalReturn(ex, f);
+  if (statement === -1) return exit;
+  let memo = settledCache.get(ex);
+  if (!memo) settledCache.set(ex, (memo = new Map()));
+  const known = memo.get(f);
+  if (known !== undefined) return known;
+  const activation = ex.frameActivation(f);
+  let end = exit;
+  // the calls the statement made: its own activation's, directly or from a callback
+  for (let i = statement + 1; i < exit && end !== -1; i++) {
+    if (ex.kinds[i] !== EventKind.Enter) continue;
+    const g = ex.frames[i]!;
+    const parent = ex.frameParent(g);
+    if (parent === -1 || ex.frameActivation(parent) !== activation || ex.frameActivation(g) === activation) continue;
+    const settled = settles(ex, g);
+    end = settled === -1 ? -1 : Math.max(end, settled);
+  }
+  memo.set(f, end);
+  return end;
 }
 
 /**
@@ -78,10 +146,12 @@ export function requests(ex: Execution): Request[] {
     if (dispatch !== -1) dispatches.add(dispatch);
     const from = dispatch === -1 ? f : dispatch;
     const start = times.start[from]!;
-    const end = times.end[f]!;
+    // a request goes on until what it returned ends
+    const settled = settles(ex, f);
+    const end = settled === ex.frameExit(f) ? times.end[f]! : settled === -1 ? ex.time(ex.length - 1) : ex.time(settled);
     // one whose caller is lost may be part of a request that began before the trace
-    const complete = !ex.frameSynthetic(f) && !ex.frameCallerLost(f) && ex.frameExit(f) !== -1;
-    out.push({ frame: f, activation: ex.frameActivation(f), entry: entryName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, dispatch, complete });
+    const complete = !ex.frameSynthetic(f) && !ex.frameCallerLost(f) && ex.frameExit(f) !== -1 && settled !== -1;
+    out.push({ frame: f, activation: ex.frameActivation(f), entry: shortName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, dispatch, complete });
   }
   // synthetic frames are made when their first event is seen, not at their (unseen) entry
   return out.filter((r) => !dispatches.has(r.frame)).sort((a, b) => a.start - b.start || a.frame - b.frame);
@@ -104,10 +174,6 @@ function namedFrame(ex: Execution): (f: number) => number {
   };
 }
 
-function entryName(n: FrameName): string {
-  return n.name === ANONYMOUS ? `${ANONYMOUS} ${path.basename(n.file)}:${n.line}` : n.name;
-}
-
 /**
  * The synchronous callback that started root activation f, or -1: the first frame of its caller's
  * activation, when the event loop called that frame (a sync activation begins only there) and it
@@ -115,10 +181,9 @@ function entryName(n: FrameName): string {
  * and what it starts without awaiting is another request).
  */
 function dispatchOf(ex: Execution, f: number): number {
-  let root = ex.frameParent(f);
-  if (root === -1) return -1;
-  const activation = ex.frameActivation(root);
-  for (let up = ex.frameParent(root); up !== -1 && ex.frameActivation(up) === activation; up = ex.frameParent(up)) root = up;
+  const parent = ex.frameParent(f);
+  if (parent === -1) return -1;
+  const root = outermostInActivation(ex, parent);
   // a callback the trace began inside is not seen whole: what it started is timed from its own start
   if (ex.frameParent(root) !== -1 || ex.frameSynthetic(root)) return -1;
   const site = ex.sites.get(ex.frameSite(root));

@@ -60,7 +60,7 @@ export function codeVisitor(x: Transform): Visitor {
       if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent) || t.isProgram(parent)) || p.listKey === undefined) return;
       mark(node); // an enclosing rewrite (an await's operand) may queue it again: instrumented once
       x.statementCounts.set(fn.node, (x.statementCounts.get(fn.node) ?? 0) + 1);
-      const inBlock = inFinally(p, fn) ? { finally: true } : {};
+      const inBlock = statementFlags(p, fn);
       if (x.sparse) reportSparse(x, p, fn, inBlock);
       else {
         const S = x.siteOf('statement', node, x.nameOf(fn), inBlock);
@@ -281,6 +281,13 @@ function untilDemoted(F: number, traced: T.Statement[], original: T.Statement[])
 }
 
 /** Whether a statement is in a `finally` block of its own function (not of a function around it). */
+/** What a statement's site says of it beyond where it is (Site.finally, Site.returnsValue). */
+function statementFlags(p: NodePath<T.Statement>, fn: Owner): Pick<Site, 'finally' | 'returnsValue'> {
+  const node = p.node;
+  const returnsValue = t.isReturnStatement(node) && node.argument != null && t.isFunction(fn.node) && fn.node.async && !fn.node.generator;
+  return { ...(inFinally(p, fn) ? { finally: true } : {}), ...(returnsValue ? { returnsValue: true } : {}) };
+}
+
 function inFinally(p: NodePath, fn: Owner): boolean {
   for (let q = p.parentPath; q && q.node !== fn.node; q = q.parentPath) if (q.key === 'finalizer' && q.parentPath?.isTryStatement()) return true;
   return false;
@@ -294,7 +301,7 @@ function inFinally(p: NodePath, fn: Owner): boolean {
  * it before a callee's entry, which only it can have made, or at its await's Suspend. Others
  * report themselves, and start a run of their own.
  */
-function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner, inBlock: Pick<Site, 'finally'>): void {
+function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner, inBlock: Pick<Site, 'finally' | 'returnsValue'>): void {
   const node = p.node;
   const run: number[] = [];
   let starts = startsWith(node);

@@ -48,6 +48,12 @@ export interface Site {
    * on its way out (the function's Throw after it passes that exception on).
    */
   readonly finally?: boolean;
+  /**
+   * For a statement site: a `return` with a value, in an async function. A promise it returns is
+   * what the function's own promise follows: an async call made by the statement may outlive the
+   * function and still be the work its caller awaits (`return db.read(key)`).
+   */
+  readonly returnsValue?: boolean;
   /** Sparse: for a branch or an await site, the statement (module-local site id) it is part of. */
   readonly in?: number;
   /**

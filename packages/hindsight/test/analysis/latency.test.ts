@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { explainTail, histogram, latency, percentile, requests } from '../../src/analysis/index.js';
 import { HindsightError } from '../../src/common/index.js';
-import { ServiceTrace, flushingService } from './service-trace.js';
+import { EventKind } from '../../src/trace/index.js';
+import { S, ServiceTrace, flushingService } from './service-trace.js';
 
 describe('requests: the root async activations of an execution', () => {
   it('a request is an activation the event loop started; an awaited async call is part of its caller', () => {
@@ -33,6 +34,35 @@ describe('requests: the root async activations of an execution', () => {
       ],
       '`route` returns at once, its `handle` spans its await of `get`; `audit`, fired by `handle`, outlives it',
     );
+  });
+
+  it('async calls made by a callback that returns at once (`Promise.all(keys.map((k) => get(k)))`) are part of the request that awaits them, not requests of their own', () => {
+    const ex = new ServiceTrace().both(3, 5).idle(1).handle(2).build();
+    assert.deepEqual(
+      requests(ex).map((r) => [r.entry, r.start, r.duration]),
+      [
+        ['both', 0, 5],
+        ['handle', 6, 2],
+      ],
+      "each `get` outlives the callback that called it, not `both`, whose activation called it",
+    );
+  });
+
+  it('an async call an async function returns (`return get(key)`) is part of its request, which goes on until that call ends; so is one returned down a chain of them', () => {
+    const ex = new ServiceTrace().relay(4).idle(1).relay(3, 2).idle(1).handle(2).build();
+    assert.deepEqual(
+      requests(ex).map((r) => [r.entry, r.start, r.duration, r.complete]),
+      [
+        ['relay', 0, 4, true],
+        ['hop', 5, 3, true],
+        ['handle', 9, 2, true],
+      ],
+      '`get` outlives `relay`, whose promise follows it: not a request of its own',
+    );
+    // the trace ends while what `relay` returned still waits: the request is not whole
+    const unfinished = new ServiceTrace();
+    for (const [kind, site, a] of [[EventKind.Enter, S.RELAY, 1], [EventKind.Statement, S.RELAY_RETURN, 1], [EventKind.Enter, S.GET, 2], [EventKind.Suspend, S.GET_AWAIT, 2], [EventKind.Exit, S.RELAY, 1]] as const) unfinished.b.append(kind, site, a, 0);
+    assert.deepEqual(requests(unfinished.build()).map((r) => [r.entry, r.complete]), [['relay', false]]);
   });
 
   it('a partial trace still works: requests the trace began or ended inside are marked incomplete and kept out of the figures', () => {
@@ -131,6 +161,15 @@ describe('explainTail: what the slow requests do that the typical ones do not', 
     for (let i = 1; i <= 10; i++) s.handle(i === 10 ? 40 : 2).idle(1);
     const why = explainTail(s.build(), 'handle');
     assert.equal(why.summary, 'the slow requests spend longer in `get` for the same calls, adding 38 ms of the 38 ms they take longer');
+  });
+
+  it('an inline callback on a call path goes by where it is defined, as an entry point does: two are told apart', () => {
+    const s = new ServiceTrace();
+    for (let i = 1; i <= 10; i++) s.both(2, i === 10 ? 30 : 1).idle(1);
+    const why = explainTail(s.build(), 'both');
+    const paths = why.paths.map((p) => p.path.join(' > '));
+    assert.ok(paths.includes('both > <anonymous> service.ts:26 > get'), paths.join('\n'));
+    assert.ok(!paths.some((p) => / <anonymous>( >|$)/.test(p)), 'no callback goes by `<anonymous>` alone');
   });
 
   it('when no traced call explains it, it says the time is spent in the entry point itself', () => {

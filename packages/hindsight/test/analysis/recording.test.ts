@@ -81,6 +81,8 @@ describe('a recorded HTTP service: latency per handler, and why the slow checkou
     const items = byEntry.get('items')!;
     assert.equal(checkout.count, CHECKOUTS);
     assert.equal(items.count, ITEMS);
+    assert.equal(byEntry.get('get'), undefined, "an item read's two `get`s, called by a callback of `map` and awaited with Promise.all, are part of its request");
+    assert.equal(byEntry.get('read'), undefined, '`read`, whose promise `get` returns, is part of the request that awaits `get`');
     assert.equal(byEntry.get('route')?.count, 1, 'the router starts each handler and returns: the handler is the request, timed from the router\'s start; the quit request it answers itself is its own');
     // two inline callbacks (the quit response's and listen's): two entry points, named by where they are defined
     const anonymous = report.groups.filter((g) => g.entry.startsWith('<anonymous>')).map((g) => [g.entry, g.count]);

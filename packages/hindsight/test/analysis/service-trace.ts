@@ -11,16 +11,22 @@ import { EventKind, ExecutionBuilder, SiteTable, type Execution } from '../../sr
  * 13 function health()              { return 'ok'; }
  * 17 function route(req)            { void handle(req); }
  * 21 async function audit(req)      { await log.write(req); }
+ * 25 async function both(keys)      { return await Promise.all(keys.map((k) => get(k))); }
+ * 29 async function relay(key)      { return get(key); }
+ * 33 async function hop(key)        { return relay(key); }
  */
-export const S = { HANDLE: 0, HANDLE_AWAIT: 1, GET: 2, GET_AWAIT: 3, FLUSH: 4, FLUSH_AWAIT: 5, HEALTH: 6, HEALTH_ST: 7, ROUTE: 8, AUDIT: 9, AUDIT_AWAIT: 10 } as const;
+export const S = { HANDLE: 0, HANDLE_AWAIT: 1, GET: 2, GET_AWAIT: 3, FLUSH: 4, FLUSH_AWAIT: 5, HEALTH: 6, HEALTH_ST: 7, ROUTE: 8, AUDIT: 9, AUDIT_AWAIT: 10, BOTH: 11, BOTH_AWAIT: 12, BOTH_MAP: 13, RELAY: 14, RELAY_RETURN: 15, HOP: 16, HOP_RETURN: 17 } as const;
 
 const fn = (line: number, name: string) => ({ kind: 'function' as const, file: 'service.ts', line, column: 1, functionName: name });
+const asyncFn = (line: number, name: string) => ({ ...fn(line, name), async: true });
 const aw = (line: number, name: string) => ({ kind: 'await' as const, file: 'service.ts', line, column: 10, functionName: name });
 const st = (line: number, name: string) => ({ kind: 'statement' as const, file: 'service.ts', line, column: 3, functionName: name });
 
 export const sites = new SiteTable([
-  fn(1, 'handle'), aw(2, 'handle'), fn(5, 'get'), aw(6, 'get'), fn(9, 'flush'), aw(10, 'flush'),
-  fn(13, 'health'), st(14, 'health'), fn(17, 'route'), fn(21, 'audit'), aw(22, 'audit'),
+  asyncFn(1, 'handle'), aw(2, 'handle'), asyncFn(5, 'get'), aw(6, 'get'), asyncFn(9, 'flush'), aw(10, 'flush'),
+  fn(13, 'health'), st(14, 'health'), fn(17, 'route'), asyncFn(21, 'audit'), aw(22, 'audit'),
+  asyncFn(25, 'both'), aw(26, 'both'), fn(26, '<anonymous>'),
+  asyncFn(29, 'relay'), { ...st(30, 'relay'), returnsValue: true }, asyncFn(33, 'hop'), { ...st(34, 'hop'), returnsValue: true },
 ]);
 
 /** Appends a service's events in time order; requests run one after another unless said otherwise. */
@@ -95,6 +101,51 @@ export class ServiceTrace {
     this.t += auditMs;
     this.#e(EventKind.Resume, S.AUDIT_AWAIT, au);
     this.#e(EventKind.Exit, S.AUDIT, au);
+    return this;
+  }
+
+  /**
+   * `both` from the event loop: its callback of `map` calls `get` for each key and returns at once
+   * with its promise; `both` awaits them all (the `get`s take `ms`).
+   */
+  both(keys: number, ms: number): this {
+    const a = this.#act++;
+    const gets = Array.from({ length: keys }, () => this.#act++);
+    this.#e(EventKind.Enter, S.BOTH, a);
+    for (const g of gets) {
+      this.#e(EventKind.Enter, S.BOTH_MAP, a);
+      this.#e(EventKind.Enter, S.GET, g);
+      this.#e(EventKind.Suspend, S.GET_AWAIT, g);
+      this.#e(EventKind.Exit, S.BOTH_MAP, a);
+    }
+    this.#e(EventKind.Suspend, S.BOTH_AWAIT, a);
+    this.t += ms;
+    for (const g of gets) {
+      this.#e(EventKind.Resume, S.GET_AWAIT, g);
+      this.#e(EventKind.Exit, S.GET, g);
+    }
+    this.#e(EventKind.Resume, S.BOTH_AWAIT, a);
+    this.#e(EventKind.Exit, S.BOTH, a);
+    return this;
+  }
+
+  /**
+   * `relay` from the event loop (`hops` of `hop` before it, each returning the next): it returns
+   * `get`'s promise at once, and `get` takes `ms`.
+   */
+  relay(ms: number, hops = 0): this {
+    const calls = [...Array<number>(hops).fill(S.HOP), S.RELAY].map((site) => [site, site + 1, this.#act++] as const);
+    for (const [site, statement, a] of calls) {
+      this.#e(EventKind.Enter, site, a);
+      this.#e(EventKind.Statement, statement, a);
+    }
+    const g = this.#act++;
+    this.#e(EventKind.Enter, S.GET, g);
+    this.#e(EventKind.Suspend, S.GET_AWAIT, g);
+    for (const [site, , a] of calls.reverse()) this.#e(EventKind.Exit, site, a);
+    this.t += ms;
+    this.#e(EventKind.Resume, S.GET_AWAIT, g);
+    this.#e(EventKind.Exit, S.GET, g);
     return this;
   }
 

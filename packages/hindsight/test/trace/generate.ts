@@ -16,10 +16,12 @@ export const branchSite = (fn: number) => FUNCTIONS * (2 + STATEMENTS_PER_FUNCTI
 export function siteTable(): SiteTable {
   const sites: Site[] = [];
   const file = 'gen.ts';
-  for (let fn = 0; fn < FUNCTIONS; fn++) sites[functionSite(fn)] = { kind: 'function', file, line: fn * 10 + 1, column: 1, functionName: `f${fn}` };
+  // half of them async, whose `return` of a value the analysis follows (Site.returnsValue)
+  for (let fn = 0; fn < FUNCTIONS; fn++) sites[functionSite(fn)] = { kind: 'function', file, line: fn * 10 + 1, column: 1, functionName: `f${fn}`, ...(fn % 2 === 0 ? { async: true } : {}) };
   for (let fn = 0; fn < FUNCTIONS; fn++)
     for (let k = 0; k < STATEMENTS_PER_FUNCTION; k++)
-      sites[statementSite(fn, k)] = { kind: 'statement', file, line: fn * 10 + 2 + k, column: 3, functionName: `f${fn}` };
+      // the first a `return` of a value
+      sites[statementSite(fn, k)] = { kind: 'statement', file, line: fn * 10 + 2 + k, column: 3, functionName: `f${fn}`, ...(k === 0 ? { returnsValue: true } : {}) };
   for (let fn = 0; fn < FUNCTIONS; fn++) sites[awaitSite(fn)] = { kind: 'await', file, line: fn * 10 + 6, column: 9, functionName: `f${fn}` };
   for (let fn = 0; fn < FUNCTIONS; fn++) sites[branchSite(fn)] = { kind: 'branch', file, line: fn * 10 + 7, column: 5, functionName: `f${fn}` };
   return new SiteTable(sites);
