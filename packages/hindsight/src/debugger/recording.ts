@@ -42,7 +42,8 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
     start: {
       source: 'recording',
       run: { workflowId: m.id, runId: `pid ${m.pid}`, workflowType: m.command.join(' ') },
-      status: m.reason,
+      // a crash, however it left the process (an uncaught error exits with code 1): the notes say of what
+      status: m.error ? 'crashed' : m.reason,
       historyEvents: 0,
       traceEvents: execution.length,
       notes,

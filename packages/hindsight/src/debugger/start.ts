@@ -18,7 +18,7 @@ export interface SessionStart {
   /** A workflow run (the default), or a flight recording (run names the recording and its process). */
   readonly source?: 'workflow' | 'recording';
   readonly run: RunInfo;
-  /** completed, failed, cancelled, terminated, continued-as-new, open. */
+  /** A run's: completed, failed, cancelled, terminated, continued-as-new, open. A recording's: crashed, or how its process ended (`exited with code 2`, `killed by SIGTERM`). */
   readonly status: string;
   readonly historyEvents: number;
   /** Events in the trace (0 when there is nothing to debug). */

@@ -62,8 +62,11 @@ describe('hindsight trace profile: where a recorded batch job spent its time', (
     const by = (name: string) => p.functions.find((f) => f.name === name)!;
     assert.equal(p.functions[0]!.name, 'spin');
     assert.deepEqual([by('spin').calls, by('step').calls, by('pause').calls, by('main').calls], [3, 3, 1, 1]);
-    // the clock decides how long spin runs: at least SPIN_MS of wall time, whatever the machine does
-    assert.ok(by('spin').self >= SPIN_MS * 0.95, `spin ran ${by('spin').self} ms`);
+    // the clock decides how long spin runs: at least SPIN_MS of wall time, whatever the machine does.
+    // Until inc is demoted, the time of spin's untraced calls (performance.now) is spread over inc's
+    // events too (an estimate, said under the table): on a slow machine inc's share was 9 ms of 64
+    assert.ok(by('spin').total >= SPIN_MS * 0.95, `spin ran ${by('spin').total} ms`);
+    assert.ok(by('spin').self > by('spin').total / 2, `most of it in spin itself: ${by('spin').self} of ${by('spin').total} ms`);
     assert.ok(p.span >= SPIN_MS + WAIT_MS * 0.95, `the trace spans ${p.span} ms`);
     assert.ok(by('pause').total < WAIT_MS / 3, `pause waited, it did not run: ${by('pause').total} ms`);
     assert.ok(by('step').total >= by('spin').self && by('main').total >= by('step').total + by('pause').total);

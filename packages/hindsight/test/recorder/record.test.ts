@@ -126,6 +126,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const trace = (...args: string[]) => spawnSync(process.execPath, [CLI, '--store', run.store, 'trace', ...args], { encoding: 'utf8', env: { ...ENV, NO_COLOR: '1' } }).stdout;
     assert.match(trace('list'), /│ crashed \(Error: boom in checkout: sum \d+\) +│/);
     assert.match(trace('show', rec.meta.id), /^ {2}crashed \(Error: boom in checkout: sum \d+\) at .*; trigger: crash$/m);
+    assert.equal(startRecordingSession(rec).start.status, 'crashed', 'the debugger too');
   });
 
   it('SIGKILL from outside: nothing runs in the process, yet every event it wrote is archived', async () => {
