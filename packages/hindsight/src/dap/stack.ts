@@ -21,14 +21,15 @@ export function stackFrames(ex: Execution, index: number, firstId: number, sourc
     // a caller with no place in the trace stands at its entry; a synthetic one has none there either (its enterIndex 0 is another frame's event)
     const index = f.index !== -1 ? f.index : f.synthetic ? -1 : f.enterIndex;
     const site = ex.length > 0 && index >= 0 ? ex.siteOf(index) : undefined;
+    const place = ex.length > 0 && index >= 0 ? ex.placeOf(index) : undefined;
     const name = f.site?.functionName ?? site?.functionName ?? '<unknown>';
     const frame: DebugProtocol.StackFrame = {
       id: firstId + level,
       name: f.callerLost ? `${name} (caller not in the trace)` : name,
-      line: site?.line ?? 0,
-      column: site?.column ?? 0,
-      ...(site ? { source: sources.source(site.file) } : {}),
-      ...(f.synthetic || !site ? { presentationHint: 'subtle' as const } : {}),
+      line: place?.line ?? 0,
+      column: place?.column ?? 0,
+      ...(place ? { source: sources.source(place.file) } : {}),
+      ...(f.synthetic || !place ? { presentationHint: 'subtle' as const } : {}),
     };
     return { id: firstId + level, index, frame };
   });

@@ -44,7 +44,8 @@ export function commandBeyondHistory(command: 'step' | 'timer' | 'child', descri
 /** The trace event at `index`, as a place to show. */
 export function placeAt(execution: Execution, index: number): TracePlace {
   const site = execution.length === 0 ? undefined : execution.siteOf(index);
-  return { index, file: site?.file ?? null, line: site?.line ?? null, function: site?.functionName ?? null };
+  const place = execution.length === 0 ? undefined : execution.placeOf(index);
+  return { index, file: place?.file ?? null, line: place?.line ?? null, function: site?.functionName ?? null };
 }
 
 function recordedSide(event: RecordedEvent, expected: string | undefined): NonNullable<DivergenceView['recorded']> {

@@ -164,14 +164,15 @@ export class DebugSession {
   position(index = this.cursor.index): Position {
     const ex = this.cursor.execution;
     const site = ex.length === 0 ? undefined : ex.siteOf(index);
+    const place = ex.length === 0 ? undefined : ex.placeOf(index);
     return {
       index,
       total: ex.length,
       kind: ex.length === 0 ? 'unknown' : eventKindName(ex.kinds[index]!),
-      file: site?.file ?? null,
-      line: site?.line ?? null,
+      file: place?.file ?? null,
+      line: place?.line ?? null,
       function: site?.functionName ?? null,
-      source: site ? (this.readSource(site.file)?.[site.line - 1]?.trim() ?? null) : null,
+      source: place ? (this.readSource(place.file)?.[place.line - 1]?.trim() ?? null) : null,
     };
   }
 

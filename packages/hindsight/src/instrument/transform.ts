@@ -76,13 +76,30 @@ export class Transform {
   siteOf(kind: SiteKind, node: T.Node, functionName: string, extra: Omit<Site, 'kind' | 'file' | 'line' | 'column' | 'functionName'> = {}): number {
     // a decorated method starts at its decorators: its line is its name's
     const loc = (t.isClassMethod(node) || t.isClassPrivateMethod(node)) && node.decorators?.length ? node.key.loc?.start : node.loc?.start;
-    let where = { file: this.file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
-    if (this.trace && loc) {
-      const o = originalPositionFor(this.trace, { line: loc.line, column: loc.column });
-      if (o.source && o.line !== null) where = { file: o.source.startsWith('file:') ? new URL(o.source).pathname : path.resolve(o.source), line: o.line, column: o.column + 1 };
-    }
+    const where = (loc && this.#original(loc)) ?? { file: this.file, line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1 };
     this.sites.push({ kind, ...where, functionName, ...extra });
     return this.sites.length - 1;
+  }
+
+  /**
+   * Where a function's code ends in the original source (its closing brace, an arrow's expression's
+   * last character), for Site.endLine; nothing where the source map does not say, or says another file.
+   */
+  endOf(node: T.Node): Pick<Site, 'endLine' | 'endColumn'> {
+    const { start, end } = node.loc ?? {};
+    if (!start || !end) return {};
+    const from = this.#original(start);
+    const to = this.#original({ line: end.line, column: Math.max(0, end.column - 1) });
+    if (!from || !to || to.file !== from.file || to.line < from.line) return {};
+    return { endLine: to.line, endColumn: to.column };
+  }
+
+  /** A position of the code given (1-based line, 0-based column) in the original source: 1-based both; itself without a source map, undefined where the map does not say. */
+  #original(at: { line: number; column: number }): { file: string; line: number; column: number } | undefined {
+    if (!this.trace) return { file: this.file, line: at.line, column: at.column + 1 };
+    const o = originalPositionFor(this.trace, { line: at.line, column: at.column });
+    if (!o.source || o.line === null) return undefined;
+    return { file: o.source.startsWith('file:') ? new URL(o.source).pathname : path.resolve(o.source), line: o.line, column: o.column + 1 };
   }
 
   /** `__hs<id>_hit() && __hs<id>_v((__hs_x) => eval(__hs_x), V)`: the value point of the scope at `p`, from source offset `at`. */

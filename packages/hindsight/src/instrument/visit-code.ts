@@ -190,7 +190,7 @@ function wrapFunction(x: Transform, p: FnPath): void {
   const params = x.options.captureArgs?.matches(name) ? parameterNames(p.node) : undefined;
   const statements = x.statementCounts.get(p.node) ?? 0;
   const original = !params && statements <= (x.options.demotable ?? -1) ? x.originals.get(p.node) : undefined;
-  const F = x.siteOf('function', p.node, name, { statements, ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(x.sparse ? { run: x.leading.get(body) ?? [] } : {}), ...(params ? { params } : {}), ...(original ? { demotable: true } : {}) });
+  const F = x.siteOf('function', p.node, name, { statements, ...x.endOf(p.node), ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(x.sparse ? { run: x.leading.get(body) ?? [] } : {}), ...(params ? { params } : {}), ...(original ? { demotable: true } : {}) });
   if (p.node.generator) return instrumentGenerator(p, F, { sparse: x.sparse, sourceType: x.options.sourceType, valuePoint: x.values ? (q, fn, at) => x.valuePoint(q, fn, at) : undefined, params });
   const enter = entryCall(p.node.async ? 'ea' : original ? 'et' : 'en', F, params);
   const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];

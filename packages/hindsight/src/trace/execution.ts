@@ -36,6 +36,13 @@ export interface FrameView {
 }
 
 /** Columns and indexes, as the builder hands them over. */
+/** A place in the source: 1-based line and column. */
+export interface Place {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
 export interface ExecutionParts {
   sites: SiteTable;
   /** The events start in the middle of the program (a ring that wrapped). */
@@ -159,6 +166,17 @@ export class Execution {
   /** The Site of event i, when the site table knows it. */
   siteOf(i: number): Site | undefined {
     return this.sites.get(this.siteIds[i]!);
+  }
+
+  /**
+   * Where event i stands in the source: its site's place, but a function's Exit at the function's
+   * end (Site.endLine) where its site knows it, as gdb and DevTools show a function about to return.
+   */
+  placeOf(i: number): Place | undefined {
+    const site = this.siteOf(i);
+    if (!site) return undefined;
+    if (this.kinds[i] === EventKind.Exit && site.endLine !== undefined) return { file: site.file, line: site.endLine, column: site.endColumn ?? 1 };
+    return { file: site.file, line: site.line, column: site.column };
   }
 
   frameEnter(f: number): number {

@@ -54,6 +54,13 @@ export interface Site {
    * function and still be the work its caller awaits (`return db.read(key)`).
    */
   readonly returnsValue?: boolean;
+  /**
+   * For a function site: where its code ends in the source (its closing brace; an arrow function's
+   * expression's last character), where its Exit is shown, as a debugger shows a function about to
+   * return. Absent where the source map did not say (and in recordings made before 2026-12-07).
+   */
+  readonly endLine?: number;
+  readonly endColumn?: number;
   /** Sparse: for a branch or an await site, the statement (module-local site id) it is part of. */
   readonly in?: number;
   /**

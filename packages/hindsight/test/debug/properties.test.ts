@@ -142,7 +142,7 @@ describe('Cursor: properties over Executions recorded from real runs of the feat
     });
   });
 
-  it('goto i then where reports i, with the file, line and function of event i', async () => {
+  it('goto i then where reports i, with the file, line and function of event i (a function\'s exit at its closing brace)', async () => {
     for (const { name, ex } of traces) {
       const s = new DebugSession(ex, { readSource: () => undefined });
       for (let i = 0; i < ex.length; i++) {
@@ -151,9 +151,12 @@ describe('Cursor: properties over Executions recorded from real runs of the feat
         const where = (await s.execute('where')).result;
         assert.ok(where?.kind === 'where');
         const site = ex.siteOf(i)!;
+        const exit = ex.kind(i) === EventKind.Exit;
+        if (exit && !site.module) assert.ok(site.endLine !== undefined && site.endLine >= site.line, `${name}: ${site.functionName} knows where it ends`);
+        const line = exit ? (site.endLine ?? site.line) : site.line;
         assert.deepEqual(
           { index: where.position.index, file: where.position.file, line: where.position.line, function: where.position.function },
-          { index: i, file: site.file, line: site.line, function: site.functionName },
+          { index: i, file: site.file, line, function: site.functionName },
           `${name}: where after goto ${i}`,
         );
       }

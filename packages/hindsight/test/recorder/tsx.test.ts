@@ -117,6 +117,14 @@ describe('hindsight record: TypeScript run with tsx', () => {
     };
     assert.deepEqual([path.basename(at('price').file), at('price').line], ['app.ts', lineOf(APP, 'function price(sku: string, base = 0)')]);
     assert.deepEqual([path.basename(at('discount').file), at('discount').line], ['discount.cts', 1]);
+    // where each ends, its Exit shown there: the closing brace, an arrow function's expression
+    const priced = lineOf(APP, '({ ...l, cents');
+    assert.deepEqual(
+      ['price', 'checkout', 'Cart.priced', 'discount'].map((f) => [f, at(f).endLine]),
+      [['price', lineOf(APP, 'return cents;') + 1], ['checkout', lineOf(APP, 'return discount(') + 1], ['Cart.priced', priced + 1], ['discount', 3]],
+    );
+    const arrow = ex.sites.functionSites('<anonymous>').map((id) => ex.sites.get(id)!).find((site) => site.line === priced);
+    assert.equal(arrow?.endLine, priced, 'the arrow function of map');
     let last = ex.length - 1;
     while (ex.kinds[last] !== EventKind.Statement) last--;
     assert.deepEqual([ex.siteOf(last)?.functionName, ex.siteOf(last)?.line], ['refuse', lineOf(APP, 'throw new Error')], 'the last statement is the throw, at its own line');

@@ -46,7 +46,8 @@ describe('instrumented replay of a run recorded by a real worker (fixtures/shop.
     const sites = new Set<string>();
     for (let i = 0; i < execution.length; i++) sites.add(execution.siteOf(i)!.file);
     assert.deepEqual([...sites], [source]);
-    assert.deepEqual(execution.siteOf(0), { kind: 'function', file: source, line: 23, column: 38, functionName: 'shop', async: true, statements: 10 });
+    // it ends at the closing brace of the workflow's function, `});`
+    assert.deepEqual(execution.siteOf(0), { kind: 'function', file: source, line: 23, column: 38, endLine: 37, endColumn: 1, functionName: 'shop', async: true, statements: 10 });
   });
 
   it('step visits every statement and call in time order, at the lines of the TypeScript source', () => {

@@ -15,7 +15,7 @@ function backtrace(s: DebugSession, args: string): ResultBody {
   if (args !== '' && !/^-?[1-9]\d*$/.test(args)) throw new DebugError('HS_E_DEBUG_USAGE', `backtrace takes a number of frames, the innermost n (backtrace 5) or the outermost (backtrace -5); got '${args}'`);
   const ex = s.cursor.execution;
   const all = s.cursor.backtrace().map((f, level) => {
-    const at = f.index >= 0 ? ex.siteOf(f.index) : undefined;
+    const at = f.index >= 0 ? ex.placeOf(f.index) : undefined;
     return { level, function: f.site?.functionName ?? null, file: at?.file ?? null, line: at?.line ?? null, index: f.index, ...(f.callerLost ? { callerLost: true as const } : {}) };
   });
   const n = Number(args);

@@ -35,7 +35,8 @@ function infoThreads(s: DebugSession): ResultBody {
   const threads = lanes.inFlight(at).map((t): ThreadLine => {
     const index = t.id === current ? at : lanes.positionAt(t.id, at);
     const site = index === -1 ? undefined : ex.siteOf(index);
-    return { id: t.id, name: t.name, current: t.id === current, index, function: site?.functionName ?? null, file: site?.file ?? null, line: site?.line ?? null };
+    const place = index === -1 ? undefined : ex.placeOf(index);
+    return { id: t.id, name: t.name, current: t.id === current, index, function: site?.functionName ?? null, file: place?.file ?? null, line: place?.line ?? null };
   });
   return { kind: 'threads', threads };
 }
