@@ -1,5 +1,5 @@
-// What recording costs the HTTP service in instructions a request: a figure the machine's other
-// loads do not move, beside the throughput figures (recorder.bench.ts), which they do.
+// What recording costs the HTTP service in instructions and level 1 cache misses a request:
+// figures the machine's other loads do not move, beside the throughput figures (recorder.bench.ts), which they do.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
@@ -16,23 +16,43 @@ const COLLECTOR = ['v8::internal::Heap::MarkCompact()', 'v8::internal::Heap::Sca
  * Instructions a request of the HTTP service (`app`), plain and recorded (`--import
  * hindsight/register`), counted by valgrind's callgrind over COUNTED requests after WARM_UP: user
  * space only (the service's code, Node's and V8's, not the kernel's), the garbage collector left
- * out, V8 made deterministic (one thread, fixed seeds). Undefined without valgrind.
+ * out, V8 made deterministic (one thread, fixed seeds); and the level 1 cache misses of those
+ * instructions in callgrind's model of this machine's caches, which the CPU a request rises with
+ * beyond the instructions. Empty without valgrind.
  */
-export async function httpInstructions(app: string, dir: string): Promise<Measure | undefined> {
-  if (spawnSync('valgrind', ['--version']).status !== 0) return undefined;
-  const [plain, recorded] = await Promise.all([instructionsPerRequest(app, dir, false), instructionsPerRequest(app, dir, true)]);
-  return {
-    name: 'recorder.http_instructions_increase_pct',
-    value: round((recorded / plain - 1) * 100, 1),
-    unit: '%',
-    note: `instructions a request of the HTTP service, counted by callgrind over ${COUNTED} requests after ${WARM_UP} (user space, garbage collection left out, one V8 thread, fixed seeds): ${Math.round(plain)} plain, ${Math.round(recorded)} recorded; repeatable to about 1 % of the plain figure (code loaded besides moves V8's inline caches)`,
-  };
+export async function httpInstructions(app: string, dir: string): Promise<Measure[]> {
+  if (spawnSync('valgrind', ['--version']).status !== 0) return [];
+  const [plain, recorded] = await Promise.all([perRequest(app, dir, false), perRequest(app, dir, true)]);
+  const how = `counted by callgrind over ${COUNTED} requests after ${WARM_UP} (user space, garbage collection left out, one V8 thread, fixed seeds)`;
+  const misses = (c: Counts) => c.I1mr + c.D1mr + c.D1mw;
+  return [
+    {
+      name: 'recorder.http_instructions_increase_pct',
+      value: round((recorded.Ir / plain.Ir - 1) * 100, 1),
+      unit: '%',
+      note: `instructions a request of the HTTP service, ${how}: ${Math.round(plain.Ir)} plain, ${Math.round(recorded.Ir)} recorded; repeatable to about 1 % of the plain figure (code loaded besides moves V8's inline caches)`,
+    },
+    {
+      name: 'recorder.http_l1_misses_increase_pct',
+      value: round((misses(recorded) / misses(plain) - 1) * 100, 1),
+      unit: '%',
+      note: `level 1 cache misses a request of the same instructions in callgrind's model of this machine's caches (instruction fetches, data reads, data writes): ${[plain, recorded].map((c) => `${Math.round(c.I1mr)} + ${Math.round(c.D1mr)} + ${Math.round(c.D1mw)}`).join(' plain, ')} recorded`,
+    },
+  ];
 }
 
-async function instructionsPerRequest(app: string, dir: string, recorded: boolean): Promise<number> {
+/** Events counted a request: instructions and level 1 misses (callgrind's names). */
+interface Counts {
+  readonly Ir: number;
+  readonly I1mr: number;
+  readonly D1mr: number;
+  readonly D1mw: number;
+}
+
+async function perRequest(app: string, dir: string, recorded: boolean): Promise<Counts> {
   const out = path.join(dir, `callgrind-${recorded ? 'recorded' : 'plain'}.out`);
   const node = [process.execPath, '--single-threaded', '--hash-seed=1', '--random-seed=1', ...(recorded ? ['--import', 'hindsight/register'] : []), app];
-  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${out}`, ...node], {
+  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', '--cache-sim=yes', `--callgrind-out-file=${out}`, ...node], {
     cwd: path.dirname(app),
     env: { ...process.env, NODE_OPTIONS: '', HINDSIGHT_RECORDING_DIR: path.join(dir, 'instructions-spool') },
   });
@@ -49,16 +69,22 @@ async function instructionsPerRequest(app: string, dir: string, recorded: boolea
   agent.destroy();
   process.kill(pid, 'SIGTERM');
   await closed;
-  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', out], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const total = Number(/([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS/.exec(annotated)![1]!.replaceAll(',', ''));
-  const collector = COLLECTOR.reduce((sum, entry) => sum + inclusive(annotated, entry), 0);
-  return (total - collector) / COUNTED;
+  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', out], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\n');
+  const events = annotated.find((l) => /^Ir\s/.test(l))!.trim().split(/\s+/);
+  const total = counts(events, annotated.find((l) => l.includes('PROGRAM TOTALS'))!);
+  const collector = COLLECTOR.map((entry) => annotated.find((l) => l.includes(entry))).filter((l) => l !== undefined).map((l) => counts(events, l));
+  const net = (e: keyof Counts) => (total[e] - collector.reduce((sum, c) => sum + c[e], 0)) / COUNTED;
+  return { Ir: net('Ir'), I1mr: net('I1mr'), D1mr: net('D1mr'), D1mw: net('D1mw') };
 }
 
-/** The inclusive count of the first function whose line holds `entry`, 0 when it never ran. */
-function inclusive(annotated: string, entry: string): number {
-  const line = annotated.split('\n').find((l) => l.includes(entry));
-  return line ? Number(/^\s*([\d,]+)/.exec(line)![1]!.replaceAll(',', '')) : 0;
+/** The counts of one line of callgrind_annotate's output, a column per event ('.': none), each followed by its percentage. */
+function counts(events: string[], line: string): Counts {
+  const columns = line.replace(/\(\s*[\d.]+%\)/g, ' ').trim().split(/\s+/).slice(0, events.length);
+  const of = (e: keyof Counts) => {
+    const text = columns[events.indexOf(e)] ?? '.';
+    return text === '.' ? 0 : Number(text.replaceAll(',', ''));
+  };
+  return { Ir: of('Ir'), I1mr: of('I1mr'), D1mr: of('D1mr'), D1mw: of('D1mw') };
 }
 
 /** `n` requests of the quote route over the agent's 4 kept-alive connections, one after the other on each. */

@@ -31,6 +31,7 @@ const names = [
   'recorder.http_p99_increase_pct',
   'recorder.http_cpu_per_request_increase_pct',
   'recorder.http_instructions_increase_pct',
+  'recorder.http_l1_misses_increase_pct',
   'recorder.handler_overhead_ns',
   'recorder.ns_per_event',
   'recorder.decode_events_per_s',
@@ -300,10 +301,7 @@ export const recorderBenchmark: Benchmark = {
       if (full && names.some((n) => n.startsWith('recorder.crash') && only(n))) out.push(...(await crashToArchive(store, full)));
       if (full && names.some((n) => n.startsWith('recorder.decode_recorded') && only(n))) out.push(...decodeRecorded(store, full));
       if (names.some((n) => n.startsWith('recorder.start_') && only(n))) out.push(...startUp(dir));
-      if (only('recorder.http_instructions_increase_pct')) {
-        const instructions = await httpInstructions(APP, dir);
-        if (instructions) out.push(instructions);
-      }
+      if (only('recorder.http_instructions_increase_pct') || only('recorder.http_l1_misses_increase_pct')) out.push(...(await httpInstructions(APP, dir)));
       if (['recorder.http_throughput_loss_pct', 'recorder.http_p99_increase_pct', 'recorder.http_cpu_per_request_increase_pct', 'recorder.rss_overhead_mb'].some(only)) out.push(...(await http(store)));
       return out;
     } finally {

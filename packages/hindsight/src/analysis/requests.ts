@@ -50,26 +50,17 @@ export interface Request {
  * returnedBy), and a run of a generator that has a caller.
  */
 export function isRootActivation(ex: Execution, f: number): boolean {
-  return classify(ex, f) === ROOT;
-}
-
-const ROOT = -2;
-const PART = -1;
-
-/** ROOT; PART of its caller's request; or the caller's first frame, whose request f is part of because the caller returned it (returnedBy). */
-function classify(ex: Execution, f: number): number {
   const parent = ex.frameParent(f);
-  if (parent === -1) return ROOT;
-  if (ex.frameActivation(parent) === ex.frameActivation(f)) return PART;
+  if (parent === -1) return true;
+  if (ex.frameActivation(parent) === ex.frameActivation(f)) return false;
   // a step of the iteration its caller drives, however long it awaits (an async generator's run
   // under a yield* outlives the run of the outer one that called it)
-  if (ex.kinds[ex.frameEnter(f)] === EventKind.Resume && !ex.frameSynthetic(f)) return PART;
+  if (ex.kinds[ex.frameEnter(f)] === EventKind.Resume && !ex.frameSynthetic(f)) return false;
   const caller = outermostInActivation(ex, parent);
   const callerEnd = settles(ex, caller);
-  if (callerEnd === -1) return PART; // the caller is still running when the trace ends
+  if (callerEnd === -1) return false; // the caller is still running when the trace ends
   const end = settles(ex, f);
-  if (end !== -1 && end < callerEnd) return PART;
-  return returnedBy(ex, caller, f) ? caller : ROOT;
+  return (end === -1 || callerEnd < end) && !returnedBy(ex, caller, f);
 }
 
 /** The first frame of frame f's activation: f's outermost caller that runs in it. */

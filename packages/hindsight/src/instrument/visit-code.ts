@@ -60,10 +60,10 @@ export function codeVisitor(x: Transform): Visitor {
       if (!(t.isBlockStatement(parent) || t.isSwitchCase(parent) || t.isProgram(parent)) || p.listKey === undefined) return;
       mark(node); // an enclosing rewrite (an await's operand) may queue it again: instrumented once
       x.statementCounts.set(fn.node, (x.statementCounts.get(fn.node) ?? 0) + 1);
-      const inBlock = statementFlags(p, fn);
-      if (x.sparse) reportSparse(x, p, fn, inBlock);
+      const flags = statementFlags(p, fn);
+      if (x.sparse) reportSparse(x, p, fn, flags);
       else {
-        const S = x.siteOf('statement', node, x.nameOf(fn), inBlock);
+        const S = x.siteOf('statement', node, x.nameOf(fn), flags);
         x.statementSites.set(node, S);
         const st = report('st', num(S), act());
         x.inserts.before(p, fn.node, x.values ? [st, x.valuePoint(p, fn as FnPath, node.start ?? 0)] : [st]);
@@ -301,12 +301,12 @@ function inFinally(p: NodePath, fn: Owner): boolean {
  * it before a callee's entry, which only it can have made, or at its await's Suspend. Others
  * report themselves, and start a run of their own.
  */
-function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner, inBlock: Pick<Site, 'finally' | 'returnsValue'>): void {
+function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner, flags: Pick<Site, 'finally' | 'returnsValue'>): void {
   const node = p.node;
   const run: number[] = [];
   let starts = startsWith(node);
   if (starts === 'awaits' && x.isGenerator(fn)) starts = 'reports'; // an async generator's awaits go through its state
-  const S = x.siteOf('statement', node, x.nameOf(fn), { run, ...inBlock });
+  const S = x.siteOf('statement', node, x.nameOf(fn), { run, ...flags });
   x.statementSites.set(node, S);
   const before = starts !== 'reports' && !reportsItself(p) ? x.runBefore(p) : undefined;
   const joins = (starts === 'calls' || starts === 'awaits') && before && x.mayCall.has(before) ? undefined : before;
