@@ -22,6 +22,8 @@ export interface Request {
   readonly start: number;
   readonly end: number;
   readonly duration: number;
+  /** The event it ends at: its root frame's exit, or where what that returned ended (`return load(id)`); -1 when the trace ends first. */
+  readonly endIndex: number;
   /**
    * The root frame of the synchronous callback that started this request, -1 when the event loop
    * called the request's own root: an HTTP listener or a router that calls an async handler
@@ -142,7 +144,7 @@ export function requests(ex: Execution): Request[] {
     const end = settled === ex.frameExit(f) ? times.end[f]! : settled === -1 ? ex.time(ex.length - 1) : ex.time(settled);
     // one whose caller is lost may be part of a request that began before the trace
     const complete = !ex.frameSynthetic(f) && !ex.frameCallerLost(f) && ex.frameExit(f) !== -1 && settled !== -1;
-    out.push({ frame: f, activation: ex.frameActivation(f), entry: shortName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, dispatch, complete });
+    out.push({ frame: f, activation: ex.frameActivation(f), entry: shortName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, endIndex: settled, dispatch, complete });
   }
   // synthetic frames are made when their first event is seen, not at their (unseen) entry
   return out.filter((r) => !dispatches.has(r.frame)).sort((a, b) => a.start - b.start || a.frame - b.frame);

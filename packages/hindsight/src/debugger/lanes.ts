@@ -67,7 +67,7 @@ export class RequestLanes {
     const current = this.threadOf(index);
     const begun = (r: Request) => this.#begin(r) <= index && (!ex.frameSynthetic(r.frame) || this.positionAt(r.frame + 1, index) !== -1);
     return this.#requests
-      .filter((r) => r.frame + 1 === current || (begun(r) && (ex.frameExit(r.frame) === -1 || ex.frameExit(r.frame) >= index)))
+      .filter((r) => r.frame + 1 === current || (begun(r) && (r.endIndex === -1 || r.endIndex >= index)))
       .map((r) => ({ id: r.frame + 1, name: `${r.entry} @${r.start.toFixed(1)}ms${ex.frameSynthetic(r.frame) || ex.frameCallerLost(r.frame) ? ' (began before the trace)' : ''}` }));
   }
 
@@ -86,7 +86,7 @@ export class RequestLanes {
     return this.#requests.map((r) => {
       const exit = ex.frameExit(r.frame);
       const threw = exit !== -1 && ex.kinds[exit] === EventKind.Throw;
-      return { thread: r.frame + 1, label: r.entry, index: ex.frameSynthetic(r.frame) ? 0 : this.#begin(r), endIndex: exit === -1 ? ex.length - 1 : exit, start: r.start, duration: r.duration, complete: r.complete, threw };
+      return { thread: r.frame + 1, label: r.entry, index: ex.frameSynthetic(r.frame) ? 0 : this.#begin(r), endIndex: r.endIndex === -1 ? ex.length - 1 : r.endIndex, start: r.start, duration: r.duration, complete: r.complete, threw };
     });
   }
 
