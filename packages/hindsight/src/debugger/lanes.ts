@@ -84,8 +84,8 @@ export class RequestLanes {
   timeline(): LaneEntry[] {
     const ex = this.#ex;
     return this.#requests.map((r) => {
-      const exit = ex.frameExit(r.frame);
-      const threw = exit !== -1 && ex.kinds[exit] === EventKind.Throw;
+      // it threw where it ended: its own exit, or that of the call it returned
+      const threw = r.endIndex !== -1 && ex.kinds[r.endIndex] === EventKind.Throw;
       return { thread: r.frame + 1, label: r.entry, index: ex.frameSynthetic(r.frame) ? 0 : this.#begin(r), endIndex: r.endIndex === -1 ? ex.length - 1 : r.endIndex, start: r.start, duration: r.duration, complete: r.complete, threw };
     });
   }

@@ -24,6 +24,13 @@ describe('request lanes', () => {
     const inFlight = (at: number) => lanes.inFlight(at).map((t) => t.name.replace(/ @.*/, ''));
     assert.deepEqual(inFlight(9), ['relay', 'relay'], 'both wait for their get, though both relays returned');
     assert.deepEqual(inFlight(12), ['relay'], "the first one's get ended at event 11");
-    assert.deepEqual(lanes.timeline().map((e) => [e.index, e.endIndex, e.complete]), [[0, 11, true], [5, 13, true]]);
+    assert.deepEqual(lanes.timeline().map((e) => [e.index, e.endIndex, e.complete, e.threw]), [[0, 11, true, false], [5, 13, true, false]]);
+  });
+
+  it('a request whose returned call threw is one that threw, on the timeline', () => {
+    const s = new ServiceTrace();
+    let t = 0;
+    for (const [kind, site, a] of [[EventKind.Enter, S.RELAY, 1], [EventKind.Statement, S.RELAY_RETURN, 1], [EventKind.Enter, S.GET, 2], [EventKind.Suspend, S.GET_AWAIT, 2], [EventKind.Exit, S.RELAY, 1], [EventKind.Resume, S.GET_AWAIT, 2], [EventKind.Throw, S.GET, 2]] as const) s.b.append(kind, site, a, t++);
+    assert.deepEqual(new RequestLanes(s.build()).timeline().map((e) => [e.label, e.endIndex, e.threw]), [['relay', 6, true]]);
   });
 });
