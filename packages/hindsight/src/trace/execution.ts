@@ -35,7 +35,6 @@ export interface FrameView {
   readonly depth: number;
 }
 
-/** Columns and indexes, as the builder hands them over. */
 /** A place in the source: 1-based line and column. */
 export interface Place {
   readonly file: string;
@@ -43,6 +42,7 @@ export interface Place {
   readonly column: number;
 }
 
+/** Columns and indexes, as the builder hands them over. */
 export interface ExecutionParts {
   sites: SiteTable;
   /** The events start in the middle of the program (a ring that wrapped). */
