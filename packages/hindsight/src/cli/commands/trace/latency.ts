@@ -40,16 +40,15 @@ function latencyAction(id: string, flags: LatencyFlags, cmd: Command): void {
   println(`${pc.bold(id)}: ${report.requests} requests${report.partial ? ` (${report.partial} more the trace holds only part of, not counted)` : ''}`);
   println(renderTable(['Entry point', 'Requests', 'p50', 'p90', 'p99', 'max'], groups.map((g) => [g.entry, String(g.count), ms(g.p50), ms(g.p90), ms(g.p99), ms(g.max)])));
   // a histogram of one request says no more than its row: a service's module bodies are as many as its modules
-  const once = groups.filter((g) => g.count === 1);
-  for (const g of groups) {
-    if (g.count === 1 && groups.length > 1) continue;
+  const once = groups.length > 1 ? groups.filter((g) => g.count === 1) : [];
+  for (const g of groups.filter((g) => !once.includes(g))) {
     println();
     println(pc.bold(`${g.entry}`) + pc.dim(` (${plural(g.count, 'request')})`));
     for (const line of histogramLines(g)) println(line);
     const tail = tails.get(g.entry);
     if (tail) for (const line of tailLines(tail)) println(line);
   }
-  if (once.length > 0 && groups.length > 1) println(`\n${plural(once.length, 'entry point')} with one request (${once.length === 1 ? 'its time is' : 'their times are'} in the table): ${once.map((g) => g.entry).join(', ')}`);
+  if (once.length > 0) println(`\n${plural(once.length, 'entry point')} with one request (${once.length === 1 ? 'its time is' : 'their times are'} in the table): ${once.map((g) => g.entry).join(', ')}`);
 }
 
 /** `--group` names no entry point of the recording: the error that names those it has. */
