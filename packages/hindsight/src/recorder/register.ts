@@ -77,8 +77,8 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
 
   // the instrumented modules carry source maps (withInlineMap): with Node's source maps on, stacks
   // and the line Node prints when the program dies show the user's source rather than the probes.
-  // Asked for, not by default: mapped stacks cost the recorded program about as much CPU per
-  // request as the tracing itself (the recorder benchmark, with and without).
+  // Asked for, not by default: it changes what the program's own stacks say, and Node decodes
+  // each module's map as it loads (start-up) and maps each stack formatted (docs/recording.md).
   if (config.sourceMaps) process.setSourceMapsEnabled(true);
   const warnings = path.join(config.dir, FILES.warnings);
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, transformCache: config.transformCache, captureArgs: config.captureArgs, warnings } });

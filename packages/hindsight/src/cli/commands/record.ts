@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('--no-demote', 'trace every function, however hot (by default very hot, tiny functions stop being traced, and the recording says so)')
     .option('--on-error-log', 'also take a snapshot when the program logs an error (console.error), at most one per 10 s')
     .option('--slow <ms>', 'also take a snapshot when an HTTP request, or an async unit of work the event loop started (a message handler, a job), takes longer than this, at most one per 10 s')
-    .option('--source-maps', "turn on Node's source maps in the program: its stack traces and crash output name the source as written, not the instrumented code (costs CPU per request)")
+    .option('--source-maps', "turn on Node's source maps in the program: its stack traces and crash output name the source as written, not the instrumented code (slows start-up: each module's map is decoded as it loads)")
     .option('--capture-args <function...>', "also record the arguments of each call of these functions (names as the debugger shows them, globs allowed: 'Cart.*'), as they are at the call's entry, for print and info args")
     .option('--inlining-budget <bytes>', "V8's inlining budget in the program, bytes of bytecode per optimized function (default: V8's own, 920): the probes make traced functions larger, and a larger budget, such as 4000, gives a long-running program back its inlining, for longer compiles")
     .option('--transform-cache <folder>', 'where instrumented modules are kept between runs, so that the next start does not instrument them again; off to instrument at each start (default: node_modules/.cache/hindsight)')
