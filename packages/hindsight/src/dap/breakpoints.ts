@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { plural } from '../common/index.js';
 import type { DebugSession } from '../debugger/index.js';
 import { oneLine } from './errors.js';
 
@@ -71,7 +72,7 @@ export class BreakpointBook {
     if (lines.length === 0 && refused) return { verified: false, message: oneLine(refused) };
     for (const text of lines.slice(0, LOG_LINES)) write(text);
     if (lines.length > LOG_LINES) write(`… and ${lines.length - LOG_LINES} more hits of ${path.basename(file)}:${line}, not written here\n`);
-    const bp = { verified: true, message: `${lines.length} hit${lines.length === 1 ? '' : 's'} in this run, logged to the Debug Console` };
+    const bp = { verified: true, message: `${plural(lines.length, 'hit')} in this run, logged to the Debug Console` };
     this.#logged.set(where, { message, bp });
     return bp;
   }
@@ -163,7 +164,7 @@ export class BreakpointBook {
     if (r.error) return unverified(`${r.error.message} [${r.error.code}]`);
     if (r.result?.kind !== 'breakpoint') return unverified(`unexpected answer to catch: ${r.result?.kind}`);
     const n = r.result.breakpoint.hits;
-    return { id: r.result.breakpoint.id, hits: n, bp: { verified: true, message: `${n} hit${n === 1 ? '' : 's'} in this run: the statements that threw an exception out of their function` } };
+    return { id: r.result.breakpoint.id, hits: n, bp: { verified: true, message: `${plural(n, 'hit')} in this run: the statements that threw an exception out of their function` } };
   }
 
   async #watch(b: DataBreakpoint): Promise<Placed> {

@@ -280,14 +280,16 @@ function untilDemoted(F: number, traced: T.Statement[], original: T.Statement[])
   return [mark(t.ifStatement(notDemoted, mark(t.blockStatement([...traced, mark(t.returnStatement())])))), ...original];
 }
 
-/** Whether a statement is in a `finally` block of its own function (not of a function around it). */
-/** What a statement's site says of it beyond where it is (Site.finally, Site.returnsValue). */
-function statementFlags(p: NodePath<T.Statement>, fn: Owner): Pick<Site, 'finally' | 'returnsValue'> {
+/** What a statement's site says of it beyond where it is. */
+type StatementFlags = Pick<Site, 'finally' | 'returnsValue'>;
+
+function statementFlags(p: NodePath<T.Statement>, fn: Owner): StatementFlags {
   const node = p.node;
   const returnsValue = t.isReturnStatement(node) && node.argument != null && t.isFunction(fn.node) && fn.node.async && !fn.node.generator;
   return { ...(inFinally(p, fn) ? { finally: true } : {}), ...(returnsValue ? { returnsValue: true } : {}) };
 }
 
+/** Whether a statement is in a `finally` block of its own function (not of a function around it). */
 function inFinally(p: NodePath, fn: Owner): boolean {
   for (let q = p.parentPath; q && q.node !== fn.node; q = q.parentPath) if (q.key === 'finalizer' && q.parentPath?.isTryStatement()) return true;
   return false;
@@ -301,7 +303,7 @@ function inFinally(p: NodePath, fn: Owner): boolean {
  * it before a callee's entry, which only it can have made, or at its await's Suspend. Others
  * report themselves, and start a run of their own.
  */
-function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner, flags: Pick<Site, 'finally' | 'returnsValue'>): void {
+function reportSparse(x: Transform, p: NodePath<T.Statement>, fn: Owner, flags: StatementFlags): void {
   const node = p.node;
   const run: number[] = [];
   let starts = startsWith(node);

@@ -20,6 +20,4 @@ export function failureLine(f: FailureInfo): string {
   return `${f.name}: ${f.message}`;
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
+export { plural } from '../../common/index.js';

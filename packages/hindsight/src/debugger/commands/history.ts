@@ -1,4 +1,5 @@
 import { toMillis } from '../../common/duration.js';
+import { plural } from '../../common/words.js';
 import type { RecordedEvent, StepCompleted, StepFailed } from '../../history/index.js';
 import type { TimelineEntry } from '../../replay/index.js';
 import { EventKind, type Execution } from '../../trace/index.js';
@@ -298,8 +299,4 @@ export function formatOffset(ms: number): string {
 
 function iso(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import { formatOffset, type BreakpointView, type CommandResult, type FrameLine, type HistoryLine, type Position, type ResultBody, type SessionStart, type StopView } from '../../../debugger/index.js';
+import { plural } from '../../output/values.js';
 import { renderDivergence, renderWhatIf } from './compare.js';
 
 /** A path as the user reads it: relative to the working folder when it is below it. */
@@ -84,8 +85,7 @@ function result(r: ResultBody): string[] {
       const lines = r.frames.map(frameOfBacktrace);
       if (!r.more) return lines;
       // `bt n` leaves out the outer frames (gdb: "More stack frames follow"), `bt -n` the inner ones
-      const s = r.more === 1 ? '' : 's';
-      return r.frames[0]?.level === 0 ? [...lines, pc.dim(`(${r.more} more stack frame${s} follow)`)] : [pc.dim(`(${r.more} inner stack frame${s} left out)`), ...lines];
+      return r.frames[0]?.level === 0 ? [...lines, pc.dim(`(${plural(r.more, 'more stack frame')} follow)`)] : [pc.dim(`(${plural(r.more, 'inner stack frame')} left out)`), ...lines];
     }
     case 'list':
       return r.listing.lines.map((l) => `${l.current ? pc.green('>') : ' '}${String(l.line).padStart(4)}  ${l.text}`);
@@ -118,7 +118,7 @@ function result(r: ResultBody): string[] {
       return [head, ...r.changes.slice(0, 50).map((c) => pc.dim(`  event ${c.index}: ${c.from} -> ${c.to} (line ${c.line ?? '?'})`))];
     }
     case 'log': {
-      const head = `Logged ${r.lines.length} hit${r.lines.length === 1 ? '' : 's'} of ${location(r.location)}: ${r.message}`;
+      const head = `Logged ${plural(r.lines.length, 'hit')} of ${location(r.location)}: ${r.message}`;
       const first = r.lines[0]?.time ?? 0;
       return [head, ...r.lines.slice(0, LOG_LINES).map((l) => `  ${pc.dim(`event ${l.index} (+${(l.time - first).toFixed(3)} ms)`)} ${l.text}`), ...(r.lines.length > LOG_LINES ? [pc.dim(`  … ${r.lines.length - LOG_LINES} more (--json prints them all)`)] : [])];
     }
