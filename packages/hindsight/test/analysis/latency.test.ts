@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { explainTail, histogram, latency, percentile, requests } from '../../src/analysis/index.js';
 import { HindsightError } from '../../src/common/index.js';
-import { EventKind } from '../../src/trace/index.js';
-import { S, ServiceTrace, flushingService } from './service-trace.js';
+import { ServiceTrace, flushingService } from './service-trace.js';
 
 describe('requests: the root async activations of an execution', () => {
   it('a request is an activation the event loop started; an awaited async call is part of its caller', () => {
@@ -61,7 +60,7 @@ describe('requests: the root async activations of an execution', () => {
     );
     // the trace ends while what `relay` returned still waits: the request is not whole
     const unfinished = new ServiceTrace();
-    for (const [kind, site, a] of [[EventKind.Enter, S.RELAY, 1], [EventKind.Statement, S.RELAY_RETURN, 1], [EventKind.Enter, S.GET, 2], [EventKind.Suspend, S.GET_AWAIT, 2], [EventKind.Exit, S.RELAY, 1]] as const) unfinished.b.append(kind, site, a, 0);
+    unfinished.relayReturned();
     assert.deepEqual(requests(unfinished.build()).map((r) => [r.entry, r.complete]), [['relay', false]]);
   });
 

@@ -149,6 +149,28 @@ export class ServiceTrace {
     return this;
   }
 
+  /**
+   * A `relay` that returns `get`'s promise and exits while `get` waits; `get`'s activation, for
+   * getEnds. Requests that overlap are made of these.
+   */
+  relayReturned(): number {
+    const a = this.#act++;
+    const g = this.#act++;
+    this.#e(EventKind.Enter, S.RELAY, a);
+    this.#e(EventKind.Statement, S.RELAY_RETURN, a);
+    this.#e(EventKind.Enter, S.GET, g);
+    this.#e(EventKind.Suspend, S.GET_AWAIT, g);
+    this.#e(EventKind.Exit, S.RELAY, a);
+    return g;
+  }
+
+  /** The `get` of activation g resumes, then returns, or throws. */
+  getEnds(g: number, throws = false): this {
+    this.#e(EventKind.Resume, S.GET_AWAIT, g);
+    this.#e(throws ? EventKind.Throw : EventKind.Exit, S.GET, g);
+    return this;
+  }
+
   /** The end of a `health` whose beginning the ring overwrote: its statement, then its return (to a caller the trace makes up). */
   tailOfHealth(): this {
     const a = this.#act++;

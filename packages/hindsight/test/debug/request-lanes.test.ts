@@ -5,17 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RequestLanes } from '../../src/debugger/lanes.js';
-import { EventKind } from '../../src/trace/index.js';
-import { S, ServiceTrace } from '../analysis/service-trace.js';
+import { ServiceTrace } from '../analysis/service-trace.js';
 
 /** Two `relay` requests at once: each returns `get`'s promise at once (events 0-4, 5-9); the gets end at events 11 and 13. */
 function twoRelays() {
   const s = new ServiceTrace();
-  const relay = (a: number, g: number) => [[EventKind.Enter, S.RELAY, a], [EventKind.Statement, S.RELAY_RETURN, a], [EventKind.Enter, S.GET, g], [EventKind.Suspend, S.GET_AWAIT, g], [EventKind.Exit, S.RELAY, a]] as const;
-  const done = (g: number) => [[EventKind.Resume, S.GET_AWAIT, g], [EventKind.Exit, S.GET, g]] as const;
-  let t = 0;
-  for (const [kind, site, a] of [...relay(1, 2), ...relay(3, 4), ...done(2), ...done(4)]) s.b.append(kind, site, a, t++);
-  return s.build();
+  const [first, second] = [s.relayReturned(), s.relayReturned()];
+  return s.getEnds(first).getEnds(second).build();
 }
 
 describe('request lanes', () => {
@@ -29,8 +25,7 @@ describe('request lanes', () => {
 
   it('a request whose returned call threw is one that threw, on the timeline', () => {
     const s = new ServiceTrace();
-    let t = 0;
-    for (const [kind, site, a] of [[EventKind.Enter, S.RELAY, 1], [EventKind.Statement, S.RELAY_RETURN, 1], [EventKind.Enter, S.GET, 2], [EventKind.Suspend, S.GET_AWAIT, 2], [EventKind.Exit, S.RELAY, 1], [EventKind.Resume, S.GET_AWAIT, 2], [EventKind.Throw, S.GET, 2]] as const) s.b.append(kind, site, a, t++);
+    s.getEnds(s.relayReturned(), true);
     assert.deepEqual(new RequestLanes(s.build()).timeline().map((e) => [e.label, e.endIndex, e.threw]), [['relay', 6, true]]);
   });
 });
