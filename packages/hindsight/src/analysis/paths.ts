@@ -8,7 +8,10 @@ import type { Callees } from './tree.js';
 /** Per request, on average over a set of requests: how often a call path is taken and how long it takes. */
 export interface PathUse {
   readonly calls: number;
-  /** Inclusive ms (awaits included). */
+  /**
+   * Wall time the request had a call on this path in flight (ms, awaits included): the union of
+   * the calls' spans, so that calls in flight together (`Promise.all`) count once.
+   */
   readonly time: number;
 }
 
@@ -45,40 +48,106 @@ export class PathTrie {
   readonly #span: number;
   readonly #nameOf: ReturnType<typeof frameNamer>;
   readonly #times: FrameTimes;
+  /** Per frame of the request being added: its path's node; the frame its callees hang from (a frame gone through: its caller's); the node of its last callee. */
+  readonly #nodeOf: Int32Array;
+  readonly #owner: Int32Array;
+  readonly #lastCallee: Int32Array;
+  /** The request being added's frames (#collect). */
+  readonly #frames: Uint32Array;
+  /** Per node: the last request that called it (a count of add()), and how far its calls in that request reach (ms). */
+  readonly #stamp: number[] = [0];
+  readonly #reach: number[] = [0];
+  #requests = 0;
 
+  /**
+   * `through`: function sites whose frames a path goes through without naming them (the
+   * recorder's demoted functions: traced before their demotion, not after, so that naming them
+   * would split the same calls into two paths, one before and one after).
+   */
   constructor(
     readonly ex: Execution,
     readonly tree: Callees,
+    readonly through: ReadonlySet<number> = new Set(),
   ) {
     this.#name.push('');
     this.#nameOf = frameNamer(ex);
     this.#times = frameTimes(ex);
     this.#span = tree.maxSite + 2;
+    this.#nodeOf = new Int32Array(ex.frameCount);
+    this.#owner = new Int32Array(ex.frameCount);
+    this.#lastCallee = new Int32Array(ex.frameCount);
+    this.#frames = new Uint32Array(ex.frameCount);
   }
 
-  /** Adds one request's call tree (root frame `root`) to set `set`. Hot: no allocation per frame. */
+  /**
+   * Adds one request's call tree (root frame `root`) to set `set`. Its frames go in call order
+   * (ascending ids, ascending starts), so that a caller's node is known before its callees', and
+   * the calls of one path come in start order: the wall time they cover is their union, summed as
+   * they come (calls in flight together, as `Promise.all` makes them, count once). Hot: no
+   * allocation per frame.
+   */
   add(root: number, set: typeof SLOW | typeof TYPICAL): void {
     const ex = this.ex;
     const { start, end } = this.#times;
-    const { offsets, list } = this.tree;
     const calls = this.#calls[set];
     const time = this.#time[set];
-    const stack: number[] = [root, this.#node(0, root)];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      const f = stack.pop()!;
+    const request = ++this.#requests;
+    const frames = this.#collect(root);
+    const through = this.through.size > 0 ? this.through : undefined;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      let node: number;
+      if (f === root) node = this.#node(0, root);
+      else {
+        const owner = this.#owner[ex.frameParent(f)]!;
+        if (through?.has(ex.frameSite(f))) {
+          this.#owner[f] = owner; // its callees hang from its caller's path
+          continue;
+        }
+        node = this.#node(this.#nodeOf[owner]!, f);
+        const previous = this.#lastCallee[owner]!;
+        if (set === SLOW && previous !== -1 && previous !== node) this.#tally(previous, node);
+        this.#lastCallee[owner] = node;
+      }
+      this.#owner[f] = f;
+      this.#nodeOf[f] = node;
+      this.#lastCallee[f] = -1;
       calls[node]!++;
-      time[node]! += end[f]! - start[f]!;
-      let previous = -1;
-      for (let k = offsets[f]!, last = offsets[f + 1]!; k < last; k++) {
-        const c = list[k]!;
-        if (isRootActivation(ex, c)) continue; // a request of its own: it does not slow this one down
-        const child = this.#node(node, c);
-        if (set === SLOW && previous !== -1 && previous !== child) this.#tally(previous, child);
-        previous = child;
-        stack.push(c, child);
+      const from = start[f]!;
+      const to = end[f]!;
+      if (this.#stamp[node] !== request) {
+        this.#stamp[node] = request;
+        time[node]! += to - from;
+        this.#reach[node] = to;
+      } else if (to > this.#reach[node]!) {
+        time[node]! += to - Math.max(from, this.#reach[node]!);
+        this.#reach[node] = to;
       }
     }
+  }
+
+  /**
+   * The frames of the request at `root`, in call order: its call tree, less the requests of their
+   * own it started. Depth first, callees in call order: that is call order already unless calls
+   * were in flight together, and only then is it sorted.
+   */
+  #collect(root: number): Uint32Array {
+    const { offsets, list } = this.tree;
+    const frames = this.#frames;
+    let n = 0;
+    let ordered = true;
+    const stack = [root];
+    while (stack.length > 0) {
+      const f = stack.pop()!;
+      if (n > 0 && f < frames[n - 1]!) ordered = false;
+      frames[n++] = f;
+      for (let k = offsets[f + 1]! - 1, first = offsets[f]!; k >= first; k--) {
+        const c = list[k]!;
+        if (!isRootActivation(this.ex, c)) stack.push(c); // a request of its own: it does not slow this one down
+      }
+    }
+    const all = frames.subarray(0, n);
+    return ordered ? all : all.sort();
   }
 
   /**
@@ -114,6 +183,8 @@ export class PathTrie {
       this.#calls[1].push(0);
       this.#time[0].push(0);
       this.#time[1].push(0);
+      this.#stamp.push(0);
+      this.#reach.push(0);
     }
     return node;
   }
@@ -137,4 +208,5 @@ export class PathTrie {
     return out.reverse();
   }
 }
+
 

@@ -32,6 +32,12 @@ export interface TailExplanation {
 export interface TailOptions extends AnalysisOptions {
   /** How many paths to return (default 10). */
   readonly limit?: number;
+  /**
+   * Function sites the recorder demoted (too hot and too small to trace): paths go through their
+   * frames without naming them, so that a request before the demotion and one after it take the
+   * same paths (`handle > <anonymous> > load` before, `handle > load` after, are both `handle > load`).
+   */
+  readonly demoted?: ReadonlySet<number>;
 }
 
 /**
@@ -51,7 +57,7 @@ export function explainTail(ex: Execution, entry: string, options: TailOptions =
   const n = ranked.length;
   const slow = ranked.slice(n - Math.max(1, Math.floor(n / 10)));
   const typical = ranked.slice(0, Math.max(1, Math.ceil(n / 2)));
-  const trie = new PathTrie(ex, callees(ex));
+  const trie = new PathTrie(ex, callees(ex), options.demoted);
   for (const r of slow) trie.add(r.frame, SLOW);
   for (const r of typical) trie.add(r.frame, TYPICAL);
   const slowSet = describe(slow);

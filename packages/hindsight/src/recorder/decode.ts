@@ -1,5 +1,5 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
-import type { Recording } from '../store/index.js';
+import type { DemotedFunction, Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
 import { firstEvents, firstRingEvent, readRing, readRingInto, ringHeader, tallyRingEvents, type RingEvents, type RingSink } from './ring-reader.js';
 import { readValuesRing, type CapturedValue } from './values-ring.js';
@@ -187,4 +187,17 @@ function withoutProgress(events: RingEvents): number {
     n++;
   }
   return n;
+}
+
+/**
+ * The function sites of a recording's demoted functions in its Execution: by the site each names,
+ * or, in a recording made before demotions named it, by its name, file and line.
+ */
+export function demotedSites(execution: Execution, demoted: readonly DemotedFunction[] = []): Set<number> {
+  const sites = new Set<number>();
+  for (const d of demoted) {
+    if (d.site !== undefined) sites.add(d.site);
+    else for (const id of execution.sites.sitesOnLine(d.file, d.line, 'function')) if (execution.sites.get(id)!.functionName === d.functionName) sites.add(id);
+  }
+  return sites;
 }

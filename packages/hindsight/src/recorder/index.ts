@@ -7,7 +7,7 @@
  *   const execution = decodeRecording(openRecordings().get(recording.id)!);
  */
 export { record, type RecordOptions, type RecordResult } from './supervisor.js';
-export { decodeRecording, decodeRecordingWithArguments, type DecodeOptions } from './decode.js';
+export { decodeRecording, decodeRecordingWithArguments, demotedSites, type DecodeOptions } from './decode.js';
 export { capturedCall, readValuesRing, VALUES_RING_CALLS, type CapturedValue, type NamedValue } from './values-ring.js';
 export { RingWriter } from './ring.js';
 export { ringBytes, TIME_EVERY } from './ring-layout.js';

@@ -162,7 +162,7 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
     if (before === undefined) return;
     const own = HOT_PERIOD * (2 + (s.statements ?? 0));
     if (own < HOT_SHARE * ((written - before) >>> 0)) return;
-    if (runtime.demote(site)) appendFileSync(file, `${JSON.stringify({ functionName: s.functionName, file: s.file, line: s.line, calls, fromEvent: written })}\n`);
+    if (runtime.demote(site)) appendFileSync(file, `${JSON.stringify({ site, functionName: s.functionName, file: s.file, line: s.line, calls, fromEvent: written })}\n`);
   });
 }
 

@@ -40,6 +40,8 @@ export interface RecordingPart {
 }
 
 export interface DemotedFunction {
+  /** Its function site (the ring's id); absent in recordings made before it was kept. */
+  readonly site?: number;
   readonly functionName: string;
   readonly file: string;
   readonly line: number;

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { explainTail, histogram, latency, percentile, requests } from '../../src/analysis/index.js';
 import { HindsightError } from '../../src/common/index.js';
-import { ServiceTrace, flushingService } from './service-trace.js';
+import { EventKind } from '../../src/trace/index.js';
+import { S, ServiceTrace, flushingService } from './service-trace.js';
 
 describe('requests: the root async activations of an execution', () => {
   it('a request is an activation the event loop started; an awaited async call is part of its caller', () => {
@@ -169,6 +170,37 @@ describe('explainTail: what the slow requests do that the typical ones do not', 
     const paths = why.paths.map((p) => p.path.join(' > '));
     assert.ok(paths.includes('both > <anonymous> service.ts:26 > get'), paths.join('\n'));
     assert.ok(!paths.some((p) => / <anonymous>( >|$)/.test(p)), 'no callback goes by `<anonymous>` alone');
+  });
+
+  it('calls in flight together count once: two `get`s of 30 ms awaited with `Promise.all` take 30 ms of the request, not 60', () => {
+    const s = new ServiceTrace();
+    for (let i = 1; i <= 10; i++) s.both(2, i === 10 ? 30 : 1).idle(1);
+    const get = explainTail(s.build(), 'both').paths.find((p) => p.path.at(-1) === 'get')!;
+    assert.deepEqual([get.slow, get.typical], [{ calls: 2, time: 30 }, { calls: 2, time: 1 }]);
+  });
+
+  it('calls of one path in flight together count once even when a later call of it started first (`get` 1 calls `flush` after `get` 2 did)', () => {
+    const s = new ServiceTrace();
+    const at = (t: number, ...events: [EventKind, number, number][]) => {
+      for (const [kind, site, act] of events) s.b.append(kind, site, act, t);
+    };
+    const [both, get1, get2, flush2, flush1] = [1, 2, 3, 4, 5];
+    at(0, [EventKind.Enter, S.BOTH, both], [EventKind.Enter, S.BOTH_MAP, both], [EventKind.Enter, S.GET, get1], [EventKind.Suspend, S.GET_AWAIT, get1], [EventKind.Exit, S.BOTH_MAP, both]);
+    at(0, [EventKind.Enter, S.BOTH_MAP, both], [EventKind.Enter, S.GET, get2], [EventKind.Enter, S.FLUSH, flush2], [EventKind.Suspend, S.FLUSH_AWAIT, flush2], [EventKind.Suspend, S.GET_AWAIT, get2], [EventKind.Exit, S.BOTH_MAP, both], [EventKind.Suspend, S.BOTH_AWAIT, both]);
+    at(5, [EventKind.Resume, S.GET_AWAIT, get1], [EventKind.Enter, S.FLUSH, flush1], [EventKind.Suspend, S.FLUSH_AWAIT, flush1], [EventKind.Suspend, S.GET_AWAIT, get1]);
+    at(10, [EventKind.Resume, S.FLUSH_AWAIT, flush2], [EventKind.Exit, S.FLUSH, flush2], [EventKind.Resume, S.GET_AWAIT, get2], [EventKind.Exit, S.GET, get2]);
+    at(15, [EventKind.Resume, S.FLUSH_AWAIT, flush1], [EventKind.Exit, S.FLUSH, flush1], [EventKind.Resume, S.GET_AWAIT, get1], [EventKind.Exit, S.GET, get1], [EventKind.Resume, S.BOTH_AWAIT, both], [EventKind.Exit, S.BOTH, both]);
+    const times = explainTail(s.build(), 'both').paths.map((p) => `${p.path.at(-1)}: ${p.slow.calls} calls, ${p.slow.time} ms`);
+    assert.deepEqual(times.filter((t) => !t.startsWith('<')), ['get: 2 calls, 15 ms', 'flush: 2 calls, 15 ms'], 'flush ran from 0 to 10 and from 5 to 15');
+  });
+
+  it("a function the recorder demoted is gone through, not named: requests before and after its demotion take the same paths", () => {
+    const s = new ServiceTrace();
+    for (let i = 1; i <= 10; i++) s.both(2, i === 10 ? 30 : 1, { demoted: i > 4 }).idle(1);
+    const ex = s.build();
+    const paths = (demoted?: Set<number>) => explainTail(ex, 'both', { demoted }).paths.map((p) => `${p.path.join(' > ')}: ${p.slow.calls} slow, ${p.typical.calls} typical`);
+    assert.deepEqual(paths(new Set([S.BOTH_MAP])), ['both > get: 2 slow, 2 typical']);
+    assert.deepEqual(paths(), ['both > get: 2 slow, 0.4 typical', 'both > <anonymous> service.ts:26: 0 slow, 1.6 typical', 'both > <anonymous> service.ts:26 > get: 0 slow, 1.6 typical'], 'named, the callback splits the calls of `get` in two');
   });
 
   it('when no traced call explains it, it says the time is spent in the entry point itself', () => {

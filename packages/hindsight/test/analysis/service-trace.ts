@@ -106,17 +106,18 @@ export class ServiceTrace {
 
   /**
    * `both` from the event loop: its callback of `map` calls `get` for each key and returns at once
-   * with its promise; `both` awaits them all (the `get`s take `ms`).
+   * with its promise; `both` awaits them all (the `get`s take `ms`, in flight together). With
+   * `demoted`, the callback is no longer traced (the recorder demoted it): `get` seems called by `both`.
    */
-  both(keys: number, ms: number): this {
+  both(keys: number, ms: number, { demoted = false } = {}): this {
     const a = this.#act++;
     const gets = Array.from({ length: keys }, () => this.#act++);
     this.#e(EventKind.Enter, S.BOTH, a);
     for (const g of gets) {
-      this.#e(EventKind.Enter, S.BOTH_MAP, a);
+      if (!demoted) this.#e(EventKind.Enter, S.BOTH_MAP, a);
       this.#e(EventKind.Enter, S.GET, g);
       this.#e(EventKind.Suspend, S.GET_AWAIT, g);
-      this.#e(EventKind.Exit, S.BOTH_MAP, a);
+      if (!demoted) this.#e(EventKind.Exit, S.BOTH_MAP, a);
     }
     this.#e(EventKind.Suspend, S.BOTH_AWAIT, a);
     this.t += ms;

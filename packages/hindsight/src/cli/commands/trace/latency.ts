@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { explainTail, latency, requests, type GroupLatency, type TailExplanation } from '../../../analysis/index.js';
@@ -5,7 +6,8 @@ import { HindsightError } from '../../../common/errors.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { plural } from '../../output/values.js';
-import { loadExecution } from './recording.js';
+import { demotedSites } from '../../../recorder/index.js';
+import { loadRecording } from './recording.js';
 
 interface LatencyFlags {
   json?: boolean;
@@ -23,7 +25,7 @@ export function registerLatency(trace: Command): void {
 }
 
 function latencyAction(id: string, flags: LatencyFlags, cmd: Command): void {
-  const ex = loadExecution(cmd, id);
+  const { execution: ex, meta } = loadRecording(cmd, id);
   const list = requests(ex);
   const report = latency(ex, { requests: list });
   if (report.requests === 0) {
@@ -33,9 +35,10 @@ function latencyAction(id: string, flags: LatencyFlags, cmd: Command): void {
   if (groups.length === 0) {
     throw unknownEntry(id, flags.group!, 'complete request', report.groups.filter((g) => g.count > 0).map((g) => g.entry));
   }
-  const tails = new Map(groups.filter((g) => g.count >= 2).map((g) => [g.entry, explainTail(ex, g.entry, { requests: list, limit: 8 })]));
+  const demoted = demotedSites(ex, meta.demoted);
+  const tails = new Map(groups.filter((g) => g.count >= 2).map((g) => [g.entry, explainTail(ex, g.entry, { requests: list, limit: 8, demoted })]));
   if (flags.json) {
-    return printJson({ recording: id, requests: report.requests, partial: report.partial, groups: groups.map((g) => ({ ...g, tail: tails.get(g.entry) ?? null })) });
+    return printJson({ recording: id, requests: report.requests, partial: report.partial, groups: groups.map((g) => ({ ...g, tail: tails.get(g.entry) ?? null })), demoted: meta.demoted ?? [] });
   }
   println(`${pc.bold(id)}: ${report.requests} requests${report.partial ? ` (${report.partial} more the trace holds only part of, not counted)` : ''}`);
   println(renderTable(['Entry point', 'Requests', 'p50', 'p90', 'p99', 'max'], groups.map((g) => [g.entry, String(g.count), ms(g.p50), ms(g.p90), ms(g.p99), ms(g.max)])));
@@ -49,6 +52,7 @@ function latencyAction(id: string, flags: LatencyFlags, cmd: Command): void {
     if (tail) for (const line of tailLines(tail)) println(line);
   }
   if (once.length > 0) println(`\n${plural(once.length, 'entry point')} with one request (${once.length === 1 ? 'its time is' : 'their times are'} in the table): ${once.map((g) => g.entry).join(', ')}`);
+  for (const d of meta.demoted ?? []) println(pc.yellow(`${d.functionName} (${path.basename(d.file)}:${d.line}) was demoted after ${d.calls} calls (too hot and too small to trace): call paths go through it without naming it, as they do after its demotion`));
 }
 
 /** `--group` names no entry point of the recording: the error that names those it has. */

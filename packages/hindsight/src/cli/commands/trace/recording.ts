@@ -5,12 +5,10 @@ import type { Execution } from '../../../trace/index.js';
 import { withDecodingBar } from '../../output/progress.js';
 import { notFound, withRecordings } from './index.js';
 
-/** A recording of the command's store, decoded; a typed error when the store does not hold it. */
-export function loadExecution(cmd: Command, id: string): Execution {
-  return loadRecording(cmd, id).execution;
-}
-
-/** loadExecution, the recording's meta, and each frame's captured arguments (`--capture-args`), by parameter name. */
+/**
+ * A recording of the command's store, decoded (a typed error when the store does not hold it):
+ * its Execution, its meta, and each frame's captured arguments (`--capture-args`), by parameter name.
+ */
 export function loadRecording(cmd: Command, id: string): { execution: Execution; meta: RecordingMeta; frameArgs: (frame: number) => Record<string, string> | undefined } {
   const rec = withRecordings(cmd, (r) => r.get(id));
   if (!rec) throw notFound(id);
