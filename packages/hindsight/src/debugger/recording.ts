@@ -46,6 +46,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
       status: m.error ? 'crashed' : m.reason,
       historyEvents: 0,
       traceEvents: execution.length,
+      recordedEvents: m.events,
       notes,
       ...(stop ? { stop } : {}),
       ...(m.error ? { failure: m.error } : {}),

@@ -23,6 +23,11 @@ export interface SessionStart {
   readonly historyEvents: number;
   /** Events in the trace (0 when there is nothing to debug). */
   readonly traceEvents: number;
+  /**
+   * A recording's: the events its ring held (`trace list` counts these). Fewer than the trace's:
+   * the decoder puts back the statements the recorder does not report.
+   */
+  readonly recordedEvents?: number;
   /** Things the user must know before stepping: a failure, a divergence, an open run, no trace. */
   readonly notes: readonly string[];
   /** Where the cursor starts; absent when there is nothing to debug. */

@@ -80,7 +80,7 @@ describe('hindsight trace profile: where a recorded batch job spent its time', (
     const rows = out.stdout.split('\n').filter((l) => /^│ (?!Function)/.test(l)).map((l) => l.split('│')[1]!.trim());
     assert.deepEqual(rows, ['inc', 'spin', 'step'], 'inc, called until it was demoted, then the two functions called three times, the greater self time first');
     assert.match(out.stdout, /4 more functions; --limit 7 shows them all/, 'pause, main, the module and the promise executor');
-    assert.match(out.stdout, /^inc was demoted after \d+ calls \(too hot and too small to trace\): its later calls are not counted, their time is their callers' self time$/m);
+    assert.match(out.stdout, /^inc \(.*job\.mjs:\d+\) was demoted after \d+ calls \(too hot and too small to trace\): its later calls are not counted, their time is their callers' self time$/m);
     const bad = cli('trace', 'profile', id, '--by', 'time');
     assert.equal(bad.status, 1);
     assert.equal(bad.stderr.trim(), 'error --by "time" is not one of self, total, calls; self is the time in a function\'s own code, total with what it called [HS_E_INVALID_INPUT]');

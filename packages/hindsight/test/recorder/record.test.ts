@@ -126,7 +126,10 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const trace = (...args: string[]) => spawnSync(process.execPath, [CLI, '--store', run.store, 'trace', ...args], { encoding: 'utf8', env: { ...ENV, NO_COLOR: '1' } }).stdout;
     assert.match(trace('list'), /│ crashed \(Error: boom in checkout: sum \d+\) +│/);
     assert.match(trace('show', rec.meta.id), /^ {2}crashed \(Error: boom in checkout: sum \d+\) at .*; trigger: crash$/m);
-    assert.equal(startRecordingSession(rec).start.status, 'crashed', 'the debugger too');
+    const { start } = startRecordingSession(rec);
+    assert.equal(start.status, 'crashed', 'the debugger too');
+    assert.deepEqual([start.recordedEvents, start.traceEvents], [rec.meta.events, ex.length], 'it counts what the recording holds as `trace list` does, and the trace with its statements put back');
+    assert.ok(ex.length > rec.meta.events, 'the recorder leaves statements out (sparse)');
   });
 
   it('SIGKILL from outside: nothing runs in the process, yet every event it wrote is archived', async () => {
@@ -382,7 +385,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const older = rec.meta.demoted!.map(({ site: _, ...d }) => d);
     assert.deepEqual([...demotedSites(ex, older)], bumpSite, 'one made before demotions named their site: found by name, file and line');
     const latency = spawnSync(process.execPath, [CLI, '--store', run.store, 'trace', 'latency', rec.meta.id], { encoding: 'utf8', env: ENV }).stdout;
-    assert.match(latency, /^bump \(service\.ts:\d+\) was demoted after 16384 calls \(too hot and too small to trace\): call paths go through it without naming it, as they do after its demotion$/m, 'trace latency says what it does with it');
+    assert.match(latency, /^bump \(.*service\.ts:\d+\) was demoted after 16384 calls \(too hot and too small to trace\): call paths go through it without naming it, as they do after its demotion$/m, 'trace latency says what it does with it');
     await session.close();
     const plain = await recordService('hot', { args: ['--always', '--no-demote'] });
     assert.equal(calls(decodeRecording(onlyRecording(plain.store)), 'bump'), 250_000);

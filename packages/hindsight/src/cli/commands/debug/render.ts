@@ -154,10 +154,16 @@ export function renderResult(r: CommandResult): string[] {
   return result(r.result!);
 }
 
+/** A recording's trace events, with the events it recorded where they differ (the statements the decoder puts back). */
+function traceEvents(s: SessionStart): string {
+  const recorded = s.recordedEvents !== undefined && s.recordedEvents !== s.traceEvents ? ` (${s.recordedEvents} recorded, the statements between them put back)` : '';
+  return `${s.traceEvents} trace events${recorded}`;
+}
+
 export function renderStart(s: SessionStart): string[] {
   const head =
     s.source === 'recording'
-      ? `Debugging recording ${pc.bold(s.run.workflowId)} ${pc.dim(`(${s.run.runId})`)}: ${s.run.workflowType}, ${s.status}, ${s.traceEvents} trace events`
+      ? `Debugging recording ${pc.bold(s.run.workflowId)} ${pc.dim(`(${s.run.runId})`)}: ${s.run.workflowType}, ${s.status}, ${traceEvents(s)}`
       : `Debugging ${pc.bold(s.run.workflowId)} ${pc.dim(`(run ${s.run.runId})`)}: ${s.run.workflowType}, ${s.status}, ` +
         `${s.historyEvents} history events, ${s.traceEvents} trace events`;
   const lines = [

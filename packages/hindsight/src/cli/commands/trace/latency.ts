@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { explainTail, latency, requests, type GroupLatency, type TailExplanation } from '../../../analysis/index.js';
@@ -7,7 +6,7 @@ import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { plural } from '../../output/values.js';
 import { demotedSites } from '../../../recorder/index.js';
-import { loadRecording } from './recording.js';
+import { demotion, loadRecording } from './recording.js';
 
 interface LatencyFlags {
   json?: boolean;
@@ -52,7 +51,7 @@ function latencyAction(id: string, flags: LatencyFlags, cmd: Command): void {
     if (tail) for (const line of tailLines(tail)) println(line);
   }
   if (once.length > 0) println(`\n${plural(once.length, 'entry point')} with one request (${once.length === 1 ? 'its time is' : 'their times are'} in the table): ${once.map((g) => g.entry).join(', ')}`);
-  for (const d of meta.demoted ?? []) println(pc.yellow(`${d.functionName} (${path.basename(d.file)}:${d.line}) was demoted after ${d.calls} calls (too hot and too small to trace): call paths go through it without naming it, as they do after its demotion`));
+  for (const d of meta.demoted ?? []) println(pc.yellow(demotion(d, 'call paths go through it without naming it, as they do after its demotion')));
 }
 
 /** `--group` names no entry point of the recording: the error that names those it has. */

@@ -8,7 +8,7 @@ import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { plural } from '../../output/values.js';
 import { ms, unknownEntry } from './latency.js';
-import { loadRecording } from './recording.js';
+import { demotion, loadRecording } from './recording.js';
 
 const ORDERS = ['self', 'total', 'calls'] as const;
 type Order = (typeof ORDERS)[number];
@@ -49,7 +49,7 @@ function profileAction(id: string, flags: ProfileFlags, cmd: Command): void {
   const shown = functions.slice(0, flags.limit);
   println(renderTable(['Function', 'Calls', 'Self', 'Self %', 'Total', 'Total %', 'Where'], shown.map((f) => [f.name, String(f.calls), ms(f.self), share(f.self), ms(f.total), share(f.total), where(f)])));
   if (functions.length > shown.length) println(pc.dim(`${functions.length - shown.length} more functions; --limit ${functions.length} shows them all`));
-  for (const d of meta.demoted ?? []) println(pc.yellow(`${d.functionName} was demoted after ${d.calls} calls (too hot and too small to trace): its later calls are not counted, their time is their callers' self time`));
+  for (const d of meta.demoted ?? []) println(pc.yellow(demotion(d, "its later calls are not counted, their time is their callers' self time")));
   println(pc.dim('Self: in its own code and the untraced code it called; total: with the traced functions it called and awaited, not the time it waited. The clock is read at least every 64 events; the time between two readings, untraced code\'s too, is spread evenly over the events between them, so the figures of functions that run briefly among untraced code are estimates.'));
 }
 
