@@ -1,11 +1,13 @@
-import { EventKind, type Execution } from '../trace/index.js';
+import { countBelow, EventKind, type Execution } from '../trace/index.js';
 
 /**
  * Where exceptions were thrown. An exception that leaves a function leaves a Throw event in each
  * frame it leaves, innermost first: right after the callee's Throw, or after the Resume it makes an
  * awaiting caller take (an async function's rejection), or after the statements of the `finally`
  * blocks it runs on its way (their sites say so). The statement before the innermost Throw, in its
- * frame, threw it. An exception caught in the function that threw it leaves no Throw.
+ * frame, threw it. An exception caught in the function that threw it leaves no Throw. One that
+ * reaches an awaiting caller through untraced code (`await Promise.all(items.map(load))`, a
+ * wrapper of a library's) leaves the trace in between: see rejectedCall.
  */
 
 /** Where the error that killed the process was thrown, and the frames it left on its way out. */
@@ -50,8 +52,10 @@ function passedOn(execution: Execution, i: number): number {
   let k = i - 1;
   while (k >= 0 && kinds[k] === EventKind.Resume) k--;
   if (k >= 0 && kinds[k] === EventKind.Throw) return k;
-  // after the finally blocks it ran: the last Throw of a callee before the first of them
   const f = frames[i]!;
+  const resumed = execution.previousInFrame(f, i);
+  if (resumed >= 0 && kinds[resumed] === EventKind.Resume) return rejectedCall(execution, f, resumed);
+  // after the finally blocks it ran: the last Throw of a callee before the first of them
   const before = ownBefore(execution, f, i);
   if (before < 0 || kinds[before] !== EventKind.Statement || !inFinally(execution, before)) return -1;
   let first = before;
@@ -59,6 +63,44 @@ function passedOn(execution: Execution, i: number): number {
   while (j >= 0 && kinds[j] === EventKind.Statement && inFinally(execution, j)) [first, j] = [j, ownBefore(execution, f, j)];
   for (let e = first - 1; e > j; e--) if (kinds[e] === EventKind.Throw && frames[e] !== f) return e;
   return -1;
+}
+
+/**
+ * Frame f threw as it resumed (event `resumed`) from an await: the Throw of the async call that
+ * frame f (through any callees) made and that rejected first while f waited, which the await
+ * passes on through whatever untraced code stood between (Promise.all rejects with the first
+ * rejection). -1 when there is none: the rejection came from untraced code, and the await is
+ * where the exception enters the trace.
+ */
+function rejectedCall(execution: Execution, f: number, resumed: number): number {
+  const waited = execution.previousInFrame(f, resumed);
+  if (waited < 0 || execution.kinds[waited] !== EventKind.Suspend) return -1;
+  const throws = throwEvents(execution);
+  for (let k = countBelow(throws, waited + 1); k < throws.length && throws[k]! < resumed; k++) {
+    const e = throws[k]!;
+    const callee = execution.frames[e]!;
+    if (execution.frameExit(callee) === e && calledFrom(execution, callee, f)) return e;
+  }
+  return -1;
+}
+
+/** Whether frame `callee` was called by frame f, directly or through other frames. */
+function calledFrom(execution: Execution, callee: number, f: number): boolean {
+  for (let p = execution.frameParent(callee); p >= 0; p = execution.frameParent(p)) if (p === f) return true;
+  return false;
+}
+
+const throwIndexes = new WeakMap<Execution, Uint32Array>();
+
+/** The Throw events of the execution, ascending: once per Execution (immutable). */
+function throwEvents(execution: Execution): Uint32Array {
+  let list = throwIndexes.get(execution);
+  if (list === undefined) {
+    const out: number[] = [];
+    for (let i = 0; i < execution.length; i++) if (execution.kinds[i] === EventKind.Throw) out.push(i);
+    throwIndexes.set(execution, (list = Uint32Array.from(out)));
+  }
+  return list;
 }
 
 /** The statement before Throw event i, in its frame, and before the finally blocks it ran: it threw; the Throw itself when the trace does not hold it. */

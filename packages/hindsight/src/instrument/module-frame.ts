@@ -12,7 +12,7 @@ import { act, entryCall, guarded, num, progressArgs, progressLocal, report } fro
  */
 export function moduleWhere(trace: TraceMap | undefined, file: string): { file: string; line: number; column: number } {
   let source: string | null | undefined;
-  if (trace) source = originalPositionFor(trace, { line: 1, column: 0 }).source ?? (trace.sources.length === 1 ? trace.sources[0] : undefined);
+  if (trace) source = originalPositionFor(trace, { line: 1, column: 0 }).source ?? (trace.resolvedSources.length === 1 ? trace.resolvedSources[0] : undefined);
   const mapped = source ? (source.startsWith('file:') ? new URL(source).pathname : path.resolve(source)) : file;
   return { file: mapped, line: 1, column: 1 };
 }

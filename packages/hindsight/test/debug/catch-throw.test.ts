@@ -3,7 +3,8 @@
  * editor: continue and reverse-continue stop at each statement that threw an exception out of
  * its function, over a recorded program whose exceptions go every way: out of a sync chain, through
  * a finally block, and caught by the loop that called it, out of an async chain through an await, caught and wrapped in
- * a new one, and one caught inside the untraced code that threw it (JSON.parse), which no trace sees.
+ * a new one, one that reaches its awaiting caller through untraced code (Promise.all), and one
+ * caught inside the untraced code that threw it (JSON.parse), which no trace sees.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -34,8 +35,21 @@ async function a2(x) {
   await null;
   return g(x);
 }
+async function load(k) {
+  await null;
+  if (k === 2) throw new TypeError(\`no item \${k}\`);
+  return k;
+}
+async function all() {
+  return await Promise.all([1, 2, 3].map((k) => load(k)));
+}
 async function f() {
   let total = 0;
+  try {
+    total += (await all()).length;
+  } catch {
+    total = -2;
+  }
   for (let i = 0; i < 3; i++) {
     try {
       total += g(i);
@@ -56,6 +70,7 @@ f().catch(() => (process.exitCode = 3));
 const line = (text: string) => APP.split('\n').findIndex((l) => l.includes(text)) + 1;
 const THROW_H = line('throw new RangeError');
 const THROW_F = line("throw new Error('wrapped'");
+const THROW_LOAD = line('throw new TypeError');
 const ENV = { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' };
 
 describe('catch throw: stops where exceptions were thrown, forward and back', () => {
@@ -84,28 +99,28 @@ describe('catch throw: stops where exceptions were thrown, forward and back', ()
   };
   const stack = () => session.cursor.execution.stackAt(session.cursor.index).map((f) => session.cursor.execution.sites.get(session.cursor.execution.frameSite(f))!.functionName);
 
-  it('stops at the three throws, newest first going back: the wrapping one, the one under the await, the one out of the loop’s call', async () => {
+  it('stops at the four throws, newest first going back: the wrapping one, the one under the await, the one out of the loop’s call, the one Promise.all passed on', async () => {
     const set = (await session.execute('catch throw')).result;
     assert.ok(set?.kind === 'breakpoint');
-    assert.deepEqual([set.breakpoint.location, set.breakpoint.hits], ['catch throw', 3], 'not the propagations, not JSON.parse’s');
+    assert.deepEqual([set.breakpoint.location, set.breakpoint.hits], ['catch throw', 4], 'not the propagations (through Promise.all too), not JSON.parse’s');
     const stops: string[] = [];
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 4; k++) {
       assert.equal((await session.execute('reverse-continue')).stop?.caught, set.breakpoint.id);
       stops.push(`${where()} < ${stack().slice(1).join(' < ')}`);
     }
-    assert.deepEqual(stops, [`f:${THROW_F} < <module app.mjs>`, `h:${THROW_H} < g < a2 < f < <module app.mjs>`, `h:${THROW_H} < g < f < <module app.mjs>`]);
+    assert.deepEqual(stops, [`f:${THROW_F} < <module app.mjs>`, `h:${THROW_H} < g < a2 < f < <module app.mjs>`, `h:${THROW_H} < g < f < <module app.mjs>`, `load:${THROW_LOAD} < <anonymous> < all < f < <module app.mjs>`]);
     // as gdb's `bt n` and `bt -n`: the innermost frames, or the outermost
     const bt = async (n: string) => {
       const r = (await session.execute(`backtrace ${n}`)).result;
       assert.ok(r?.kind === 'backtrace');
       return [r.frames.map((f) => f.function).join(' < '), r.more ?? 0];
     };
-    assert.deepEqual([await bt('2'), await bt('-2'), await bt('9')], [['h < g', 2], ['f < <module app.mjs>', 2], ['h < g < f < <module app.mjs>', 0]]);
+    assert.deepEqual([await bt('2'), await bt('-2'), await bt('9')], [['load < <anonymous>', 3], ['f < <module app.mjs>', 3], ['load < <anonymous> < all < f < <module app.mjs>', 0]]);
     assert.match((await session.execute('backtrace 0')).error!.message, /^backtrace takes a number of frames, the innermost n \(backtrace 5\) or the outermost \(backtrace -5\); got '0'$/);
     const past = await session.execute('reverse-continue');
-    assert.equal(past.stop?.reason, 'start', 'no throw before the loop’s third call');
+    assert.equal(past.stop?.reason, 'start', 'no throw before the first');
     assert.equal((await session.execute('continue')).stop?.caught, set.breakpoint.id);
-    assert.equal(where(), `h:${THROW_H}`);
+    assert.equal(where(), `load:${THROW_LOAD}`);
   });
 
   it('says what it takes, and is deleted like a breakpoint', async () => {
@@ -124,7 +139,7 @@ describe('catch throw: stops where exceptions were thrown, forward and back', ()
       assert.deepEqual(init.body?.exceptionBreakpointFilters?.map((f) => f.filter), ['thrown']);
       const entry = await dc.open({ recording: id, store });
       const set = await dc.setExceptionBreakpointsRequest({ filters: ['thrown'] });
-      assert.match(set.body!.breakpoints![0]!.message!, /^3 hits in this run/);
+      assert.match(set.body!.breakpoints![0]!.message!, /^4 hits in this run/);
       const hit = await dc.moveBy('reverseContinue', { threadId: entry.body.threadId });
       assert.equal(hit.body.reason, 'exception', JSON.stringify(hit.body));
       const [top] = await dc.frames(hit.body.threadId!);
@@ -136,6 +151,33 @@ describe('catch throw: stops where exceptions were thrown, forward and back', ()
       assert.equal(off.body.reason, 'step', 'the filter off: back to the start');
     } finally {
       await dc.stop();
+    }
+  });
+});
+
+describe('a crash whose exception reached the top through untraced code (Promise.all)', () => {
+  const CRASH = `async function load(k) {
+  await null;
+  if (k === 2) throw new TypeError(\`no item \${k}\`);
+  return k;
+}
+await Promise.all([1, 2, 3].map((k) => load(k)));
+`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-catch-crash-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the debugger opens at the statement that threw it, not at the await it came out of', () => {
+    writeFileSync(path.join(dir, 'crash.mjs'), CRASH);
+    const store = path.join(dir, 'store.db');
+    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, 'crash.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
+    assert.equal(run.status, 1, run.stderr);
+    const recordings = openRecordings({ path: store });
+    try {
+      const { session } = startRecordingSession(recordings.get(recordings.list()[0]!.id)!);
+      const p = session.position();
+      assert.deepEqual([p.function, p.line], ['load', 3]);
+    } finally {
+      recordings.close();
     }
   });
 });

@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { instrument } from '../../src/instrument/index.js';
 import { decodeRecording } from '../../src/recorder/index.js';
 import { openRecordings, type Recording } from '../../src/store/index.js';
 import { EventKind, eventKindName, type Execution } from '../../src/trace/index.js';
@@ -128,5 +129,15 @@ describe('a module body is a frame of its own', () => {
     assert.deepEqual(steps, ['<module app.mjs> 13', '<module app.mjs> 12'], 'from the throw on line 14');
     const bt = lines.at(-1)!.result.frames.map((f: { function: string; line: number }) => `${f.function} ${f.line}`);
     assert.deepEqual(bt, ['helper 3', 'handle 4', '<module app.mjs> 10']);
+  });
+});
+
+describe("a module frame's place", () => {
+  it("is the TypeScript file its map names, resolved beside the compiled file, where the compiler's first line is its own (tsc's CommonJS `\"use strict\"`)", () => {
+    const file = path.join(dir, 'dist', 'app.js');
+    const map = { version: 3, file: 'app.js', sources: ['../src/app.ts'], names: [], mappings: ';AAAA' };
+    const out = instrument('"use strict";\nfunction f() { return 1; }\n', file, map, { sparse: true, modules: true, sourceType: 'script' });
+    const body = out.sites.find((s) => s.kind === 'function' && s.module === true);
+    assert.deepEqual(body && [body.functionName, body.file, body.line], ['<module app.ts>', path.join(dir, 'src', 'app.ts'), 1]);
   });
 });
