@@ -27,7 +27,13 @@ export function crashPoint(execution: Execution): CrashPoint | undefined {
   if (i < 0 || execution.kinds[i] !== EventKind.Throw) return undefined;
   const frames = new Set<number>([execution.frames[i]!]);
   for (let from = passedOn(execution, i); from >= 0; from = passedOn(execution, i)) {
-    for (let k = from; k < i; k++) if (execution.kinds[k] === EventKind.Throw || execution.kinds[k] === EventKind.Resume) frames.add(execution.frames[k]!);
+    // the frames it left on its way: the thrower's and its callers' (not those of other calls that
+    // ran while it went through untraced code: see rejectedCall)
+    const thrower = execution.frames[from]!;
+    for (let k = from; k < i; k++) {
+      const f = execution.frames[k]!;
+      if ((execution.kinds[k] === EventKind.Throw || execution.kinds[k] === EventKind.Resume) && (f === thrower || calledFrom(execution, thrower, f))) frames.add(f);
+    }
     i = from;
   }
   return { index: throwingStatement(execution, i), frames };

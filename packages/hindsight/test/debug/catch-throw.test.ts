@@ -166,7 +166,7 @@ await Promise.all([1, 2, 3].map((k) => load(k)));
   const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-catch-crash-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the debugger opens at the statement that threw it, not at the await it came out of', () => {
+  it('the debugger opens at the statement that threw it, not at the await it came out of; its error is in the frames it left, not in the call that returned meanwhile', async () => {
     writeFileSync(path.join(dir, 'crash.mjs'), CRASH);
     const store = path.join(dir, 'store.db');
     const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, 'crash.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
@@ -176,6 +176,11 @@ await Promise.all([1, 2, 3].map((k) => load(k)));
       const { session } = startRecordingSession(recordings.get(recordings.list()[0]!.id)!);
       const p = session.position();
       assert.deepEqual([p.function, p.line], ['load', 3]);
+      const thrown = (await session.execute('print $exception')).result;
+      assert.match(thrown?.kind === 'value' ? thrown.text : '', /no item 2/);
+      await session.execute('break 4');
+      assert.equal((await session.execute('continue')).stop?.reason, 'breakpoint', 'load(3) returns after load(2) threw');
+      assert.equal((await session.execute('print $exception')).error?.code, 'HS_E_VALUES_NOT_CAPTURED', 'the error did not pass through it');
     } finally {
       recordings.close();
     }
