@@ -3,6 +3,25 @@ import type { NodePath, types as T } from '@babel/core';
 import { ANONYMOUS } from '../trace/index.js';
 import { t } from './babel.js';
 
+/** The methods of a router (Express, Fastify, Koa's and Hono's) that register a route's handler for an HTTP method. */
+const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'all']);
+
+/**
+ * A route's handler, the last argument of `app.get('/users/:id', ..., (req, res) => ...)`, is
+ * named by its route (`GET /users/:id`), as tracing tools name requests: a service's handlers are
+ * mostly anonymous, and a route says more than where one is defined. A path is a string that
+ * starts with `/` (or `*`), which a cache's or a map's `get('key', fallback)` does not.
+ */
+function routeHandler(fn: FnPath): string | undefined {
+  const call = fn.parentPath.node;
+  if (!t.isCallExpression(call) || call.arguments.length < 2 || call.arguments.at(-1) !== fn.node) return undefined;
+  const method = call.callee;
+  if (!t.isMemberExpression(method) || method.computed || !t.isIdentifier(method.property) || !ROUTE_METHODS.has(method.property.name)) return undefined;
+  const first = call.arguments[0];
+  const route = t.isStringLiteral(first) ? first.value : t.isTemplateLiteral(first) && first.expressions.length === 0 ? first.quasis[0]!.value.cooked : undefined;
+  return route !== undefined && route !== null && /^[/*]/.test(route) ? `${method.property.name.toUpperCase()} ${route}` : undefined;
+}
+
 /**
  * The names in scope at a value point, innermost scope first within each group: what `info locals`
  * lists. Names are only those written in the source (the instrumenter's own are left out), and a
@@ -20,7 +39,7 @@ export interface ScopeNames {
 type FnPath = NodePath<T.Function>;
 type Binding = NodePath['scope']['bindings'][string];
 
-/** A readable name: the function's own, else what it is assigned to (`const f = ...`, `{ f: ... }`, `f = ...`), else `<anonymous>`. */
+/** A readable name: the function's own, else a route's (routeHandler), else what it is assigned to (`const f = ...`, `{ f: ... }`, `f = ...`), else `<anonymous>`. */
 export function functionName(fn: FnPath): string {
   const node = fn.node;
   if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id) return node.id.name;
@@ -28,6 +47,8 @@ export function functionName(fn: FnPath): string {
     // a getter and its setter share the name, so `break Cart.total` stops in both
     return classMember(fn, node.key);
   }
+  const route = routeHandler(fn);
+  if (route) return route;
   // walk up through wrappers such as `workflow('name', async () => ...)` to the binding; a callback
   // of a method call (`xs.map((x) => ...)`) is not what the call's result is assigned to
   let p: NodePath | null = fn.parentPath;
