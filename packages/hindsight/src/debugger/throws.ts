@@ -63,7 +63,7 @@ function passedOn(execution: Execution, i: number): number {
   if (resumed >= 0 && kinds[resumed] === EventKind.Resume) return rejectedCall(execution, f, resumed);
   // after the finally blocks it ran: the last Throw of a callee before the first of them
   const before = ownBefore(execution, f, i);
-  if (before < 0 || kinds[before] !== EventKind.Statement || !inFinally(execution, before)) return -1;
+  if (before < 0 || kinds[before] !== EventKind.Statement || !inFinally(execution, before) || throwsAnew(execution, before)) return -1;
   let first = before;
   let j = ownBefore(execution, f, before);
   while (j >= 0 && kinds[j] === EventKind.Statement && inFinally(execution, j)) [first, j] = [j, ownBefore(execution, f, j)];
@@ -113,7 +113,7 @@ function throwEvents(execution: Execution): Uint32Array {
 function throwingStatement(execution: Execution, i: number): number {
   const f = execution.frames[i]!;
   let before = ownBefore(execution, f, i);
-  while (before >= 0 && execution.kinds[before] === EventKind.Statement && inFinally(execution, before)) {
+  while (before >= 0 && execution.kinds[before] === EventKind.Statement && inFinally(execution, before) && !throwsAnew(execution, before)) {
     const earlier = ownBefore(execution, f, before);
     if (earlier < 0 || execution.kinds[earlier] !== EventKind.Statement) break;
     before = earlier;
@@ -121,13 +121,21 @@ function throwingStatement(execution: Execution, i: number): number {
   return before >= 0 && execution.kinds[before] === EventKind.Statement ? before : i;
 }
 
-/** Frame f's event before event i, its awaits (Suspend and Resume) passed over; -1 for none. */
+/**
+ * Frame f's event before event i, its awaits (Suspend and Resume) and the branches its statements
+ * took passed over (a statement's Branch follows its Statement); -1 for none.
+ */
 function ownBefore(execution: Execution, f: number, i: number): number {
   let j = execution.previousInFrame(f, i);
-  while (j >= 0 && (execution.kinds[j] === EventKind.Suspend || execution.kinds[j] === EventKind.Resume)) j = execution.previousInFrame(f, j);
+  while (j >= 0 && (execution.kinds[j] === EventKind.Suspend || execution.kinds[j] === EventKind.Resume || execution.kinds[j] === EventKind.Branch)) j = execution.previousInFrame(f, j);
   return j;
 }
 
 function inFinally(execution: Execution, i: number): boolean {
   return execution.siteOf(i)?.finally === true;
+}
+
+/** Statement event i is a `throw` of a `finally` block: the exception after it is a new one, not the one on its way out. */
+function throwsAnew(execution: Execution, i: number): boolean {
+  return execution.siteOf(i)?.throws === true;
 }

@@ -281,12 +281,13 @@ function untilDemoted(F: number, traced: T.Statement[], original: T.Statement[])
 }
 
 /** What a statement's site says of it beyond where it is. */
-type StatementFlags = Pick<Site, 'finally' | 'returnsValue'>;
+type StatementFlags = Pick<Site, 'finally' | 'throws' | 'returnsValue'>;
 
 function statementFlags(p: NodePath<T.Statement>, fn: Owner): StatementFlags {
   const node = p.node;
   const returnsValue = t.isReturnStatement(node) && node.argument != null && t.isFunction(fn.node) && fn.node.async && !fn.node.generator;
-  return { ...(inFinally(p, fn) ? { finally: true } : {}), ...(returnsValue ? { returnsValue: true } : {}) };
+  const finalizer = inFinally(p, fn);
+  return { ...(finalizer ? { finally: true } : {}), ...(finalizer && t.isThrowStatement(node) ? { throws: true } : {}), ...(returnsValue ? { returnsValue: true } : {}) };
 }
 
 /** Whether a statement is in a `finally` block of its own function (not of a function around it). */

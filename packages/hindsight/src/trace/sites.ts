@@ -49,6 +49,11 @@ export interface Site {
    */
   readonly finally?: boolean;
   /**
+   * For a statement site in a `finally` block: a `throw`. The function's Throw after it is that
+   * exception, a new one, where after another statement of the block it is the one on its way out.
+   */
+  readonly throws?: boolean;
+  /**
    * For a statement site: a `return` with a value, in an async function. A promise it returns is
    * what the function's own promise follows: an async call made by the statement may outlive the
    * function and still be the work its caller awaits (`return db.read(key)`).

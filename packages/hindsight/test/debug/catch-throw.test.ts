@@ -186,3 +186,45 @@ await Promise.all([1, 2, 3].map((k) => load(k)));
     }
   });
 });
+
+describe('catch throw and finally blocks', () => {
+  const FINALLY = `function h(x) {
+  if (x > 1) throw new RangeError(\`too big: \${x}\`);
+  return x;
+}
+function g(x) {
+  try {
+    return h(x);
+  } finally {
+    if (x > 2) throw new Error(\`cleanup failed for \${x}\`);
+  }
+}
+for (let i = 0; i < 4; i++) {
+  try {
+    g(i);
+  } catch {}
+}
+`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-catch-finally-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('an exception that goes through a finally (its if not taken) is not thrown again there; a throw in a finally is a new one', async () => {
+    writeFileSync(path.join(dir, 'app.mjs'), FINALLY);
+    const store = path.join(dir, 'store.db');
+    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--always', '--', process.execPath, 'app.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const recordings = openRecordings({ path: store });
+    try {
+      const { session } = startRecordingSession(recordings.get(recordings.list()[0]!.id)!);
+      await session.execute('catch throw');
+      const stops: string[] = [];
+      for (let stop = await session.execute('reverse-continue'); stop.stop?.reason !== 'start'; stop = await session.execute('reverse-continue')) {
+        const p = session.position();
+        stops.push(`${p.function}:${p.line}`);
+      }
+      assert.deepEqual(stops, ['g:9', 'h:2', 'h:2'], 'x = 3: h threw, then the finally; x = 2: h threw, and g passed it on');
+    } finally {
+      recordings.close();
+    }
+  });
+});
