@@ -51,6 +51,12 @@ export interface RecorderConfig {
 
 export const ENV = {
   dir: 'HINDSIGHT_RECORDING_DIR',
+  /**
+   * Set by `hindsight record` (its pid): the recording's folder is the supervisor's to make and
+   * remove. A process of the program that finds it gone outlived the recording (a detached child)
+   * and runs untraced, rather than make it again for no one to read.
+   */
+  supervisor: 'HINDSIGHT_SUPERVISOR',
   ringBytes: 'HINDSIGHT_RING_BYTES',
   workerRingBytes: 'HINDSIGHT_WORKER_RING_BYTES',
   include: 'HINDSIGHT_INCLUDE',

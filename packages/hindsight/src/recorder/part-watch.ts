@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordingPart } from '../store/index.js';
 import { ringStarted } from './archive.js';
 import { endingError } from './ending-error.js';
-import { FILES, PARTS, readJson } from './spool.js';
+import { FILES, PARTS, readJson, removeFolder } from './spool.js';
 import { alive } from './alive.js';
 
 /** A worker thread or child process of the program that died while the program goes on. */
@@ -55,7 +55,7 @@ export function watchParts(dir: string, events: PartEvents): { stop(): void; for
   timer.unref();
   return {
     stop: () => clearInterval(timer),
-    forget: (part) => rmSync(partFolder(dir, part), { recursive: true, force: true }),
+    forget: (part) => void removeFolder(partFolder(dir, part)),
   };
 }
 

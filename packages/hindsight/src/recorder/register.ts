@@ -8,7 +8,7 @@
  * into the ring; the site tables are appended to a file as modules load, and an uncaught error
  * is written down before the process dies, so the supervisor has all it needs afterwards.
  */
-import { appendFileSync, closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { isMainThread, threadId } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { RingWriter } from './ring.js';
 import { mapShared, stampLoopWaits, touchPages } from './shared-memory.js';
 import { askThroughFile, snapshot } from './snapshot.js';
 import { oncePerBurst, watchSlowRequests, watchSlowWork } from './slow-requests.js';
+import { writeNote } from './note.js';
 import { FILES, mapRing, PARTS } from './spool.js';
 import { DEFAULT_VALUES_RING_BYTES, ValuesRingWriter } from './values-ring.js';
 import { sourceMapWarning, untracedWarning } from './warnings.js';
@@ -68,7 +69,7 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   stampLoopWaits(memory);
   const runtime = probeRuntime(ring);
   const modules = path.join(config.dir, FILES.modules);
-  runtime.onModule = (base, sites) => appendFileSync(modules, `${JSON.stringify({ base, sites })}\n`);
+  runtime.onModule = (base, sites) => void writeNote(modules, `${JSON.stringify({ base, sites })}\n`);
   if (config.demote) demoter(runtime, ring, path.join(config.dir, FILES.demoted));
   if (config.captureArgs.length > 0) {
     const values = new ValuesRingWriter(mapShared(path.join(config.dir, FILES.values), DEFAULT_VALUES_RING_BYTES));
@@ -86,12 +87,12 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   if (main) triggers(config, runtime);
   else askThroughFile(path.join(config.dir, FILES.snapshots));
   // a child process of the program: its supervisor tells a clean exit from a death by this
-  if (!main && isMainThread) process.on('exit', (code) => writeFileSync(path.join(config.dir, FILES.exit), JSON.stringify({ code })));
+  if (!main && isMainThread) process.on('exit', (code) => writeNote(path.join(config.dir, FILES.exit), JSON.stringify({ code }), 'whole'));
 
   if (isMainThread) reportFatalErrors(config.dir);
   process.on('uncaughtExceptionMonitor', (err, origin) => {
     const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack, origin } : { name: 'thrown value', message: String(err), origin };
-    writeFileSync(path.join(config.dir, FILES.error), JSON.stringify(e));
+    writeNote(path.join(config.dir, FILES.error), JSON.stringify(e), 'whole');
   });
 }
 
@@ -113,18 +114,33 @@ function reportFatalErrors(dir: string): void {
  * record into rings of their own, in folders under it (PARTS), archived with the main one.
  */
 function claim(dir: string): string | undefined {
-  if (!isMainThread) return own(path.join(dir, PARTS.threads, String(threadId)));
-  return own(dir) ?? own(path.join(dir, PARTS.processes, String(process.pid)));
+  // a supervisor's folder is its own to make: gone, the recording is over (ENV.supervisor)
+  if (!process.env[ENV.supervisor]) mkdirSync(dir, { recursive: true });
+  if (!isMainThread) return own(dir, PARTS.threads, String(threadId));
+  return own(dir) ?? own(dir, PARTS.processes, String(process.pid));
 }
 
-/** The folder, if no one writes there yet. */
-function own(folder: string): string | undefined {
+/**
+ * The folder `parts` under `dir`, made one by one (never `dir` itself), if no one writes there yet;
+ * undefined when someone does, or when `dir` is gone.
+ */
+function own(dir: string, ...parts: string[]): string | undefined {
   try {
-    mkdirSync(folder, { recursive: true });
+    let folder = dir;
+    for (const part of parts) made((folder = path.join(folder, part)));
     closeSync(openSync(path.join(folder, FILES.owner), 'wx'));
     return folder;
   } catch {
     return undefined;
+  }
+}
+
+/** Makes the folder unless it is there; throws when its parent is not. */
+function made(folder: string): void {
+  try {
+    mkdirSync(folder);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }
 
@@ -162,7 +178,7 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
     if (before === undefined) return;
     const own = HOT_PERIOD * (2 + (s.statements ?? 0));
     if (own < HOT_SHARE * ((written - before) >>> 0)) return;
-    if (runtime.demote(site)) appendFileSync(file, `${JSON.stringify({ site, functionName: s.functionName, file: s.file, line: s.line, calls, fromEvent: written })}\n`);
+    if (runtime.demote(site)) writeNote(file, `${JSON.stringify({ site, functionName: s.functionName, file: s.file, line: s.line, calls, fromEvent: written })}\n`);
   });
 }
 

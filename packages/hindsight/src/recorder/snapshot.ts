@@ -1,5 +1,5 @@
-import { appendFileSync } from 'node:fs';
 import { ENV } from './config.js';
+import { writeNote } from './note.js';
 
 /** The message a recorded process sends its supervisor to ask for a snapshot. */
 export interface SnapshotRequest {
@@ -36,10 +36,7 @@ export function askThroughFile(file: string): void {
 export function snapshot(reason: string): boolean {
   if (!process.env[ENV.dir]) return false;
   const partRequests = thread[PART_REQUESTS];
-  if (partRequests) {
-    appendFileSync(partRequests, `${JSON.stringify({ reason })}\n`);
-    return true;
-  }
+  if (partRequests) return writeNote(partRequests, `${JSON.stringify({ reason })}\n`);
   if (!process.send) return false;
   const request: SnapshotRequest = { hindsight: 'snapshot', reason };
   process.send(request);

@@ -28,6 +28,20 @@ export const FILES = {
   values: 'values.ring',
 } as const;
 
+/**
+ * Removes a recording's folder (or a part's); whether it went. A process of the program that
+ * outlived it (a detached child, a cluster's worker) may still be writing into it: the removal is
+ * retried while files appear, and a folder that will not go is left, not the supervisor brought down.
+ */
+export function removeFolder(dir: string): boolean {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Folders under the main one where worker threads (by threadId) and child processes (by pid) keep their own rings. */
 export const PARTS = {
   threads: 'threads',

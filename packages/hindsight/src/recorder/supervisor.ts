@@ -9,7 +9,7 @@ import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
 import { ringBytes } from './ring-layout.js';
-import { memoryFolder, ringFolder } from './spool.js';
+import { memoryFolder, removeFolder, ringFolder } from './spool.js';
 
 export interface RecordOptions {
   /** The command to run, e.g. ['node', 'app.js']. */
@@ -156,7 +156,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   } finally {
     stopListening();
     recordings.close();
-    if (!keep) rmSync(dir, { recursive: true, force: true });
+    if (!keep && !removeFolder(dir)) notify(`hindsight: ${dir} could not be removed (a process of the program that outlived it still writes there); remove it once that process ends`);
   }
 }
 
@@ -226,6 +226,7 @@ function childEnv(opts: RecordOptions, dir: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     [ENV.dir]: dir,
+    [ENV.supervisor]: String(process.pid),
     [ENV.ringBytes]: String(opts.ringBytes ?? DEFAULT_RING_BYTES),
     [ENV.workerRingBytes]: opts.workerRingBytes ? String(opts.workerRingBytes) : '',
     [ENV.include]: (opts.include ?? []).join(','),

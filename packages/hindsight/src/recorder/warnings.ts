@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { writeNote } from './note.js';
 
 /** Said on stderr and kept with the recording (the file): a module that runs untraced, and why. */
 export function untracedWarning(file: string): (module: string, err: unknown) => void {
@@ -25,5 +25,5 @@ export function transformCacheWarning(file: string, dir: string): (why: string) 
 /** On the program's stderr, said as hindsight's; in the recording, as it is. */
 function say(file: string, line: string): void {
   process.stderr.write(`hindsight: ${line}\n`);
-  appendFileSync(file, `${line}\n`);
+  writeNote(file, `${line}\n`);
 }
