@@ -8,7 +8,7 @@
  * into the ring; the site tables are appended to a file as modules load, and an uncaught error
  * is written down before the process dies, so the supervisor has all it needs afterwards.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { isMainThread, threadId } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
@@ -115,7 +115,7 @@ function reportFatalErrors(dir: string): void {
  */
 function claim(dir: string): string | undefined {
   // a supervisor's folder is its own to make: gone, the recording is over (ENV.supervisor)
-  if (!process.env[ENV.supervisor]) mkdirSync(dir, { recursive: true });
+  if (!process.env[ENV.supervisor] && !attempt(() => mkdirSync(dir, { recursive: true }))) return undefined;
   if (!isMainThread) return own(dir, PARTS.threads, String(threadId));
   return own(dir) ?? own(dir, PARTS.processes, String(process.pid));
 }
@@ -125,22 +125,18 @@ function claim(dir: string): string | undefined {
  * undefined when someone does, or when `dir` is gone.
  */
 function own(dir: string, ...parts: string[]): string | undefined {
-  try {
-    let folder = dir;
-    for (const part of parts) made((folder = path.join(folder, part)));
-    closeSync(openSync(path.join(folder, FILES.owner), 'wx'));
-    return folder;
-  } catch {
-    return undefined;
-  }
+  let folder = dir;
+  for (const part of parts) if (!attempt(() => mkdirSync((folder = path.join(folder, part)))) && !existsSync(folder)) return undefined;
+  return attempt(() => closeSync(openSync(path.join(folder, FILES.owner), 'wx'))) ? folder : undefined;
 }
 
-/** Makes the folder unless it is there; throws when its parent is not. */
-function made(folder: string): void {
+/** Whether `act` ran without throwing: a folder or file the recorder could not make leaves the program unrecorded, not down. */
+function attempt(act: () => void): boolean {
   try {
-    mkdirSync(folder);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    act();
+    return true;
+  } catch {
+    return false;
   }
 }
 
