@@ -55,10 +55,11 @@ export function throwPoints(execution: Execution): Uint32Array {
  */
 function passedOn(execution: Execution, i: number): number {
   const { kinds, frames } = execution;
-  let k = i - 1;
-  while (k >= 0 && kinds[k] === EventKind.Resume) k--;
-  if (k >= 0 && kinds[k] === EventKind.Throw) return k;
   const f = frames[i]!;
+  // its callers' Resumes, and its own await of a `for await` loop's return() as it leaves the loop
+  let k = i - 1;
+  while (k >= 0 && (kinds[k] === EventKind.Resume || (kinds[k] === EventKind.Suspend && frames[k] === f))) k--;
+  if (k >= 0 && kinds[k] === EventKind.Throw) return k;
   const resumed = execution.previousInFrame(f, i);
   if (resumed >= 0 && kinds[resumed] === EventKind.Resume) return rejectedCall(execution, f, resumed);
   // after the finally blocks it ran: the last Throw of a callee before the first of them

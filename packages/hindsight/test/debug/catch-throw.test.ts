@@ -187,6 +187,36 @@ await Promise.all([1, 2, 3].map((k) => load(k)));
   });
 });
 
+describe('a crash whose exception left a `for await` loop over an untraced stream', () => {
+  const CRASH = `import { Readable } from 'node:stream';
+function parse(line) {
+  if (line === 'bad') throw new SyntaxError(\`bad line \${line}\`);
+  return line.toUpperCase();
+}
+async function* lines() {
+  for await (const line of Readable.from(['a', 'b', 'bad', 'c'])) yield parse(line);
+}
+for await (const line of lines()) console.log(line);
+`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-catch-stream-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the debugger opens where it was thrown, past the await of the stream’s return() the loop made on its way out', () => {
+    writeFileSync(path.join(dir, 'crash.mjs'), CRASH);
+    const store = path.join(dir, 'store.db');
+    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, 'crash.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
+    assert.equal(run.status, 1, run.stderr);
+    const recordings = openRecordings({ path: store });
+    try {
+      const { session } = startRecordingSession(recordings.get(recordings.list()[0]!.id)!);
+      const p = session.position();
+      assert.deepEqual([p.function, p.line], ['parse', 3]);
+    } finally {
+      recordings.close();
+    }
+  });
+});
+
 describe('catch throw and finally blocks', () => {
   const FINALLY = `function h(x) {
   if (x > 1) throw new RangeError(\`too big: \${x}\`);
