@@ -106,8 +106,12 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       const taken = archive(dir, end);
       recordings.save(taken);
       snapshots.push(taken.meta);
-      notice(taken.meta, opts, notify);
-      parts.push(...saveParts(dir, end, taken.meta.id, ended));
+      announce(taken.meta, opts, notify);
+      const saved = saveParts(dir, end, taken.meta.id, ended);
+      parts.push(...saved);
+      // a part that died: the command debugs its own ring, where its crash is
+      const dead = ended && saved.find((p) => p.part?.kind === ended.kind && p.part.id === ended.id);
+      howToDebug(dead || taken.meta, opts, notify);
     };
     // a worker thread or child process that dies while the program goes on: the program as it is, with the dead part's ring
     const partWatch = watchParts(dir, {
@@ -269,9 +273,20 @@ function realGlob(glob: string): string | undefined {
 
 /** A short notice on stderr: what happened, the recording, the command to debug it, and the link that opens it in VS Code. */
 function notice(r: RecordingMeta, opts: RecordOptions, notify: (line: string) => void): void {
+  announce(r, opts, notify);
+  howToDebug(r, opts, notify);
+}
+
+/** The notice's first line: what happened, and the recording. */
+function announce(r: RecordingMeta, opts: RecordOptions, notify: (line: string) => void): void {
   notify(`hindsight: ${r.command.join(' ')} ${howItEnded(r)}; recording ${r.id} archived (${r.events} events)`);
-  if (r.events === 0) return notify(`hindsight: no traced code has run yet (${whatIsTraced(opts)})`);
-  notify(`hindsight: debug it backwards with: hindsight debug ${r.id}`);
+  if (r.events === 0) notify(`hindsight: no traced code has run yet (${whatIsTraced(opts)})`);
+}
+
+/** The notice's last lines: the command that debugs recording r, and the link that opens it in VS Code. */
+function howToDebug(r: RecordingMeta, opts: RecordOptions, notify: (line: string) => void): void {
+  if (r.events === 0) return;
+  notify(`hindsight: debug ${r.part ? `${r.part.kind} ${r.part.id}` : 'it'} backwards with: hindsight debug ${r.id}`);
   notify(`hindsight: reverse debug in VS Code: ${vscodeLink(r.id, opts.store)}`);
 }
 

@@ -429,6 +429,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
       assert.equal(program.meta.trigger, 'snapshot', `${mode}: the program is taken as it is, not ended`);
       assert.match(program.meta.reason, new RegExp(`^snapshot: ${kind} ${part!.meta.part!.id} ${how.source}$`));
       assert.deepEqual([part!.meta.trigger, part!.meta.part!.kind], ['crash', kind]);
+      assert.match(run.stderr, new RegExp(`^hindsight: debug ${kind} ${part!.meta.part!.id} backwards with: hindsight debug ${part!.meta.id}$`, 'm'), `${mode}: the notice points at the dead part's own recording`);
       assert.equal(calls(decodeRecording(part!), 'handle') >= 20, true, `${mode}: the ${kind}'s requests are in its ring`);
       if (kind === 'worker thread') {
         assert.match(part!.meta.error?.message ?? '', /^boom in checkout/, 'the thread\'s error is its recording\'s');
