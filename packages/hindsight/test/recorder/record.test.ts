@@ -481,7 +481,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.match(bad.stderr, /format 2; this hindsight reads format 1, upgrade it \[HS_E_RECORDING_FILE_VERSION\]/);
   });
 
-  it('bad input: a ring size or an inlining budget that is not one, a program that does not exist or fails before its code runs: one clear line and no recording', async () => {
+  it('bad input: a ring size, an inlining budget or a --slow duration that is not one, a program that does not exist or fails before its code runs: one clear line and no recording', async () => {
     const bad = await recordService('ok', { args: ['--ring', 'lots'] });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--ring "lots" is not a size of at least 64KiB; write it like 64MiB/);
@@ -491,6 +491,9 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const badBudget = await recordService('ok', { args: ['--inlining-budget', 'lots'] });
     assert.equal(badBudget.code, 1);
     assert.match(badBudget.stderr, /--inlining-budget "lots" is not a number of bytes; write it like --inlining-budget 4000, or 0 for V8's own/);
+    const badSlow = await recordService('ok', { args: ['--slow', 'lots'] });
+    assert.equal(badSlow.code, 1);
+    assert.match(badSlow.stderr, /--slow "lots" is not a duration; use milliseconds or text like '30s'/);
     const store = path.join(mkdtempSync(path.join(dir, 'bad-')), 'store.db');
     const missing = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, path.join(dir, 'no-such-app.js')], { cwd: dir, encoding: 'utf8', env: ENV });
     assert.equal(missing.status, 1);

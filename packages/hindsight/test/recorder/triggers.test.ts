@@ -126,12 +126,12 @@ const timer = setInterval(() => {
 `;
 
 describe('the slow-work trigger', () => {
-  it('hindsight record --slow snapshots a program that serves no HTTP when an async unit of work the event loop started is slow; its own start is not one', async () => {
+  it('hindsight record --slow snapshots a program that serves no HTTP when an async unit of work the event loop started is slow; its own start is not one (--slow takes a duration with its unit too: 0.2s)', async () => {
     const cwd = path.join(dir, 'jobs');
     mkdirSync(cwd);
     writeFileSync(path.join(cwd, 'jobs.mjs'), JOBS);
     const store = path.join(cwd, 'store.db');
-    const out = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--slow', '200', '--', process.execPath, 'jobs.mjs'], { cwd, env: ENV, encoding: 'utf8' });
+    const out = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--slow', '0.2s', '--', process.execPath, 'jobs.mjs'], { cwd, env: ENV, encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
     assert.equal(out.stdout, 'done 1\ndone 3\ndone 2\nend\n');
     const r = openRecordings({ path: store });

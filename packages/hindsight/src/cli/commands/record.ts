@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { HindsightError } from '../../common/errors.js';
+import { toMillis } from '../../common/duration.js';
 import { DEFAULT_RING_BYTES, record } from '../../recorder/index.js';
 import { printJson } from '../output/json.js';
 import { storePath } from '../store.js';
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .option('--webhook <url>', 'also post the crash notice as JSON to this URL')
     .option('--no-demote', 'trace every function, however hot (by default very hot, tiny functions stop being traced, and the recording says so)')
     .option('--on-error-log', 'also take a snapshot when the program logs an error (console.error), at most one per 10 s')
-    .option('--slow <ms>', 'also take a snapshot when an HTTP request, or an async unit of work the event loop started (a message handler, a job), takes longer than this, at most one per 10 s')
+    .option('--slow <duration>', 'also take a snapshot when an HTTP request, or an async unit of work the event loop started (a message handler, a job), takes longer than this (500 for milliseconds, or 500ms, 2s), at most one per 10 s')
     .option('--source-maps', "turn on Node's source maps in the program: its stack traces and crash output name the source as written, not the instrumented code (slows start-up: each module's map is decoded as it loads)")
     .option('--capture-args <function...>', "also record the arguments of each call of these functions (names as the debugger shows them, globs allowed: 'Cart.*'), as they are at the call's entry, for print and info args")
     .option('--inlining-budget <bytes>', "V8's inlining budget in the program, bytes of bytecode per optimized function (default: V8's own, 920): the probes make traced functions larger, and a larger budget, such as 4000, gives a long-running program back its inlining, for longer compiles")
@@ -63,9 +64,10 @@ function given(flags: RecordFlags, cmd: Command): RecordSettings {
   return Object.fromEntries(keys.filter((k) => flags[k] !== undefined && cmd.getOptionValueSource(k) === 'cli').map((k) => [k, flags[k]]));
 }
 
+/** --slow as users write a duration: milliseconds (`500`), or with a unit (`500ms`, `2s`). */
 function parseMs(text: string): number {
-  const ms = Number(text);
-  if (!(Number.isFinite(ms) && ms > 0)) throw new HindsightError('HS_E_INVALID_INPUT', `--slow ${JSON.stringify(text)} is not a number of milliseconds; write it like --slow 500`);
+  const ms = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : toMillis(text, '--slow');
+  if (!(ms > 0)) throw new HindsightError('HS_E_INVALID_INPUT', `--slow ${JSON.stringify(text)} is not a duration longer than 0; write it like --slow 500 (milliseconds) or --slow 2s`);
   return ms;
 }
 
