@@ -155,6 +155,26 @@ describe('catch throw: stops where exceptions were thrown, forward and back', ()
   });
 });
 
+/**
+ * `program` recorded (a crash is archived; `always`: a normal end too), and a debugging session of
+ * its recording, closed after the test; the program's exit code.
+ */
+function debugRecorded(name: string, program: string, always = false): { session: DebugSession; status: number | null } {
+  const dir = mkdtempSync(path.join(tmpdir(), `hindsight-catch-${name}-`));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'app.mjs'), program);
+  const store = path.join(dir, 'store.db');
+  const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', ...(always ? ['--always'] : []), '--', process.execPath, 'app.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
+  const recordings = openRecordings({ path: store });
+  try {
+    const id = recordings.list()[0]?.id;
+    assert.ok(id, `no recording: ${run.stderr}`);
+    return { session: startRecordingSession(recordings.get(id)!).session, status: run.status };
+  } finally {
+    recordings.close();
+  }
+}
+
 describe('a crash whose exception reached the top through untraced code (Promise.all)', () => {
   const CRASH = `async function load(k) {
   await null;
@@ -163,27 +183,17 @@ describe('a crash whose exception reached the top through untraced code (Promise
 }
 await Promise.all([1, 2, 3].map((k) => load(k)));
 `;
-  const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-catch-crash-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('the debugger opens at the statement that threw it, not at the await it came out of; its error is in the frames it left, not in the call that returned meanwhile', async () => {
-    writeFileSync(path.join(dir, 'crash.mjs'), CRASH);
-    const store = path.join(dir, 'store.db');
-    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, 'crash.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
-    assert.equal(run.status, 1, run.stderr);
-    const recordings = openRecordings({ path: store });
-    try {
-      const { session } = startRecordingSession(recordings.get(recordings.list()[0]!.id)!);
-      const p = session.position();
-      assert.deepEqual([p.function, p.line], ['load', 3]);
-      const thrown = (await session.execute('print $exception')).result;
-      assert.match(thrown?.kind === 'value' ? thrown.text : '', /no item 2/);
-      await session.execute('break 4');
-      assert.equal((await session.execute('continue')).stop?.reason, 'breakpoint', 'load(3) returns after load(2) threw');
-      assert.equal((await session.execute('print $exception')).error?.code, 'HS_E_VALUES_NOT_CAPTURED', 'the error did not pass through it');
-    } finally {
-      recordings.close();
-    }
+    const { session, status } = debugRecorded('all', CRASH);
+    assert.equal(status, 1);
+    const p = session.position();
+    assert.deepEqual([p.function, p.line], ['load', 3]);
+    const thrown = (await session.execute('print $exception')).result;
+    assert.match(thrown?.kind === 'value' ? thrown.text : '', /no item 2/);
+    await session.execute('break 4');
+    assert.equal((await session.execute('continue')).stop?.reason, 'breakpoint', 'load(3) returns after load(2) threw');
+    assert.equal((await session.execute('print $exception')).error?.code, 'HS_E_VALUES_NOT_CAPTURED', 'the error did not pass through it');
   });
 });
 
@@ -198,22 +208,12 @@ async function* lines() {
 }
 for await (const line of lines()) console.log(line);
 `;
-  const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-catch-stream-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('the debugger opens where it was thrown, past the await of the stream’s return() the loop made on its way out', () => {
-    writeFileSync(path.join(dir, 'crash.mjs'), CRASH);
-    const store = path.join(dir, 'store.db');
-    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--', process.execPath, 'crash.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
-    assert.equal(run.status, 1, run.stderr);
-    const recordings = openRecordings({ path: store });
-    try {
-      const { session } = startRecordingSession(recordings.get(recordings.list()[0]!.id)!);
-      const p = session.position();
-      assert.deepEqual([p.function, p.line], ['parse', 3]);
-    } finally {
-      recordings.close();
-    }
+    const { session, status } = debugRecorded('stream', CRASH);
+    assert.equal(status, 1);
+    const p = session.position();
+    assert.deepEqual([p.function, p.line], ['parse', 3]);
   });
 });
 
@@ -235,26 +235,16 @@ for (let i = 0; i < 4; i++) {
   } catch {}
 }
 `;
-  const dir = mkdtempSync(path.join(tmpdir(), 'hindsight-catch-finally-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('an exception that goes through a finally (its if not taken) is not thrown again there; a throw in a finally is a new one', async () => {
-    writeFileSync(path.join(dir, 'app.mjs'), FINALLY);
-    const store = path.join(dir, 'store.db');
-    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--always', '--', process.execPath, 'app.mjs'], { cwd: dir, env: ENV, encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    const recordings = openRecordings({ path: store });
-    try {
-      const { session } = startRecordingSession(recordings.get(recordings.list()[0]!.id)!);
-      await session.execute('catch throw');
-      const stops: string[] = [];
-      for (let stop = await session.execute('reverse-continue'); stop.stop?.reason !== 'start'; stop = await session.execute('reverse-continue')) {
-        const p = session.position();
-        stops.push(`${p.function}:${p.line}`);
-      }
-      assert.deepEqual(stops, ['g:9', 'h:2', 'h:2'], 'x = 3: h threw, then the finally; x = 2: h threw, and g passed it on');
-    } finally {
-      recordings.close();
+    const { session, status } = debugRecorded('finally', FINALLY, true);
+    assert.equal(status, 0);
+    await session.execute('catch throw');
+    const stops: string[] = [];
+    for (let stop = await session.execute('reverse-continue'); stop.stop?.reason !== 'start'; stop = await session.execute('reverse-continue')) {
+      const p = session.position();
+      stops.push(`${p.function}:${p.line}`);
     }
+    assert.deepEqual(stops, ['g:9', 'h:2', 'h:2'], 'x = 3: h threw, then the finally; x = 2: h threw, and g passed it on');
   });
 });
