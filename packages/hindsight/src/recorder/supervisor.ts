@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
-import { openRecordings, type RecordingMeta, type RecordingStore } from '../store/index.js';
+import { openRecordings, type NewRecording, type RecordingMeta, type RecordingStore } from '../store/index.js';
 import { archive, archiveParts, howItEnded, newRecordingId, ringStarted, snapshotReason, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
@@ -93,25 +93,27 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     running = child;
     const snapshots: RecordingMeta[] = [];
     const parts: RecordingMeta[] = [];
-    const saveParts = (from: string, end: ProcessEnd, of: string, ended?: EndedPart) =>
-      archiveParts(from, end, of, ended).map((p) => {
+    /** The main recording and its parts saved and the notice said; the recording its debug command opens. */
+    const save = (main: NewRecording, withParts: NewRecording[], ended?: EndedPart): RecordingMeta => {
+      recordings.save(main);
+      announce(main.meta, withParts.length > 0, opts, notify);
+      const saved = withParts.map((p) => {
         recordings.save(p);
         notify(`hindsight: with it, ${p.meta.part!.kind} ${p.meta.part!.id}'s own ring: recording ${p.meta.id} (${p.meta.events} events)`);
         return p.meta;
       });
+      parts.push(...saved);
+      const target = debugTarget(main.meta, saved, ended);
+      howToDebug(target, opts, notify);
+      return target;
+    };
     snap = (reason: string, ended?: EndedPart) => {
       // asked for (SIGUSR2) before the program got as far as recording: nothing to take yet
       if (!ringStarted(dir)) return notYet(reason);
       const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: snapshotReason(reason) };
       const taken = archive(dir, end);
-      recordings.save(taken);
       snapshots.push(taken.meta);
-      announce(taken.meta, opts, notify);
-      const saved = saveParts(dir, end, taken.meta.id, ended);
-      parts.push(...saved);
-      // a part that died: the command debugs its own ring, where its crash is
-      const dead = ended && saved.find((p) => p.part?.kind === ended.kind && p.part.id === ended.id);
-      howToDebug(dead || taken.meta, opts, notify);
+      save(taken, archiveParts(dir, end, taken.meta.id, ended), ended);
     };
     // a worker thread or child process that dies while the program goes on: the program as it is, with the dead part's ring
     const partWatch = watchParts(dir, {
@@ -143,19 +145,20 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       reason: signal ? `killed by ${signal}` : crashed ? `exited with code ${code}` : 'exited normally',
     };
     const archived = archive(dir, end, newRecordingId(), { ended: true });
-    if (archived.meta.events === 0) {
+    const withParts = archiveParts(dir, end, archived.meta.id);
+    if (archived.meta.events === 0 && withParts.length === 0) {
       const what = archived.meta.error ? `${archived.meta.error.name}: ${archived.meta.error.message}` : end.reason;
-      notify(`hindsight: ${opts.command.join(' ')} ended (${what}) before any traced code ran; nothing to archive (${whatIsTraced(opts)})`);
+      // a launcher whose processes died while it ran: they are archived already
+      if (parts.length > 0) notify(`hindsight: ${opts.command.join(' ')} ended (${what}); it ran no traced code itself, and the processes it started are archived above`);
+      else notify(`hindsight: ${opts.command.join(' ')} ended (${what}) before any traced code ran; nothing to archive (${whatIsTraced(opts)})`);
       return { exitCode: code, signal, snapshots, parts };
     }
-    recordings.save(archived);
     const recording = archived.meta;
     const archiveMs = performance.now() - died;
-    notice(recording, opts, notify);
-    parts.push(...saveParts(dir, end, recording.id));
+    const target = save(archived, withParts);
     keep = !storeRing(recordings, recording.id, dir, notify);
     const ringStoredMs = performance.now() - died;
-    if (opts.webhook) await post(opts.webhook, recording, opts.store, notify);
+    if (opts.webhook) await post(opts.webhook, target, opts.store, notify);
     return { exitCode: code, signal, recording, archiveMs, ringStoredMs, snapshots, parts };
   } finally {
     stopListening();
@@ -271,16 +274,27 @@ function realGlob(glob: string): string | undefined {
   }
 }
 
-/** A short notice on stderr: what happened, the recording, the command to debug it, and the link that opens it in VS Code. */
-function notice(r: RecordingMeta, opts: RecordOptions, notify: (line: string) => void): void {
-  announce(r, opts, notify);
-  howToDebug(r, opts, notify);
+/**
+ * The notice's first lines: what happened, and the recording. One without events whose parts have
+ * some is a launcher's (`npm start`, a shell script: not the program's own code), and said so.
+ */
+function announce(r: RecordingMeta, withParts: boolean, opts: RecordOptions, notify: (line: string) => void): void {
+  notify(`hindsight: ${r.command.join(' ')} ${howItEnded(r)}; recording ${r.id} archived (${r.events} events)`);
+  if (r.events > 0) return;
+  if (withParts) notify(`hindsight: ${path.basename(r.command[0] ?? '')} ran no traced code itself (a launcher, such as npm, is not the program's code); the processes it started did`);
+  else notify(`hindsight: no traced code has run yet (${whatIsTraced(opts)})`);
 }
 
-/** The notice's first line: what happened, and the recording. */
-function announce(r: RecordingMeta, opts: RecordOptions, notify: (line: string) => void): void {
-  notify(`hindsight: ${r.command.join(' ')} ${howItEnded(r)}; recording ${r.id} archived (${r.events} events)`);
-  if (r.events === 0) notify(`hindsight: no traced code has run yet (${whatIsTraced(opts)})`);
+/**
+ * What the notice's debug command opens: a part that `ended` (its own ring holds its crash), else
+ * the main recording, or, where that traced nothing (a launcher such as `npm start`), the part that
+ * crashed, or the first.
+ */
+function debugTarget(main: RecordingMeta, parts: readonly RecordingMeta[], ended?: EndedPart): RecordingMeta {
+  const dead = ended && parts.find((p) => p.part?.kind === ended.kind && p.part.id === ended.id);
+  if (dead) return dead;
+  if (main.events > 0 || parts.length === 0) return main;
+  return parts.find((p) => p.error) ?? parts[0]!;
 }
 
 /** The notice's last lines: the command that debugs recording r, and the link that opens it in VS Code. */

@@ -411,6 +411,25 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     }
   });
 
+  it('a launcher that runs no traced code itself (npm start): the program it started is archived, and the notice points at it', () => {
+    const cwd = mkdtempSync(path.join(dir, 'launcher-'));
+    writeFileSync(path.join(cwd, 'launch.mjs'), "import { spawn } from 'node:child_process';\nspawn(process.execPath, ['app.mjs'], { stdio: 'inherit' }).on('exit', (code) => process.exit(code ?? 1));\n");
+    writeFileSync(path.join(cwd, 'app.mjs'), "function boom(n) {\n  if (n > 2) throw new Error('boom ' + n);\n  return n;\n}\nfor (let i = 0; i < 5; i++) boom(i);\n");
+    const store = path.join(cwd, 'store.db');
+    // the launcher untraced, as npm is (not the program's own files)
+    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--exclude', '**/launch.mjs', '--', process.execPath, 'launch.mjs'], { cwd, env: ENV, encoding: 'utf8' });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /^hindsight: node ran no traced code itself \(a launcher, such as npm, is not the program's code\); the processes it started did$/m);
+    assert.doesNotMatch(run.stderr, /nothing to archive/);
+    const r = openRecordings({ path: store });
+    const app = r.list().map((m) => r.get(m.id)!).find((x) => x.meta.part?.kind === 'process');
+    r.close();
+    assert.equal(app?.meta.error?.message, 'boom 3', "the program's crash is its recording's");
+    assert.match(run.stderr, new RegExp(`^hindsight: debug process ${app!.meta.part!.id} backwards with: hindsight debug ${app!.meta.id}$`, 'm'));
+    const p = startRecordingSession(app!).session.position();
+    assert.deepEqual([p.function, p.line], ['boom', 2]);
+  });
+
   it('a worker thread or child process that dies while the program goes on is archived at once, as the crash it was, with the program as it is', async () => {
     for (const [mode, kind, how] of [
       ['thread-crash', 'worker thread', /crashed: Error: boom in checkout: sum \d+/],
