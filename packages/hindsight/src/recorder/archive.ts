@@ -8,7 +8,7 @@ import { Layout } from './ring-layout.js';
 import { RING_HEADER_BYTES, ringHeader } from './ring-reader.js';
 import { VALUES_RING_HEADER_BYTES, valuesRingUsedBytes } from './values-ring.js';
 import { endingError } from './ending-error.js';
-import { FILES, PARTS } from './spool.js';
+import { FILES, PARTS, readJson } from './spool.js';
 
 /** What the supervisor knows of the process when it archives its ring. */
 export interface ProcessEnd {
@@ -109,7 +109,9 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: P
       const id = Number(name);
       const part: RecordingPart = { kind, id, of };
       const crashed = ended?.kind === kind && ended.id === id;
-      const taken = archive(folder, { ...end, ...(kind === 'process' ? { pid: id } : {}), ...(crashed ? { trigger: 'crash' as const } : {}), reason: `${end.reason} (${kind} ${id} of ${of})`, part });
+      // a child process runs a command of its own (a launcher's program, a cluster's worker); a thread, the program's
+      const own = kind === 'process' ? readJson<{ command?: string[] }>(path.join(folder, FILES.owner))?.command : undefined;
+      const taken = archive(folder, { ...end, ...(kind === 'process' ? { pid: id } : {}), ...(own?.length ? { command: own } : {}), ...(crashed ? { trigger: 'crash' as const } : {}), reason: `${end.reason} (${kind} ${id} of ${of})`, part });
       if (taken.meta.events > 0) out.push(taken);
     }
   }

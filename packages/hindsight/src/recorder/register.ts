@@ -8,7 +8,7 @@
  * into the ring; the site tables are appended to a file as modules load, and an uncaught error
  * is written down before the process dies, so the supervisor has all it needs afterwards.
  */
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { isMainThread, threadId } from 'node:worker_threads';
 import Module, { register } from 'node:module';
 import path from 'node:path';
@@ -127,7 +127,14 @@ function claim(dir: string): string | undefined {
 function own(dir: string, ...parts: string[]): string | undefined {
   let folder = dir;
   for (const part of parts) if (!attempt(() => mkdirSync((folder = path.join(folder, part)))) && !existsSync(folder)) return undefined;
-  return attempt(() => closeSync(openSync(path.join(folder, FILES.owner), 'wx'))) ? folder : undefined;
+  return attempt(() => writeFileSync(path.join(folder, FILES.owner), JSON.stringify({ command: ownCommand() }), { flag: 'wx' })) ? folder : undefined;
+}
+
+/** This process's command as a user would type it: `node dist/server.js --port 3000` (a child process's part is named by it). */
+function ownCommand(): string[] {
+  const [script, ...rest] = process.argv.slice(1);
+  const relative = script && path.relative(process.cwd(), script);
+  return [path.basename(process.argv0), ...(script ? [relative && !relative.startsWith('..') ? relative : script] : []), ...rest];
 }
 
 /** Whether `act` ran without throwing: a folder or file the recorder could not make leaves the program unrecorded, not down. */

@@ -8,7 +8,7 @@ import { mapShared } from './shared-memory.js';
 /** The files of a recording in progress, in the folder the supervisor gives the recorded process. */
 export const FILES = {
   ring: 'ring',
-  /** Created by the one process (and thread) that writes the ring. */
+  /** Created by the one process (and thread) that writes the ring, with its command ({ command }: a child process's names its part). */
   owner: 'owner',
   /** One JSON line per instrumented module: {base, sites}. */
   modules: 'modules.jsonl',

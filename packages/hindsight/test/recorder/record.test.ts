@@ -425,6 +425,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const app = r.list().map((m) => r.get(m.id)!).find((x) => x.meta.part?.kind === 'process');
     r.close();
     assert.equal(app?.meta.error?.message, 'boom 3', "the program's crash is its recording's");
+    assert.deepEqual(app!.meta.command, ['node', 'app.mjs'], 'named by its own command, not the launcher’s');
     assert.match(run.stderr, new RegExp(`^hindsight: debug process ${app!.meta.part!.id} backwards with: hindsight debug ${app!.meta.id}$`, 'm'));
     const p = startRecordingSession(app!).session.position();
     assert.deepEqual([p.function, p.line], ['boom', 2]);
