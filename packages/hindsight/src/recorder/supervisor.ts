@@ -112,8 +112,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       if (!ringStarted(dir)) return notYet(reason);
       const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: snapshotReason(reason) };
       const taken = archive(dir, end);
+      const withParts = archiveParts(dir, end, taken.meta.id, ended);
+      // a part that died having traced nothing (a launcher's own process, as tsx's is): nothing of its own to show
+      if (ended && !withParts.some((p) => p.meta.part?.kind === ended.kind && p.meta.part.id === ended.id)) return;
       snapshots.push(taken.meta);
-      save(taken, archiveParts(dir, end, taken.meta.id, ended), ended);
+      save(taken, withParts, ended);
     };
     // a worker thread or child process that dies while the program goes on: the program as it is, with the dead part's ring
     const partWatch = watchParts(dir, {

@@ -411,19 +411,25 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     }
   });
 
-  it('a launcher that runs no traced code itself (npm start): the program it started is archived, and the notice points at it', () => {
+  it('a launcher that runs no traced code itself (npx tsx, npm start): the program it started is archived, once, and the notice points at it', () => {
     const cwd = mkdtempSync(path.join(dir, 'launcher-'));
-    writeFileSync(path.join(cwd, 'launch.mjs'), "import { spawn } from 'node:child_process';\nspawn(process.execPath, ['app.mjs'], { stdio: 'inherit' }).on('exit', (code) => process.exit(code ?? 1));\n");
+    // two launchers, as `npx tsx` is: each starts the next and exits with its code, the outer one
+    // after the supervisor has seen the inner ones die while it runs
+    const launch = (next: string, ms: number) => `import { spawn } from 'node:child_process';\nspawn(process.execPath, ['${next}'], { stdio: 'inherit' }).on('exit', (code) => setTimeout(() => process.exit(code ?? 1), ${ms}));\n`;
+    writeFileSync(path.join(cwd, 'launch.mjs'), launch('tsx.mjs', 500));
+    writeFileSync(path.join(cwd, 'tsx.mjs'), launch('app.mjs', 0));
     writeFileSync(path.join(cwd, 'app.mjs'), "function boom(n) {\n  if (n > 2) throw new Error('boom ' + n);\n  return n;\n}\nfor (let i = 0; i < 5; i++) boom(i);\n");
     const store = path.join(cwd, 'store.db');
     // the launcher untraced, as npm is (not the program's own files)
-    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--exclude', '**/launch.mjs', '--', process.execPath, 'launch.mjs'], { cwd, env: ENV, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--exclude', '**/launch.mjs', '--exclude', '**/tsx.mjs', '--', process.execPath, 'launch.mjs'], { cwd, env: ENV, encoding: 'utf8' });
     assert.equal(run.status, 1, run.stderr);
     assert.match(run.stderr, /^hindsight: node ran no traced code itself \(a launcher, such as npm, is not the program's code\); the processes it started did$/m);
     assert.doesNotMatch(run.stderr, /nothing to archive/);
     const r = openRecordings({ path: store });
-    const app = r.list().map((m) => r.get(m.id)!).find((x) => x.meta.part?.kind === 'process');
+    const all = r.list().map((m) => r.get(m.id)!);
     r.close();
+    const app = all.find((x) => x.meta.part?.kind === 'process');
+    assert.equal(all.length, 2, `the launcher's recording and the program's, once: ${all.map((x) => x.meta.reason).join('; ')}`);
     assert.equal(app?.meta.error?.message, 'boom 3', "the program's crash is its recording's");
     assert.deepEqual(app!.meta.command, ['node', 'app.mjs'], 'named by its own command, not the launcher’s');
     assert.match(run.stderr, new RegExp(`^hindsight: debug process ${app!.meta.part!.id} backwards with: hindsight debug ${app!.meta.id}$`, 'm'));
