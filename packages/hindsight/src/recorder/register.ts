@@ -84,8 +84,10 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   const warnings = path.join(config.dir, FILES.warnings);
   register('./hooks.js', { parentURL: import.meta.url, data: { include: config.include, exclude: config.exclude, cwd: config.cwd, transformCache: config.transformCache, captureArgs: config.captureArgs, warnings } });
   instrumentCommonJs(tracedFiles(config), untracedWarning(warnings), sourceMapWarning(warnings), recorderInstrumentOptions(config, warnings));
-  if (main) triggers(config, runtime);
+  if (main) snapshotsAsked();
   else askThroughFile(path.join(config.dir, FILES.snapshots));
+  // where the work is: a launcher's program (npm start) and a cluster's workers are parts
+  triggers(config, runtime);
   // a child process of the program: its supervisor tells a clean exit from a death by this
   if (!main && isMainThread) process.on('exit', (code) => writeNote(path.join(config.dir, FILES.exit), JSON.stringify({ code }), 'whole'));
 
@@ -185,11 +187,18 @@ function demoter(runtime: ProbeRuntime, ring: RingWriter, file: string): void {
   });
 }
 
-/** SIGUSR2, and slow work (an HTTP request, an async unit of work) or an error logged when asked: a snapshot while the program goes on. */
-function triggers(config: NonNullable<ReturnType<typeof configFromEnv>>, runtime: ProbeRuntime): void {
+/** The main recorder's: snapshots asked of the program itself (SIGUSR2, over the channel to the supervisor). */
+function snapshotsAsked(): void {
   // the channel to the supervisor must not keep a program alive that would otherwise end
   (process.channel as { unref?: () => void } | undefined)?.unref?.();
   process.on('SIGUSR2', () => snapshot('SIGUSR2'));
+}
+
+/**
+ * Slow work (an HTTP request, an async unit of work) or an error logged, when asked: a snapshot
+ * while the program goes on, asked by whichever process or thread did the work.
+ */
+function triggers(config: NonNullable<ReturnType<typeof configFromEnv>>, runtime: ProbeRuntime): void {
   if (config.slowMs > 0) {
     const slow = oncePerBurst(snapshot);
     watchSlowRequests(config.slowMs, slow);

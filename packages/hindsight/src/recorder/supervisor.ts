@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
-import { openRecordings, type NewRecording, type RecordingMeta, type RecordingStore } from '../store/index.js';
+import { openRecordings, type NewRecording, type RecordingMeta, type RecordingPart, type RecordingStore } from '../store/index.js';
 import { archive, archiveParts, howItEnded, newRecordingId, ringStarted, snapshotReason, type ProcessEnd } from './archive.js';
 import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
@@ -84,7 +84,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   // listened for before the program starts: one that came in between would end this process and leave the program running
   let running: ChildProcess | undefined;
   const notYet = (reason: string) => notify(`hindsight: no snapshot (${reason}): ${program} has not started recording yet`);
-  let snap = (reason: string, _ended?: EndedPart): void => notYet(reason);
+  let snap = (reason: string, _ended?: EndedPart, _asker?: PartName): void => notYet(reason);
   // removed once the program is gone (a signal then does what it would without hindsight), and on every way out
   const stopListening = listen([...forwarding(() => running), ['SIGUSR2', () => snap('SIGUSR2 to hindsight record')]]);
   try {
@@ -93,8 +93,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     running = child;
     const snapshots: RecordingMeta[] = [];
     const parts: RecordingMeta[] = [];
-    /** The main recording and its parts saved and the notice said; the recording its debug command opens. */
-    const save = (main: NewRecording, withParts: NewRecording[], ended?: EndedPart): RecordingMeta => {
+    /** The main recording and its parts saved and the notice said; the recording its debug command opens (`focus`'s, where it has one). */
+    const save = (main: NewRecording, withParts: NewRecording[], focus?: PartName): RecordingMeta => {
       recordings.save(main);
       announce(main.meta, withParts.length > 0, opts, notify);
       const saved = withParts.map((p) => {
@@ -103,11 +103,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         return p.meta;
       });
       parts.push(...saved);
-      const target = debugTarget(main.meta, saved, ended);
+      const target = debugTarget(main.meta, saved, focus);
       howToDebug(target, opts, notify);
       return target;
     };
-    snap = (reason: string, ended?: EndedPart) => {
+    snap = (reason: string, ended?: EndedPart, asker?: PartName) => {
       // asked for (SIGUSR2) before the program got as far as recording: nothing to take yet
       if (!ringStarted(dir)) return notYet(reason);
       const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: snapshotReason(reason) };
@@ -116,7 +116,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       // a part that died having traced nothing (a launcher's own process, as tsx's is): nothing of its own to show
       if (ended && !withParts.some((p) => p.meta.part?.kind === ended.kind && p.meta.part.id === ended.id)) return;
       snapshots.push(taken.meta);
-      save(taken, withParts, ended);
+      save(taken, withParts, ended ?? asker);
     };
     // a worker thread or child process that dies while the program goes on: the program as it is, with the dead part's ring
     const partWatch = watchParts(dir, {
@@ -124,7 +124,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         snap(`${part.kind} ${part.id} ${part.how}`, part);
         partWatch.forget(part);
       },
-      snapshot: (part, reason) => snap(`${reason} (asked by ${part.kind} ${part.id})`),
+      snapshot: (part, reason) => snap(`${reason} (asked by ${part.kind} ${part.id})`, undefined, part),
     });
     child.on('message', (m) => {
       if (isSnapshotRequest(m)) snap(m.reason);
@@ -288,14 +288,18 @@ function announce(r: RecordingMeta, withParts: boolean, opts: RecordOptions, not
   else notify(`hindsight: no traced code has run yet (${whatIsTraced(opts)})`);
 }
 
+/** A worker thread or child process of the program. */
+type PartName = Pick<RecordingPart, 'kind' | 'id'>;
+
 /**
- * What the notice's debug command opens: a part that `ended` (its own ring holds its crash), else
+ * What the notice's debug command opens: the part in `focus` (one that died: its own ring holds its
+ * crash; one that asked for the snapshot: its own ring holds why), else
  * the main recording, or, where that traced nothing (a launcher such as `npm start`), the part that
  * crashed, or the first.
  */
-function debugTarget(main: RecordingMeta, parts: readonly RecordingMeta[], ended?: EndedPart): RecordingMeta {
-  const dead = ended && parts.find((p) => p.part?.kind === ended.kind && p.part.id === ended.id);
-  if (dead) return dead;
+function debugTarget(main: RecordingMeta, parts: readonly RecordingMeta[], focus?: PartName): RecordingMeta {
+  const own = focus && parts.find((p) => p.part?.kind === focus.kind && p.part.id === focus.id);
+  if (own) return own;
   if (main.events > 0 || parts.length === 0) return main;
   return parts.find((p) => p.error) ?? parts[0]!;
 }

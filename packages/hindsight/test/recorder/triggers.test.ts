@@ -147,6 +147,28 @@ describe('the slow-work trigger', () => {
   });
 });
 
+describe('triggers under a launcher (npm start)', () => {
+  it('the program a launcher started asks for its own snapshots: --slow watches its work, and the notice points at its ring', () => {
+    const cwd = path.join(dir, 'launched');
+    mkdirSync(cwd);
+    writeFileSync(path.join(cwd, 'jobs.mjs'), JOBS);
+    writeFileSync(path.join(cwd, 'launch.mjs'), "import { spawn } from 'node:child_process';\nspawn(process.execPath, ['jobs.mjs'], { stdio: 'inherit' }).on('exit', (code) => process.exit(code ?? 1));\n");
+    const store = path.join(cwd, 'store.db');
+    const out = spawnSync(process.execPath, [CLI, '--store', store, 'record', '--slow', '200', '--exclude', '**/launch.mjs', '--', process.execPath, 'launch.mjs'], { cwd, env: ENV, encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    const r = openRecordings({ path: store });
+    try {
+      const all = r.list();
+      const part = all.find((m) => m.part);
+      assert.equal(all.length, 2, out.stderr);
+      assert.match(part?.reason ?? '', /^snapshot: slow work: handle \(jobs\.mjs:4\) took 3\d\d ms \(threshold 200 ms\) \(asked by process \d+\) \(process \d+ of rec-\w+\)$/);
+      assert.match(out.stderr, new RegExp(`^hindsight: debug process ${part!.part!.id} backwards with: hindsight debug ${part!.id}$`, 'm'));
+    } finally {
+      r.close();
+    }
+  });
+});
+
 describe('hindsight record: settings from hindsight.config.json', () => {
   it('the config file sets the trigger and the ring; a flag overrides the file', async () => {
     const fromFile = await recordService('file', [], { record: { slow: 200, ring: '1MiB' } });
