@@ -1,6 +1,6 @@
 import { constants } from 'node:buffer';
 import { HindsightError } from '../common/index.js';
-import type { BundleFile, Recording, RecordingStore } from '../store/index.js';
+import type { BundleFile, Recording, RecordingMeta, RecordingStore } from '../store/index.js';
 
 /** A recording as one JSON file (`hindsight trace export`): to debug it on another machine, with its code. */
 export interface RecordingFile {
@@ -66,6 +66,20 @@ const bytes = (text: string): Uint8Array => {
 export const RECORDING_ID = /^rec-[0-9a-f]+$/;
 
 /** A recording in the store and the sources of its code bundle (the code as it ran); throws when the store has no such recording. */
+/**
+ * The recordings archived with recording `id` (its worker threads' and child processes'), and, when
+ * it traced nothing itself (a launcher such as `npm start`), the one to debug in its place: the
+ * part that crashed, or the first that traced something.
+ */
+export function partsOf(store: RecordingStore, id: string): { parts: RecordingMeta[]; program?: RecordingMeta } {
+  const all = store.list();
+  const parts = all.filter((m) => m.part?.of === id);
+  if (all.find((m) => m.id === id)?.events !== 0) return { parts };
+  const traced = parts.filter((m) => m.events > 0);
+  const program = traced.find((m) => m.error) ?? traced[0];
+  return { parts, ...(program ? { program } : {}) };
+}
+
 export function storedRecording(store: RecordingStore, id: string): { recording: Recording; sources: Map<string, string> } {
   const recording = store.get(id);
   if (!recording) throw recordingNotFound(id);

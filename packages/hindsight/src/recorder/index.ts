@@ -18,4 +18,4 @@ export { endedAs, howItEnded, snapshotWhy } from './archive.js';
 export { recoverOrphans } from './standalone.js';
 export { mapShared } from './shared-memory.js';
 export { memoryFolder } from './spool.js';
-export { toRecordingFile, fromRecordingFile, isRecordingFile, storedRecording, recordingNotFound, RECORDING_ID, type RecordingFile } from './file.js';
+export { toRecordingFile, fromRecordingFile, isRecordingFile, partsOf, storedRecording, recordingNotFound, RECORDING_ID, type RecordingFile } from './file.js';

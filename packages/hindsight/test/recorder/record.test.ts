@@ -435,6 +435,14 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.match(run.stderr, new RegExp(`^hindsight: debug process ${app!.meta.part!.id} backwards with: hindsight debug ${app!.meta.id}$`, 'm'));
     const p = startRecordingSession(app!).session.position();
     assert.deepEqual([p.function, p.line], ['boom', 2]);
+    // the launcher's own recording leads to the program's
+    const launcher = all.find((x) => !x.meta.part)!.meta.id;
+    const shown = spawnSync(process.execPath, [CLI, '--store', store, 'trace', 'show', launcher], { cwd, env: ENV, encoding: 'utf8' }).stdout;
+    assert.match(shown, new RegExp(`^  with it, process ${app!.meta.part!.id} \\(node app\\.mjs\\): ${app!.meta.id}, crashed`, 'm'));
+    assert.match(shown, new RegExp(`^  it ran no traced code itself \\(a launcher, such as npm\\); debug the program it started: hindsight debug ${app!.meta.id}$`, 'm'));
+    const debugged = spawnSync(process.execPath, [CLI, '--store', store, 'debug', launcher], { cwd, env: ENV, encoding: 'utf8', input: 'quit\n' }).stdout;
+    assert.match(debugged, new RegExp(`^Debugging recording ${app!.meta.id} `, 'm'), 'the launcher\'s recording opens the program\'s');
+    assert.match(debugged, /ran no traced code itself \(a launcher, such as npm\): this is the process it started/);
   });
 
   it('a worker thread or child process that dies while the program goes on is archived at once, as the crash it was, with the program as it is', async () => {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { HindsightError } from '../../../common/errors.js';
 import { COMMAND_NAMES, startRecordingSession, startSession, type CommandResult, type DebugSession, type RunInfo, type SessionStart } from '../../../debugger/index.js';
 import type { RecordedEvent } from '../../../history/index.js';
-import { fromRecordingFile, isRecordingFile, RECORDING_ID, storedRecording } from '../../../recorder/index.js';
+import { fromRecordingFile, isRecordingFile, partsOf, RECORDING_ID, storedRecording } from '../../../recorder/index.js';
 import type { Recording } from '../../../store/index.js';
 import { readHistoryFile } from '../../files.js';
 import { jsonLine, println } from '../../output/json.js';
@@ -66,10 +66,16 @@ async function openRun(target: string, flags: DebugFlags, cmd: Command): Promise
   return startSession(events, run, flags.workflows);
 }
 
-/** A recording in the store, with its code bundle. */
+/** A recording in the store, with its code bundle; a launcher's (npm start), the program it started in its place, said. */
 function openRecording(id: string, cmd: Command): { session: DebugSession; start: SessionStart } {
-  const { recording, sources } = withRecordings(cmd, (r) => storedRecording(r, id));
-  return recordingSession(recording, sources);
+  let instead: string | undefined;
+  const { recording, sources } = withRecordings(cmd, (r) => {
+    const { program } = partsOf(r, id);
+    if (program) instead = `${id} (${r.get(id)!.meta.command.join(' ')}) ran no traced code itself (a launcher, such as npm): this is the ${program.part!.kind} it started, ${program.part!.id} (${program.command.join(' ')}), ${program.id}`;
+    return storedRecording(r, program?.id ?? id);
+  });
+  const { session, start } = recordingSession(recording, sources);
+  return { session, start: instead ? { ...start, notes: [instead, ...start.notes] } : start };
 }
 
 /** A session over a recording, its decode shown by a bar on a terminal (a full ring of a busy service takes seconds). */

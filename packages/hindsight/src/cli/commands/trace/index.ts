@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { HindsightError } from '../../../common/errors.js';
-import { howItEnded, readValuesRing, recordingNotFound as notFound, recoverOrphans, toRecordingFile } from '../../../recorder/index.js';
+import { howItEnded, partsOf, readValuesRing, recordingNotFound as notFound, recoverOrphans, toRecordingFile } from '../../../recorder/index.js';
 import { openRecordings, type RecordingStore } from '../../../store/index.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
@@ -70,7 +70,10 @@ function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
   for (const d of m.demoted ?? []) println(`  demoted (too hot and too small to trace): ${d.functionName} (${d.file}:${d.line}), after ${d.calls} calls`);
   // recordings archived before 2026-12-07 kept them as said on the program's stderr, `hindsight: ` and all
   for (const w of m.warnings ?? []) println(pc.yellow(`  warning: ${w.replace(/^hindsight: /, '')}`));
-  println(`  debug it: hindsight debug ${m.id}`);
+  const { parts, program } = withRecordings(cmd, (r) => partsOf(r, m.id));
+  for (const p of parts) println(`  with it, ${p.part!.kind} ${p.part!.id} (${p.command.join(' ')}): ${p.id}, ${howItEnded(p)}, ${p.events} events`);
+  if (program) println(`  it ran no traced code itself (a launcher, such as npm); debug the program it started: hindsight debug ${program.id}`);
+  else println(`  debug it: hindsight debug ${m.id}`);
 }
 
 function exportAction(id: string, flags: { output: string; format: ReturnType<typeof exportFormat> }, cmd: Command): void {
