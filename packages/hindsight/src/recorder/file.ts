@@ -65,7 +65,6 @@ const bytes = (text: string): Uint8Array => {
 /** Recording ids as the store hands them out: `rec-` and hex. */
 export const RECORDING_ID = /^rec-[0-9a-f]+$/;
 
-/** A recording in the store and the sources of its code bundle (the code as it ran); throws when the store has no such recording. */
 /**
  * The recordings archived with recording `id` (its worker threads' and child processes'), and, when
  * it traced nothing itself (a launcher such as `npm start`), the one to debug in its place: the
@@ -80,6 +79,7 @@ export function partsOf(store: RecordingStore, id: string): { parts: RecordingMe
   return { parts, ...(program ? { program } : {}) };
 }
 
+/** A recording in the store and the sources of its code bundle (the code as it ran); throws when the store has no such recording. */
 export function storedRecording(store: RecordingStore, id: string): { recording: Recording; sources: Map<string, string> } {
   const recording = store.get(id);
   if (!recording) throw recordingNotFound(id);
