@@ -55,7 +55,7 @@ function listAction(flags: { json?: boolean }, cmd: Command): void {
 }
 
 function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
-  const rec = withRecordings(cmd, (r) => r.get(id));
+  const { rec, parts, program } = withRecordings(cmd, (r) => ({ rec: r.get(id), ...partsOf(r, id) }));
   if (!rec) throw notFound(id);
   const m = rec.meta;
   const captured = [...new Set(rec.modules.flatMap((mod) => mod.sites.filter((s) => s.params).map((s) => s.functionName)))];
@@ -70,7 +70,6 @@ function showAction(id: string, flags: { json?: boolean }, cmd: Command): void {
   for (const d of m.demoted ?? []) println(`  demoted (too hot and too small to trace): ${d.functionName} (${d.file}:${d.line}), after ${d.calls} calls`);
   // recordings archived before 2026-12-07 kept them as said on the program's stderr, `hindsight: ` and all
   for (const w of m.warnings ?? []) println(pc.yellow(`  warning: ${w.replace(/^hindsight: /, '')}`));
-  const { parts, program } = withRecordings(cmd, (r) => partsOf(r, m.id));
   for (const p of parts) println(`  with it, ${p.part!.kind} ${p.part!.id} (${p.command.join(' ')}): ${p.id}, ${howItEnded(p)}, ${p.events} events`);
   if (program) println(`  it ran no traced code itself (a launcher, such as npm); debug the program it started: hindsight debug ${program.id}`);
   else println(`  debug it: hindsight debug ${m.id}`);
