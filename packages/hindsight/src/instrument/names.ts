@@ -23,6 +23,24 @@ function routeHandler(fn: FnPath): string | undefined {
 }
 
 /**
+ * A route declared as an object, `fastify.route({ method: 'GET', url: '/users/:id', handler })` (hapi
+ * spells `url` `path`): its `handler`, a function written there, is named by the route as well.
+ */
+function routeObjectHandler(fn: FnPath): string | undefined {
+  const property = t.isObjectMethod(fn.node) ? fn.node : fn.parentPath.node;
+  if (!(t.isObjectProperty(property) || t.isObjectMethod(property)) || property.computed || !t.isIdentifier(property.key, { name: 'handler' })) return undefined;
+  if (t.isObjectProperty(property) && property.value !== fn.node) return undefined;
+  const route = (t.isObjectMethod(fn.node) ? fn.parentPath : fn.parentPath.parentPath)?.node;
+  if (!t.isObjectExpression(route)) return undefined;
+  const value = (name: string): T.Node | undefined => route.properties.find((q): q is T.ObjectProperty => t.isObjectProperty(q) && !q.computed && t.isIdentifier(q.key, { name }))?.value;
+  const methods = value('method');
+  const verbs = t.isStringLiteral(methods) ? [methods.value] : t.isArrayExpression(methods) && methods.elements.every((e) => t.isStringLiteral(e)) ? methods.elements.map((e) => (e as T.StringLiteral).value) : [];
+  const url = value('url') ?? value('path');
+  if (verbs.length === 0 || !t.isStringLiteral(url) || !/^[/*]/.test(url.value)) return undefined;
+  return `${verbs.map((v) => v.toUpperCase()).join(',')} ${url.value}`;
+}
+
+/**
  * The names in scope at a value point, innermost scope first within each group: what `info locals`
  * lists. Names are only those written in the source (the instrumenter's own are left out), and a
  * let/const/class of the current function appears only once the point is past its declaration.
@@ -39,16 +57,16 @@ export interface ScopeNames {
 type FnPath = NodePath<T.Function>;
 type Binding = NodePath['scope']['bindings'][string];
 
-/** A readable name: the function's own, else a route's (routeHandler), else what it is assigned to (`const f = ...`, `{ f: ... }`, `f = ...`), else `<anonymous>`. */
+/** A readable name: the function's own, else a route's (routeHandler, routeObjectHandler), else what it is assigned to (`const f = ...`, `{ f: ... }`, `f = ...`), else `<anonymous>`. */
 export function functionName(fn: FnPath): string {
   const node = fn.node;
   if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id) return node.id.name;
+  const route = routeHandler(fn) ?? routeObjectHandler(fn);
+  if (route) return route;
   if (t.isClassMethod(node) || t.isObjectMethod(node) || t.isClassPrivateMethod(node)) {
     // a getter and its setter share the name, so `break Cart.total` stops in both
     return classMember(fn, node.key);
   }
-  const route = routeHandler(fn);
-  if (route) return route;
   // walk up through wrappers such as `workflow('name', async () => ...)` to the binding; a callback
   // of a method call (`xs.map((x) => ...)`) is not what the call's result is assigned to
   let p: NodePath | null = fn.parentPath;

@@ -1,7 +1,7 @@
 /**
  * A route's handler is named by its route (`GET /users/:id`), as tracing tools name requests: the
- * last argument of a router's method for an HTTP verb whose first argument is a path. Everything
- * else keeps the name it had.
+ * last argument of a router's method for an HTTP verb whose first argument is a path, or the
+ * `handler` of a route declared as an object. Everything else keeps the name it had.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -19,10 +19,15 @@ app.use('/static', (req, res, next) => next());
 items.get('/x', () => 1, extra);
 app.get(\`/t/\${v}\`, () => 1);
 app.get('/chain', (req, res, next) => next(), (req, res) => res.end());
+fastify.route({ method: 'GET', url: '/items', handler: async (request) => [] });
+fastify.route({ method: ['POST', 'PUT'], url: '/items/:id', async handler(request) { return request.body; } });
+server.route({ method: 'GET', path: '/health', handler: (request, h) => 'ok' });
+options.route({ method: 'GET', url: someUrl, handler: () => 1 });
+const plugin = { handler: () => 1 };
 `;
 
 describe('route handlers are named by their route', () => {
-  it('the last argument of app.get/post/put/patch/delete/head/options/all with a path first; not a key, a middleware, a computed path or another argument', () => {
+  it('the last argument of app.get/post/put/patch/delete/head/options/all with a path first, and the handler of a route declared as an object (fastify.route, hapi); not a key, a middleware, a computed path or another argument', () => {
     const out = instrument(CODE, '/app/server.js', undefined, { sparse: true, modules: true });
     const names = out.sites.filter((s) => s.kind === 'function' && !s.module).map((s) => `${s.line} ${s.functionName}`);
     assert.deepEqual(names, [
@@ -38,6 +43,11 @@ describe('route handlers are named by their route', () => {
       '11 <anonymous>',
       '12 <anonymous>',
       '12 GET /chain',
+      '13 GET /items',
+      '14 POST,PUT /items/:id',
+      '15 GET /health',
+      '16 handler',
+      '17 handler',
     ]);
   });
 });
