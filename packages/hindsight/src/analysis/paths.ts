@@ -208,5 +208,3 @@ export class PathTrie {
     return out.reverse();
   }
 }
-
-

@@ -42,9 +42,7 @@ export function crashPoint(execution: Execution): CrashPoint | undefined {
 /** Where each exception that left a function was thrown (the statements that threw, ascending): not its way out. */
 export function throwPoints(execution: Execution): Uint32Array {
   const out = new Set<number>();
-  for (let i = 0; i < execution.length; i++) {
-    if (execution.kinds[i] === EventKind.Throw && passedOn(execution, i) < 0) out.add(throwingStatement(execution, i));
-  }
+  for (const i of throwEvents(execution)) if (passedOn(execution, i) < 0) out.add(throwingStatement(execution, i));
   return Uint32Array.from(out).sort();
 }
 

@@ -128,7 +128,11 @@ function claim(dir: string): string | undefined {
  */
 function own(dir: string, ...parts: string[]): string | undefined {
   let folder = dir;
-  for (const part of parts) if (!attempt(() => mkdirSync((folder = path.join(folder, part)))) && !existsSync(folder)) return undefined;
+  for (const part of parts) {
+    folder = path.join(folder, part);
+    const inside = folder;
+    if (!attempt(() => mkdirSync(inside)) && !existsSync(inside)) return undefined;
+  }
   return attempt(() => writeFileSync(path.join(folder, FILES.owner), JSON.stringify({ command: ownCommand() }), { flag: 'wx' })) ? folder : undefined;
 }
 

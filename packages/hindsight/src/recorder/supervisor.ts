@@ -111,10 +111,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       // asked for (SIGUSR2) before the program got as far as recording: nothing to take yet
       if (!ringStarted(dir)) return notYet(reason);
       const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: snapshotReason(reason) };
-      const taken = archive(dir, end);
-      const withParts = archiveParts(dir, end, taken.meta.id, ended);
-      // a part that died having traced nothing (a launcher's own process, as tsx's is): nothing of its own to show
+      const id = newRecordingId();
+      const withParts = archiveParts(dir, end, id, ended);
+      // a part that died having traced nothing (a launcher's own process, as tsx's is): nothing of its own to show, and the program's ring is not read
       if (ended && !withParts.some((p) => p.meta.part?.kind === ended.kind && p.meta.part.id === ended.id)) return;
+      const taken = archive(dir, end, id);
       snapshots.push(taken.meta);
       save(taken, withParts, ended ?? asker);
     };
