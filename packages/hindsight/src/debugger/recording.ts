@@ -1,4 +1,4 @@
-import { decodeRecordingWithArguments, endedAs, snapshotWhy, type DecodeOptions } from '../recorder/index.js';
+import { decodeRecordingWithArguments, demotion, endedAs, snapshotWhy, type DecodeOptions } from '../recorder/index.js';
 import type { Recording } from '../store/index.js';
 import { ValuesNotCaptured } from '../trace/index.js';
 import { CapturedArguments } from './captured-args.js';
@@ -27,7 +27,7 @@ export function startRecordingSession(recording: Recording, opts: Pick<SessionOp
   else if (m.trigger === 'snapshot') notes.push(`a snapshot of the process, which went on running (${snapshotWhy(m.reason)}); the cursor is at its last event`);
   else notes.push(`the process ${endedAs(m.reason)}; the cursor is at its last event`);
   for (const d of demoted) {
-    notes.push(`${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls (too hot and too small to trace): ${demotedCalls(d.from)}`);
+    notes.push(demotion(d, demotedCalls(d.from)));
   }
   if (m.wrapped) notes.push('the ring wrapped: older events were overwritten, so the trace starts in the middle of the program (frames whose calls were lost are marked)');
   const why = `values are not captured in flight recordings (control flow only): record with --capture-args <function> to keep a function's arguments; the error that ended the process is in \`hindsight trace show ${m.id}\``;

@@ -51,6 +51,11 @@ export function howItEnded(m: Pick<RecordingMeta, 'error' | 'trigger' | 'reason'
   return endedAs(m.reason);
 }
 
+/** A function the recorder demoted, in words: which, when, and `consequence` for what the reader is shown. */
+export function demotion(d: DemotedFunction, consequence: string): string {
+  return `${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls (too hot and too small to trace): ${consequence}`;
+}
+
 export const newRecordingId = (): string => `rec-${randomUUID().slice(0, 8)}`;
 
 /**

@@ -73,10 +73,16 @@ export const RECORDING_ID = /^rec-[0-9a-f]+$/;
 export function partsOf(store: RecordingStore, id: string): { parts: RecordingMeta[]; program?: RecordingMeta } {
   const all = store.list();
   const parts = all.filter((m) => m.part?.of === id);
-  if (all.find((m) => m.id === id)?.events !== 0) return { parts };
-  const traced = parts.filter((m) => m.events > 0);
-  const program = traced.find((m) => m.error) ?? traced[0];
+  const main = all.find((m) => m.id === id);
+  const program = main && launched(main, parts);
   return { parts, ...(program ? { program } : {}) };
+}
+
+/** When recording `main` traced nothing (a launcher's), the one of its parts that stands for it: the part that crashed, or the first that traced something. */
+export function launched(main: RecordingMeta, parts: readonly RecordingMeta[]): RecordingMeta | undefined {
+  if (main.events > 0) return undefined;
+  const traced = parts.filter((m) => m.events > 0);
+  return traced.find((m) => m.error) ?? traced[0];
 }
 
 /** A recording in the store and the sources of its code bundle (the code as it ran); throws when the store has no such recording. */

@@ -14,7 +14,7 @@ export { ringBytes, TIME_EVERY } from './ring-layout.js';
 export { readRing, ringEventCount, type RingContents, type RingEvents } from './ring-reader.js';
 export { DEFAULT_RING_BYTES } from './config.js';
 export { snapshot } from './snapshot.js';
-export { endedAs, howItEnded, snapshotWhy } from './archive.js';
+export { demotion, endedAs, howItEnded, snapshotWhy } from './archive.js';
 export { recoverOrphans } from './standalone.js';
 export { mapShared } from './shared-memory.js';
 export { memoryFolder } from './spool.js';

@@ -9,6 +9,7 @@ import { DEFAULT_RING_BYTES, ENV } from './config.js';
 import { watchParts, type EndedPart } from './part-watch.js';
 import { isSnapshotRequest } from './snapshot.js';
 import { ringBytes } from './ring-layout.js';
+import { launched } from './file.js';
 import { memoryFolder, removeFolder, ringFolder } from './spool.js';
 
 export interface RecordOptions {
@@ -300,9 +301,7 @@ type PartName = Pick<RecordingPart, 'kind' | 'id'>;
  */
 function debugTarget(main: RecordingMeta, parts: readonly RecordingMeta[], focus?: PartName): RecordingMeta {
   const own = focus && parts.find((p) => p.part?.kind === focus.kind && p.part.id === focus.id);
-  if (own) return own;
-  if (main.events > 0 || parts.length === 0) return main;
-  return parts.find((p) => p.error) ?? parts[0]!;
+  return own || launched(main, parts) || main;
 }
 
 /** The notice's last lines: the command that debugs recording r, and the link that opens it in VS Code. */

@@ -5,8 +5,8 @@ import { HindsightError } from '../../../common/errors.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { plural } from '../../output/values.js';
-import { demotedSites } from '../../../recorder/index.js';
-import { demotion, loadRecording } from './recording.js';
+import { demotedSites, demotion } from '../../../recorder/index.js';
+import { loadRecording } from './recording.js';
 
 interface LatencyFlags {
   json?: boolean;

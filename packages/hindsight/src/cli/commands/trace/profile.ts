@@ -7,8 +7,9 @@ import { intFlag } from '../../flags.js';
 import { printJson, println } from '../../output/json.js';
 import { renderTable } from '../../output/table.js';
 import { plural } from '../../output/values.js';
+import { demotion } from '../../../recorder/index.js';
 import { ms, unknownEntry } from './latency.js';
-import { demotion, loadRecording } from './recording.js';
+import { loadRecording } from './recording.js';
 
 const ORDERS = ['self', 'total', 'calls'] as const;
 type Order = (typeof ORDERS)[number];

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { capturedCall, decodeRecordingWithArguments } from '../../../recorder/index.js';
-import type { DemotedFunction, RecordingMeta } from '../../../store/index.js';
+import type { RecordingMeta } from '../../../store/index.js';
 import type { Execution } from '../../../trace/index.js';
 import { withDecodingBar } from '../../output/progress.js';
 import { notFound, withRecordings } from './index.js';
@@ -18,9 +18,4 @@ export function loadRecording(cmd: Command, id: string): { execution: Execution;
     return values && Object.fromEntries(values.map(({ name, preview }) => [name, preview]));
   };
   return { execution, meta: rec.meta, frameArgs };
-}
-
-/** A line on a function the recorder demoted: which, when, and `consequence` for what the command shows. */
-export function demotion(d: DemotedFunction, consequence: string): string {
-  return `${d.functionName} (${d.file}:${d.line}) was demoted after ${d.calls} calls (too hot and too small to trace): ${consequence}`;
 }
