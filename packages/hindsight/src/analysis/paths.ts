@@ -73,10 +73,7 @@ export class PathTrie {
     this.#nameOf = frameNamer(ex);
     this.#times = frameTimes(ex);
     this.#span = tree.maxSite + 2;
-    this.#nodeOf = new Int32Array(ex.frameCount);
-    this.#owner = new Int32Array(ex.frameCount);
-    this.#lastCallee = new Int32Array(ex.frameCount);
-    this.#frames = new Uint32Array(ex.frameCount);
+    ({ nodeOf: this.#nodeOf, owner: this.#owner, lastCallee: this.#lastCallee, frames: this.#frames } = scratchOf(ex));
   }
 
   /**
@@ -207,4 +204,23 @@ export class PathTrie {
     for (let n = node; n > 0; n = this.#parent[n]!) out.push(this.#name[n]!);
     return out.reverse();
   }
+}
+
+/** The per-frame scratch of add(), one set per Execution: each frame's entries are written before they are read, so the tries of every group of a report share it. */
+interface Scratch {
+  readonly nodeOf: Int32Array;
+  readonly owner: Int32Array;
+  readonly lastCallee: Int32Array;
+  readonly frames: Uint32Array;
+}
+
+const scratches = new WeakMap<Execution, Scratch>();
+
+function scratchOf(ex: Execution): Scratch {
+  let s = scratches.get(ex);
+  if (!s) {
+    const n = ex.frameCount;
+    scratches.set(ex, (s = { nodeOf: new Int32Array(n), owner: new Int32Array(n), lastCallee: new Int32Array(n), frames: new Uint32Array(n) }));
+  }
+  return s;
 }
