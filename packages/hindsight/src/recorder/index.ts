@@ -16,6 +16,6 @@ export { DEFAULT_RING_BYTES } from './config.js';
 export { snapshot } from './snapshot.js';
 export { demotion, endedAs, howItEnded, snapshotWhy } from './archive.js';
 export { recoverOrphans } from './standalone.js';
-export { mapShared } from './shared-memory.js';
+export { flushRing, mapShared } from './shared-memory.js';
 export { memoryFolder } from './spool.js';
 export { toRecordingFile, fromRecordingFile, isRecordingFile, partsOf, storedRecording, recordingNotFound, RECORDING_ID, type RecordingFile } from './file.js';

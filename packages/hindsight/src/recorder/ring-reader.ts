@@ -1,5 +1,5 @@
 import { HindsightError } from '../common/index.js';
-import { Layout } from './ring-layout.js';
+import { copyStaged, Layout, stageOf, stageSlots } from './ring-layout.js';
 
 /** The events still in a ring, oldest first, as columns (times in ms since the recording started). */
 export interface RingEvents {
@@ -25,19 +25,24 @@ export interface RingContents {
 }
 
 /** The versions this hindsight reads, for the error that names them. */
-const KNOWN = `${Layout.VERSION_1}, ${Layout.VERSION_2} and ${Layout.VERSION}`;
+const KNOWN = `${Layout.VERSION_1}, ${Layout.VERSION_2}, ${Layout.VERSION_3} and ${Layout.VERSION}`;
+
+/** Whether a ring of this format has one word a slot, activation and time records among them (formats 3 and 4, a stage aside). */
+function hasRecords(version: number): boolean {
+  return version === Layout.VERSION || version === Layout.VERSION_3;
+}
 
 /** Words a slot of this format takes (an event of format 1), or a typed error for an unknown format. */
 function slotWordsOf(version: number): number {
-  if (version === Layout.VERSION) return Layout.SLOT_WORDS;
+  if (hasRecords(version)) return Layout.SLOT_WORDS;
   if (version === Layout.VERSION_2) return Layout.SLOT_WORDS_2;
   if (version === Layout.VERSION_1) return Layout.EVENT_WORDS_1;
   throw new HindsightError('HS_E_RING_VERSION', `ring format ${version} is not known to this version of hindsight (it reads ${KNOWN}); upgrade hindsight`);
 }
 
-/** Whether the ring wrapped: its flag, or (format 3, whose flag is set at the next time record) a count past the capacity. */
+/** Whether the ring wrapped: its flag, or (formats 3 and 4, whose flag is set at the next time record) a count past the capacity. */
 function isWrapped(version: number, flag: number, count: number, capacity: number): boolean {
-  return flag === 1 || (version === Layout.VERSION && count > capacity);
+  return flag === 1 || (hasRecords(version) && count > capacity);
 }
 
 /**
@@ -64,7 +69,32 @@ function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; byte
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
   const header = checkedHeader(bytes.byteLength, (i) => words[i]!);
   if (words.length < header.usedWords) throw new HindsightError('HS_E_RING_INVALID', 'the ring is shorter than its header says; the recording is truncated');
-  return { words, bytes, ...header };
+  if (header.version !== Layout.VERSION || words[Layout.H_FLUSHED] === header.count) return { words, bytes, ...header };
+  const settled = settledCopy(words, header.capacity);
+  return { words: settled, bytes: new Uint8Array(settled.buffer), ...header };
+}
+
+/**
+ * A copy of a ring of format 4 whose newest slots are in its stage still (a live ring, in this
+ * process), with them in their places: what a flush of them all would leave.
+ */
+function settledCopy(words: Uint32Array, capacity: number): Uint32Array {
+  if (words.length < Layout.HEADER_WORDS + capacity + stageSlots(capacity)) {
+    throw new HindsightError('HS_E_RING_INVALID', "the ring's newest events are in its stage, which this copy of it lacks; the recording is truncated");
+  }
+  const copy = words.slice(0, Layout.HEADER_WORDS + capacity);
+  settleRing(copy, stageOf(words));
+  return copy;
+}
+
+/**
+ * Puts the slots of a ring of format 4 that are in its `stage` only into their places in `ring`
+ * (its header and slots, or those of them a ring that never wrapped used), and says so in its
+ * header: it then reads as a format 3 ring does, and is archived so. Other formats are left as they are.
+ */
+export function settleRing(ring: Uint32Array, stage: Uint32Array): void {
+  if (ring[Layout.H_VERSION] !== Layout.VERSION) return;
+  copyStaged(ring, stage, ring[Layout.H_COUNT]!, (slot, run) => ring.set(run, Layout.HEADER_WORDS + slot));
 }
 
 /**
@@ -284,7 +314,7 @@ export function tallyRingEvents(buffer: ArrayBuffer | Uint8Array, weights: Uint3
   const sites = weights.length;
   let events = 0;
   let weighted = 0;
-  if (version !== Layout.VERSION) {
+  if (!hasRecords(version)) {
     // formats 1 and 2: every slot is an event, but format 2's time records
     const slotWords = version === Layout.VERSION_2 ? Layout.SLOT_WORDS_2 : Layout.EVENT_WORDS_1;
     for (let k = 0; k < slots; k++) {
@@ -345,6 +375,14 @@ export interface RingHeader {
 }
 
 export const RING_HEADER_BYTES = Layout.HEADER_WORDS * 4;
+
+/** Where a ring's stage is in its file (format 4; `header`: its first RING_HEADER_BYTES), and its bytes: none before format 4. */
+export function ringStage(header: Uint8Array): { offset: number; bytes: number } {
+  const view = new DataView(header.buffer, header.byteOffset, RING_HEADER_BYTES);
+  if (view.getUint32(Layout.H_VERSION * 4, true) !== Layout.VERSION) return { offset: 0, bytes: 0 };
+  const capacity = view.getUint32(Layout.H_CAPACITY * 4, true);
+  return { offset: (Layout.HEADER_WORDS + capacity) * 4, bytes: stageSlots(capacity) * 4 };
+}
 
 /** The events of a wrapped ring, without reading it: its slots less the share of records written (when the counts have not wrapped 2^32). */
 function wrappedEvents(capacity: number, written: number, records: number): number {
