@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { existsSync, fstatSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { readAt, withFile } from '../common/index.js';
@@ -158,6 +158,9 @@ function settleFile(fd: number): Uint8Array {
   const head = readAt(fd, new Uint8Array(RING_HEADER_BYTES), 0);
   const words = new Uint32Array(head.buffer);
   if (words[Layout.H_MAGIC] !== Layout.MAGIC || words[Layout.H_VERSION] !== Layout.VERSION || words[Layout.H_FLUSHED] === words[Layout.H_COUNT]) return head;
+  // a file cut short is left as it is: its reader says it is truncated, rather than read zeros for its newest events
+  const { offset, bytes } = ringStage(head);
+  if (fstatSync(fd).size < offset + bytes) return head;
   copyStaged(words, readStage(fd, head), words[Layout.H_COUNT]!, (slot, run) => writeSync(fd, new Uint8Array(run.buffer, run.byteOffset, run.byteLength), 0, run.byteLength, (Layout.HEADER_WORDS + slot) * 4));
   writeSync(fd, head, Layout.H_FLUSHED * 4, 4, Layout.H_FLUSHED * 4);
   return head;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -87,6 +87,22 @@ describe('the ring stage', () => {
     }
     const settled = new Uint32Array(readFileSync(file).buffer.slice(0, Layout.HEADER_WORDS * 4));
     assert.equal(settled[Layout.H_FLUSHED], settled[Layout.H_COUNT], "the dead process's file says its stage is in its places");
+  });
+
+  it('of a dead process whose ring file was cut short in its stage is left as it is: reading it says it is truncated, not zeros for its newest events', () => {
+    const folder = path.join(dir, 'cut');
+    mkdirSync(folder);
+    const file = path.join(folder, FILES.ring);
+    const ring = new RingWriter(new ArrayBuffer(ringBytes(64 * 1024)), 1);
+    ring.activate(1);
+    for (let i = 0; i < 100; i++) ring.write(EventKind.Statement, i, 1);
+    const whole = new Uint8Array(ring['words'].buffer as ArrayBuffer);
+    writeFileSync(file, whole.subarray(0, (Layout.HEADER_WORDS + 16384 + 10) * 4));
+    const dead = archive(folder, end, undefined, { ended: true }).ring;
+    assert.ok(!(dead instanceof Uint8Array));
+    const stored = new Uint8Array(readFileSync(dead.file).subarray(0, dead.bytes));
+    assert.throws(() => readRing(stored), { code: 'HS_E_RING_INVALID', message: /in its stage.*truncated/ });
+    assert.equal(readFileSync(file).byteLength, (Layout.HEADER_WORDS + 16384 + 10) * 4, 'the file was not written to');
   });
 
   it('is read where a reader finds it: a copy of a live ring without its stage, while slots are staged, is refused, not read short', () => {
