@@ -100,8 +100,9 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId(), { e
 /**
  * The rings of the program's worker threads and child processes (cluster workers), each in its
  * own folder under the main one (spool.ts): one recording each, archived with the main one (`of`).
- * Rings with no event (a worker that ran no traced code) are left out. The part `ended` (one that
- * died while the program goes on) is archived as the crash it was.
+ * Rings with no event (a worker that ran no traced code) are left out. Where a part `ended` (died
+ * while the program goes on), its ring alone, as the crash it was: its siblings go on, and a
+ * cluster's rolling restart would otherwise store every worker's ring again at each worker's end.
  */
 export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: Pick<RecordingPart, 'kind' | 'id'>): NewRecording[] {
   const out: NewRecording[] = [];
@@ -112,8 +113,9 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: P
       const folder = path.join(root, name);
       if (!ringStarted(folder)) continue;
       const id = Number(name);
-      const part: RecordingPart = { kind, id, of };
       const crashed = ended?.kind === kind && ended.id === id;
+      if (ended && !crashed) continue;
+      const part: RecordingPart = { kind, id, of };
       // a child process runs a command of its own (a launcher's program, a cluster's worker); a thread, the program's
       const own = kind === 'process' ? readJson<{ command?: string[] }>(path.join(folder, FILES.owner))?.command : undefined;
       const taken = archive(folder, { ...end, ...(kind === 'process' ? { pid: id } : {}), ...(own?.length ? { command: own } : {}), ...(crashed ? { trigger: 'crash' as const } : {}), reason: `${end.reason} (${kind} ${id} of ${of})`, part });

@@ -474,6 +474,21 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     }
   });
 
+  it("a cluster's rolling restart (each worker stopped in turn, the others serving) archives each stopped worker's ring once, with the program, never its siblings'", async () => {
+    const run = await recordService('fork-restart');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /restarted, still serving/);
+    const r = openRecordings({ path: run.store });
+    const all = r.list();
+    r.close();
+    const programs = all.filter((m) => !m.part);
+    const parts = all.filter((m) => m.part);
+    assert.equal(programs.length, 3, `a snapshot of the program at each worker's end: ${all.map((m) => m.reason).join('; ')}`);
+    assert.deepEqual(programs.map((p) => parts.filter((m) => m.part!.of === p.id).length), [1, 1, 1], 'each with the stopped worker alone');
+    assert.equal(new Set(parts.map((m) => m.part!.id)).size, 3, 'each worker once');
+    for (const p of programs) assert.match(p.reason, new RegExp(`^snapshot: process ${parts.find((m) => m.part!.of === p.id)!.part!.id} `));
+  });
+
   it('snapshot(reason) in a worker thread or a child process reaches the supervisor, not the program: the program as it is, with the asking part', async () => {
     for (const [mode, kind] of [['thread-snapshot', 'worker thread'], ['fork-snapshot', 'process']] as const) {
       const run = await recordService(mode);
