@@ -11,7 +11,7 @@ export { decodeRecording, decodeRecordingWithArguments, demotedSites, type Decod
 export { capturedCall, readValuesRing, VALUES_RING_CALLS, type CapturedValue, type NamedValue } from './values-ring.js';
 export { RingWriter } from './ring.js';
 export { ringBytes, TIME_EVERY } from './ring-layout.js';
-export { readRing, ringEventCount, type RingContents, type RingEvents } from './ring-reader.js';
+export { readRing, ringEventCount, settled, type RingContents, type RingEvents } from './ring-reader.js';
 export { DEFAULT_RING_BYTES } from './config.js';
 export { snapshot } from './snapshot.js';
 export { demotion, endedAs, howItEnded, snapshotWhy } from './archive.js';

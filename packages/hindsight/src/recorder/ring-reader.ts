@@ -70,19 +70,30 @@ function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; byte
   const header = checkedHeader(bytes.byteLength, (i) => words[i]!);
   if (words.length < header.usedWords) throw new HindsightError('HS_E_RING_INVALID', 'the ring is shorter than its header says; the recording is truncated');
   if (header.version !== Layout.VERSION || words[Layout.H_FLUSHED] === header.count) return { words, bytes, ...header };
-  const settled = settledCopy(words, header.capacity);
-  return { words: settled, bytes: new Uint8Array(settled.buffer), ...header };
+  const copy = settledCopy(words, header.capacity, header.usedWords);
+  return { words: copy, bytes: new Uint8Array(copy.buffer), ...header };
+}
+
+/**
+ * The ring as a reader reads it: `ring` itself, or, where the newest slots of a ring of format 4
+ * are in its stage still (a live ring, in this process), a copy with them in their places. A
+ * reader that reads the same ring more than once settles it first, once.
+ */
+export function settled(ring: ArrayBuffer | Uint8Array): Uint8Array {
+  const { words } = ringWords(ring);
+  return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
 }
 
 /**
  * A copy of a ring of format 4 whose newest slots are in its stage still (a live ring, in this
  * process), with them in their places: what a flush of them all would leave.
  */
-function settledCopy(words: Uint32Array, capacity: number): Uint32Array {
+function settledCopy(words: Uint32Array, capacity: number, usedWords: number): Uint32Array {
   if (words.length < Layout.HEADER_WORDS + capacity + stageSlots(capacity)) {
     throw new HindsightError('HS_E_RING_INVALID', "the ring's newest events are in its stage, which this copy of it lacks; the recording is truncated");
   }
-  const copy = words.slice(0, Layout.HEADER_WORDS + capacity);
+  // the slots used (all of a ring that wrapped), as the archive keeps them
+  const copy = words.slice(0, usedWords);
   settleRing(copy, stageOf(words));
   return copy;
 }
@@ -269,7 +280,8 @@ class Reader3 {
 }
 
 /** Reads a ring (a live one's copy, or one left by a dead process) into columns of its own. */
-export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
+export function readRing(ring: ArrayBuffer | Uint8Array): RingContents {
+  const buffer = settled(ring);
   const { words, bytes, capacity, count, wrapped } = ringWords(buffer);
   const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + Layout.H_START * 4, bytes.byteOffset + Layout.H_START * 4 + 8))[0]!;
   const c = columns(slotRange(capacity, count, wrapped).slots);
