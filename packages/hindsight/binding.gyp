@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "hindsight_memory",
-      "sources": ["native/memory.c", "native/loop-clock.c", "native/ring-stage.c"],
+      "sources": ["native/memory.c", "native/loop-clock.c"],
       "cflags": ["-Wall", "-Wextra", "-std=gnu11"]
     }
   ]

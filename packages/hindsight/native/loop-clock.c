@@ -20,10 +20,14 @@
 #include <stdlib.h>
 
 #include "loop-clock.h"
-#include "ring-stage.h"
 
-/* The header's words are ring-stage.h's (H_WAITS: the loop's turns, 1 once stamped, one more
- * before each wait; the writer reads the clock where an await resumes only if it changed). */
+/* Header words (ring-layout.ts): capacity in slots, slots written, wrapped flag, records written, the
+ * count after the last time record, the clock when the ring started (uv_hrtime(), as
+ * process.hrtime() gives it: seconds and nanoseconds), and the loop's turns: 1 once stamped, one
+ * more before each wait (the writer reads the clock where an await resumes only if it changed). */
+enum { H_MAGIC = 0, H_VERSION = 1, H_CAPACITY = 2, H_COUNT = 3, H_WRAPPED = 4, H_RECORDS = 9, H_TIME_AT = 11, H_T0_S = 12, H_T0_NS = 13, H_WAITS = 14, HEADER_WORDS = 16 };
+#define MAGIC 0x31525348u
+#define VERSION 3u
 #define SITE_BITS 28
 #define SITE_MASK ((1u << SITE_BITS) - 1)
 /* A time record's two slots: 15 << 28 | ns >> 28, then 12 << 28 | ns & SITE_MASK. */
@@ -46,17 +50,14 @@ static void stamp(uv_prepare_t *handle) {
   uint32_t n = w[H_COUNT];
   if (n == w[H_TIME_AT]) return; /* nothing written since the last record: an idle loop leaves the ring alone */
   uint64_t ns = uv_hrtime() - ((uint64_t)w[H_T0_S] * 1000000000u + w[H_T0_NS]);
-  uint32_t capacity = w[H_CAPACITY], stage_mask = stage_slots(capacity) - 1;
-  uint32_t *stage = w + HEADER_WORDS + capacity;
-  stage[n & stage_mask] = TIME << SITE_BITS | ((uint32_t)(ns >> SITE_BITS) & SITE_MASK);
-  stage[(n + 1) & stage_mask] = TIME_LOW << SITE_BITS | ((uint32_t)ns & SITE_MASK);
+  uint32_t mask = w[H_CAPACITY] - 1;
+  w[HEADER_WORDS + (n & mask)] = TIME << SITE_BITS | ((uint32_t)(ns >> SITE_BITS) & SITE_MASK);
+  w[HEADER_WORDS + ((n + 1) & mask)] = TIME_LOW << SITE_BITS | ((uint32_t)ns & SITE_MASK);
   uint32_t next = n + 2;
   w[H_COUNT] = next;
   w[H_RECORDS] += 2;
   w[H_TIME_AT] = next;
-  if (next > capacity) w[H_WRAPPED] = 1;
-  /* as the writer does at its time records (ring.ts): the stage never fills */
-  if ((int32_t)(next - w[H_FLUSHED]) > (int32_t)(stage_mask >> 1)) ring_flush(w);
+  if (next > mask + 1) w[H_WRAPPED] = 1;
 }
 
 static void closed(uv_handle_t *handle) {
@@ -84,9 +85,8 @@ napi_value stamp_loop_waits(napi_env env, napi_callback_info info) {
   size_t length = 0;
   if (argc < 1 || napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer ||
       napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok || length < HEADER_WORDS * 4 ||
-      ((uint32_t *)data)[H_MAGIC] != MAGIC || ((uint32_t *)data)[H_VERSION] != VERSION ||
-      length < (HEADER_WORDS + (uint64_t)((uint32_t *)data)[H_CAPACITY] + stage_slots(((uint32_t *)data)[H_CAPACITY])) * 4) {
-    napi_throw_type_error(env, NULL, "stampLoopWaits(ring): ring must be the ArrayBuffer of a started ring (format 4)");
+      ((uint32_t *)data)[H_MAGIC] != MAGIC || ((uint32_t *)data)[H_VERSION] != VERSION) {
+    napi_throw_type_error(env, NULL, "stampLoopWaits(ring): ring must be the ArrayBuffer of a started ring (format 3)");
     return NULL;
   }
   uv_loop_t *loop;

@@ -37,7 +37,6 @@
 #include <unistd.h>
 
 #include "loop-clock.h"
-#include "ring-stage.h"
 
 /* Throws an Error naming the failed step, the path and the errno text, with
  * err.errno and err.syscall set like Node's own fs errors. A pending throw is
@@ -166,7 +165,5 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (napi_set_named_property(env, exports, "map", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "stampLoopWaits", NAPI_AUTO_LENGTH, stamp_loop_waits, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "stampLoopWaits", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "flushRing", NAPI_AUTO_LENGTH, flush_ring, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "flushRing", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 /** Runs `use` with the file open for reading, and closes it. */
-export function withFile<T>(file: string, use: (fd: number) => T, flags = 'r'): T {
-  const fd = openSync(file, flags);
+export function withFile<T>(file: string, use: (fd: number) => T): T {
+  const fd = openSync(file, 'r');
   try {
     return use(fd);
   } finally {

@@ -11,8 +11,6 @@ interface MemoryAddon {
   map(file: string, bytes: number): ArrayBuffer;
   /** The thread's event loop writes a time record into this ring before it waits, when events were written since the last (native/loop-clock.c). */
   stampLoopWaits(ring: ArrayBuffer): void;
-  /** Copies the ring's stage into the ring, bypassing the CPU's caches (native/ring-stage.c). */
-  flushRing(ring: ArrayBuffer): void;
 }
 
 /** This file compiles to <package>/dist/src/common/; node-gyp builds into <package>/build/Release/. */

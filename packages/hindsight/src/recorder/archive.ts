@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, fstatSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { readAt, withFile } from '../common/index.js';
 import type { DemotedFunction, NewRecording, RecordedModule, RecordingMeta, RecordingPart, RecordingTrigger, RingFile } from '../store/index.js';
-import { copyStaged, Layout } from './ring-layout.js';
-import { RING_HEADER_BYTES, ringHeader, ringStage, settleRing } from './ring-reader.js';
+import { Layout } from './ring-layout.js';
+import { RING_HEADER_BYTES, ringHeader } from './ring-reader.js';
 import { VALUES_RING_HEADER_BYTES, valuesRingUsedBytes } from './values-ring.js';
 import { endingError } from './ending-error.js';
 import { FILES, PARTS, readJson } from './spool.js';
@@ -128,44 +128,15 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: P
 /**
  * The ring: its header first, then only the bytes it says are used (a ring that never wrapped is
  * read no further than its last event), copied, or, when its process has `ended`, left in its
- * file for this process to store. Either way its staged slots are put in their places first
- * (ring-layout.ts): an archived ring has no stage.
+ * file for this process to store.
  */
 function readRingFile(file: string, ended: boolean): { ring: Uint8Array | RingFile; header: ReturnType<typeof ringHeader> } {
   if (!ended) {
-    const ring = withFile(file, (fd) => {
-      const head = readAt(fd, new Uint8Array(RING_HEADER_BYTES), 0);
-      // the stage at once: the live program overwrites it a few thousand slots on
-      const stage = readStage(fd, head);
-      const bytes = readAt(fd, new Uint8Array(ringHeader(head).usedBytes), 0);
-      bytes.set(head);
-      settleRing(new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), stage);
-      return bytes;
-    });
+    const ring = readUsed(file, RING_HEADER_BYTES, (head) => ringHeader(head).usedBytes);
     return { ring, header: ringHeader(ring) };
   }
-  const header = ringHeader(withFile(file, settleFile, 'r+'));
+  const header = ringHeader(withFile(file, (fd) => readAt(fd, new Uint8Array(RING_HEADER_BYTES), 0)));
   return { ring: { file, bytes: header.usedBytes, owner: process.pid }, header };
-}
-
-/** The stage of the ring whose header is `head` (empty before format 4). */
-function readStage(fd: number, head: Uint8Array): Uint32Array {
-  const { offset, bytes } = ringStage(head);
-  const stage = readAt(fd, new Uint8Array(bytes), offset);
-  return new Uint32Array(stage.buffer, stage.byteOffset, bytes / 4);
-}
-
-/** The ring file of a process that ended, its staged slots written to their places (its header, after, returned). */
-function settleFile(fd: number): Uint8Array {
-  const head = readAt(fd, new Uint8Array(RING_HEADER_BYTES), 0);
-  const words = new Uint32Array(head.buffer);
-  if (words[Layout.H_MAGIC] !== Layout.MAGIC || words[Layout.H_VERSION] !== Layout.VERSION || words[Layout.H_FLUSHED] === words[Layout.H_COUNT]) return head;
-  // a file cut short is left as it is: its reader says it is truncated, rather than read zeros for its newest events
-  const { offset, bytes } = ringStage(head);
-  if (fstatSync(fd).size < offset + bytes) return head;
-  copyStaged(words, readStage(fd, head), words[Layout.H_COUNT]!, (slot, run) => writeSync(fd, new Uint8Array(run.buffer, run.byteOffset, run.byteLength), 0, run.byteLength, (Layout.HEADER_WORDS + slot) * 4));
-  writeSync(fd, head, Layout.H_FLUSHED * 4, 4, Layout.H_FLUSHED * 4);
-  return head;
 }
 
 /**

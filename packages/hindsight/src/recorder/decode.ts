@@ -1,7 +1,7 @@
 import { PROGRESS_KIND } from '../instrument/index.js';
 import type { DemotedFunction, Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
-import { firstEvents, firstRingEvent, readRing, readRingInto, ringHeader, settled, tallyRingEvents, type RingEvents, type RingSink } from './ring-reader.js';
+import { firstEvents, firstRingEvent, readRing, readRingInto, ringHeader, tallyRingEvents, type RingEvents, type RingSink } from './ring-reader.js';
 import { readValuesRing, type CapturedValue } from './values-ring.js';
 import { EventColumns, QuietStatements, RUN_KINDS, Runs } from './quiet-statements.js';
 
@@ -71,14 +71,13 @@ export function decodeRecordingWithArguments(
  */
 function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: ReadonlyMap<number, unknown> = new Map(), progress?: (fraction: number) => void): { execution: Execution; enters: Map<number, number> } {
   const tables = siteTables(recording.modules);
-  const ring = settled(recording.ring);
   // a ring that wrapped starts in the middle of the program: what ran before its first event is unknown
-  const builder = new ExecutionBuilder(new SiteTable(tables.sites), { capacity: 0, partial: ringHeader(ring).wrapped });
+  const builder = new ExecutionBuilder(new SiteTable(tables.sites), { capacity: 0, partial: ringHeader(recording.ring).wrapped });
   const enters = new Map<number, number>();
   /** The ring's positions of the events asked for, ascending. */
   const wanted = (firstEvent: number, length: number) => [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < length).sort((a, b) => a - b);
   // reading the ring (and putting the quiet statements back) is most of a decode (READ_SHARE); building and indexing the rest
-  const columns = tables.runs.length === 0 ? asRecorded(ring, wanted, enters) : withQuietStatements(ring, tables, wanted, enters, progress);
+  const columns = tables.runs.length === 0 ? asRecorded(recording.ring, wanted, enters) : withQuietStatements(recording.ring, tables, wanted, enters, progress);
   progress?.(READ_SHARE);
   const execution = builder.takeColumns(columns.kinds, columns.sites, columns.activations, columns.times).build();
   progress?.(1);

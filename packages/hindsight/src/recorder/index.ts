@@ -11,11 +11,11 @@ export { decodeRecording, decodeRecordingWithArguments, demotedSites, type Decod
 export { capturedCall, readValuesRing, VALUES_RING_CALLS, type CapturedValue, type NamedValue } from './values-ring.js';
 export { RingWriter } from './ring.js';
 export { ringBytes, TIME_EVERY } from './ring-layout.js';
-export { readRing, ringEventCount, settled, type RingContents, type RingEvents } from './ring-reader.js';
+export { readRing, ringEventCount, type RingContents, type RingEvents } from './ring-reader.js';
 export { DEFAULT_RING_BYTES } from './config.js';
 export { snapshot } from './snapshot.js';
 export { demotion, endedAs, howItEnded, snapshotWhy } from './archive.js';
 export { recoverOrphans } from './standalone.js';
-export { flushRing, mapShared } from './shared-memory.js';
+export { mapShared } from './shared-memory.js';
 export { memoryFolder } from './spool.js';
 export { toRecordingFile, fromRecordingFile, isRecordingFile, partsOf, storedRecording, recordingNotFound, RECORDING_ID, type RecordingFile } from './file.js';

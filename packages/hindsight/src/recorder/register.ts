@@ -17,7 +17,7 @@ import { configFromEnv, ENV, recorderInstrumentOptions, tracedFiles } from './co
 import { raiseInliningBudget } from './inlining.js';
 import { ringBytes } from './ring-layout.js';
 import { RingWriter } from './ring.js';
-import { flushRing, mapShared, stampLoopWaits, touchPages } from './shared-memory.js';
+import { mapShared, stampLoopWaits, touchPages } from './shared-memory.js';
 import { askThroughFile, snapshot } from './snapshot.js';
 import { oncePerBurst, watchSlowRequests, watchSlowWork } from './slow-requests.js';
 import { writeNote } from './note.js';
@@ -65,7 +65,7 @@ function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: bool
   const memory = main ? (reserved ?? mapShared(file, bytes)) : mapRing(file, bytes);
   if (memory === undefined) return void process.stderr.write(`hindsight: no room for the ${Math.round(bytes / 2 ** 20)} MiB ring of ${isMainThread ? `process ${process.pid}` : `worker thread ${threadId}`} in ${config.dir}: it runs untraced (a smaller --worker-ring fits more)\n`);
   touchPages(memory);
-  const ring = new RingWriter(memory, process.pid, Date.now(), flushRing);
+  const ring = new RingWriter(memory, process.pid);
   stampLoopWaits(memory);
   const runtime = probeRuntime(ring);
   const modules = path.join(config.dir, FILES.modules);

@@ -3,15 +3,14 @@
  * slots. It lives in a file mapped into the recorded process, so every event is in the kernel's
  * page cache the moment it is written and outlives the process however it dies.
  *
- * Layout, format 4 (little-endian u32 words):
- *   header (16 words): magic, version (4), capacity in slots (a power of two), slots written (mod
+ * Layout, format 3 (little-endian u32 words):
+ *   header (16 words): magic, version (3), capacity in slots (a power of two), slots written (mod
  *   2^32), wrapped flag, pid, start time (ms since the epoch, as a float64 in words 6-7), words
  *   per slot (1), records written (activation and time slots, mod 2^32), the most events between
  *   two time records (TIME_EVERY), the slots written at the last time record, the monotonic
  *   clock when the ring started (process.hrtime(): seconds, nanoseconds), the event loop's turns
- *   (when it stamps the ring, else 0), the slots copied from the stage into the ring (H_FLUSHED)
- *   slots (capacity, 1 word each), then the stage (stageSlots(capacity), 1 word each); a slot
- *   holds, the kind in the top 4 bits:
+ *   (when it stamps the ring, else 0), rest 0
+ *   slots (1 word each), the kind in the top 4 bits:
  *     an event:            kind << 28 | site                  (kinds 0-6)
  *     a progress mark:     14 << 28 | statement site          (sparse instrumentation; read as
  *                                                              an event, the decoder consumes it)
@@ -39,16 +38,7 @@
  * wrapped flag is set when a time record finds the count past the capacity; a reader also takes
  * a count past the capacity as wrapped.
  *
- * The stage: the writer writes slot i into the stage (at i mod its size), not into the ring, and
- * the slots are copied into their places in the ring later (flushRing, a whole cache line at a
- * time, with stores that bypass the CPU's caches), up to H_FLUSHED. The stage is small and stays
- * in the cache; writing the ring itself, the program walked 64 MiB through the caches it shares
- * with its own data (docs/recording.md has what each cost). Slots H_FLUSHED..count-1 are in the
- * stage only: a reader puts them in their places first (settleRing), which makes a format 3 ring
- * of it; an archived ring is settled, and read as format 3 is.
- *
- * Still read: format 3 (no stage: the writer wrote the ring's slots), format 2 (two words a slot:
- * kind << 28 | site and activation, or a time record
+ * Still read: format 2 (two words a slot: kind << 28 | site and activation, or a time record
  * 15 << 28 | ns >> 32 and ns & 0xffffffff; the header's word 9 counts time records), and format 1
  * (four words an event: kind << 28 | site, activation, µs since start low, high; no time records).
  *
@@ -61,9 +51,7 @@
  */
 export const enum Layout {
   MAGIC = 0x31525348, // 'HSR1'
-  VERSION = 4,
-  /** Version 3 (still read): a settled version 4, no stage, word 15 unused. */
-  VERSION_3 = 3,
+  VERSION = 3,
   /** Version 2 (still read): 2-word slots, an activation with every event. */
   VERSION_2 = 2,
   SLOT_WORDS_2 = 2,
@@ -80,7 +68,7 @@ export const enum Layout {
   H_PID = 5,
   H_START = 6,
   H_SLOT_WORDS = 8,
-  /** Formats 3 and 4: activation and time slots written; format 2: time records written. */
+  /** Format 3: activation and time slots written; format 2: time records written. */
   H_RECORDS = 9,
   H_TIME_EVERY = 10,
   /** Slots written (H_COUNT) at the last time record: the loop writes none while nothing else was written. */
@@ -90,63 +78,27 @@ export const enum Layout {
   H_T0_NS = 13,
   /** The event loop's turns (1 when stamping starts, one more before each wait; 0: not stamped). */
   H_WAITS = 14,
-  /** Format 4: the slots before this count are in their places in the ring, the rest (up to H_COUNT) in the stage only. */
-  H_FLUSHED = 15,
-  /** The stage's size in slots, for a ring of at least as many (a smaller ring's stage is its size). */
-  STAGE_SLOTS = 4096,
-  /** Slots a flush copies at once: 16, one cache line (H_FLUSHED stays a multiple of it). */
-  LINE_SLOTS = 16,
   SITE_BITS = 28,
   SITE_MASK = (1 << 28) - 1,
   TIME_LOW_SCALE = 1 << 28,
   /** The kind of a time record, or of its first slot (event kinds are 0-6). */
   TIME = 15,
-  /** Formats 3 and 4: the second slot of a time record. */
+  /** Format 3: the second slot of a time record. */
   TIME_LOW = 12,
   /** A progress mark of the sparse instrumentation (PROGRESS_KIND of the probe runtime): read as an event. */
   PROGRESS = 14,
-  /** Formats 3 and 4: an activation record. */
+  /** Format 3: an activation record. */
   ACTIVATION = 13,
   /** A time record at least every this many events (a power of two). */
   TIME_EVERY = 64,
 }
-/** Activations a ring of format 3 or 4 holds: below 2^28. */
+/** Activations a ring of format 3 holds: below 2^28. */
 export const MAX_RING_ACTIVATION = Layout.SITE_MASK;
 /** A time record at least every this many events. */
 export const TIME_EVERY = Layout.TIME_EVERY;
 
-/** Bytes of a ring holding at least `bytes` (rounded down to a power-of-two number of slots, at least 1024), and its stage. */
+/** Bytes of a ring holding at least `bytes` (rounded down to a power-of-two number of slots, at least 1024). */
 export function ringBytes(bytes: number): number {
   const slots = Math.max(1024, 2 ** Math.floor(Math.log2(Math.max(1, bytes / (Layout.SLOT_WORDS * 4)))));
-  return (Layout.HEADER_WORDS + slots + stageSlots(slots)) * 4;
-}
-
-/** The stage's slots in a ring of `capacity` slots (format 4): a power of two, at most the capacity. */
-export function stageSlots(capacity: number): number {
-  return Math.min(Layout.STAGE_SLOTS, capacity);
-}
-
-/**
- * Puts the staged slots H_FLUSHED..`to`-1 of a ring of format 4 (`head`: its header's words;
- * `stage`: its stage's) into their places, a run of them at a time (`into`: the run's first slot
- * in the ring, its words), then says so (H_FLUSHED): a reader that finds a copy cut short takes
- * them from the stage still. The recorder's own flush is the native part's (flushRing), which
- * bypasses the cache; this one serves rings outside shared memory and readers (settling a ring).
- */
-export function copyStaged(head: Uint32Array, stage: Uint32Array, to: number, into: (slot: number, words: Uint32Array) => void): void {
-  const mask = head[Layout.H_CAPACITY]! - 1;
-  const stageMask = stage.length - 1;
-  for (let i = head[Layout.H_FLUSHED]!; i !== to; ) {
-    // up to the end of the ring or of the stage, whichever comes first
-    const run = Math.min((to - i) >>> 0, mask + 1 - (i & mask), stageMask + 1 - (i & stageMask));
-    into(i & mask, stage.subarray(i & stageMask, (i & stageMask) + run));
-    i = (i + run) >>> 0;
-  }
-  head[Layout.H_FLUSHED] = to;
-}
-
-/** The stage of a ring of format 4 whose `words` hold it. */
-export function stageOf(words: Uint32Array): Uint32Array {
-  const capacity = words[Layout.H_CAPACITY]!;
-  return words.subarray(Layout.HEADER_WORDS + capacity, Layout.HEADER_WORDS + capacity + stageSlots(capacity));
+  return (Layout.HEADER_WORDS + slots * Layout.SLOT_WORDS) * 4;
 }

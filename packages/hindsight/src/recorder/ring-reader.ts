@@ -1,5 +1,5 @@
 import { HindsightError } from '../common/index.js';
-import { copyStaged, Layout, stageOf, stageSlots } from './ring-layout.js';
+import { Layout } from './ring-layout.js';
 
 /** The events still in a ring, oldest first, as columns (times in ms since the recording started). */
 export interface RingEvents {
@@ -25,24 +25,19 @@ export interface RingContents {
 }
 
 /** The versions this hindsight reads, for the error that names them. */
-const KNOWN = `${Layout.VERSION_1}, ${Layout.VERSION_2}, ${Layout.VERSION_3} and ${Layout.VERSION}`;
-
-/** Whether a ring of this format has one word a slot, activation and time records among them (formats 3 and 4, a stage aside). */
-function hasRecords(version: number): boolean {
-  return version === Layout.VERSION || version === Layout.VERSION_3;
-}
+const KNOWN = `${Layout.VERSION_1}, ${Layout.VERSION_2} and ${Layout.VERSION}`;
 
 /** Words a slot of this format takes (an event of format 1), or a typed error for an unknown format. */
 function slotWordsOf(version: number): number {
-  if (hasRecords(version)) return Layout.SLOT_WORDS;
+  if (version === Layout.VERSION) return Layout.SLOT_WORDS;
   if (version === Layout.VERSION_2) return Layout.SLOT_WORDS_2;
   if (version === Layout.VERSION_1) return Layout.EVENT_WORDS_1;
   throw new HindsightError('HS_E_RING_VERSION', `ring format ${version} is not known to this version of hindsight (it reads ${KNOWN}); upgrade hindsight`);
 }
 
-/** Whether the ring wrapped: its flag, or (formats 3 and 4, whose flag is set at the next time record) a count past the capacity. */
+/** Whether the ring wrapped: its flag, or (format 3, whose flag is set at the next time record) a count past the capacity. */
 function isWrapped(version: number, flag: number, count: number, capacity: number): boolean {
-  return flag === 1 || (hasRecords(version) && count > capacity);
+  return flag === 1 || (version === Layout.VERSION && count > capacity);
 }
 
 /**
@@ -69,43 +64,7 @@ function ringWords(buffer: ArrayBuffer | Uint8Array): { words: Uint32Array; byte
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
   const header = checkedHeader(bytes.byteLength, (i) => words[i]!);
   if (words.length < header.usedWords) throw new HindsightError('HS_E_RING_INVALID', 'the ring is shorter than its header says; the recording is truncated');
-  if (header.version !== Layout.VERSION || words[Layout.H_FLUSHED] === header.count) return { words, bytes, ...header };
-  const copy = settledCopy(words, header.capacity, header.usedWords);
-  return { words: copy, bytes: new Uint8Array(copy.buffer), ...header };
-}
-
-/**
- * The ring as a reader reads it: `ring` itself, or, where the newest slots of a ring of format 4
- * are in its stage still (a live ring, in this process), a copy with them in their places. A
- * reader that reads the same ring more than once settles it first, once.
- */
-export function settled(ring: ArrayBuffer | Uint8Array): Uint8Array {
-  const { words } = ringWords(ring);
-  return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
-}
-
-/**
- * A copy of a ring of format 4 whose newest slots are in its stage still (a live ring, in this
- * process), with them in their places: what a flush of them all would leave.
- */
-function settledCopy(words: Uint32Array, capacity: number, usedWords: number): Uint32Array {
-  if (words.length < Layout.HEADER_WORDS + capacity + stageSlots(capacity)) {
-    throw new HindsightError('HS_E_RING_INVALID', "the ring's newest events are in its stage, which this copy of it lacks; the recording is truncated");
-  }
-  // the slots used (all of a ring that wrapped), as the archive keeps them
-  const copy = words.slice(0, usedWords);
-  settleRing(copy, stageOf(words));
-  return copy;
-}
-
-/**
- * Puts the slots of a ring of format 4 that are in its `stage` only into their places in `ring`
- * (its header and slots, or those of them a ring that never wrapped used), and says so in its
- * header: it then reads as a format 3 ring does, and is archived so. Other formats are left as they are.
- */
-export function settleRing(ring: Uint32Array, stage: Uint32Array): void {
-  if (ring[Layout.H_VERSION] !== Layout.VERSION) return;
-  copyStaged(ring, stage, ring[Layout.H_COUNT]!, (slot, run) => ring.set(run, Layout.HEADER_WORDS + slot));
+  return { words, bytes, ...header };
 }
 
 /**
@@ -280,8 +239,7 @@ class Reader3 {
 }
 
 /** Reads a ring (a live one's copy, or one left by a dead process) into columns of its own. */
-export function readRing(ring: ArrayBuffer | Uint8Array): RingContents {
-  const buffer = settled(ring);
+export function readRing(buffer: ArrayBuffer | Uint8Array): RingContents {
   const { words, bytes, capacity, count, wrapped } = ringWords(buffer);
   const startMs = new Float64Array(bytes.buffer.slice(bytes.byteOffset + Layout.H_START * 4, bytes.byteOffset + Layout.H_START * 4 + 8))[0]!;
   const c = columns(slotRange(capacity, count, wrapped).slots);
@@ -326,7 +284,7 @@ export function tallyRingEvents(buffer: ArrayBuffer | Uint8Array, weights: Uint3
   const sites = weights.length;
   let events = 0;
   let weighted = 0;
-  if (!hasRecords(version)) {
+  if (version !== Layout.VERSION) {
     // formats 1 and 2: every slot is an event, but format 2's time records
     const slotWords = version === Layout.VERSION_2 ? Layout.SLOT_WORDS_2 : Layout.EVENT_WORDS_1;
     for (let k = 0; k < slots; k++) {
@@ -387,14 +345,6 @@ export interface RingHeader {
 }
 
 export const RING_HEADER_BYTES = Layout.HEADER_WORDS * 4;
-
-/** Where a ring's stage is in its file (format 4; `header`: its first RING_HEADER_BYTES), and its bytes: none before format 4. */
-export function ringStage(header: Uint8Array): { offset: number; bytes: number } {
-  const view = new DataView(header.buffer, header.byteOffset, RING_HEADER_BYTES);
-  if (view.getUint32(Layout.H_VERSION * 4, true) !== Layout.VERSION) return { offset: 0, bytes: 0 };
-  const capacity = view.getUint32(Layout.H_CAPACITY * 4, true);
-  return { offset: (Layout.HEADER_WORDS + capacity) * 4, bytes: stageSlots(capacity) * 4 };
-}
 
 /** The events of a wrapped ring, without reading it: its slots less the share of records written (when the counts have not wrapped 2^32). */
 function wrappedEvents(capacity: number, written: number, records: number): number {

@@ -1,6 +1,6 @@
 import { HindsightError } from '../common/index.js';
 import type { EventKind } from '../trace/index.js';
-import { copyStaged, Layout, stageOf, stageSlots } from './ring-layout.js';
+import { Layout } from './ring-layout.js';
 
 /** Read once: a property lookup on `process` per time record is measurable. */
 const hrtime = process.hrtime;
@@ -15,11 +15,7 @@ export class RingWriter {
   // only there is a constant where the writer is (the probes' State): the buffer's address and
   // size are then in the compiled probes, and an event is a load, a store and the count's store.
   private declare readonly words: Uint32Array;
-  /** Where the slots are written (ring-layout.ts: the stage), and its size less one. */
-  private declare readonly stage: Uint32Array;
-  private declare readonly stageMask: number;
-  /** Copies the stage into the ring up to the last whole cache line written (ring-layout.ts). */
-  private declare readonly flush: (ring: ArrayBuffer) => void;
+  private declare readonly mask: number;
   /** process.hrtime() when the ring started (seconds, nanoseconds): its time records count from there. */
   private declare readonly t0: readonly [number, number];
   /** The activation the last activation record named, -1 before the first. */
@@ -27,22 +23,15 @@ export class RingWriter {
   /** The loop's turns (Layout.H_WAITS) at the last time record. */
   private waitsSeen = 0;
 
-  /**
-   * Starts a ring over `buffer` (from ringBytes): the header is written, the slots are empty.
-   * `flush`: the native part's flushRing for a ring in shared memory; a plain copy by default.
-   */
-  constructor(buffer: ArrayBuffer, pid: number, startMs = Date.now(), flush: (ring: ArrayBuffer) => void = flushByCopy) {
+  /** Starts a ring over `buffer` (from ringBytes): the header is written, the slots are empty. */
+  constructor(buffer: ArrayBuffer, pid: number, startMs = Date.now()) {
     const words = new Uint32Array(buffer);
-    // the stage is a ring's size up to STAGE_SLOTS slots, then STAGE_SLOTS
-    const rest = words.length - Layout.HEADER_WORDS;
-    const capacity = rest <= 2 * Layout.STAGE_SLOTS ? rest / 2 : rest - Layout.STAGE_SLOTS;
-    if (!Number.isInteger(capacity) || capacity < 1024 || (capacity & (capacity - 1)) !== 0) {
-      throw new HindsightError('HS_E_RING_SIZE', `a ring of ${buffer.byteLength} bytes does not hold a power-of-two number of events and its stage; size it with ringBytes()`);
+    const capacity = (words.length - Layout.HEADER_WORDS) / Layout.SLOT_WORDS;
+    if (!Number.isInteger(capacity) || capacity < Layout.TIME_EVERY || (capacity & (capacity - 1)) !== 0) {
+      throw new HindsightError('HS_E_RING_SIZE', `a ring of ${buffer.byteLength} bytes does not hold a power-of-two number of events; size it with ringBytes()`);
     }
     this.words = words;
-    this.stage = new Uint32Array(buffer, (Layout.HEADER_WORDS + capacity) * 4, stageSlots(capacity));
-    this.stageMask = this.stage.length - 1;
-    this.flush = flush;
+    this.mask = capacity - 1;
     this.t0 = hrtime();
     words[Layout.H_COUNT] = 0;
     words[Layout.H_WRAPPED] = 0;
@@ -55,7 +44,6 @@ export class RingWriter {
     words[Layout.H_T0_S] = this.t0[0];
     words[Layout.H_T0_NS] = this.t0[1];
     words[Layout.H_WAITS] = 0; // not stamped (yet): a ring file used before may hold its old loop's turns
-    words[Layout.H_FLUSHED] = 0;
     new Float64Array(buffer, Layout.H_START * 4, 1)[0] = startMs;
     words[Layout.H_MAGIC] = Layout.MAGIC; // last: a reader that sees the magic sees a whole header
     this.time();
@@ -77,7 +65,7 @@ export class RingWriter {
   write(kind: EventKind, site: number, _activation: number): void {
     const w = this.words;
     const n = w[Layout.H_COUNT]!;
-    this.stage[n & this.stageMask] = (kind << Layout.SITE_BITS) | site;
+    w[Layout.HEADER_WORDS + (n & this.mask)] = (kind << Layout.SITE_BITS) | site;
     w[Layout.H_COUNT] = n + 1;
     if (((n - w[Layout.H_TIME_AT]!) | 0) >= Layout.TIME_EVERY - 1) this.tick();
   }
@@ -95,16 +83,14 @@ export class RingWriter {
     const high = Math.floor(ns / Layout.TIME_LOW_SCALE);
     const w = this.words;
     const n = w[Layout.H_COUNT]!;
-    this.stage[n & this.stageMask] = (Layout.TIME << Layout.SITE_BITS) | (high & Layout.SITE_MASK);
-    this.stage[(n + 1) & this.stageMask] = (Layout.TIME_LOW << Layout.SITE_BITS) | (ns - high * Layout.TIME_LOW_SCALE);
+    w[Layout.HEADER_WORDS + (n & this.mask)] = (Layout.TIME << Layout.SITE_BITS) | (high & Layout.SITE_MASK);
+    w[Layout.HEADER_WORDS + ((n + 1) & this.mask)] = (Layout.TIME_LOW << Layout.SITE_BITS) | (ns - high * Layout.TIME_LOW_SCALE);
     const next = (n + 2) >>> 0;
     w[Layout.H_COUNT] = next;
     w[Layout.H_RECORDS] = w[Layout.H_RECORDS]! + 2;
     w[Layout.H_TIME_AT] = next;
     this.waitsSeen = w[Layout.H_WAITS]!;
-    if (next > w[Layout.H_CAPACITY]!) w[Layout.H_WRAPPED] = 1;
-    // here, where a time record is written at least every TIME_EVERY slots: the stage never fills
-    if (((next - w[Layout.H_FLUSHED]!) | 0) > this.stageMask >> 1) this.flush(w.buffer as ArrayBuffer);
+    if (next > this.mask + 1) w[Layout.H_WRAPPED] = 1;
     return ns / 1e6;
   }
 
@@ -124,7 +110,7 @@ export class RingWriter {
   private record(word: number): void {
     const w = this.words;
     const n = w[Layout.H_COUNT]!;
-    this.stage[n & this.stageMask] = word;
+    w[Layout.HEADER_WORDS + (n & this.mask)] = word;
     w[Layout.H_COUNT] = n + 1;
     w[Layout.H_RECORDS] = w[Layout.H_RECORDS]! + 1;
   }
@@ -152,10 +138,4 @@ export class RingWriter {
   private nameActivation(): void {
     this.record((Layout.ACTIVATION << Layout.SITE_BITS) | (this.activation & Layout.SITE_MASK));
   }
-}
-
-/** RingWriter's flush for a ring outside shared memory (tests, benchmarks): a copy of the whole cache lines staged. */
-function flushByCopy(ring: ArrayBuffer): void {
-  const words = new Uint32Array(ring);
-  copyStaged(words, stageOf(words), (words[Layout.H_COUNT]! & -Layout.LINE_SLOTS) >>> 0, (slot, run) => words.set(run, Layout.HEADER_WORDS + slot));
 }

@@ -50,12 +50,3 @@ export function touchPages(buffer: ArrayBuffer): void {
 export function stampLoopWaits(ring: ArrayBuffer): void {
   memoryAddon().stampLoopWaits(ring);
 }
-
-/**
- * Copies a ring's stage into its slots (ring-layout.ts), a cache line at a time, with stores that
- * bypass the CPU's caches: the writer's flush for a ring in shared memory, which the event loop's
- * time records (stampLoopWaits) flush too.
- */
-export function flushRing(ring: ArrayBuffer): void {
-  memoryAddon().flushRing(ring);
-}

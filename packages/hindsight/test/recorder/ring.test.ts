@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readRing, RingWriter, ringBytes } from '../../src/recorder/index.js';
-import { MAX_RING_ACTIVATION, stageOf, TIME_EVERY } from '../../src/recorder/ring-layout.js';
-import { ringEventCount, ringHeader, settleRing, tallyRingEvents, type RingEvents } from '../../src/recorder/ring-reader.js';
+import { MAX_RING_ACTIVATION, TIME_EVERY } from '../../src/recorder/ring-layout.js';
+import { ringEventCount, ringHeader, tallyRingEvents, type RingEvents } from '../../src/recorder/ring-reader.js';
 import { EventKind } from '../../src/trace/index.js';
 
 /** [kind, site, activation] of each event read. */
@@ -69,9 +69,9 @@ describe('the flight recorder ring', () => {
     const ring = new RingWriter(buffer, 1);
     ring.activate(1);
     for (let i = 0; i < 5; i++) ring.write(EventKind.Statement, i, 1);
-    // the word of a sixth event in the stage, without the count that would publish it (word 3 of the header)
+    // the word of a sixth event, without the count that would publish it (word 3 of the header)
     const words = new Uint32Array(buffer);
-    stageOf(words)[words[3]!] = (EventKind.Enter << 28) | 99;
+    words[16 + words[3]!] = (EventKind.Enter << 28) | 99;
     assert.deepEqual([...readRing(buffer).events.sites], [0, 1, 2, 3, 4]);
   });
 
@@ -80,9 +80,7 @@ describe('the flight recorder ring', () => {
     const ring = new RingWriter(buffer, 7);
     ring.activate(3);
     for (let i = 0; i < 100; i++) ring.write(EventKind.Branch, i, 3);
-    // as the archive does: the slots in the stage put in their places, then the header and the slots used
-    const compact = new Uint8Array(buffer.slice(0, ringHeader(new Uint8Array(buffer)).usedBytes));
-    settleRing(new Uint32Array(compact.buffer), stageOf(new Uint32Array(buffer)));
+    const compact = new Uint8Array(buffer).subarray(0, ringHeader(new Uint8Array(buffer)).usedBytes);
     // a word a slot: the 100 events, 2 time records of 2 slots (the start, and one after 64 events), the activation twice (first, and after that record)
     assert.equal(compact.byteLength, (16 + 100 + 2 * 2 + 2) * 4);
     assert.equal(ringEventCount(compact), 100);
@@ -125,7 +123,7 @@ describe('the flight recorder ring', () => {
       ring.activate(1 + (i % 3 === 0 ? 1 : 0)); // an activation record before every third event or so
       ring.write(EventKind.Statement, 4, 1);
     }
-    const words = stageOf(new Uint32Array(buffer)).subarray(0, new Uint32Array(buffer)[3]!);
+    const words = new Uint32Array(buffer, 16 * 4, new Uint32Array(buffer)[3]!);
     const records = [...words.keys()].filter((i) => words[i]! >>> 28 === 15);
     const gaps = records.slice(1).map((at, k) => at - records[k]!);
     assert.ok(records.length >= 10, `${records.length} time records`);
