@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { HindsightError } from '../common/index.js';
 import { openRecordings, type NewRecording, type RecordingMeta, type RecordingPart, type RecordingStore } from '../store/index.js';
@@ -22,7 +22,7 @@ export interface RecordOptions {
   readonly workerRingBytes?: number;
   readonly include?: readonly string[];
   readonly exclude?: readonly string[];
-  /** Archive the ring when the process exits normally too (default: only when it crashes). */
+  /** Archive the ring when the process exits normally or is stopped as asked too (default: only when it crashes). */
   readonly always?: boolean;
   /** Posts the crash notice as JSON to this URL. */
   readonly webhook?: string;
@@ -87,7 +87,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const notYet = (reason: string) => notify(`hindsight: no snapshot (${reason}): ${program} has not started recording yet`);
   let snap = (reason: string, _ended?: EndedPart, _asker?: PartName): void => notYet(reason);
   // removed once the program is gone (a signal then does what it would without hindsight), and on every way out
-  const stopListening = listen([...forwarding(() => running), ['SIGUSR2', () => snap('SIGUSR2 to hindsight record')]]);
+  /** The stops hindsight record was sent and passed on (Ctrl-C, a deploy's SIGTERM): a program that ends of one ended as asked. */
+  const passedOn = new Set<NodeJS.Signals>();
+  const stopListening = listen([...forwarding(() => running, passedOn), ['SIGUSR2', () => snap('SIGUSR2 to hindsight record')]]);
   try {
     // the IPC channel carries the program's snapshot requests (snapshot(reason), SIGUSR2 to it, an error logged)
     const child = spawn(program, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv(opts, dir) });
@@ -135,7 +137,9 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const died = performance.now();
     partWatch.stop();
     stopListening();
-    const crashed = signal !== null || code !== 0;
+    const asked = stoppedAsAsked(passedOn, code, signal);
+    const crashed = !asked && (signal !== null || code !== 0);
+    if (asked && !opts.always) notify(`hindsight: ${program} was stopped by ${asked} (passed on by hindsight record); nothing archived (--always keeps the ring of a program that ends as asked)`);
     if (!crashed && !opts.always) return { exitCode: code, signal, snapshots, parts };
     if (!ringStarted(dir)) {
       notify(`hindsight: ${program} ended before it started recording (was it a Node.js program?); nothing to archive`);
@@ -147,7 +151,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       exitCode: code,
       signal,
       trigger: crashed ? 'crash' : 'exit',
-      reason: signal ? `killed by ${signal}` : crashed ? `exited with code ${code}` : 'exited normally',
+      reason: asked ? `stopped by ${asked} (passed on by hindsight record)` : signal ? `killed by ${signal}` : crashed ? `exited with code ${code}` : 'exited normally',
     };
     const archived = archive(dir, end, newRecordingId(), { ended: true });
     const withParts = archiveParts(dir, end, archived.meta.id);
@@ -211,9 +215,19 @@ async function runUnrecorded(program: string, args: readonly string[]): Promise<
 
 type Handlers = readonly (readonly [NodeJS.Signals, () => void])[];
 
-/** Handlers that pass SIGINT, SIGTERM and SIGHUP on to the program, once it runs. */
-function forwarding(program: () => ChildProcess | undefined): Handlers {
-  return (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, () => void program()?.kill(s)] as const);
+/** Handlers that pass SIGINT, SIGTERM and SIGHUP on to the program, once it runs (each one passed on is added to `passed`). */
+function forwarding(program: () => ChildProcess | undefined, passed = new Set<NodeJS.Signals>()): Handlers {
+  return (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, () => void (program()?.kill(s) && passed.add(s))] as const);
+}
+
+/**
+ * The stop the program ended of, when it is one hindsight record passed on: killed by it, or
+ * exited with the code a shell gives a death by it (128 + its number, as a program that handles
+ * SIGTERM and exits 143 does). Its end was asked for, not a crash: a developer's Ctrl-C or every
+ * deploy would otherwise archive a ring as a crash. An error in its shutdown (another code) is one.
+ */
+function stoppedAsAsked(passed: ReadonlySet<NodeJS.Signals>, code: number | null, signal: NodeJS.Signals | null): NodeJS.Signals | undefined {
+  return [...passed].find((s) => s === signal || code === 128 + constants.signals[s]);
 }
 
 /** `handlers` installed on this process; returns what removes them. */

@@ -4,7 +4,7 @@
  * control flow it went through.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,8 +37,8 @@ interface Run {
   store: string;
 }
 
-/** `hindsight record -- node service.js <mode>`; `onReady` gets the service's pid once it prints it. */
-function recordService(mode: string, opts: { args?: string[]; include?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv; onReady?: (pid: number) => void; onStderr?: (text: string) => void } = {}): Promise<Run> {
+/** `hindsight record -- node service.js <mode>`; `onReady` gets the service's pid once it prints it, and `hindsight record`'s process. */
+function recordService(mode: string, opts: { args?: string[]; include?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv; onReady?: (pid: number, supervisor: ChildProcess) => void; onStderr?: (text: string) => void } = {}): Promise<Run> {
   const store = path.join(mkdtempSync(path.join(dir, 'run-')), 'store.db');
   const child = spawn(process.execPath, [CLI, '--store', store, 'record', '--include', opts.include ?? path.join(here, 'fixtures', '**'), ...(opts.args ?? []), '--', process.execPath, ...(opts.nodeArgs ?? []), SERVICE, mode], {
     cwd: dir,
@@ -50,7 +50,7 @@ function recordService(mode: string, opts: { args?: string[]; include?: string; 
     stdout += d;
     const m = /ready (\d+)/.exec(stdout);
     if (m && opts.onReady) {
-      opts.onReady(Number(m[1]));
+      opts.onReady(Number(m[1]), child);
       opts.onReady = undefined;
     }
   });
@@ -230,6 +230,21 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.equal(rec.meta.wrapped, false, '64KiB holds 4096 events: this run fits');
     const tiny = await recordService('wait', { args: ['--ring', '64KiB'], onReady: (pid) => process.kill(pid, 'SIGTERM') });
     assert.equal(onlyRecording(tiny.store).meta.reason, 'killed by SIGTERM');
+  });
+
+  it("a stop sent to hindsight record and passed on (Ctrl-C, a deploy's SIGTERM) is not a crash: nothing archived, unless --always, which keeps it as the end it was", async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const run = await recordService('wait', { onReady: (_pid, supervisor) => supervisor.kill(signal) });
+      const r = openRecordings({ path: run.store });
+      assert.deepEqual(r.list(), [], `${signal}: nothing archived`);
+      r.close();
+      assert.match(run.stderr, new RegExp(`was stopped by ${signal} \\(passed on by hindsight record\\); nothing archived \\(--always keeps`));
+    }
+    const kept = await recordService('wait', { args: ['--always'], onReady: (_pid, supervisor) => supervisor.kill('SIGTERM') });
+    const rec = onlyRecording(kept.store);
+    assert.deepEqual([rec.meta.trigger, rec.meta.reason], ['exit', 'stopped by SIGTERM (passed on by hindsight record)']);
+    assert.match(kept.stderr, /stopped by SIGTERM \(passed on by hindsight record\); recording rec-\w+ archived/);
+    // the same signal sent to the program by anything else is its death, as before (the small-ring test above)
   });
 
   it('snapshots of a live program: snapshot(reason) from its code, SIGUSR2, an error logged; it goes on running', async () => {

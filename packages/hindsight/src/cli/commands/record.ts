@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--worker-ring <size>', 'ring size of each worker thread and child process of the program (default: as --ring)')
     .option('--include <glob...>', "files to trace (default: the program's own files under the working folder, not node_modules)")
     .option('--exclude <glob...>', 'files not to trace')
-    .option('--always', 'archive the ring when the program exits normally too')
+    .option('--always', 'archive the ring when the program exits normally, or is stopped by a signal passed on to it (Ctrl-C, SIGTERM), too')
     .option('--webhook <url>', 'also post the crash notice as JSON to this URL')
     .option('--no-demote', 'trace every function, however hot (by default very hot, tiny functions stop being traced, and the recording says so)')
     .option('--on-error-log', 'also take a snapshot when the program logs an error (console.error), at most one per 10 s')
