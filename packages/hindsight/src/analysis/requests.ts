@@ -125,9 +125,12 @@ function settles(ex: Execution, f: number): number {
 /**
  * Every request of the execution, in the order they started: each root activation, except a
  * synchronous callback that started requests of its own (their dispatch; see Request.dispatch),
- * which would otherwise count as a request of a few microseconds per real one. O(frames).
+ * which would otherwise count as a request of a few microseconds per real one, and a module's
+ * body, which is the program starting, unless the program did all its work there (a script, a
+ * job run at the top level): then its bodies are its units of work. With `startUp`, the modules'
+ * bodies are kept (the debugger's lanes: a crash at start-up runs in one). O(frames).
  */
-export function requests(ex: Execution): Request[] {
+export function requests(ex: Execution, { startUp = false } = {}): Request[] {
   const out: Request[] = [];
   const dispatches = new Set<number>();
   const name = frameNamer(ex);
@@ -146,8 +149,11 @@ export function requests(ex: Execution): Request[] {
     const complete = !ex.frameSynthetic(f) && !ex.frameCallerLost(f) && ex.frameExit(f) !== -1 && settled !== -1;
     out.push({ frame: f, activation: ex.frameActivation(f), entry: shortName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, endIndex: settled, dispatch, complete });
   }
+  const work = out.filter((r) => !dispatches.has(r.frame));
+  const loading = (r: Request) => ex.sites.get(r.site)?.module === true;
+  const served = !startUp && work.some((r) => !loading(r)) ? work.filter((r) => !loading(r)) : work;
   // synthetic frames are made when their first event is seen, not at their (unseen) entry
-  return out.filter((r) => !dispatches.has(r.frame)).sort((a, b) => a.start - b.start || a.frame - b.frame);
+  return served.sort((a, b) => a.start - b.start || a.frame - b.frame);
 }
 
 /**

@@ -39,7 +39,7 @@ export class RequestLanes {
 
   constructor(ex: Execution) {
     this.#ex = ex;
-    this.#requests = requests(ex);
+    this.#requests = requests(ex, { startUp: true });
     for (const r of this.#requests) {
       this.#byRoot.set(r.frame, r);
       if (r.dispatch !== -1 && !this.#dispatched.has(r.dispatch)) this.#dispatched.set(r.dispatch, r.frame);
