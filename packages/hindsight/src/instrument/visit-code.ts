@@ -94,7 +94,10 @@ export function codeVisitor(x: Transform): Visitor {
         x.name(p.node, `<module ${path.basename(where.file)}>`);
         // only TypeScript has enums and namespaces: the walk is left out of a JavaScript module
         const merged = isTypeScript(x.file) ? mergedNames(p.node) : new Set<string>();
-        x.frame = new ModuleFrame(x.sites.push({ kind: 'function', ...where, functionName: x.nameOf(p), ...(async ? { async: true } : {}), module: true }) - 1, async, x.sparse, merged);
+        // it ends after its last statement, where its Exit is shown (a function's at its closing brace)
+        const last = p.node.body.at(-1);
+        const end = last ? x.endOf(last) : {};
+        x.frame = new ModuleFrame(x.sites.push({ kind: 'function', ...where, ...end, functionName: x.nameOf(p), ...(async ? { async: true } : {}), module: true }) - 1, async, x.sparse, merged);
       },
       exit(p) {
         x.inserts.apply(p.node);

@@ -117,6 +117,9 @@ describe('a module body is a frame of its own', () => {
       const enter = [...Array(ex.length).keys()].find((i) => ex.kinds[i] === EventKind.Enter && ex.siteOf(i)!.functionName === name)!;
       assert.equal(stackAt(enter), name, 'imported by an ES module: evaluated before its body, from the event loop');
     }
+    // as a function's Exit is shown at its closing brace, a module's is at the end of its code
+    const exit = [...Array(ex.length).keys()].find((i) => ex.kinds[i] === EventKind.Exit && ex.siteOf(i)!.functionName === '<module lib.cjs>')!;
+    assert.equal(ex.placeOf(exit)?.line, 7);
   });
 
   it('hindsight debug: opens at the top-level throw, and reverse-step walks back the top-level lines; bt in a function called there shows the module frame', () => {
