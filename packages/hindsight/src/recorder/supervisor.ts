@@ -125,6 +125,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     // a worker thread or child process that dies while the program goes on: the program as it is, with the dead part's ring
     const partWatch = watchParts(dir, {
       ended: (part) => {
+        // the stop passed on, reaching the program's workers (a launcher's, a cluster's): part of the program's end, not a crash of its own
+        if (passedOn.size > 0) return;
         snap(`${part.kind} ${part.id} ${part.how}`, part);
         partWatch.forget(part);
       },

@@ -245,6 +245,12 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     assert.deepEqual([rec.meta.trigger, rec.meta.reason], ['exit', 'stopped by SIGTERM (passed on by hindsight record)']);
     assert.match(kept.stderr, /stopped by SIGTERM \(passed on by hindsight record\); recording rec-\w+ archived/);
     // the same signal sent to the program by anything else is its death, as before (the small-ring test above)
+    // and a worker the stop reaches before the program has ended is part of that end, not a crash of its own
+    const slow = await recordService('slow-stop', { onReady: (_pid, supervisor) => supervisor.kill('SIGTERM') });
+    const r = openRecordings({ path: slow.store });
+    assert.deepEqual(r.list(), [], `nothing archived: ${slow.stderr}`);
+    r.close();
+    assert.match(slow.stderr, /was stopped by SIGTERM \(passed on by hindsight record\); nothing archived/);
   });
 
   it('snapshots of a live program: snapshot(reason) from its code, SIGUSR2, an error logged; it goes on running', async () => {
