@@ -100,11 +100,12 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId(), { e
 /**
  * The rings of the program's worker threads and child processes (cluster workers), each in its
  * own folder under the main one (spool.ts): one recording each, archived with the main one (`of`).
- * Rings with no event (a worker that ran no traced code) are left out. Where a part `ended` (died
- * while the program goes on), its ring alone, as the crash it was: its siblings go on, and a
- * cluster's rolling restart would otherwise store every worker's ring again at each worker's end.
+ * Rings with no event (a worker that ran no traced code) are left out. For a part's own snapshot,
+ * its ring alone (`only`: one that died while the program goes on, as the crash it was when
+ * `ended`; one that asked for it): its siblings go on, and a cluster's rolling restart, or its
+ * workers' slow requests, would otherwise store every worker's ring again each time.
  */
-export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: Pick<RecordingPart, 'kind' | 'id'>): NewRecording[] {
+export function archiveParts(dir: string, end: ProcessEnd, of: string, only?: Pick<RecordingPart, 'kind' | 'id'>, { ended = false } = {}): NewRecording[] {
   const out: NewRecording[] = [];
   for (const [sub, kind] of [[PARTS.threads, 'worker thread'], [PARTS.processes, 'process']] as const) {
     const root = path.join(dir, sub);
@@ -113,8 +114,8 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string, ended?: P
       const folder = path.join(root, name);
       if (!ringStarted(folder)) continue;
       const id = Number(name);
-      const crashed = ended?.kind === kind && ended.id === id;
-      if (ended && !crashed) continue;
+      if (only && (only.kind !== kind || only.id !== id)) continue;
+      const crashed = ended && only !== undefined;
       const part: RecordingPart = { kind, id, of };
       // a child process runs a command of its own (a launcher's program, a cluster's worker); a thread, the program's
       const own = kind === 'process' ? readJson<{ command?: string[] }>(path.join(folder, FILES.owner))?.command : undefined;

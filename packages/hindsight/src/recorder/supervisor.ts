@@ -115,7 +115,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       if (!ringStarted(dir)) return notYet(reason);
       const end: ProcessEnd = { command: opts.command, pid: child.pid ?? 0, exitCode: null, signal: null, trigger: 'snapshot', reason: snapshotReason(reason) };
       const id = newRecordingId();
-      const withParts = archiveParts(dir, end, id, ended);
+      const withParts = archiveParts(dir, end, id, ended ?? asker, { ended: ended !== undefined });
       // a part that died having traced nothing (a launcher's own process, as tsx's is): nothing of its own to show, and the program's ring is not read
       if (ended && !withParts.some((p) => p.meta.part?.kind === ended.kind && p.meta.part.id === ended.id)) return;
       const taken = archive(dir, end, id);

@@ -526,6 +526,14 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
       assert.ok(part, `${mode}: the asking ${kind}'s ring is archived with it`);
       assert.equal(calls(decodeRecording(part), 'handle'), 20);
     }
+    // with a sibling serving on: the asking worker's ring alone, as a slow request in one of a cluster's workers would take
+    const run = await recordService('fork-snapshot-sibling');
+    assert.equal(run.code, 0, run.stderr);
+    const r = openRecordings({ path: run.store });
+    const all = r.list();
+    r.close();
+    assert.deepEqual(all.map((m) => (m.part ? 'part' : m.trigger)).sort(), ['part', 'snapshot'], `the program and the asking worker: ${all.map((m) => m.reason).join('; ')}`);
+    assert.match(all.find((m) => !m.part)!.reason, new RegExp(`\\(asked by process ${all.find((m) => m.part)!.part!.id}\\)$`));
   });
 
   it('debug a recording from its exported file, on another machine: same trace, listings from its code bundle; a damaged file is refused', async () => {
