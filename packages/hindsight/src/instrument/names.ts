@@ -6,6 +6,9 @@ import { t } from './babel.js';
 /** The methods of a router (Express, Fastify, Koa's and Hono's) that register a route's handler for an HTTP method. */
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'all']);
 
+/** A route's path: it starts with `/` (or is `*`), which a cache's or a map's key rarely does. */
+const isRoutePath = (text: string | null | undefined): text is string => text != null && /^[/*]/.test(text);
+
 /**
  * A route's handler, the last argument of `app.get('/users/:id', ..., (req, res) => ...)`, is
  * named by its route (`GET /users/:id`), as tracing tools name requests: a service's handlers are
@@ -19,7 +22,7 @@ function routeHandler(fn: FnPath): string | undefined {
   if (!t.isMemberExpression(method) || method.computed || !t.isIdentifier(method.property) || !ROUTE_METHODS.has(method.property.name)) return undefined;
   const first = call.arguments[0];
   const route = t.isStringLiteral(first) ? first.value : t.isTemplateLiteral(first) && first.expressions.length === 0 ? first.quasis[0]!.value.cooked : undefined;
-  return route !== undefined && route !== null && /^[/*]/.test(route) ? `${method.property.name.toUpperCase()} ${route}` : undefined;
+  return isRoutePath(route) ? `${method.property.name.toUpperCase()} ${route}` : undefined;
 }
 
 /**
@@ -36,7 +39,7 @@ function routeObjectHandler(fn: FnPath): string | undefined {
   const methods = value('method');
   const verbs = t.isStringLiteral(methods) ? [methods.value] : t.isArrayExpression(methods) && methods.elements.every((e) => t.isStringLiteral(e)) ? methods.elements.map((e) => (e as T.StringLiteral).value) : [];
   const url = value('url') ?? value('path');
-  if (verbs.length === 0 || !t.isStringLiteral(url) || !/^[/*]/.test(url.value)) return undefined;
+  if (verbs.length === 0 || !t.isStringLiteral(url) || !isRoutePath(url.value)) return undefined;
   return `${verbs.map((v) => v.toUpperCase()).join(',')} ${url.value}`;
 }
 

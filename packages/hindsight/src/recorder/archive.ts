@@ -101,8 +101,8 @@ export function archive(dir: string, end: ProcessEnd, id = newRecordingId(), { e
  * The rings of the program's worker threads and child processes (cluster workers), each in its
  * own folder under the main one (spool.ts): one recording each, archived with the main one (`of`).
  * Rings with no event (a worker that ran no traced code) are left out. For a part's own snapshot,
- * its ring alone (`only`: one that died while the program goes on, as the crash it was when
- * `ended`; one that asked for it): its siblings go on, and a cluster's rolling restart, or its
+ * its ring alone (`only`: one that asked for it, or one that died while the program goes on,
+ * `ended`, archived as the crash it was): its siblings go on, and a cluster's rolling restart, or its
  * workers' slow requests, would otherwise store every worker's ring again each time.
  */
 export function archiveParts(dir: string, end: ProcessEnd, of: string, only?: Pick<RecordingPart, 'kind' | 'id'>, { ended = false } = {}): NewRecording[] {
@@ -115,11 +115,10 @@ export function archiveParts(dir: string, end: ProcessEnd, of: string, only?: Pi
       if (!ringStarted(folder)) continue;
       const id = Number(name);
       if (only && (only.kind !== kind || only.id !== id)) continue;
-      const crashed = ended && only !== undefined;
       const part: RecordingPart = { kind, id, of };
       // a child process runs a command of its own (a launcher's program, a cluster's worker); a thread, the program's
       const own = kind === 'process' ? readJson<{ command?: string[] }>(path.join(folder, FILES.owner))?.command : undefined;
-      const taken = archive(folder, { ...end, ...(kind === 'process' ? { pid: id } : {}), ...(own?.length ? { command: own } : {}), ...(crashed ? { trigger: 'crash' as const } : {}), reason: `${end.reason} (${kind} ${id} of ${of})`, part });
+      const taken = archive(folder, { ...end, ...(kind === 'process' ? { pid: id } : {}), ...(own?.length ? { command: own } : {}), ...(ended ? { trigger: 'crash' as const } : {}), reason: `${end.reason} (${kind} ${id} of ${of})`, part });
       if (taken.meta.events > 0) out.push(taken);
     }
   }

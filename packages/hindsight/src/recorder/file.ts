@@ -66,16 +66,16 @@ const bytes = (text: string): Uint8Array => {
 export const RECORDING_ID = /^rec-[0-9a-f]+$/;
 
 /**
- * The recordings archived with recording `id` (its worker threads' and child processes'), and, when
+ * Recording `id`'s listing, the recordings archived with it (its worker threads' and child processes'), and, when
  * it traced nothing itself (a launcher such as `npm start`), the one to debug in its place: the
  * part that crashed, or the first that traced something.
  */
-export function partsOf(store: RecordingStore, id: string): { parts: RecordingMeta[]; program?: RecordingMeta } {
+export function partsOf(store: RecordingStore, id: string): { main?: RecordingMeta; parts: RecordingMeta[]; program?: RecordingMeta } {
   const all = store.list();
   const parts = all.filter((m) => m.part?.of === id);
   const main = all.find((m) => m.id === id);
   const program = main && launched(main, parts);
-  return { parts, ...(program ? { program } : {}) };
+  return { ...(main ? { main } : {}), parts, ...(program ? { program } : {}) };
 }
 
 /** When recording `main` traced nothing (a launcher's), the one of its parts that stands for it: the part that crashed, or the first that traced something. */

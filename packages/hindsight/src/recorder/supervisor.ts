@@ -117,7 +117,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       const id = newRecordingId();
       const withParts = archiveParts(dir, end, id, ended ?? asker, { ended: ended !== undefined });
       // a part that died having traced nothing (a launcher's own process, as tsx's is): nothing of its own to show, and the program's ring is not read
-      if (ended && !withParts.some((p) => p.meta.part?.kind === ended.kind && p.meta.part.id === ended.id)) return;
+      if (ended && withParts.length === 0) return;
       const taken = archive(dir, end, id);
       snapshots.push(taken.meta);
       save(taken, withParts, ended ?? asker);

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startRecordingSession } from '../../src/debugger/index.js';
 import { decodeRecording, demotedSites } from '../../src/recorder/index.js';
 import { ringHeader } from '../../src/recorder/ring-reader.js';
-import { openRecordings, type Recording } from '../../src/store/index.js';
+import { openRecordings, type Recording, type RecordingMeta } from '../../src/store/index.js';
 import { EventKind, type Execution } from '../../src/trace/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -59,6 +59,16 @@ function recordService(mode: string, opts: { args?: string[]; include?: string; 
     opts.onStderr?.(stderr);
   });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, store })));
+}
+
+/** The recordings' listing in `store`. */
+function listed(store: string): RecordingMeta[] {
+  const r = openRecordings({ path: store });
+  try {
+    return r.list();
+  } finally {
+    r.close();
+  }
 }
 
 function onlyRecording(store: string): Recording {
@@ -235,9 +245,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
   it("a stop sent to hindsight record and passed on (Ctrl-C, a deploy's SIGTERM) is not a crash: nothing archived, unless --always, which keeps it as the end it was", async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const run = await recordService('wait', { onReady: (_pid, supervisor) => supervisor.kill(signal) });
-      const r = openRecordings({ path: run.store });
-      assert.deepEqual(r.list(), [], `${signal}: nothing archived`);
-      r.close();
+      assert.deepEqual(listed(run.store), [], `${signal}: nothing archived`);
       assert.match(run.stderr, new RegExp(`was stopped by ${signal} \\(passed on by hindsight record\\); nothing archived \\(--always keeps`));
     }
     const kept = await recordService('wait', { args: ['--always'], onReady: (_pid, supervisor) => supervisor.kill('SIGTERM') });
@@ -247,9 +255,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     // the same signal sent to the program by anything else is its death, as before (the small-ring test above)
     // and a worker the stop reaches before the program has ended is part of that end, not a crash of its own
     const slow = await recordService('slow-stop', { onReady: (_pid, supervisor) => supervisor.kill('SIGTERM') });
-    const r = openRecordings({ path: slow.store });
-    assert.deepEqual(r.list(), [], `nothing archived: ${slow.stderr}`);
-    r.close();
+    assert.deepEqual(listed(slow.store), [], `nothing archived: ${slow.stderr}`);
     assert.match(slow.stderr, /was stopped by SIGTERM \(passed on by hindsight record\); nothing archived/);
   });
 
@@ -499,9 +505,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     const run = await recordService('fork-restart');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /restarted, still serving/);
-    const r = openRecordings({ path: run.store });
-    const all = r.list();
-    r.close();
+    const all = listed(run.store);
     const programs = all.filter((m) => !m.part);
     const parts = all.filter((m) => m.part);
     assert.equal(programs.length, 3, `a snapshot of the program at each worker's end: ${all.map((m) => m.reason).join('; ')}`);
@@ -529,9 +533,7 @@ describe('hindsight record: the ring outlives the process, whatever kills it', (
     // with a sibling serving on: the asking worker's ring alone, as a slow request in one of a cluster's workers would take
     const run = await recordService('fork-snapshot-sibling');
     assert.equal(run.code, 0, run.stderr);
-    const r = openRecordings({ path: run.store });
-    const all = r.list();
-    r.close();
+    const all = listed(run.store);
     assert.deepEqual(all.map((m) => (m.part ? 'part' : m.trigger)).sort(), ['part', 'snapshot'], `the program and the asking worker: ${all.map((m) => m.reason).join('; ')}`);
     assert.match(all.find((m) => !m.part)!.reason, new RegExp(`\\(asked by process ${all.find((m) => m.part)!.part!.id}\\)$`));
   });

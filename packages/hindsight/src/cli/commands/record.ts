@@ -66,7 +66,8 @@ function given(flags: RecordFlags, cmd: Command): RecordSettings {
 
 /** --slow as users write a duration: milliseconds (`500`), or with a unit (`500ms`, `2s`). */
 function parseMs(text: string): number {
-  const ms = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : toMillis(text, '--slow');
+  // the config file's may be a number ("slow": 500)
+  const ms = toMillis(String(text).trim(), '--slow');
   if (!(ms > 0)) throw new HindsightError('HS_E_INVALID_INPUT', `--slow ${JSON.stringify(text)} is not a duration longer than 0; write it like --slow 500 (milliseconds) or --slow 2s`);
   return ms;
 }

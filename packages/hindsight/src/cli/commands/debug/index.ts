@@ -70,8 +70,8 @@ async function openRun(target: string, flags: DebugFlags, cmd: Command): Promise
 function openRecording(id: string, cmd: Command): { session: DebugSession; start: SessionStart } {
   let instead: string | undefined;
   const { recording, sources } = withRecordings(cmd, (r) => {
-    const { program } = partsOf(r, id);
-    if (program) instead = `${id} (${r.get(id)!.meta.command.join(' ')}) ran no traced code itself (a launcher, such as npm): this is the ${program.part!.kind} it started, ${program.part!.id} (${program.command.join(' ')}), ${program.id}`;
+    const { main, program } = partsOf(r, id);
+    if (main && program) instead = `${id} (${main.command.join(' ')}) ran no traced code itself (a launcher, such as npm): this is the ${program.part!.kind} it started, ${program.part!.id} (${program.command.join(' ')}), ${program.id}`;
     return storedRecording(r, program?.id ?? id);
   });
   const { session, start } = recordingSession(recording, sources);
