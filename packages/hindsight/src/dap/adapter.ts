@@ -238,7 +238,7 @@ export class HindsightDebugAdapter extends ProtocolSession {
     const cursor = run.session.cursor;
     const other = run.lanes && run.lanes.has(args.threadId) && args.threadId !== run.lanes.threadOf(cursor.index);
     const at = other ? run.lanes!.positionAt(args.threadId, cursor.index) : cursor.index;
-    const frames = at === -1 ? [] : this.runs('stackTrace').frameIds(run, (firstId) => stackFrames(cursor.execution, at, firstId, run.sources));
+    const frames = at === -1 ? [] : this.runs('stackTrace').frameIds(run, (firstId) => stackFrames(cursor.execution, at, firstId, run.sources, !other && cursor.returned));
     const start = args.startFrame ?? 0;
     const shown = frames.slice(start, args.levels ? start + args.levels : undefined);
     return { body: { stackFrames: shown.map((f) => ({ ...f.frame, line: this.lineOut(f.frame.line) })), totalFrames: frames.length } };

@@ -171,10 +171,10 @@ export class BreakpointBook {
     if (b.condition || b.hitCondition) return unverified('data breakpoints stop at every change; conditions and hit counts are not taken');
     if (b.accessType && b.accessType !== 'write') return unverified(`only changes (write) can be watched in a recorded run, not ${b.accessType}`);
     const cursor = b.session.cursor;
-    const back = cursor.index;
+    const back = { index: cursor.index, returned: cursor.returned };
     // `watch` samples in the cursor's frame: stand in the variable's frame while it is set
     cursor.goto(b.point);
-    const r = await b.session.execute(`watch ${b.expression}`).finally(() => cursor.goto(back));
+    const r = await b.session.execute(`watch ${b.expression}`).finally(() => cursor.goto(back.index, back.returned));
     if (r.error) return unverified(`${r.error.message} [${r.error.code}]`);
     if (r.result?.kind !== 'watch') return unverified(`unexpected answer to watch: ${r.result?.kind}`);
     const n = r.result.changes.length;

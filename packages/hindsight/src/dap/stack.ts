@@ -13,11 +13,11 @@ export interface FrameAt {
 /**
  * The backtrace at event `index` (the cursor's, or where another request stood) as DAP stack frames, innermost first: the TypeScript file, line and column
  * the sites name (the instrumenter maps them through the source maps). The innermost frame stands at
- * the cursor's event, each caller at the event that called the frame below it. Frame ids are
- * `firstId + level`, fresh at every stop.
+ * the cursor's event (`returned`: just after it returned, so its caller is the innermost: Cursor.returned),
+ * each caller at the event that called the frame below it. Frame ids are `firstId + level`, fresh at every stop.
  */
-export function stackFrames(ex: Execution, index: number, firstId: number, sources: SourceBook): FrameAt[] {
-  return backtraceAt(ex, index).map((f: BacktraceFrame, level): FrameAt => {
+export function stackFrames(ex: Execution, index: number, firstId: number, sources: SourceBook, returned = false): FrameAt[] {
+  return backtraceAt(ex, index, returned).map((f: BacktraceFrame, level): FrameAt => {
     // a caller with no place in the trace stands at its entry; a synthetic one has none there either (its enterIndex 0 is another frame's event)
     const index = f.index !== -1 ? f.index : f.synthetic ? -1 : f.enterIndex;
     const site = ex.length > 0 && index >= 0 ? ex.siteOf(index) : undefined;

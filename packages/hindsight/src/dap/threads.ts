@@ -66,7 +66,7 @@ export class OpenedRuns {
 
   /** The run and event a frame shows; the current run's cursor when no frame is given. */
   byFrame(frameId: number | undefined, command: string): { run: OpenedRun; index: number } {
-    if (frameId === undefined) return { run: this.current, index: this.current.session.cursor.index };
+    if (frameId === undefined) return { run: this.current, index: this.current.session.cursor.frameEvent };
     const f = this.#frames.get(frameId);
     if (!f) throw new DapError('HS_E_DAP_STALE_FRAME', `frame ${frameId} is not a frame of this stop; ask for the stack trace again`);
     return { run: f.run, index: f.at.index };

@@ -132,7 +132,7 @@ export class DebugSession {
    */
   selectedFrame(): { level: number; index: number } {
     const { level, at } = this.#selected;
-    if (level === 0 || at !== this.cursor.index) return { level: 0, index: this.cursor.index };
+    if (level === 0 || at !== this.cursor.index) return { level: 0, index: this.cursor.frameEvent };
     return { level, index: this.cursor.backtrace()[level]!.index };
   }
 
@@ -161,10 +161,15 @@ export class DebugSession {
     return this.#cursor?.execution;
   }
 
-  position(index = this.cursor.index): Position {
+  /**
+   * Event `index` as a place in the code (the cursor's by default). With `returned` (Cursor.returned),
+   * the call its frame returned from: the caller's statement that made it.
+   */
+  position(index = this.cursor.index, returned = index === this.cursor.index && this.cursor.returned): Position {
     const ex = this.cursor.execution;
-    const site = ex.length === 0 ? undefined : ex.siteOf(index);
-    const place = ex.length === 0 ? undefined : ex.placeOf(index);
+    const shown = returned ? ex.frameCall(ex.frames[index]!) : index;
+    const site = ex.length === 0 ? undefined : ex.siteOf(shown);
+    const place = ex.length === 0 ? undefined : ex.placeOf(shown);
     return {
       index,
       total: ex.length,
@@ -173,6 +178,7 @@ export class DebugSession {
       line: place?.line ?? null,
       function: site?.functionName ?? null,
       source: place ? (this.readSource(place.file)?.[place.line - 1]?.trim() ?? null) : null,
+      ...(returned ? { returnedFrom: ex.siteOf(index)?.functionName ?? '<unknown>' } : {}),
     };
   }
 
@@ -187,7 +193,7 @@ export class DebugSession {
     const caught = stop.breakpoints?.find((id) => this.catchpoints.has(id));
     const history = historyNotes(this, stop.index);
     return {
-      ...this.position(stop.index),
+      ...this.position(stop.index, stop.returned === true),
       reason: stop.reason,
       ...(stop.message !== undefined ? { message: stop.message } : {}),
       ...(stop.breakpoints ? { breakpoints: [...stop.breakpoints] } : {}),

@@ -14,6 +14,8 @@ export interface Position {
   readonly function: string | null;
   /** The text of that source line, or null when the file cannot be read on this machine. */
   readonly source: string | null;
+  /** Just after a call returned (Cursor.returned): the function it returned from; the place is the caller's statement that called it. */
+  readonly returnedFrom?: string;
 }
 
 /** A watched value's change: at `index` it is first seen as `to`; the statement at `by` (on `line`) changed it. */

@@ -13,6 +13,8 @@ export interface Stop {
   readonly breakpoints?: readonly number[];
   /** For 'start'/'end': what was looked for and not found, in words. */
   readonly message?: string;
+  /** The cursor stands in the caller just after the frame of event `index` returned (Cursor.returned). */
+  readonly returned?: boolean;
 }
 
 /** One line of a backtrace, innermost first. */
@@ -41,6 +43,7 @@ export interface BacktraceFrame {
 export class Cursor {
   readonly execution: Execution;
   #index = 0;
+  #returned = false;
   readonly #breakpoints = new Map<number, ResolvedBreakpoint>();
   #nextBreakpointId = 1;
 
@@ -51,6 +54,28 @@ export class Cursor {
 
   get index(): number {
     return this.#index;
+  }
+
+  /**
+   * The cursor stands in the caller just after a call returned: `index` is the callee's Exit (or
+   * the Suspend that ends a generator's run), and the caller goes on with the rest of the statement
+   * that called it (`finish` stops there, as gdb's does, so that a second call on the same line is
+   * still ahead). Only where the caller ran nothing while the callee ran (a sync call, an async one
+   * that never awaited): see returnsToCaller.
+   */
+  get returned(): boolean {
+    return this.#returned;
+  }
+
+  /** The frame the cursor is in: its event's, or after a return, the caller's. */
+  get frame(): number {
+    const f = this.execution.frames[this.#index]!;
+    return this.#returned ? this.execution.frameParent(f) : f;
+  }
+
+  /** The event where the cursor's frame stands (values are read there): its own, or after a return, the caller's event that made the call. */
+  get frameEvent(): number {
+    return this.#returned ? this.execution.frameCall(this.execution.frames[this.#index]!) : this.#index;
   }
 
   /**
@@ -78,7 +103,7 @@ export class Cursor {
     const ex = this.execution;
     if (ex.length === 0) return this.#boundary(1, 'the trace is empty');
     const reverse = direction === 'reverse';
-    let f = ex.frames[this.#index]!;
+    let f = this.frame;
     let pos = this.#index;
     for (;;) {
       const j = reverse ? ex.previousInFrame(f, pos) : ex.nextInFrame(f, pos);
@@ -100,22 +125,28 @@ export class Cursor {
   }
 
   /**
-   * finish: to the caller's next event after the current frame's Exit/Throw (the event right after
-   * the exit when the caller has none: a root, or a fire-and-forget async call; "end" when the trace
-   * ends inside the frame). reverse-finish: to the call site, the caller's last event before this
-   * frame's Enter ("start" when the trace does not show it).
+   * finish: out of the current frame, to its caller just after the call returned, where the caller
+   * runs nothing while it runs (returnsToCaller: the rest of the calling statement is still ahead);
+   * else to the caller's next event after the frame's Exit/Throw (an async call that awaited: where
+   * the caller resumes; the event right after the exit when the caller has none: a root, or a
+   * fire-and-forget async call; "end" when the trace ends inside the frame). reverse-finish: back to
+   * the call site, just before the call: after a call the same statement made before it returned,
+   * else the caller's event that made the call ("start" when the trace does not show it).
    */
   finish(direction: Direction = 'forward'): Stop {
     const ex = this.execution;
     if (ex.length === 0) return this.#boundary(1, 'the trace is empty');
-    const f = ex.frames[this.#index]!;
+    const f = this.frame;
+    const parent = ex.frameParent(f);
     if (direction === 'reverse') {
+      const before = ex.frameEnter(f) - 1;
+      if (parent !== -1 && before >= 0 && ex.frameParent(ex.frames[before]!) === parent && returnsToCaller(ex, before)) return this.#stop(before, 'finish', true);
       const call = ex.frameCall(f);
       return call === -1 ? this.#boundary(-1, 'the call of this frame is not in the trace') : this.#stop(call, 'finish');
     }
     const exit = ex.frameExit(f);
     if (exit === -1) return this.#boundary(1, 'the frame does not return in the trace');
-    const parent = ex.frameParent(f);
+    if (returnsToCaller(ex, exit)) return this.#stop(exit, 'finish', true);
     // a root, or an async call whose caller already returned, continues with whatever ran next
     const inCaller = parent === -1 ? -1 : ex.nextInFrame(parent, exit);
     const after = inCaller !== -1 ? inCaller : exit + 1 < ex.length ? exit + 1 : -1;
@@ -146,15 +177,17 @@ export class Cursor {
       }
       if (hit.length > 0) {
         this.#index = best;
+        this.#returned = false;
         return { index: best, reason: 'breakpoint', breakpoints: hit };
       }
       pos = best;
     }
   }
 
-  /** To event i (clamped). */
-  goto(index: number): Stop {
-    return this.#stop(this.#clamp(index), 'goto');
+  /** To event i (clamped); with `returned`, just after its frame returned, where it can stand there (Cursor.returned). */
+  goto(index: number, returned = false): Stop {
+    const i = this.#clamp(index);
+    return this.#stop(i, 'goto', returned && returnsToCaller(this.execution, i));
   }
 
   /** To the first event at or after time t (the last event when t is later than all). O(log n). */
@@ -165,7 +198,7 @@ export class Cursor {
 
   /** The frames from the current one to the root. O(depth). */
   backtrace(): BacktraceFrame[] {
-    return backtraceAt(this.execution, this.#index);
+    return backtraceAt(this.execution, this.#index, this.#returned);
   }
 
   /** Resolves and adds a breakpoint; it applies to continue in both directions. */
@@ -187,13 +220,15 @@ export class Cursor {
     return [...this.#breakpoints.values()];
   }
 
-  #stop(index: number, reason: StopReason): Stop {
+  #stop(index: number, reason: StopReason, returned = false): Stop {
     this.#index = index;
-    return { index, reason };
+    this.#returned = returned;
+    return returned ? { index, reason, returned } : { index, reason };
   }
 
   #boundary(d: number, what: string): Stop {
     const ex = this.execution;
+    this.#returned = false;
     if (d < 0) {
       this.#index = 0;
       return { index: 0, reason: 'start', message: `start of trace: ${what}` };
@@ -209,12 +244,34 @@ export class Cursor {
   }
 }
 
-/** The frames live at event `index`, innermost first, each at the event where it stands. O(depth). */
-export function backtraceAt(ex: Execution, index: number): BacktraceFrame[] {
+/**
+ * Whether event `i` ends a frame that returns to its caller mid-statement: the frame's Exit (or the
+ * Suspend that ends a generator's run), with a caller in the trace that ran nothing while it ran
+ * (not an async call that awaited: its caller went on at the first await, and resumes later).
+ */
+export function returnsToCaller(ex: Execution, i: number): boolean {
+  if (i < 0 || i >= ex.length) return false;
+  const f = ex.frames[i]!;
+  const kind = ex.kinds[i];
+  if (ex.frameExit(f) !== i || (kind !== EventKind.Exit && kind !== EventKind.Suspend)) return false;
+  const parent = ex.frameParent(f);
+  if (parent === -1 || ex.frameCall(f) === -1) return false;
+  const ranMeanwhile = ex.nextInFrame(parent, ex.frameEnter(f));
+  return ranMeanwhile === -1 || ranMeanwhile > i;
+}
+
+/**
+ * The frames live at event `index`, innermost first, each at the event where it stands. With
+ * `returned` (Cursor.returned), the frame of `index` has returned: its caller is the innermost,
+ * at its call. O(depth).
+ */
+export function backtraceAt(ex: Execution, index: number, returned = false): BacktraceFrame[] {
   if (ex.length === 0) return [];
   const out: BacktraceFrame[] = [];
+  const stack = ex.stackAt(index);
   let at = index;
-  for (const f of ex.stackAt(index)) {
+  if (returned) at = ex.frameCall(stack.shift()!);
+  for (const f of stack) {
     const functionSite = ex.frameSite(f);
     out.push({
       frame: f,

@@ -70,10 +70,11 @@ describe('hindsight dap: a DAP client moves through a recorded run forwards and 
     assert.deepEqual(show(await dc.scope('Locals')), ['sum=600']);
   });
 
-  it('stepOut returns to the caller, past the call', async () => {
-    await dc.moveBy('stepOut');
-    assert.deepEqual(await stack(dc), [`orders:${line('const holds: string[] = []')}`]);
-    assert.deepEqual(show(await dc.scope('Locals')), ['sum=600']);
+  it('stepOut returns to the caller just after the call, in the statement that made it: its result is not assigned yet', async () => {
+    const s = await dc.moveBy('stepOut');
+    assert.equal(s.body.description, 'returned from total');
+    assert.deepEqual(await stack(dc), [`orders:${line('const sum = total(items)')}`]);
+    assert.deepEqual(show(await dc.scope('Locals')), []);
   });
 
   it('reverseStepIn steps back into the helper, to its last statement; reverseStepOut goes back to the call site', async () => {

@@ -84,6 +84,8 @@ describe('hindsight debug: a terminal debugger over runs recorded by a real work
     for (const r of out.slice(1)) assert.ok(['stop', 'result', 'error'].filter((k) => k in r).length === 1, `one of stop, result, error: ${JSON.stringify(r)}`);
     const stepInto = out.find((r) => r.command === 'step' && r.stop.function === 'total');
     assert.ok(stepInto, 'step enters the helper');
+    const finish = out.find((r) => r.command === 'finish');
+    assert.deepEqual([finish?.stop.function, finish?.stop.returnedFrom], ['orders', 'total'], 'finish stops in the caller just after the helper returned');
     const p = out.find((r) => r.command === 'print')!;
     assert.equal(p.result.kind, 'value', 'print shows the value the re-execution had at the cursor');
   });

@@ -107,7 +107,7 @@ describe('Cursor: properties over Executions recorded from real runs of the feat
     }, EventKind.Statement, EventKind.Enter);
   });
 
-  it('finish lands after the frame returns, in its caller; reverse-finish lands before the call, at the call site the backtrace shows', () => {
+  it('finish lands in the caller, just after the frame returned or where it goes on; reverse-finish just before the call, at the call site the backtrace shows', () => {
     everywhere((ex, i) => {
       const f = ex.frame(i);
       const parent = ex.frameParent(f);
@@ -120,9 +120,10 @@ describe('Cursor: properties over Executions recorded from real runs of the feat
       } else {
         assert.equal(r.reason, 'finish');
         assert.ok(r.index < ex.frameEnter(f), 'before the call');
-        assert.equal(ex.frame(r.index), parent, 'in the caller');
-        assert.equal(ex.previousInFrame(parent, ex.frameEnter(f)), r.index, "the caller's last event before the call");
-        assert.equal(caller?.index, r.index, 'where the backtrace says the caller is');
+        assert.equal(c.frame, parent, 'in the caller');
+        if (r.returned) assert.equal(r.index, ex.frameEnter(f) - 1, 'just after a call the same statement made before this one');
+        else assert.equal(ex.previousInFrame(parent, ex.frameEnter(f)), r.index, "the caller's last event before the call");
+        assert.equal(c.backtrace()[0]!.index, caller?.index, 'where the backtrace says the caller is');
       }
       c.goto(i);
       const s = c.finish();
@@ -130,15 +131,23 @@ describe('Cursor: properties over Executions recorded from real runs of the feat
       assert.notEqual(exit, -1, 'every frame of a completed run returns');
       if (s.reason === 'end') return assert.equal(exit, ex.length - 1);
       assert.equal(s.reason, 'finish');
-      assert.ok(s.index > exit, 'after the frame returned');
-      const after = parent === -1 ? -1 : ex.nextInFrame(parent, exit);
-      assert.equal(s.index, after === -1 ? exit + 1 : after);
-      // and back: reverse-finish from inside the frame (its last event) lands before the call, in the same caller finish went to
-      if (parent !== -1 && after !== -1) {
-        const back = new Cursor(ex, exit).finish('reverse');
-        assert.equal(ex.frame(back.index), ex.frame(s.index));
-        assert.ok(back.index < ex.frameEnter(f));
+      if (s.returned) {
+        assert.equal(s.index, exit, 'just after the frame returned');
+        const meanwhile = ex.nextInFrame(parent, ex.frameEnter(f));
+        assert.ok(meanwhile === -1 || meanwhile > exit, 'the caller ran nothing while the frame ran');
+        assert.equal(c.frame, parent, 'in the caller');
+        assert.equal(c.backtrace()[0]!.index, caller?.index, 'at its call, as the backtrace from inside showed it');
+      } else {
+        assert.ok(s.index > exit, 'after the frame returned');
+        const after = parent === -1 ? -1 : ex.nextInFrame(parent, exit);
+        assert.equal(s.index, after === -1 ? exit + 1 : after);
+        if (after === -1) return;
       }
+      // and back: reverse-finish from inside the frame (its last event) lands before the call, in the same caller finish went to
+      const back = new Cursor(ex, exit);
+      const b = back.finish('reverse');
+      assert.equal(back.frame, c.frame);
+      assert.ok(b.index < ex.frameEnter(f));
     });
   });
 

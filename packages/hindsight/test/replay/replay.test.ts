@@ -18,9 +18,9 @@ const modulePath = fileURLToPath(new URL('./fixtures/shop.js', import.meta.url))
 const source = path.resolve(path.dirname(modulePath), '../../../../test/replay/fixtures/shop.ts');
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
 
-/** Where the cursor is, as `function:line` of the TypeScript source. */
+/** Where the cursor is, as `function:line` of the TypeScript source (of its frame: after a return, the caller's call). */
 const at = (c: Cursor) => {
-  const s = c.execution.siteOf(c.index);
+  const s = c.execution.siteOf(c.frameEvent);
   return `${s?.functionName}:${s?.line}`;
 };
 /** The first event at `line` of that kind. */
@@ -71,11 +71,14 @@ describe('instrumented replay of a run recorded by a real worker (fixtures/shop.
     assert.deepEqual(seen, ['shop:24', 'shop:25', 'shop:26', 'shop:27', 'shop:27', 'shop:27', 'shop:29', 'shop:30', 'shop:31', 'shop:32', 'shop:34', 'shop:36']);
   });
 
-  it('finish inside the helper returns to the caller, at the statement after the call', () => {
+  it('finish inside the helper returns to the caller, just after the call, in the statement that made it', () => {
     const c = new Cursor(execution, first(execution, EventKind.Statement, 12));
     assert.equal(c.finish().reason, 'finish');
-    assert.equal(at(c), 'shop:25');
+    assert.equal(at(c), 'shop:24');
+    assert.equal(c.returned, true);
     assert.equal(c.backtrace().length, 1);
+    c.next();
+    assert.equal(at(c), 'shop:25', 'next goes on to the statement after the call');
     c.goto(first(execution, EventKind.Statement, 12));
     c.finish('reverse');
     assert.equal(at(c), 'shop:24', 'reverse-finish goes back to the call site');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cursor } from '../../src/timetravel/index.js';
 import { ExecutionBuilder } from '../../src/trace/index.js';
-import { S, partial, promiseAll, recursion } from '../trace/fixtures.js';
+import { S, partial, promiseAll, recursion, twoCalls } from '../trace/fixtures.js';
 
 /** The stops of a list of commands, as [index, reason] pairs. */
 function run(cursor: Cursor, commands: ((c: Cursor) => { index: number; reason: string })[]): [number, string][] {
@@ -39,10 +39,22 @@ describe('Cursor over main() -> fact(3) (recursive) -> risky() (throws, main cat
     assert.deepEqual(c.next(), { index: 13, reason: 'step' });
   });
 
-  it('finish runs to the caller after the return or the throw; reverse-finish goes back to the call site', () => {
+  it('finish stops in the caller just after the call returned, where the rest of its statement runs; after a throw, where the caller goes on', () => {
     const c = new Cursor(recursion(), 9);
-    assert.deepEqual(c.finish(), { index: 11, reason: 'finish' }, 'fact(2) resumes at its own return');
-    assert.deepEqual(c.finish(), { index: 12, reason: 'finish' });
+    assert.deepEqual(c.finish(), { index: 10, reason: 'finish', returned: true }, 'fact(2), in its return statement, fact(1) returned');
+    assert.equal(c.frame, 2);
+    assert.deepEqual(
+      c.backtrace().map((f) => [f.frame, f.index]),
+      [
+        [2, 7],
+        [1, 4],
+        [0, 1],
+      ],
+      'the caller is the innermost frame, at its statement that made the call',
+    );
+    assert.deepEqual(c.finish(), { index: 11, reason: 'finish', returned: true });
+    assert.deepEqual(c.finish(), { index: 12, reason: 'finish', returned: true }, 'main, in the statement that called fact(3)');
+    assert.deepEqual(c.next(), { index: 13, reason: 'step' }, 'next goes on from there in main');
     c.goto(15);
     assert.deepEqual(c.finish(), { index: 17, reason: 'finish' }, 'risky throws: main continues in its catch');
     c.goto(9);
@@ -54,6 +66,21 @@ describe('Cursor over main() -> fact(3) (recursive) -> risky() (throws, main cat
     ]);
     c.goto(1);
     assert.equal(c.finish().reason, 'end', 'main returns at the last event: nothing after it');
+  });
+
+  it('after finish, step enters the next call of the same statement, and reverse-finish from it comes back to between the two calls', () => {
+    const ex = twoCalls();
+    const c = new Cursor(ex, 3);
+    assert.deepEqual(c.finish(), { index: 4, reason: 'finish', returned: true });
+    assert.deepEqual(c.step(), { index: 5, reason: 'step' }, 'into g, which the statement calls next');
+    c.goto(6);
+    assert.deepEqual(c.finish('reverse'), { index: 4, reason: 'finish', returned: true }, 'back to where f had returned and g was about to be called');
+    assert.equal(c.frame, 0);
+    assert.deepEqual(c.step('reverse'), { index: 3, reason: 'step' }, 'back into f');
+    c.goto(6);
+    assert.deepEqual(c.finish(), { index: 7, reason: 'finish', returned: true });
+    assert.deepEqual(c.next(), { index: 8, reason: 'step' });
+    assert.deepEqual(c.next('reverse'), { index: 1, reason: 'step' }, 'reverse-next from after the calls: the start of the statement');
   });
 
   it('backtrace lists each frame with where it is: the cursor, then each call site', () => {

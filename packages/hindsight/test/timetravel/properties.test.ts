@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Cursor, type BreakpointSpec } from '../../src/timetravel/index.js';
+import { Cursor, backtraceAt, type BreakpointSpec } from '../../src/timetravel/index.js';
 import { EventKind, type Execution } from '../../src/trace/index.js';
 import { FUNCTIONS, STATEMENTS_PER_FUNCTION, build, functionSite, generate, statementSite } from '../trace/generate.js';
 
@@ -60,27 +60,49 @@ describe('Cursor: properties over random traces', () => {
     );
   });
 
-  it('finish lands after the frame exits, in its caller; reverse-finish lands before it was entered, in its caller', () => {
+  it('finish lands in the caller just after the call returned where the caller ran nothing meanwhile, else at its next event; reverse-finish just before the call', () => {
+    /** Whether frame g's end at event `end` returns into its caller mid-statement: a scan, the definition. */
+    const returnsMidStatement = (ex: Execution, g: number, end: number) => {
+      const p = ex.frameParent(g);
+      if (p === -1 || ex.frameCall(g) === -1 || ex.frameExit(g) !== end) return false;
+      if (ex.kinds[end] !== EventKind.Exit && ex.kinds[end] !== EventKind.Suspend) return false;
+      return [...ex.frameEvents(p)].every((e) => e < ex.frameEnter(g) || e > end);
+    };
     fc.assert(
       fc.property(choices, fc.nat(), (cs, pick) => {
         const ex = build(generate(cs).events);
         const i = pick % ex.length;
         const f = ex.frame(i);
+        const p = ex.frameParent(f);
+        const exit = ex.frameExit(f);
         const c = new Cursor(ex, i);
         const s = c.finish();
-        if (ex.frameExit(f) === -1) assert.equal(s.reason, 'end');
-        else if (s.reason === 'finish') {
-          assert.ok(s.index > ex.frameExit(f));
-          const p = ex.frameParent(f);
-          if (p !== -1 && ex.nextInFrame(p, ex.frameExit(f)) !== -1) assert.equal(s.index, ex.nextInFrame(p, ex.frameExit(f)));
-          else assert.equal(s.index, ex.frameExit(f) + 1);
+        if (exit === -1) assert.equal(s.reason, 'end');
+        else if (returnsMidStatement(ex, f, exit)) {
+          assert.deepEqual(s, { index: exit, reason: 'finish', returned: true });
+          assert.equal(c.frame, p);
+          assert.deepEqual(
+            c.backtrace().map((b) => [b.frame, b.index]),
+            backtraceAt(ex, ex.frameCall(f)).map((b) => [b.frame, b.index]),
+            'the caller stands at its call, as it does in a backtrace from inside the call',
+          );
+        } else if (s.reason === 'finish') {
+          assert.equal(s.returned, undefined);
+          assert.ok(s.index > exit);
+          if (p !== -1 && ex.nextInFrame(p, exit) !== -1) assert.equal(s.index, ex.nextInFrame(p, exit));
+          else assert.equal(s.index, exit + 1);
         } else assert.equal(s.reason, 'end');
         c.goto(i);
         const r = c.finish('reverse');
-        if (r.reason === 'finish') {
+        const before = ex.frameEnter(f) - 1;
+        if (p !== -1 && before >= 0 && ex.frame(before) !== p && ex.frameParent(ex.frame(before)) === p && returnsMidStatement(ex, ex.frame(before), before)) {
+          assert.deepEqual(r, { index: before, reason: 'finish', returned: true }, 'after the call the same statement made before this one');
+          assert.equal(c.frame, p);
+        } else if (r.reason === 'finish') {
+          assert.equal(r.returned, undefined);
           assert.ok(r.index < ex.frameEnter(f));
-          assert.equal(ex.frame(r.index), ex.frameParent(f));
-        } else assert.equal(ex.frameParent(f), -1);
+          assert.equal(ex.frame(r.index), p);
+        } else assert.equal(p, -1);
       }),
       runs,
     );

@@ -93,6 +93,21 @@ export const recursionRows: Row[] = [
 ];
 export const recursion = (): Execution => make(recursionRows);
 
+/** main() runs `x = f() + g()`: one statement, two calls (f is fact's site, g risky's), then one more statement. */
+export const twoCalls = (): Execution =>
+  make([
+    [Enter, S.MAIN, 1], //          0  frame 0 main
+    [Stmt, S.MAIN_9, 1], //         1
+    [Enter, S.FACT, 1], //          2  frame 1 f
+    [Stmt, S.FACT_IF, 1], //        3
+    [Exit, S.FACT, 1], //           4
+    [Enter, S.RISKY, 1], //         5  frame 2 g
+    [Stmt, S.RISKY_THROW, 1], //    6
+    [Exit, S.RISKY, 1], //          7
+    [Stmt, S.MAIN_10, 1], //        8
+    [Exit, S.MAIN, 1], //           9
+  ]);
+
 /**
  * handler() awaits Promise.all([load(1), load(2)]): activation 1 is handler, 2 is load(1), 3 is
  * load(2); load(2) resumes first.

@@ -29,7 +29,7 @@ interface Source {
 
 async function origin(s: DebugSession, expression: string): Promise<Outcome> {
   if (expression === '') throw new DebugError('HS_E_DEBUG_USAGE', 'origin needs an expression: origin <expression>, e.g. `origin quote.cents`');
-  const r = await valueAnswer(() => s.values.evaluate(s.cursor.index, expression));
+  const r = await valueAnswer(() => s.values.evaluate(s.cursor.frameEvent, expression));
   if (r.error !== undefined) throw new DebugError('HS_E_DEBUG_EVAL', `${expression}: ${r.error}`);
   if (r.json === undefined) throw new DebugError('HS_E_DEBUG_NO_ORIGIN', `${expression} is ${r.value.value}, not data a history records; it was made by the workflow code`);
   const wanted = canonical(JSON.parse(r.json));

@@ -24,7 +24,7 @@ async function watch(s: DebugSession, expression: string): Promise<ResultBody> {
   if (expression === '') throw new DebugError('HS_E_DEBUG_USAGE', 'watch needs an expression: watch <expression>, e.g. `watch total`');
   checkSyntax(expression);
   const ex = s.cursor.execution;
-  const frame = ex.frames[s.cursor.index]!;
+  const frame = s.cursor.frame;
   const points = [...ex.frameEvents(frame)].filter((i) => ex.kinds[i] === EventKind.Statement || ex.kinds[i] === EventKind.Enter);
   const samples = await valueAnswer(() => s.values.sample(points, expression));
   const changes: WatchChange[] = [];

@@ -13,7 +13,7 @@ export function shownPath(file: string | null): string {
 
 /** `file:line in function (event i/N)` and the source line. */
 function position(p: Position): string[] {
-  const where = `${shownPath(p.file)}:${p.line ?? '?'} in ${pc.bold(p.function ?? '<unknown>')} ${pc.dim(`(event ${p.index}/${p.total}, ${p.kind})`)}`;
+  const where = `${shownPath(p.file)}:${p.line ?? '?'} in ${pc.bold(p.function ?? '<unknown>')} ${pc.dim(`(event ${p.index}/${p.total}, ${p.returnedFrom !== undefined ? `returned from ${p.returnedFrom}` : p.kind})`)}`;
   const source = p.source === null ? pc.dim('(source not available)') : `${String(p.line).padStart(4)}  ${p.source}`;
   return [where, source];
 }
