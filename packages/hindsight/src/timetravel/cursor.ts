@@ -79,23 +79,30 @@ export class Cursor {
   }
 
   /**
-   * step (reverse-step): to the next (previous) Statement or Enter event in time, whatever its frame.
-   * Scans only the events between (exits, suspends, resumes, branches), not calls.
+   * step (reverse-step): to the next (previous) Statement or Enter event in time, whatever its frame,
+   * or the caller just after a call returned (Cursor.returned), as gdb and DevTools stop back in the
+   * caller's line before its next call. Scans only the events between (exits, suspends, resumes,
+   * branches), not calls.
    */
   step(direction: Direction = 'forward'): Stop {
     const ex = this.execution;
     const d = direction === 'reverse' ? -1 : 1;
+    // at a callee's Exit, not yet back in the caller: the return is the next position
+    if (d > 0 && !this.#returned && returnsToCaller(ex, this.#index)) return this.#stop(this.#index, 'step', true);
     for (let j = this.#index + d; j >= 0 && j < ex.length; j += d) {
       const k = ex.kinds[j];
       if (k === EventKind.Statement || k === EventKind.Enter) return this.#stop(j, 'step');
+      if (returnsToCaller(ex, j)) return this.#stop(j, 'step', true);
     }
     return this.#boundary(d, `no statement ${d < 0 ? 'before' : 'after'} this point`);
   }
 
   /**
    * next (reverse-next): to the next (previous) Statement of the current frame, jumping over calls
-   * (and awaits) through the frame's own event list; when the frame has none left, continues in its
-   * caller, as gdb does when stepping past a return. A root frame that returns to the event loop
+   * (and awaits) through the frame's own event list; when the frame has none left, to its caller, as
+   * gdb does when stepping past a return: just after the call returned where the rest of the calling
+   * statement is still ahead (backwards: just before the call, after an earlier call of that
+   * statement), else its next (previous) statement. A root frame that returns to the event loop
    * falls back to step (what the event loop ran next); "end"/"start" when the trace ends (starts)
    * inside the frames left.
    */
@@ -111,9 +118,12 @@ export class Cursor {
         // the frame has no more events this way: the trace ends (starts) inside it, or it returned (was called)
         if (!reverse && ex.frameExit(f) === -1) return this.#boundary(1, 'no statement of this frame or its callers after this point');
         if (reverse && ex.frameSynthetic(f)) return this.#boundary(-1, 'no statement of this frame or its callers before this point');
+        const back = this.#inCaller(f, direction);
+        if (back !== -1) return this.#stop(back, 'step', true);
         const parent = ex.frameParent(f);
         if (parent === -1) {
           this.#index = pos;
+          this.#returned = false;
           return this.step(direction);
         }
         f = parent;
@@ -137,16 +147,15 @@ export class Cursor {
     const ex = this.execution;
     if (ex.length === 0) return this.#boundary(1, 'the trace is empty');
     const f = this.frame;
-    const parent = ex.frameParent(f);
+    const back = this.#inCaller(f, direction);
+    if (back !== -1) return this.#stop(back, 'finish', true);
     if (direction === 'reverse') {
-      const before = ex.frameEnter(f) - 1;
-      if (parent !== -1 && before >= 0 && ex.frameParent(ex.frames[before]!) === parent && returnsToCaller(ex, before)) return this.#stop(before, 'finish', true);
       const call = ex.frameCall(f);
       return call === -1 ? this.#boundary(-1, 'the call of this frame is not in the trace') : this.#stop(call, 'finish');
     }
     const exit = ex.frameExit(f);
     if (exit === -1) return this.#boundary(1, 'the frame does not return in the trace');
-    if (returnsToCaller(ex, exit)) return this.#stop(exit, 'finish', true);
+    const parent = ex.frameParent(f);
     // a root, or an async call whose caller already returned, continues with whatever ran next
     const inCaller = parent === -1 ? -1 : ex.nextInFrame(parent, exit);
     const after = inCaller !== -1 ? inCaller : exit + 1 < ex.length ? exit + 1 : -1;
@@ -220,6 +229,22 @@ export class Cursor {
     return [...this.#breakpoints.values()];
   }
 
+  /**
+   * Where leaving frame f this way stands in its caller mid-statement (Cursor.returned), or -1:
+   * forward, just after it returned (its end returnsToCaller); backwards, just before its call, when
+   * the same statement made a call before it that had returned there.
+   */
+  #inCaller(f: number, direction: Direction): number {
+    const ex = this.execution;
+    if (direction === 'forward') {
+      const exit = ex.frameExit(f);
+      return returnsToCaller(ex, exit) ? exit : -1;
+    }
+    const before = ex.frameEnter(f) - 1;
+    const parent = ex.frameParent(f);
+    return parent !== -1 && before >= 0 && ex.frames[before] !== parent && ex.frameParent(ex.frames[before]!) === parent && returnsToCaller(ex, before) ? before : -1;
+  }
+
   #stop(index: number, reason: StopReason, returned = false): Stop {
     this.#index = index;
     this.#returned = returned;
@@ -251,9 +276,9 @@ export class Cursor {
  */
 export function returnsToCaller(ex: Execution, i: number): boolean {
   if (i < 0 || i >= ex.length) return false;
-  const f = ex.frames[i]!;
   const kind = ex.kinds[i];
-  if (ex.frameExit(f) !== i || (kind !== EventKind.Exit && kind !== EventKind.Suspend)) return false;
+  const f = ex.frames[i]!;
+  if ((kind !== EventKind.Exit && kind !== EventKind.Suspend) || ex.frameExit(f) !== i) return false;
   const parent = ex.frameParent(f);
   if (parent === -1 || ex.frameCall(f) === -1) return false;
   const ranMeanwhile = ex.nextInFrame(parent, ex.frameEnter(f));

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { DebugSession } from '../../src/debugger/index.js';
 import { recordExecution } from '../../src/replay/index.js';
 import { Cursor } from '../../src/timetravel/index.js';
+import { returnsToCaller } from '../../src/timetravel/cursor.js';
 import { EventKind, type Execution } from '../../src/trace/index.js';
 import { Harness } from '../engine/harness.js';
 import { journey } from './fixtures/features.js';
@@ -66,18 +67,18 @@ describe('Cursor: properties over Executions recorded from real runs of the feat
     const n = everywhere((ex, i) => {
       const c = new Cursor(ex, i);
       const s = c.next();
-      if (s.reason === 'step' && ex.frame(s.index) === ex.frame(i)) {
+      if (s.reason === 'step' && c.frame === ex.frame(i)) {
         stayed++;
         assert.deepEqual(c.next('reverse'), { index: i, reason: 'step' });
       }
       c.goto(i);
       const r = c.next('reverse');
-      if (r.reason === 'step' && ex.frame(r.index) === ex.frame(i)) assert.deepEqual(c.next(), { index: i, reason: 'step' });
+      if (r.reason === 'step' && c.frame === ex.frame(i)) assert.deepEqual(c.next(), { index: i, reason: 'step' });
     }, EventKind.Statement);
     assert.ok(stayed > n / 2, `next stayed in the frame at ${stayed} of ${n} statements`);
   });
 
-  it('next lands on the next statement of the frame, or (when the frame has none left) of a caller after the frame returned', () => {
+  it('next lands on the next statement of the frame, or (when the frame has none left) in a caller after the frame returned', () => {
     everywhere((ex, i) => {
       const s = new Cursor(ex, i).next();
       if (s.reason !== 'step') return;
@@ -87,22 +88,26 @@ describe('Cursor: properties over Executions recorded from real runs of the feat
       let own = nextOwn;
       while (own !== -1 && ex.kind(own) !== EventKind.Statement) own = ex.nextInFrame(f, own);
       if (own !== -1) return assert.equal(s.index, own, 'the next statement of the frame, over calls and awaits');
-      // none left: a caller's statement after the frame returned, or (for the root) what ran next
+      // none left: a caller just after a frame of the stack returned into it, a caller's statement after the frame returned, or (for the root) what ran next
       const exit = ex.frameExit(f);
-      assert.ok(s.index > exit, 'after the frame returned');
       const stack = ex.stackAt(i);
+      if (s.returned) return assert.ok(stack.includes(ex.frame(s.index)) && ex.frameExit(ex.frame(s.index)) === s.index && s.index >= exit, 'a frame of the stack returned there');
+      assert.ok(s.index > exit, 'after the frame returned');
       if (stack.includes(ex.frame(s.index))) assert.equal(ex.kind(s.index), EventKind.Statement);
       else assert.equal(ex.frameParent(stack.at(-1)!), -1);
     }, EventKind.Statement);
   });
 
-  it('step then reverse-step returns, at every statement and function entry', () => {
+  it('step then reverse-step returns, at every statement and function entry; step stops at each, and where a call returned into its caller', () => {
+    const stops = (ex: Execution, j: number) => ex.kind(j) === EventKind.Statement || ex.kind(j) === EventKind.Enter || returnsToCaller(ex, j);
     everywhere((ex, i) => {
       const c = new Cursor(ex, i);
       const s = c.step();
-      if (s.reason === 'end') return assert.equal(indices(ex, EventKind.Statement, EventKind.Enter).at(-1), i);
-      assert.ok(s.index > i && ([EventKind.Statement, EventKind.Enter] as EventKind[]).includes(ex.kind(s.index)));
-      for (let j = i + 1; j < s.index; j++) assert.ok(!([EventKind.Statement, EventKind.Enter] as EventKind[]).includes(ex.kind(j)));
+      const to = s.reason === 'end' ? ex.length : s.index;
+      for (let j = i + 1; j < to; j++) assert.ok(!stops(ex, j), `nothing to stop at between ${i} and ${to}: ${j}`);
+      if (s.reason === 'end') return;
+      assert.ok(s.index > i && stops(ex, s.index));
+      assert.equal(s.returned === true, returnsToCaller(ex, s.index));
       assert.deepEqual(c.step('reverse'), { index: i, reason: 'step' });
     }, EventKind.Statement, EventKind.Enter);
   });
@@ -199,6 +204,8 @@ describe('Cursor: properties over Executions recorded from real runs of the feat
         c.addBreakpoint({ function: ex.siteOf(ex.frameEnter(ex.frame(stmts[(bp >> 3) % stmts.length]!)))!.functionName });
         for (const [cmd, arg] of commands) {
           const from = c.index;
+          const fromReturned = c.returned;
+          const fromFrame = c.frame;
           const reverse = cmd.startsWith('reverse-');
           const d = reverse ? 'reverse' : 'forward';
           const name = reverse ? cmd.slice('reverse-'.length) : cmd;
@@ -207,13 +214,16 @@ describe('Cursor: properties over Executions recorded from real runs of the feat
           assert.ok(s.index >= 0 && s.index < ex.length);
           assert.equal(c.index, s.index);
           if (s.reason === 'breakpoint') assert.ok(reverse ? s.index < from : s.index > from);
-          // step is undone by reverse-step from a statement or entry; next by reverse-next within a frame
-          const isStop = (i: number) => ex.kind(i) === EventKind.Statement || ex.kind(i) === EventKind.Enter;
-          if (name === 'step' && s.reason === 'step' && isStop(from)) {
-            assert.equal(new Cursor(ex, s.index).step(reverse ? 'forward' : 'reverse').index, from);
+          // step is undone by reverse-step from a statement, an entry or a return; next by reverse-next within a frame
+          const isStop = ex.kind(from) === EventKind.Statement || ex.kind(from) === EventKind.Enter || fromReturned;
+          const undo = new Cursor(ex);
+          undo.goto(s.index, s.returned === true);
+          if (name === 'step' && s.reason === 'step' && isStop) {
+            const back = undo.step(reverse ? 'forward' : 'reverse');
+            assert.deepEqual([back.index, back.returned === true], [from, fromReturned]);
           }
-          if (name === 'next' && s.reason === 'step' && ex.kind(from) === EventKind.Statement && ex.frame(from) === ex.frame(s.index)) {
-            assert.equal(new Cursor(ex, s.index).next(reverse ? 'forward' : 'reverse').index, from);
+          if (name === 'next' && s.reason === 'step' && ex.kind(from) === EventKind.Statement && !fromReturned && !s.returned && fromFrame === c.frame) {
+            assert.equal(undo.next(reverse ? 'forward' : 'reverse').index, from);
           }
         }
       }),

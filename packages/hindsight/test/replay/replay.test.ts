@@ -50,17 +50,19 @@ describe('instrumented replay of a run recorded by a real worker (fixtures/shop.
     assert.deepEqual(execution.siteOf(0), { kind: 'function', file: source, line: 23, column: 38, endLine: 37, endColumn: 1, functionName: 'shop', async: true, statements: 10 });
   });
 
-  it('step visits every statement and call in time order, at the lines of the TypeScript source', () => {
+  it('step visits every statement, call and return in time order, at the lines of the TypeScript source', () => {
     const c = new Cursor(execution);
     const seen = [at(c)];
     while (c.step().reason === 'step') seen.push(at(c));
     assert.deepEqual(seen, [
       'shop:23', 'shop:24',
       'total:9', 'total:10', 'total:11', 'total:12', 'total:12', 'total:12', 'total:14',
+      'shop:24', // back in shop, total returned
       'shop:25', 'shop:26', 'shop:27', 'shop:27', 'shop:27', 'shop:29', 'shop:30', 'shop:31', 'shop:32',
       'pay:18', 'pay:19', 'pay:18', 'pay:19', 'pay:20', 'pay:20',
       'shop:34', 'shop:36',
-      'tag:29', 'tag:29', 'tag:29', 'tag:29',
+      'tag:29', 'tag:29', 'shop:36', // each call of tag returns into shop's line 36
+      'tag:29', 'tag:29', 'shop:36',
     ]);
   });
 

@@ -17,7 +17,17 @@ describe('Cursor over main() -> fact(3) (recursive) -> risky() (throws, main cat
     const c = new Cursor(recursion(), 1);
     assert.deepEqual(run(c, [(c) => c.step(), (c) => c.step(), (c) => c.step(), (c) => c.step()]), [[2, 'step'], [3, 'step'], [4, 'step'], [5, 'step']]);
     c.goto(13);
-    assert.deepEqual(run(c, [(c) => c.step('reverse'), (c) => c.step('reverse')]), [[9, 'step'], [8, 'step']], 'back over three exits into fact(1)');
+    assert.deepEqual(
+      run(c, [(c) => c.step('reverse'), (c) => c.step('reverse'), (c) => c.step('reverse'), (c) => c.step('reverse')]),
+      [
+        [12, 'step'],
+        [11, 'step'],
+        [10, 'step'],
+        [9, 'step'],
+      ],
+      'back through three returns, each in its caller (main, fact(3), fact(2)), into fact(1)',
+    );
+    assert.deepEqual([c.step().returned, c.frame], [true, 2], 'and forward again: fact(1) returned into fact(2)');
   });
 
   it('next jumps over the whole recursion and over the throwing call; reverse-next jumps back', () => {
@@ -32,11 +42,16 @@ describe('Cursor over main() -> fact(3) (recursive) -> risky() (throws, main cat
     ]);
   });
 
-  it('next past the end of a function stops at the next statement of its callers', () => {
+  it('next past the end of a function stops in its caller just after the call returned, and from there at the next statement', () => {
     const c = new Cursor(recursion(), 9); // fact(1): if (n <= 1) return 1
-    assert.deepEqual(c.next(), { index: 13, reason: 'step' });
+    assert.deepEqual(run(c, [(c) => c.next(), (c) => c.next(), (c) => c.next(), (c) => c.next()]), [
+      [10, 'step'],
+      [11, 'step'],
+      [12, 'step'],
+      [13, 'step'],
+    ]);
     c.goto(4); // fact(3): return n * fact(n - 1)
-    assert.deepEqual(c.next(), { index: 13, reason: 'step' });
+    assert.deepEqual(c.next(), { index: 12, reason: 'step', returned: true }, 'over the recursion, then out of fact(3) into main');
   });
 
   it('finish stops in the caller just after the call returned, where the rest of its statement runs; after a throw, where the caller goes on', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Cursor, backtraceAt, type BreakpointSpec } from '../../src/timetravel/index.js';
+import { Cursor, backtraceAt, type BreakpointSpec, type Stop } from '../../src/timetravel/index.js';
 import { EventKind, type Execution } from '../../src/trace/index.js';
 import { FUNCTIONS, STATEMENTS_PER_FUNCTION, build, functionSite, generate, statementSite } from '../trace/generate.js';
 
@@ -14,20 +14,43 @@ function statements(ex: Execution): number[] {
   return out;
 }
 
-/** Naive next for traces without async: the first later statement of a frame on the stack, else what runs after the root returns. */
-function naiveNext(ex: Execution, i: number, reverse: boolean): { index: number; reason: string } {
+type Position = { index: number; reason: string; returned?: true };
+
+/** Whether the cursor can stand in the caller just after event j returned: a frame's Exit, called from a frame of the trace (sync traces). */
+const returnPosition = (ex: Execution, j: number) => ex.kind(j) === EventKind.Exit && ex.frameExit(ex.frame(j)) === j && ex.frameParent(ex.frame(j)) !== -1 && ex.frameCall(ex.frame(j)) !== -1;
+
+/** Naive step for traces without async: the first later (earlier) statement, entry or return into a caller. */
+function naiveStep(ex: Execution, from: number, reverse: boolean): Position {
+  const d = reverse ? -1 : 1;
+  for (let k = from + d; k >= 0 && k < ex.length; k += d) {
+    if (ex.kind(k) === EventKind.Statement || ex.kind(k) === EventKind.Enter) return { index: k, reason: 'step' };
+    if (returnPosition(ex, k)) return { index: k, reason: 'step', returned: true };
+  }
+  return reverse ? { index: 0, reason: 'start' } : { index: ex.length - 1, reason: 'end' };
+}
+
+/**
+ * Naive next for traces without async: the first later statement of a frame on the stack, or a return of
+ * one into its caller; backwards, the first earlier statement of one, or the return into it of the call
+ * made just before one of them was entered; else what runs after the root returns (before it was called).
+ */
+function naiveNext(ex: Execution, i: number, reverse: boolean): Position {
   const stack = new Set(ex.stackAt(i));
   const root = ex.stackAt(i).at(-1)!;
   const d = reverse ? -1 : 1;
   for (let j = i; j >= 0 && j < ex.length; j += d) {
-    if (j !== i && stack.has(ex.frame(j)) && ex.kind(j) === EventKind.Statement) return { index: j, reason: 'step' };
-    if (j === (reverse ? ex.frameEnter(root) : ex.frameExit(root))) {
-      for (let k = j + d; k >= 0 && k < ex.length; k += d) if (ex.kind(k) === EventKind.Statement || ex.kind(k) === EventKind.Enter) return { index: k, reason: 'step' };
-      break;
-    }
+    const f = ex.frame(j);
+    if (j !== i && stack.has(f) && ex.kind(j) === EventKind.Statement) return { index: j, reason: 'step' };
+    if (!reverse && stack.has(f) && returnPosition(ex, j)) return { index: j, reason: 'step', returned: true };
+    if (reverse && stack.has(f) && j === ex.frameEnter(f) && j > 0 && ex.frame(j - 1) !== ex.frameParent(f) && ex.frameParent(ex.frame(j - 1)) === ex.frameParent(f) && returnPosition(ex, j - 1))
+      return { index: j - 1, reason: 'step', returned: true };
+    if (j === (reverse ? ex.frameEnter(root) : ex.frameExit(root))) return naiveStep(ex, j, reverse);
   }
   return reverse ? { index: 0, reason: 'start' } : { index: ex.length - 1, reason: 'end' };
 }
+
+/** A stop as the naive scans write it. */
+const position = (s: Stop): Position => ({ index: s.index, reason: s.reason, ...(s.returned ? { returned: true as const } : {}) });
 
 describe('Cursor: properties over random traces', () => {
   it('next then reverse-next returns to the same statement, when next stays in the frame (and the other way round)', () => {
@@ -39,22 +62,26 @@ describe('Cursor: properties over random traces', () => {
         const i = st[pick % st.length]!;
         const c = new Cursor(ex, i);
         const s = c.next();
-        if (s.reason === 'step' && ex.frame(s.index) === ex.frame(i)) assert.deepEqual(c.next('reverse'), { index: i, reason: 'step' });
+        if (s.reason === 'step' && c.frame === ex.frame(i)) assert.deepEqual(c.next('reverse'), { index: i, reason: 'step' });
         c.goto(i);
         const r = c.next('reverse');
-        if (r.reason === 'step' && ex.frame(r.index) === ex.frame(i)) assert.deepEqual(c.next(), { index: i, reason: 'step' });
+        if (r.reason === 'step' && c.frame === ex.frame(i)) assert.deepEqual(c.next(), { index: i, reason: 'step' });
       }),
       runs,
     );
   });
 
-  it('next and reverse-next agree with a naive scan on traces without async', () => {
+  it('step, reverse-step, next and reverse-next agree with a naive scan on traces without async', () => {
     fc.assert(
-      fc.property(choices, fc.nat(), fc.boolean(), (cs, pick, reverse) => {
+      fc.property(choices, fc.boolean(), (cs, reverse) => {
         const ex = build(generate(cs, { async: false }).events);
-        const i = pick % ex.length;
-        const s = new Cursor(ex, i).next(reverse ? 'reverse' : 'forward');
-        assert.deepEqual({ index: s.index, reason: s.reason }, naiveNext(ex, i, reverse));
+        const d = reverse ? 'reverse' : 'forward';
+        // from every event: the positions a return leaves are few, and a random pick would rarely come near one
+        for (let i = 0; i < ex.length; i++) {
+          assert.deepEqual(position(new Cursor(ex, i).next(d)), naiveNext(ex, i, reverse), `next from ${i}`);
+          const atExit = returnPosition(ex, i) && !reverse;
+          assert.deepEqual(position(new Cursor(ex, i).step(d)), atExit ? { index: i, reason: 'step', returned: true } : naiveStep(ex, i, reverse), `step from ${i}`);
+        }
       }),
       runs,
     );
