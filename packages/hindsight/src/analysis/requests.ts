@@ -37,7 +37,16 @@ export interface Request {
    * Latency figures count complete requests only.
    */
   readonly complete: boolean;
+  /**
+   * The root frames of its continuations, in the order they ran: the `.then` callbacks (and
+   * functions given to `queueMicrotask`, `process.nextTick`, `setImmediate`) that its code wrote,
+   * which the event loop called later on its behalf (Execution.continues), and theirs in turn. The
+   * request goes on until the last of them ends; they are not requests of their own.
+   */
+  readonly continuations: readonly number[];
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Whether frame f is the root of a root activation: a unit of work the event loop started.
@@ -131,29 +140,89 @@ function settles(ex: Execution, f: number): number {
  * bodies are kept (the debugger's lanes: a crash at start-up runs in one). O(frames).
  */
 export function requests(ex: Execution, { startUp = false } = {}): Request[] {
-  const out: Request[] = [];
-  const dispatches = new Set<number>();
+  const out: Mutable<Request>[] = [];
+  const dispatches = new Map<number, number>();
   const name = frameNamer(ex);
   const times = frameTimes(ex);
   const named = namedFrame(ex);
+  const owners = new RequestOwners(ex);
   for (let f = 0; f < ex.frameCount; f++) {
-    if (!isRootActivation(ex, f)) continue;
-    const dispatch = dispatchOf(ex, f);
-    if (dispatch !== -1) dispatches.add(dispatch);
-    const from = dispatch === -1 ? f : dispatch;
-    const start = times.start[from]!;
+    if (!isRootActivation(ex, f)) {
+      owners.inherit(f);
+      continue;
+    }
     // a request goes on until what it returned ends
     const settled = settles(ex, f);
     const end = settled === ex.frameExit(f) ? times.end[f]! : settled === -1 ? ex.time(ex.length - 1) : ex.time(settled);
     // one whose caller is lost may be part of a request that began before the trace
     const complete = !ex.frameSynthetic(f) && !ex.frameCallerLost(f) && ex.frameExit(f) !== -1 && settled !== -1;
-    out.push({ frame: f, activation: ex.frameActivation(f), entry: shortName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, endIndex: settled, dispatch, complete });
+    // a continuation: its request goes on until it ends (one of a sync callback that dispatched a request is that request's)
+    const of = owners.continued(f);
+    const continued = of !== undefined && dispatches.has(out[of]!.frame) ? dispatches.get(out[of]!.frame) : of;
+    if (continued !== undefined) {
+      const r = out[continued]!;
+      (r.continuations as number[]).push(f);
+      r.end = Math.max(r.end, end);
+      r.duration = r.end - r.start;
+      r.endIndex = r.endIndex === -1 || settled === -1 ? -1 : Math.max(r.endIndex, settled);
+      r.complete &&= complete;
+      owners.join(f, continued);
+      continue;
+    }
+    const dispatch = dispatchOf(ex, f);
+    if (dispatch !== -1 && !dispatches.has(dispatch)) dispatches.set(dispatch, out.length);
+    const start = times.start[dispatch === -1 ? f : dispatch]!;
+    owners.join(f, dispatch === -1 ? out.length : dispatches.get(dispatch)!);
+    out.push({ frame: f, activation: ex.frameActivation(f), entry: shortName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, endIndex: settled, dispatch, complete, continuations: [] });
   }
   const work = out.filter((r) => !dispatches.has(r.frame));
   const loading = (r: Request) => ex.sites.get(r.site)?.module === true;
   const served = !startUp && work.some((r) => !loading(r)) ? work.filter((r) => !loading(r)) : work;
   // synthetic frames are made when their first event is seen, not at their (unseen) entry
   return served.sort((a, b) => a.start - b.start || a.frame - b.frame);
+}
+
+/**
+ * Which request each frame belongs to (its index in requests()' list), frame by frame in order: a
+ * frame's callers and the activation a continuation continues come before it.
+ */
+class RequestOwners {
+  readonly #ex: Execution;
+  /** Per frame: the request it belongs to, -1 for none yet. */
+  readonly #owner: Int32Array;
+  /** Per activation: its first frame. */
+  readonly #first = new Map<number, number>();
+
+  constructor(ex: Execution) {
+    this.#ex = ex;
+    this.#owner = new Int32Array(ex.frameCount).fill(-1);
+  }
+
+  /** Frame f, not the root of an activation the event loop started, belongs to its caller's request. */
+  inherit(f: number): void {
+    this.#seen(f);
+    this.#owner[f] = this.#owner[this.#ex.frameParent(f)] ?? -1;
+  }
+
+  /** Root frame f belongs to request `r` (its own, or the one a dispatch or continuation is part of). */
+  join(f: number, r: number): void {
+    this.#seen(f);
+    this.#owner[f] = r;
+  }
+
+  /** The request root frame f is a continuation of (an activation of it wrote the callback), or undefined. */
+  continued(f: number): number | undefined {
+    const ex = this.#ex;
+    if (ex.frameParent(f) !== -1) return undefined;
+    const from = this.#first.get(ex.continues(ex.frameActivation(f)));
+    const r = from === undefined ? -1 : this.#owner[from]!;
+    return r === -1 ? undefined : r;
+  }
+
+  #seen(f: number): void {
+    const a = this.#ex.frameActivation(f);
+    if (!this.#first.has(a)) this.#first.set(a, f);
+  }
 }
 
 /**

@@ -58,8 +58,8 @@ export function explainTail(ex: Execution, entry: string, options: TailOptions =
   const slow = ranked.slice(n - Math.max(1, Math.floor(n / 10)));
   const typical = ranked.slice(0, Math.max(1, Math.ceil(n / 2)));
   const trie = new PathTrie(ex, callees(ex), options.demoted);
-  for (const r of slow) trie.add(r.frame, SLOW);
-  for (const r of typical) trie.add(r.frame, TYPICAL);
+  for (const r of slow) for (const f of [r.frame, ...r.continuations]) trie.add(f, SLOW);
+  for (const r of typical) for (const f of [r.frame, ...r.continuations]) trie.add(f, TYPICAL);
   const slowSet = describe(slow);
   const typicalSet = describe(typical);
   const paths = trie.differences(slow.length, typical.length, Math.max(1, options.limit ?? 10));

@@ -40,11 +40,13 @@ export class RequestLanes {
   constructor(ex: Execution) {
     this.#ex = ex;
     this.#requests = requests(ex, { startUp: true });
+    this.#root = new Int32Array(ex.frameCount).fill(-2);
     for (const r of this.#requests) {
       this.#byRoot.set(r.frame, r);
       if (r.dispatch !== -1 && !this.#dispatched.has(r.dispatch)) this.#dispatched.set(r.dispatch, r.frame);
+      // a continuation runs in its request's lane
+      for (const c of r.continuations) this.#root[c] = r.frame;
     }
-    this.#root = new Int32Array(ex.frameCount).fill(-2);
   }
 
   /** Where a request began: its dispatch's entry, or its root frame's. */

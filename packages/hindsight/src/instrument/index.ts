@@ -9,5 +9,5 @@ export { instrument, type Instrumented, type InstrumentOptions } from './instrum
 export { instrumenterId, type TransformStore } from './store.js';
 export type { ScopeNames } from './names.js';
 export { ProbeRuntime, probeRuntime, RUNTIME_KEY } from './runtime.js';
-export { PROGRESS_KIND, type Probe, type ProbeSink, type EventWriter, type ValueVisitor, type ValuePoint } from './probe.js';
+export { CONTINUES_KIND, PROGRESS_KIND, type Probe, type ProbeSink, type EventWriter, type ValueVisitor, type ValuePoint } from './probe.js';
 export { readInputMap } from './input-map.js';

@@ -58,7 +58,7 @@ export class ModuleFrame {
    * guard before it (the bindings keep their kind and their dead zone; a function or class
    * assigned keeps its inferred name). See guardBody.
    */
-  instrument(p: NodePath<T.Program>): void {
+  instrument(p: NodePath<T.Program>, hostDeclaration: readonly T.Statement[]): void {
     const temps: T.Identifier[] = [];
     const temp = (): T.Identifier => {
       const id = t.identifier(`__hs_t${temps.length}`);
@@ -66,7 +66,7 @@ export class ModuleFrame {
       return t.identifier(id.name);
     };
     const body = guardBody(p.node.body, { temp, guard: (code) => this.#guard(code), merged: this.merged });
-    const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), entryCall(this.async ? 'ea' : 'en', this.site, undefined))]))];
+    const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), entryCall(this.async ? 'ea' : 'en', this.site, undefined))])), ...hostDeclaration];
     if (this.sparse) entry.push(progressLocal());
     if (temps.length > 0) entry.push(mark(t.variableDeclaration('let', temps.map((id) => t.variableDeclarator(id)))));
     // imports first, as written (they are hoisted anyway); then the frame

@@ -5,7 +5,7 @@
  */
 import type { EventKind } from '../trace/index.js';
 import { GeneratorState } from './generators.js';
-import { PROGRESS_KIND } from './probe.js';
+import { CONTINUES_KIND, PROGRESS_KIND } from './probe.js';
 import { Activation, Kind, type State } from './probe-state.js';
 
 export type Kernel = ReturnType<typeof probeKernel>;
@@ -205,14 +205,22 @@ export function probeKernel(S: State) {
     S.writer.write(Kind.Enter, g, a);
     return a;
   }
-  /** A sync function called from the event loop: a new activation, and traced code starts running. */
-  function enterFromLoop(g: number): number {
+  /**
+   * A sync function called from the event loop: a new activation, and traced code starts running.
+   * A continuation's (`enc`) continues activation `from`, which the ring says before its Enter.
+   */
+  function enterFromLoop(g: number, from = 0): number {
     time();
     const a = (S.syncActivation = takeId());
     S.syncDepth = 1;
     runIn(a);
+    if (from !== 0) continues(from, a);
     S.writer.write(Kind.Enter, g, a);
     return a;
+  }
+  /** Activation `a`, just started by the event loop, continues activation `from` (CONTINUES_KIND). */
+  function continues(from: number, a: number): void {
+    if (S.ring !== undefined) S.ring.write(CONTINUES_KIND as EventKind, from & Activation.Max, a);
   }
   /**
    * An async function's entry (`ea`): each call is a new activation. Its common case first: called
@@ -233,8 +241,11 @@ export function probeKernel(S: State) {
     S.writer.write(Kind.Enter, g, a);
     return a;
   }
-  /** enterAsync's every other case: a unit of work the event loop started, the activation table to grow or probe further. */
-  function enterUnit(g: number): number {
+  /**
+   * enterAsync's every other case: a unit of work the event loop started, the activation table to
+   * grow or probe further. A continuation's (`eac`) continues activation `from` (enterFromLoop).
+   */
+  function enterUnit(g: number, from = 0): number {
     const parent = S.current;
     if (parent === 0) time();
     const a = newAsync(parent);
@@ -243,6 +254,7 @@ export function probeKernel(S: State) {
     S.starts[a & S.mask] = unit ? S.lastTime : -1;
     if (unit && parent !== 0) S.dispatched = true;
     runIn(a);
+    if (from !== 0) continues(from, a);
     S.writer.write(Kind.Enter, g, a);
     return a;
   }
@@ -300,7 +312,9 @@ export function probeKernel(S: State) {
     resumeAsync,
     args,
     enterSync,
+    enterFromLoop,
     enterAsync,
+    enterUnit,
     endSync,
     exitAsync,
     returnAsync,

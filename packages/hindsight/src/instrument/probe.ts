@@ -69,6 +69,17 @@ export interface Probe {
   ena(site: number, values: unknown[]): number;
   /** `ea` of a function whose arguments are captured. */
   eaa(site: number, values: unknown[]): number;
+  /**
+   * `en` of a continuation (continuations.ts): called by the event loop, it continues activation
+   * `from` (the function around it when it was written), which the recorder notes before its Enter.
+   */
+  enc(site: number, from: number): number;
+  /** `ea` of a continuation. */
+  eac(site: number, from: number): number;
+  /** `enc` of a function whose arguments are captured. */
+  enca(site: number, from: number, values: unknown[]): number;
+  /** `eac` of a function whose arguments are captured. */
+  eaca(site: number, from: number, values: unknown[]): number;
   /** A statement is about to run. */
   st(site: number, a: number): void;
   /** Before `await`: the activation suspends; returns the awaited operand. */
@@ -165,3 +176,10 @@ export interface Probe {
  */
 export const PROGRESS_KIND = 14;
 
+
+/**
+ * Into a ring only: the activation the one running continues (its site field holds that activation),
+ * written where a continuation called by the event loop starts, before its Enter. Not an event of
+ * the Execution: the decoder makes it Execution.continues.
+ */
+export const CONTINUES_KIND = 11;

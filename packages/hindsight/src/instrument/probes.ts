@@ -43,6 +43,9 @@ export function probes(S: State, K: Kernel, base: number, scopeBase: number, all
     },
     d: demoted,
     ea: (site) => K.enterAsync(base + site),
+    // called by the event loop, a continuation starts a unit of work that continues `from`'s
+    enc: (site, from) => (S.current === 0 ? K.enterFromLoop(base + site, from) : K.enterSync(base + site)),
+    eac: (site, from) => (S.current === 0 ? K.enterUnit(base + site, from) : K.enterAsync(base + site)),
     // code of activation `a` runs in it (runIn): st, br, bk, en and ex write without looking
     st: (site, a) => S.writer.write(Kind.Statement, base + site, a),
     su: (site, a, v) => {
@@ -159,6 +162,8 @@ export function probes(S: State, K: Kernel, base: number, scopeBase: number, all
     },
     ena: (site, values) => K.args(probe.en(site), base + site, values, 1),
     eaa: (site, values) => K.args(probe.ea(site), base + site, values, 1),
+    enca: (site, from, values) => K.args(probe.enc(site, from), base + site, values, 1),
+    eaca: (site, from, values) => K.args(probe.eac(site, from), base + site, values, 1),
     // eg writes the Enter, then the Suspend
     ega: (site, values) => {
       const g = probe.eg(site);

@@ -53,6 +53,8 @@ export class Transform {
    * on the way out, so their `finally` first reports the Resume of that await (if any).
    */
   readonly forAwait = new WeakSet<T.Node>();
+  /** The functions (and the module's body) whose continuations are told their activation: the local they hold it in (continuations.ts). */
+  readonly hosts = new WeakMap<T.Node, string>();
   /** With `demotable`: the code of each function small enough to be demoted, as it was before it was instrumented. */
   readonly originals = new WeakMap<T.Node, T.Statement[]>();
   /** The statement probes, put in as each owner's traversal ends (StatementInserts). */

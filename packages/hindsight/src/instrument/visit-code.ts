@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { types as T, NodePath, Visitor } from '@babel/core';
 import { eachChild, loadBabel, made, mark, t } from './babel.js';
+import { continuationHost, hostDeclaration, isContinuation } from './continuations.js';
 import { instrumentGenerator } from './generator-body.js';
 import { awaitsAtTopLevel, mergedNames, runsNothing } from './module-body.js';
 import { isTypeScript } from './output-map.js';
@@ -103,7 +104,7 @@ export function codeVisitor(x: Transform): Visitor {
         x.inserts.apply(p.node);
         if (x.frame) {
           x.sites[x.frame.site] = { ...x.sites[x.frame.site]!, statements: x.statementCounts.get(p.node) ?? 0, ...(x.sparse ? { run: x.leading.get(p.node) ?? [] } : {}) };
-          x.frame.instrument(p);
+          x.frame.instrument(p, hostDeclaration(x, p.node));
         }
         register(x, p);
       },
@@ -195,8 +196,10 @@ function wrapFunction(x: Transform, p: FnPath): void {
   const original = !params && statements <= (x.options.demotable ?? -1) ? x.originals.get(p.node) : undefined;
   const F = x.siteOf('function', p.node, name, { statements, ...x.endOf(p.node), ...(p.node.async ? { async: true } : {}), ...(p.node.generator ? { generator: true } : {}), ...(x.sparse ? { run: x.leading.get(body) ?? [] } : {}), ...(params ? { params } : {}), ...(original ? { demotable: true } : {}) });
   if (p.node.generator) return instrumentGenerator(p, F, { sparse: x.sparse, sourceType: x.options.sourceType, valuePoint: x.values ? (q, fn, at) => x.valuePoint(q, fn, at) : undefined, params });
-  const enter = entryCall(p.node.async ? 'ea' : original ? 'et' : 'en', F, params);
-  const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)]))];
+  const host = continuationHost(x, p);
+  const method = p.node.async ? 'ea' : original ? 'et' : 'en';
+  const enter = host === undefined ? entryCall(method, F, params) : entryCall(`${method}c`, F, params, t.identifier(host));
+  const entry: T.Statement[] = [mark(t.variableDeclaration('const', [t.variableDeclarator(act(), enter)])), ...hostDeclaration(x, p.node)];
   if (x.sparse) entry.push(progressLocal());
   if (x.values) entry.push(x.valuePoint(p.get('body') as NodePath, p, body.start ?? 0));
   // A function reports its exit where it returns (`return __hs_xr(F, __hs_a, v)`, `xs` for a sync
@@ -257,7 +260,7 @@ function keepOriginal(x: Transform, p: FnPath): void {
   const limit = x.options.demotable;
   const node = p.node;
   const body = node.body as T.BlockStatement;
-  if (!limit || node.async || node.generator || (t.isClassMethod(node) && node.kind === 'constructor') || body.body.length > limit) return;
+  if (!limit || node.async || node.generator || (t.isClassMethod(node) && node.kind === 'constructor') || body.body.length > limit || isContinuation(p)) return;
   if (body.body.some(declares)) return;
   const copy = body.body.map((s) => t.cloneNode(s, true));
   for (const s of copy) t.traverseFast(s, (n) => void made.add(n)); // the copy is never instrumented

@@ -1,4 +1,4 @@
-import { PROGRESS_KIND } from '../instrument/index.js';
+import { CONTINUES_KIND, PROGRESS_KIND } from '../instrument/index.js';
 import type { DemotedFunction, Recording } from '../store/index.js';
 import { EventKind, ExecutionBuilder, SiteTable, type Execution, type Site } from '../trace/index.js';
 import { firstEvents, firstRingEvent, readRing, readRingInto, ringHeader, tallyRingEvents, type RingEvents, type RingSink } from './ring-reader.js';
@@ -74,11 +74,13 @@ function decode(recording: Pick<Recording, 'ring' | 'modules'>, capture: Readonl
   // a ring that wrapped starts in the middle of the program: what ran before its first event is unknown
   const builder = new ExecutionBuilder(new SiteTable(tables.sites), { capacity: 0, partial: ringHeader(recording.ring).wrapped });
   const enters = new Map<number, number>();
+  const continued = new Map<number, number>();
   /** The ring's positions of the events asked for, ascending. */
   const wanted = (firstEvent: number, length: number) => [...capture.keys()].map((e) => (e - firstEvent) >>> 0).filter((k) => k < length).sort((a, b) => a - b);
   // reading the ring (and putting the quiet statements back) is most of a decode (READ_SHARE); building and indexing the rest
-  const columns = tables.runs.length === 0 ? asRecorded(recording.ring, wanted, enters) : withQuietStatements(recording.ring, tables, wanted, enters, progress);
+  const columns = tables.runs.length === 0 ? asRecorded(recording.ring, wanted, enters, continued) : withQuietStatements(recording.ring, tables, wanted, enters, continued, progress);
   progress?.(READ_SHARE);
+  for (const [activation, from] of continued) builder.continues(activation, from);
   const execution = builder.takeColumns(columns.kinds, columns.sites, columns.activations, columns.times).build();
   progress?.(1);
   return { execution, enters };
@@ -119,16 +121,22 @@ function siteTables(modules: Recording['modules']): SiteTables {
 
 type Wanted = (firstEvent: number, length: number) => number[];
 
-/** No quiet statements to put back (a ring of format 1, or not sparse): the ring's columns become the Execution's. */
-function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number>): RingEvents {
+/** Whether a ring event is a mark for the decoder, not an event of the Execution. */
+const isMark = (kind: number): boolean => kind === PROGRESS_KIND || kind === CONTINUES_KIND;
+
+/**
+ * No quiet statements to put back (a ring of format 1, or not sparse): the ring's columns become the
+ * Execution's, without the marks; the continuation marks go to `continued` (activation: the one it continues).
+ */
+function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number>, continued: Map<number, number>): RingEvents {
   const { events, firstEvent } = readRing(ring);
   const { kinds } = events;
   let marks = 0;
   for (let i = 0, w = 0, at = wanted(firstEvent, events.length); w < at.length; i++) {
     if (i === at[w]) enters.set((firstEvent + at[w++]!) >>> 0, i - marks);
-    if (kinds[i] === PROGRESS_KIND) marks++;
+    if (isMark(kinds[i]!)) marks++;
   }
-  const n = kinds.indexOf(PROGRESS_KIND) === -1 ? events.length : withoutProgress(events);
+  const n = kinds.indexOf(PROGRESS_KIND) === -1 && kinds.indexOf(CONTINUES_KIND) === -1 ? events.length : withoutMarks(events, continued);
   return firstEvents(events, n);
 }
 
@@ -137,12 +145,12 @@ function asRecorded(ring: Uint8Array, wanted: Wanted, enters: Map<number, number
  * QuietStatements straight into the columns, sized from the ring (its events and the most
  * statements they can put back).
  */
-function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>, progress?: (fraction: number) => void): RingEvents {
+function withQuietStatements(ring: Uint8Array, tables: SiteTables, wanted: Wanted, enters: Map<number, number>, continued: Map<number, number>, progress?: (fraction: number) => void): RingEvents {
   const runs = new Runs(tables.runs, tables.sites.length, tables.calls);
   const { events: n, weighted: bound } = tallyRingEvents(ring, runs.lengths, RUN_KINDS);
   const out = new EventColumns(n + bound);
   const firstEvent = firstRingEvent(ring, n);
-  const sink = new QuietSink(new QuietStatements(out, runs, tables.owners, tables.loops), firstEvent, wanted(firstEvent, n), enters, progress && ((events) => progress((READ_SHARE * events) / n)));
+  const sink = new QuietSink(new QuietStatements(out, runs, tables.owners, tables.loops), firstEvent, wanted(firstEvent, n), enters, continued, progress && ((events) => progress((READ_SHARE * events) / n)));
   readRingInto(ring, sink);
   return out.written();
 }
@@ -156,11 +164,19 @@ class QuietSink implements RingSink {
     readonly firstEvent: number,
     readonly at: readonly number[],
     readonly enters: Map<number, number>,
+    /** The continuation marks read: activation, the one it continues. */
+    readonly continued: Map<number, number>,
     /** Told the ring events read so far, every PROGRESS_EVENTS or so. */
     readonly read?: (events: number) => void,
   ) {}
 
   event(kind: number, site: number, activation: number, index: number): void {
+    if (kind === CONTINUES_KIND) {
+      this.continued.set(activation, site);
+      // an event asked for by its count (a demotion's first) that is a mark: the next one stands for it
+      if (index === this.at[this.#w]) this.enters.set((this.firstEvent + this.at[this.#w++]!) >>> 0, this.quiet.out.length);
+      return;
+    }
     // the time is not known yet: the event's index stands for it until the columns are stamped
     this.quiet.event(kind, site, activation, index);
     // an Enter is the last event it puts in the columns (after its caller's statements)
@@ -174,12 +190,13 @@ class QuietSink implements RingSink {
   }
 }
 
-/** Leaves out the progress marks of a ring with no quiet statements, in place: the events left. */
-function withoutProgress(events: RingEvents): number {
+/** Leaves out the marks of a ring with no quiet statements, in place (the continuation marks to `continued`): the events left. */
+function withoutMarks(events: RingEvents, continued: Map<number, number>): number {
   const { kinds, sites, activations, times } = events;
   let n = 0;
   for (let i = 0; i < events.length; i++) {
-    if (kinds[i] === PROGRESS_KIND) continue;
+    if (kinds[i] === CONTINUES_KIND) continued.set(activations[i]!, sites[i]!);
+    if (isMark(kinds[i]!)) continue;
     kinds[n] = kinds[i]!;
     sites[n] = sites[i]!;
     activations[n] = activations[i]!;

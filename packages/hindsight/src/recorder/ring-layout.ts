@@ -14,6 +14,9 @@
  *     an event:            kind << 28 | site                  (kinds 0-6)
  *     a progress mark:     14 << 28 | statement site          (sparse instrumentation; read as
  *                                                              an event, the decoder consumes it)
+ *     a continuation mark: 11 << 28 | activation              the running activation, just started
+ *                                                              by the event loop, continues this one
+ *                                                              (read as an event, the decoder consumes it)
  *     an activation record: 13 << 28 | activation              the events after it, up to the next
  *                                                              one, are of this activation
  *     a time record, two slots: 15 << 28 | ns >> 28, then 12 << 28 | ns & 0xfffffff
@@ -89,6 +92,8 @@ export const enum Layout {
   PROGRESS = 14,
   /** Format 3: an activation record. */
   ACTIVATION = 13,
+  /** A continuation mark (CONTINUES_KIND of the probe runtime): read as an event. */
+  CONTINUES = 11,
   /** A time record at least every this many events (a power of two). */
   TIME_EVERY = 64,
 }

@@ -74,6 +74,7 @@ export class ExecutionBuilder {
    */
   #currentKnown: boolean;
   readonly #partial: boolean;
+  readonly #continued = new Map<number, number>();
   #built = false;
   /** Per site: 1 for the Suspend and Resume sites that end and start runs of a generator (yields, generator function sites). */
   readonly #yields: Uint8Array;
@@ -109,6 +110,12 @@ export class ExecutionBuilder {
 
   get length(): number {
     return this.#n;
+  }
+
+  /** Activation `a`, started by the event loop, continues activation `from` (Execution.continues). */
+  continues(a: number, from: number): this {
+    this.#continued.set(a, from);
+    return this;
   }
 
   /**
@@ -382,6 +389,7 @@ export class ExecutionBuilder {
     const execution = new Execution({
       sites: this.#sites,
       partial: this.#partial,
+      continued: this.#continued,
       kinds,
       siteIds,
       frames,

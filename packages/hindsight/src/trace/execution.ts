@@ -47,6 +47,8 @@ export interface ExecutionParts {
   sites: SiteTable;
   /** The events start in the middle of the program (a ring that wrapped). */
   partial: boolean;
+  /** Per activation the event loop started as a continuation: the activation it continues (Execution.continues). */
+  continued: ReadonlyMap<number, number>;
   kinds: Uint8Array;
   siteIds: Uint32Array;
   frames: Uint32Array;
@@ -210,6 +212,15 @@ export class Execution {
   }
   frameDepth(f: number): number {
     return this.#p.frameDepth[f]!;
+  }
+
+  /**
+   * The activation that activation `a` continues, or -1: a continuation's (a `.then` callback, a
+   * function given to `queueMicrotask`, `process.nextTick` or `setImmediate`), which the event loop
+   * called on behalf of the activation that wrote it there. Recordings only.
+   */
+  continues(a: number): number {
+    return this.#p.continued.get(a) ?? -1;
   }
 
   /**
