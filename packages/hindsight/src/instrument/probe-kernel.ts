@@ -214,13 +214,36 @@ export function probeKernel(S: State) {
     const a = (S.syncActivation = takeId());
     S.syncDepth = 1;
     runIn(a);
-    if (from !== 0) continues(from, a);
+    continues(from, a);
     S.writer.write(Kind.Enter, g, a);
     return a;
   }
-  /** Activation `a`, just started by the event loop, continues activation `from` (CONTINUES_KIND). */
+  /**
+   * Activation `a`, just started by the event loop, continues activation `from` (CONTINUES_KIND),
+   * or, with none given, the one that handed over the function running (handedBy).
+   */
   function continues(from: number, a: number): void {
-    if (S.ring !== undefined) S.ring.write(CONTINUES_KIND as EventKind, from & Activation.Max, a);
+    const of = from !== 0 ? from : S.handedBy;
+    if (of === 0) return;
+    S.handedBy = 0;
+    if (S.ring !== undefined) S.ring.write(CONTINUES_KIND as EventKind, of & Activation.Max, a);
+  }
+  /**
+   * `fn` handed by name to a call that defers it (`cf`), by activation `from`: as it runs, from the
+   * event loop, the first traced function it enters continues `from`. Its `this` and arguments are
+   * passed through, and its length kept (some libraries look at a callback's).
+   */
+  function handedOver(fn: (...args: unknown[]) => unknown, from: number): (...args: unknown[]) => unknown {
+    const run = function (this: unknown): unknown {
+      if (S.current === 0) S.handedBy = from;
+      try {
+        return Reflect.apply(fn, this, arguments);
+      } finally {
+        S.handedBy = 0;
+      }
+    };
+    if (fn.length !== 0) Object.defineProperty(run, 'length', { value: fn.length });
+    return run;
   }
   /**
    * An async function's entry (`ea`): each call is a new activation. Its common case first: called
@@ -254,7 +277,7 @@ export function probeKernel(S: State) {
     S.starts[a & S.mask] = unit ? S.lastTime : -1;
     if (unit && parent !== 0) S.dispatched = true;
     runIn(a);
-    if (from !== 0) continues(from, a);
+    if (parent === 0) continues(from, a);
     S.writer.write(Kind.Enter, g, a);
     return a;
   }
@@ -315,6 +338,7 @@ export function probeKernel(S: State) {
     enterFromLoop,
     enterAsync,
     enterUnit,
+    handedOver,
     endSync,
     exitAsync,
     returnAsync,

@@ -49,6 +49,12 @@ export class State {
   syncDepth = 0;
   /** The sync activation started an async unit of work (it dispatched a request): its own end is not one's. Reset where it ends. */
   dispatched = false;
+  /**
+   * While a function handed by name to a call that defers it (`.then(render)`) runs from the event
+   * loop: the activation that handed it over, which the first traced function it enters continues
+   * (`cf`). 0 otherwise.
+   */
+  handedBy = 0;
   threw = false;
   /**
    * Live async activations, an open-addressed table by id (slot = id & mask; an id whose slot is

@@ -80,6 +80,12 @@ export interface Probe {
   enca(site: number, from: number, values: unknown[]): number;
   /** `eac` of a function whose arguments are captured. */
   eaca(site: number, from: number, values: unknown[]): number;
+  /**
+   * A function handed by name to a call that defers it (`.then(render)`), by activation `from`: what
+   * the call is given instead, when recording (the same function otherwise, or anything not one): as
+   * it runs from the event loop, the traced function it enters first continues `from`.
+   */
+  cf<T>(fn: T, from: number): T;
   /** A statement is about to run. */
   st(site: number, a: number): void;
   /** Before `await`: the activation suspends; returns the awaited operand. */

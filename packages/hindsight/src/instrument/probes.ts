@@ -46,6 +46,8 @@ export function probes(S: State, K: Kernel, base: number, scopeBase: number, all
     // called by the event loop, a continuation starts a unit of work that continues `from`'s
     enc: (site, from) => (S.current === 0 ? K.enterFromLoop(base + site, from) : K.enterSync(base + site)),
     eac: (site, from) => (S.current === 0 ? K.enterUnit(base + site, from) : K.enterAsync(base + site)),
+    // a function handed by name (`.then(render)`): its run continues `from`'s, when recording
+    cf: (fn, from) => (S.ring === undefined || typeof fn !== 'function' ? fn : (K.handedOver(fn as (...args: unknown[]) => unknown, from) as typeof fn)),
     // code of activation `a` runs in it (runIn): st, br, bk, en and ex write without looking
     st: (site, a) => S.writer.write(Kind.Statement, base + site, a),
     su: (site, a, v) => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { types as T, NodePath, Visitor } from '@babel/core';
 import { eachChild, loadBabel, made, mark, t } from './babel.js';
-import { continuationHost, hostDeclaration, isContinuation } from './continuations.js';
+import { continuationHost, handOver, hostDeclaration, isContinuation } from './continuations.js';
 import { instrumentGenerator } from './generator-body.js';
 import { awaitsAtTopLevel, mergedNames, runsNothing } from './module-body.js';
 import { isTypeScript } from './output-map.js';
@@ -73,6 +73,12 @@ export function codeVisitor(x: Transform): Visitor {
         x.frame!.returnFrom(p as NodePath<T.ReturnStatement>, x.statementSites);
         x.inserts.retarget(fn.node, node, p.node);
       }
+    },
+    CallExpression(p) {
+      handOver(x, p);
+    },
+    OptionalCallExpression(p) {
+      handOver(x, p);
     },
     CatchClause(p) {
       const fn = x.owner(p);

@@ -47,6 +47,18 @@ function failing(res) {
     })
     .catch((e) => res.end(e.message));
 }
+function named(res) {
+  wait(20)
+    .then(String)
+    .then(undefined, report)
+    .then(answer.bind(null, res));
+}
+function report(e) {
+  return e.message;
+}
+function answer(res, body) {
+  res.end(body);
+}
 async function awaited(res) {
   const body = await wait(20).then(async () => {
     await wait(1);
@@ -58,12 +70,13 @@ function handle(req, res) {
   if (req.url === '/chained') chained(res);
   else if (req.url === '/deferred') deferred(res);
   else if (req.url === '/failing') failing(res);
+  else if (req.url === '/named') named(res);
   else awaited(res);
 }
 const server = http.createServer(handle);
 server.listen(0, async function client() {
   const base = 'http://127.0.0.1:' + server.address().port;
-  for (let i = 0; i < 3; i++) for (const route of ['/chained', '/deferred', '/failing', '/awaited']) await (await fetch(base + route)).text();
+  for (let i = 0; i < 3; i++) for (const route of ['/chained', '/deferred', '/failing', '/named', '/awaited']) await (await fetch(base + route)).text();
   server.close();
 });
 `;
@@ -79,7 +92,8 @@ describe('continuations: instrumented', () => {
   setImmediate(async () => 3);
   xs.map((x) => x);
   setTimeout(() => 4, 10);
-  p.then(named);
+  p.then(named, undefined).catch(obj.method).finally(null);
+  setTimeout(named);
 }
 function named() {}
 `);
@@ -87,6 +101,7 @@ function named() {}
     assert.equal(out.match(/_enc\(\d+, __hs_o1\)/g)?.length, 5, 'then, catch, finally, queueMicrotask, nextTick');
     assert.equal(out.match(/_eac\(\d+, __hs_o1\)/g)?.length, 1, 'an async continuation (setImmediate)');
     assert.equal(out.match(/_en\(/g)?.length, 5, 'the module, f, named, the map callback and the timer callback enter as before');
+    assert.deepEqual(out.match(/_cf\([^)]*\)/g), ['_cf(named, __hs_a)', '_cf(obj.method, __hs_a)'], 'a function given by name is handed over with the activation giving it; undefined, null and a timer are not');
   });
 
   it('a continuation inside a continuation is told its own host, by depth; one at the top level the module body; none in a generator', () => {
@@ -118,9 +133,9 @@ describe('continuations: a recorded service whose handlers go on in .then callba
     assert.deepEqual(
       [...new Set(all.map((r) => r.entry))].sort(),
       ['awaited', 'client', 'handle'],
-      'no continuation is an entry point of its own',
+      'no continuation is an entry point of its own, written there or given by name',
     );
-    assert.equal(byEntry('handle').length, 9);
+    assert.equal(byEntry('handle').length, 12);
     assert.equal(byEntry('awaited').length, 3);
     for (const r of [...byEntry('handle'), ...byEntry('awaited')]) {
       assert.ok(r.complete);
@@ -129,8 +144,10 @@ describe('continuations: a recorded service whose handlers go on in .then callba
   });
 
   it('the continuations each request holds are those its code wrote, and theirs in turn; it ends where the last of them ends', () => {
-    // chained: two .then; deferred: a microtask, a tick, an immediate, its .then; failing: .then and .catch
-    assert.deepEqual(byEntry('handle').map((r) => r.continuations.length), [2, 4, 2, 2, 4, 2, 2, 4, 2]);
+    // chained: two .then; deferred: a microtask, a tick, an immediate, its .then; failing: .then and .catch; named: answer (String is not traced, report not called)
+    assert.deepEqual(byEntry('handle').map((r) => r.continuations.length), [2, 4, 2, 1, 2, 4, 2, 1, 2, 4, 2, 1]);
+    const answer = byEntry('handle')[3]!.continuations[0]!;
+    assert.equal(ex.sites.get(ex.frameSite(answer))?.functionName, 'answer', 'a function given by name (bound) continues the request that gave it');
     assert.deepEqual(byEntry('awaited').map((r) => r.continuations.length), [1, 1, 1]);
     for (const r of [...byEntry('handle'), ...byEntry('awaited')]) {
       for (const c of r.continuations) {
