@@ -104,18 +104,22 @@ function named() {}
     assert.deepEqual(out.match(/_cf\([^)]*\)/g), ['_cf(named, __hs_a)', '_cf(obj.method, __hs_a)'], 'a function given by name is handed over with the activation giving it; undefined, null and a timer are not');
   });
 
-  it('a continuation inside a continuation is told its own host, by depth; one at the top level the module body; none in a generator', () => {
+  it('a continuation inside a continuation is told its own host, by depth; one at the top level the module body; none in a generator or a parameter\'s default', () => {
     const out = code(`p.then(() => {
   q.then(() => 1);
 });
 export function* g(p) {
   yield p.then(() => 2);
 }
+export function d(p, q = p.then(() => 3).then(named)) {
+  return q;
+}
 `);
     assert.match(out, /_enc\(\d+, __hs_o0\);const __hs_o1 = __hs_a;/, "the module's continuation is told the module's activation, and hosts one of its own");
     assert.match(out, /_enc\(\d+, __hs_o1\)/);
     assert.equal(out.match(/const __hs_o0 = __hs_a;/g)?.length, 1, 'the module body declares its host once');
-    assert.equal(out.match(/_enc\(/g)?.length, 2, "the generator's callback is not told a host: a generator's activation is its state's");
+    assert.equal(out.match(/_enc\(/g)?.length, 2, "the generator's callback is not told a host: a generator's activation is its state's; nor one in a parameter's default, which runs before the body's locals exist");
+    assert.doesNotMatch(out, /_cf\(/);
   });
 });
 
