@@ -31,6 +31,6 @@ export function stoppedBody(stop: StopView, opts: { entry?: string; exception?: 
     case 'end':
       return { ...base, reason: 'step', description: stop.message ?? (stop.reason === 'start' ? 'start of the run' : 'end of the run') };
     default:
-      return { ...base, reason: 'step', description: stop.history?.[0]?.note ?? (stop.returnedFrom !== undefined ? `returned from ${stop.returnedFrom}` : 'step') };
+      return { ...base, reason: 'step', description: stop.history?.[0]?.note ?? (stop.returnedFrom !== undefined ? `returned from ${stop.returnedFrom}${stop.returnValue !== undefined ? `: ${stop.returnValue}` : ''}` : 'step') };
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Cursor, type Stop } from '../timetravel/index.js';
-import { countBelow, eventKindName, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
+import { countBelow, eventKindName, ValueError, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
 import type { RecordedEvent } from '../history/index.js';
 import type { TimelineEntry } from '../replay/index.js';
 import { findCommand } from './commands/index.js';
@@ -185,6 +185,20 @@ export class DebugSession {
   /** Whether a catchpoint (`catch throw`) stops at event `index`: a statement that threw. */
   caughtAt(index: number): boolean {
     return this.cursor.breakpoints.some((b) => this.catchpoints.has(b.id) && 'events' in b.spec && countBelow(b.spec.events, index + 1) > countBelow(b.spec.events, index));
+  }
+
+  /**
+   * view(stop), with what the function returned where the stop stands just after a return whose
+   * value the values source sees (gdb's "Value returned"; a workflow run's, not a recording's).
+   */
+  async viewReturning(stop: Stop): Promise<StopView> {
+    const view = this.view(stop);
+    if (!stop.returned || !this.values.returned) return view;
+    const r = await this.values.returned(stop.index).catch((err: unknown) => {
+      if (err instanceof ValueError) return undefined;
+      throw err;
+    });
+    return r?.text !== undefined ? { ...view, returnValue: r.text } : view;
   }
 
   view(stop: Stop): StopView {

@@ -46,6 +46,8 @@ export interface StopView extends Position {
   readonly breakpoints?: readonly number[];
   /** The step results the code awaits or just received here (their code is not replayed). */
   readonly history?: readonly HistoryNote[];
+  /** Just after a return (Position.returnedFrom): what the function returned, where the values source sees it. */
+  readonly returnValue?: string;
 }
 
 /**

@@ -124,6 +124,11 @@ export interface Probe {
   xa(site: number, a: number): void;
   /** `xs` of an async function: its activation ends (`ta` where an exception left it). */
   xr<T>(site: number, a: number, v?: T): T | undefined;
+  /** The values variant's `xs`, `xr`, `ex` and `xa`: the Exit is also a value point, which answers what the function returned. */
+  xsv<T>(site: number, a: number, v?: T): T | undefined;
+  xrv<T>(site: number, a: number, v?: T): T | undefined;
+  exv(site: number, a: number): void;
+  xav(site: number, a: number): void;
   /** A generator function is called: its activation starts and suspends at once (the body runs on `next()`). */
   eg(site: number): GeneratorState;
   /**

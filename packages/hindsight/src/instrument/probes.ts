@@ -11,6 +11,14 @@ import { Kind, type State } from './probe-state.js';
  * writes its event, or leaves the rest to the kernel `K`. Its state comes in parameters: V8 checks
  * a `const` a closure reads for its dead zone (bytecodes in every probe), not a parameter.
  */
+/** The names in scope at an exit's value point: none (it answers only what was returned). */
+const NO_NAMES: ScopeNames = { args: [], locals: [], closure: [], module: [] };
+
+/** What an exit reported from a `finally` answers: the value went by before it. */
+function notSeen(): never {
+  throw new Error('the value it returned is not seen where it exits (it returned through a finally block)');
+}
+
 export function probes(S: State, K: Kernel, base: number, scopeBase: number, allSites: readonly Site[], allScopes: readonly ScopeNames[], demoted: Uint8Array): Probe {
   // a yield and an await suspend alike, and resume alike; only what the generator waits for differs
   const suspendAt =
@@ -24,6 +32,15 @@ export function probes(S: State, K: Kernel, base: number, scopeBase: number, all
     if (g.waiting !== 0) K.resumeGenerator(g);
     else K.runIn(g.a);
     return v;
+  }
+  /**
+   * The values variant: the Exit just written (if one was: a throw writes none) is a value point of
+   * its own, where `evaluate` answers what the function returned, whatever it is asked.
+   */
+  function exitPoint(before: number, evaluate: () => unknown): void {
+    const index = S.sinkWriter.count - 1;
+    if (S.sinkWriter.count === before || S.visitor === undefined || !S.visitor.wants(index)) return;
+    S.visitor.visit({ index, site: allSites[S.sinkWriter.lastSite], scope: NO_NAMES, evaluate });
   }
   /** The statement `p` (module-local, -1: none) of activation `a` started last, when the sparse instrumentation says so. */
   function progress(a: number, p: number | undefined): void {
@@ -96,6 +113,29 @@ export function probes(S: State, K: Kernel, base: number, scopeBase: number, all
       return v;
     },
     xa: (site, a) => K.exitAsync(base + site, a),
+    // the values variant's exits: xs, xr, ex and xa, each a value point of what the function returned
+    xsv: (site, a, v) => {
+      const before = S.sinkWriter.count;
+      probe.xs(site, a, v);
+      exitPoint(before, () => v);
+      return v;
+    },
+    xrv: (site, a, v) => {
+      const before = S.sinkWriter.count;
+      probe.xr(site, a, v);
+      exitPoint(before, () => v);
+      return v;
+    },
+    exv: (site, a) => {
+      const before = S.sinkWriter.count;
+      probe.ex(site, a);
+      exitPoint(before, notSeen);
+    },
+    xav: (site, a) => {
+      const before = S.sinkWriter.count;
+      probe.xa(site, a);
+      exitPoint(before, notSeen);
+    },
     eg: (site) => K.callGenerator(base + site),
     gs: (site, given) => {
       if (!(given instanceof GeneratorState)) return K.startGenerator(base + site); // called with more arguments than it declares: entered as it starts

@@ -218,13 +218,14 @@ function wrapFunction(x: Transform, p: FnPath): void {
   const own = !x.forAwait.has(p.node) ? ownReturns(body) : undefined;
   let traced: T.Statement[];
   if (own && !own.runFinally) {
-    const [exits, throws] = p.node.async ? ['xr', 'ta'] : ['xs', 'ts'];
+    // the values variant's exits are value points too, of what the function returned
+    const [exits, throws] = p.node.async ? [x.values ? 'xrv' : 'xr', 'ta'] : [x.values ? 'xsv' : 'xs', 'ts'];
     for (const r of own.returns) r.argument = probe(exits, num(F), act(), ...(r.argument ? [r.argument] : []));
     const ends = t.isReturnStatement(body.body.at(-1)) ? [] : [report(exits, num(F), act())];
     // the throw and the exit in one call: every function's bytecode, counted against V8's inlining budget
     traced = [...entry, guarded([...body.body, ...ends], [report(throws, num(F), act(), ...progressArgs(x.sparse))])];
   } else {
-    const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(p.node.async ? 'xa' : 'ex', num(F), act())];
+    const exit = [...(x.forAwait.has(p.node) ? [x.caught(p, false)] : []), report(`${p.node.async ? 'xa' : 'ex'}${x.values ? 'v' : ''}`, num(F), act())];
     traced = [...entry, guarded(body.body, [report('th', num(F), act(), ...progressArgs(x.sparse))], exit)];
   }
   p.node.body = mark(t.blockStatement(original ? untilDemoted(F, traced, original) : traced, body.directives));

@@ -53,6 +53,8 @@ export interface ValueSource {
   scopes(index: number): Promise<ScopesAt>;
   /** `expression` evaluated in the scope of event `index`'s frame, at that point in time. */
   evaluate(index: number, expression: string): Promise<Evaluation>;
+  /** What the function returned at its Exit event `exit`, where the source sees it (a sync or async function's `return`). */
+  returned?(exit: number): Promise<Evaluation>;
   /** The properties, elements or entries of an expandable value. */
   children(ref: number): Promise<Value[]>;
   /** `expression` at each of `indices` (ascending), in one pass: for watchpoints and breakpoint conditions. */

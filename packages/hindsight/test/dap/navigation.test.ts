@@ -72,7 +72,7 @@ describe('hindsight dap: a DAP client moves through a recorded run forwards and 
 
   it('stepOut returns to the caller just after the call, in the statement that made it: its result is not assigned yet', async () => {
     const s = await dc.moveBy('stepOut');
-    assert.equal(s.body.description, 'returned from total');
+    assert.equal(s.body.description, 'returned from total: 600', 'and what it returned');
     assert.deepEqual(await stack(dc), [`orders:${line('const sum = total(items)')}`]);
     assert.deepEqual(show(await dc.scope('Locals')), []);
   });

@@ -85,7 +85,7 @@ describe('hindsight debug: a terminal debugger over runs recorded by a real work
     const stepInto = out.find((r) => r.command === 'step' && r.stop.function === 'total');
     assert.ok(stepInto, 'step enters the helper');
     const finish = out.find((r) => r.command === 'finish');
-    assert.deepEqual([finish?.stop.function, finish?.stop.returnedFrom], ['orders', 'total'], 'finish stops in the caller just after the helper returned');
+    assert.deepEqual([finish?.stop.function, finish?.stop.returnedFrom, finish?.stop.returnValue], ['orders', 'total', '600'], 'finish stops in the caller just after the helper returned, and says what it returned');
     const p = out.find((r) => r.command === 'print')!;
     assert.equal(p.result.kind, 'value', 'print shows the value the re-execution had at the cursor');
   });

@@ -4,14 +4,14 @@ import type { CommandSpec } from './spec.js';
 
 /** A command and its reverse twin (gdb's `reverse-` prefix, rr's `r` aliases). */
 const both = (name: string, alias: string, reverseAlias: string, help: string, move: (c: Cursor, d: Direction) => Stop): CommandSpec[] => [
-  { name, aliases: [alias], usage: name, help, trace: true, run: (s) => ({ stop: s.view(move(s.cursor, 'forward')) }) },
+  { name, aliases: [alias], usage: name, help, trace: true, run: async (s) => ({ stop: await s.viewReturning(move(s.cursor, 'forward')) }) },
   {
     name: `reverse-${name}`,
     aliases: [reverseAlias],
     usage: `reverse-${name}`,
     help: `${name}, backwards in time`,
     trace: true,
-    run: (s) => ({ stop: s.view(move(s.cursor, 'reverse')) }),
+    run: async (s) => ({ stop: await s.viewReturning(move(s.cursor, 'reverse')) }),
   },
 ];
 

@@ -54,7 +54,19 @@ export class ReplayValues implements ValueSource {
       const at = await this.#pauseAt(this.pointOf(index));
       const r = await this.#current!.ask({ op: 'evaluate', expression });
       if (!READ_ONLY.test(expression.trim())) this.#dirty = true;
-      return r.error !== undefined ? { index: at, error: r.error } : { index: at, value: r.value!, text: r.text!, ...(r.json !== undefined ? { json: r.json } : {}) };
+      return evaluation(at, r);
+    });
+  }
+
+  returned(exit: number): Promise<Evaluation> {
+    return this.#serial(async () => {
+      const ex = this.#execution;
+      if (ex.kinds[exit] !== EventKind.Exit || ex.sites.get(ex.frameSite(ex.frames[exit]!))?.generator === true) {
+        throw new ValueError('HS_E_VALUES_NO_POINT', `event ${exit} is not the return of a function (a generator's values are what it yields)`);
+      }
+      // the Exit is a value point of the values variant's own: it answers the returned value, whatever it is asked
+      const at = await this.#pauseAt(exit);
+      return evaluation(at, await this.#current!.ask({ op: 'evaluate', expression: 'undefined' }));
     });
   }
 
@@ -141,4 +153,9 @@ export class ReplayValues implements ValueSource {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** The worker's answer to an evaluation at value point `at`. */
+function evaluation(at: number, r: { value?: Value; text?: string; json?: string; error?: string }): Evaluation {
+  return r.error !== undefined ? { index: at, error: r.error } : { index: at, value: r.value!, text: r.text!, ...(r.json !== undefined ? { json: r.json } : {}) };
 }

@@ -45,7 +45,9 @@ function stop(s: StopView): string[] {
     lines.push(`${pc.cyan(`Watchpoint ${w.id}`)}: ${w.expression}`, `  Old value = ${w.from}`, `  New value = ${w.to}`, pc.dim(`  changed by line ${w.line ?? '?'} (event ${w.by})`));
   } else if (s.caught !== undefined) head[0] = `${pc.cyan(`Catchpoint ${s.caught} (exception thrown)`)}, ${head[0]}`;
   else if (s.reason === 'breakpoint') head[0] = `${pc.cyan(`Breakpoint ${s.breakpoints!.join(', ')}`)}, ${head[0]}`;
-  return [...lines, ...head, ...(s.history ?? []).map((h) => pc.yellow(`      ${h.note}`))];
+  // gdb's line after a finish
+  const returned = s.returnValue !== undefined ? [`Value returned: ${s.returnValue}`] : [];
+  return [...lines, ...head, ...returned, ...(s.history ?? []).map((h) => pc.yellow(`      ${h.note}`))];
 }
 
 /** The history as a table in id order, with a line where the cursor is; '>' marks events reached at the cursor. */
