@@ -48,6 +48,9 @@ export interface Request {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** The continuations of a request that has none: one array for all. */
+const NONE: readonly number[] = Object.freeze([]);
+
 /**
  * Whether frame f is the root of a root activation: a unit of work the event loop started.
  *
@@ -161,7 +164,7 @@ export function requests(ex: Execution, { startUp = false } = {}): Request[] {
     const continued = of !== undefined && dispatches.has(out[of]!.frame) ? dispatches.get(out[of]!.frame) : of;
     if (continued !== undefined) {
       const r = out[continued]!;
-      (r.continuations as number[]).push(f);
+      r.continuations = r.continuations === NONE ? [f] : [...r.continuations, f];
       r.end = Math.max(r.end, end);
       r.duration = r.end - r.start;
       r.endIndex = r.endIndex === -1 || settled === -1 ? -1 : Math.max(r.endIndex, settled);
@@ -173,7 +176,7 @@ export function requests(ex: Execution, { startUp = false } = {}): Request[] {
     if (dispatch !== -1 && !dispatches.has(dispatch)) dispatches.set(dispatch, out.length);
     const start = times.start[dispatch === -1 ? f : dispatch]!;
     owners.join(f, dispatch === -1 ? out.length : dispatches.get(dispatch)!);
-    out.push({ frame: f, activation: ex.frameActivation(f), entry: shortName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, endIndex: settled, dispatch, complete, continuations: [] });
+    out.push({ frame: f, activation: ex.frameActivation(f), entry: shortName(name(named(f))), site: ex.frameSite(f), start, end, duration: end - start, endIndex: settled, dispatch, complete, continuations: NONE });
   }
   const work = out.filter((r) => !dispatches.has(r.frame));
   const loading = (r: Request) => ex.sites.get(r.site)?.module === true;
@@ -184,36 +187,39 @@ export function requests(ex: Execution, { startUp = false } = {}): Request[] {
 
 /**
  * Which request each frame belongs to (its index in requests()' list), frame by frame in order: a
- * frame's callers and the activation a continuation continues come before it.
+ * frame's callers and the activation a continuation continues come before it. Kept only where the
+ * trace has continuations (Execution.hasContinuations), and per activation only for those continued.
  */
 class RequestOwners {
   readonly #ex: Execution;
-  /** Per frame: the request it belongs to, -1 for none yet. */
+  /** Per frame: the request it belongs to, -1 for none yet; empty without continuations. */
   readonly #owner: Int32Array;
-  /** Per activation: its first frame. */
+  /** Per continued activation: its first frame. */
   readonly #first = new Map<number, number>();
 
   constructor(ex: Execution) {
     this.#ex = ex;
-    this.#owner = new Int32Array(ex.frameCount).fill(-1);
+    this.#owner = new Int32Array(ex.hasContinuations ? ex.frameCount : 0).fill(-1);
   }
 
   /** Frame f, not the root of an activation the event loop started, belongs to its caller's request. */
   inherit(f: number): void {
+    if (this.#owner.length === 0) return;
     this.#seen(f);
-    this.#owner[f] = this.#owner[this.#ex.frameParent(f)] ?? -1;
+    this.#owner[f] = this.#owner[this.#ex.frameParent(f)]!;
   }
 
   /** Root frame f belongs to request `r` (its own, or the one a dispatch or continuation is part of). */
   join(f: number, r: number): void {
+    if (this.#owner.length === 0) return;
     this.#seen(f);
     this.#owner[f] = r;
   }
 
-  /** The request root frame f is a continuation of (an activation of it wrote the callback), or undefined. */
+  /** The request root frame f is a continuation of (an activation of it gave the callback), or undefined. */
   continued(f: number): number | undefined {
     const ex = this.#ex;
-    if (ex.frameParent(f) !== -1) return undefined;
+    if (this.#owner.length === 0 || ex.frameParent(f) !== -1) return undefined;
     const from = this.#first.get(ex.continues(ex.frameActivation(f)));
     const r = from === undefined ? -1 : this.#owner[from]!;
     return r === -1 ? undefined : r;
@@ -221,7 +227,7 @@ class RequestOwners {
 
   #seen(f: number): void {
     const a = this.#ex.frameActivation(f);
-    if (!this.#first.has(a)) this.#first.set(a, f);
+    if (this.#ex.isContinued(a) && !this.#first.has(a)) this.#first.set(a, f);
   }
 }
 

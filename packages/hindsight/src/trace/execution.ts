@@ -93,9 +93,12 @@ export class Execution {
   /** The events start in the middle of the program (a ring that wrapped): what ran before the first is unknown. */
   readonly partial: boolean;
   readonly #p: ExecutionParts;
+  /** The activations some continuation continues. */
+  readonly #continued: ReadonlySet<number>;
 
   constructor(parts: ExecutionParts) {
     this.#p = parts;
+    this.#continued = new Set(parts.continued.values());
     this.sites = parts.sites;
     this.kinds = parts.kinds;
     this.siteIds = parts.siteIds;
@@ -221,6 +224,16 @@ export class Execution {
    */
   continues(a: number): number {
     return this.#p.continued.get(a) ?? -1;
+  }
+
+  /** Whether a continuation continues activation `a` (continues). */
+  isContinued(a: number): boolean {
+    return this.#continued.has(a);
+  }
+
+  /** Whether any activation of the trace is a continuation (continues): analyses skip looking for them otherwise. */
+  get hasContinuations(): boolean {
+    return this.#continued.size > 0;
   }
 
   /**
