@@ -253,8 +253,11 @@ export class HindsightDebugAdapter extends ProtocolSession {
     const { run, index } = this.frame(args.frameId, 'scopes');
     const { refs } = run;
     const at = await refs.scopes(index);
-    const scopes = [...at.scopes];
-    if (at.this && !scopes.some((s) => s.name === 'Locals')) scopes.unshift({ name: 'Locals', variables: [] });
+    // the caller just after a return: what the function returned, first among its locals
+    const cursor = run.session.cursor;
+    const returned = cursor.returned && index === cursor.frameEvent ? await refs.returned(cursor.index) : undefined;
+    const scopes = at.scopes.map((s) => (returned && s.name === 'Locals' ? { ...s, variables: [returned, ...s.variables] } : s));
+    if ((at.this || returned) && !scopes.some((s) => s.name === 'Locals')) scopes.unshift({ name: 'Locals', variables: returned ? [returned] : [] });
     return {
       body: {
         scopes: scopes.map((s): DebugProtocol.Scope => ({

@@ -70,6 +70,22 @@ export class VariableRefs {
     return r;
   }
 
+  /**
+   * What the function returned at its Exit event `exit` (the cursor just after a return), as a
+   * variable of one line, `Return value`, as VS Code's JavaScript debugger shows it after a step
+   * out; undefined where the source does not see it (a recording, a return through a `finally`).
+   */
+  async returned(exit: number): Promise<Value | undefined> {
+    const source = this.source();
+    if (!source.returned) return undefined;
+    this.moved(); // the source pauses at the exit, not at a point this class knows
+    const r = await source.returned(exit).catch((err: unknown) => {
+      if (err instanceof ValueError) return undefined;
+      throw err;
+    });
+    return r?.value !== undefined ? { ...r.value, name: 'Return value', ref: 0 } : undefined;
+  }
+
   /** A reference for a scope's variables (already fetched). */
   scopeRef(point: number, name: string, variables: readonly Value[], self?: Value): number {
     return this.#add({ point, root: { scope: name }, path: [], ref: 0, epoch: this.#epoch, variables, ...(self ? { this: self } : {}) });
