@@ -7,7 +7,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { Client } from 'hindsight/client';
 import { openStore } from 'hindsight/store';
 import { Worker } from 'hindsight/worker';
-import { median, percentile, round, type Benchmark, type Measure } from './harness.js';
+import { median, ownProcesses, percentile, round, type Benchmark, type Measure } from './harness.js';
 import { ledger } from './workflows/ledger.js';
 
 /** Ledger iterations: ~9 trace events each. 112,000 make ~1 million events (as values.bench.ts). */
@@ -51,6 +51,7 @@ class Adapter extends DebugClient {
 
   override start(): Promise<void> {
     const child = spawn(process.execPath, ['--max-old-space-size=8192', CLI, 'dap'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    ownProcesses(child);
     this.#child = child;
     this.connect(child.stdout!, child.stdin!);
     return Promise.resolve();

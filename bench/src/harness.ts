@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+
 /** One figure a benchmark reports. Names are stable: scripts compare them from run to run. */
 export interface Measure {
   name: string;
@@ -27,3 +29,34 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const round = (v: number, digits = 2): number => Number(v.toFixed(digits));
+
+/** The processes a benchmark started and that still run: taken down with it if it is interrupted. */
+const owned = new Set<() => readonly (number | undefined)[]>();
+let interruptible = false;
+
+/**
+ * Takes `child`, and the processes `more` (its program, under a supervisor), down with the
+ * benchmark if it is interrupted (Ctrl-C, a SIGTERM), the others first: left running, they would go
+ * on loading the machine the next measurement runs on.
+ */
+export function ownProcesses(child: ChildProcess, ...more: number[]): void {
+  const pids = () => [...more, child.pid];
+  owned.add(pids);
+  child.once('close', () => owned.delete(pids));
+  if (interruptible) return;
+  interruptible = true;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      for (const all of owned) for (const pid of all()) kill(pid);
+      process.exit(code);
+    });
+  }
+}
+
+function kill(pid: number | undefined): void {
+  try {
+    if (pid !== undefined) process.kill(pid, 'SIGKILL');
+  } catch {
+    // it ended already
+  }
+}

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { percentile } from './harness.js';
+import { ownProcesses, percentile } from './harness.js';
 
 export const APP = fileURLToPath(new URL('./apps/shop.js', import.meta.url));
 /** This checkout's CLI. */
@@ -28,7 +28,9 @@ export async function start(recorded: boolean, store: string, mode = '', cli = C
   const args = recorded ? [cli, '--store', store, 'record', '--json', ...flags, '--', process.execPath, APP, mode] : [APP, mode];
   const child = spawn(process.execPath, args.filter(Boolean), { cwd: path.dirname(APP), env: { ...process.env, NODE_OPTIONS: '' } });
   child.stderr!.resume();
-  return { ...(await listening(child)), child };
+  const service = { ...(await listening(child)), child };
+  ownProcesses(child, service.pid);
+  return service;
 }
 
 /**

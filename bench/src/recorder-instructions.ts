@@ -3,7 +3,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
-import { round, type Measure } from './harness.js';
+import { ownProcesses, round, type Measure } from './harness.js';
 import { listening } from './http-service.js';
 
 /** Requests before counting: the JIT settles (V8 compiles on the service's own thread here). */
@@ -57,6 +57,7 @@ async function perRequest(app: string, dir: string, recorded: boolean): Promise<
     env: { ...process.env, NODE_OPTIONS: '', HINDSIGHT_RECORDING_DIR: path.join(dir, 'instructions-spool') },
   });
   child.stderr!.resume();
+  ownProcesses(child);
   const closed = new Promise((resolve) => child.once('close', resolve));
   const { port, pid } = await listening(child);
   // the counted requests go over the warm-up's connections: over new ones, the service ran
