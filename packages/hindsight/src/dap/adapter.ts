@@ -244,6 +244,20 @@ export class HindsightDebugAdapter extends ProtocolSession {
     return { body: { stackFrames: shown.map((f) => ({ ...f.frame, line: this.lineOut(f.frame.line) })), totalFrames: frames.length } };
   }
 
+  /**
+   * stepInTargets: the calls the rest of the statement at the cursor makes, one per function
+   * (Cursor.callsAhead), each at its function's line; stepIn takes one as its targetId.
+   */
+  stepInTargets(args: DebugProtocol.StepInTargetsArguments): Answer {
+    const { run } = this.frame(args.frameId, 'stepInTargets');
+    const ex = run.session.cursor.execution;
+    const targets = run.session.cursor.callsAhead().map((i): DebugProtocol.StepInTarget => {
+      const site = ex.siteOf(i);
+      return { id: i, label: site?.functionName ?? '<unknown>', ...(site ? { line: this.lineOut(site.line), column: site.column } : {}) };
+    });
+    return { body: { targets } };
+  }
+
   /** The run and event whose values a frame shows: the current run's cursor when no frame is given. */
   frame(frameId: number | undefined, command: string): { run: OpenedRun; index: number } {
     return this.runs(command).byFrame(frameId, command);

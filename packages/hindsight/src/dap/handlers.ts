@@ -21,6 +21,7 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsFunctionBreakpoints: true,
   supportsEvaluateForHovers: true,
   supportsGotoTargetsRequest: true,
+  supportsStepInTargetsRequest: true,
   supportsLoadedSourcesRequest: true,
   supportsExceptionInfoRequest: true,
   supportsDataBreakpoints: true,
@@ -72,7 +73,9 @@ export const HANDLERS: Record<string, Handler> = {
   variables: (a, args) => a.variables(args),
   evaluate: (a, args) => a.evaluate(args),
   next: move('next'),
-  stepIn: move('step'),
+  // a target (stepInTargets): into that call of the statement
+  stepIn: (a, args: DebugProtocol.StepInArguments) => a.move(args.targetId !== undefined ? `step-into ${args.targetId}` : 'step', args.threadId),
+  stepInTargets: (a, args) => a.stepInTargets(args),
   stepOut: move('finish'),
   continue: move('continue'),
   stepBack: move('reverse-next'),

@@ -163,6 +163,40 @@ export class Cursor {
   }
 
   /**
+   * The calls the rest of the cursor's statement makes: their Enter events, in order, one per
+   * function (its first call), up to its frame's next event of its own. What DAP's "Step Into
+   * Target" offers, and `step-into` takes. O(calls): a call's own events are jumped over.
+   */
+  callsAhead(): number[] {
+    const ex = this.execution;
+    if (ex.length === 0) return [];
+    const f = this.frame;
+    const next = ex.nextInFrame(f, this.#index);
+    const end = next === -1 ? ex.length : next;
+    const out: number[] = [];
+    const seen = new Set<number>();
+    for (let j = this.#index + 1; j < end; ) {
+      const callee = ex.frames[j]!;
+      if (ex.kinds[j] !== EventKind.Enter || ex.frameParent(callee) !== f) {
+        j++;
+        continue;
+      }
+      if (!seen.has(ex.frameSite(callee))) out.push(j);
+      seen.add(ex.frameSite(callee));
+      const back = handsBack(ex, callee, j);
+      if (back === -1) break;
+      j = back + 1;
+    }
+    return out;
+  }
+
+  /** step into the call entered at event `enter`, one of callsAhead(): the calls before it run, as `next` runs them. */
+  stepInto(enter: number): Stop {
+    if (!this.callsAhead().includes(enter)) throw new RangeError(`event ${enter} is not a call the rest of this statement makes (callsAhead)`);
+    return this.#stop(enter, 'step');
+  }
+
+  /**
    * continue (reverse-continue): to the next (previous) hit of any breakpoint whose hit count and
    * condition accept it; "end" ("start") when there is none. Hits come from the occurrence lists
    * by binary search; only candidate hits are visited.
@@ -267,6 +301,21 @@ export class Cursor {
     if (!(i > 0) || last <= 0) return 0;
     return Math.min(Math.floor(i), last);
   }
+}
+
+/**
+ * Where frame f, entered at event `enter`, first hands control back to its caller: its Exit or
+ * Throw, or a Suspend (an await: the caller goes on with the promise; a generator's yield); -1 when
+ * the trace ends first.
+ */
+function handsBack(ex: Execution, f: number, enter: number): number {
+  // a sync call runs in its caller's activation, to its end
+  if (ex.frameActivation(f) === ex.frameActivation(ex.frameParent(f))) return ex.frameExit(f);
+  for (let j = ex.nextInFrame(f, enter); j !== -1; j = ex.nextInFrame(f, j)) {
+    const k = ex.kinds[j];
+    if (k === EventKind.Suspend || k === EventKind.Exit || k === EventKind.Throw) return j;
+  }
+  return -1;
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { AdapterClient, show } from './client.js';
 import { lineOf, MODULES, recordRuns, SOURCES, type Runs } from './runs.js';
 
@@ -118,5 +119,36 @@ describe('hindsight dap: a DAP client moves through a recorded run forwards and 
     assert.equal(s.body.reason, 'step');
     assert.match(s.body.description!, /^end of trace: no breakpoint hit/);
     assert.deepEqual(show(await dc.scope('Locals')), ["sum=600", "holds=[ 'held:sku-0', 'held:sku-1', 'held:sku-2', 'released' ]", "paid=[ 'first:300', 'second:300' ]"]);
+  });
+});
+
+describe('hindsight dap: Step Into Target offers the calls the rest of the statement makes', () => {
+  let runs: Runs;
+  let dc: AdapterClient;
+  const line = (text: string) => lineOf(SOURCES.orders, text);
+
+  before(async () => {
+    runs = await recordRuns();
+    dc = new AdapterClient();
+    await dc.start();
+  });
+  after(async () => {
+    await dc.stop();
+    runs.dispose();
+  });
+
+  it('stepInTargets lists the helper the statement calls, at its line; stepIn with it as the target enters it', async () => {
+    assert.equal((await dc.initializeRequest()).body!.supportsStepInTargetsRequest, true);
+    await dc.open({ history: runs.files.orders, workflows: MODULES.orders });
+    await dc.moveBy('stepIn');
+    const [top] = await dc.frames();
+    const { targets } = (await dc.customRequest('stepInTargets', { frameId: top!.id })).body as DebugProtocol.StepInTargetsResponse['body'];
+    assert.deepEqual(
+      targets.map((t) => [t.label, t.line]),
+      [['total', line('function total(')]],
+    );
+    const stopped = await dc.moveBy('stepIn', { threadId: 1, targetId: targets[0]!.id });
+    assert.equal(stopped.body.reason, 'step');
+    assert.deepEqual(await stack(dc), [`total:${line('function total(')}`, `orders:${line('const sum = total(items)')}`]);
   });
 });

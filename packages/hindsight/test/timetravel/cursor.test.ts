@@ -207,3 +207,19 @@ describe('Cursor over a trace that starts inside fact(1)', () => {
     assert.deepEqual(c.backtrace(), []);
   });
 });
+
+describe('Cursor: the calls the rest of a statement makes (step into target)', () => {
+  it('callsAhead lists the calls the rest of the statement makes, one per function; stepInto enters one of them, and no other', () => {
+    const c = new Cursor(twoCalls(), 1);
+    assert.deepEqual(c.callsAhead(), [2, 5], 'f, then g');
+    assert.deepEqual(c.stepInto(5), { index: 5, reason: 'step' }, 'into g, over f');
+    c.goto(3);
+    c.finish();
+    assert.deepEqual(c.callsAhead(), [5], 'once f returned, g is left');
+    assert.throws(() => c.stepInto(2), RangeError);
+    c.goto(8);
+    assert.deepEqual(c.callsAhead(), [], 'a statement that calls nothing');
+    // handler awaits Promise.all([load(1), load(2)]): load(1) suspends before load(2) is called; one target for load
+    assert.deepEqual(new Cursor(promiseAll(), 1).callsAhead(), [2]);
+  });
+});
