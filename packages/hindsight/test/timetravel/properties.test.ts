@@ -135,6 +135,33 @@ describe('Cursor: properties over random traces', () => {
     );
   });
 
+  it('callsAhead finds the calls a linear scan finds up to the frame\'s next event, one per function, from every event and after every return', () => {
+    /** The Enter events of the frame's callees after `from`, before its next event of its own: a scan of every event. */
+    const naiveCalls = (ex: Execution, f: number, from: number) => {
+      const next = ex.nextInFrame(f, from);
+      const seen = new Set<number>();
+      const out: number[] = [];
+      for (let j = from + 1; j < (next === -1 ? ex.length : next); j++) {
+        if (ex.kind(j) !== EventKind.Enter || ex.frameParent(ex.frame(j)) !== f || seen.has(ex.frameSite(ex.frame(j)))) continue;
+        seen.add(ex.frameSite(ex.frame(j)));
+        out.push(j);
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(choices, (cs) => {
+        const ex = build(generate(cs).events);
+        for (let i = 0; i < ex.length; i++) {
+          const c = new Cursor(ex, i);
+          assert.deepEqual(c.callsAhead(), naiveCalls(ex, ex.frame(i), i), `from ${i}`);
+          if (!c.goto(i, true).returned) continue;
+          assert.deepEqual(c.callsAhead(), naiveCalls(ex, c.frame, i), `after the return at ${i}`);
+        }
+      }),
+      runs,
+    );
+  });
+
   it('continue and reverse-continue find exactly the nearest breakpoint hit a linear scan finds, with hit counts and conditions', () => {
     const spec = fc.record({
       at: fc.oneof(
