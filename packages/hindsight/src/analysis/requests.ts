@@ -188,14 +188,12 @@ export function requests(ex: Execution, { startUp = false } = {}): Request[] {
 /**
  * Which request each frame belongs to (its index in requests()' list), frame by frame in order: a
  * frame's callers and the activation a continuation continues come before it. Kept only where the
- * trace has continuations (Execution.hasContinuations), and per activation only for those continued.
+ * trace has continuations (Execution.hasContinuations).
  */
 class RequestOwners {
   readonly #ex: Execution;
   /** Per frame: the request it belongs to, -1 for none yet; empty without continuations. */
   readonly #owner: Int32Array;
-  /** Per continued activation: its first frame. */
-  readonly #first = new Map<number, number>();
 
   constructor(ex: Execution) {
     this.#ex = ex;
@@ -204,30 +202,21 @@ class RequestOwners {
 
   /** Frame f, not the root of an activation the event loop started, belongs to its caller's request. */
   inherit(f: number): void {
-    if (this.#owner.length === 0) return;
-    this.#seen(f);
-    this.#owner[f] = this.#owner[this.#ex.frameParent(f)]!;
+    if (this.#owner.length > 0) this.#owner[f] = this.#owner[this.#ex.frameParent(f)]!;
   }
 
   /** Root frame f belongs to request `r` (its own, or the one a dispatch or continuation is part of). */
   join(f: number, r: number): void {
-    if (this.#owner.length === 0) return;
-    this.#seen(f);
-    this.#owner[f] = r;
+    if (this.#owner.length > 0) this.#owner[f] = r;
   }
 
   /** The request root frame f is a continuation of (an activation of it gave the callback), or undefined. */
   continued(f: number): number | undefined {
     const ex = this.#ex;
     if (this.#owner.length === 0 || ex.frameParent(f) !== -1) return undefined;
-    const from = this.#first.get(ex.continues(ex.frameActivation(f)));
-    const r = from === undefined ? -1 : this.#owner[from]!;
+    const from = ex.continuedFrame(ex.continues(ex.frameActivation(f)));
+    const r = from === -1 || from >= f ? -1 : this.#owner[from]!;
     return r === -1 ? undefined : r;
-  }
-
-  #seen(f: number): void {
-    const a = this.#ex.frameActivation(f);
-    if (this.#ex.isContinued(a) && !this.#first.has(a)) this.#first.set(a, f);
   }
 }
 

@@ -17,7 +17,10 @@ export interface FrameAt {
  * each caller at the event that called the frame below it. Frame ids are `firstId + level`, fresh at every stop.
  */
 export function stackFrames(ex: Execution, index: number, firstId: number, sources: SourceBook, returned = false): FrameAt[] {
-  return backtraceAt(ex, index, returned).map((f: BacktraceFrame, level): FrameAt => {
+  // an async stack trace's boundary (a continuation's giver follows): a label, as VS Code shows one
+  const frames = backtraceAt(ex, index, returned).flatMap((f): (BacktraceFrame | 'label')[] => (f.continued ? ['label', f] : [f]));
+  return frames.map((f, level): FrameAt => {
+    if (f === 'label') return { id: firstId + level, index: -1, frame: { id: firstId + level, name: 'continuation of', line: 0, column: 0, presentationHint: 'label' } };
     // a caller with no place in the trace stands at its entry; a synthetic one has none there either (its enterIndex 0 is another frame's event)
     const index = f.index !== -1 ? f.index : f.synthetic ? -1 : f.enterIndex;
     const site = ex.length > 0 && index >= 0 ? ex.siteOf(index) : undefined;

@@ -120,6 +120,8 @@ export interface FrameLine {
   readonly index: number;
   /** The trace does not hold its caller (a ring that wrapped starts in the middle of the program): its entry, or what called it, was overwritten. */
   readonly callerLost?: true;
+  /** Its activation gave the frame above it as a continuation, which the event loop called later (BacktraceFrame.continued). */
+  readonly continued?: true;
 }
 
 export interface SourceListing {

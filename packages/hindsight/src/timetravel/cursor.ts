@@ -32,6 +32,12 @@ export interface BacktraceFrame {
   readonly synthetic: boolean;
   /** The trace does not hold its caller: it is synthetic, or was entered before the trace showed what ran (Execution.frameCallerLost). */
   readonly callerLost: boolean;
+  /**
+   * Its activation gave the frame above it as a continuation (a `.then` callback: Execution.continues),
+   * which the event loop called later: an async stack trace's boundary. It stands at its last event
+   * before that continuation began.
+   */
+  readonly continued?: true;
 }
 
 /**
@@ -337,28 +343,39 @@ export function returnsToCaller(ex: Execution, i: number): boolean {
 /**
  * The frames live at event `index`, innermost first, each at the event where it stands. With
  * `returned` (Cursor.returned), the frame of `index` has returned: its caller is the innermost,
- * at its call. O(depth).
+ * at its call. Where the outermost is a continuation (Execution.continues), the stack of the
+ * activation that gave it follows, as an async stack trace shows it (BacktraceFrame.continued).
+ * O(depth).
  */
 export function backtraceAt(ex: Execution, index: number, returned = false): BacktraceFrame[] {
   if (ex.length === 0) return [];
   const out: BacktraceFrame[] = [];
-  const stack = ex.stackAt(index);
+  let stack = ex.stackAt(index);
   let at = index;
   if (returned) at = ex.frameCall(stack.shift()!);
-  for (const f of stack) {
-    const functionSite = ex.frameSite(f);
-    out.push({
-      frame: f,
-      functionSite,
-      site: ex.sites.get(functionSite),
-      index: at,
-      enterIndex: ex.frameEnter(f),
-      callIndex: ex.frameCall(f),
-      activation: ex.frameActivation(f),
-      synthetic: ex.frameSynthetic(f),
-      callerLost: ex.frameSynthetic(f) || ex.frameCallerLost(f),
+  for (let continued = false; ; continued = true) {
+    stack.forEach((f, k) => {
+      out.push({
+        frame: f,
+        functionSite: ex.frameSite(f),
+        site: ex.sites.get(ex.frameSite(f)),
+        index: at,
+        enterIndex: ex.frameEnter(f),
+        callIndex: ex.frameCall(f),
+        activation: ex.frameActivation(f),
+        synthetic: ex.frameSynthetic(f),
+        callerLost: ex.frameSynthetic(f) || ex.frameCallerLost(f),
+        ...(continued && k === 0 ? { continued: true as const } : {}),
+      });
+      at = ex.frameCall(f);
     });
-    at = ex.frameCall(f);
+    const root = stack.at(-1);
+    if (root === undefined || ex.frameParent(root) !== -1) return out;
+    // a continuation: the activation that gave it, where it stood last before it began
+    const giver = ex.continuedFrame(ex.continues(ex.frameActivation(root)));
+    const last = giver === -1 || giver >= root ? -1 : ex.previousInFrame(giver, ex.frameEnter(root));
+    if (last === -1) return out;
+    stack = ex.stackAt(last);
+    at = last;
   }
-  return out;
 }

@@ -95,6 +95,8 @@ export class Execution {
   readonly #p: ExecutionParts;
   /** The activations some continuation continues. */
   readonly #continued: ReadonlySet<number>;
+  /** Their first frames (continuedFrame), found on first use. */
+  #continuedFrames: Map<number, number> | undefined;
 
   constructor(parts: ExecutionParts) {
     this.#p = parts;
@@ -226,9 +228,19 @@ export class Execution {
     return this.#p.continued.get(a) ?? -1;
   }
 
-  /** Whether a continuation continues activation `a` (continues). */
-  isContinued(a: number): boolean {
-    return this.#continued.has(a);
+  /**
+   * The first frame of activation `a`, one that a continuation continues (continues); -1 for
+   * another, or one whose frames the trace does not hold. O(frames) on first use, then O(1).
+   */
+  continuedFrame(a: number): number {
+    if (!this.#continued.has(a)) return -1;
+    if (!this.#continuedFrames) {
+      const first = new Map<number, number>();
+      const activations = this.#p.frameActivation;
+      for (let f = 0; f < activations.length; f++) if (this.#continued.has(activations[f]!) && !first.has(activations[f]!)) first.set(activations[f]!, f);
+      this.#continuedFrames = first;
+    }
+    return this.#continuedFrames.get(a) ?? -1;
   }
 
   /** Whether any activation of the trace is a continuation (continues): analyses skip looking for them otherwise. */

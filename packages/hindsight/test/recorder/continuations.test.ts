@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requests, type Request } from '../../src/analysis/index.js';
 import { RequestLanes } from '../../src/debugger/lanes.js';
+import { backtraceAt } from '../../src/timetravel/index.js';
 import { instrument } from '../../src/instrument/index.js';
 import type { Execution } from '../../src/trace/index.js';
 import { recordAndDecode } from './oracle-helpers.js';
@@ -160,6 +161,21 @@ describe('continuations: a recorded service whose handlers go on in .then callba
         assert.ok(ex.frameExit(c) <= r.endIndex, 'the request ends after it');
       }
     }
+  });
+
+  it('a backtrace in a continuation goes on into the activation that gave it, as an async stack trace does', () => {
+    for (const r of byEntry('handle')) {
+      for (const c of r.continuations) {
+        const bt = backtraceAt(ex, ex.frameEnter(c));
+        const outermost = bt.at(-1)!;
+        assert.equal(outermost.site?.functionName, 'handle', 'the chain of givers ends at the request');
+        assert.equal(outermost.continued, true);
+        assert.equal(bt[0]!.continued, undefined, 'the continuation itself is not marked');
+      }
+    }
+    // deferred: a microtask gave a tick, which gave an immediate: each boundary marked
+    const deferredLast = byEntry('handle')[1]!.continuations.at(-1)!;
+    assert.ok(backtraceAt(ex, ex.frameEnter(deferredLast)).filter((f) => f.continued).length >= 3);
   });
 
   it("the debugger shows each continuation in its request's lane", () => {

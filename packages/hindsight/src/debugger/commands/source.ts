@@ -16,7 +16,7 @@ function backtrace(s: DebugSession, args: string): ResultBody {
   const ex = s.cursor.execution;
   const all = s.cursor.backtrace().map((f, level) => {
     const at = f.index >= 0 ? ex.placeOf(f.index) : undefined;
-    return { level, function: f.site?.functionName ?? null, file: at?.file ?? null, line: at?.line ?? null, index: f.index, ...(f.callerLost ? { callerLost: true as const } : {}) };
+    return { level, function: f.site?.functionName ?? null, file: at?.file ?? null, line: at?.line ?? null, index: f.index, ...(f.callerLost ? { callerLost: true as const } : {}), ...(f.continued ? { continued: true as const } : {}) };
   });
   const n = Number(args);
   const frames = args === '' ? all : n > 0 ? all.slice(0, n) : all.slice(n);

@@ -84,7 +84,8 @@ function result(r: ResultBody): string[] {
         ...r.breakpoints.map((b) => `${String(b.id).padEnd(4)} ${location(b.location)}${when(b)} ${pc.dim(`(${b.hits} hit${b.hits === 1 ? '' : 's'} in this run)`)}`),
       ];
     case 'backtrace': {
-      const lines = r.frames.map(frameOfBacktrace);
+      // an async stack trace's boundary: the frames after it gave the ones above as a continuation
+      const lines = r.frames.flatMap((f) => (f.continued ? [pc.dim('    (a continuation of:)'), frameOfBacktrace(f)] : [frameOfBacktrace(f)]));
       if (!r.more) return lines;
       // `bt n` leaves out the outer frames (gdb: "More stack frames follow"), `bt -n` the inner ones
       return r.frames[0]?.level === 0 ? [...lines, pc.dim(`(${plural(r.more, 'more stack frame')} follow)`)] : [pc.dim(`(${plural(r.more, 'inner stack frame')} left out)`), ...lines];
