@@ -11,7 +11,7 @@
  *
  * Depends on the trace model only.
  */
-export { requests, isRootActivation, type Request } from './requests.js';
+export { requests, requestRoots, isRootActivation, type Request } from './requests.js';
 export { latency, type LatencyReport, type GroupLatency, type AnalysisOptions } from './latency.js';
 export { explainTail, type TailExplanation, type TailOptions, type PathDifference, type PathUse, type RequestSet } from './tail.js';
 export { percentile, histogram, type Bucket } from './stats.js';

@@ -164,7 +164,8 @@ export function requests(ex: Execution, { startUp = false } = {}): Request[] {
     const continued = of !== undefined && dispatches.has(out[of]!.frame) ? dispatches.get(out[of]!.frame) : of;
     if (continued !== undefined) {
       const r = out[continued]!;
-      r.continuations = r.continuations === NONE ? [f] : [...r.continuations, f];
+      if (r.continuations === NONE) r.continuations = [];
+      (r.continuations as number[]).push(f);
       r.end = Math.max(r.end, end);
       r.duration = r.end - r.start;
       r.endIndex = r.endIndex === -1 || settled === -1 ? -1 : Math.max(r.endIndex, settled);
@@ -183,6 +184,11 @@ export function requests(ex: Execution, { startUp = false } = {}): Request[] {
   const served = !startUp && work.some((r) => !loading(r)) ? work.filter((r) => !loading(r)) : work;
   // synthetic frames are made when their first event is seen, not at their (unseen) entry
   return served.sort((a, b) => a.start - b.start || a.frame - b.frame);
+}
+
+/** The root frames of request r's work: its own, then its continuations'. */
+export function requestRoots(r: Request): number[] {
+  return [r.frame, ...r.continuations];
 }
 
 /**

@@ -2,7 +2,7 @@ import { HindsightError } from '../common/index.js';
 import type { Execution } from '../trace/index.js';
 import { groupRequests, type AnalysisOptions } from './latency.js';
 import { PathTrie, SLOW, TYPICAL, type PathDifference } from './paths.js';
-import { requests as allRequests, type Request } from './requests.js';
+import { requestRoots, requests as allRequests, type Request } from './requests.js';
 import { mean } from './stats.js';
 import { callees } from './tree.js';
 
@@ -58,8 +58,8 @@ export function explainTail(ex: Execution, entry: string, options: TailOptions =
   const slow = ranked.slice(n - Math.max(1, Math.floor(n / 10)));
   const typical = ranked.slice(0, Math.max(1, Math.ceil(n / 2)));
   const trie = new PathTrie(ex, callees(ex), options.demoted);
-  for (const r of slow) for (const f of [r.frame, ...r.continuations]) trie.add(f, SLOW);
-  for (const r of typical) for (const f of [r.frame, ...r.continuations]) trie.add(f, TYPICAL);
+  for (const r of slow) for (const f of requestRoots(r)) trie.add(f, SLOW);
+  for (const r of typical) for (const f of requestRoots(r)) trie.add(f, TYPICAL);
   const slowSet = describe(slow);
   const typicalSet = describe(typical);
   const paths = trie.differences(slow.length, typical.length, Math.max(1, options.limit ?? 10));

@@ -1,5 +1,5 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { ValueError, type Evaluation, type ScopesAt, type Value, type ValueSource } from '../trace/index.js';
+import { returnedValue, ValueError, type Evaluation, type ScopesAt, type Value, type ValueSource } from '../trace/index.js';
 
 /**
  * DAP variablesReferences over a ValueSource. The source's refs are good only while it stays paused
@@ -76,13 +76,8 @@ export class VariableRefs {
    * out; undefined where the source does not see it (a recording, a return through a `finally`).
    */
   async returned(exit: number): Promise<Value | undefined> {
-    const source = this.source();
-    if (!source.returned) return undefined;
     this.moved(); // the source pauses at the exit, not at a point this class knows
-    const r = await source.returned(exit).catch((err: unknown) => {
-      if (err instanceof ValueError) return undefined;
-      throw err;
-    });
+    const r = await returnedValue(this.source(), exit);
     return r?.value !== undefined ? { ...r.value, name: 'Return value', ref: 0 } : undefined;
   }
 

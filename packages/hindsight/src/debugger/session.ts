@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Cursor, type Stop } from '../timetravel/index.js';
-import { countBelow, eventKindName, ValueError, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
+import { countBelow, eventKindName, returnedValue, ValuesNotCaptured, type Execution, type ValueSource } from '../trace/index.js';
 import type { RecordedEvent } from '../history/index.js';
 import type { TimelineEntry } from '../replay/index.js';
 import { findCommand } from './commands/index.js';
@@ -193,11 +193,7 @@ export class DebugSession {
    */
   async viewReturning(stop: Stop): Promise<StopView> {
     const view = this.view(stop);
-    if (!stop.returned || !this.values.returned) return view;
-    const r = await this.values.returned(stop.index).catch((err: unknown) => {
-      if (err instanceof ValueError) return undefined;
-      throw err;
-    });
+    const r = stop.returned ? await returnedValue(this.values, stop.index) : undefined;
     return r?.text !== undefined ? { ...view, returnValue: r.text } : view;
   }
 

@@ -92,8 +92,6 @@ export const enum Layout {
   PROGRESS = 14,
   /** Format 3: an activation record. */
   ACTIVATION = 13,
-  /** A continuation mark (CONTINUES_KIND of the probe runtime): read as an event. */
-  CONTINUES = 11,
   /** A time record at least every this many events (a power of two). */
   TIME_EVERY = 64,
 }

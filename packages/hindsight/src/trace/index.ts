@@ -13,6 +13,6 @@
 export { ANONYMOUS, SiteTable, type Site, type SiteKind } from './sites.js';
 export { EventKind, eventKindName, type EventKindName } from './events.js';
 export { ExecutionBuilder } from './builder.js';
-export { ValuesNotCaptured, ValueError, type ValueSource, type Value, type Scope, type ScopesAt, type Evaluation, type Sample } from './values.js';
+export { ValuesNotCaptured, ValueError, returnedValue, type ValueSource, type Value, type Scope, type ScopesAt, type Evaluation, type Sample } from './values.js';
 export { Execution, firstAfter, lastBefore, countBelow, type EventView, type FrameView, type Place } from './execution.js';
 export { grow } from './columns.js';

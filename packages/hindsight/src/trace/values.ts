@@ -66,6 +66,20 @@ export interface ValueSource {
 /** A value question the source cannot answer; the code says why. */
 export class ValueError extends HindsightError {}
 
+/**
+ * What the function returned at its Exit event `exit`, where `source` sees it (ValueSource.returned);
+ * undefined where it does not: a source without return values (a recording), or one that says why
+ * not (a return through a `finally`, a generator's exit).
+ */
+export async function returnedValue(source: ValueSource, exit: number): Promise<Evaluation | undefined> {
+  if (!source.returned) return undefined;
+  const r = await source.returned(exit).catch((err: unknown) => {
+    if (err instanceof ValueError) return undefined;
+    throw err;
+  });
+  return r?.error === undefined ? r : undefined;
+}
+
 /** The source of a trace that holds no values: every question is answered "not captured". */
 export class ValuesNotCaptured implements ValueSource {
   constructor(readonly reason = 'values are not captured in this trace (control flow only)') {}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { profile, requests, type FunctionTime, type Request } from '../../../analysis/index.js';
+import { profile, requestRoots, requests, type FunctionTime, type Request } from '../../../analysis/index.js';
 import { InvalidInputError } from '../../../common/errors.js';
 import type { Execution } from '../../../trace/index.js';
 import { intFlag } from '../../flags.js';
@@ -41,7 +41,7 @@ function orderFlag(text: string): Order {
 function profileAction(id: string, flags: ProfileFlags, cmd: Command): void {
   const { execution: ex, meta } = loadRecording(cmd, id);
   const group = flags.group === undefined ? undefined : requestsOf(ex, id, flags.group);
-  const p = profile(ex, group ? { roots: group.flatMap((r) => [r.frame, ...r.continuations]) } : {});
+  const p = profile(ex, group ? { roots: group.flatMap(requestRoots) } : {});
   const functions = [...p.functions].sort((a, b) => b[flags.by] - a[flags.by] || b.self - a.self);
   if (flags.json) return printJson({ recording: id, ...(group ? { group: flags.group, requests: group.length } : {}), span: p.span, running: p.running, partial: ex.partial, functions });
   const share = (v: number) => (p.running > 0 ? `${((v / p.running) * 100).toFixed(1)} %` : '-');
