@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type picomatchType from 'picomatch';
 import type { InstrumentOptions } from '../instrument/index.js';
+import type { InliningBudget } from './inlining.js';
 import { defaultTransformCacheDir, transformCacheIn } from './transform-cache.js';
 
 const picomatch = privateCopy<typeof picomatchType>('picomatch');
@@ -45,8 +46,8 @@ export interface RecorderConfig {
   readonly transformCache: string | undefined;
   /** Functions (names or globs of names) whose calls' arguments are captured. */
   readonly captureArgs: readonly string[];
-  /** V8's inlining budget in the recorded process, bytes of bytecode (see inlining.ts); 0 leaves V8's own. */
-  readonly inliningBudget: number;
+  /** V8's inlining budget in the recorded process (see inlining.ts): raised once it serves, by default. */
+  readonly inliningBudget: InliningBudget;
 }
 
 export const ENV = {
@@ -70,7 +71,7 @@ export const ENV = {
   /** A folder, `off`, or unset for the default (defaultTransformCacheDir). */
   transformCache: 'HINDSIGHT_TRANSFORM_CACHE',
   captureArgs: 'HINDSIGHT_CAPTURE_ARGS',
-  /** Bytes; unset or 0: V8's own budget. */
+  /** Bytes from the start; 0: V8's own budget; unset: raised once the program serves. */
   inliningBudget: 'HINDSIGHT_INLINING_BUDGET',
   /** The memory file system rings are kept in (spool.ts, memoryFolder); unset: /dev/shm. */
   memoryDir: 'HINDSIGHT_MEMORY_DIR',
@@ -85,6 +86,12 @@ function size(v: string | undefined, otherwise: number): number {
   return Number.isFinite(bytes) && bytes > 0 ? bytes : otherwise;
 }
 
+/** HINDSIGHT_INLINING_BUDGET: a number of bytes (0 included), or the default where it is none. */
+function budget(v: string | undefined): InliningBudget {
+  const bytes = v ? Number(v) : NaN;
+  return Number.isFinite(bytes) && bytes >= 0 ? bytes : 'serving';
+}
+
 /** The main ring's size the environment asks for (HINDSIGHT_RING_BYTES), in events' bytes (ringBytes adds the header). */
 export function configuredRingBytes(env: NodeJS.ProcessEnv): number {
   return size(env[ENV.ringBytes], DEFAULT_RING_BYTES);
@@ -95,7 +102,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const dir = env[ENV.dir] || standaloneDir?.();
   if (!dir) return undefined;
   const ringBytes = configuredRingBytes(env);
-  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]), inliningBudget: size(env[ENV.inliningBudget], 0) };
+  return { dir, ringBytes, workerRingBytes: size(env[ENV.workerRingBytes], ringBytes), include: list(env[ENV.include]), exclude: list(env[ENV.exclude]), cwd, onErrorLog: env[ENV.onErrorLog] === '1', slowMs: Number(env[ENV.slowMs]) > 0 ? Number(env[ENV.slowMs]) : 0, demote: env[ENV.demote] !== '0', sourceMaps: env[ENV.sourceMaps] === '1', transformCache: transformCacheDir(env[ENV.transformCache], cwd), captureArgs: list(env[ENV.captureArgs]), inliningBudget: budget(env[ENV.inliningBudget]) };
 }
 
 /** The most statements of a function the recorder may demote (register.ts): it is instrumented with an untraced copy of its code. */

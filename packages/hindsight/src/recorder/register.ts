@@ -14,7 +14,7 @@ import Module, { register } from 'node:module';
 import path from 'node:path';
 import { instrument, probeRuntime, readInputMap, withInlineMap, type InstrumentOptions, type ProbeRuntime } from '../instrument/index.js';
 import { configFromEnv, ENV, recorderInstrumentOptions, tracedFiles } from './config.js';
-import { raiseInliningBudget } from './inlining.js';
+import { setInliningBudget } from './inlining.js';
 import { ringBytes } from './ring-layout.js';
 import { RingWriter } from './ring.js';
 import { mapShared, stampLoopWaits, touchPages } from './shared-memory.js';
@@ -56,7 +56,7 @@ if (recording && standalone && spool) {
 
 /** Records this thread into `config.dir`; the main recorder (not a worker's or child's) also sets the snapshot triggers. */
 function start(config: NonNullable<ReturnType<typeof configFromEnv>>, main: boolean, reserved?: ArrayBuffer): void {
-  if (isMainThread) raiseInliningBudget(config.inliningBudget); // V8's flags are the process's: once
+  if (isMainThread) setInliningBudget(config.inliningBudget); // V8's flags are the process's: once
   const file = path.join(config.dir, FILES.ring);
   const bytes = ringBytes(main ? config.ringBytes : config.workerRingBytes);
   // the main ring's room was reserved with its folder (supervisor.ts; standalone.ts, which maps it

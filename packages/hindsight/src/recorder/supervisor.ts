@@ -36,7 +36,7 @@ export interface RecordOptions {
   readonly sourceMaps?: boolean;
   /** Functions (names, or globs of names like `Cart.*`) whose calls' arguments are captured, as they are at entry. */
   readonly captureArgs?: readonly string[];
-  /** V8's inlining budget in the program, bytes (default: V8's own; see inlining.ts). */
+  /** V8's inlining budget in the program, bytes from the start, 0 for V8's own (default: raised once it serves; see inlining.ts). */
   readonly inliningBudget?: number;
   /** Where instrumented modules are kept between runs, or 'off' (default: node_modules/.cache/hindsight, see TransformCache). */
   readonly transformCache?: string;

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--slow <duration>', 'also take a snapshot when an HTTP request, or an async unit of work the event loop started (a message handler, a job), takes longer than this (500 for milliseconds, or 500ms, 2s), at most one per 10 s')
     .option('--source-maps', "turn on Node's source maps in the program: its stack traces and crash output name the source as written, not the instrumented code (slows start-up: each module's map is decoded as it loads)")
     .option('--capture-args <function...>', "also record the arguments of each call of these functions (names as the debugger shows them, globs allowed: 'Cart.*'), as they are at the call's entry, for print and info args")
-    .option('--inlining-budget <bytes>', "V8's inlining budget in the program, bytes of bytecode per optimized function (default: V8's own, 920): the probes make traced functions larger, and a larger budget, such as 4000, gives a long-running program back its inlining, for longer compiles")
+    .option('--inlining-budget <bytes>', "V8's inlining budget in the program, bytes of bytecode per optimized function, from the start; 0 for V8's own (920). The probes make traced functions larger: by default the budget is raised to 4000 once the program serves (listens or takes a connection), which gives a long-running service back its inlining, and a short script keeps V8's own")
     .option('--transform-cache <folder>', 'where instrumented modules are kept between runs, so that the next start does not instrument them again; off to instrument at each start (default: node_modules/.cache/hindsight)')
     .option('--json', 'print the recording as JSON when one is archived')
     .action(recordAction);
