@@ -187,7 +187,6 @@ export interface Probe {
  */
 export const PROGRESS_KIND = 14;
 
-
 /**
  * Into a ring only: the activation the one running continues (its site field holds that activation),
  * written where a continuation called by the event loop starts, before its Enter. Not an event of

@@ -6,11 +6,6 @@ import type { Probe } from './probe.js';
 import type { Kernel } from './probe-kernel.js';
 import { Kind, type State } from './probe-state.js';
 
-/**
- * The probes of a module whose sites start at `base`: each adds it to its module-local sites and
- * writes its event, or leaves the rest to the kernel `K`. Its state comes in parameters: V8 checks
- * a `const` a closure reads for its dead zone (bytecodes in every probe), not a parameter.
- */
 /** The names in scope at an exit's value point: none (it answers only what was returned). */
 const NO_NAMES: ScopeNames = { args: [], locals: [], closure: [], module: [] };
 
@@ -19,6 +14,11 @@ function notSeen(): never {
   throw new Error('the value it returned is not seen where it exits (it returned through a finally block)');
 }
 
+/**
+ * The probes of a module whose sites start at `base`: each adds it to its module-local sites and
+ * writes its event, or leaves the rest to the kernel `K`. Its state comes in parameters: V8 checks
+ * a `const` a closure reads for its dead zone (bytecodes in every probe), not a parameter.
+ */
 export function probes(S: State, K: Kernel, base: number, scopeBase: number, allSites: readonly Site[], allScopes: readonly ScopeNames[], demoted: Uint8Array): Probe {
   // a yield and an await suspend alike, and resume alike; only what the generator waits for differs
   const suspendAt =

@@ -187,8 +187,9 @@ export class Cursor {
         j++;
         continue;
       }
-      if (!seen.has(ex.frameSite(callee))) out.push(j);
-      seen.add(ex.frameSite(callee));
+      const site = ex.frameSite(callee);
+      if (!seen.has(site)) out.push(j);
+      seen.add(site);
       const back = handsBack(ex, callee, j);
       if (back === -1) break;
       j = back + 1;
